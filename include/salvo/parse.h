@@ -1,0 +1,26 @@
+/* Parsing of the command-line values salvo and salvo-mock share.
+ * Every function returns 0 or -EINVAL and writes *out only on success. */
+#ifndef SALVO_PARSE_H
+#define SALVO_PARSE_H
+
+#include <stdint.h>
+
+#define SALVO_NS_PER_SEC 1000000000LL
+#define SALVO_NS_PER_MS 1000000LL
+
+/* "250us", "100ms", "5s", "2m", "1h"; a bare number is seconds ("0.5"). */
+int salvo_parse_duration(const char *s, int64_t *out_ns);
+
+/* "100", "100/s", "6000/m", "0.5/s", "3600/h": orders per second, > 0. */
+int salvo_parse_rate(const char *s, double *out_per_sec);
+
+/* "50/1s", "250/10s", "200/1m": at most N per PERIOD (N >= 1, PERIOD > 0). */
+int salvo_parse_window(const char *s, uint32_t *out_n, int64_t *out_period_ns);
+
+/* A fraction in [0, 1]: "0.05". */
+int salvo_parse_fraction(const char *s, double *out);
+
+/* A whole number in [min, max]. */
+int salvo_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install the Debian packages salvo needs to build and test, and only those
+# that are missing: a machine that has them all runs no apt at all.
+# Usage: scripts/install-deps.sh [extra-package ...]
+set -eu
+
+PKGS="build-essential cmake pkg-config
+libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
+jq curl openssl"
+
+missing=""
+for p in $PKGS "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || {
+        echo "install-deps: need root or sudo to install:$missing" >&2
+        exit 1
+    }
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
