@@ -1,0 +1,41 @@
+/* Request bodies: a JSON template parsed and checked once, rendered per
+ * order into the order's own reusable buffer (no allocation per order once
+ * the buffer has grown).
+ *
+ * In a template, a string value that is exactly "{{column}}" becomes that
+ * column's value as a JSON string, "{{column:number}}" becomes it as a JSON
+ * number. The canonical columns (symbol, price, quantity, side, type,
+ * client_order_id) give their validated values (side upper-cased, ...);
+ * any other name is a raw input column. An empty value drops its key from
+ * the object (a MARKET order has no price), or is null inside an array. */
+#ifndef SALVO_BODY_H
+#define SALVO_BODY_H
+
+#include <stddef.h>
+
+#include "salvo/order.h"
+
+typedef struct salvo_body salvo_body_t;
+
+/* {"symbol","price","quantity","side","type","client_order_id"}, price as a
+ * string exactly as written, quantity as a number. NULL on out-of-memory. */
+salvo_body_t *salvo_body_new_default(void);
+
+/* Parse a template. NULL with a message in err when it is not JSON, or
+ * when a string holds a placeholder that is not the whole string. */
+salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, size_t errlen);
+
+void salvo_body_free(salvo_body_t *b);
+
+/* The columns the template names, in order (borrowed, valid while b lives). */
+size_t salvo_body_columns(const salvo_body_t *b, const char *const **names);
+
+/* Resolve the named columns against a layout (after its header is known):
+ * 0, or -ENOENT with the first unknown column named in err. */
+int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen);
+
+/* Render into o->body. 0; 1 when a value cannot be rendered (o->error says
+ * which); -ENOMEM. */
+int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row);
+
+#endif

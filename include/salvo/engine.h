@@ -1,0 +1,80 @@
+/* The engine: one libuv loop driving libcurl's multi_socket API.
+ *
+ * salvo_run() reads rows from cfg->input_fd as they arrive, validates and
+ * renders each, sends it when the concurrency cap and every rate limiter
+ * allow, and writes one NDJSON result per order to cfg->output_fd as it
+ * completes. Memory is bounded by the concurrency, not the input size. */
+#ifndef SALVO_ENGINE_H
+#define SALVO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "salvo/body.h"
+#include "salvo/hist.h"
+#include "salvo/order.h"
+#include "salvo/result.h"
+
+typedef struct salvo_config {
+    /* request */
+    const char *url;
+    const char *method;             /* default POST */
+    const char *const *headers;     /* "Name: value" */
+    size_t nheaders;
+    const char *auth_header;        /* "Authorization: Bearer KEY": a secret, never printed */
+    const char *idempotency_header; /* NULL: none */
+    int64_t timeout_ns, connect_timeout_ns;
+    int no_reuse, insecure, http2;
+    const char *cacert;
+
+    /* pacing */
+    double rate;         /* per second; 0 = unlimited */
+    uint32_t burst;
+    uint32_t window_n;   /* 0 = no window */
+    int64_t window_ns;
+    uint32_t concurrency;
+
+    /* retries */
+    unsigned retries;
+    int retry_ambiguous;
+    int64_t backoff_ns, max_backoff_ns;
+    uint64_t seed;
+
+    /* input */
+    int input_fd;
+    int format;          /* enum salvo_format */
+    char delim;
+    int no_header;
+    salvo_order_defaults_t defaults;
+    salvo_body_t *body;  /* borrowed */
+
+    /* output */
+    int output_fd;
+    int dry_run;
+    int64_t drain_timeout_ns;
+} salvo_config_t;
+
+typedef struct salvo_stats {
+    uint64_t count[SALVO_STATUS_COUNT];
+    uint64_t orders;   /* rows read */
+    uint64_t sends;    /* HTTP attempts */
+    uint64_t not_sent; /* read but never sent: the run was stopped */
+    uint64_t resent;   /* libcurl resent on its own */
+    int64_t wall_ns;
+    int64_t first_send_ns, last_send_ns;
+    salvo_hist_t latency; /* us */
+    int signal;        /* the signal that stopped the run, or 0 */
+    int output_error;  /* errno of a failed write, or 0 */
+    int input_error;   /* errno of a failed read, or 0 */
+} salvo_stats_t;
+
+/* Run to the end of input (or a signal). 0 when the run happened (look at
+ * stats for outcomes); -EINVAL with err filled for a configuration the
+ * input contradicts (a template column the header lacks); -ENOMEM. */
+int salvo_run(const salvo_config_t *cfg, salvo_stats_t *stats, char *err, size_t errlen);
+
+/* Print the human summary (stderr) and, when path is set, the JSON one. */
+void salvo_summary_print(const salvo_stats_t *s, int fd);
+int salvo_summary_write_json(const salvo_stats_t *s, const char *path);
+
+#endif

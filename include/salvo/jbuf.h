@@ -1,0 +1,21 @@
+/* A growable byte buffer with JSON writers. Strings are escaped per
+ * RFC 8259; invalid UTF-8 becomes U+FFFD, so output is always valid JSON.
+ * An allocation failure sets oom and later writes do nothing. */
+#ifndef SALVO_JBUF_H
+#define SALVO_JBUF_H
+
+#include <stddef.h>
+
+typedef struct salvo_jbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} salvo_jbuf_t;
+
+void salvo_jbuf_free(salvo_jbuf_t *b);
+void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n);
+void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s); /* raw, NUL-terminated */
+void salvo_jbuf_str(salvo_jbuf_t *b, const char *s, size_t n); /* "escaped" */
+void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,56 @@
+/* The outcome of one order, and its NDJSON line. */
+#ifndef SALVO_RESULT_H
+#define SALVO_RESULT_H
+
+#include <stdint.h>
+
+#include "salvo/jbuf.h"
+#include "salvo/order.h"
+
+enum salvo_status {
+    SALVO_ACCEPTED, /* 2xx */
+    SALVO_REJECTED, /* 4xx, 3xx (redirects are never followed) */
+    SALVO_FAILED,   /* 5xx that says "not done", or provably never reached the broker */
+    SALVO_UNKNOWN,  /* may have reached the broker, no definite answer */
+    SALVO_INVALID,  /* never sent: bad row */
+    SALVO_DRY_RUN,
+    SALVO_SKIPPED,  /* --resume: the journal already has its outcome */
+    SALVO_STATUS_COUNT
+};
+
+const char *salvo_status_name(int status);
+
+#define SALVO_MAX_ATTEMPTS 16
+#define SALVO_RESPONSE_MAX 4096
+
+typedef struct salvo_attempt {
+    int http_status; /* 0 when none */
+    int curl_code;   /* CURLcode, 0 when OK */
+} salvo_attempt_t;
+
+typedef struct salvo_result {
+    const salvo_order_t *order;
+    int status;
+    int http_status;
+    unsigned attempts;
+    salvo_attempt_t attempt[SALVO_MAX_ATTEMPTS];
+    double latency_ms, queued_ms;
+    int64_t sent_at_us; /* Unix time, 0 when never sent */
+    const char *response; /* broker's body, NULL when none */
+    size_t response_len;
+    int response_truncated; /* the body was longer than SALVO_RESPONSE_MAX */
+    const char *error;    /* libcurl's or salvo's message */
+    const char *location; /* 3xx Location */
+    int transport_resent; /* libcurl resent the request on its own */
+    int reconciled;
+    const char *previous; /* --resume: the earlier outcome */
+} salvo_result_t;
+
+/* Append the result as one JSON line ending in '\n'. A response that is
+ * JSON is embedded as JSON, else as a string. */
+void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
+
+/* "2026-11-24T08:30:00.123456Z" */
+void salvo_format_rfc3339_us(int64_t unix_us, char out[32]);
+
+#endif

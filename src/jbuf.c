@@ -1,0 +1,124 @@
+#include "salvo/jbuf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void salvo_jbuf_free(salvo_jbuf_t *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+static int reserve(salvo_jbuf_t *b, size_t n)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + n <= b->cap)
+        return 0;
+    size_t ncap = b->cap ? b->cap : 1024;
+    while (ncap < b->len + n)
+        ncap *= 2;
+    char *p = realloc(b->p, ncap);
+    if (p == NULL)
+        return b->oom = 1, -1;
+    b->p = p;
+    b->cap = ncap;
+    return 0;
+}
+
+void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n)
+{
+    if (reserve(b, n) == 0) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s) { salvo_jbuf_raw(b, s, strlen(s)); }
+
+void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || reserve(b, (size_t)n + 1) < 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len;
+    uint32_t cp;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xE0) == 0xC0) len = 2, cp = s[0] & 0x1F;
+    else if ((s[0] & 0xF0) == 0xE0) len = 3, cp = s[0] & 0x0F;
+    else if ((s[0] & 0xF8) == 0xF0) len = 4, cp = s[0] & 0x07;
+    else return 0;
+    if (len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    if (reserve(b, n + 2) < 0)
+        return;
+    b->p[b->len++] = '"';
+    size_t run = 0; /* copy plain bytes in runs */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++, run++;
+            continue;
+        }
+        salvo_jbuf_raw(b, (const char *)s + i - run, run);
+        run = 0;
+        if (c >= 0x80) {
+            size_t l = utf8_len(s + i, n - i);
+            if (l == 0) {
+                salvo_jbuf_raw(b, "\\ufffd", 6);
+                i++;
+            } else {
+                salvo_jbuf_raw(b, (const char *)s + i, l);
+                i += l;
+            }
+            continue;
+        }
+        char esc[6] = {'\\', 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+            el = 6;
+        }
+        salvo_jbuf_raw(b, esc, el);
+        i++;
+    }
+    salvo_jbuf_raw(b, (const char *)s + n - run, run);
+    salvo_jbuf_raw(b, "\"", 1);
+}

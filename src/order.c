@@ -1,0 +1,461 @@
+#include "salvo/order.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const canonical[SALVO_COL_CANONICAL] = {
+    "symbol", "price", "quantity", "side", "type", "client_order_id"};
+
+/* ---- layout ---- */
+
+static const char *canonical_name(const char *name)
+{
+    return strcasecmp(name, "qty") == 0 ? "quantity" : name;
+}
+
+long salvo_layout_find(const salvo_layout_t *l, const char *name)
+{
+    name = canonical_name(name);
+    for (size_t i = 0; i < l->ncols; i++)
+        if (strcasecmp(l->names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+int salvo_layout_init(salvo_layout_t *l, const char *const *extra, size_t nextra)
+{
+    memset(l, 0, sizeof *l);
+    l->names = calloc(SALVO_COL_CANONICAL + nextra, sizeof *l->names);
+    l->pos = malloc((SALVO_COL_CANONICAL + nextra) * sizeof *l->pos);
+    if (l->names == NULL || l->pos == NULL)
+        goto nomem;
+    for (size_t i = 0; i < SALVO_COL_CANONICAL + nextra; i++) {
+        const char *n = i < SALVO_COL_CANONICAL ? canonical[i] : extra[i - SALVO_COL_CANONICAL];
+        if (salvo_layout_find(l, n) >= 0)
+            continue;
+        if ((l->names[l->ncols] = strdup(canonical_name(n))) == NULL)
+            goto nomem;
+        l->pos[l->ncols++] = -1;
+    }
+    return 0;
+nomem:
+    salvo_layout_free(l);
+    return -ENOMEM;
+}
+
+void salvo_layout_free(salvo_layout_t *l)
+{
+    for (size_t i = 0; l->names && i < l->ncols; i++)
+        free(l->names[i]);
+    free(l->names);
+    free(l->pos);
+    memset(l, 0, sizeof *l);
+}
+
+/* Header cells are compared without surrounding blanks. */
+static int cell_is(const salvo_field_t *f, const char *name)
+{
+    const char *s = f->s;
+    size_t n = f->len;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return strlen(name) == n && strncasecmp(s, name, n) == 0;
+}
+
+int salvo_layout_is_header(const salvo_row_t *row)
+{
+    for (size_t i = 0; i < row->nfields; i++)
+        if (cell_is(&row->fields[i], "symbol"))
+            return 1;
+    return 0;
+}
+
+void salvo_layout_from_header(salvo_layout_t *l, const salvo_row_t *row)
+{
+    for (size_t c = 0; c < l->ncols; c++) {
+        l->pos[c] = -1;
+        for (size_t i = 0; i < row->nfields && l->pos[c] < 0; i++)
+            if (cell_is(&row->fields[i], l->names[c]) ||
+                (c == SALVO_COL_QUANTITY && cell_is(&row->fields[i], "qty")))
+                l->pos[c] = (long)i;
+    }
+}
+
+void salvo_layout_positional(salvo_layout_t *l)
+{
+    for (size_t c = 0; c < l->ncols; c++)
+        l->pos[c] = c < SALVO_COL_CLIENT_ORDER_ID ? (long)c : -1;
+}
+
+void salvo_layout_identity(salvo_layout_t *l)
+{
+    for (size_t c = 0; c < l->ncols; c++)
+        l->pos[c] = (long)c;
+}
+
+const salvo_field_t *salvo_layout_field(const salvo_layout_t *l, const salvo_row_t *row, size_t col)
+{
+    long p = col < l->ncols ? l->pos[col] : -1;
+    if (p < 0 || (size_t)p >= row->nfields || !row->fields[p].present)
+        return NULL;
+    return &row->fields[p];
+}
+
+/* ---- value checks ---- */
+
+int salvo_is_positive_integer(const char *s, size_t n)
+{
+    int nonzero = 0;
+    if (n == 0 || n > 18)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        nonzero |= s[i] != '0';
+    }
+    return nonzero;
+}
+
+int salvo_is_positive_decimal(const char *s, size_t n)
+{
+    size_t i = 0, int_digits = 0, frac_digits = 0;
+    int nonzero = 0, dot = 0;
+    if (n == 0 || n > 40)
+        return 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, int_digits++)
+        nonzero |= s[i] != '0';
+    if (i < n && s[i] == '.') {
+        dot = 1;
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, frac_digits++)
+            nonzero |= s[i] != '0';
+    }
+    return i == n && int_digits > 0 && (!dot || frac_digits > 0) && nonzero;
+}
+
+/* RFC 8259 number grammar. */
+int salvo_is_json_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return 0;
+    }
+    return i == n;
+}
+
+int salvo_is_utf8(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) { i++; continue; }
+        else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+        else return 0;
+        if (i + len > n)
+            return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* ---- defaults ---- */
+
+static int side_upper(const char *s, size_t n, const char **out)
+{
+    if (n == 3 && strncasecmp(s, "BUY", 3) == 0)
+        return *out = "BUY", 0;
+    if (n == 4 && strncasecmp(s, "SELL", 4) == 0)
+        return *out = "SELL", 0;
+    return -1;
+}
+
+static int type_upper(const char *s, size_t n, const char **out)
+{
+    if (n == 5 && strncasecmp(s, "LIMIT", 5) == 0)
+        return *out = "LIMIT", 0;
+    if (n == 6 && strncasecmp(s, "MARKET", 6) == 0)
+        return *out = "MARKET", 0;
+    return -1;
+}
+
+int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen)
+{
+    const char *u;
+    if (d->side && side_upper(d->side, strlen(d->side), &u) < 0)
+        return snprintf(err, errlen, "--side must be BUY or SELL, not '%s'", d->side), -EINVAL;
+    if (d->type && type_upper(d->type, strlen(d->type), &u) < 0)
+        return snprintf(err, errlen, "--type must be LIMIT or MARKET, not '%s'", d->type), -EINVAL;
+    if (d->quantity && !salvo_is_positive_integer(d->quantity, strlen(d->quantity)))
+        return snprintf(err, errlen, "--quantity must be a positive integer, not '%s'", d->quantity), -EINVAL;
+    return 0;
+}
+
+/* ---- building an order ---- */
+
+/* Trimmed view of a column, or n = 0 when absent/empty. */
+static const char *col_value(const salvo_layout_t *l, const salvo_row_t *row, size_t col, size_t *n)
+{
+    const salvo_field_t *f = salvo_layout_field(l, row, col);
+    if (f == NULL) {
+        *n = 0;
+        return "";
+    }
+    const char *s = f->s;
+    size_t len = f->len;
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    *n = len;
+    return s;
+}
+
+static int invalid(salvo_order_t *o, const char *fmt, ...)
+{
+    int k = snprintf(o->error, sizeof o->error, "line %llu: ", (unsigned long long)o->line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->error + k, sizeof o->error - (size_t)k, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+/* Quote at most 40 bytes of a bad value in a message. */
+#define SHOWN(n) ((int)((n) > 40 ? 40 : (n)))
+
+static int is_clean_symbol(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return salvo_is_utf8(s, n);
+}
+
+static int is_clean_id(const char *s, size_t n)
+{
+    if (n == 0 || n > 128)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+/* Copy values into o->text; pointers are fixed up once it stops moving. */
+struct text_builder {
+    salvo_order_t *o;
+    size_t len;
+    size_t off[SALVO_COL_CANONICAL];
+};
+
+static int tb_put(struct text_builder *b, int col, const char *s, size_t n)
+{
+    salvo_order_t *o = b->o;
+    if (b->len + n + 1 > o->text_cap) {
+        size_t ncap = o->text_cap ? o->text_cap : 256;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        char *t = realloc(o->text, ncap);
+        if (t == NULL)
+            return -ENOMEM;
+        o->text = t;
+        o->text_cap = ncap;
+    }
+    memcpy(o->text + b->len, s, n);
+    o->text[b->len + n] = '\0';
+    b->off[col] = b->len;
+    b->len += n + 1;
+    return 0;
+}
+
+static void tb_finish(struct text_builder *b)
+{
+    salvo_order_t *o = b->o;
+    const char **slots[SALVO_COL_CANONICAL] = {&o->symbol, &o->price, &o->quantity,
+                                               &o->side, &o->type, &o->client_order_id};
+    for (int c = 0; c < SALVO_COL_CANONICAL; c++)
+        *slots[c] = o->text + b->off[c];
+}
+
+int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+                         const salvo_row_t *row, uint64_t seq)
+{
+    struct text_builder b = {.o = o};
+    size_t n;
+    const char *v;
+    char idbuf[160];
+
+    o->seq = seq;
+    o->line = row->line;
+    o->error[0] = '\0';
+    o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
+    if (row->error != SALVO_ROW_OK)
+        return invalid(o, "%s", salvo_row_strerror(row->error));
+
+    /* client order id first, so even an invalid row reports it */
+    v = col_value(l, row, SALVO_COL_CLIENT_ORDER_ID, &n);
+    if (n == 0 && d->id_prefix) {
+        n = (size_t)snprintf(idbuf, sizeof idbuf, "%s-%llu", d->id_prefix, (unsigned long long)seq);
+        v = idbuf;
+    } else if (n > 0 && !is_clean_id(v, n)) {
+        return invalid(o, "client_order_id \"%.*s\" must be 1 to 128 printable ASCII characters without spaces",
+                       SHOWN(n), v);
+    }
+    if (tb_put(&b, SALVO_COL_CLIENT_ORDER_ID, v, n) < 0)
+        return -ENOMEM;
+
+    v = col_value(l, row, SALVO_COL_SYMBOL, &n);
+    if (n == 0)
+        return invalid(o, "symbol is missing");
+    if (!is_clean_symbol(v, n))
+        return invalid(o, "symbol \"%.*s\" has control characters or is not valid UTF-8", SHOWN(n), v);
+    if (tb_put(&b, SALVO_COL_SYMBOL, v, n) < 0)
+        return -ENOMEM;
+
+    const char *side = NULL;
+    v = col_value(l, row, SALVO_COL_SIDE, &n);
+    if (n > 0) {
+        if (side_upper(v, n, &side) < 0)
+            return invalid(o, "side \"%.*s\" is not BUY or SELL", SHOWN(n), v);
+        if (d->side && strcasecmp(side, d->side) != 0)
+            return invalid(o, "side %s disagrees with --side %s", side, d->side);
+    } else if (d->side) {
+        side_upper(d->side, strlen(d->side), &side);
+    } else {
+        return invalid(o, "side is missing: add a side column or --side");
+    }
+    if (tb_put(&b, SALVO_COL_SIDE, side, strlen(side)) < 0)
+        return -ENOMEM;
+
+    const char *type = "LIMIT";
+    v = col_value(l, row, SALVO_COL_TYPE, &n);
+    if (n > 0 && type_upper(v, n, &type) < 0)
+        return invalid(o, "type \"%.*s\" is not LIMIT or MARKET", SHOWN(n), v);
+    if (n == 0 && d->type)
+        type_upper(d->type, strlen(d->type), &type);
+    o->order_type = strcmp(type, "MARKET") == 0 ? SALVO_MARKET : SALVO_LIMIT;
+    if (tb_put(&b, SALVO_COL_TYPE, type, strlen(type)) < 0)
+        return -ENOMEM;
+
+    v = col_value(l, row, SALVO_COL_QUANTITY, &n);
+    if (n == 0 && d->quantity)
+        v = d->quantity, n = strlen(d->quantity);
+    if (n == 0)
+        return invalid(o, "quantity is missing: add a quantity column or --quantity");
+    if (!salvo_is_positive_integer(v, n))
+        return invalid(o, "quantity \"%.*s\" is not a positive integer", SHOWN(n), v);
+    while (n > 1 && *v == '0') /* "007" is 7: JSON numbers have no leading zeros */
+        v++, n--;
+    if (tb_put(&b, SALVO_COL_QUANTITY, v, n) < 0)
+        return -ENOMEM;
+
+    v = col_value(l, row, SALVO_COL_PRICE, &n);
+    if (o->order_type == SALVO_MARKET && n > 0)
+        return invalid(o, "price \"%.*s\" given for a MARKET order", SHOWN(n), v);
+    if (o->order_type == SALVO_LIMIT && n == 0)
+        return invalid(o, "price is missing for a LIMIT order");
+    if (n > 0 && !salvo_is_positive_decimal(v, n))
+        return invalid(o, "price \"%.*s\" is not a positive decimal", SHOWN(n), v);
+    if (tb_put(&b, SALVO_COL_PRICE, v, n) < 0)
+        return -ENOMEM;
+
+    tb_finish(&b);
+    return 0;
+}
+
+void salvo_order_free(salvo_order_t *o)
+{
+    free(o->text);
+    free(o->body);
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- id set ---- */
+
+static uint64_t hash64(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    h ^= h >> 33; /* finalise so the low bits index well */
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static void idset_put(salvo_idset_t *s, uint64_t h)
+{
+    size_t mask = s->cap - 1;
+    size_t i = h & mask;
+    while (s->slots[i] != 0)
+        i = (i + 1) & mask;
+    s->slots[i] = h;
+    s->len++;
+}
+
+int salvo_idset_add(salvo_idset_t *s, const char *id)
+{
+    uint64_t h = hash64(id);
+    if ((s->len + 1) * 2 > s->cap) {
+        salvo_idset_t n = {.cap = s->cap ? s->cap * 2 : 1024};
+        if ((n.slots = calloc(n.cap, sizeof *n.slots)) == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i])
+                idset_put(&n, s->slots[i]);
+        free(s->slots);
+        *s = n;
+    }
+    size_t mask = s->cap - 1;
+    for (size_t i = h & mask; s->slots[i] != 0; i = (i + 1) & mask)
+        if (s->slots[i] == h)
+            return 1;
+    idset_put(s, h);
+    return 0;
+}
+
+void salvo_idset_free(salvo_idset_t *s)
+{
+    free(s->slots);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,49 @@
+/* Internals shared by the CSV and JSONL parsers (not installed). */
+#ifndef SALVO_READER_IMPL_H
+#define SALVO_READER_IMPL_H
+
+#include "salvo/reader.h"
+
+#include <stdbool.h>
+
+struct salvo_reader {
+    int format;
+    char delim;
+    size_t max_line;
+    bool eof, started;
+    bool line_skipping; /* JSONL: dropping an over-long line */
+
+    /* input bytes not yet parsed: in[pos..len) */
+    char *in;
+    size_t pos, len, cap;
+
+    /* current row: field bytes and field table */
+    char *fb;
+    size_t flen, fcap;
+    size_t *fstart;
+    salvo_field_t *fields;
+    size_t nfields, fields_cap;
+
+    /* CSV state machine */
+    int state;
+    bool quoted;   /* current field was quoted */
+    uint64_t line; /* current physical line */
+    uint64_t row_line;
+    size_t row_bytes;
+    int row_error;
+
+    /* JSONL: the wanted keys */
+    char **cols;
+    size_t ncols;
+};
+
+int salvo_csv_next(struct salvo_reader *r, salvo_row_t *row);
+int salvo_jsonl_next(struct salvo_reader *r, salvo_row_t *row);
+
+/* Field buffer helpers (reader.c). */
+int salvo_reader_field_byte(struct salvo_reader *r, char c);
+int salvo_reader_end_field(struct salvo_reader *r);
+void salvo_reader_reset_row(struct salvo_reader *r);
+void salvo_reader_emit(struct salvo_reader *r, salvo_row_t *row);
+
+#endif

@@ -1,0 +1,61 @@
+/* The end-of-run summary: a few lines for people, a JSON file for tools. */
+#include "salvo/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static double achieved_rate(const salvo_stats_t *s)
+{
+    int64_t span = s->last_send_ns - s->first_send_ns;
+    return s->sends > 1 && span > 0 ? (double)(s->sends - 1) * 1e9 / (double)span : 0;
+}
+
+void salvo_summary_print(const salvo_stats_t *s, int fd)
+{
+    char buf[1024];
+    int n = 0;
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "salvo: %llu orders:", (unsigned long long)s->orders);
+    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
+        if (s->count[i])
+            n += snprintf(buf + n, sizeof buf - (size_t)n, " %llu %s", (unsigned long long)s->count[i],
+                          salvo_status_name(i));
+    if (s->not_sent)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, " %llu not sent", (unsigned long long)s->not_sent);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "\nsalvo: %llu requests in %.3f s (%.1f/s)",
+                  (unsigned long long)s->sends, (double)s->wall_ns / 1e9, achieved_rate(s));
+    if (s->resent)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", %llu resent by libcurl", (unsigned long long)s->resent);
+    if (s->latency.n)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      "\nsalvo: latency ms min %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f",
+                      (double)s->latency.min / 1e3, (double)salvo_hist_percentile(&s->latency, 50) / 1e3,
+                      (double)salvo_hist_percentile(&s->latency, 90) / 1e3,
+                      (double)salvo_hist_percentile(&s->latency, 99) / 1e3, (double)s->latency.max / 1e3);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "\n");
+    if (n > (int)sizeof buf - 1)
+        n = (int)sizeof buf - 1;
+    (void)!write(fd, buf, (size_t)n);
+}
+
+int salvo_summary_write_json(const salvo_stats_t *s, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -errno;
+    fprintf(f, "{\"orders\":%llu,\"counts\":{", (unsigned long long)s->orders);
+    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
+        fprintf(f, "%s\"%s\":%llu", i ? "," : "", salvo_status_name(i), (unsigned long long)s->count[i]);
+    const salvo_hist_t *h = &s->latency;
+    fprintf(f,
+            "},\"not_sent\":%llu,\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,"
+            "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
+            "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d}\n",
+            (unsigned long long)s->not_sent, (unsigned long long)s->sends, (unsigned long long)s->resent,
+            (double)s->wall_ns / 1e9, achieved_rate(s), (double)h->min / 1e3,
+            (double)salvo_hist_percentile(h, 50) / 1e3, (double)salvo_hist_percentile(h, 90) / 1e3,
+            (double)salvo_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
+            h->n ? h->sum / (double)h->n / 1e3 : 0.0, s->signal);
+    return fclose(f) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,386 @@
+#include "args.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "salvo/parse.h"
+
+#define SALVO_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: salvo --url URL [options] [FILE|-]\n"
+    "Submit each order of FILE (CSV or JSON Lines; stdin when absent or -) as one HTTP\n"
+    "request, within the rate and concurrency limits, printing one JSON line per order.\n"
+    "\n"
+    "Request:\n"
+    "  --url URL               order endpoint (required)\n"
+    "  --method M              HTTP method (default POST)\n"
+    "  -H, --header 'N: v'     extra request header (repeatable)\n"
+    "  --timeout DUR           total time per request (default 30s)\n"
+    "  --connect-timeout DUR   time to connect (default 5s)\n"
+    "  --api-key-env NAME      read the API key from env NAME (default SALVO_API_KEY); sent as\n"
+    "                          'Authorization: Bearer KEY', never printed\n"
+    "  --api-key-file FILE     read the API key from FILE instead\n"
+    "  --body-template FILE    JSON body with \"{{column}}\" / \"{{column:number}}\" values\n"
+    "                          (default: symbol, price, quantity, side, type, client_order_id)\n"
+    "  --id-prefix P           client order ids are P-SEQ (default: a hash of the input file's\n"
+    "                          path and size and today's date; random for stdin)\n"
+    "  --idempotency-header N  header carrying the client order id (default Idempotency-Key)\n"
+    "  --no-idempotency-header send no idempotency header\n"
+    "  --http2                 use HTTP/2 over TLS when the server offers it\n"
+    "  --insecure              do not verify the TLS peer (test servers only)\n"
+    "  --cacert FILE           CA bundle for a private CA\n"
+    "  --no-reuse              a fresh connection per order (default: keep-alive). Costs a TCP\n"
+    "                          (and TLS) handshake per order; use it only with brokers that\n"
+    "                          cannot deduplicate client order ids, since libcurl may resend a\n"
+    "                          request on a reused connection that closed under it\n"
+    "\n"
+    "Pacing:\n"
+    "  --rate R                at most R orders per second: 100, 100/s, 6000/m, 0.5/s\n"
+    "                          (default: unlimited)\n"
+    "  --burst B               orders that may leave at once under --rate (default 1)\n"
+    "  --window N/PERIOD       at most N orders in any trailing PERIOD: 50/1s, 250/10s, 200/1m\n"
+    "  --concurrency C         requests in flight at most (default 32)\n"
+    "\n"
+    "Retries:\n"
+    "  --retries N             further attempts for safe failures: connect errors, 429, 503\n"
+    "                          (default 2)\n"
+    "  --retry-backoff DUR     first backoff, doubled each time, full jitter (default 100ms)\n"
+    "  --retry-max-backoff DUR backoff cap (default 5s); Retry-After is honoured\n"
+    "  --retry-ambiguous       also retry outcomes that may have reached the broker (timeout\n"
+    "                          after send, reset, 500/502/504); needs the idempotency header\n"
+    "\n"
+    "Input:\n"
+    "  --input-format F        csv or jsonl (default csv)\n"
+    "  --delimiter C           CSV field separator (default ,)\n"
+    "  --no-header             the first row is data: symbol,price[,quantity[,side[,type]]]\n"
+    "                          (default: a first row naming a 'symbol' column is the header)\n"
+    "  --quantity Q            quantity for rows without one\n"
+    "  --side BUY|SELL         side for rows without one (a row that disagrees is invalid)\n"
+    "  --type LIMIT|MARKET     type for rows without one (default LIMIT)\n"
+    "\n"
+    "Output:\n"
+    "  -o, --output FILE       results here instead of stdout\n"
+    "  --summary-json FILE     the summary as JSON\n"
+    "  --dry-run               send nothing; print each request instead\n"
+    "  --drain-timeout DUR     on SIGINT/SIGTERM, wait this long for requests in flight\n"
+    "                          (default: the request timeout); a second SIGINT stops at once\n"
+    "  --seed N                seed for retry jitter (default: time-based)\n"
+    "  -h, --help              this text\n"
+    "  --version               print the version\n"
+    "\n"
+    "Exit: 0 all accepted, 1 some order not accepted, 2 usage or configuration error,\n"
+    "3 input or output error, 130 SIGINT, 143 SIGTERM.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("salvo: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see salvo --help)\n", stderr);
+    va_end(ap);
+    return SALVO_EXIT_USAGE;
+}
+
+static int bad(const char *flag, const char *val, const char *want)
+{
+    return usage_error("%s '%s': %s", flag, val, want);
+}
+
+static int valid_header(const char *h)
+{
+    const char *colon = strchr(h, ':');
+    if (colon == NULL || colon == h || strpbrk(h, "\r\n") != NULL)
+        return 0;
+    for (const char *p = h; p < colon; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* The API key never comes from argv: only from the environment or a file. */
+static int load_api_key(salvo_args_t *a)
+{
+    char key[4096];
+    if (a->api_key_file) {
+        FILE *f = fopen(a->api_key_file, "r");
+        if (f == NULL)
+            return usage_error("--api-key-file %s: %s", a->api_key_file, strerror(errno));
+        size_t n = fread(key, 1, sizeof key - 1, f);
+        fclose(f);
+        key[n] = '\0';
+        key[strcspn(key, "\r\n")] = '\0';
+    } else {
+        const char *name = a->api_key_env ? a->api_key_env : "SALVO_API_KEY";
+        const char *v = getenv(name);
+        if (v == NULL || *v == '\0') {
+            if (a->api_key_env)
+                return usage_error("--api-key-env %s: that variable is not set", name);
+            return 0; /* no key: no Authorization header */
+        }
+        if (strlen(v) >= sizeof key)
+            return usage_error("--api-key-env %s: the key is too long", name);
+        strcpy(key, v);
+    }
+    if (key[0] == '\0')
+        return usage_error("--api-key-file %s: the file is empty", a->api_key_file);
+    for (const char *p = key; *p; p++)
+        if ((unsigned char)*p < 0x21 || *p == 0x7f)
+            return usage_error("the API key holds a space or control character");
+    size_t len = strlen("Authorization: Bearer ") + strlen(key) + 1;
+    if ((a->auth_header = malloc(len)) == NULL)
+        return SALVO_EXIT_IO;
+    snprintf(a->auth_header, len, "Authorization: Bearer %s", key);
+    memset(key, 0, sizeof key);
+    return 0;
+}
+
+/* Rerunning the same file the same day gives the same ids, so a broker
+ * that deduplicates client order ids catches a double run. */
+static int default_id_prefix(salvo_args_t *a)
+{
+    uint64_t h = 1469598103934665603ULL;
+    char buf[4096 + 64];
+    struct stat st;
+    if (a->input_path && strcmp(a->input_path, "-") != 0 && stat(a->input_path, &st) == 0) {
+        char real[4096];
+        const char *p = realpath(a->input_path, real) ? real : a->input_path;
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        snprintf(buf, sizeof buf, "%s|%lld|%04d-%02d-%02d", p, (long long)st.st_size, tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday);
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(buf, sizeof buf, "stdin|%lld.%09ld|%d", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+    }
+    for (const char *s = buf; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    if ((a->id_prefix = malloc(16)) == NULL)
+        return SALVO_EXIT_IO;
+    snprintf(a->id_prefix, 16, "s%08x", (unsigned)(h ^ (h >> 32)));
+    return 0;
+}
+
+enum {
+    O_URL = 256, O_METHOD, O_TIMEOUT, O_CTIMEOUT, O_KEYENV, O_KEYFILE, O_TEMPLATE, O_IDPREFIX, O_IDEMHDR,
+    O_NOIDEM, O_HTTP2, O_INSECURE, O_CACERT, O_NOREUSE, O_RATE, O_BURST, O_WINDOW, O_CONC, O_RETRIES,
+    O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
+    O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION,
+};
+
+static const struct option long_opts[] = {
+    {"url", 1, 0, O_URL}, {"method", 1, 0, O_METHOD}, {"header", 1, 0, 'H'}, {"timeout", 1, 0, O_TIMEOUT},
+    {"connect-timeout", 1, 0, O_CTIMEOUT}, {"api-key-env", 1, 0, O_KEYENV}, {"api-key-file", 1, 0, O_KEYFILE},
+    {"body-template", 1, 0, O_TEMPLATE}, {"id-prefix", 1, 0, O_IDPREFIX},
+    {"idempotency-header", 1, 0, O_IDEMHDR}, {"no-idempotency-header", 0, 0, O_NOIDEM},
+    {"http2", 0, 0, O_HTTP2}, {"insecure", 0, 0, O_INSECURE}, {"cacert", 1, 0, O_CACERT},
+    {"no-reuse", 0, 0, O_NOREUSE}, {"rate", 1, 0, O_RATE}, {"burst", 1, 0, O_BURST},
+    {"window", 1, 0, O_WINDOW}, {"concurrency", 1, 0, O_CONC}, {"retries", 1, 0, O_RETRIES},
+    {"retry-backoff", 1, 0, O_BACKOFF}, {"retry-max-backoff", 1, 0, O_MAXBACKOFF},
+    {"retry-ambiguous", 0, 0, O_RETRYAMB}, {"input-format", 1, 0, O_FORMAT}, {"delimiter", 1, 0, O_DELIM},
+    {"no-header", 0, 0, O_NOHEADER}, {"quantity", 1, 0, O_QTY}, {"side", 1, 0, O_SIDE},
+    {"type", 1, 0, O_TYPE}, {"output", 1, 0, 'o'}, {"summary-json", 1, 0, O_SUMMARY},
+    {"dry-run", 0, 0, O_DRYRUN}, {"drain-timeout", 1, 0, O_DRAIN}, {"seed", 1, 0, O_SEED},
+    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+
+static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
+{
+    salvo_config_t *c = &a->cfg;
+    uint64_t u;
+    char flag[48] = "";
+    for (const struct option *lo = long_opts; lo->name; lo++)
+        if (lo->val == o)
+            snprintf(flag, sizeof flag, "--%s", lo->name);
+    switch (o) {
+    case O_URL:
+        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+            return bad(flag, v, "expected an http:// or https:// URL");
+        c->url = v;
+        break;
+    case O_METHOD:
+        if (!*v || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v))
+            return bad(flag, v, "expected an upper-case method such as POST or PUT");
+        c->method = v;
+        break;
+    case 'H':
+        if (!valid_header(v))
+            return bad("--header", v, "expected 'Name: value'");
+        if (strncasecmp(v, "authorization:", 14) == 0)
+            return usage_error("--header: pass the API key with --api-key-env or --api-key-file, never in argv");
+        a->headers[a->nheaders++] = v;
+        break;
+    case O_TIMEOUT:
+        if (salvo_parse_duration(v, &c->timeout_ns) || c->timeout_ns < SALVO_NS_PER_MS)
+            return bad(flag, v, "expected a duration such as 30s or 500ms");
+        break;
+    case O_CTIMEOUT:
+        if (salvo_parse_duration(v, &c->connect_timeout_ns) || c->connect_timeout_ns < SALVO_NS_PER_MS)
+            return bad(flag, v, "expected a duration such as 5s");
+        break;
+    case O_KEYENV: a->api_key_env = v; break;
+    case O_KEYFILE: a->api_key_file = v; break;
+    case O_TEMPLATE: a->body_template = v; break;
+    case O_IDPREFIX:
+        if (!*v || strlen(v) > 64 || strpbrk(v, " \t\r\n\"\\") != NULL)
+            return bad(flag, v, "expected up to 64 printable characters without spaces");
+        free(a->id_prefix);
+        a->id_prefix = strdup(v);
+        break;
+    case O_IDEMHDR:
+        if (strpbrk(v, ": \t\r\n") != NULL || !*v)
+            return bad(flag, v, "expected a header name");
+        c->idempotency_header = v;
+        break;
+    case O_NOIDEM: c->idempotency_header = NULL; break;
+    case O_HTTP2: c->http2 = 1; break;
+    case O_INSECURE: c->insecure = 1; break;
+    case O_CACERT: c->cacert = v; break;
+    case O_NOREUSE: c->no_reuse = 1; break;
+    case O_RATE:
+        if (salvo_parse_rate(v, &c->rate) || c->rate > 1e6)
+            return bad(flag, v, "expected a rate such as 100, 100/s, 6000/m or 0.5/s (at most 1000000/s)");
+        break;
+    case O_BURST:
+        if (salvo_parse_uint(v, 1, 1000000, &u))
+            return bad(flag, v, "expected a whole number from 1");
+        c->burst = (uint32_t)u;
+        break;
+    case O_WINDOW:
+        if (salvo_parse_window(v, &c->window_n, &c->window_ns) || c->window_n > 10000000)
+            return bad(flag, v, "expected N/PERIOD such as 50/1s, 250/10s or 200/1m");
+        break;
+    case O_CONC:
+        if (salvo_parse_uint(v, 1, 100000, &u))
+            return bad(flag, v, "expected a whole number from 1 to 100000");
+        c->concurrency = (uint32_t)u;
+        break;
+    case O_RETRIES:
+        if (salvo_parse_uint(v, 0, SALVO_MAX_ATTEMPTS - 1, &u))
+            return bad(flag, v, "expected a whole number from 0 to 15");
+        c->retries = (unsigned)u;
+        break;
+    case O_BACKOFF:
+        if (salvo_parse_duration(v, &c->backoff_ns))
+            return bad(flag, v, "expected a duration such as 100ms");
+        break;
+    case O_MAXBACKOFF:
+        if (salvo_parse_duration(v, &c->max_backoff_ns))
+            return bad(flag, v, "expected a duration such as 5s");
+        break;
+    case O_RETRYAMB: c->retry_ambiguous = 1; break;
+    case O_FORMAT:
+        if (strcmp(v, "csv") == 0)
+            c->format = SALVO_FORMAT_CSV;
+        else if (strcmp(v, "jsonl") == 0)
+            c->format = SALVO_FORMAT_JSONL;
+        else
+            return bad(flag, v, "expected csv or jsonl");
+        break;
+    case O_DELIM:
+        if (strcmp(v, "\\t") == 0 || strcmp(v, "tab") == 0)
+            v = "\t";
+        if (strlen(v) != 1 || *v == '"' || *v == '\n' || *v == '\r')
+            return bad(flag, v, "expected one character (or \\t)");
+        c->delim = *v;
+        break;
+    case O_NOHEADER: c->no_header = 1; break;
+    case O_QTY: c->defaults.quantity = v; break;
+    case O_SIDE: c->defaults.side = v; break;
+    case O_TYPE: c->defaults.type = v; break;
+    case 'o': a->output_path = v; break;
+    case O_SUMMARY: a->summary_json = v; break;
+    case O_DRYRUN: c->dry_run = 1; break;
+    case O_DRAIN:
+        if (salvo_parse_duration(v, &c->drain_timeout_ns))
+            return bad(flag, v, "expected a duration such as 10s");
+        *drain_set = 1;
+        break;
+    case O_SEED:
+        if (salvo_parse_uint(v, 0, UINT64_MAX, &c->seed))
+            return bad(flag, v, "expected a whole number");
+        break;
+    case 'h': fputs(usage_text, stdout); return SALVO_EXIT_OK;
+    case O_VERSION: printf("salvo %s\n", SALVO_VERSION); return SALVO_EXIT_OK;
+    default: return usage_error("unknown option");
+    }
+    return -1;
+}
+
+int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    salvo_config_t *c = &a->cfg;
+    c->method = "POST";
+    c->timeout_ns = 30 * SALVO_NS_PER_SEC;
+    c->connect_timeout_ns = 5 * SALVO_NS_PER_SEC;
+    c->concurrency = 32;
+    c->burst = 1;
+    c->retries = 2;
+    c->backoff_ns = 100 * SALVO_NS_PER_MS;
+    c->max_backoff_ns = 5 * SALVO_NS_PER_SEC;
+    c->delim = ',';
+    c->idempotency_header = "Idempotency-Key";
+    c->input_fd = 0;
+    c->output_fd = 1;
+    if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL)
+        return SALVO_EXIT_IO;
+
+    int o, drain_set = 0;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":H:o:h", long_opts, NULL)) != -1) {
+        if (o == '?')
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        if (o == ':')
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        int r = parse_one(a, o, optarg, &drain_set);
+        if (r >= 0)
+            return r;
+    }
+    if (optind < argc)
+        a->input_path = argv[optind++];
+    if (optind < argc)
+        return usage_error("one input file at most, got '%s' too", argv[optind]);
+    if (c->url == NULL)
+        return usage_error("--url is required");
+    if (c->retry_ambiguous && c->idempotency_header == NULL)
+        return usage_error("--retry-ambiguous needs the idempotency header (drop --no-idempotency-header)");
+    if (!drain_set)
+        c->drain_timeout_ns = c->timeout_ns;
+    char err[256];
+    if (salvo_order_check_defaults(&c->defaults, err, sizeof err) < 0)
+        return usage_error("%s", err);
+    c->headers = a->headers;
+    c->nheaders = a->nheaders;
+    int r = load_api_key(a);
+    if (r != 0)
+        return r;
+    c->auth_header = a->auth_header;
+    if (a->id_prefix == NULL && (r = default_id_prefix(a)) != 0)
+        return r;
+    c->defaults.id_prefix = a->id_prefix;
+    return -1;
+}
+
+void salvo_args_free(salvo_args_t *a)
+{
+    if (a->auth_header) {
+        memset(a->auth_header, 0, strlen(a->auth_header)); /* don't leave the key in freed memory */
+        free(a->auth_header);
+    }
+    free(a->id_prefix);
+    free(a->headers);
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,35 @@
+/* salvo's command line: one parser filling one config struct. */
+#ifndef SALVO_TOOL_ARGS_H
+#define SALVO_TOOL_ARGS_H
+
+#include "salvo/engine.h"
+
+/* Documented exit codes. */
+enum salvo_exit {
+    SALVO_EXIT_OK = 0,        /* every order accepted */
+    SALVO_EXIT_NOT_ACCEPTED = 1,
+    SALVO_EXIT_USAGE = 2,     /* usage or configuration error */
+    SALVO_EXIT_IO = 3,        /* input or output could not be read or written */
+    SALVO_EXIT_SIGINT = 130,
+    SALVO_EXIT_SIGTERM = 143,
+};
+
+typedef struct salvo_args {
+    salvo_config_t cfg;
+    const char *input_path;  /* NULL or "-": stdin */
+    const char *output_path; /* NULL: stdout */
+    const char *summary_json;
+    const char *body_template;
+    const char *api_key_env, *api_key_file;
+    const char **headers;
+    size_t nheaders;
+    char *auth_header;       /* owned; a secret */
+    char *id_prefix;         /* owned */
+} salvo_args_t;
+
+/* Parse argv. Returns -1 to go on, or an exit code (help, version, error:
+ * the message is already on stderr, naming the flag). */
+int salvo_args_parse(salvo_args_t *a, int argc, char **argv);
+void salvo_args_free(salvo_args_t *a);
+
+#endif
