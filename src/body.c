@@ -168,6 +168,26 @@ static const char *slot_value(const struct slot *s, const salvo_order_t *o, cons
     return f ? f->s : "";
 }
 
+/* Put a detached child back at its index. By hand: cJSON 1.7.15's
+ * cJSON_InsertItemInArray refuses to re-insert a detached object member. */
+static void insert_at(cJSON *parent, int index, cJSON *item)
+{
+    cJSON *after = parent->child;
+    for (int i = 0; after && i < index; i++)
+        after = after->next;
+    if (after == NULL) {
+        cJSON_AddItemToArray(parent, item); /* keeps item->string */
+        return;
+    }
+    item->next = after;
+    item->prev = after->prev; /* the head's prev is the tail */
+    if (after == parent->child)
+        parent->child = item;
+    else
+        item->prev->next = item;
+    after->prev = item;
+}
+
 /* Put the tree back as it was parsed, whatever render did to it. */
 static void restore(salvo_body_t *b, size_t upto)
 {
@@ -180,7 +200,7 @@ static void restore(salvo_body_t *b, size_t upto)
     for (size_t i = 0; i < upto; i++) { /* ascending: each goes back to its own index */
         struct slot *s = &b->slots[i];
         if (s->detached) {
-            cJSON_InsertItemInArray(s->parent, s->index, s->node);
+            insert_at(s->parent, s->index, s->node);
             s->detached = 0;
         }
     }

@@ -71,7 +71,6 @@ int salvo_csv_next(struct salvo_reader *r, salvo_row_t *row)
         case S_UNQUOTED:
         unquoted:
             if (c == r->delim) {
-                r->row_bytes++;
                 if (salvo_reader_end_field(r) < 0)
                     return -ENOMEM;
                 r->state = S_FIELD_START;

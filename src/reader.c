@@ -132,6 +132,8 @@ int salvo_reader_field_byte(salvo_reader_t *r, char c)
 
 int salvo_reader_end_field(salvo_reader_t *r)
 {
+    if (++r->row_bytes > r->max_line) /* a delimiter counts too */
+        r->row_error = SALVO_ROW_TOO_LONG;
     if (r->row_error == SALVO_ROW_TOO_LONG && r->nfields > 0)
         return 0; /* an over-long row keeps one field: a line of commas stays bounded */
     if (r->nfields + 1 > r->fields_cap) {

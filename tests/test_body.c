@@ -1,0 +1,146 @@
+/* Body rendering: default body, templates, and start-up errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "salvo/body.h"
+
+struct fixture {
+    salvo_layout_t l;
+    salvo_order_t o;
+    salvo_field_t f[8];
+    salvo_row_t row;
+};
+
+/* Header symbol,price,quantity,side,type,account; one data row. */
+static int setup_row(struct fixture *fx, const char *const *extra, size_t nextra, const char *const vals[6])
+{
+    static const char *const names[6] = {"symbol", "price", "quantity", "side", "type", "account"};
+    salvo_field_t hf[6];
+    for (int i = 0; i < 6; i++)
+        hf[i] = (salvo_field_t){names[i], strlen(names[i]), 1};
+    salvo_row_t header = {.line = 1, .nfields = 6, .fields = hf};
+    if (salvo_layout_init(&fx->l, extra, nextra) < 0)
+        return -1;
+    salvo_layout_from_header(&fx->l, &header);
+    for (int i = 0; i < 6; i++)
+        fx->f[i] = (salvo_field_t){vals[i], strlen(vals[i]), 1};
+    fx->row = (salvo_row_t){.line = 2, .nfields = 6, .fields = fx->f};
+    salvo_order_defaults_t d = {.id_prefix = "run"};
+    return salvo_order_from_row(&fx->o, &fx->l, &d, &fx->row, 1);
+}
+
+static void teardown_fx(struct fixture *fx)
+{
+    salvo_order_free(&fx->o);
+    salvo_layout_free(&fx->l);
+}
+
+static void test_default_body(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    const char *const vals[6] = {"2330", "590.10", "20", "buy", "LIMIT", "acct-9"};
+    assert_int_equal(setup_row(&fx, NULL, 0, vals), 0);
+    salvo_body_t *b = salvo_body_new_default();
+    char err[128];
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    /* price stays the exact string written; quantity is a number */
+    assert_string_equal(fx.o.body, "{\"symbol\":\"2330\",\"price\":\"590.10\",\"quantity\":20,\"side\":\"BUY\","
+                                   "\"type\":\"LIMIT\",\"client_order_id\":\"run-1\"}");
+    /* the tree is restored: a MARKET order after it drops price, then a LIMIT gets it back */
+    const char *const mkt[6] = {"2330", "", "20", "SELL", "MARKET", "x"};
+    teardown_fx(&fx);
+    assert_int_equal(setup_row(&fx, NULL, 0, mkt), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "{\"symbol\":\"2330\",\"quantity\":20,\"side\":\"SELL\",\"type\":\"MARKET\","
+                                   "\"client_order_id\":\"run-1\"}");
+    teardown_fx(&fx);
+    assert_int_equal(setup_row(&fx, NULL, 0, vals), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_non_null(strstr(fx.o.body, "\"price\":\"590.10\",\"quantity\":20"));
+    teardown_fx(&fx);
+    salvo_body_free(b);
+}
+
+static void test_template(void **state)
+{
+    (void)state;
+    const char *tpl = "{\"order\":{\"sym\":\"{{symbol}}\",\"px\":\"{{price:number}}\",\"acct\":\"{{account}}\"},"
+                      "\"tags\":[\"{{side}}\",\"fixed\"],\"n\":1}";
+    char err[160];
+    salvo_body_t *b = salvo_body_new_template(tpl, strlen(tpl), err, sizeof err);
+    assert_non_null(b);
+    const char *const *cols;
+    size_t n = salvo_body_columns(b, &cols);
+    assert_int_equal(n, 4);
+    struct fixture fx = {0};
+    const char *const vals[6] = {"AA\"PL", "1.5", "3", "sell", "", "acct \\ 7"};
+    assert_int_equal(setup_row(&fx, cols, n, vals), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "{\"order\":{\"sym\":\"AA\\\"PL\",\"px\":1.5,\"acct\":\"acct \\\\ 7\"},"
+                                   "\"tags\":[\"SELL\",\"fixed\"],\"n\":1}");
+    teardown_fx(&fx);
+    salvo_body_free(b);
+}
+
+static void test_template_number_rejects_text(void **state)
+{
+    (void)state;
+    const char *tpl = "{\"a\":\"{{account:number}}\"}";
+    char err[160];
+    salvo_body_t *b = salvo_body_new_template(tpl, strlen(tpl), err, sizeof err);
+    const char *const *cols;
+    size_t n = salvo_body_columns(b, &cols);
+    struct fixture fx = {0};
+    const char *const vals[6] = {"X", "1", "1", "BUY", "", "12ab"};
+    assert_int_equal(setup_row(&fx, cols, n, vals), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 1);
+    assert_string_equal(fx.o.error, "line 2: column account value \"12ab\" is not a number");
+    /* still renders the next good row */
+    fx.f[5] = (salvo_field_t){"12", 2, 1};
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "{\"a\":12}");
+    teardown_fx(&fx);
+    salvo_body_free(b);
+}
+
+static void test_template_errors(void **state)
+{
+    (void)state;
+    char err[160];
+    assert_null(salvo_body_new_template("{\"a\":", 5, err, sizeof err));
+    assert_non_null(strstr(err, "not valid JSON"));
+    const char *partial = "{\"a\":\"id-{{symbol}}\"}";
+    assert_null(salvo_body_new_template(partial, strlen(partial), err, sizeof err));
+    assert_non_null(strstr(err, "must be the whole string"));
+
+    const char *tpl = "{\"a\":\"{{nosuch}}\"}";
+    salvo_body_t *b = salvo_body_new_template(tpl, strlen(tpl), err, sizeof err);
+    const char *const *cols;
+    size_t n = salvo_body_columns(b, &cols);
+    struct fixture fx = {0};
+    const char *const vals[6] = {"X", "1", "1", "BUY", "", ""};
+    setup_row(&fx, cols, n, vals);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), -2);
+    assert_string_equal(err, "body template names column 'nosuch', which the input does not have");
+    teardown_fx(&fx);
+    salvo_body_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_body), cmocka_unit_test(test_template),
+        cmocka_unit_test(test_template_number_rejects_text), cmocka_unit_test(test_template_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
