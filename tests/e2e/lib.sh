@@ -1,0 +1,48 @@
+# Shared helpers for the end-to-end tests: start salvo-mock on a free
+# loopback port, assert, and clean up. Sourced by each test script.
+set -u
+: "${SALVO:?}" "${SALVO_MOCK:?}"
+WORK=$(mktemp -d)
+MOCK_PIDS=()
+PASSED=0
+FAILED=0
+cleanup() {
+    for p in "${MOCK_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_mock [flags...]: sets PORT and URL (the orders endpoint)
+start_mock() {
+    local pf="$WORK/port.$RANDOM"
+    "$SALVO_MOCK" --listen 127.0.0.1:0 --port-file "$pf" "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
+    MOCK_PIDS+=($!)
+    MOCK_PID=$!
+    for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    PORT=$(cat "$pf")
+    BASE="http://127.0.0.1:$PORT"
+    URL="$BASE/orders"
+}
+stop_mock() { kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null; }
+stat_of() { curl -s -m 5 "$BASE/stats" "${@:2}" | jq -r ".$1"; }
+
+check() { # check NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL: $1: expected [$2], got [$3]"
+    fi
+}
+check_true() { # check_true NAME COMMAND...
+    local name=$1; shift
+    if "$@"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); echo "FAIL: $name"; fi
+}
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+make_orders() { # make_orders N [side] > file
+    awk -v n="$1" -v side="${2:-BUY}" 'BEGIN { print "symbol,price,quantity,side"; for (i = 1; i <= n; i++) printf "S%d,%d.5,%d,%s\n", i, 100 + i % 50, 1 + i % 9, side }'
+}
