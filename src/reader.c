@@ -96,8 +96,7 @@ int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row)
     static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
     if (!r->started) {
         size_t have = r->len - r->pos;
-        size_t cmp = have < 3 ? have : 3;
-        if (memcmp(r->in + r->pos, bom, cmp) == 0 && have < 3 && !r->eof)
+        if (have < 3 && !r->eof && (have == 0 || memcmp(r->in + r->pos, bom, have) == 0))
             return 0; /* could still be a BOM: wait for 3 bytes */
         if (have >= 3 && memcmp(r->in + r->pos, bom, 3) == 0)
             r->pos += 3;

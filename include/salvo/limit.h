@@ -46,7 +46,7 @@ typedef struct salvo_window {
     uint64_t next_id; /* id of the next send */
 } salvo_window_t;
 
-#define SALVO_WINDOW_GUARD_NS (1 * 1000000LL)
+#define SALVO_WINDOW_GUARD_NS (5 * 1000000LL) /* the broker's own queueing jitter */
 
 /* 0 or -ENOMEM. */
 int salvo_window_init(salvo_window_t *w, uint32_t n, int64_t period_ns, int64_t guard_ns);
