@@ -107,6 +107,20 @@ int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row)
 
 /* ---- the current row ---- */
 
+/* Room for n more bytes in the field buffer. */
+static int reserve_fb(salvo_reader_t *r, size_t n)
+{
+    if (r->flen + n <= r->fcap)
+        return 0;
+    size_t ncap = r->fcap ? r->fcap * 2 : 256;
+    char *nb = realloc(r->fb, ncap);
+    if (nb == NULL)
+        return -ENOMEM;
+    r->fb = nb;
+    r->fcap = ncap;
+    return 0;
+}
+
 int salvo_reader_field_byte(salvo_reader_t *r, char c)
 {
     if (r->row_error == SALVO_ROW_TOO_LONG)
@@ -117,14 +131,8 @@ int salvo_reader_field_byte(salvo_reader_t *r, char c)
     }
     if (c == '\0' && r->row_error == SALVO_ROW_OK)
         r->row_error = SALVO_ROW_NUL;
-    if (r->flen + 2 > r->fcap) { /* +1 for the field's terminating NUL */
-        size_t ncap = r->fcap ? r->fcap * 2 : 256;
-        char *n = realloc(r->fb, ncap);
-        if (n == NULL)
-            return -ENOMEM;
-        r->fb = n;
-        r->fcap = ncap;
-    }
+    if (reserve_fb(r, 2) < 0) /* +1 for the field's terminating NUL */
+        return -ENOMEM;
     r->fb[r->flen++] = c;
     return 0;
 }
@@ -147,14 +155,8 @@ int salvo_reader_end_field(salvo_reader_t *r)
         r->fields = f;
         r->fields_cap = ncap;
     }
-    if (r->fcap == 0 || r->flen + 1 > r->fcap) {
-        size_t ncap = r->fcap ? r->fcap * 2 : 256;
-        char *n = realloc(r->fb, ncap);
-        if (n == NULL)
-            return -ENOMEM;
-        r->fb = n;
-        r->fcap = ncap;
-    }
+    if (reserve_fb(r, 1) < 0)
+        return -ENOMEM;
     /* fstart[i] is where field i begins; the NUL ends it. */
     size_t start = r->nfields == 0 ? 0 : r->fstart[r->nfields - 1] + r->fields[r->nfields - 1].len + 1;
     r->fstart[r->nfields] = start;
