@@ -14,11 +14,20 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include "salvo/idmap.h"
 #include "salvo/limit.h"
+#include "salvo/lookup.h"
 #include "salvo/parse.h"
 #include "salvo/retry.h"
+#include "salvo/trace.h"
 
 #define READ_CHUNK (64 * 1024)
+#define MAX_LOOKUPS 2 /* --reconcile-url lookups of one order */
+
+/* Per queued order: what --resume found, and whether to look it up first. */
+enum { OF_STATE_MASK = 0x7, OF_LOOKUP = 0x8 };
+
+enum xfer_mode { X_POST, X_LOOKUP };
 
 typedef struct engine engine_t;
 
@@ -28,6 +37,12 @@ typedef struct xfer {
     engine_t *e;
     CURL *easy;
     salvo_order_t *order;
+    unsigned slot;       /* index, for the trace */
+    int mode, easy_mode; /* enum xfer_mode: what to send next / what the handle is set for */
+    int maybe_delivered; /* an earlier attempt (or run) may have reached the broker */
+    unsigned lookups;
+    char *lookup_url;    /* owned */
+    char errbuf[160];
     int64_t read_ns;     /* when the order was read */
     int64_t first_send_ns;
     size_t body_pos;     /* read callback's position in order->body */
@@ -65,13 +80,14 @@ struct engine {
     union { uv_pipe_t pipe; uv_tty_t tty; } in_handle;
     int in_reading, in_eof;
     uint64_t seq;
-    salvo_idset_t ids;
+    salvo_idmap_t ids;
     char setup_err[256];
     int setup_failed;
 
     /* orders read and waiting: a ring over a fixed pool */
     salvo_order_t *orders;
     int64_t *orders_read_ns;
+    uint8_t *orders_flags;
     size_t *free_orders, nfree_orders;
     size_t *ready, ready_head, ready_len, qcap;
 
@@ -80,6 +96,8 @@ struct engine {
     size_t nxfers, active;
     xfer_t *free_xfers;
     xfer_t *retry_head, *retry_tail; /* backoff over, waiting for a token */
+    xfer_t **launch;      /* prepared this turn: handed to libcurl after the journal syncs */
+    size_t nlaunch;
     struct curl_slist *shared_headers;
 
     /* pacing */
@@ -177,9 +195,9 @@ static void ready_pop(engine_t *e)
 
 /* ================= input ================= */
 
-static void report_invalid(engine_t *e, salvo_order_t *o)
+static void report_order(engine_t *e, salvo_order_t *o, int status, const char *previous, const char *error)
 {
-    salvo_result_t r = {.order = o, .status = SALVO_INVALID, .error = o->error};
+    salvo_result_t r = {.order = o, .status = status, .previous = previous, .error = error};
     emit(e, &r);
 }
 
@@ -205,6 +223,81 @@ static int setup_layout(engine_t *e, const salvo_row_t *row, int *consumed)
     return 0;
 }
 
+static double order_notional(const salvo_order_t *o)
+{
+    return o->order_type == SALVO_LIMIT ? strtod(o->price, NULL) * strtod(o->quantity, NULL) : 0;
+}
+
+/* --max-orders / --max-notional on a stream: would this order pass a cap? */
+static int over_cap(engine_t *e, double notional)
+{
+    const salvo_config_t *c = e->cfg;
+    if (c->max_orders && e->st->valid >= c->max_orders)
+        e->st->stop_reason = SALVO_STOP_MAX_ORDERS;
+    else if (c->max_notional > 0 && e->st->notional + notional > c->max_notional * (1 + 1e-12))
+        e->st->stop_reason = SALVO_STOP_MAX_NOTIONAL;
+    return e->st->stop_reason != SALVO_STOP_NONE;
+}
+
+/* --resume: 1 when the journal settles the order here (it is reported),
+ * 0 to queue it, with *flags saying what the journal knew. */
+static int resume_order(engine_t *e, salvo_order_t *o, uint8_t *flags)
+{
+    int state = salvo_jindex_get(e->cfg->resume, o->client_order_id);
+    *flags = (uint8_t)state;
+    switch (state) {
+    case SALVO_J_ACCEPTED:
+    case SALVO_J_REJECTED:
+        report_order(e, o, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
+        return 1;
+    case SALVO_J_SENT:
+    case SALVO_J_UNKNOWN:
+        if (e->cfg->reconcile_url) {
+            *flags |= OF_LOOKUP;
+            return 0;
+        }
+        if (e->cfg->resend_unknown) {
+            e->st->resent_unknown++;
+            return 0;
+        }
+        e->st->held++;
+        report_order(e, o, SALVO_UNKNOWN, salvo_jstate_name(state),
+                     "sent by an earlier run with no outcome recorded; not sent again "
+                     "(see --reconcile-url, --resend-unknown)");
+        return 1;
+    default: /* never sent, or definitely failed: send it */
+        return 0;
+    }
+}
+
+/* A valid order: count it, or settle it from the journal, or queue it. */
+static void admit_order(engine_t *e, salvo_order_t *o)
+{
+    uint8_t flags = 0;
+    double notional = order_notional(o);
+    if (e->cfg->check_only) {
+        e->st->valid++;
+        e->st->notional += notional;
+    } else if (e->cfg->dry_run) {
+        report_dry_run(e, o);
+    } else if (e->cfg->resume && resume_order(e, o, &flags)) {
+        /* reported */
+    } else if (over_cap(e, notional)) {
+        report_order(e, o, SALVO_SKIPPED, NULL,
+                     e->st->stop_reason == SALVO_STOP_MAX_ORDERS ? "not sent: --max-orders reached"
+                                                                 : "not sent: --max-notional reached");
+        e->stopping = 1;
+    } else {
+        e->st->valid++;
+        e->st->notional += notional;
+        e->orders_read_ns[o - e->orders] = now_ns(e);
+        e->orders_flags[o - e->orders] = flags;
+        ready_push(e, o);
+        return;
+    }
+    order_release(e, o);
+}
+
 /* Turn one row into a queued order, or an invalid result. */
 static int take_row(engine_t *e, const salvo_row_t *row)
 {
@@ -219,7 +312,7 @@ static int take_row(engine_t *e, const salvo_row_t *row)
     int rc = salvo_order_from_row(o, &e->layout, &e->cfg->defaults, row, ++e->seq);
     e->st->orders++;
     if (rc == 0 && o->client_order_id[0]) {
-        int dup = salvo_idset_add(&e->ids, o->client_order_id);
+        int dup = salvo_idmap_set(&e->ids, o->client_order_id, 1);
         if (dup < 0)
             rc = dup;
         else if (dup)
@@ -232,16 +325,18 @@ static int take_row(engine_t *e, const salvo_row_t *row)
         order_release(e, o);
         return rc;
     }
-    if (rc == 1) {
-        report_invalid(e, o);
-        order_release(e, o);
-    } else if (e->cfg->dry_run) {
-        report_dry_run(e, o);
-        order_release(e, o);
-    } else {
-        e->orders_read_ns[o - e->orders] = now_ns(e);
-        ready_push(e, o);
+    if (rc == 0) {
+        admit_order(e, o);
+        return 0;
     }
+    if (e->cfg->check_only) {
+        e->st->count[SALVO_INVALID]++;
+        if (e->cfg->on_invalid)
+            e->cfg->on_invalid(e->cfg->ud, o);
+    } else {
+        report_order(e, o, SALVO_INVALID, NULL, o->error);
+    }
+    order_release(e, o);
     return 0;
 }
 
@@ -403,6 +498,14 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+static int on_curl_debug(CURL *h, curl_infotype kind, char *data, size_t size, void *ud)
+{
+    (void)h;
+    xfer_t *x = ud;
+    salvo_trace_event(x->e->cfg->trace, x->slot, x->order ? x->order->client_order_id : NULL, (int)kind, data, size);
+    return 0;
+}
+
 static int xfer_setup_easy(engine_t *e, xfer_t *x)
 {
     const salvo_config_t *c = e->cfg;
@@ -436,6 +539,12 @@ static int xfer_setup_easy(engine_t *e, xfer_t *x)
     }
     if (c->cacert)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+    if (c->trace) {
+        curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_curl_debug);
+        curl_easy_setopt(h, CURLOPT_DEBUGDATA, x);
+        curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    }
+    x->easy_mode = X_POST;
     return 0;
 }
 
@@ -450,6 +559,7 @@ static xfer_t *xfer_get(engine_t *e)
         return NULL;
     x = &e->xfers[e->nxfers];
     x->e = e;
+    x->slot = (unsigned)e->nxfers;
     if (xfer_setup_easy(e, x) < 0)
         return NULL;
     uv_timer_init(&e->loop, &x->backoff);
@@ -460,6 +570,8 @@ static xfer_t *xfer_get(engine_t *e)
 
 static void xfer_put(engine_t *e, xfer_t *x)
 {
+    free(x->lookup_url);
+    x->lookup_url = NULL;
     order_release(e, x->order);
     x->order = NULL;
     x->next = e->free_xfers;
@@ -467,7 +579,39 @@ static void xfer_put(engine_t *e, xfer_t *x)
     e->active--;
 }
 
-/* Hand one attempt to libcurl. */
+static void finish_order(engine_t *e, xfer_t *x);
+
+/* A transfer that never reached libcurl: keep what an earlier attempt
+ * learnt, else it was not sent. */
+static void xfer_not_sent(engine_t *e, xfer_t *x, const char *why)
+{
+    if (x->res.attempts == 0 && x->mode == X_POST)
+        x->res.status = x->maybe_delivered ? SALVO_UNKNOWN : SALVO_FAILED;
+    snprintf(x->errbuf, sizeof x->errbuf, "not sent: %s", why);
+    x->res.error = x->errbuf;
+    finish_order(e, x);
+}
+
+/* Point the pooled handle at the order endpoint or at the lookup URL. */
+static void xfer_set_mode(engine_t *e, xfer_t *x)
+{
+    const salvo_config_t *c = e->cfg;
+    if (x->mode == X_LOOKUP) {
+        curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, NULL);
+        curl_easy_setopt(x->easy, CURLOPT_URL, x->lookup_url);
+    } else if (x->easy_mode == X_LOOKUP) {
+        curl_easy_setopt(x->easy, CURLOPT_URL, c->url);
+        curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+        if (c->method && strcmp(c->method, "POST") != 0)
+            curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, c->method);
+    }
+    x->easy_mode = x->mode;
+}
+
+/* Take the limiters' tokens, write the journal's "sent" line and queue
+ * the attempt for launch(): every attempt and lookup counts against the
+ * broker's limits. */
 static void xfer_send(engine_t *e, xfer_t *x, int64_t now)
 {
     const salvo_config_t *c = e->cfg;
@@ -479,44 +623,102 @@ static void xfer_send(engine_t *e, xfer_t *x, int64_t now)
         x->rate_window_id = salvo_window_take(&e->rate_window, now);
     x->window_taken = 1;
 
+    if (x->mode == X_POST && c->journal) {
+        int r = salvo_journal_sent(c->journal, x->order, x->res.attempts + 1);
+        if (r < 0) {
+            e->st->journal_error = r;
+            e->st->stop_reason = SALVO_STOP_JOURNAL;
+            e->stopping = 1;
+            x->window_taken = 0; /* nothing will go out to settle it */
+            xfer_not_sent(e, x, "the journal could not be written");
+            return;
+        }
+    }
     x->body_pos = 0;
     x->resp_len = 0;
     x->resp_over = 0;
+    x->rewinds = 0;
     struct curl_slist *headers = e->shared_headers;
-    if (c->idempotency_header && x->order->client_order_id[0]) {
+    if (c->idempotency_header && x->order->client_order_id[0] && x->mode == X_POST) {
         snprintf(x->idem_buf, sizeof x->idem_buf, "%s: %s", c->idempotency_header, x->order->client_order_id);
         x->idem.data = x->idem_buf;
         x->idem.next = e->shared_headers;
         headers = &x->idem;
     }
+    if (x->mode != x->easy_mode || x->mode == X_LOOKUP)
+        xfer_set_mode(e, x);
     curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->order->body_len);
+    if (x->mode == X_POST)
+        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->order->body_len);
 
-    if (x->res.attempts == 0)
-        x->res.queued_ms = (double)(now - x->read_ns) / 1e6;
-    x->res.sent_at_us = unix_us();
-    if (e->st->sends == 0)
-        e->st->first_send_ns = now;
-    e->st->last_send_ns = now;
-    e->st->sends++;
-    CURLMcode mc = curl_multi_add_handle(e->multi, x->easy);
-    if (mc != CURLM_OK) {
-        /* Never handed over: report it as not sent. */
-        x->res.status = SALVO_FAILED;
-        x->res.error = curl_multi_strerror(mc);
-        emit(e, &x->res);
-        xfer_put(e, x);
+    if (x->mode == X_LOOKUP) {
+        e->st->lookups++;
+    } else {
+        if (x->res.attempts == 0)
+            x->res.queued_ms = (double)(now - x->read_ns) / 1e6;
+        x->res.sent_at_us = unix_us();
+        if (e->st->sends == 0)
+            e->st->first_send_ns = now;
+        e->st->last_send_ns = now;
+        e->st->sends++;
     }
+    e->launch[e->nlaunch++] = x;
+}
+
+/* Hand this turn's attempts to libcurl, once the journal says they are
+ * going (and, with --fsync, has it on disk). */
+static void launch(engine_t *e)
+{
+    if (e->nlaunch == 0)
+        return;
+    salvo_journal_t *j = e->cfg->journal;
+    int r = j && salvo_journal_wants_sync(j) ? salvo_journal_sync(j) : 0;
+    if (r < 0) {
+        e->st->journal_error = r;
+        e->st->stop_reason = SALVO_STOP_JOURNAL;
+        e->stopping = 1;
+    }
+    for (size_t i = 0; i < e->nlaunch; i++) {
+        xfer_t *x = e->launch[i];
+        CURLMcode mc = r < 0 ? CURLM_OK : curl_multi_add_handle(e->multi, x->easy);
+        if (r < 0 || mc != CURLM_OK) {
+            x->window_taken = 0;
+            xfer_not_sent(e, x, r < 0 ? "the journal could not be synced to disk" : curl_multi_strerror(mc));
+        }
+    }
+    e->nlaunch = 0;
+}
+
+/* The next request of x is a --reconcile-url lookup. 0 or -ENOMEM. */
+static int set_lookup(engine_t *e, xfer_t *x)
+{
+    free(x->lookup_url);
+    if ((x->lookup_url = salvo_lookup_url(e->cfg->reconcile_url, x->order->client_order_id)) == NULL)
+        return -ENOMEM;
+    x->mode = X_LOOKUP;
+    x->lookups++;
+    return 0;
 }
 
 static void start_order(engine_t *e, xfer_t *x, salvo_order_t *o, int64_t now)
 {
+    uint8_t flags = e->orders_flags[o - e->orders];
     x->order = o;
     x->read_ns = e->orders_read_ns[o - e->orders];
-    x->rewinds = 0;
+    x->lookups = 0;
+    x->maybe_delivered = (flags & OF_STATE_MASK) == SALVO_J_SENT || (flags & OF_STATE_MASK) == SALVO_J_UNKNOWN;
     memset(&x->res, 0, sizeof x->res);
     x->res.order = o;
+    if (x->maybe_delivered) {
+        x->res.previous = salvo_jstate_name(flags & OF_STATE_MASK);
+        x->res.status = SALVO_UNKNOWN;
+    }
+    x->mode = X_POST;
     e->active++;
+    if ((flags & OF_LOOKUP) && set_lookup(e, x) < 0) {
+        xfer_not_sent(e, x, "out of memory");
+        return;
+    }
     xfer_send(e, x, now);
 }
 
@@ -578,22 +780,27 @@ static void pump(engine_t *e)
         start_order(e, x, o, now);
         fill_queue(e);
     }
+    launch(e);
     maybe_finish(e);
 }
 
 /* ================= completions ================= */
 
-static void on_backoff_done(uv_timer_t *t)
+static void retry_push(engine_t *e, xfer_t *x)
 {
-    xfer_t *x = t->data;
-    engine_t *e = x->e;
     x->next = NULL;
     if (e->retry_tail)
         e->retry_tail->next = x;
     else
         e->retry_head = x;
     e->retry_tail = x;
-    pump(e);
+}
+
+static void on_backoff_done(uv_timer_t *t)
+{
+    xfer_t *x = t->data;
+    retry_push(x->e, x);
+    pump(x->e);
 }
 
 static void finish_order(engine_t *e, xfer_t *x)
@@ -604,8 +811,79 @@ static void finish_order(engine_t *e, xfer_t *x)
     r->response_truncated = x->resp_over;
     if (r->attempts > 0)
         salvo_hist_add(&e->st->latency, (uint64_t)(r->latency_ms * 1000.0));
+    if (r->reconciled)
+        e->st->reconciled++;
+    if (e->cfg->journal && (r->attempts > 0 || r->reconciled)) {
+        int jr = salvo_journal_outcome(e->cfg->journal, r);
+        if (jr < 0 && !e->st->journal_error) {
+            e->st->journal_error = jr;
+            e->st->stop_reason = SALVO_STOP_JOURNAL;
+            e->stopping = 1;
+        }
+    }
     emit(e, r);
     xfer_put(e, x);
+}
+
+/* What a --reconcile-url lookup says about an order of unknown outcome. */
+static void on_lookup_done(engine_t *e, xfer_t *x, CURLcode result, long http)
+{
+    salvo_result_t *r = &x->res;
+    switch (salvo_lookup_outcome((int)result, http)) {
+    case SALVO_LOOKUP_FOUND:
+        r->status = SALVO_ACCEPTED;
+        r->reconciled = 1;
+        r->http_status = (int)http;
+        r->error = NULL;
+        break;
+    case SALVO_LOOKUP_ABSENT:
+        if (e->cfg->resend_unknown && r->attempts < SALVO_MAX_ATTEMPTS && !e->stopping) {
+            /* It never arrived: send it now; the broker dedupes if it was late. */
+            if (r->attempts == 0)
+                e->st->resent_unknown++;
+            x->mode = X_POST;
+            retry_push(e, x);
+            return;
+        }
+        r->status = SALVO_FAILED;
+        r->reconciled = 1;
+        r->http_status = (int)http;
+        snprintf(x->errbuf, sizeof x->errbuf, "reconciled: the broker has no order with this id (HTTP %ld)", http);
+        r->error = x->errbuf;
+        break;
+    default:
+        if (result != CURLE_OK)
+            snprintf(x->errbuf, sizeof x->errbuf, "reconcile lookup failed: %s", curl_easy_strerror(result));
+        else
+            snprintf(x->errbuf, sizeof x->errbuf, "reconcile lookup failed: HTTP %ld", http);
+        r->error = x->errbuf;
+        break;
+    }
+    finish_order(e, x);
+}
+
+/* An outcome that may or may not have reached the broker: retry, look
+ * it up, or report it. */
+static void after_attempt(engine_t *e, xfer_t *x, salvo_outcome_t oc, curl_off_t retry_after)
+{
+    salvo_result_t *r = &x->res;
+    int may_retry = oc.retry == SALVO_RETRY_SAFE ||
+                    (oc.retry == SALVO_RETRY_AMBIGUOUS && e->cfg->retry_ambiguous && e->cfg->idempotency_header);
+    if (may_retry && r->attempts <= e->cfg->retries && !e->stopping) {
+        int64_t delay = salvo_backoff_ns(r->attempts, e->cfg->backoff_ns, e->cfg->max_backoff_ns, rng_unit(e));
+        if (retry_after >= 0 && retry_after * SALVO_NS_PER_SEC > delay)
+            delay = retry_after * SALVO_NS_PER_SEC;
+        uv_timer_start(&x->backoff, on_backoff_done, (uint64_t)(delay / SALVO_NS_PER_MS), 0);
+        return;
+    }
+    if (r->status == SALVO_UNKNOWN && e->cfg->reconcile_url && x->lookups < MAX_LOOKUPS && !e->stopping) {
+        if (set_lookup(e, x) == 0) {
+            /* Give the broker a moment to finish what it may be doing. */
+            uv_timer_start(&x->backoff, on_backoff_done, (uint64_t)(e->cfg->backoff_ns / SALVO_NS_PER_MS), 0);
+            return;
+        }
+    }
+    finish_order(e, x);
 }
 
 static void on_done(engine_t *e, CURL *easy, CURLcode result)
@@ -636,14 +914,24 @@ static void on_done(engine_t *e, CURL *easy, CURLcode result)
             salvo_window_settle(&e->rate_window, x->rate_window_id, sent);
         x->window_taken = 0;
     }
+    if (x->mode == X_LOOKUP) {
+        on_lookup_done(e, x, result, http);
+        return;
+    }
 
     /* Could the request have left? Only a fresh connection that never
      * completed proves it did not; a reused one always could have. */
     int connected = connect_us > 0 || pretransfer_us > 0 || new_connections == 0;
-    int resent = x->rewinds > 0;
-    if (resent)
+    if (x->rewinds > 0)
         r->transport_resent = 1, e->st->resent++;
-    salvo_outcome_t oc = salvo_classify((int)result, http, connected, resent);
+    /* A copy that may have arrived earlier (resent by libcurl, an ambiguous
+     * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
+    int earlier_copy = x->rewinds > 0 || x->maybe_delivered;
+    salvo_outcome_t oc = salvo_classify((int)result, http, connected, earlier_copy);
+    if (earlier_copy && oc.status != SALVO_ACCEPTED)
+        oc.status = SALVO_UNKNOWN;
+    if (oc.status == SALVO_UNKNOWN)
+        x->maybe_delivered = 1;
     if (r->attempts < SALVO_MAX_ATTEMPTS)
         r->attempt[r->attempts] = (salvo_attempt_t){.http_status = (int)http, .curl_code = (int)result};
     r->attempts++;
@@ -658,17 +946,7 @@ static void on_done(engine_t *e, CURL *easy, CURLcode result)
         r->location = loc;
         r->error = "redirect not followed: the order endpoint must answer directly";
     }
-
-    int may_retry = oc.retry == SALVO_RETRY_SAFE ||
-                    (oc.retry == SALVO_RETRY_AMBIGUOUS && e->cfg->retry_ambiguous && e->cfg->idempotency_header);
-    if (may_retry && r->attempts <= e->cfg->retries && !e->stopping) {
-        int64_t delay = salvo_backoff_ns(r->attempts, e->cfg->backoff_ns, e->cfg->max_backoff_ns, rng_unit(e));
-        if (retry_after >= 0 && retry_after * SALVO_NS_PER_SEC > delay)
-            delay = retry_after * SALVO_NS_PER_SEC;
-        uv_timer_start(&x->backoff, on_backoff_done, (uint64_t)(delay / SALVO_NS_PER_MS), 0);
-        return;
-    }
-    finish_order(e, x);
+    after_attempt(e, x, oc, retry_after);
 }
 
 static void drain_messages(engine_t *e)
@@ -876,10 +1154,14 @@ static void report_dry_run(engine_t *e, salvo_order_t *o)
     for (struct curl_slist *h = e->shared_headers; h; h = h->next) {
         if (strcmp(h->data, "Expect:") == 0)
             continue;
-        const char *shown = h->data == e->cfg->auth_header ? "Authorization: Bearer ***" : h->data;
+        size_t len = strlen(h->data);
+        size_t secret_at = salvo_header_secret_at(h->data, len, e->cfg->redact, e->cfg->nredact);
+        char shown[256];
+        if (secret_at) /* the name, and stars for the value */
+            len = (size_t)snprintf(shown, sizeof shown, "%.*s ***", (int)(secret_at < 200 ? secret_at : 200), h->data);
         if (!first)
             salvo_jbuf_raw(&e->out, ",", 1);
-        salvo_jbuf_str(&e->out, shown, strlen(shown));
+        salvo_jbuf_str(&e->out, secret_at ? shown : h->data, len);
         first = 0;
     }
     if (e->cfg->idempotency_header && o->client_order_id[0]) {
@@ -932,11 +1214,13 @@ static int engine_init(engine_t *e, const salvo_config_t *c, salvo_stats_t *st)
     e->qcap = (size_t)c->concurrency * 2 + 64;
     e->orders = calloc(e->qcap, sizeof *e->orders);
     e->orders_read_ns = calloc(e->qcap, sizeof *e->orders_read_ns);
+    e->orders_flags = calloc(e->qcap, sizeof *e->orders_flags);
+    e->launch = calloc(c->concurrency, sizeof *e->launch);
     e->free_orders = malloc(e->qcap * sizeof *e->free_orders);
     e->ready = malloc(e->qcap * sizeof *e->ready);
     e->xfers = calloc(c->concurrency, sizeof *e->xfers);
     e->reader = salvo_reader_new(c->format, c->delim, SALVO_MAX_LINE_DEFAULT);
-    if (!e->orders || !e->orders_read_ns || !e->free_orders || !e->ready || !e->xfers || !e->reader)
+    if (!e->orders || !e->orders_read_ns || !e->orders_flags || !e->launch || !e->free_orders || !e->ready || !e->xfers || !e->reader)
         return -ENOMEM;
     for (size_t i = 0; i < e->qcap; i++)
         e->free_orders[e->nfree_orders++] = e->qcap - 1 - i;
@@ -972,7 +1256,7 @@ static int engine_init(engine_t *e, const salvo_config_t *c, salvo_stats_t *st)
         e->has_window = 1;
     }
 
-    if (!c->dry_run) {
+    if (!c->dry_run && !c->check_only) {
         if ((e->multi = curl_multi_init()) == NULL)
             return -ENOMEM;
         curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -1013,8 +1297,10 @@ static void engine_free(engine_t *e)
             curl_multi_remove_handle(e->multi, e->xfers[i].easy);
     if (e->multi)
         curl_multi_cleanup(e->multi); /* may call the socket callback: loop still open */
-    for (size_t i = 0; i < e->nxfers; i++)
+    for (size_t i = 0; i < e->nxfers; i++) {
         curl_easy_cleanup(e->xfers[i].easy);
+        free(e->xfers[i].lookup_url);
+    }
     uv_walk(&e->loop, close_walk, NULL);
     uv_run(&e->loop, UV_RUN_DEFAULT);
     uv_loop_close(&e->loop);
@@ -1022,13 +1308,15 @@ static void engine_free(engine_t *e)
         salvo_order_free(&e->orders[i]);
     free(e->orders);
     free(e->orders_read_ns);
+    free(e->orders_flags);
+    free(e->launch);
     free(e->free_orders);
     free(e->ready);
     free(e->xfers);
     free(e->shared_headers);
     salvo_reader_free(e->reader);
     salvo_layout_free(&e->layout);
-    salvo_idset_free(&e->ids);
+    salvo_idmap_free(&e->ids);
     salvo_window_free(&e->window);
     salvo_window_free(&e->rate_window);
     salvo_jbuf_free(&e->out);

@@ -33,6 +33,15 @@ void salvo_summary_print(const salvo_stats_t *s, int fd)
                       (double)s->latency.min / 1e3, (double)salvo_hist_percentile(&s->latency, 50) / 1e3,
                       (double)salvo_hist_percentile(&s->latency, 90) / 1e3,
                       (double)salvo_hist_percentile(&s->latency, 99) / 1e3, (double)s->latency.max / 1e3);
+    if (s->count[SALVO_SKIPPED] || s->held || s->resent_unknown)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
+                      "held as unknown, %llu of those sent again",
+                      (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
+                      (unsigned long long)s->resent_unknown);
+    if (s->lookups)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "\nsalvo: reconcile: %llu lookups, %llu orders settled",
+                      (unsigned long long)s->lookups, (unsigned long long)s->reconciled);
     n += snprintf(buf + n, sizeof buf - (size_t)n, "\n");
     if (n > (int)sizeof buf - 1)
         n = (int)sizeof buf - 1;
@@ -51,11 +60,14 @@ int salvo_summary_write_json(const salvo_stats_t *s, const char *path)
     fprintf(f,
             "},\"not_sent\":%llu,\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,"
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
-            "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d}\n",
+            "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
+            "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}}\n",
             (unsigned long long)s->not_sent, (unsigned long long)s->sends, (unsigned long long)s->resent,
             (double)s->wall_ns / 1e9, achieved_rate(s), (double)h->min / 1e3,
             (double)salvo_hist_percentile(h, 50) / 1e3, (double)salvo_hist_percentile(h, 90) / 1e3,
             (double)salvo_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
-            h->n ? h->sum / (double)h->n / 1e3 : 0.0, s->signal);
+            h->n ? h->sum / (double)h->n / 1e3 : 0.0, s->signal, (unsigned long long)s->count[SALVO_SKIPPED],
+            (unsigned long long)s->held, (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups,
+            (unsigned long long)s->reconciled);
     return fclose(f) == 0 ? 0 : -errno;
 }

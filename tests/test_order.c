@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "salvo/idmap.h"
 #include "salvo/order.h"
 
 struct order_case {
@@ -130,20 +131,25 @@ static void test_check_defaults(void **state)
     assert_int_equal(salvo_order_check_defaults(&d, err, sizeof err), 0);
 }
 
-static void test_idset(void **state)
+static void test_idmap(void **state)
 {
     (void)state;
-    salvo_idset_t s = {0};
+    salvo_idmap_t m = {0};
     char id[32];
+    assert_int_equal(salvo_idmap_get(&m, "none"), 0);
     for (int i = 0; i < 5000; i++) {
         snprintf(id, sizeof id, "id-%d", i);
-        assert_int_equal(salvo_idset_add(&s, id), 0);
+        assert_int_equal(salvo_idmap_set(&m, id, (uint8_t)(1 + i % 200)), 0);
     }
-    for (int i = 0; i < 5000; i += 7) {
+    for (int i = 0; i < 5000; i += 7) { /* survives growth; set returns the old value */
         snprintf(id, sizeof id, "id-%d", i);
-        assert_int_equal(salvo_idset_add(&s, id), 1);
+        assert_int_equal(salvo_idmap_get(&m, id), 1 + i % 200);
+        assert_int_equal(salvo_idmap_set(&m, id, 250), 1 + i % 200);
+        assert_int_equal(salvo_idmap_get(&m, id), 250);
     }
-    salvo_idset_free(&s);
+    assert_int_equal(salvo_idmap_get(&m, "id-5000"), 0);
+    assert_int_equal(m.len, 5000);
+    salvo_idmap_free(&m);
 }
 
 static void test_number_grammar(void **state)
@@ -164,7 +170,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases), cmocka_unit_test(test_header_detection),
-        cmocka_unit_test(test_check_defaults), cmocka_unit_test(test_idset),
+        cmocka_unit_test(test_check_defaults), cmocka_unit_test(test_idmap),
         cmocka_unit_test(test_number_grammar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 
 #include "salvo/body.h"
 #include "salvo/hist.h"
+#include "salvo/journal.h"
 #include "salvo/order.h"
 #include "salvo/result.h"
 
@@ -52,7 +53,26 @@ typedef struct salvo_config {
     int output_fd;
     int dry_run;
     int64_t drain_timeout_ns;
+    const char *const *redact; /* more header names whose values are secret */
+    size_t nredact;
+    struct salvo_trace *trace; /* borrowed; NULL: no wire trace */
+
+    /* order safety */
+    salvo_journal_t *journal;       /* borrowed; NULL: none */
+    const salvo_jindex_t *resume;   /* what an earlier run did; NULL: a fresh run */
+    int resend_unknown;             /* send again what may already be at the broker */
+    const char *reconcile_url;      /* "http://h/orders/{{client_order_id}}": look up unknowns */
+    uint64_t max_orders;            /* 0: no cap; else stop dispatching past it */
+    double max_notional;            /* 0: no cap; sum of price x quantity of LIMIT orders */
+
+    /* check mode: validate and count every row, send and print nothing;
+     * each invalid row goes to on_invalid. */
+    int check_only;
+    void (*on_invalid)(void *ud, const salvo_order_t *o);
+    void *ud;
 } salvo_config_t;
+
+enum salvo_stop_reason { SALVO_STOP_NONE, SALVO_STOP_MAX_ORDERS, SALVO_STOP_MAX_NOTIONAL, SALVO_STOP_JOURNAL };
 
 typedef struct salvo_stats {
     uint64_t count[SALVO_STATUS_COUNT];
@@ -66,6 +86,14 @@ typedef struct salvo_stats {
     int signal;        /* the signal that stopped the run, or 0 */
     int output_error;  /* errno of a failed write, or 0 */
     int input_error;   /* errno of a failed read, or 0 */
+    uint64_t valid;    /* valid orders read */
+    double notional;   /* their LIMIT price x quantity */
+    uint64_t lookups;  /* --reconcile-url requests */
+    uint64_t reconciled;
+    uint64_t held;     /* --resume: sent earlier, no outcome, not sent again */
+    uint64_t resent_unknown; /* --resume --resend-unknown: sent again */
+    int stop_reason;   /* enum salvo_stop_reason */
+    int journal_error; /* negative errno of a failed journal write or fsync */
 } salvo_stats_t;
 
 /* Run to the end of input (or a signal). 0 when the run happened (look at

@@ -86,15 +86,4 @@ int salvo_is_positive_decimal(const char *s, size_t n);
 int salvo_is_json_number(const char *s, size_t n);
 int salvo_is_utf8(const char *s, size_t n);
 
-/* A set of client order ids seen in this input (64-bit hashes: 8 bytes an
- * id, so a million ids cost 16 MB at most). */
-typedef struct salvo_idset {
-    uint64_t *slots;
-    size_t cap, len;
-} salvo_idset_t;
-
-/* 1 if id was already in the set, 0 if added now, -ENOMEM. */
-int salvo_idset_add(salvo_idset_t *s, const char *id);
-void salvo_idset_free(salvo_idset_t *s);
-
 #endif

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "salvo/lookup.h"
 #include "salvo/parse.h"
+#include "salvo/trace.h"
 
 #define SALVO_VERSION "0.1.0"
 
@@ -24,7 +26,9 @@ static const char usage_text[] =
     "Request:\n"
     "  --url URL               order endpoint (required)\n"
     "  --method M              HTTP method (default POST)\n"
-    "  -H, --header 'N: v'     extra request header (repeatable)\n"
+    "  -H, --header 'N: v'     extra request header (repeatable; not for secrets)\n"
+    "  --header-env N=VAR      header N with the value of environment variable VAR, kept secret\n"
+    "                          like the API key (repeatable): APCA-API-SECRET-KEY=APCA_SECRET\n"
     "  --timeout DUR           total time per request (default 30s)\n"
     "  --connect-timeout DUR   time to connect (default 5s)\n"
     "  --api-key-env NAME      read the API key from env NAME (default SALVO_API_KEY); sent as\n"
@@ -58,6 +62,25 @@ static const char usage_text[] =
     "  --retry-max-backoff DUR backoff cap (default 5s); Retry-After is honoured\n"
     "  --retry-ambiguous       also retry outcomes that may have reached the broker (timeout\n"
     "                          after send, reset, 500/502/504); needs the idempotency header\n"
+    "\n"
+    "Order safety:\n"
+    "  --journal FILE          record each order's sending and outcome, one write a line\n"
+    "  --resume                continue the run FILE records: skip orders it saw accepted or\n"
+    "                          rejected, send those never sent, report those sent without an\n"
+    "                          outcome as unknown (needs --journal)\n"
+    "  --fsync                 fsync the journal before each batch leaves (power-loss safe)\n"
+    "  --resend-unknown        send again orders that may already be at the broker; safe only\n"
+    "                          when the broker rejects duplicate client order ids\n"
+    "  --reconcile-url T       look up each unknown order at T, which names {{client_order_id}}:\n"
+    "                          found: accepted; 404: never arrived (sent again with\n"
+    "                          --resend-unknown). Check T by hand first: a wrong path is a 404 too\n"
+    "  --check                 validate the whole input first; send nothing if a row is bad\n"
+    "  --max-orders N          send at most N orders (a file over it: nothing is sent)\n"
+    "  --max-notional X        LIMIT orders worth at most X in all, sum of price x quantity\n"
+    "                          (a file over it: nothing is sent)\n"
+    "  --trace FILE            libcurl's wire trace, secret header values replaced by ***\n"
+    "  --redact-header N       one more secret header name for traces and --dry-run (repeatable;\n"
+    "                          Authorization, APCA-API-*, X-MBX-APIKEY and cookies always are)\n"
     "\n"
     "Input:\n"
     "  --input-format F        csv or jsonl (default csv)\n"
@@ -174,11 +197,45 @@ static int default_id_prefix(salvo_args_t *a)
     return 0;
 }
 
+/* --header-env NAME=VAR: a secret header whose value never touches argv. */
+static int add_env_header(salvo_args_t *a, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    if (eq == NULL || eq == v || eq[1] == '\0')
+        return bad("--header-env", v, "expected NAME=VARIABLE");
+    size_t nlen = (size_t)(eq - v);
+    const char *val = getenv(eq + 1);
+    if (val == NULL || *val == '\0')
+        return usage_error("--header-env %s: variable %s is not set", v, eq + 1);
+    size_t len = nlen + 2 + strlen(val) + 1;
+    char *h = malloc(len);
+    if (h == NULL)
+        return SALVO_EXIT_IO;
+    snprintf(h, len, "%.*s: %s", (int)nlen, v, val);
+    if (!valid_header(h)) {
+        memset(h, 0, len);
+        free(h);
+        return usage_error("--header-env %.*s: not a valid header name, or the value holds a line break",
+                           (int)nlen, v);
+    }
+    h[nlen] = '\0'; /* the name alone, for the redaction list */
+    char *name = strdup(h);
+    h[nlen] = ':';
+    if (name == NULL)
+        return free(h), SALVO_EXIT_IO;
+    a->secret_headers[a->nsecret++] = h;
+    a->secret_headers[a->nsecret++] = name;
+    a->headers[a->nheaders++] = h;
+    a->redact[a->nredact++] = name;
+    return -1;
+}
+
 enum {
     O_URL = 256, O_METHOD, O_TIMEOUT, O_CTIMEOUT, O_KEYENV, O_KEYFILE, O_TEMPLATE, O_IDPREFIX, O_IDEMHDR,
     O_NOIDEM, O_HTTP2, O_INSECURE, O_CACERT, O_NOREUSE, O_RATE, O_BURST, O_WINDOW, O_CONC, O_RETRIES,
     O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
-    O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION,
+    O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
+    O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV,
 };
 
 static const struct option long_opts[] = {
@@ -194,6 +251,10 @@ static const struct option long_opts[] = {
     {"no-header", 0, 0, O_NOHEADER}, {"quantity", 1, 0, O_QTY}, {"side", 1, 0, O_SIDE},
     {"type", 1, 0, O_TYPE}, {"output", 1, 0, 'o'}, {"summary-json", 1, 0, O_SUMMARY},
     {"dry-run", 0, 0, O_DRYRUN}, {"drain-timeout", 1, 0, O_DRAIN}, {"seed", 1, 0, O_SEED},
+    {"journal", 1, 0, O_JOURNAL}, {"resume", 0, 0, O_RESUME}, {"fsync", 0, 0, O_JFSYNC},
+    {"resend-unknown", 0, 0, O_RESEND}, {"reconcile-url", 1, 0, O_RECONCILE}, {"check", 0, 0, O_CHECK},
+    {"max-orders", 1, 0, O_MAXORDERS}, {"max-notional", 1, 0, O_MAXNOTIONAL}, {"trace", 1, 0, O_TRACE},
+    {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
@@ -218,10 +279,40 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case 'H':
         if (!valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
-        if (strncasecmp(v, "authorization:", 14) == 0)
-            return usage_error("--header: pass the API key with --api-key-env or --api-key-file, never in argv");
+        if (salvo_header_secret_at(v, strlen(v), a->redact, a->nredact))
+            return usage_error("--header: '%.*s' carries a secret: pass it with --header-env or --api-key-env, "
+                               "never in argv", (int)strcspn(v, ":"), v);
         a->headers[a->nheaders++] = v;
         break;
+    case O_HDRENV:
+        return add_env_header(a, v);
+    case O_REDACT:
+        if (!*v || strpbrk(v, ": \t\r\n") != NULL)
+            return bad(flag, v, "expected a header name");
+        a->redact[a->nredact++] = v;
+        break;
+    case O_JOURNAL: a->journal_path = v; break;
+    case O_RESUME: a->resume = 1; break;
+    case O_JFSYNC: a->fsync = 1; break;
+    case O_RESEND: c->resend_unknown = 1; break;
+    case O_RECONCILE:
+        if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || !salvo_lookup_template_ok(v))
+            return bad(flag, v, "expected an http(s) URL naming {{client_order_id}}");
+        c->reconcile_url = v;
+        break;
+    case O_CHECK: a->check = 1; break;
+    case O_MAXORDERS:
+        if (salvo_parse_uint(v, 1, UINT64_MAX, &c->max_orders))
+            return bad(flag, v, "expected a whole number from 1");
+        break;
+    case O_MAXNOTIONAL: {
+        char *end;
+        c->max_notional = strtod(v, &end);
+        if (end == v || *end || !(c->max_notional > 0) || c->max_notional > 1e18)
+            return bad(flag, v, "expected a positive amount such as 250000");
+        break;
+    }
+    case O_TRACE: a->trace_path = v; break;
     case O_TIMEOUT:
         if (salvo_parse_duration(v, &c->timeout_ns) || c->timeout_ns < SALVO_NS_PER_MS)
             return bad(flag, v, "expected a duration such as 30s or 500ms");
@@ -238,6 +329,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
             return bad(flag, v, "expected up to 64 printable characters without spaces");
         free(a->id_prefix);
         a->id_prefix = strdup(v);
+        a->id_prefix_given = 1;
         break;
     case O_IDEMHDR:
         if (strpbrk(v, ": \t\r\n") != NULL || !*v)
@@ -335,7 +427,9 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     c->idempotency_header = "Idempotency-Key";
     c->input_fd = 0;
     c->output_fd = 1;
-    if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL)
+    if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||
+        (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
+        (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL)
         return SALVO_EXIT_IO;
 
     int o, drain_set = 0;
@@ -357,6 +451,12 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("--url is required");
     if (c->retry_ambiguous && c->idempotency_header == NULL)
         return usage_error("--retry-ambiguous needs the idempotency header (drop --no-idempotency-header)");
+    if (c->resend_unknown && c->idempotency_header == NULL)
+        return usage_error("--resend-unknown needs the idempotency header (drop --no-idempotency-header)");
+    if ((a->resume || a->fsync) && a->journal_path == NULL)
+        return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");
+    c->redact = a->redact;
+    c->nredact = a->nredact;
     if (!drain_set)
         c->drain_timeout_ns = c->timeout_ns;
     char err[256];
@@ -380,6 +480,12 @@ void salvo_args_free(salvo_args_t *a)
         memset(a->auth_header, 0, strlen(a->auth_header)); /* don't leave the key in freed memory */
         free(a->auth_header);
     }
+    for (size_t i = 0; i < a->nsecret; i++) {
+        memset(a->secret_headers[i], 0, strlen(a->secret_headers[i]));
+        free(a->secret_headers[i]);
+    }
+    free(a->secret_headers);
+    free(a->redact);
     free(a->id_prefix);
     free(a->headers);
     memset(a, 0, sizeof *a);

@@ -25,6 +25,13 @@ typedef struct salvo_args {
     size_t nheaders;
     char *auth_header;       /* owned; a secret */
     char *id_prefix;         /* owned */
+    int id_prefix_given;     /* by --id-prefix, not derived */
+    char **secret_headers;   /* owned, from --header-env: "Name: value" */
+    size_t nsecret;
+    const char **redact;     /* header names to blank out */
+    size_t nredact;
+    const char *journal_path, *trace_path;
+    int resume, fsync, check;
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:

@@ -37,7 +37,7 @@ SALVO_API_KEY=topsecret-123 "$SALVO" --url "$URL" --dry-run --side BUY --quantit
 check "dry run status" dry_run "$(jq -r .status "$WORK/out")"
 check "dry run body" '{"symbol":"2330","price":"590","quantity":1,"side":"BUY","type":"LIMIT","client_order_id":"p-1"}' \
     "$("$SALVO" --url "$URL" --dry-run --side BUY --quantity 1 --id-prefix p --no-header - <<< "2330,590" 2>/dev/null | jq -c .request.body)"
-check_true "dry run hides the key" grep -q 'Bearer \*\*\*' "$WORK/out"
+check_true "dry run hides the key" grep -q '"Authorization: \*\*\*"' "$WORK/out"
 check_true "dry run never shows the key" bash -c "! grep -q topsecret-123 '$WORK/out' '$WORK/err'"
 
 # Templates: unknown column is a start-up error naming it.

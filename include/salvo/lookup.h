@@ -1,0 +1,19 @@
+/* --reconcile-url: asking the broker whether an order of unknown outcome
+ * arrived. */
+#ifndef SALVO_LOOKUP_H
+#define SALVO_LOOKUP_H
+
+enum salvo_lookup { SALVO_LOOKUP_FOUND, SALVO_LOOKUP_ABSENT, SALVO_LOOKUP_UNSURE };
+
+/* Does the template name the id? 1 or 0. */
+int salvo_lookup_template_ok(const char *tmpl);
+
+/* The template with every {{client_order_id}} replaced by the id,
+ * percent-encoded. malloc'd; NULL when out of memory. */
+char *salvo_lookup_url(const char *tmpl, const char *id);
+
+/* What a lookup's answer says: 2xx found, 404 or 410 absent, anything else
+ * (a transport error, 5xx, 401...) proves nothing. */
+int salvo_lookup_outcome(int curl_code, long http);
+
+#endif

@@ -1,0 +1,323 @@
+/* The journal: see journal.h. */
+#include "salvo/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "salvo/jbuf.h"
+
+struct salvo_journal {
+    int fd;
+    int fsync;
+    int dirty;     /* written since the last fsync */
+    int error;     /* first write or fsync error (negative errno), sticky */
+    int created;   /* by this run: its directory entry needs an fsync too */
+    char *path;
+    salvo_jbuf_t line;
+};
+
+static const char *const jstate_names[] = {"none", "sent", "accepted", "rejected", "failed", "unknown"};
+
+const char *salvo_jstate_name(int state)
+{
+    return state >= 0 && state <= SALVO_J_UNKNOWN ? jstate_names[state] : "?";
+}
+
+static int jstate_from_name(const char *s)
+{
+    for (int i = SALVO_J_ACCEPTED; i <= SALVO_J_UNKNOWN; i++)
+        if (strcmp(s, jstate_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ================= reading ================= */
+
+/* One record into the index: 0, 1 when it is not a journal record, -ENOMEM. */
+static int index_record(salvo_jindex_t *ix, const cJSON *rec, int first)
+{
+    if (!cJSON_IsObject(rec))
+        return 1;
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(rec, "salvo_journal")) != NULL) {
+        if (!cJSON_IsNumber(v) || v->valueint != 1)
+            return 1;
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "id_prefix");
+        if (cJSON_IsString(p)) {
+            if (ix->id_prefix[0] && strcmp(ix->id_prefix, p->valuestring) != 0)
+                return 1; /* one journal, one set of ids */
+            snprintf(ix->id_prefix, sizeof ix->id_prefix, "%s", p->valuestring);
+        }
+        return 0;
+    }
+    if (first)
+        return 1; /* a journal starts with its header */
+    int state;
+    const char *id;
+    if ((v = cJSON_GetObjectItemCaseSensitive(rec, "sent")) != NULL) {
+        if (!cJSON_IsString(v))
+            return 1;
+        id = v->valuestring, state = SALVO_J_SENT;
+    } else {
+        v = cJSON_GetObjectItemCaseSensitive(rec, "id");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
+        if (!cJSON_IsString(v) || !cJSON_IsString(st) || (state = jstate_from_name(st->valuestring)) < 0)
+            return 1;
+        id = v->valuestring;
+    }
+    if (*id == '\0')
+        return 1;
+    ix->records++;
+    return salvo_idmap_set(&ix->states, id, (uint8_t)state) < 0 ? -ENOMEM : 0;
+}
+
+int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen)
+{
+    size_t pos = 0;
+    uint64_t lineno = 0;
+    ix->good_len = 0;
+    ix->torn_tail = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        lineno++;
+        int last = nl == NULL || end + 1 == len;
+        cJSON *rec = nl ? cJSON_ParseWithLength(text + pos, end - pos) : NULL;
+        int r = rec ? index_record(ix, rec, lineno == 1) : 1;
+        cJSON_Delete(rec);
+        if (r < 0)
+            return r;
+        if (r == 1) {
+            if (last) { /* the crash came mid-write: that line never counted */
+                ix->torn_tail = 1;
+                return 0;
+            }
+            snprintf(err, errlen, "line %llu is not a salvo journal record%s", (unsigned long long)lineno,
+                     lineno == 1 ? " (is this a journal?)" : "");
+            return -EINVAL;
+        }
+        pos = end + 1;
+        ix->good_len = pos;
+    }
+    return 0;
+}
+
+int salvo_jindex_get(const salvo_jindex_t *ix, const char *id) { return salvo_idmap_get(&ix->states, id); }
+
+void salvo_jindex_free(salvo_jindex_t *ix) { salvo_idmap_free(&ix->states); }
+
+static int read_all(int fd, char **text, size_t *len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL)
+        return -ENOMEM;
+    for (;;) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (nb == NULL)
+                return free(buf), -ENOMEM;
+            buf = nb;
+        }
+        ssize_t got = pread(fd, buf + n, cap - n, (off_t)n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            return -e;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* ================= writing ================= */
+
+static int write_line(salvo_journal_t *j)
+{
+    if (j->error)
+        return j->error;
+    if (j->line.oom)
+        return j->line.oom = 0, j->line.len = 0, -ENOMEM;
+    size_t off = 0;
+    while (off < j->line.len) {
+        ssize_t n = write(j->fd, j->line.p + off, j->line.len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            j->error = -errno;
+            break;
+        }
+        off += (size_t)n;
+    }
+    j->line.len = 0;
+    j->dirty = 1;
+    return j->error;
+}
+
+static int sync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (copy == NULL)
+        return -ENOMEM;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0)
+        return -errno;
+    int r = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    return r;
+}
+
+static int write_header(salvo_journal_t *j, const char *id_prefix)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char when[32];
+    salvo_format_rfc3339_us((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, when);
+    salvo_jbuf_cstr(&j->line, "{\"salvo_journal\":1,\"id_prefix\":");
+    salvo_jbuf_str(&j->line, id_prefix ? id_prefix : "", id_prefix ? strlen(id_prefix) : 0);
+    salvo_jbuf_printf(&j->line, ",\"started\":\"%s\"}\n", when);
+    return write_line(j);
+}
+
+/* Read an existing journal into ix and cut a torn last line off. */
+static int load_for_resume(salvo_journal_t *j, salvo_jindex_t *ix, char *err, size_t errlen)
+{
+    char *text;
+    size_t len;
+    int r = read_all(j->fd, &text, &len);
+    if (r < 0)
+        return snprintf(err, errlen, "cannot read it: %s", strerror(-r)), r;
+    char perr[128] = "";
+    r = salvo_jindex_parse(ix, text, len, perr, sizeof perr);
+    free(text);
+    if (r == -EINVAL)
+        return snprintf(err, errlen, "%s; nothing was sent", perr), r;
+    if (r < 0)
+        return snprintf(err, errlen, "out of memory"), r;
+    if (ix->good_len < len && ftruncate(j->fd, (off_t)ix->good_len) < 0)
+        return r = -errno, snprintf(err, errlen, "cannot cut its torn last line: %s", strerror(-r)), r;
+    return 0;
+}
+
+static void journal_free(salvo_journal_t *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    salvo_jbuf_free(&j->line);
+    free(j->path);
+    free(j);
+}
+
+static int open_fail(salvo_journal_t *j, int r, char *err, size_t errlen, const char *what)
+{
+    if (what)
+        snprintf(err, errlen, "%s: %s", what, strerror(-r));
+    journal_free(j);
+    return r;
+}
+
+int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo_jindex_t *ix, char *err,
+                       size_t errlen)
+{
+    salvo_journal_t *j = calloc(1, sizeof *j);
+    if (j == NULL || (j->path = strdup(path)) == NULL) {
+        free(j);
+        return snprintf(err, errlen, "out of memory"), -ENOMEM;
+    }
+    j->fsync = (flags & SALVO_JOURNAL_FSYNC) != 0;
+    j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+    if (j->fd < 0 && errno == ENOENT) {
+        j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        j->created = j->fd >= 0;
+    }
+    if (j->fd < 0)
+        return open_fail(j, -errno, err, errlen, "cannot open it");
+    struct stat st;
+    if (fstat(j->fd, &st) < 0)
+        return open_fail(j, -errno, err, errlen, "cannot stat it");
+    int r;
+    if (st.st_size > 0 && !(flags & SALVO_JOURNAL_RESUME)) {
+        snprintf(err, errlen, "it already holds a run: pass --resume to continue that run, or name a new file");
+        return open_fail(j, -EEXIST, err, errlen, NULL);
+    }
+    if (st.st_size > 0 && (r = load_for_resume(j, ix, err, errlen)) < 0)
+        return open_fail(j, r, err, errlen, NULL);
+    *out = j;
+    return 0;
+}
+
+int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix)
+{
+    int r = write_header(j, id_prefix);
+    if (r == 0 && j->fsync)
+        r = salvo_journal_sync(j);
+    if (r == 0 && j->fsync && j->created)
+        r = sync_dir_of(j->path);
+    return r;
+}
+
+int salvo_journal_sent(salvo_journal_t *j, const salvo_order_t *o, unsigned attempt)
+{
+    salvo_jbuf_cstr(&j->line, "{\"sent\":");
+    salvo_jbuf_str(&j->line, o->client_order_id, strlen(o->client_order_id));
+    salvo_jbuf_printf(&j->line, ",\"line\":%llu,\"attempt\":%u}\n", (unsigned long long)o->line, attempt);
+    return write_line(j);
+}
+
+int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r)
+{
+    static const int state_of[SALVO_STATUS_COUNT] = {
+        [SALVO_ACCEPTED] = SALVO_J_ACCEPTED, [SALVO_REJECTED] = SALVO_J_REJECTED,
+        [SALVO_FAILED] = SALVO_J_FAILED,     [SALVO_UNKNOWN] = SALVO_J_UNKNOWN};
+    int state = r->status >= 0 && r->status < SALVO_STATUS_COUNT ? state_of[r->status] : 0;
+    if (state == 0)
+        return 0; /* never sent: nothing to remember */
+    salvo_jbuf_cstr(&j->line, "{\"id\":");
+    salvo_jbuf_str(&j->line, r->order->client_order_id, strlen(r->order->client_order_id));
+    salvo_jbuf_printf(&j->line, ",\"status\":\"%s\",\"http\":%d%s}\n", jstate_names[state], r->http_status,
+                      r->reconciled ? ",\"reconciled\":true" : "");
+    return write_line(j);
+}
+
+int salvo_journal_wants_sync(const salvo_journal_t *j) { return j->fsync && j->dirty; }
+
+int salvo_journal_sync(salvo_journal_t *j)
+{
+    if (j->error || !j->fsync || !j->dirty)
+        return j->error;
+    if (fsync(j->fd) < 0)
+        j->error = -errno;
+    j->dirty = 0;
+    return j->error;
+}
+
+int salvo_journal_close(salvo_journal_t *j)
+{
+    if (j == NULL)
+        return 0;
+    int r = salvo_journal_sync(j);
+    if (close(j->fd) < 0 && r == 0)
+        r = -errno;
+    j->fd = -1;
+    journal_free(j);
+    return r;
+}

@@ -1,0 +1,267 @@
+/* The journal (reader and writer), lookup URLs, secret headers, traces. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "salvo/journal.h"
+#include "salvo/lookup.h"
+#include "salvo/trace.h"
+
+#define HDR "{\"salvo_journal\":1,\"id_prefix\":\"p\",\"started\":\"2026-11-24T08:00:00Z\"}\n"
+
+/* ---- the journal reader, as data: text in, states or an error out ---- */
+
+struct jcase {
+    const char *name, *text;
+    int rc;            /* 0 or -EINVAL */
+    const char *err;   /* expected message when -EINVAL */
+    const char *ids[4];
+    int states[4];
+    int torn;
+};
+
+static const struct jcase jcases[] = {
+    {"empty", "", 0, NULL, {NULL}, {0}, 0},
+    {"header only", HDR, 0, NULL, {"p-1"}, {SALVO_J_NONE}, 0},
+    {"sent, no outcome", HDR "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n", 0, NULL, {"p-1", "p-2"},
+     {SALVO_J_SENT, SALVO_J_NONE}, 0},
+    {"the last record wins",
+     HDR "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n{\"id\":\"p-1\",\"status\":\"failed\",\"http\":503}\n"
+         "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n{\"id\":\"p-1\",\"status\":\"accepted\",\"http\":200}\n"
+         "{\"id\":\"p-2\",\"status\":\"rejected\",\"http\":422}\n{\"id\":\"p-3\",\"status\":\"unknown\",\"http\":500}\n",
+     0, NULL, {"p-1", "p-2", "p-3"}, {SALVO_J_ACCEPTED, SALVO_J_REJECTED, SALVO_J_UNKNOWN}, 0},
+    {"torn last line without newline",
+     HDR "{\"id\":\"p-1\",\"status\":\"accepted\",\"http\":200}\n{\"sent\":\"p-2\",\"li", 0, NULL, {"p-1", "p-2"},
+     {SALVO_J_ACCEPTED, SALVO_J_NONE}, 1},
+    {"torn status at the end", HDR "{\"sent\":\"p-2\",\"line\":3,\"attempt\":1}\n{\"id\":\"p-2\",\"status\":\"acc",
+     0, NULL, {"p-2"}, {SALVO_J_SENT}, 1},
+    {"garbage last line with newline", HDR "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n\x01\x02zz\n", 0, NULL,
+     {"p-1"}, {SALVO_J_SENT}, 1},
+    {"corruption in the middle",
+     HDR "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\nnot json\n{\"id\":\"p-1\",\"status\":\"accepted\",\"http\":200}\n",
+     -EINVAL, "line 3 is not a salvo journal record", {NULL}, {0}, 0},
+    {"an unknown status is corruption",
+     HDR "{\"id\":\"p-1\",\"status\":\"maybe\",\"http\":200}\n{\"sent\":\"p-2\",\"line\":3,\"attempt\":1}\n", -EINVAL,
+     "line 2 is not a salvo journal record", {NULL}, {0}, 0},
+    {"not a journal", "symbol,price\nAAPL,1\n", -EINVAL, "line 1 is not a salvo journal record (is this a journal?)",
+     {NULL}, {0}, 0},
+    {"records before the header", "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n" HDR, -EINVAL,
+     "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
+    {"two headers with other ids", HDR "{\"salvo_journal\":1,\"id_prefix\":\"q\"}\n{\"sent\":\"q-1\"}\n", -EINVAL,
+     "line 2 is not a salvo journal record", {NULL}, {0}, 0},
+    {"a resumed run's second header", HDR "{\"sent\":\"p-1\"}\n" HDR "{\"id\":\"p-1\",\"status\":\"accepted\"}\n", 0,
+     NULL, {"p-1"}, {SALVO_J_ACCEPTED}, 0},
+    {"an empty id", HDR "{\"sent\":\"\"}\n{\"sent\":\"p-1\"}\n", -EINVAL, "line 2 is not a salvo journal record",
+     {NULL}, {0}, 0},
+};
+
+static void test_jindex_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof jcases / sizeof *jcases; i++) {
+        const struct jcase *c = &jcases[i];
+        salvo_jindex_t ix;
+        memset(&ix, 0, sizeof ix);
+        char err[128] = "";
+        int rc = salvo_jindex_parse(&ix, c->text, strlen(c->text), err, sizeof err);
+        if (rc != c->rc)
+            fail_msg("%s: rc %d, want %d (%s)", c->name, rc, c->rc, err);
+        if (c->err && strcmp(err, c->err) != 0)
+            fail_msg("%s: error \"%s\", want \"%s\"", c->name, err, c->err);
+        for (size_t k = 0; rc == 0 && k < 4 && c->ids[k]; k++)
+            if (salvo_jindex_get(&ix, c->ids[k]) != c->states[k])
+                fail_msg("%s: %s is %s, want %s", c->name, c->ids[k], salvo_jstate_name(salvo_jindex_get(&ix, c->ids[k])),
+                         salvo_jstate_name(c->states[k]));
+        if (rc == 0 && ix.torn_tail != c->torn)
+            fail_msg("%s: torn_tail %d", c->name, ix.torn_tail);
+        if (rc == 0 && !c->torn && ix.good_len != strlen(c->text))
+            fail_msg("%s: good_len %zu of %zu", c->name, ix.good_len, strlen(c->text));
+        salvo_jindex_free(&ix);
+    }
+}
+
+/* ---- the journal writer: what one run writes, the next one reads ---- */
+
+static char *temp_path(char *buf, size_t n, const char *name)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(buf, n, "%s/salvo-test-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), name);
+    unlink(buf);
+    return buf;
+}
+
+static void put_order(salvo_order_t *o, const char *id, uint64_t line)
+{
+    memset(o, 0, sizeof *o);
+    o->client_order_id = id;
+    o->line = line;
+}
+
+static void test_journal_round_trip(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    temp_path(path, sizeof path, "journal");
+    salvo_jindex_t ix;
+    memset(&ix, 0, sizeof ix);
+    salvo_journal_t *j;
+    assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_FSYNC, &ix, err, sizeof err), 0);
+    assert_int_equal(salvo_journal_begin(j, "run7"), 0);
+    salvo_order_t a, b, c;
+    put_order(&a, "run7-1", 2);
+    put_order(&b, "run7-2", 3);
+    put_order(&c, "run7-\"3\"", 4); /* quotes must survive the JSON */
+    salvo_result_t ra = {.order = &a, .status = SALVO_ACCEPTED, .http_status = 200};
+    salvo_result_t rb = {.order = &b, .status = SALVO_FAILED, .http_status = 503};
+    salvo_result_t rinv = {.order = &b, .status = SALVO_INVALID};
+    assert_int_equal(salvo_journal_sent(j, &a, 1), 0);
+    assert_int_equal(salvo_journal_sent(j, &b, 1), 0);
+    assert_int_equal(salvo_journal_sent(j, &c, 1), 0);
+    assert_true(salvo_journal_wants_sync(j));
+    assert_int_equal(salvo_journal_sync(j), 0);
+    assert_false(salvo_journal_wants_sync(j));
+    assert_int_equal(salvo_journal_outcome(j, &ra), 0);
+    assert_int_equal(salvo_journal_outcome(j, &rb), 0);
+    assert_int_equal(salvo_journal_outcome(j, &rinv), 0); /* never sent: not written */
+    assert_int_equal(salvo_journal_close(j), 0);
+
+    /* A second run without --resume must not mix into it. */
+    assert_int_equal(salvo_journal_open(&j, path, 0, &ix, err, sizeof err), -EEXIST);
+    assert_non_null(strstr(err, "--resume"));
+
+    /* A crash mid-write: a torn line at the end is dropped and cut off. */
+    int fd = open(path, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "{\"id\":\"run7-", 12), 12);
+    close(fd);
+    assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
+    assert_string_equal(ix.id_prefix, "run7");
+    assert_int_equal(ix.torn_tail, 1);
+    assert_int_equal(salvo_jindex_get(&ix, "run7-1"), SALVO_J_ACCEPTED);
+    assert_int_equal(salvo_jindex_get(&ix, "run7-2"), SALVO_J_FAILED);
+    assert_int_equal(salvo_jindex_get(&ix, "run7-\"3\""), SALVO_J_SENT);
+    assert_int_equal(salvo_journal_begin(j, "run7"), 0);
+    assert_int_equal(salvo_journal_outcome(j, &(salvo_result_t){.order = &c, .status = SALVO_UNKNOWN}), 0);
+    assert_int_equal(salvo_journal_close(j), 0);
+    salvo_jindex_free(&ix);
+
+    /* The resumed part reads back whole: no torn line in the middle. */
+    memset(&ix, 0, sizeof ix);
+    assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
+    assert_int_equal(ix.torn_tail, 0);
+    assert_int_equal(salvo_jindex_get(&ix, "run7-\"3\""), SALVO_J_UNKNOWN);
+    assert_int_equal(ix.records, 6);
+    salvo_journal_close(j);
+    salvo_jindex_free(&ix);
+    unlink(path);
+}
+
+static void test_journal_refuses_other_files(void **state)
+{
+    (void)state;
+    char path[256], err[256] = "";
+    temp_path(path, sizeof path, "notjournal");
+    FILE *f = fopen(path, "w");
+    fputs("symbol,price\nAAPL,1\n", f);
+    fclose(f);
+    salvo_jindex_t ix;
+    memset(&ix, 0, sizeof ix);
+    salvo_journal_t *j = NULL;
+    assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "line 1"));
+    assert_non_null(strstr(err, "nothing was sent"));
+    salvo_jindex_free(&ix);
+    unlink(path);
+}
+
+/* ---- lookups ---- */
+
+static void test_lookup_url(void **state)
+{
+    (void)state;
+    char *u = salvo_lookup_url("http://h/orders/{{client_order_id}}", "s1-42");
+    assert_string_equal(u, "http://h/orders/s1-42");
+    free(u);
+    u = salvo_lookup_url("https://h/v2/orders:by_client_order_id?client_order_id={{client_order_id}}&x={{client_order_id}}",
+                         "a b/c?&é");
+    assert_string_equal(u, "https://h/v2/orders:by_client_order_id?client_order_id=a%20b%2Fc%3F%26%C3%A9&x=a%20b%2Fc%3F%26%C3%A9");
+    free(u);
+    assert_int_equal(salvo_lookup_template_ok("http://h/orders/{{client_order_id}}"), 1);
+    assert_int_equal(salvo_lookup_template_ok("http://h/orders/{{id}}"), 0);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 200), SALVO_LOOKUP_FOUND);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 404), SALVO_LOOKUP_ABSENT);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 410), SALVO_LOOKUP_ABSENT);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 401), SALVO_LOOKUP_UNSURE);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 500), SALVO_LOOKUP_UNSURE);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OPERATION_TIMEDOUT, 0), SALVO_LOOKUP_UNSURE);
+}
+
+/* ---- secrets ---- */
+
+static void test_secret_headers(void **state)
+{
+    (void)state;
+    const char *extra[] = {"X-Desk-Token"};
+    struct {
+        const char *line;
+        size_t at;
+    } cases[] = {
+        {"Authorization: Bearer abc", 14}, {"authorization:Bearer abc", 14}, {"APCA-API-SECRET-KEY: s", 20},
+        {"apca-api-key-id: k", 16},        {"X-MBX-APIKEY: k", 13},          {"Cookie: a=b", 7},
+        {"X-Desk-Token : t", 14},          {"Content-Type: x", 0},           {"Authorizations: x", 0},
+        {"POST /orders HTTP/1.1", 0},      {"Host: h:8080", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t at = salvo_header_secret_at(cases[i].line, strlen(cases[i].line), extra, 1);
+        if (at != cases[i].at)
+            fail_msg("%s: %zu, want %zu", cases[i].line, at, cases[i].at);
+    }
+}
+
+static void test_trace_blanks_secrets(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_path(path, sizeof path, "trace");
+    const char *extra[] = {"X-Desk-Token"};
+    salvo_trace_t *t;
+    assert_int_equal(salvo_trace_open(&t, path, extra, 1), 0);
+    const char out[] = "POST /orders HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer SEKRIT1\r\n"
+                       "X-Desk-Token: SEKRIT2\r\nAPCA-API-SECRET-KEY: SEKRIT3\r\n\r\n";
+    salvo_trace_event(t, 3, "p-1", CURLINFO_HEADER_OUT, out, sizeof out - 1);
+    salvo_trace_event(t, 3, "p-1", CURLINFO_HEADER_IN, "Set-Cookie: s=SEKRIT4\r\n", 23);
+    salvo_trace_event(t, 3, "p-1", CURLINFO_DATA_OUT, "{\"symbol\":\"AAPL\"}", 17);
+    assert_int_equal(salvo_trace_close(t), 0);
+    FILE *f = fopen(path, "r");
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_null(strstr(buf, "SEKRIT"));
+    assert_non_null(strstr(buf, "[3 p-1] > Authorization: ***\n"));
+    assert_non_null(strstr(buf, "> X-Desk-Token: ***\n"));
+    assert_non_null(strstr(buf, "< Set-Cookie: ***\n"));
+    assert_non_null(strstr(buf, "> Host: h\n"));
+    assert_non_null(strstr(buf, "> [17 bytes] {\"symbol\":\"AAPL\"}\n"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jindex_cases),     cmocka_unit_test(test_journal_round_trip),
+        cmocka_unit_test(test_journal_refuses_other_files), cmocka_unit_test(test_lookup_url),
+        cmocka_unit_test(test_secret_headers),   cmocka_unit_test(test_trace_blanks_secrets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
