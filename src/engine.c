@@ -79,6 +79,7 @@ struct engine {
     uv_stream_t *in_stream; /* pipe or tty; NULL for a regular file */
     union { uv_pipe_t pipe; uv_tty_t tty; } in_handle;
     int in_reading, in_eof;
+    int in_capped; /* a --max-* cap was hit: read no further, send what is queued */
     uint64_t seq;
     salvo_idmap_t ids;
     char setup_err[256];
@@ -286,7 +287,7 @@ static void admit_order(engine_t *e, salvo_order_t *o)
         report_order(e, o, SALVO_SKIPPED, NULL,
                      e->st->stop_reason == SALVO_STOP_MAX_ORDERS ? "not sent: --max-orders reached"
                                                                  : "not sent: --max-notional reached");
-        e->stopping = 1;
+        e->in_capped = 1;
     } else {
         e->st->valid++;
         e->st->notional += notional;
@@ -410,7 +411,7 @@ static void read_file_chunk(engine_t *e)
 /* Parse rows until the queue is full or more input is needed. */
 static void fill_queue(engine_t *e)
 {
-    while (!e->stopping && !e->setup_failed && e->nfree_orders > 0) {
+    while (!e->stopping && !e->setup_failed && !e->in_capped && e->nfree_orders > 0) {
         salvo_row_t row;
         int rc = salvo_reader_next(e->reader, &row);
         if (rc < 0) {
@@ -1084,7 +1085,7 @@ static void maybe_finish(engine_t *e)
 {
     if (e->done)
         return;
-    int input_done = e->in_eof && salvo_reader_pending(e->reader) == 0 && e->ready_len == 0;
+    int input_done = ((e->in_eof && salvo_reader_pending(e->reader) == 0) || e->in_capped) && e->ready_len == 0;
     if (e->active > 0 || !(input_done || e->stopping || e->setup_failed))
         return;
     e->done = 1;

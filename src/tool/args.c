@@ -230,6 +230,21 @@ static int add_env_header(salvo_args_t *a, const char *v)
     return -1;
 }
 
+/* A secret header named with -H would sit in argv, readable in ps. */
+static int refuse_secret_headers(const salvo_args_t *a)
+{
+    for (size_t i = 0; i < a->nheaders; i++) {
+        const char *h = a->headers[i];
+        int from_env = 0;
+        for (size_t k = 0; k < a->nsecret; k++)
+            from_env |= a->secret_headers[k] == h;
+        if (!from_env && salvo_header_secret_at(h, strlen(h), a->redact, a->nredact))
+            return usage_error("--header: '%.*s' carries a secret: pass it with --header-env or --api-key-env, "
+                               "never in argv", (int)strcspn(h, ":"), h);
+    }
+    return -1;
+}
+
 enum {
     O_URL = 256, O_METHOD, O_TIMEOUT, O_CTIMEOUT, O_KEYENV, O_KEYFILE, O_TEMPLATE, O_IDPREFIX, O_IDEMHDR,
     O_NOIDEM, O_HTTP2, O_INSECURE, O_CACERT, O_NOREUSE, O_RATE, O_BURST, O_WINDOW, O_CONC, O_RETRIES,
@@ -279,9 +294,6 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case 'H':
         if (!valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
-        if (salvo_header_secret_at(v, strlen(v), a->redact, a->nredact))
-            return usage_error("--header: '%.*s' carries a secret: pass it with --header-env or --api-key-env, "
-                               "never in argv", (int)strcspn(v, ":"), v);
         a->headers[a->nheaders++] = v;
         break;
     case O_HDRENV:
@@ -457,6 +469,9 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");
     c->redact = a->redact;
     c->nredact = a->nredact;
+    int r = refuse_secret_headers(a);
+    if (r >= 0)
+        return r;
     if (!drain_set)
         c->drain_timeout_ns = c->timeout_ns;
     char err[256];
@@ -464,7 +479,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s", err);
     c->headers = a->headers;
     c->nheaders = a->nheaders;
-    int r = load_api_key(a);
+    r = load_api_key(a);
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
