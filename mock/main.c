@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "salvo/parse.h"
@@ -115,6 +116,16 @@ static void on_signal(uv_signal_t *h, int signum)
 
 static void on_prepare(uv_prepare_t *h) { mock_flush_record(h->data); }
 
+/* Every client connection is a descriptor: take all the system allows. */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     mock_config_t cfg = {.listen = "127.0.0.1:8080", .orders_path = "/orders", .max_body = 1 << 20,
@@ -127,6 +138,7 @@ int main(int argc, char **argv)
         return r;
 
     signal(SIGPIPE, SIG_IGN);
+    raise_open_files();
     uv_loop_t *loop = uv_default_loop();
     mock_server_t srv = {.cfg = &cfg, .loop = loop, .start_ns = uv_hrtime(), .rng = cfg.seed};
     mock_book_init(&srv.book);

@@ -312,7 +312,9 @@ static int take_row(engine_t *e, const salvo_row_t *row)
     salvo_order_t *o = order_alloc(e);
     int rc = salvo_order_from_row(o, &e->layout, &e->cfg->defaults, row, ++e->seq);
     e->st->orders++;
-    if (rc == 0 && o->client_order_id[0]) {
+    /* Ids made as PREFIX-SEQ are unique by construction: only an input that
+     * carries ids needs the set (whose memory grows with the input). */
+    if (rc == 0 && o->client_order_id[0] && e->layout.pos[SALVO_COL_CLIENT_ORDER_ID] >= 0) {
         int dup = salvo_idmap_set(&e->ids, o->client_order_id, 1);
         if (dup < 0)
             rc = dup;
@@ -810,8 +812,10 @@ static void finish_order(engine_t *e, xfer_t *x)
     r->response = x->resp_len ? x->resp : NULL;
     r->response_len = x->resp_len;
     r->response_truncated = x->resp_over;
-    if (r->attempts > 0)
+    if (r->attempts > 0) {
         salvo_hist_add(&e->st->latency, (uint64_t)(r->latency_ms * 1000.0));
+        e->st->last_done_ns = now_ns(e);
+    }
     if (r->reconciled)
         e->st->reconciled++;
     if (e->cfg->journal && (r->attempts > 0 || r->reconciled)) {

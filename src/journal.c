@@ -201,8 +201,8 @@ static int write_header(salvo_journal_t *j, const char *id_prefix)
 /* Read an existing journal into ix and cut a torn last line off. */
 static int load_for_resume(salvo_journal_t *j, salvo_jindex_t *ix, char *err, size_t errlen)
 {
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     int r = read_all(j->fd, &text, &len);
     if (r < 0)
         return snprintf(err, errlen, "cannot read it: %s", strerror(-r)), r;

@@ -58,12 +58,14 @@ int salvo_summary_write_json(const salvo_stats_t *s, const char *path)
         fprintf(f, "%s\"%s\":%llu", i ? "," : "", salvo_status_name(i), (unsigned long long)s->count[i]);
     const salvo_hist_t *h = &s->latency;
     fprintf(f,
-            "},\"not_sent\":%llu,\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,"
+            "},\"not_sent\":%llu,\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
             "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}}\n",
             (unsigned long long)s->not_sent, (unsigned long long)s->sends, (unsigned long long)s->resent,
-            (double)s->wall_ns / 1e9, achieved_rate(s), (double)h->min / 1e3,
+            (double)s->wall_ns / 1e9,
+            s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
+            achieved_rate(s), (double)h->min / 1e3,
             (double)salvo_hist_percentile(h, 50) / 1e3, (double)salvo_hist_percentile(h, 90) / 1e3,
             (double)salvo_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
             h->n ? h->sum / (double)h->n / 1e3 : 0.0, s->signal, (unsigned long long)s->count[SALVO_SKIPPED],

@@ -82,6 +82,7 @@ typedef struct salvo_stats {
     uint64_t resent;   /* libcurl resent on its own */
     int64_t wall_ns;
     int64_t first_send_ns, last_send_ns;
+    int64_t last_done_ns; /* the last answer: first_send..last_done is the batch's span */
     salvo_hist_t latency; /* us */
     int signal;        /* the signal that stopped the run, or 0 */
     int output_error;  /* errno of a failed write, or 0 */

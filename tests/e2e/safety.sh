@@ -147,6 +147,11 @@ check "--check on stdin: exit 2" 2 $?
 head -2 "$WORK/bad.csv" | "$SALVO" --url "$URL" --check - > "$WORK/out" 2>/dev/null
 check "--check on a clean stream: sent" "0 1" "$? $(stat_of received)"
 curl -s -X POST "$BASE/reset" > /dev/null
+printf 'symbol,price,quantity,side,client_order_id\nA,10,1,BUY,x-1\nB,10,1,BUY,x-2\nC,10,1,BUY,x-1\nD,10,1,BUY,\n' > "$WORK/dup.csv"
+"$SALVO" --url "$URL" --id-prefix g "$WORK/dup.csv" > "$WORK/out" 2>/dev/null
+check "a repeated id in the input: the second is invalid" "accepted accepted invalid accepted" "$(jq -rs 'sort_by(.line) | map(.status) | join(" ")' "$WORK/out")"
+check "a repeated id in the input: sent once, the blank one gets an id" "3 g-4" "$(stat_of received) $(jq -r 'select(.line == 5) | .client_order_id' "$WORK/out")"
+curl -s -X POST "$BASE/reset" > /dev/null
 make_orders 10 > "$WORK/o10.csv"
 "$SALVO" --url "$URL" --max-orders 5 "$WORK/o10.csv" > "$WORK/out" 2> "$WORK/err"
 check "--max-orders on a file: nothing sent, exit 2" "2 0" "$? $(stat_of received)"

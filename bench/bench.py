@@ -1,0 +1,546 @@
+#!/usr/bin/python3
+"""salvo's benchmark: every scenario of issue 5, every competitor, one run.
+
+Run by bench/run (make bench), which installs what is missing and builds
+salvo in Release first. Each measurement is a separate process: wall time and
+CPU come from wait4(2), peak memory and threads from sampling the process
+tree (psutil) and the kernel's ru_maxrss, whichever is higher.
+"""
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import psutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.environ.get("SALVO_BUILD", os.path.join(HERE, "..", "build"))
+SALVO = os.path.join(BUILD, "salvo")
+MOCK = os.path.join(BUILD, "salvo-mock")
+PY = "/usr/bin/python3"  # Debian's, where python3-aiohttp lives
+COMPETITORS = os.path.join(HERE, "competitors.py")
+REPS = int(os.environ.get("REPS", "3"))
+WORK = tempfile.mkdtemp(prefix="salvo-bench-")
+RUN_ID = [0]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---------------- measuring one process ----------------
+
+class Sampler(threading.Thread):
+    """Peak RSS and thread count of a process and all its descendants."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.rss, self.threads, self.stop = pid, 0, 0, False
+
+    def run(self):
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self.stop:
+            rss = threads = 0
+            try:
+                for p in root.children(recursive=True):  # what /usr/bin/time runs, not time itself
+                    try:
+                        rss += p.memory_info().rss
+                        threads += p.num_threads()
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                break
+            self.rss, self.threads = max(self.rss, rss), max(self.threads, threads)
+            time.sleep(0.003)
+
+
+def measure(cmd, stdin=None, stdout=None, env=None):
+    """Run cmd; wall s, user+sys s, peak RSS MB, peak threads, exit code.
+
+    Through /usr/bin/time: ru_maxrss survives exec, so a child forked straight
+    from this Python would report Python's own RSS as its floor."""
+    out = stdout if stdout is not None else subprocess.DEVNULL
+    tfile = os.path.join(WORK, "time.out")
+    t0 = time.perf_counter()
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", tfile, *cmd], stdin=stdin, stdout=out,
+                         stderr=subprocess.PIPE, env=env)
+    s = Sampler(p.pid)
+    s.start()
+    err = p.stderr.read().decode(errors="replace")
+    p.wait()
+    wall = time.perf_counter() - t0
+    s.stop = True
+    s.join()
+    maxrss_kb, user, sys_ = open(tfile).read().split()[-3:]
+    return {
+        "wall_s": wall, "cpu_s": float(user) + float(sys_),
+        "rss_mb": max(int(maxrss_kb) / 1024.0, s.rss / 1048576.0),
+        "threads": s.threads, "exit": p.returncode, "stderr": err,
+    }
+
+
+def summarize(runs, key):
+    v = [r[key] for r in runs if r.get(key) is not None]
+    if not v:
+        return None
+    return {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
+
+
+# ---------------- the broker ----------------
+
+class Mock:
+    def __init__(self, *flags):
+        pf = os.path.join(WORK, "port")
+        if os.path.exists(pf):
+            os.unlink(pf)
+        self.p = subprocess.Popen([MOCK, "--listen", "127.0.0.1:0", "--port-file", pf, *flags],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(pf) and os.path.getsize(pf) > 0:
+                break
+            time.sleep(0.02)
+        self.base = "http://127.0.0.1:%s" % open(pf).read().strip()
+        self.url = self.base + "/orders"
+
+    def stats(self):
+        return json.load(urllib.request.urlopen(self.base + "/stats"))
+
+    def reset(self):
+        urllib.request.urlopen(urllib.request.Request(self.base + "/reset", method="POST")).read()
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+
+
+# ---------------- order files ----------------
+
+def orders_file(n):
+    path = os.path.join(WORK, "orders-%d.csv" % n)
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write("symbol,price,quantity,side\n")
+            for i in range(1, n + 1):
+                f.write("S%d,%d.5,%d,BUY\n" % (i, 100 + i % 50, 1 + i % 9))
+    return path
+
+
+def next_prefix(name):
+    RUN_ID[0] += 1
+    return "%s%d" % (re.sub(r"[^a-z0-9]", "", name.lower())[:8], RUN_ID[0])
+
+
+# ---------------- the contenders ----------------
+
+def run_salvo(mock, n, conc, extra=(), stdin_pipe=False):
+    path = orders_file(n)
+    summ = os.path.join(WORK, "summary.json")
+    cmd = [SALVO, "--url", mock.url, "--concurrency", str(conc), "--retries", "0",
+           "--id-prefix", next_prefix("salvo"), "--summary-json", summ, *extra]
+    env = dict(os.environ, SALVO_API_KEY="")
+    if stdin_pipe:  # piped, not a file on stdin: salvo streams from a pipe
+        cat = subprocess.Popen(["cat", path], stdout=subprocess.PIPE)
+        r = measure(cmd + ["-"], stdin=cat.stdout, env=env)
+        cat.stdout.close()
+        cat.wait()
+    else:
+        r = measure(cmd + [path], env=env)
+    s = json.load(open(summ))
+    r.update(ok=s["counts"]["accepted"], n=n, inproc_s=s["span_s"], latency=s["latency_ms"],
+             achieved_rate=s["achieved_rate"])
+    return r
+
+
+def run_python(mock, mode, n, conc):
+    out = os.path.join(WORK, "py.out")
+    with open(out, "w") as f:
+        r = measure([PY, COMPETITORS, mode, mock.url, orders_file(n), str(conc), next_prefix(mode)], stdout=f)
+    try:
+        res = json.load(open(out))
+        r.update(ok=res["ok"], n=n, inproc_s=res["elapsed"])
+    except (ValueError, KeyError):
+        r.update(ok=0, n=n, inproc_s=None)
+        log("  %s failed: %s" % (mode, r["stderr"][-300:]))
+    return r
+
+
+def bodies(n, prefix):
+    for i in range(1, n + 1):
+        yield ('{"symbol":"S%d","price":"%d.5","quantity":%d,"side":"BUY","type":"LIMIT","client_order_id":"%s-%d"}'
+               % (i, 100 + i % 50, 1 + i % 9, prefix, i))
+
+
+def run_curl_parallel(mock, n, conc):
+    cfg = os.path.join(WORK, "curl.cfg")
+    with open(cfg, "w") as f:
+        for i, b in enumerate(bodies(n, next_prefix("curlpar"))):
+            f.write('%surl = "%s"\ndata = "%s"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n'
+                    'write-out = "%%{http_code}\\n"\n' % ("next\n" if i else "", mock.url, b.replace('"', '\\"')))
+    out = os.path.join(WORK, "curl.out")
+    with open(out, "w") as f:
+        r = measure(["curl", "-s", "--parallel", "--parallel-immediate", "--parallel-max", str(conc), "-K", cfg],
+                    stdout=f)
+    r.update(ok=sum(1 for line in open(out) if line.startswith("2")), n=n, inproc_s=None)
+    return r
+
+
+def run_xargs(mock, n, conc):
+    src = os.path.join(WORK, "bodies.txt")
+    with open(src, "w") as f:
+        for b in bodies(n, next_prefix("xargs")):
+            f.write(b + "\n")
+    out = os.path.join(WORK, "xargs.out")
+    with open(out, "w") as f, open(src) as inp:
+        r = measure(["xargs", "-P", str(conc), "-d", "\n", "-I{}", "curl", "-s", "-o", "/dev/null", "-w",
+                     "%{http_code}\n", "-H", "Content-Type: application/json", "--data-raw", "{}", mock.url],
+                    stdin=inp, stdout=f)
+    r.update(ok=sum(1 for line in open(out) if line.startswith("2")), n=n, inproc_s=None)
+    return r
+
+
+WRK_LUA = r"""
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{"symbol":"S%d","price":"%d.5","quantity":%d,"side":"BUY","type":"LIMIT","client_order_id":"wrk%s-%d"}',
+                             n, 100 + n % 50, 1 + n % 9, PREFIX, n)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+end
+"""
+
+
+def run_wrk(mock, conns, seconds, latency=False):
+    lua = os.path.join(WORK, "post.lua")
+    with open(lua, "w") as f:
+        f.write("PREFIX = '%d'\n" % RUN_ID[0] + WRK_LUA)
+    RUN_ID[0] += 1
+    out = os.path.join(WORK, "wrk.out")
+    cmd = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "-s", lua, mock.url]
+    if latency:
+        cmd.insert(1, "--latency")
+    with open(out, "w") as f:
+        r = measure(cmd, stdout=f)
+    text = open(out).read()
+    m = re.search(r"(\d+) requests in", text)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    r.update(n=int(m.group(1)) if m else 0, rps=float(rps.group(1)) if rps else 0.0)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    r["ok"] = r["n"] - (int(non2xx.group(1)) if non2xx else 0)
+
+    def ms(label):
+        mm = re.search(r"\s%s\s+([\d.]+)(us|ms|s)" % re.escape(label), text)
+        if not mm:
+            return None
+        return float(mm.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[mm.group(2)]
+    r["p50_ms"], r["p99_ms"] = ms("50%"), ms("99%")
+    return r
+
+
+def repeat(fn, reps=None, mock=None):
+    runs = []
+    for _ in range(reps or REPS):
+        if mock:
+            mock.reset()
+        runs.append(fn())
+    return runs
+
+
+# ---------------- scenarios ----------------
+
+PY_MODES = ["aio_gather", "aio_semaphore", "aio_executor", "threadpool", "thread_per_order", "sequential"]
+LABEL = {
+    "salvo": "salvo", "aio_gather": "asyncio + aiohttp, gather", "aio_semaphore": "asyncio + aiohttp, semaphore",
+    "aio_executor": "asyncio + run_in_executor (requests)", "threadpool": "ThreadPoolExecutor (requests)",
+    "thread_per_order": "one thread per order (requests)", "sequential": "sequential (requests)",
+    "curl_parallel": "curl --parallel", "xargs": "xargs -P + curl", "wrk": "wrk (ceiling)",
+}
+
+
+def contenders(mock, n, conc, skip=(), py_n=None, xargs_n=None, reps=None):
+    """Every approach on n orders at concurrency conc: name -> list of runs."""
+    res = {"salvo": repeat(lambda: run_salvo(mock, n, conc), reps, mock)}
+    for mode in PY_MODES:
+        if mode in skip:
+            continue
+        k = py_n or n
+        r = 1 if mode == "sequential" and n * 0.1 > 2 and reps is None else reps
+        res[mode] = repeat(lambda: run_python(mock, mode, k, conc), r, mock)
+        log("  %-18s %s" % (mode, fmt(summarize(res[mode], "wall_s"), "s")))
+    if "curl_parallel" not in skip:
+        res["curl_parallel"] = repeat(lambda: run_curl_parallel(mock, py_n or n, conc), reps, mock)
+    if "xargs" not in skip:
+        res["xargs"] = repeat(lambda: run_xargs(mock, xargs_n or n, conc), reps, mock)
+    log("  %-18s %s" % ("salvo", fmt(summarize(res["salvo"], "wall_s"), "s")))
+    return res
+
+
+def fmt(s, unit="", digits=3):
+    if s is None:
+        return "-"
+    if s["n"] == 1 or s["min"] == s["max"]:
+        return "%.*f%s" % (digits, s["median"], unit)
+    return "%.*f%s (%.*f–%.*f)" % (digits, s["median"], unit, digits, s["min"], digits, s["max"])
+
+
+def table_latency_runs(res):
+    rows = []
+    for name, runs in res.items():
+        rows.append({
+            "name": name, "orders": runs[0]["n"], "ok": min(r["ok"] for r in runs), "runs": len(runs),
+            "wall_s": summarize(runs, "wall_s"), "inproc_s": summarize(runs, "inproc_s"),
+            "rss_mb": summarize(runs, "rss_mb"), "threads": summarize(runs, "threads"),
+            "cpu_us_per_order": summarize([dict(x=r["cpu_s"] / max(r["n"], 1) * 1e6) for r in runs], "x"),
+        })
+    return rows
+
+
+def scenario_seed_tables(results):
+    mock = Mock("--latency", "100ms")
+    try:
+        for conc in (50, 10):
+            log("scenario 1: 50 orders, 100 ms, concurrency %d" % conc)
+            results["s1_c%d" % conc] = table_latency_runs(contenders(mock, 50, conc))
+        log("scenario 2: 100 orders, 100 ms, concurrency 100")
+        results["s2"] = table_latency_runs(contenders(mock, 100, 100))
+    finally:
+        mock.stop()
+
+
+def scenario_throughput(results):
+    log("scenario 3: throughput, no latency, concurrency 64")
+    mock = Mock()
+    try:
+        res = contenders(mock, 100000, 64, skip=("thread_per_order", "sequential"), py_n=10000, xargs_n=2000)
+        res["wrk"] = repeat(lambda: run_wrk(mock, 64, 5), None, mock)
+        rows = table_latency_runs(res)
+        for row in rows:
+            runs = res[row["name"]]
+            row["orders_per_s"] = summarize([dict(x=r["rps"] if "rps" in r else r["n"] / r["wall_s"]) for r in runs], "x")
+        results["s3"] = rows
+    finally:
+        mock.stop()
+
+
+def scenario_scale(results):
+    log("scenario 4: 10,000 orders at concurrency 10,000, 1 s latency")
+    mock = Mock("--latency", "1s")
+    try:
+        res = {"salvo": repeat(lambda: run_salvo(mock, 10000, 10000), None, mock),
+               "aio_gather": repeat(lambda: run_python(mock, "aio_gather", 10000, 10000), 1, mock)}
+        results["s4"] = table_latency_runs(res)
+    finally:
+        mock.stop()
+
+
+def scenario_streaming(results):
+    log("scenario 5: streaming through stdin, concurrency 64")
+    mock = Mock()
+    try:
+        small = repeat(lambda: run_salvo(mock, 10000, 64, stdin_pipe=True), None, mock)
+        big = repeat(lambda: run_salvo(mock, 1000000, 64, stdin_pipe=True), 1, mock)
+        mock.reset()
+        results["s5"] = table_latency_runs({"salvo 10,000": small, "salvo 1,000,000": big})
+    finally:
+        mock.stop()
+
+
+def scenario_rate(results):
+    log("scenario 6: 20,000 orders at --rate 5000/s")
+    mock = Mock()
+    try:
+        runs = []
+        for _ in range(REPS):
+            mock.reset()
+            r = run_salvo(mock, 20000, 64, extra=("--rate", "5000/s"))
+            st = mock.stats()
+            r["busiest_1s"] = st["max_per_second"]
+            r["broker_rate"] = (st["orders"] - 1) / ((st["last_arrival_ns"] - st["first_arrival_ns"]) / 1e9)
+            runs.append(r)
+        results["s6"] = {"runs": len(runs), "ok": min(r["ok"] for r in runs),
+                         "achieved_rate": summarize(runs, "achieved_rate"),
+                         "broker_rate": summarize(runs, "broker_rate"),
+                         "busiest_1s": summarize(runs, "busiest_1s"), "wall_s": summarize(runs, "wall_s")}
+    finally:
+        mock.stop()
+
+
+def scenario_latency(results):
+    log("scenario 7: latency overhead at concurrency 1")
+    mock = Mock()
+    try:
+        sr = repeat(lambda: run_salvo(mock, 5000, 1), None, mock)
+        for r in sr:
+            r["p50_ms"], r["p99_ms"] = r["latency"]["p50"], r["latency"]["p99"]
+        wr = repeat(lambda: run_wrk(mock, 1, 3, latency=True), None, mock)
+        results["s7"] = {
+            "salvo": {"p50_ms": summarize(sr, "p50_ms"), "p99_ms": summarize(sr, "p99_ms")},
+            "wrk": {"p50_ms": summarize(wr, "p50_ms"), "p99_ms": summarize(wr, "p99_ms")},
+        }
+    finally:
+        mock.stop()
+
+
+# ---------------- report ----------------
+
+def row_of(rows, name):
+    return next((r for r in rows if r["name"] == name), None)
+
+
+def targets(R):
+    """Issue 5's targets: (what, value, pass)."""
+    out = []
+    s3 = R["s3"]
+    salvo, wrk, aio = row_of(s3, "salvo"), row_of(s3, "wrk"), row_of(s3, "aio_gather")
+    ratio = salvo["orders_per_s"]["median"] / wrk["orders_per_s"]["median"]
+    out.append(("S3: salvo at least 70% of wrk's requests/s", "%.0f%%" % (ratio * 100), ratio >= 0.70))
+    x = salvo["orders_per_s"]["median"] / aio["orders_per_s"]["median"]
+    out.append(("S3: at least 5x asyncio + aiohttp", "%.1fx" % x, x >= 5))
+    others = [r for r in s3 if r["name"] not in ("salvo", "wrk")]
+    best = min(others, key=lambda r: r["cpu_us_per_order"]["median"])
+    out.append(("S3: fewer CPU us per order than any competitor",
+                "%.1f vs %.1f (%s)" % (salvo["cpu_us_per_order"]["median"], best["cpu_us_per_order"]["median"],
+                                       best["name"]),
+                salvo["cpu_us_per_order"]["median"] < best["cpu_us_per_order"]["median"]))
+    for key, floor in (("s1_c50", 0.1), ("s1_c10", 0.5), ("s2", 0.1)):
+        rows = R[key]
+        s = row_of(rows, "salvo")
+        over = (s["wall_s"]["median"] - floor) * 1000
+        out.append(("%s: salvo's process wall within 10 ms of the %.0f ms floor" % (key.upper(), floor * 1000),
+                    "+%.1f ms" % over, over <= 10))
+        py = [r for r in rows if r["name"] in PY_MODES]
+        lowest = min(r["rss_mb"]["median"] for r in py)
+        out.append(("%s: lower peak memory than every Python approach" % key.upper(),
+                    "%.1f MB vs %.1f MB" % (s["rss_mb"]["median"], lowest), s["rss_mb"]["median"] < lowest))
+    s4 = row_of(R["s4"], "salvo")
+    out.append(("S4: done within 1.3 s, peak RSS under 300 MB",
+                "%.2f s, %.0f MB" % (s4["wall_s"]["median"], s4["rss_mb"]["median"]),
+                s4["wall_s"]["median"] <= 1.3 and s4["rss_mb"]["median"] < 300))
+    small, big = R["s5"][0], R["s5"][1]
+    grow = big["rss_mb"]["median"] / small["rss_mb"]["median"]
+    out.append(("S5: peak RSS under 50 MB, 1,000,000 within ±10% of 10,000",
+                "%.1f MB vs %.1f MB (%+.0f%%)" % (big["rss_mb"]["median"], small["rss_mb"]["median"], (grow - 1) * 100),
+                big["rss_mb"]["median"] < 50 and abs(grow - 1) <= 0.10))
+    s6 = R["s6"]
+    rate = s6["broker_rate"]["median"]
+    out.append(("S6: achieved rate within 1% of 5000/s, busiest window <= 5000",
+                "%.0f/s at the broker, busiest %d" % (rate, s6["busiest_1s"]["max"]),
+                abs(rate - 5000) <= 50 and s6["busiest_1s"]["max"] <= 5000))
+    return out
+
+
+def write_reports(R, elapsed):
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    R["machine"] = {"cores": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
+                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "bench_s": elapsed, "reps": REPS}
+    T = targets(R)
+    R["targets"] = [{"target": t, "measured": m, "met": ok} for t, m, ok in T]
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump(R, f, indent=1)
+
+    L = []
+    m = R["machine"]
+    L.append("# salvo benchmark results\n")
+    L.append("%s, %d cores (%s), kernel %s. `make bench`, %d runs each unless noted; median (min–max). "
+             "The broker is salvo-mock on the same machine. Took %.0f s.\n" %
+             (m["date"], m["cores"], m["cpu"], m["kernel"], m["reps"], elapsed))
+    L.append("## Targets\n\n| target | measured | met |\n|---|---|---|")
+    for t, v, ok in T:
+        L.append("| %s | %s | %s |" % (t, v, "yes" if ok else "**no**"))
+
+    def seed_table(title, rows, floor):
+        L.append("\n## %s\n" % title)
+        L.append("Process wall: start to exit, imports included. In-process: first request to last answer, as "
+                 "the seed measures. Floor: %.0f ms.\n" % (floor * 1000))
+        L.append("| approach | ok | process wall s | in-process s | peak RSS MB | peak threads |")
+        L.append("|---|---|---|---|---|---|")
+        for r in rows:
+            L.append("| %s | %d/%d | %s | %s | %s | %s |" % (
+                LABEL.get(r["name"], r["name"]), r["ok"], r["orders"], fmt(r["wall_s"]), fmt(r["inproc_s"]),
+                fmt(r["rss_mb"], digits=1), fmt(r["threads"], digits=0)))
+    seed_table("Scenario 1: 50 orders, broker latency 100 ms, concurrency 50", R["s1_c50"], 0.1)
+    seed_table("Scenario 1: 50 orders, broker latency 100 ms, concurrency 10", R["s1_c10"], 0.5)
+    seed_table("Scenario 2: 100 orders, broker latency 100 ms, concurrency 100", R["s2"], 0.1)
+
+    L.append("\n## Scenario 3: throughput, no latency, concurrency 64\n")
+    L.append("salvo: 100,000 orders; wrk: 5 s of POSTs with the same bodies on 64 connections, one thread; Python "
+             "and curl --parallel: 10,000 orders; xargs: 2,000 orders (a process per order). Per-order figures "
+             "compare across sizes.\n")
+    L.append("| approach | orders | ok | orders/s | CPU µs/order | peak RSS MB |")
+    L.append("|---|---|---|---|---|---|")
+    for r in sorted(R["s3"], key=lambda r: -r["orders_per_s"]["median"]):
+        L.append("| %s | %d | %d | %s | %s | %s |" % (LABEL.get(r["name"], r["name"]), r["orders"], r["ok"],
+                                                     fmt(r["orders_per_s"], digits=0),
+                                                     fmt(r["cpu_us_per_order"], digits=1), fmt(r["rss_mb"], digits=1)))
+
+    L.append("\n## Scenario 4: 10,000 orders at concurrency 10,000, broker latency 1 s\n")
+    L.append("| approach | ok | process wall s | peak RSS MB | peak threads |\n|---|---|---|---|---|")
+    for r in R["s4"]:
+        L.append("| %s | %d/%d | %s | %s | %s |" % (LABEL.get(r["name"], r["name"]), r["ok"], r["orders"],
+                                                   fmt(r["wall_s"]), fmt(r["rss_mb"], digits=1),
+                                                   fmt(r["threads"], digits=0)))
+
+    L.append("\n## Scenario 5: streaming through a pipe on stdin, concurrency 64\n")
+    L.append("| orders | ok | wall s | peak RSS MB | CPU µs/order |\n|---|---|---|---|---|")
+    for r in R["s5"]:
+        L.append("| %s | %d | %s | %s | %s |" % (r["name"].replace("salvo ", ""), r["ok"], fmt(r["wall_s"]),
+                                               fmt(r["rss_mb"], digits=1), fmt(r["cpu_us_per_order"], digits=1)))
+
+    s6 = R["s6"]
+    L.append("\n## Scenario 6: rate accuracy, 20,000 orders at --rate 5000/s\n")
+    L.append("| salvo's achieved rate | rate at the broker | broker's busiest 1 s window | wall s |\n|---|---|---|---|")
+    L.append("| %s | %s | %s | %s |" % (fmt(s6["achieved_rate"], "/s", 1), fmt(s6["broker_rate"], "/s", 1),
+                                      fmt(s6["busiest_1s"], digits=0), fmt(s6["wall_s"])))
+
+    s7 = R["s7"]
+    L.append("\n## Scenario 7: latency overhead at concurrency 1 (no broker latency)\n")
+    L.append("| | p50 ms | p99 ms |\n|---|---|---|")
+    L.append("| salvo (its reported latency, 5,000 orders) | %s | %s |" % (fmt(s7["salvo"]["p50_ms"]),
+                                                                      fmt(s7["salvo"]["p99_ms"])))
+    L.append("| wrk, one connection | %s | %s |" % (fmt(s7["wrk"]["p50_ms"]), fmt(s7["wrk"]["p99_ms"])))
+    d50 = s7["salvo"]["p50_ms"]["median"] - s7["wrk"]["p50_ms"]["median"]
+    d99 = s7["salvo"]["p99_ms"]["median"] - s7["wrk"]["p99_ms"]["median"]
+    L.append("| salvo minus wrk | %+.3f | %+.3f |" % (d50, d99))
+    with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+        f.write("\n".join(L) + "\n")
+    return "\n".join(L)
+
+
+def main():
+    for exe in (SALVO, MOCK):
+        if not os.access(exe, os.X_OK):
+            sys.exit("bench: %s is not built (run bench/run)" % exe)
+    only = sys.argv[1:]  # e.g. "s3": run some scenarios only (results.json keeps the rest)
+    t0 = time.perf_counter()
+    R = {}
+    if only:
+        try:
+            R = json.load(open(os.path.join(HERE, "results.json")))
+        except (OSError, ValueError):
+            R = {}
+    steps = [("s1", scenario_seed_tables), ("s3", scenario_throughput), ("s4", scenario_scale),
+             ("s5", scenario_streaming), ("s6", scenario_rate), ("s7", scenario_latency)]
+    try:
+        for key, fn in steps:
+            if not only or key in only:
+                fn(R)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+    if not all(k in R for k in ("s1_c50", "s1_c10", "s2", "s3", "s4", "s5", "s6", "s7")):
+        print(json.dumps(R, indent=1))  # a partial run with nothing to complete it: the raw numbers
+        return
+    print(write_reports(R, time.perf_counter() - t0))
+
+
+if __name__ == "__main__":
+    main()
