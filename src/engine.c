@@ -98,6 +98,8 @@ struct engine {
     xfer_t *free_xfers;
     xfer_t *retry_head, *retry_tail; /* backoff over, waiting for a token */
     xfer_t **launch;      /* prepared this turn: handed to libcurl after the journal syncs */
+    struct sock_ctx **socks; /* by descriptor: the poll handle of each libcurl socket */
+    size_t nsocks;
     size_t nlaunch;
     struct curl_slist *shared_headers;
 
@@ -133,6 +135,7 @@ static double rng_unit(engine_t *e)
 
 static void pump(engine_t *e);
 static void maybe_finish(engine_t *e);
+static int on_close_socket(void *userp, curl_socket_t fd);
 
 /* ================= output ================= */
 
@@ -532,6 +535,8 @@ static int xfer_setup_easy(engine_t *e, xfer_t *x)
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(c->timeout_ns / SALVO_NS_PER_MS));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_timeout_ns / SALVO_NS_PER_MS));
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, e);
     curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 16384L);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
     if (c->no_reuse)
@@ -994,32 +999,59 @@ static void on_poll(uv_poll_t *p, int status, int events)
     socket_action(s->e, s->fd, flags);
 }
 
-static void free_sock_ctx(uv_handle_t *h) { free(h->data); }
+/* A socket's poll handle lives as long as the socket, not one transfer:
+ * libcurl says REMOVE after each answer on a kept-alive connection, and
+ * making the handle anew per order cost a malloc, an ioctl and epoll calls. */
+static void free_sock_ctx(uv_handle_t *h)
+{
+    sock_ctx_t *s = h->data;
+    if ((size_t)s->fd < s->e->nsocks && s->e->socks[s->fd] == s)
+        s->e->socks[s->fd] = NULL;
+    free(s);
+}
+
+static sock_ctx_t *sock_ctx_for(engine_t *e, curl_socket_t fd)
+{
+    if ((size_t)fd >= e->nsocks) {
+        size_t n = e->nsocks ? e->nsocks : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        sock_ctx_t **t = realloc(e->socks, n * sizeof *t);
+        if (t == NULL)
+            return NULL;
+        memset(t + e->nsocks, 0, (n - e->nsocks) * sizeof *t);
+        e->socks = t;
+        e->nsocks = n;
+    }
+    sock_ctx_t *s = e->socks[fd];
+    if (s != NULL)
+        return s;
+    if ((s = malloc(sizeof *s)) == NULL)
+        return NULL;
+    if (uv_poll_init_socket(&e->loop, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->fd = fd;
+    s->e = e;
+    s->poll.data = s;
+    e->socks[fd] = s;
+    return s;
+}
 
 static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     (void)easy;
+    (void)socketp;
     engine_t *e = userp;
-    sock_ctx_t *s = socketp;
     if (what == CURL_POLL_REMOVE) {
-        if (s) {
-            uv_poll_stop(&s->poll);
-            uv_close((uv_handle_t *)&s->poll, free_sock_ctx);
-            curl_multi_assign(e->multi, fd, NULL);
-        }
+        if ((size_t)fd < e->nsocks && e->socks[fd])
+            uv_poll_stop(&e->socks[fd]->poll);
         return 0;
     }
-    if (s == NULL) {
-        s = malloc(sizeof *s);
-        if (s == NULL || uv_poll_init_socket(&e->loop, &s->poll, fd) != 0) {
-            free(s);
-            return -1;
-        }
-        s->fd = fd;
-        s->e = e;
-        s->poll.data = s;
-        curl_multi_assign(e->multi, fd, s);
-    }
+    sock_ctx_t *s = sock_ctx_for(e, fd);
+    if (s == NULL)
+        return -1;
     int events = 0;
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
@@ -1027,6 +1059,19 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
         events |= UV_WRITABLE;
     uv_poll_start(&s->poll, events, on_poll);
     return 0;
+}
+
+/* libcurl closes a connection: its poll handle goes first. */
+static int on_close_socket(void *userp, curl_socket_t fd)
+{
+    engine_t *e = userp;
+    if ((size_t)fd < e->nsocks && e->socks[fd]) {
+        sock_ctx_t *s = e->socks[fd];
+        e->socks[fd] = NULL;
+        uv_poll_stop(&s->poll);
+        uv_close((uv_handle_t *)&s->poll, free_sock_ctx);
+    }
+    return close(fd);
 }
 
 static void on_curl_timeout(uv_timer_t *t) { socket_action(t->data, CURL_SOCKET_TIMEOUT, 0); }
@@ -1315,6 +1360,7 @@ static void engine_free(engine_t *e)
     free(e->orders_read_ns);
     free(e->orders_flags);
     free(e->launch);
+    free(e->socks);
     free(e->free_orders);
     free(e->ready);
     free(e->xfers);
