@@ -4,49 +4,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #define ID_MARK "{{client_order_id}}"
 
 int salvo_lookup_template_ok(const char *tmpl) { return strstr(tmpl, ID_MARK) != NULL; }
 
-/* RFC 3986 unreserved characters stay; everything else is %XX. */
-static size_t escape(const char *id, char *out)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-            if (out)
-                out[n] = (char)*p;
-            n++;
-        } else {
-            if (out)
-                out[n] = '%', out[n + 1] = hex[*p >> 4], out[n + 2] = hex[*p & 15];
-            n += 3;
-        }
-    }
-    return n;
-}
-
 char *salvo_lookup_url(const char *tmpl, const char *id)
 {
-    size_t marks = 0, mlen = strlen(ID_MARK);
+    /* libcurl's escaping: RFC 3986 unreserved characters stay, the rest %XX */
+    char *esc = curl_easy_escape(NULL, id, 0);
+    if (esc == NULL)
+        return NULL;
+    size_t marks = 0, mlen = strlen(ID_MARK), elen = strlen(esc);
     for (const char *p = tmpl; (p = strstr(p, ID_MARK)) != NULL; p += mlen)
         marks++;
-    size_t idlen = escape(id, NULL);
-    char *url = malloc(strlen(tmpl) - marks * mlen + marks * idlen + 1);
-    if (url == NULL)
-        return NULL;
+    char *url = malloc(strlen(tmpl) - marks * mlen + marks * elen + 1);
     char *o = url;
-    for (const char *p = tmpl, *m; *p; p = m + mlen) {
+    for (const char *p = tmpl, *m; url != NULL; p = m + mlen) {
         if ((m = strstr(p, ID_MARK)) == NULL) {
             strcpy(o, p);
-            return url;
+            break;
         }
         memcpy(o, p, (size_t)(m - p));
         o += m - p;
-        o += escape(id, o);
+        memcpy(o, esc, elen);
+        o += elen;
     }
-    *o = '\0';
+    curl_free(esc);
     return url;
 }
 
