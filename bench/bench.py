@@ -127,6 +127,12 @@ class Mock:
         self.p.terminate()
         self.p.wait()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
 
 # ---------------- order files ----------------
 
@@ -310,21 +316,17 @@ def table_latency_runs(res):
 
 
 def scenario_seed_tables(results):
-    mock = Mock("--latency", "100ms")
-    try:
+    with Mock("--latency", "100ms") as mock:
         for conc in (50, 10):
             log("scenario 1: 50 orders, 100 ms, concurrency %d" % conc)
             results["s1_c%d" % conc] = table_latency_runs(contenders(mock, 50, conc))
         log("scenario 2: 100 orders, 100 ms, concurrency 100")
         results["s2"] = table_latency_runs(contenders(mock, 100, 100))
-    finally:
-        mock.stop()
 
 
 def scenario_throughput(results):
     log("scenario 3: throughput, no latency, concurrency 64")
-    mock = Mock()
-    try:
+    with Mock() as mock:
         res = contenders(mock, 100000, 64, skip=("thread_per_order", "sequential"), py_n=10000, xargs_n=2000)
         res["wrk"] = repeat(lambda: run_wrk(mock, 64, 5), None, mock)
         rows = table_latency_runs(res)
@@ -332,37 +334,28 @@ def scenario_throughput(results):
             runs = res[row["name"]]
             row["orders_per_s"] = summarize([dict(x=r["rps"] if "rps" in r else r["n"] / r["wall_s"]) for r in runs], "x")
         results["s3"] = rows
-    finally:
-        mock.stop()
 
 
 def scenario_scale(results):
     log("scenario 4: 10,000 orders at concurrency 10,000, 1 s latency")
-    mock = Mock("--latency", "1s")
-    try:
+    with Mock("--latency", "1s") as mock:
         res = {"salvo": repeat(lambda: run_salvo(mock, 10000, 10000), None, mock),
                "aio_gather": repeat(lambda: run_python(mock, "aio_gather", 10000, 10000), 1, mock)}
         results["s4"] = table_latency_runs(res)
-    finally:
-        mock.stop()
 
 
 def scenario_streaming(results):
     log("scenario 5: streaming through stdin, concurrency 64")
-    mock = Mock()
-    try:
+    with Mock() as mock:
         small = repeat(lambda: run_salvo(mock, 10000, 64, stdin_pipe=True), None, mock)
         big = repeat(lambda: run_salvo(mock, 1000000, 64, stdin_pipe=True), 1, mock)
         mock.reset()
         results["s5"] = table_latency_runs({"salvo 10,000": small, "salvo 1,000,000": big})
-    finally:
-        mock.stop()
 
 
 def scenario_rate(results):
     log("scenario 6: 20,000 orders at --rate 5000/s")
-    mock = Mock()
-    try:
+    with Mock() as mock:
         runs = []
         for _ in range(REPS):
             mock.reset()
@@ -375,14 +368,11 @@ def scenario_rate(results):
                          "achieved_rate": summarize(runs, "achieved_rate"),
                          "broker_rate": summarize(runs, "broker_rate"),
                          "busiest_1s": summarize(runs, "busiest_1s"), "wall_s": summarize(runs, "wall_s")}
-    finally:
-        mock.stop()
 
 
 def scenario_latency(results):
     log("scenario 7: latency overhead at concurrency 1")
-    mock = Mock()
-    try:
+    with Mock() as mock:
         sr = repeat(lambda: run_salvo(mock, 5000, 1), None, mock)
         for r in sr:
             r["p50_ms"], r["p99_ms"] = r["latency"]["p50"], r["latency"]["p99"]
@@ -391,8 +381,6 @@ def scenario_latency(results):
             "salvo": {"p50_ms": summarize(sr, "p50_ms"), "p99_ms": summarize(sr, "p99_ms")},
             "wrk": {"p50_ms": summarize(wr, "p50_ms"), "p99_ms": summarize(wr, "p99_ms")},
         }
-    finally:
-        mock.stop()
 
 
 # ---------------- report ----------------
