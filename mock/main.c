@@ -9,7 +9,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "salvo/parse.h"
+#include "parse.h"
+#include "salvo/version.h"
 
 static void usage(FILE *out)
 {
@@ -44,14 +45,14 @@ static int bad_flag(const char *flag, const char *val)
 static int parse_args(int argc, char **argv, mock_config_t *c)
 {
     enum { O_LISTEN = 256, O_PORT_FILE, O_PATH, O_KEY, O_LAT, O_JIT, O_SEED, O_REJ, O_ERR, O_DROP,
-           O_STALL, O_RL, O_REC, O_MAXB, O_CERT, O_TKEY };
+           O_STALL, O_RL, O_REC, O_MAXB, O_CERT, O_TKEY, O_VERSION };
     static const struct option opts[] = {
         {"listen", 1, 0, O_LISTEN}, {"port-file", 1, 0, O_PORT_FILE}, {"orders-path", 1, 0, O_PATH},
         {"api-key", 1, 0, O_KEY}, {"latency", 1, 0, O_LAT}, {"jitter", 1, 0, O_JIT}, {"seed", 1, 0, O_SEED},
         {"reject-rate", 1, 0, O_REJ}, {"error-rate", 1, 0, O_ERR}, {"drop-rate", 1, 0, O_DROP},
         {"stall-rate", 1, 0, O_STALL}, {"rate-limit", 1, 0, O_RL}, {"record", 1, 0, O_REC},
         {"max-body", 1, 0, O_MAXB}, {"tls-cert", 1, 0, O_CERT}, {"tls-key", 1, 0, O_TKEY},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"version", 0, 0, O_VERSION}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     uint64_t u;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -89,6 +90,7 @@ static int parse_args(int argc, char **argv, mock_config_t *c)
             break;
         case O_CERT: c->tls_cert = optarg; break;
         case O_TKEY: c->tls_key = optarg; break;
+        case O_VERSION: printf("salvo-mock %s\n", SALVO_VERSION_STRING); exit(0);
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
         }

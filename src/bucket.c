@@ -1,4 +1,4 @@
-#include "salvo/limit.h"
+#include "limit.h"
 
 void salvo_bucket_init(salvo_bucket_t *b, double rate, uint32_t burst, int64_t slack_ns)
 {

@@ -1,5 +1,5 @@
 /* --reconcile-url: see lookup.h. */
-#include "salvo/lookup.h"
+#include "lookup.h"
 
 #include <stdlib.h>
 #include <string.h>

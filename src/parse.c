@@ -1,4 +1,4 @@
-#include "salvo/parse.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* strptime, timegm */
-#include "salvo/retry.h"
+#include "retry.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "salvo/limit.h"
+#include "limit.h"
 
 #include <errno.h>
 #include <stdlib.h>

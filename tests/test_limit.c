@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "salvo/limit.h"
+#include "limit.h"
 
 #define SEC 1000000000LL
 #define MS 1000000LL

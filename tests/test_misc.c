@@ -11,9 +11,9 @@
 #include <curl/curl.h>
 
 #include "salvo/hist.h"
-#include "salvo/parse.h"
+#include "parse.h"
 #include "salvo/result.h"
-#include "salvo/retry.h"
+#include "retry.h"
 
 static void test_hist_percentiles(void **state)
 {

@@ -14,8 +14,9 @@
 #include <curl/curl.h>
 
 #include "salvo/journal.h"
-#include "salvo/lookup.h"
-#include "salvo/trace.h"
+#include "lookup.h"
+#include "salvo/secret.h"
+#include "tool_trace.h"
 
 #define HDR "{\"salvo_journal\":1,\"id_prefix\":\"p\",\"started\":\"2026-11-24T08:00:00Z\"}\n"
 

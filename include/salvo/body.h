@@ -15,6 +15,10 @@
 
 #include "salvo/order.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct salvo_body salvo_body_t;
 
 /* {"symbol","price","quantity","side","type","client_order_id"}, price as a
@@ -37,5 +41,9 @@ int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t 
 /* Render into o->body. 0; 1 when a value cannot be rendered (o->error says
  * which); -ENOMEM. */
 int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

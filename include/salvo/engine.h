@@ -16,6 +16,10 @@
 #include "salvo/order.h"
 #include "salvo/result.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct salvo_config {
     /* request */
     const char *url;
@@ -55,7 +59,10 @@ typedef struct salvo_config {
     int64_t drain_timeout_ns;
     const char *const *redact; /* more header names whose values are secret */
     size_t nredact;
-    struct salvo_trace *trace; /* borrowed; NULL: no wire trace */
+    /* libcurl's debug stream (kind is a curl_infotype), for a wire trace;
+     * NULL: none. Header values may be secrets: see salvo/secret.h. */
+    void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
+    void *wire_ud;
 
     /* order safety */
     salvo_journal_t *journal;       /* borrowed; NULL: none */
@@ -105,5 +112,9 @@ int salvo_run(const salvo_config_t *cfg, salvo_stats_t *stats, char *err, size_t
 /* Print the human summary (stderr) and, when path is set, the JSON one. */
 void salvo_summary_print(const salvo_stats_t *s, int fd);
 int salvo_summary_write_json(const salvo_stats_t *s, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SALVO_HIST_SUB_BITS 5
 #define SALVO_HIST_SUB (1 << SALVO_HIST_SUB_BITS)
 #define SALVO_HIST_BUCKETS ((40 - SALVO_HIST_SUB_BITS + 1) * SALVO_HIST_SUB)
@@ -22,5 +26,9 @@ void salvo_hist_add(salvo_hist_t *h, uint64_t us);
 /* The value at percentile p (0..100): exact min/max at the ends, else the
  * midpoint of the bucket that holds it. 0 when empty. */
 uint64_t salvo_hist_percentile(const salvo_hist_t *h, double p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

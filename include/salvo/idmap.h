@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct salvo_idmap {
     uint64_t *keys; /* 0: empty slot */
     uint8_t *vals;
@@ -22,5 +26,9 @@ int salvo_idmap_set(salvo_idmap_t *m, const char *id, uint8_t val);
 /* id's value, 0 when absent. */
 int salvo_idmap_get(const salvo_idmap_t *m, const char *id);
 void salvo_idmap_free(salvo_idmap_t *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct salvo_jbuf {
     char *p;
     size_t len, cap;
@@ -17,5 +21,9 @@ void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n);
 void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s); /* raw, NUL-terminated */
 void salvo_jbuf_str(salvo_jbuf_t *b, const char *s, size_t n); /* "escaped" */
 void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

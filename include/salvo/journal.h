@@ -17,6 +17,10 @@
 #include "salvo/order.h"
 #include "salvo/result.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum salvo_jstate {
     SALVO_J_NONE,     /* not in the journal: never sent */
     SALVO_J_SENT,     /* handed to libcurl, no outcome recorded: may be at the broker */
@@ -74,5 +78,9 @@ int salvo_journal_wants_sync(const salvo_journal_t *j);
 
 /* Sync (when asked) and close. 0 or the first error seen. */
 int salvo_journal_close(salvo_journal_t *j);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include "salvo/reader.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum salvo_col {
     SALVO_COL_SYMBOL,
     SALVO_COL_PRICE,
@@ -85,5 +89,9 @@ int salvo_is_positive_integer(const char *s, size_t n);
 int salvo_is_positive_decimal(const char *s, size_t n);
 int salvo_is_json_number(const char *s, size_t n);
 int salvo_is_utf8(const char *s, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct salvo_field {
     const char *s; /* NUL-terminated; may hold NUL bytes (see SALVO_ROW_NUL) */
     size_t len;
@@ -62,5 +66,9 @@ int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row);
 /* Bytes pushed but not yet parsed: the caller stops reading while this is
  * large, which is the reader's share of backpressure. */
 size_t salvo_reader_pending(const salvo_reader_t *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

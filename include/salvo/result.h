@@ -7,6 +7,10 @@
 #include "salvo/jbuf.h"
 #include "salvo/order.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum salvo_status {
     SALVO_ACCEPTED, /* 2xx */
     SALVO_REJECTED, /* 4xx, 3xx (redirects are never followed) */
@@ -52,5 +56,9 @@ void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
 
 /* "2026-11-24T08:30:00.123456Z" */
 void salvo_format_rfc3339_us(int64_t unix_us, char out[32]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

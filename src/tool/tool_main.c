@@ -11,8 +11,8 @@
 
 #include <curl/curl.h>
 
-#include "args.h"
-#include "salvo/trace.h"
+#include "tool_args.h"
+#include "tool_trace.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -174,7 +174,7 @@ static int precheck(salvo_args_t *a)
     chk.check_only = 1;
     chk.on_invalid = a->check ? print_invalid : NULL;
     chk.journal = NULL;
-    chk.trace = NULL;
+    chk.on_wire = NULL;
     salvo_stats_t st;
     char err[320];
     int r = salvo_run(&chk, &st, err, sizeof err);
@@ -263,6 +263,11 @@ static void report_stop(const salvo_args_t *a, const salvo_stats_t *st)
                 a->journal_path, strerror(-st->journal_error));
 }
 
+static void trace_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+{
+    salvo_trace_event(ud, slot, id, kind, data, len);
+}
+
 static int run(salvo_args_t *a, salvo_jindex_t *ix)
 {
     salvo_config_t *c = &a->cfg;
@@ -277,11 +282,13 @@ static int run(salvo_args_t *a, salvo_jindex_t *ix)
     if (a->journal_path && (code = open_journal(a, ix)) >= 0)
         return code;
     if (a->trace_path) {
-        int r = salvo_trace_open(&c->trace, a->trace_path, a->redact, a->nredact);
+        int r = salvo_trace_open(&a->trace, a->trace_path, a->redact, a->nredact);
         if (r < 0) {
             fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
             return SALVO_EXIT_IO;
         }
+        c->on_wire = trace_wire;
+        c->wire_ud = a->trace;
     }
 
     salvo_stats_t st;
@@ -294,9 +301,9 @@ static int run(salvo_args_t *a, salvo_jindex_t *ix)
     c->journal = NULL;
     if (jr < 0 && !st.journal_error)
         st.journal_error = jr;
-    if ((r = salvo_trace_close(c->trace)) < 0)
+    if ((r = salvo_trace_close(a->trace)) < 0)
         fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
-    c->trace = NULL;
+    a->trace = NULL;
     report_stop(a, &st);
     salvo_summary_print(&st, 2);
     if (a->summary_json && (r = salvo_summary_write_json(&st, a->summary_json)) < 0) {
@@ -317,7 +324,7 @@ int main(int argc, char **argv)
         memset(&ix, 0, sizeof ix);
         code = run(&a, &ix);
         salvo_journal_close(a.cfg.journal); /* when run() stopped early */
-        salvo_trace_close(a.cfg.trace);
+        salvo_trace_close(a.trace);
         salvo_jindex_free(&ix);
         curl_global_cleanup();
         salvo_body_free(a.cfg.body);

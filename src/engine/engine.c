@@ -15,11 +15,11 @@
 #include <uv.h>
 
 #include "salvo/idmap.h"
-#include "salvo/limit.h"
-#include "salvo/lookup.h"
-#include "salvo/parse.h"
-#include "salvo/retry.h"
-#include "salvo/trace.h"
+#include "limit.h"
+#include "lookup.h"
+#include "parse.h"
+#include "retry.h"
+#include "salvo/secret.h"
 
 #define READ_CHUNK (64 * 1024)
 #define MAX_LOOKUPS 2 /* --reconcile-url lookups of one order */
@@ -509,7 +509,7 @@ static int on_curl_debug(CURL *h, curl_infotype kind, char *data, size_t size, v
 {
     (void)h;
     xfer_t *x = ud;
-    salvo_trace_event(x->e->cfg->trace, x->slot, x->order ? x->order->client_order_id : NULL, (int)kind, data, size);
+    x->e->cfg->on_wire(x->e->cfg->wire_ud, x->slot, x->order ? x->order->client_order_id : NULL, (int)kind, data, size);
     return 0;
 }
 
@@ -548,7 +548,7 @@ static int xfer_setup_easy(engine_t *e, xfer_t *x)
     }
     if (c->cacert)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
-    if (c->trace) {
+    if (c->on_wire) {
         curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_curl_debug);
         curl_easy_setopt(h, CURLOPT_DEBUGDATA, x);
         curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);

@@ -1,4 +1,4 @@
-#include "args.h"
+#include "tool_args.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "salvo/lookup.h"
-#include "salvo/parse.h"
-#include "salvo/trace.h"
+#include <curl/curl.h>
 
-#define SALVO_VERSION "0.1.0"
+#include "lookup.h"
+#include "parse.h"
+#include "salvo/secret.h"
+#include "tool_trace.h"
+
+#include "salvo/salvo.h"
 
 static const char usage_text[] =
     "usage: salvo --url URL [options] [FILE|-]\n"
@@ -417,7 +420,9 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
             return bad(flag, v, "expected a whole number");
         break;
     case 'h': fputs(usage_text, stdout); return SALVO_EXIT_OK;
-    case O_VERSION: printf("salvo %s\n", SALVO_VERSION); return SALVO_EXIT_OK;
+    case O_VERSION:
+        printf("salvo %s (libsalvo %s, %s)\n", SALVO_VERSION_STRING, salvo_version(), curl_version());
+        return SALVO_EXIT_OK;
     default: return usage_error("unknown option");
     }
     return -1;

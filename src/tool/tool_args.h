@@ -3,6 +3,7 @@
 #define SALVO_TOOL_ARGS_H
 
 #include "salvo/engine.h"
+#include "tool_trace.h"
 
 /* Documented exit codes. */
 enum salvo_exit {
@@ -32,6 +33,7 @@ typedef struct salvo_args {
     size_t nredact;
     const char *journal_path, *trace_path;
     int resume, fsync, check;
+    salvo_trace_t *trace;    /* --trace, owned */
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:

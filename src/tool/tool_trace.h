@@ -8,10 +8,6 @@
 
 #include <stddef.h>
 
-/* If the header line "Name: value" is secret, the offset where its value
- * starts (just past the colon); else 0. extra: more secret names. */
-size_t salvo_header_secret_at(const char *line, size_t len, const char *const *extra, size_t nextra);
-
 typedef struct salvo_trace salvo_trace_t;
 
 /* 0, or a negative errno. The file is created 0600, truncated. */

@@ -1,0 +1,47 @@
+/* libsalvo: submit batches of orders to a broker's HTTP API within rate
+ * and concurrency limits, with one honest result per order.
+ *
+ * Ownership, once for the whole API: a function that returns a pointer
+ * through an `out` parameter or as its value gives the caller ownership,
+ * to be released with the matching *_free (or *_close) function; every
+ * other pointer the library is given is borrowed, and must stay valid for
+ * as long as the object it was given to (a config's strings for the
+ * engine's life). Pointers the library hands to a callback are valid only
+ * during that call.
+ *
+ * Errors are negative errno values (0 is success); salvo_strerror() names
+ * them. The library never prints, never exits, never installs signal
+ * handlers and keeps no global mutable state: an engine runs on a uv_loop_t
+ * the caller owns, and any number of engines can run in one process. The
+ * caller must call curl_global_init() once before the first engine, as
+ * libcurl requires. */
+#ifndef SALVO_SALVO_H
+#define SALVO_SALVO_H
+
+#include "salvo/version.h"
+
+#include "salvo/body.h"
+#include "salvo/engine.h"
+#include "salvo/hist.h"
+#include "salvo/journal.h"
+#include "salvo/order.h"
+#include "salvo/reader.h"
+#include "salvo/result.h"
+#include "salvo/secret.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version, "0.2.0": may differ from SALVO_VERSION_STRING
+ * when a program runs against a newer shared library than it was built with. */
+const char *salvo_version(void);
+
+/* A message for a negative errno-style code from any salvo function. */
+const char *salvo_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
