@@ -287,7 +287,11 @@ int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r)
 {
     static const int state_of[SALVO_STATUS_COUNT] = {
         [SALVO_ACCEPTED] = SALVO_J_ACCEPTED, [SALVO_REJECTED] = SALVO_J_REJECTED,
-        [SALVO_FAILED] = SALVO_J_FAILED,     [SALVO_UNKNOWN] = SALVO_J_UNKNOWN};
+        [SALVO_FAILED] = SALVO_J_FAILED,     [SALVO_UNKNOWN] = SALVO_J_UNKNOWN,
+        /* the broker holds it: as good as accepted for a resume */
+        [SALVO_DUPLICATE] = SALVO_J_ACCEPTED,
+        /* its "sent" line went down, the request did not: safe to send again */
+        [SALVO_NOT_SENT] = SALVO_J_FAILED};
     int state = r->status >= 0 && r->status < SALVO_STATUS_COUNT ? state_of[r->status] : 0;
     if (state == 0)
         return 0; /* never sent: nothing to remember */

@@ -5,11 +5,12 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 const char *salvo_status_name(int status)
 {
     static const char *const names[SALVO_STATUS_COUNT] = {
-        "accepted", "rejected", "failed", "unknown", "invalid", "dry_run", "skipped"};
+        "accepted", "duplicate", "rejected", "failed", "unknown", "not_sent", "skipped", "invalid", "dry_run"};
     return status >= 0 && status < SALVO_STATUS_COUNT ? names[status] : "unknown";
 }
 
@@ -61,6 +62,17 @@ static void write_response(salvo_jbuf_t *b, const salvo_result_t *r)
     }
 }
 
+static const char *http_version_name(long v)
+{
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0: return "1.0";
+    case CURL_HTTP_VERSION_1_1: return "1.1";
+    case CURL_HTTP_VERSION_2_0: return "2";
+    case CURL_HTTP_VERSION_3: return "3";
+    }
+    return "?";
+}
+
 void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
 {
     const salvo_order_t *o = r->order;
@@ -75,7 +87,7 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
     kv_str(b, "price", o->price);
     kv_str(b, "type", o->type);
     kv_str(b, "status", salvo_status_name(r->status));
-    if (r->status != SALVO_INVALID && r->status != SALVO_DRY_RUN && r->status != SALVO_SKIPPED) {
+    if (r->attempts > 0 || r->status == SALVO_UNKNOWN || r->status == SALVO_FAILED) {
         key(b, "http_status");
         if (r->http_status > 0)
             salvo_jbuf_printf(b, "%d", r->http_status);
@@ -97,6 +109,8 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
             kv_str(b, "sent_at", ts);
         }
     }
+    if (r->http_version > 0)
+        salvo_jbuf_printf(b, ",\"http_version\":\"%s\"", http_version_name(r->http_version));
     if (r->transport_resent) {
         key(b, "transport_resent");
         salvo_jbuf_cstr(b, "true");
@@ -110,5 +124,9 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
     if (r->response != NULL && r->response_len > 0)
         write_response(b, r);
     kv_str(b, "error", r->error);
+    if (r->request) {
+        key(b, "request");
+        salvo_jbuf_cstr(b, r->request);
+    }
     salvo_jbuf_raw(b, "}\n", 2);
 }

@@ -9,57 +9,71 @@
 
 #include "salvo/result.h"
 
-salvo_outcome_t salvo_classify(int curl_code, long http, int connected, int resent)
+static salvo_outcome_t classify_status(long http)
 {
-    salvo_outcome_t o = {SALVO_UNKNOWN, SALVO_RETRY_NO};
-    if (curl_code == CURLE_OK) {
-        if (http >= 200 && http < 300)
-            o.status = SALVO_ACCEPTED;
-        else if (http == 429)
-            o = (salvo_outcome_t){SALVO_REJECTED, SALVO_RETRY_SAFE};
-        else if (http == 503)
-            o = (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_SAFE};
-        else if (http == 500 || http == 502 || http == 504)
-            o = (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS};
-        else if (http >= 500)
-            o.status = SALVO_FAILED;
-        else if (http >= 300)
-            o.status = SALVO_REJECTED;
-        else
-            o.status = SALVO_UNKNOWN; /* 1xx as final: nonsense, not provable */
-        /* A request libcurl sent twice may have been taken the first time:
-         * a "no" to the second copy proves nothing about the first. */
-        if (resent && o.status != SALVO_ACCEPTED)
-            o.status = SALVO_UNKNOWN;
-        return o;
-    }
+    if (http >= 200 && http < 300)
+        return (salvo_outcome_t){SALVO_ACCEPTED, SALVO_RETRY_NO};
+    if (http == 409) /* the broker holds this client order id already */
+        return (salvo_outcome_t){SALVO_DUPLICATE, SALVO_RETRY_NO};
+    if (http == 429)
+        return (salvo_outcome_t){SALVO_REJECTED, SALVO_RETRY_SAFE};
+    if (http == 503)
+        return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_SAFE};
+    if (http == 501) /* the method is not implemented: nothing was done */
+        return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_NO};
+    if (http == 500 || http == 502 || http == 504)
+        return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS};
+    if (http >= 300 && http < 500)
+        return (salvo_outcome_t){SALVO_REJECTED, SALVO_RETRY_NO}; /* 3xx: never followed */
+    return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_NO}; /* other 5xx, 1xx as final: proves nothing */
+}
+
+/* A transfer error: did the request provably never leave? */
+static salvo_outcome_t classify_error(int curl_code, long http, int may_have_left)
+{
     switch (curl_code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
         return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_SAFE};
-    case CURLE_OPERATION_TIMEDOUT:
-        return connected ? (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS}
-                         : (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_SAFE};
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_OUT_OF_MEMORY:
-        return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_NO}; /* nothing was sent; retrying won't help */
+    default:
+        break;
+    }
+    if (http > 0 || may_have_left) {
+        /* A status line came, or bytes may have gone: the broker may have it. */
+        switch (curl_code) {
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+            return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS};
+        default:
+            return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_NO};
+        }
+    }
+    switch (curl_code) {
+    case CURLE_OPERATION_TIMEDOUT: /* before the request could leave */
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS};
-    default:
-        return connected ? (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_NO}
-                         : (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_NO};
+        return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_SAFE};
+    default: /* TLS, certificates, a malformed URL: retrying will not help */
+        return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_NO};
     }
+}
+
+salvo_outcome_t salvo_classify(int curl_code, long http, int may_have_left, int earlier_copy, int refused)
+{
+    if (refused) /* REFUSED_STREAM: the server says it never processed it */
+        return (salvo_outcome_t){SALVO_FAILED, SALVO_RETRY_SAFE};
+    salvo_outcome_t o = curl_code == CURLE_OK ? classify_status(http) : classify_error(curl_code, http, may_have_left);
+    /* A "no" to this copy proves nothing about an earlier one. */
+    if (earlier_copy && o.status != SALVO_ACCEPTED && o.status != SALVO_DUPLICATE)
+        o.status = SALVO_UNKNOWN;
+    return o;
 }
 
 int64_t salvo_backoff_ns(unsigned attempt, int64_t base_ns, int64_t cap_ns, double rnd)

@@ -16,9 +16,17 @@ typedef struct salvo_outcome {
 } salvo_outcome_t;
 
 /* curl_code: the transfer's CURLcode; http: response code (0 if none);
- * connected: a connection was made (so the request may have gone out);
- * resent: libcurl sent the request more than once on its own. */
-salvo_outcome_t salvo_classify(int curl_code, long http, int connected, int resent);
+ * may_have_left: the request may have gone out (bytes were written, or
+ * the connection was reused); earlier_copy: a copy of this order may have
+ * reached the broker before (libcurl resent it, an ambiguous earlier
+ * attempt, an earlier run); refused: the server refused the stream
+ * unprocessed (HTTP/2 REFUSED_STREAM).
+ *
+ * `failed` means provably not executed: the request never left, or the
+ * server said so (503, 501, a refused stream). Anything else that is not a
+ * definite answer is `unknown`. After an earlier copy, only "yes" and
+ * "duplicate" are believed. */
+salvo_outcome_t salvo_classify(int curl_code, long http, int may_have_left, int earlier_copy, int refused);
 
 /* Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^(attempt-1))].
  * rnd is a uniform draw in [0, 1). */

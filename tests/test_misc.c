@@ -107,31 +107,44 @@ static void test_result_invalid(void **state)
 static void test_classify_table(void **state)
 {
     (void)state;
-    static const struct { int curl; long http; int connected, resent, status, retry; } t[] = {
-        {CURLE_OK, 200, 1, 0, SALVO_ACCEPTED, SALVO_RETRY_NO},
-        {CURLE_OK, 201, 1, 1, SALVO_ACCEPTED, SALVO_RETRY_NO},
-        {CURLE_OK, 302, 1, 0, SALVO_REJECTED, SALVO_RETRY_NO},
-        {CURLE_OK, 400, 1, 0, SALVO_REJECTED, SALVO_RETRY_NO},
-        {CURLE_OK, 409, 1, 1, SALVO_UNKNOWN, SALVO_RETRY_NO}, /* resent: the first copy may be the order */
-        {CURLE_OK, 422, 1, 0, SALVO_REJECTED, SALVO_RETRY_NO},
-        {CURLE_OK, 429, 1, 0, SALVO_REJECTED, SALVO_RETRY_SAFE},
-        {CURLE_OK, 500, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_OK, 501, 1, 0, SALVO_FAILED, SALVO_RETRY_NO},
-        {CURLE_OK, 502, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_OK, 503, 1, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
-        {CURLE_OK, 504, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_COULDNT_RESOLVE_HOST, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
-        {CURLE_COULDNT_CONNECT, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
-        {CURLE_OPERATION_TIMEDOUT, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
-        {CURLE_OPERATION_TIMEDOUT, 0, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_GOT_NOTHING, 0, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_RECV_ERROR, 0, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_SEND_ERROR, 0, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_PARTIAL_FILE, 200, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-        {CURLE_PEER_FAILED_VERIFICATION, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_NO},
+    static const struct { int curl; long http; int left, earlier, refused, status, retry; } t[] = {
+        {CURLE_OK, 200, 1, 0, 0, SALVO_ACCEPTED, SALVO_RETRY_NO},
+        {CURLE_OK, 201, 1, 1, 0, SALVO_ACCEPTED, SALVO_RETRY_NO},
+        {CURLE_OK, 302, 1, 0, 0, SALVO_REJECTED, SALVO_RETRY_NO},
+        {CURLE_OK, 400, 1, 0, 0, SALVO_REJECTED, SALVO_RETRY_NO},
+        {CURLE_OK, 409, 1, 0, 0, SALVO_DUPLICATE, SALVO_RETRY_NO}, /* the broker holds the id: delivered */
+        {CURLE_OK, 409, 1, 1, 0, SALVO_DUPLICATE, SALVO_RETRY_NO}, /* resent: the first copy was taken */
+        {CURLE_OK, 422, 1, 0, 0, SALVO_REJECTED, SALVO_RETRY_NO},
+        {CURLE_OK, 422, 1, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_NO},   /* a no to a second copy proves nothing */
+        {CURLE_OK, 429, 1, 0, 0, SALVO_REJECTED, SALVO_RETRY_SAFE},
+        {CURLE_OK, 500, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_OK, 501, 1, 0, 0, SALVO_FAILED, SALVO_RETRY_NO},
+        {CURLE_OK, 502, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_OK, 503, 1, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
+        {CURLE_OK, 503, 1, 1, 0, SALVO_UNKNOWN, SALVO_RETRY_SAFE},
+        {CURLE_OK, 504, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_OK, 507, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_NO},   /* other 5xx prove nothing */
+        {CURLE_OK, 100, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_NO},
+        {CURLE_COULDNT_RESOLVE_HOST, 0, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
+        {CURLE_COULDNT_CONNECT, 0, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
+        {CURLE_OPERATION_TIMEDOUT, 0, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_SAFE},
+        {CURLE_OPERATION_TIMEDOUT, 0, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_GOT_NOTHING, 0, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_RECV_ERROR, 0, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_SEND_ERROR, 0, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_PARTIAL_FILE, 200, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
+        {CURLE_PEER_FAILED_VERIFICATION, 0, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_NO},
+        /* answered, then the transfer broke (a 200 KB header past libcurl's
+         * limit, a garbage status line): the broker may have it */
+        {CURLE_OUT_OF_MEMORY, 200, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_NO},
+        {CURLE_WEIRD_SERVER_REPLY, 0, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_NO},
+        {CURLE_OUT_OF_MEMORY, 0, 0, 0, 0, SALVO_FAILED, SALVO_RETRY_NO},
+        /* HTTP/2 REFUSED_STREAM: never processed */
+        {CURLE_HTTP2_STREAM, 0, 1, 0, 1, SALVO_FAILED, SALVO_RETRY_SAFE},
+        {CURLE_HTTP2_STREAM, 0, 1, 0, 0, SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        salvo_outcome_t o = salvo_classify(t[i].curl, t[i].http, t[i].connected, t[i].resent);
+        salvo_outcome_t o = salvo_classify(t[i].curl, t[i].http, t[i].left, t[i].earlier, t[i].refused);
         if (o.status != t[i].status || o.retry != t[i].retry)
             fail_msg("row %zu (curl %d, http %ld): got %s/%d", i, t[i].curl, t[i].http,
                      salvo_status_name(o.status), o.retry);

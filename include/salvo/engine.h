@@ -1,14 +1,25 @@
-/* The engine: one libuv loop driving libcurl's multi_socket API.
+/* The engine: orders in, one result each out, on a libuv loop the caller
+ * owns.
  *
- * salvo_run() reads rows from cfg->input_fd as they arrive, validates and
+ *   salvo_engine_new(&e, loop, &cfg, &callbacks, ud)   nothing happens yet
+ *   salvo_engine_start(e)                               reading and sending begin
+ *   uv_run(loop, UV_RUN_DEFAULT)                        on_result per order, then on_done
+ *   salvo_engine_free(e)                                closes its handles; run the loop
+ *                                                       once more to let them close
+ *
+ * The engine reads rows from cfg->input_fd as they arrive, validates and
  * renders each, sends it when the concurrency cap and every rate limiter
- * allow, and writes one NDJSON result per order to cfg->output_fd as it
- * completes. Memory is bounded by the concurrency, not the input size. */
+ * allow, and reports every order it read exactly once through on_result,
+ * whatever happens: an answer, a stop, an error. Memory is bounded by the
+ * concurrency, not the input size. It prints nothing and handles no
+ * signals: the caller watches those and calls salvo_engine_stop(). */
 #ifndef SALVO_ENGINE_H
 #define SALVO_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <uv.h>
 
 #include "salvo/body.h"
 #include "salvo/hist.h"
@@ -26,7 +37,7 @@ typedef struct salvo_config {
     const char *method;             /* default POST */
     const char *const *headers;     /* "Name: value" */
     size_t nheaders;
-    const char *auth_header;        /* "Authorization: Bearer KEY": a secret, never printed */
+    const char *auth_header;        /* "Authorization: Bearer KEY": a secret, never shown */
     const char *idempotency_header; /* NULL: none */
     int64_t timeout_ns, connect_timeout_ns;
     int no_reuse, insecure, http2;
@@ -46,23 +57,18 @@ typedef struct salvo_config {
     uint64_t seed;
 
     /* input */
-    int input_fd;
+    int input_fd;        /* read, never closed */
     int format;          /* enum salvo_format */
     char delim;
     int no_header;
     salvo_order_defaults_t defaults;
     salvo_body_t *body;  /* borrowed */
 
-    /* output */
-    int output_fd;
-    int dry_run;
-    int64_t drain_timeout_ns;
-    const char *const *redact; /* more header names whose values are secret */
+    /* what to do with each order */
+    int dry_run;         /* send nothing; each result carries the request it would send */
+    int check_only;      /* validate and count every row; send nothing, report only invalid rows */
+    const char *const *redact; /* more secret header names, for the dry run */
     size_t nredact;
-    /* libcurl's debug stream (kind is a curl_infotype), for a wire trace;
-     * NULL: none. Header values may be secrets: see salvo/secret.h. */
-    void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
-    void *wire_ud;
 
     /* order safety */
     salvo_journal_t *journal;       /* borrowed; NULL: none */
@@ -71,30 +77,30 @@ typedef struct salvo_config {
     const char *reconcile_url;      /* "http://h/orders/{{client_order_id}}": look up unknowns */
     uint64_t max_orders;            /* 0: no cap; else stop dispatching past it */
     double max_notional;            /* 0: no cap; sum of price x quantity of LIMIT orders */
-
-    /* check mode: validate and count every row, send and print nothing;
-     * each invalid row goes to on_invalid. */
-    int check_only;
-    void (*on_invalid)(void *ud, const salvo_order_t *o);
-    void *ud;
 } salvo_config_t;
 
-enum salvo_stop_reason { SALVO_STOP_NONE, SALVO_STOP_MAX_ORDERS, SALVO_STOP_MAX_NOTIONAL, SALVO_STOP_JOURNAL };
+/* Why the engine stopped sending before the input ended. */
+enum salvo_stop_reason {
+    SALVO_STOP_NONE,
+    SALVO_STOP_MAX_ORDERS,
+    SALVO_STOP_MAX_NOTIONAL,
+    SALVO_STOP_JOURNAL,  /* the journal could not be written */
+    SALVO_STOP_INPUT,    /* the input could not be read */
+    SALVO_STOP_CALLER,   /* salvo_engine_stop() */
+    SALVO_STOP_SETUP,    /* the input contradicts the configuration (see stats.setup_error) */
+};
 
 typedef struct salvo_stats {
-    uint64_t count[SALVO_STATUS_COUNT];
-    uint64_t orders;   /* rows read */
+    uint64_t count[SALVO_STATUS_COUNT]; /* results by status: they sum to `orders` */
+    uint64_t orders;   /* rows read: each has had exactly one result */
     uint64_t sends;    /* HTTP attempts */
-    uint64_t not_sent; /* read but never sent: the run was stopped */
     uint64_t resent;   /* libcurl resent on its own */
     int64_t wall_ns;
     int64_t first_send_ns, last_send_ns;
     int64_t last_done_ns; /* the last answer: first_send..last_done is the batch's span */
     salvo_hist_t latency; /* us */
-    int signal;        /* the signal that stopped the run, or 0 */
-    int output_error;  /* errno of a failed write, or 0 */
     int input_error;   /* errno of a failed read, or 0 */
-    uint64_t valid;    /* valid orders read */
+    uint64_t valid;    /* valid orders read (check mode), or admitted to be sent */
     double notional;   /* their LIMIT price x quantity */
     uint64_t lookups;  /* --reconcile-url requests */
     uint64_t reconciled;
@@ -102,16 +108,57 @@ typedef struct salvo_stats {
     uint64_t resent_unknown; /* --resume --resend-unknown: sent again */
     int stop_reason;   /* enum salvo_stop_reason */
     int journal_error; /* negative errno of a failed journal write or fsync */
+    int invariant_broken; /* results != orders read: a bug; the caller must say so */
+    char setup_error[256];
 } salvo_stats_t;
 
-/* Run to the end of input (or a signal). 0 when the run happened (look at
- * stats for outcomes); -EINVAL with err filled for a configuration the
- * input contradicts (a template column the header lacks); -ENOMEM. */
-int salvo_run(const salvo_config_t *cfg, salvo_stats_t *stats, char *err, size_t errlen);
+typedef struct salvo_callbacks {
+    /* One call per order read, in completion order. r and what it points
+     * to are valid during the call only. */
+    void (*on_result)(void *ud, const salvo_result_t *r);
+    /* The run is over: every result has been delivered and the engine's
+     * handles are idle. Called once; the engine may be freed from here. */
+    void (*on_done)(void *ud, const salvo_stats_t *st);
+    /* Optional: libcurl's debug stream (kind is a curl_infotype), for a
+     * wire trace. Header values may be secrets: see salvo/secret.h. */
+    void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
+} salvo_callbacks_t;
 
-/* Print the human summary (stderr) and, when path is set, the JSON one. */
-void salvo_summary_print(const salvo_stats_t *s, int fd);
-int salvo_summary_write_json(const salvo_stats_t *s, const char *path);
+typedef struct salvo_engine salvo_engine_t;
+
+/* 0, -EINVAL (a configuration that cannot work), -ENOMEM, or a libuv/libcurl
+ * setup error as a negative errno. cfg and what it points to are borrowed
+ * for the engine's life. */
+int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t *cfg,
+                     const salvo_callbacks_t *cb, void *ud);
+
+/* Start reading and sending. 0 or a negative errno. */
+int salvo_engine_start(salvo_engine_t *e);
+
+enum salvo_stop_mode {
+    SALVO_STOP_DRAIN, /* no new sends; orders in flight finish */
+    SALVO_STOP_NOW,   /* and orders in flight are reported unknown at once */
+};
+
+/* Stop: every order read and not yet sent gets a not_sent result saying
+ * `why` (copied); orders waiting to retry are reported with what their
+ * attempts showed. Safe to call at any time, more than once (NOW after
+ * DRAIN cuts the drain short). */
+void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why);
+
+/* Backpressure from the caller (its output is backing up): while held, no
+ * new order is started; answers already on the wire are still taken. */
+void salvo_engine_hold(salvo_engine_t *e, int hold);
+
+const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e);
+
+/* Close the engine's handles; its memory goes when the loop has run their
+ * close callbacks (uv_run once more). Call after on_done, or to abandon a
+ * run (results not yet delivered are then lost). */
+void salvo_engine_free(salvo_engine_t *e);
+
+/* Convenience: run cfg on a private loop until done. stats filled. */
+int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *stats);
 
 #ifdef __cplusplus
 }

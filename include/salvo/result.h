@@ -11,14 +11,17 @@
 extern "C" {
 #endif
 
+/* What became of an order. Each order read gets exactly one. */
 enum salvo_status {
-    SALVO_ACCEPTED, /* 2xx */
-    SALVO_REJECTED, /* 4xx, 3xx (redirects are never followed) */
-    SALVO_FAILED,   /* 5xx that says "not done", or provably never reached the broker */
-    SALVO_UNKNOWN,  /* may have reached the broker, no definite answer */
-    SALVO_INVALID,  /* never sent: bad row */
+    SALVO_ACCEPTED,  /* the broker took it (2xx) */
+    SALVO_DUPLICATE, /* the broker already holds this client order id: delivered earlier */
+    SALVO_REJECTED,  /* the broker said no (4xx, a 3xx never followed); not after an earlier copy */
+    SALVO_FAILED,    /* provably not executed: never left, or 503/501/refused stream */
+    SALVO_UNKNOWN,   /* may be at the broker: no definite answer */
+    SALVO_NOT_SENT,  /* read, never sent: the run stopped first (the error says why) */
+    SALVO_SKIPPED,   /* not sent: --resume found its outcome, or a --max-* cap */
+    SALVO_INVALID,   /* a bad row, never sent */
     SALVO_DRY_RUN,
-    SALVO_SKIPPED,  /* --resume: the journal already has its outcome */
     SALVO_STATUS_COUNT
 };
 
@@ -48,6 +51,8 @@ typedef struct salvo_result {
     int transport_resent; /* libcurl resent the request on its own */
     int reconciled;
     const char *previous; /* --resume: the earlier outcome */
+    long http_version;    /* CURL_HTTP_VERSION_* of the last attempt, 0 when none */
+    const char *request;  /* --dry-run: the request as a JSON object */
 } salvo_result_t;
 
 /* Append the result as one JSON line ending in '\n'. A response that is

@@ -411,7 +411,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_SUMMARY: a->summary_json = v; break;
     case O_DRYRUN: c->dry_run = 1; break;
     case O_DRAIN:
-        if (salvo_parse_duration(v, &c->drain_timeout_ns))
+        if (salvo_parse_duration(v, &a->drain_timeout_ns))
             return bad(flag, v, "expected a duration such as 10s");
         *drain_set = 1;
         break;
@@ -443,7 +443,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     c->delim = ',';
     c->idempotency_header = "Idempotency-Key";
     c->input_fd = 0;
-    c->output_fd = 1;
+    a->output_fd = 1;
     if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||
         (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
         (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL)
@@ -478,7 +478,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     if (r >= 0)
         return r;
     if (!drain_set)
-        c->drain_timeout_ns = c->timeout_ns;
+        a->drain_timeout_ns = c->timeout_ns;
     char err[256];
     if (salvo_order_check_defaults(&c->defaults, err, sizeof err) < 0)
         return usage_error("%s", err);

@@ -34,6 +34,8 @@ typedef struct salvo_args {
     const char *journal_path, *trace_path;
     int resume, fsync, check;
     salvo_trace_t *trace;    /* --trace, owned */
+    int output_fd;           /* results go here */
+    int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:

@@ -1,4 +1,5 @@
-/* salvo: the command-line front end over libsalvo. */
+/* salvo: the command-line front end over libsalvo. It alone owns the
+ * process: arguments, the loop, signals, output, the summary, the exit code. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,9 +11,160 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <uv.h>
 
+#include "salvo/salvo.h"
 #include "tool_args.h"
+#include "tool_output.h"
+#include "tool_summary.h"
 #include "tool_trace.h"
+
+/* What one invocation holds while it runs. */
+typedef struct tool {
+    salvo_args_t *a;
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t drain;
+    int signal;               /* the first signal seen, or 0 */
+    int nsignals;
+    salvo_engine_t *engine;   /* the one running now */
+    salvo_stats_t st;         /* its stats, when it is done */
+    int engine_done;
+    tool_out_t out;
+    int out_open;
+    /* --check on a stream: its copy, made on the loop so a signal stops it */
+    uv_pipe_t spool_in;
+    int spool_fd, spooling, spool_error;
+    char spool_buf[64 * 1024];
+} tool_t;
+
+static const char *input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
+
+static const char *signal_words(int signum)
+{
+    return signum == SIGINT ? "interrupted (SIGINT)" : "stopped (SIGTERM)";
+}
+
+/* ================= signals ================= */
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+    tool_t *tl = t->data;
+    if (tl->engine && !tl->engine_done)
+        salvo_engine_stop(tl->engine, SALVO_STOP_NOW, "--drain-timeout passed");
+}
+
+static void stop_spooling(tool_t *tl);
+
+/* The first signal drains: no new sends, answers in flight are awaited (up
+ * to --drain-timeout); a second one stops waiting. Before the first send,
+ * nothing is sent at all. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+    tool_t *tl = h->data;
+    tl->nsignals++;
+    if (!tl->signal)
+        tl->signal = signum;
+    if (tl->spooling)
+        stop_spooling(tl);
+    if (tl->engine == NULL || tl->engine_done)
+        return;
+    if (tl->nsignals > 1) {
+        salvo_engine_stop(tl->engine, SALVO_STOP_NOW, "a second signal stopped the wait");
+        return;
+    }
+    salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, signal_words(signum));
+    uv_timer_start(&tl->drain, on_drain_timeout, tl->a->drain_timeout_ns / 1000000, 0);
+}
+
+static int watch_signals(tool_t *tl)
+{
+    uv_signal_t *hs[] = {&tl->sigint, &tl->sigterm};
+    int nums[] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        int r = uv_signal_init(&tl->loop, hs[i]);
+        if (r == 0)
+            r = uv_signal_start(hs[i], on_signal, nums[i]);
+        if (r < 0)
+            return r;
+        hs[i]->data = tl;
+        uv_unref((uv_handle_t *)hs[i]);
+    }
+    uv_timer_init(&tl->loop, &tl->drain);
+    tl->drain.data = tl;
+    uv_unref((uv_handle_t *)&tl->drain);
+    return 0;
+}
+
+/* ================= running one engine ================= */
+
+static void on_done(void *ud, const salvo_stats_t *st)
+{
+    tool_t *tl = ud;
+    tl->st = *st;
+    tl->engine_done = 1;
+    uv_timer_stop(&tl->drain);
+}
+
+static void on_result(void *ud, const salvo_result_t *r)
+{
+    tool_t *tl = ud;
+    if (tl->a->cfg.check_only) {
+        if (tl->a->check)
+            fprintf(stderr, "salvo: %s\n", r->error);
+        return;
+    }
+    tool_out_line(&tl->out, r);
+}
+
+static void on_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+{
+    tool_t *tl = ud;
+    salvo_trace_event(tl->a->trace, slot, id, kind, data, len);
+}
+
+static void on_out_pressure(void *ud, int high)
+{
+    tool_t *tl = ud;
+    if (tl->engine && !tl->engine_done)
+        salvo_engine_hold(tl->engine, high);
+}
+
+/* Results cannot be written: stop; the journal stays the truth. */
+static void on_out_error(void *ud, int err)
+{
+    tool_t *tl = ud;
+    (void)err;
+    if (tl->engine && !tl->engine_done)
+        salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, "results could not be written");
+}
+
+/* Run cfg to its end on the tool's loop. 0, or a negative errno when the
+ * engine could not start (a message is printed). */
+static int run_engine(tool_t *tl, const salvo_config_t *cfg)
+{
+    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done};
+    if (tl->a->trace && !cfg->check_only)
+        cb.on_wire = on_wire;
+    tl->engine_done = 0;
+    memset(&tl->st, 0, sizeof tl->st);
+    int r = salvo_engine_new(&tl->engine, &tl->loop, cfg, &cb, tl);
+    if (r == 0 && tl->signal)
+        salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, signal_words(tl->signal));
+    else if (r == 0)
+        r = salvo_engine_start(tl->engine);
+    if (r == 0)
+        uv_run(&tl->loop, UV_RUN_DEFAULT);
+    if (r < 0)
+        fprintf(stderr, "salvo: cannot start: %s\n",
+                r == -EISDIR ? "the input is a directory" : salvo_strerror(r));
+    salvo_engine_free(tl->engine);
+    tl->engine = NULL;
+    uv_run(&tl->loop, UV_RUN_DEFAULT); /* let its handles close */
+    return r;
+}
+
+/* ================= before sending ================= */
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -59,22 +211,6 @@ static int ensure_open_files(uint32_t concurrency)
     return 0;
 }
 
-static int exit_code(const salvo_stats_t *st)
-{
-    if (st->signal == SIGINT)
-        return SALVO_EXIT_SIGINT;
-    if (st->signal == SIGTERM)
-        return SALVO_EXIT_SIGTERM;
-    if (st->input_error || st->output_error || st->journal_error)
-        return SALVO_EXIT_IO;
-    if (st->stop_reason != SALVO_STOP_NONE)
-        return SALVO_EXIT_NOT_ACCEPTED;
-    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
-        if (i != SALVO_ACCEPTED && i != SALVO_DRY_RUN && i != SALVO_SKIPPED && st->count[i] > 0)
-            return SALVO_EXIT_NOT_ACCEPTED;
-    return st->not_sent ? SALVO_EXIT_NOT_ACCEPTED : SALVO_EXIT_OK;
-}
-
 static int load_body(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
@@ -96,8 +232,6 @@ static int load_body(salvo_args_t *a)
     return -1;
 }
 
-static const char *input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
-
 static int open_files(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
@@ -106,8 +240,13 @@ static int open_files(salvo_args_t *a)
         fprintf(stderr, "salvo: cannot read %s: %s\n", a->input_path, strerror(errno));
         return SALVO_EXIT_IO;
     }
+    struct stat st;
+    if (fstat(c->input_fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "salvo: %s is a directory, not a file of orders\n", input_name(a));
+        return SALVO_EXIT_USAGE;
+    }
     if (a->output_path &&
-        (c->output_fd = open(a->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+        (a->output_fd = open(a->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         fprintf(stderr, "salvo: cannot write %s: %s\n", a->output_path, strerror(errno));
         return SALVO_EXIT_IO;
     }
@@ -120,85 +259,134 @@ static int is_regular(int fd)
     return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static void on_spool_closed(uv_handle_t *h) { (void)h; }
+
+static void stop_spooling(tool_t *tl)
+{
+    if (!tl->spooling)
+        return;
+    tl->spooling = 0;
+    uv_close((uv_handle_t *)&tl->spool_in, on_spool_closed);
+}
+
+static void on_spool_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    tool_t *tl = h->data;
+    *buf = uv_buf_init(tl->spool_buf, sizeof tl->spool_buf);
+}
+
+static void on_spool_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    tool_t *tl = s->data;
+    if (n > 0 && write(tl->spool_fd, buf->base, (size_t)n) != n)
+        tl->spool_error = errno ? errno : EIO;
+    if ((n < 0 && n != UV_EOF) || tl->spool_error) {
+        if (!tl->spool_error)
+            tl->spool_error = (int)-n;
+    }
+    if (n < 0 || tl->spool_error)
+        stop_spooling(tl);
+}
+
 /* --check on a stream: keep a copy in an unlinked temporary file, so the
- * input can be read twice. The new descriptor, or -1. */
-static int spool_input(int fd)
+ * input can be read twice. Read on the loop: a signal stops it. 0, or an
+ * errno (or -1 for a signal). */
+static int spool_input(tool_t *tl, int fd, int *out)
 {
     const char *dir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof path, "%s/salvo-check-XXXXXX", dir && *dir ? dir : "/tmp");
     int t = mkstemp(path);
     if (t < 0)
-        return -1;
+        return errno;
     unlink(path);
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 || write(t, buf, (size_t)n) != n) {
-            close(t);
-            return -1;
-        }
+    tl->spool_fd = t;
+    int dupfd = dup(fd);
+    int r = dupfd < 0 ? -errno : uv_pipe_init(&tl->loop, &tl->spool_in, 0);
+    if (r == 0) {
+        tl->spool_in.data = tl;
+        tl->spooling = 1;
+        if ((r = uv_pipe_open(&tl->spool_in, dupfd)) == 0)
+            r = uv_read_start((uv_stream_t *)&tl->spool_in, on_spool_alloc, on_spool_read);
+        if (r < 0)
+            stop_spooling(tl);
     }
-    if (lseek(t, 0, SEEK_SET) < 0) {
+    if (r == 0)
+        uv_run(&tl->loop, UV_RUN_DEFAULT);
+    else
+        tl->spool_error = -r;
+    if (tl->signal) {
         close(t);
         return -1;
     }
-    return t;
+    if (tl->spool_error || lseek(t, 0, SEEK_SET) < 0) {
+        int e = tl->spool_error ? tl->spool_error : errno;
+        close(t);
+        return e;
+    }
+    *out = t;
+    return 0;
 }
 
-static void print_invalid(void *ud, const salvo_order_t *o)
-{
-    (void)ud;
-    fprintf(stderr, "salvo: %s\n", o->error);
-}
+static int exit_for_signal(int signum) { return signum == SIGINT ? SALVO_EXIT_SIGINT : SALVO_EXIT_SIGTERM; }
 
 /* Read the whole input once and send nothing: --check, and the caps when
  * the input is a file (nothing goes out if the file is over them). */
-static int precheck(salvo_args_t *a)
+static int precheck(tool_t *tl)
 {
+    salvo_args_t *a = tl->a;
     salvo_config_t *c = &a->cfg;
     int caps = c->max_orders || c->max_notional > 0;
     if (!a->check && !(caps && is_regular(c->input_fd)))
         return -1;
     if (!is_regular(c->input_fd)) {
-        int fd = spool_input(c->input_fd);
-        if (fd < 0) {
-            fprintf(stderr, "salvo: --check: cannot keep a copy of %s: %s\n", input_name(a), strerror(errno));
+        int fd = -1, e = spool_input(tl, c->input_fd, &fd);
+        if (e == -1) {
+            fprintf(stderr, "salvo: %s while reading %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
+            return exit_for_signal(tl->signal);
+        }
+        if (e) {
+            fprintf(stderr, "salvo: --check: cannot keep a copy of %s: %s\n", input_name(a), strerror(e));
             return SALVO_EXIT_IO;
         }
         c->input_fd = fd;
     }
     salvo_config_t chk = *c;
     chk.check_only = 1;
-    chk.on_invalid = a->check ? print_invalid : NULL;
     chk.journal = NULL;
-    chk.on_wire = NULL;
-    salvo_stats_t st;
-    char err[320];
-    int r = salvo_run(&chk, &st, err, sizeof err);
-    if (r < 0) {
-        fprintf(stderr, "salvo: %s\n", err);
-        return r == -EINVAL ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
+    chk.resume = NULL;
+    c->check_only = 1; /* for on_result */
+    int r = run_engine(tl, &chk);
+    c->check_only = 0;
+    const salvo_stats_t *st = &tl->st;
+    if (r < 0)
+        return SALVO_EXIT_IO;
+    if (tl->signal) {
+        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
+        return exit_for_signal(tl->signal);
     }
-    if (st.input_error) {
-        fprintf(stderr, "salvo: reading %s: %s\n", input_name(a), strerror(st.input_error));
+    if (st->stop_reason == SALVO_STOP_SETUP) {
+        fprintf(stderr, "salvo: %s\n", st->setup_error);
+        return SALVO_EXIT_USAGE;
+    }
+    if (st->input_error) {
+        fprintf(stderr, "salvo: reading %s: %s\n", input_name(a), strerror(st->input_error));
         return SALVO_EXIT_IO;
     }
-    if (a->check && st.count[SALVO_INVALID]) {
+    if (a->check && st->count[SALVO_INVALID]) {
         fprintf(stderr, "salvo: --check: %llu of %llu rows are invalid (listed above); nothing was sent\n",
-                (unsigned long long)st.count[SALVO_INVALID], (unsigned long long)st.orders);
+                (unsigned long long)st->count[SALVO_INVALID], (unsigned long long)st->orders);
         return SALVO_EXIT_USAGE;
     }
-    if (c->max_orders && st.valid > c->max_orders) {
+    if (c->max_orders && st->valid > c->max_orders) {
         fprintf(stderr, "salvo: %s holds %llu orders, over --max-orders %llu; nothing was sent\n", input_name(a),
-                (unsigned long long)st.valid, (unsigned long long)c->max_orders);
+                (unsigned long long)st->valid, (unsigned long long)c->max_orders);
         return SALVO_EXIT_USAGE;
     }
-    if (c->max_notional > 0 && st.notional > c->max_notional * (1 + 1e-12)) {
-        fprintf(stderr, "salvo: %s holds LIMIT orders worth %.2f, over --max-notional %.2f; nothing was sent\n",
-                input_name(a), st.notional, c->max_notional);
+    if (c->max_notional > 0 && st->notional > c->max_notional * (1 + 1e-12)) {
+        fprintf(stderr, "salvo: %s holds LIMIT orders worth %.10g, over --max-notional %.10g; nothing was sent\n",
+                input_name(a), st->notional, c->max_notional);
         return SALVO_EXIT_USAGE;
     }
     if (lseek(c->input_fd, 0, SEEK_SET) < 0) {
@@ -206,7 +394,7 @@ static int precheck(salvo_args_t *a)
         return SALVO_EXIT_IO;
     }
     if (a->check)
-        fprintf(stderr, "salvo: --check: %llu rows, all valid\n", (unsigned long long)st.orders);
+        fprintf(stderr, "salvo: --check: %llu rows, all valid\n", (unsigned long long)st->orders);
     return -1;
 }
 
@@ -219,7 +407,7 @@ static int open_journal(salvo_args_t *a, salvo_jindex_t *ix)
     int r = salvo_journal_open(&c->journal, a->journal_path, flags, ix, err, sizeof err);
     if (r < 0) {
         fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
-        return r == -EINVAL || r == -EEXIST ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
+        return r == -EINVAL || r == -EEXIST || r == -EBUSY ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
     }
     if (ix->id_prefix[0]) {
         if (a->id_prefix_given && strcmp(a->id_prefix, ix->id_prefix) != 0) {
@@ -245,39 +433,105 @@ static int open_journal(salvo_args_t *a, salvo_jindex_t *ix)
     return -1;
 }
 
-static void report_stop(const salvo_args_t *a, const salvo_stats_t *st)
+/* ================= after ================= */
+
+static void report_stop(const tool_t *tl)
 {
+    const salvo_args_t *a = tl->a;
     const salvo_config_t *c = &a->cfg;
+    const salvo_stats_t *st = &tl->st;
     if (st->input_error)
         fprintf(stderr, "salvo: reading %s: %s\n", input_name(a), strerror(st->input_error));
-    if (st->output_error && st->output_error != EPIPE)
-        fprintf(stderr, "salvo: writing results: %s\n", strerror(st->output_error));
+    if (st->stop_reason == SALVO_STOP_SETUP)
+        fprintf(stderr, "salvo: %s\n", st->setup_error);
+    if (tl->out.error && tl->out.error != EPIPE)
+        fprintf(stderr, "salvo: writing results: %s\n", strerror(tl->out.error));
+    if (tl->out.error && tl->out.lost)
+        fprintf(stderr, "salvo: %llu results could not be written%s\n", (unsigned long long)tl->out.lost,
+                a->journal_path ? "; the journal holds every order's outcome (--resume reads it)" : "");
     if (st->stop_reason == SALVO_STOP_MAX_ORDERS)
         fprintf(stderr, "salvo: --max-orders %llu reached: the rest of %s was not read or sent\n",
                 (unsigned long long)c->max_orders, input_name(a));
     if (st->stop_reason == SALVO_STOP_MAX_NOTIONAL)
-        fprintf(stderr, "salvo: --max-notional %.2f reached: the rest of %s was not read or sent\n",
+        fprintf(stderr, "salvo: --max-notional %.10g reached: the rest of %s was not read or sent\n",
                 c->max_notional, input_name(a));
     if (st->journal_error)
         fprintf(stderr, "salvo: --journal %s: %s; the run stopped, orders in flight were recorded as far as possible\n",
                 a->journal_path, strerror(-st->journal_error));
+    if (st->invariant_broken)
+        fprintf(stderr, "salvo: BUG: %llu orders were read but the results do not add up to that; "
+                "please report it\n", (unsigned long long)st->orders);
+    if (st->orders == 0 && !tl->signal && st->stop_reason == SALVO_STOP_NONE && !tl->out.error)
+        fprintf(stderr, "salvo: %s holds no orders\n", input_name(a));
 }
 
-static void trace_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+static int exit_code(const tool_t *tl)
 {
-    salvo_trace_event(ud, slot, id, kind, data, len);
+    const salvo_stats_t *st = &tl->st;
+    if (tl->signal)
+        return exit_for_signal(tl->signal);
+    if (st->input_error || tl->out.error || st->journal_error)
+        return SALVO_EXIT_IO;
+    if (st->stop_reason == SALVO_STOP_SETUP)
+        return SALVO_EXIT_USAGE;
+    if (st->stop_reason != SALVO_STOP_NONE || st->invariant_broken || st->orders == 0)
+        return SALVO_EXIT_NOT_ACCEPTED;
+    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
+        if (i != SALVO_ACCEPTED && i != SALVO_DUPLICATE && i != SALVO_DRY_RUN && i != SALVO_SKIPPED && st->count[i] > 0)
+            return SALVO_EXIT_NOT_ACCEPTED;
+    return SALVO_EXIT_OK;
 }
 
-static int run(salvo_args_t *a, salvo_jindex_t *ix)
+/* Hand the last lines over and wait for them to be written. */
+static void finish_output(tool_t *tl)
 {
+    tool_out_flush(&tl->out);
+    uv_run(&tl->loop, UV_RUN_DEFAULT);
+    tool_out_close(&tl->out);
+    uv_run(&tl->loop, UV_RUN_DEFAULT);
+}
+
+static int send_orders(tool_t *tl)
+{
+    salvo_args_t *a = tl->a;
+    int r = tool_out_init(&tl->out, &tl->loop, a->output_fd);
+    if (r < 0) {
+        fprintf(stderr, "salvo: cannot write results: %s\n", uv_strerror(r));
+        return SALVO_EXIT_IO;
+    }
+    tl->out.on_pressure = on_out_pressure;
+    tl->out.on_error = on_out_error;
+    tl->out.ud = tl;
+    r = run_engine(tl, &a->cfg);
+    finish_output(tl);
+    if (r < 0)
+        return r == -EINVAL ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
+    int jr = salvo_journal_close(a->cfg.journal);
+    a->cfg.journal = NULL;
+    if (jr < 0 && !tl->st.journal_error)
+        tl->st.journal_error = jr;
+    if (a->trace && (r = salvo_trace_close(a->trace)) < 0)
+        fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
+    a->trace = NULL;
+    report_stop(tl);
+    tool_summary_print(&tl->st, 2);
+    if (a->summary_json && (r = tool_summary_write_json(&tl->st, tl->signal, a->summary_json)) < 0) {
+        fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
+        return SALVO_EXIT_IO;
+    }
+    return exit_code(tl);
+}
+
+static int run(tool_t *tl, salvo_jindex_t *ix)
+{
+    salvo_args_t *a = tl->a;
     salvo_config_t *c = &a->cfg;
-    char err[320];
     int code;
     if ((code = load_body(a)) >= 0)
         return code;
     if (ensure_open_files(c->concurrency) < 0)
         return SALVO_EXIT_USAGE;
-    if ((code = open_files(a)) >= 0 || (code = precheck(a)) >= 0)
+    if ((code = open_files(a)) >= 0 || (code = precheck(tl)) >= 0)
         return code;
     if (a->journal_path && (code = open_journal(a, ix)) >= 0)
         return code;
@@ -287,48 +541,47 @@ static int run(salvo_args_t *a, salvo_jindex_t *ix)
             fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
             return SALVO_EXIT_IO;
         }
-        c->on_wire = trace_wire;
-        c->wire_ud = a->trace;
     }
-
-    salvo_stats_t st;
-    int r = salvo_run(c, &st, err, sizeof err);
-    if (r < 0) {
-        fprintf(stderr, "salvo: %s\n", err);
-        return r == -EINVAL ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
-    }
-    int jr = salvo_journal_close(c->journal);
-    c->journal = NULL;
-    if (jr < 0 && !st.journal_error)
-        st.journal_error = jr;
-    if ((r = salvo_trace_close(a->trace)) < 0)
-        fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
-    a->trace = NULL;
-    report_stop(a, &st);
-    salvo_summary_print(&st, 2);
-    if (a->summary_json && (r = salvo_summary_write_json(&st, a->summary_json)) < 0) {
-        fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
-        return SALVO_EXIT_IO;
-    }
-    return exit_code(&st);
+    return send_orders(tl);
 }
 
 int main(int argc, char **argv)
 {
     salvo_args_t a;
     int code = salvo_args_parse(&a, argc, argv);
-    if (code < 0) {
-        signal(SIGPIPE, SIG_IGN); /* a closed stdout is an EPIPE we handle */
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        salvo_jindex_t ix;
-        memset(&ix, 0, sizeof ix);
-        code = run(&a, &ix);
-        salvo_journal_close(a.cfg.journal); /* when run() stopped early */
-        salvo_trace_close(a.trace);
-        salvo_jindex_free(&ix);
-        curl_global_cleanup();
-        salvo_body_free(a.cfg.body);
+    if (code >= 0) {
+        salvo_args_free(&a);
+        return code;
     }
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout is an EPIPE we handle */
+    signal(SIGXFSZ, SIG_IGN); /* a file over ulimit -f is an EFBIG we handle */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    tool_t *tl = calloc(1, sizeof *tl);
+    salvo_jindex_t ix;
+    memset(&ix, 0, sizeof ix);
+    if (tl == NULL || uv_loop_init(&tl->loop) < 0) {
+        fprintf(stderr, "salvo: cannot start: out of memory\n");
+        code = SALVO_EXIT_IO;
+    } else {
+        tl->a = &a;
+        if (watch_signals(tl) < 0) {
+            fprintf(stderr, "salvo: cannot watch signals\n");
+            code = SALVO_EXIT_IO;
+        } else {
+            code = run(tl, &ix);
+        }
+        uv_close((uv_handle_t *)&tl->sigint, NULL);
+        uv_close((uv_handle_t *)&tl->sigterm, NULL);
+        uv_close((uv_handle_t *)&tl->drain, NULL);
+        uv_run(&tl->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&tl->loop);
+    }
+    salvo_journal_close(a.cfg.journal); /* when run() stopped early */
+    salvo_trace_close(a.trace);
+    salvo_jindex_free(&ix);
+    curl_global_cleanup();
+    salvo_body_free(a.cfg.body);
     salvo_args_free(&a);
+    free(tl);
     return code;
 }

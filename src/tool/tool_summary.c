@@ -1,5 +1,5 @@
 /* The end-of-run summary: a few lines for people, a JSON file for tools. */
-#include "salvo/engine.h"
+#include "tool_summary.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@ static double achieved_rate(const salvo_stats_t *s)
     return s->sends > 1 && span > 0 ? (double)(s->sends - 1) * 1e9 / (double)span : 0;
 }
 
-void salvo_summary_print(const salvo_stats_t *s, int fd)
+void tool_summary_print(const salvo_stats_t *s, int fd)
 {
     char buf[1024];
     int n = 0;
@@ -21,8 +21,6 @@ void salvo_summary_print(const salvo_stats_t *s, int fd)
         if (s->count[i])
             n += snprintf(buf + n, sizeof buf - (size_t)n, " %llu %s", (unsigned long long)s->count[i],
                           salvo_status_name(i));
-    if (s->not_sent)
-        n += snprintf(buf + n, sizeof buf - (size_t)n, " %llu not sent", (unsigned long long)s->not_sent);
     n += snprintf(buf + n, sizeof buf - (size_t)n, "\nsalvo: %llu requests in %.3f s (%.1f/s)",
                   (unsigned long long)s->sends, (double)s->wall_ns / 1e9, achieved_rate(s));
     if (s->resent)
@@ -48,7 +46,7 @@ void salvo_summary_print(const salvo_stats_t *s, int fd)
     (void)!write(fd, buf, (size_t)n);
 }
 
-int salvo_summary_write_json(const salvo_stats_t *s, const char *path)
+int tool_summary_write_json(const salvo_stats_t *s, int signal, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL)
@@ -58,17 +56,17 @@ int salvo_summary_write_json(const salvo_stats_t *s, const char *path)
         fprintf(f, "%s\"%s\":%llu", i ? "," : "", salvo_status_name(i), (unsigned long long)s->count[i]);
     const salvo_hist_t *h = &s->latency;
     fprintf(f,
-            "},\"not_sent\":%llu,\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
+            "},\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
             "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}}\n",
-            (unsigned long long)s->not_sent, (unsigned long long)s->sends, (unsigned long long)s->resent,
+            (unsigned long long)s->sends, (unsigned long long)s->resent,
             (double)s->wall_ns / 1e9,
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
             achieved_rate(s), (double)h->min / 1e3,
             (double)salvo_hist_percentile(h, 50) / 1e3, (double)salvo_hist_percentile(h, 90) / 1e3,
             (double)salvo_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
-            h->n ? h->sum / (double)h->n / 1e3 : 0.0, s->signal, (unsigned long long)s->count[SALVO_SKIPPED],
+            h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal, (unsigned long long)s->count[SALVO_SKIPPED],
             (unsigned long long)s->held, (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups,
             (unsigned long long)s->reconciled);
     return fclose(f) == 0 ? 0 : -errno;

@@ -1,0 +1,155 @@
+/* A valid order has been read: count it (check mode), show it (dry run),
+ * settle it from the journal (resume), hold it back (a cap), or queue it. */
+#include <stdlib.h>
+
+#include "engine_impl.h"
+#include "salvo/jbuf.h"
+#include "salvo/secret.h"
+
+static double order_notional(const salvo_order_t *o)
+{
+    return o->order_type == SALVO_LIMIT ? strtod(o->price, NULL) * strtod(o->quantity, NULL) : 0;
+}
+
+/* Count an order against the --max-* caps: it is going, or went earlier. */
+static void cap_count(struct salvo_engine *e, double notional)
+{
+    e->st.valid++;
+    e->st.notional += notional;
+}
+
+/* Would this order pass a cap? Then the run reads no further. */
+static int over_cap(struct salvo_engine *e, double notional)
+{
+    const salvo_config_t *c = e->cfg;
+    if (c->max_orders && e->st.valid >= c->max_orders)
+        e->st.stop_reason = SALVO_STOP_MAX_ORDERS;
+    else if (c->max_notional > 0 && e->st.notional + notional > c->max_notional * (1 + 1e-12))
+        e->st.stop_reason = SALVO_STOP_MAX_NOTIONAL;
+    else
+        return 0;
+    e->capped = 1;
+    return 1;
+}
+
+static void report_capped(struct salvo_engine *e, salvo_job_t *j)
+{
+    salvo_job_report(e, j, SALVO_SKIPPED, NULL,
+                     e->st.stop_reason == SALVO_STOP_MAX_ORDERS ? "not sent: --max-orders reached"
+                                                                : "not sent: --max-notional reached");
+}
+
+/* --resume: 1 when the journal settles the order here (it is reported),
+ * 0 to queue it, with what the journal knew kept in the job. */
+static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
+{
+    int state = salvo_jindex_get(e->cfg->resume, j->order.client_order_id);
+    j->journal_state = state;
+    if (state == SALVO_J_NONE || state == SALVO_J_FAILED)
+        return 0; /* never sent, or definitely not executed: send it */
+    cap_count(e, notional); /* it went out before: it counts against the caps */
+    switch (state) {
+    case SALVO_J_ACCEPTED:
+    case SALVO_J_REJECTED:
+        salvo_job_report(e, j, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
+        return 1;
+    default: /* sent, or unknown: it may be at the broker */
+        if (e->cfg->reconcile_url) {
+            j->lookup_first = 1;
+            return 0;
+        }
+        if (e->cfg->resend_unknown) {
+            e->st.resent_unknown++;
+            return 0;
+        }
+        e->st.held++;
+        salvo_job_report(e, j, SALVO_UNKNOWN, salvo_jstate_name(state),
+                         "sent by an earlier run with no outcome recorded; not sent again "
+                         "(see --reconcile-url, --resend-unknown)");
+        return 1;
+    }
+}
+
+static void queue_ready(struct salvo_engine *e, salvo_job_t *j)
+{
+    j->read_ns = salvo_engine_now(e);
+    j->state = JOB_READY;
+    salvo_queue_insert_tail(&e->ready, &j->qlink);
+}
+
+void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
+{
+    double notional = order_notional(&j->order);
+    if (e->cfg->check_only) {
+        cap_count(e, notional);
+        salvo_job_release(e, j); /* check mode reports only invalid rows */
+        return;
+    }
+    if (e->cfg->resume && resume_order(e, j, notional))
+        return;
+    if (j->journal_state == SALVO_J_NONE || j->journal_state == SALVO_J_FAILED) {
+        if (over_cap(e, notional)) {
+            report_capped(e, j);
+            return;
+        }
+        cap_count(e, notional);
+    }
+    if (e->cfg->dry_run) {
+        salvo_admit_dry_run(e, j);
+        return;
+    }
+    queue_ready(e, j);
+}
+
+/* ---- dry run: the request as it would go, secrets as *** ---- */
+
+static void add_header(salvo_jbuf_t *b, const char *h, const salvo_config_t *c, int *first)
+{
+    size_t len = strlen(h);
+    size_t secret_at = salvo_header_secret_at(h, len, c->redact, c->nredact);
+    if (!*first)
+        salvo_jbuf_raw(b, ",", 1);
+    *first = 0;
+    if (secret_at == 0) {
+        salvo_jbuf_str(b, h, len);
+        return;
+    }
+    salvo_jbuf_t shown = {0}; /* the name, and stars for the value */
+    salvo_jbuf_raw(&shown, h, secret_at);
+    salvo_jbuf_cstr(&shown, " ***");
+    salvo_jbuf_str(b, shown.p ? shown.p : "", shown.len);
+    salvo_jbuf_free(&shown);
+}
+
+void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
+{
+    const salvo_config_t *c = e->cfg;
+    salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
+    const char *m = c->method ? c->method : "POST";
+    salvo_jbuf_cstr(&b, "{\"method\":");
+    salvo_jbuf_str(&b, m, strlen(m));
+    salvo_jbuf_cstr(&b, ",\"url\":");
+    salvo_jbuf_str(&b, c->url, strlen(c->url));
+    salvo_jbuf_cstr(&b, ",\"headers\":[");
+    int first = 1;
+    for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
+        if (strcmp(h->data, "Expect:") != 0)
+            add_header(&b, h->data, c, &first);
+    if (c->idempotency_header && j->order.client_order_id[0]) {
+        salvo_jbuf_t idem = {0};
+        salvo_jbuf_printf(&idem, "%s: %s", c->idempotency_header, j->order.client_order_id);
+        if (idem.p)
+            add_header(&b, idem.p, c, &first);
+        salvo_jbuf_free(&idem);
+    }
+    salvo_jbuf_cstr(&b, "],\"body\":");
+    salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
+    salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
+    j->request = b.p;
+    j->request_cap = b.cap;
+    if (b.oom) {
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
+        return;
+    }
+    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+}

@@ -1,0 +1,173 @@
+/* An attempt's reply: what it means for the order, and what comes next:
+ * another attempt after a backoff, a lookup, or the result. */
+#include "engine_impl.h"
+#include "lookup.h"
+#include "parse.h"
+#include "retry.h"
+#include "util.h"
+
+static void on_backoff_done(uv_timer_t *t)
+{
+    salvo_job_t *j = t->data;
+    salvo_engine_retry_push(j->e, j);
+    salvo_engine_pump(j->e);
+}
+
+static void backoff(struct salvo_engine *e, salvo_job_t *j, int64_t delay_ns)
+{
+    j->state = JOB_BACKOFF;
+    uv_timer_start(&j->backoff, on_backoff_done, salvo_ns_to_timer_ms(delay_ns), 0);
+    (void)e;
+}
+
+/* The next request of j is a --reconcile-url lookup. 0 or -ENOMEM. */
+int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j)
+{
+    free(j->lookup_url);
+    if ((j->lookup_url = salvo_lookup_url(e->cfg->reconcile_url, j->order.client_order_id)) == NULL)
+        return -ENOMEM;
+    j->mode = JOB_LOOKUP;
+    j->lookups++;
+    return 0;
+}
+
+/* Keep the answer's body with the job: the transport's buffer is reused. */
+static void keep_body(salvo_job_t *j, const salvo_reply_t *r)
+{
+    j->resp_len = 0;
+    j->resp_over = r->body_over;
+    if (r->body_len == 0 || salvo_grow((void **)&j->resp, &j->resp_cap, r->body_len, 1) < 0)
+        return;
+    memcpy(j->resp, r->body, r->body_len);
+    j->resp_len = r->body_len;
+}
+
+/* What a --reconcile-url lookup says about an order of unknown outcome. */
+static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
+{
+    salvo_result_t *r = &j->res;
+    switch (salvo_lookup_outcome(rep->code, rep->http)) {
+    case SALVO_LOOKUP_FOUND:
+        r->status = SALVO_ACCEPTED;
+        r->reconciled = 1;
+        r->http_status = (int)rep->http;
+        r->error = NULL;
+        break;
+    case SALVO_LOOKUP_ABSENT:
+        if (e->cfg->resend_unknown && r->attempts < SALVO_MAX_ATTEMPTS && !e->stopping) {
+            /* It never arrived: send it now; the broker dedupes if it was late. */
+            if (r->attempts == 0)
+                e->st.resent_unknown++;
+            j->mode = JOB_POST;
+            salvo_engine_retry_push(e, j);
+            return;
+        }
+        r->status = SALVO_FAILED;
+        r->reconciled = 1;
+        r->http_status = (int)rep->http;
+        snprintf(j->errbuf, sizeof j->errbuf, "reconciled: the broker has no order with this id (HTTP %ld)",
+                 rep->http);
+        r->error = j->errbuf;
+        break;
+    default:
+        if (rep->code != CURLE_OK)
+            snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup failed: %s", rep->error);
+        else
+            snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup failed: HTTP %ld", rep->http);
+        r->error = j->errbuf;
+        break;
+    }
+    salvo_job_finish(e, j);
+}
+
+/* How long to wait before attempt n+1, or -1 when the broker asks for
+ * longer than --retry-max-backoff allows (the order ends here). */
+static int64_t retry_delay(struct salvo_engine *e, const salvo_result_t *r, int64_t retry_after_s)
+{
+    const salvo_config_t *c = e->cfg;
+    int64_t delay = salvo_backoff_ns(r->attempts, c->backoff_ns, c->max_backoff_ns, salvo_rng_unit(&e->rng));
+    if (retry_after_s < 0)
+        return delay;
+    /* Clamp before multiplying: Retry-After: 99999999999 must not overflow. */
+    if (retry_after_s > c->max_backoff_ns / SALVO_NS_PER_SEC)
+        return -1;
+    int64_t ra = retry_after_s * SALVO_NS_PER_SEC;
+    return ra > delay ? ra : delay;
+}
+
+/* An outcome that may or may not have reached the broker: retry, look it
+ * up, or report it. */
+static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_t oc, int64_t retry_after_s)
+{
+    salvo_result_t *r = &j->res;
+    const salvo_config_t *c = e->cfg;
+    int may_retry = oc.retry == SALVO_RETRY_SAFE ||
+                    (oc.retry == SALVO_RETRY_AMBIGUOUS && c->retry_ambiguous && c->idempotency_header);
+    if (may_retry && r->attempts <= c->retries && !e->stopping) {
+        int64_t delay = retry_delay(e, r, retry_after_s);
+        if (delay >= 0) {
+            backoff(e, j, delay);
+            return;
+        }
+        snprintf(j->errbuf, sizeof j->errbuf, "the broker asked to retry after %lld s, beyond --retry-max-backoff",
+                 (long long)retry_after_s);
+        r->error = j->errbuf;
+    }
+    if (r->status == SALVO_UNKNOWN && c->reconcile_url && j->lookups < SALVO_MAX_LOOKUPS && !e->stopping) {
+        if (salvo_job_set_lookup(e, j) == 0) {
+            backoff(e, j, c->backoff_ns); /* give the broker a moment to finish what it may be doing */
+            return;
+        }
+    }
+    salvo_job_finish(e, j);
+}
+
+static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
+{
+    salvo_result_t *r = &j->res;
+    if (r->attempts < SALVO_MAX_ATTEMPTS)
+        r->attempt[r->attempts] = (salvo_attempt_t){.http_status = (int)rep->http, .curl_code = rep->code};
+    r->attempts++;
+    r->status = status;
+    r->http_status = (int)rep->http;
+    r->http_version = rep->http_version;
+    r->latency_ms = (double)rep->total_us / 1000.0;
+    r->error = NULL;
+    r->location = NULL;
+    if (rep->code != CURLE_OK) {
+        snprintf(j->errbuf, sizeof j->errbuf, "%s", rep->error ? rep->error : "transfer failed");
+        r->error = j->errbuf;
+    }
+    if (rep->http >= 300 && rep->http < 400) {
+        r->location = rep->location; /* valid until the next attempt: copied below */
+        r->error = "redirect not followed: the order endpoint must answer directly";
+    }
+}
+
+void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
+{
+    int64_t now = salvo_engine_now(e);
+    /* The request started going out `pretransfer` after it was handed over. */
+    int64_t sent = now - rep->total_us * SALVO_NS_PER_US + rep->pretransfer_us * SALVO_NS_PER_US;
+    salvo_pace_settle(&e->pace, &j->ticket, sent, now);
+    j->state = JOB_FLIGHT;
+    keep_body(j, rep);
+    if (j->mode == JOB_LOOKUP) {
+        lookup_done(e, j, rep);
+        return;
+    }
+    if (rep->resent)
+        j->res.transport_resent = 1, e->st.resent++;
+    /* A copy that may have arrived earlier (resent by libcurl, an ambiguous
+     * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
+    int earlier_copy = rep->resent || j->maybe_delivered;
+    salvo_outcome_t oc = salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
+    if (oc.status == SALVO_UNKNOWN)
+        j->maybe_delivered = 1;
+    record_attempt(j, rep, oc.status);
+    if (j->res.location) {
+        snprintf(j->errbuf, sizeof j->errbuf, "%s", j->res.location);
+        j->res.location = j->errbuf;
+    }
+    after_attempt(e, j, oc, rep->retry_after_s);
+}

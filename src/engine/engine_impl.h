@@ -1,0 +1,232 @@
+/* The engine's private types, shared by its parts (not installed).
+ *
+ * The pipeline, and who calls whom (calls go down only):
+ *
+ *   engine.c    lifecycle, the dispatch loop (pump), the end of a run
+ *     admit.c     what to do with a valid order: check, dry run, resume, caps, queue
+ *     complete.c  an attempt's reply: classify, retry, look up, finish
+ *     stop.c      stop and drain
+ *       job.c       a job's start and end: the result, the journal's outcome line
+ *   intake.c    input bytes -> rows -> validated orders (knows no engine)
+ *   pace.c      token bucket + windows (knows no engine)
+ *   http.c      the HTTP transport: a pool of easy handles, libcurl <-> libuv
+ *               (knows no engine: replies go back through a callback)
+ *
+ * A job is one order from the moment it is read to its result. Jobs come
+ * from a fixed pool; each sits on at most one queue at a time, through
+ * `qlink`, and `state` says which; from its start to its end it is also on
+ * the busy list, through `busy_link`. */
+#ifndef SALVO_ENGINE_IMPL_H
+#define SALVO_ENGINE_IMPL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "limit.h"
+#include "queue.h"
+#include "salvo/engine.h"
+#include "salvo/idmap.h"
+#include "salvo/reader.h"
+
+#define SALVO_MAX_LOOKUPS 2 /* --reconcile-url lookups of one order */
+
+enum job_state {
+    JOB_FREE,    /* on free_jobs */
+    JOB_READY,   /* read and valid, on ready: waiting for a slot and a token */
+    JOB_LAUNCH,  /* on launch: its journal line is written, the transport gets it this turn */
+    JOB_FLIGHT,  /* with the transport */
+    JOB_BACKOFF, /* its backoff timer runs */
+    JOB_RETRY,   /* on retry: backoff over, waiting for a token */
+};
+
+enum job_mode { JOB_POST, JOB_LOOKUP };
+
+/* The pacing gate: every limiter salvo keeps. */
+typedef struct salvo_pace {
+    salvo_bucket_t bucket;
+    salvo_window_t window, rate_window;
+    int has_bucket, has_window, has_rate_window;
+} salvo_pace_t;
+
+/* The slots one send took, to settle when its answer says when it left. */
+typedef struct salvo_pace_ticket {
+    uint64_t window_id, rate_window_id;
+    int taken;
+} salvo_pace_ticket_t;
+
+typedef struct salvo_job {
+    salvo_order_t order;     /* its buffers are reused from job to job */
+    salvo_queue_t qlink;
+    salvo_queue_t busy_link;
+    struct salvo_engine *e;
+    int state, mode;
+    int journal_state;       /* --resume: enum salvo_jstate of the earlier run */
+    int lookup_first;        /* --resume: look it up before anything is sent */
+    int maybe_delivered;     /* an earlier attempt (or run) may have reached the broker */
+    unsigned lookups;
+    char *lookup_url;        /* owned */
+    int64_t read_ns;
+    salvo_pace_ticket_t ticket;
+    char *idem;              /* "Idempotency-Key: ID", owned */
+    size_t idem_cap;
+    struct curl_slist idem_node;
+    char *resp;              /* the last answer's body, owned */
+    size_t resp_len, resp_cap;
+    int resp_over;
+    char errbuf[256];
+    char *request;           /* --dry-run: the request as JSON, owned */
+    size_t request_cap;
+    salvo_result_t res;
+    uv_timer_t backoff;
+} salvo_job_t;
+
+/* What the transport learnt of one attempt. Pointers are valid during the
+ * reply callback only. */
+typedef struct salvo_reply {
+    int code;              /* CURLcode; 0 when an answer came */
+    long http;             /* status, 0 when none */
+    long http_version;     /* CURL_HTTP_VERSION_*, 0 when unknown */
+    int connected;         /* the request may have left */
+    int resent;            /* the transport sent it more than once on its own */
+    int refused;           /* the server refused the stream unprocessed (HTTP/2) */
+    int64_t total_us, pretransfer_us;
+    int64_t retry_after_s; /* -1: none */
+    const char *location;
+    const char *body;
+    size_t body_len;
+    int body_over;         /* longer than SALVO_RESPONSE_MAX */
+    const char *error;     /* the transport's words, NULL when none */
+} salvo_reply_t;
+
+typedef void (*salvo_reply_cb)(void *ud, salvo_job_t *j, const salvo_reply_t *r);
+
+/* A transport takes a job's attempt and answers through its reply
+ * callback: HTTP today, worker processes later. */
+typedef struct salvo_transport_ops {
+    /* 0, or a negative errno when the attempt could not start (then no
+     * reply comes). */
+    int (*send)(void *t, salvo_job_t *j);
+    /* Forget j's attempt in flight: no reply will come. */
+    void (*cancel)(void *t, salvo_job_t *j);
+    /* Connections open now (a hint for connection reuse). */
+    size_t (*connections)(void *t);
+    /* Release everything; handles close on the loop. */
+    void (*close)(void *t);
+} salvo_transport_ops_t;
+
+/* ---- intake.c: input -> orders ---- */
+
+typedef struct salvo_intake {
+    uv_loop_t *loop;
+    const salvo_config_t *cfg;
+    salvo_reader_t *reader;
+    salvo_layout_t layout;
+    int layout_ready;
+    uv_stream_t *stream;     /* pipe or tty; NULL for a regular file */
+    union { uv_pipe_t pipe; uv_tty_t tty; } handle;
+    int reading, eof, closed;
+    uint64_t seq;
+    salvo_idmap_t ids;       /* ids the input carries: each once */
+    char chunk[64 * 1024];
+    void (*on_input)(void *ud); /* more input arrived */
+    void (*on_closed)(void *ud); /* its stream has closed */
+    void *ud;
+    int error;               /* errno of a failed read */
+    char setup_err[256];
+} salvo_intake_t;
+
+enum { INTAKE_WAIT = 0, INTAKE_ORDER = 1, INTAKE_INVALID = 2, INTAKE_END = 3 };
+
+/* 0, or a negative errno (-EISDIR for a directory). When in->stream is
+ * set, on_closed will be called once it has closed. */
+int salvo_intake_init(salvo_intake_t *in, uv_loop_t *loop, const salvo_config_t *cfg,
+                      void (*on_input)(void *), void (*on_closed)(void *), void *ud);
+/* The next order into o: INTAKE_ORDER (valid), INTAKE_INVALID (o->error
+ * says why), INTAKE_WAIT (on_input will be called), INTAKE_END, or a
+ * negative errno (-EINVAL: setup_err says why; -ENOMEM; -EIO: in->error). */
+int salvo_intake_next(salvo_intake_t *in, salvo_order_t *o);
+void salvo_intake_stop(salvo_intake_t *in);
+void salvo_intake_free(salvo_intake_t *in);
+
+/* ---- pace.c ---- */
+
+int salvo_pace_init(salvo_pace_t *p, const salvo_config_t *cfg);
+void salvo_pace_free(salvo_pace_t *p);
+/* 0 when a send may go at now, else ns to wait (SALVO_WAIT_FOREVER: until
+ * an answer settles a slot). */
+int64_t salvo_pace_wait(salvo_pace_t *p, int64_t now);
+void salvo_pace_take(salvo_pace_t *p, int64_t now, salvo_pace_ticket_t *t);
+/* The send left at `sent`; or, with sent < 0, never left (settled now). */
+void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, int64_t now);
+
+/* ---- http.c ---- */
+
+int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const struct curl_slist *headers,
+                   salvo_reply_cb cb, void *ud, const salvo_callbacks_t *wire, void *wire_ud);
+extern const salvo_transport_ops_t salvo_http_ops;
+
+/* ---- the engine ---- */
+
+struct salvo_engine {
+    const salvo_config_t *cfg;
+    salvo_callbacks_t cb;
+    void *ud;
+    uv_loop_t *loop;
+    salvo_stats_t st;
+    int64_t t0;
+
+    salvo_intake_t in;
+    salvo_pace_t pace;
+    const salvo_transport_ops_t *tops;
+    void *transport;
+    struct curl_slist *shared_headers; /* our own nodes, never strdup'ed */
+    uint64_t rng;
+
+    salvo_job_t *jobs;
+    size_t njobs;
+    salvo_queue_t free_jobs, ready, retry, launch, busy;
+    size_t active;           /* jobs on busy */
+
+    uv_timer_t pace_timer;   /* a limiter said "wait" */
+    uv_idle_t later;         /* pump on the next turn */
+    int handles, closing;    /* handles open / still closing at free */
+
+    int started, stopping, aborting, held, input_done, done, freed, in_stop;
+    int capped;              /* a --max-* cap was hit: read no further */
+    char stop_why[160];
+};
+
+static inline int64_t salvo_engine_now(const struct salvo_engine *e) { return (int64_t)uv_hrtime() - e->t0; }
+
+/* engine.c */
+void salvo_engine_pump(struct salvo_engine *e);
+void salvo_engine_pump_later(struct salvo_engine *e);
+void salvo_engine_retry_push(struct salvo_engine *e, salvo_job_t *j);
+
+/* admit.c: a valid order just read; it is reported or queued. */
+void salvo_admit(struct salvo_engine *e, salvo_job_t *j);
+void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
+
+/* complete.c */
+void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *r);
+int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j);
+
+/* stop.c */
+void salvo_stop_all(struct salvo_engine *e, int mode);
+
+/* job.c */
+salvo_job_t *salvo_job_alloc(struct salvo_engine *e);
+void salvo_job_release(struct salvo_engine *e, salvo_job_t *j);
+void salvo_job_report(struct salvo_engine *e, salvo_job_t *j, int status, const char *previous, const char *error);
+void salvo_job_start(struct salvo_engine *e, salvo_job_t *j);
+void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j);
+void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why);
+int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
+void salvo_engine_fail(struct salvo_engine *e, int reason, const char *why);
+
+#endif

@@ -1,0 +1,517 @@
+/* The HTTP transport: a pool of libcurl easy handles driven by the multi
+ * socket API on a libuv loop (curl's docs/examples/multi-uv.c, without its
+ * globals and 1 ms clamp). It knows jobs only as "an order body to send"
+ * and answers through the reply callback. */
+#include <unistd.h>
+
+#include "engine_impl.h"
+#include "parse.h"
+#include "util.h"
+
+typedef struct http http_t;
+
+/* One easy handle: made on first need, reused for every order after. */
+typedef struct slot {
+    http_t *h;
+    CURL *easy;
+    salvo_job_t *job;    /* NULL when free */
+    salvo_queue_t qlink; /* on free_slots while free */
+    unsigned index;      /* for the wire trace */
+    int easy_get;        /* the handle is set up for a lookup GET */
+    size_t body_pos;     /* read callback's position in the body */
+    unsigned rewinds;    /* libcurl rewound the body: it sent the request again */
+    char resp[SALVO_RESPONSE_MAX];
+    size_t resp_len;
+    int resp_over;
+    char errbuf[CURL_ERROR_SIZE];
+} slot_t;
+
+/* The poll handle of one libcurl socket: it lives as long as the socket,
+ * not one transfer (libcurl says REMOVE after each answer on a kept-alive
+ * connection; making the handle anew per order cost a malloc, an ioctl
+ * and epoll calls). */
+typedef struct sock {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    int events;          /* what the poll handle watches now */
+    http_t *h;
+} sock_t;
+
+struct http {
+    uv_loop_t *loop;
+    const salvo_config_t *cfg;
+    const struct curl_slist *headers;
+    CURLM *multi;
+    uv_timer_t timer;    /* CURLMOPT_TIMERFUNCTION */
+    uv_idle_t kick;      /* a zero timeout: act on the next loop turn */
+    slot_t *slots;
+    size_t nslots, busy;
+    salvo_queue_t free_slots;
+    sock_t **socks;      /* by descriptor */
+    size_t nsocks, nconns;
+    salvo_reply_cb on_reply;
+    void *ud;
+    void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
+    void *wire_ud;
+    int handles;         /* uv handles not yet closed: the struct goes with the last */
+    int closing;
+};
+
+/* ================= one transfer ================= */
+
+static size_t on_body_read(char *buf, size_t size, size_t nmemb, void *ud)
+{
+    slot_t *s = ud;
+    const salvo_order_t *o = &s->job->order;
+    size_t left = o->body_len - s->body_pos;
+    size_t n = size * nmemb < left ? size * nmemb : left;
+    memcpy(buf, o->body + s->body_pos, n);
+    s->body_pos += n;
+    return n;
+}
+
+/* libcurl rewinds the body only to send the request again: that is how a
+ * silent resend on a dead keep-alive connection shows itself. */
+static int on_body_seek(void *ud, curl_off_t offset, int origin)
+{
+    slot_t *s = ud;
+    if (origin != SEEK_SET || offset < 0 || (size_t)offset > s->job->order.body_len)
+        return CURL_SEEKFUNC_FAIL;
+    s->body_pos = (size_t)offset;
+    s->rewinds++;
+    return CURL_SEEKFUNC_OK;
+}
+
+static size_t on_response(char *data, size_t size, size_t nmemb, void *ud)
+{
+    slot_t *s = ud;
+    size_t n = size * nmemb;
+    size_t room = sizeof s->resp - s->resp_len;
+    if (n > room)
+        s->resp_over = 1;
+    memcpy(s->resp + s->resp_len, data, n < room ? n : room);
+    s->resp_len += n < room ? n : room;
+    return n;
+}
+
+static int on_debug(CURL *easy, curl_infotype kind, char *data, size_t size, void *ud)
+{
+    (void)easy;
+    slot_t *s = ud;
+    http_t *h = s->h;
+    h->on_wire(h->wire_ud, s->index, s->job ? s->job->order.client_order_id : NULL, (int)kind, data, size);
+    return 0;
+}
+
+static int on_close_socket(void *userp, curl_socket_t fd);
+
+/* Every option is checked: one libcurl refuses is a setup error, not a
+ * request that quietly goes out differently. */
+#define SET(opt, val) (rc |= curl_easy_setopt(easy, opt, val) != CURLE_OK)
+
+static int set_post(CURL *easy, const salvo_config_t *c)
+{
+    int rc = 0;
+    SET(CURLOPT_URL, c->url);
+    SET(CURLOPT_POST, 1L);
+    if (c->method && strcmp(c->method, "POST") != 0)
+        SET(CURLOPT_CUSTOMREQUEST, c->method);
+    return rc;
+}
+
+static int slot_setup(http_t *h, slot_t *s)
+{
+    const salvo_config_t *c = h->cfg;
+    CURL *easy = curl_easy_init();
+    if (easy == NULL)
+        return -ENOMEM;
+    s->easy = easy;
+    int rc = set_post(easy, c);
+    SET(CURLOPT_PRIVATE, s);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_READFUNCTION, on_body_read);
+    SET(CURLOPT_READDATA, s);
+    SET(CURLOPT_SEEKFUNCTION, on_body_seek);
+    SET(CURLOPT_SEEKDATA, s);
+    SET(CURLOPT_WRITEFUNCTION, on_response);
+    SET(CURLOPT_WRITEDATA, s);
+    SET(CURLOPT_ERRORBUFFER, s->errbuf);
+    SET(CURLOPT_FOLLOWLOCATION, 0L); /* Authorization must not follow a redirect */
+    SET(CURLOPT_TIMEOUT_MS, (long)(c->timeout_ns / SALVO_NS_PER_MS));
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_timeout_ns / SALVO_NS_PER_MS));
+    SET(CURLOPT_TCP_NODELAY, 1L);
+    SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    SET(CURLOPT_CLOSESOCKETDATA, h);
+    SET(CURLOPT_BUFFERSIZE, 16384L);
+    SET(CURLOPT_HTTP_VERSION, c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+    if (c->no_reuse)
+        SET(CURLOPT_FORBID_REUSE, 1L);
+    if (c->insecure) {
+        SET(CURLOPT_SSL_VERIFYPEER, 0L);
+        SET(CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (c->cacert)
+        SET(CURLOPT_CAINFO, c->cacert);
+    if (h->on_wire) {
+        SET(CURLOPT_DEBUGFUNCTION, on_debug);
+        SET(CURLOPT_DEBUGDATA, s);
+        SET(CURLOPT_VERBOSE, 1L);
+    }
+    return rc ? -EINVAL : 0;
+}
+
+/* Point the handle at the order endpoint or at the lookup URL. */
+static int slot_aim(slot_t *s, const salvo_job_t *j)
+{
+    CURL *easy = s->easy;
+    int rc = 0;
+    if (j->mode == JOB_LOOKUP) {
+        SET(CURLOPT_HTTPGET, 1L);
+        SET(CURLOPT_CUSTOMREQUEST, NULL);
+        SET(CURLOPT_URL, j->lookup_url);
+        SET(CURLOPT_HTTPHEADER, s->h->headers);
+        s->easy_get = 1;
+        return rc;
+    }
+    if (s->easy_get)
+        rc |= set_post(easy, s->h->cfg);
+    s->easy_get = 0;
+    SET(CURLOPT_HTTPHEADER, j->idem_node.data ? &j->idem_node : s->h->headers);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->order.body_len);
+    return rc;
+}
+
+static slot_t *slot_get(http_t *h)
+{
+    salvo_queue_t *q = salvo_queue_pop_head(&h->free_slots);
+    if (q != NULL)
+        return SALVO_QUEUE_DATA(q, slot_t, qlink);
+    if (h->nslots == h->cfg->concurrency)
+        return NULL;
+    slot_t *s = &h->slots[h->nslots];
+    s->h = h;
+    s->index = (unsigned)h->nslots;
+    salvo_queue_init(&s->qlink);
+    if (slot_setup(h, s) < 0) {
+        curl_easy_cleanup(s->easy);
+        s->easy = NULL;
+        return NULL;
+    }
+    h->nslots++;
+    return s;
+}
+
+static void slot_put(http_t *h, slot_t *s)
+{
+    s->job = NULL;
+    h->busy--;
+    salvo_queue_insert_head(&h->free_slots, &s->qlink);
+}
+
+static int http_send(void *t, salvo_job_t *j)
+{
+    http_t *h = t;
+    slot_t *s = slot_get(h);
+    if (s == NULL)
+        return -ENOMEM;
+    s->job = j;
+    h->busy++;
+    s->body_pos = 0;
+    s->rewinds = 0;
+    s->resp_len = 0;
+    s->resp_over = 0;
+    s->errbuf[0] = '\0';
+    CURL *easy = s->easy;
+    int rc = slot_aim(s, j);
+    /* Every open connection is busy: say so, or libcurl 7.88 scans them all
+     * for one to reuse, which at 10,000 connections is most of the run. */
+    if (!h->cfg->http2 && !h->cfg->no_reuse)
+        SET(CURLOPT_FRESH_CONNECT, h->busy > h->nconns ? 1L : 0L);
+    if (rc || curl_multi_add_handle(h->multi, easy) != CURLM_OK) {
+        slot_put(h, s);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+#undef SET
+
+static slot_t *slot_of_job(http_t *h, const salvo_job_t *j)
+{
+    for (size_t i = 0; i < h->nslots; i++)
+        if (h->slots[i].job == j)
+            return &h->slots[i];
+    return NULL;
+}
+
+static void http_cancel(void *t, salvo_job_t *j)
+{
+    http_t *h = t;
+    slot_t *s = slot_of_job(h, j);
+    if (s == NULL)
+        return;
+    curl_multi_remove_handle(h->multi, s->easy);
+    slot_put(h, s);
+}
+
+static size_t http_connections(void *t) { return ((http_t *)t)->nconns; }
+
+/* ================= answers ================= */
+
+static int64_t info_off(CURL *easy, CURLINFO what)
+{
+    curl_off_t v = 0;
+    return curl_easy_getinfo(easy, what, &v) == CURLE_OK ? (int64_t)v : 0;
+}
+
+static void on_done(http_t *h, CURL *easy, CURLcode result)
+{
+    slot_t *s = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&s);
+    salvo_reply_t r = {.code = (int)result, .retry_after_s = -1};
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.http);
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &r.http_version);
+    r.total_us = info_off(easy, CURLINFO_TOTAL_TIME_T);
+    r.pretransfer_us = info_off(easy, CURLINFO_PRETRANSFER_TIME_T);
+    curl_off_t retry_after = -1;
+    if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+        r.retry_after_s = (int64_t)retry_after;
+    long new_connections = 0;
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &new_connections);
+    if (r.http >= 300 && r.http < 400)
+        curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, (char **)&r.location);
+    /* Could the request have left? Bytes of it were written, or the
+     * transfer got as far as sending (past connect and TLS), or the
+     * connection was a reused one, where any write may have got through.
+     * Only a fresh connection that never got that far proves it did not. */
+    long request_size = 0;
+    curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
+    r.connected = request_size > 0 || r.pretransfer_us > 0 || new_connections == 0;
+    r.resent = s->rewinds > 0;
+    r.body = s->resp;
+    r.body_len = s->resp_len;
+    r.body_over = s->resp_over;
+    if (result != CURLE_OK)
+        r.error = s->errbuf[0] ? s->errbuf : curl_easy_strerror(result);
+    curl_multi_remove_handle(h->multi, easy);
+    salvo_job_t *j = s->job;
+    slot_put(h, s); /* before the reply: the engine may send again from it */
+    h->on_reply(h->ud, j, &r);
+}
+
+static void drain_messages(http_t *h)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
+        if (m->msg == CURLMSG_DONE)
+            on_done(h, m->easy_handle, m->data.result); /* result read before removal */
+}
+
+/* ================= libcurl <-> libuv ================= */
+
+static void socket_action(http_t *h, curl_socket_t fd, int flags)
+{
+    int running;
+    curl_multi_socket_action(h->multi, fd, flags, &running);
+    drain_messages(h);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+    sock_t *s = p->data;
+    int flags = 0;
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    else {
+        if (events & UV_READABLE)
+            flags |= CURL_CSELECT_IN;
+        if (events & UV_WRITABLE)
+            flags |= CURL_CSELECT_OUT;
+    }
+    socket_action(s->h, s->fd, flags);
+}
+
+static void handle_gone(http_t *h);
+
+static void free_sock(uv_handle_t *handle)
+{
+    sock_t *s = handle->data;
+    http_t *h = s->h;
+    free(s);
+    handle_gone(h);
+}
+
+static sock_t *sock_for(http_t *h, curl_socket_t fd)
+{
+    if ((size_t)fd >= h->nsocks) {
+        size_t old = h->nsocks;
+        if (salvo_grow((void **)&h->socks, &h->nsocks, (size_t)fd + 1, sizeof *h->socks) < 0)
+            return NULL;
+        memset(h->socks + old, 0, (h->nsocks - old) * sizeof *h->socks);
+    }
+    sock_t *s = h->socks[fd];
+    if (s != NULL)
+        return s;
+    if ((s = calloc(1, sizeof *s)) == NULL)
+        return NULL;
+    if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->fd = fd;
+    s->h = h;
+    s->poll.data = s;
+    h->socks[fd] = s;
+    h->nconns++;
+    h->handles++;
+    return s;
+}
+
+/* Change what a socket's poll handle watches only when it changes: each
+ * change is an epoll_ctl. */
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    (void)socketp;
+    http_t *h = userp;
+    int events = 0;
+    if (what & CURL_POLL_IN)
+        events |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        events |= UV_WRITABLE;
+    sock_t *s = (size_t)fd < h->nsocks ? h->socks[fd] : NULL;
+    if (what == CURL_POLL_REMOVE) {
+        if (s != NULL && s->events != 0)
+            uv_poll_stop(&s->poll);
+        if (s != NULL)
+            s->events = 0;
+        return 0;
+    }
+    if (s == NULL && (s = sock_for(h, fd)) == NULL)
+        return -1;
+    if (s->events != events) {
+        if (uv_poll_start(&s->poll, events, on_poll) < 0)
+            return -1;
+        s->events = events;
+    }
+    return 0;
+}
+
+/* libcurl closes a connection: its poll handle goes first. */
+static int on_close_socket(void *userp, curl_socket_t fd)
+{
+    http_t *h = userp;
+    if ((size_t)fd < h->nsocks && h->socks[fd]) {
+        sock_t *s = h->socks[fd];
+        h->socks[fd] = NULL;
+        h->nconns--;
+        uv_close((uv_handle_t *)&s->poll, free_sock);
+    }
+    return close(fd);
+}
+
+static void on_curl_timeout(uv_timer_t *t) { socket_action(t->data, CURL_SOCKET_TIMEOUT, 0); }
+
+static void on_curl_kick(uv_idle_t *i)
+{
+    uv_idle_stop(i);
+    socket_action(i->data, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    http_t *h = userp;
+    if (timeout_ms < 0) {
+        uv_timer_stop(&h->timer);
+    } else if (timeout_ms == 0) {
+        /* Act on the next turn, from an idle handle: restarting a timer at 0
+         * from inside its own callback spins on libuv < 1.48. */
+        uv_timer_stop(&h->timer);
+        uv_idle_start(&h->kick, on_curl_kick);
+    } else {
+        uv_timer_start(&h->timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
+    }
+    return 0;
+}
+
+/* ================= life ================= */
+
+/* The struct goes with the last of its handles. */
+static void handle_gone(http_t *h)
+{
+    if (--h->handles == 0 && h->closing) {
+        free(h->socks);
+        free(h->slots);
+        free(h);
+    }
+}
+
+static void on_handle_closed(uv_handle_t *handle) { handle_gone(handle->data); }
+
+#define MSET(opt, val) (rc |= curl_multi_setopt(h->multi, opt, val) != CURLM_OK)
+
+int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const struct curl_slist *headers,
+                   salvo_reply_cb cb, void *ud, const salvo_callbacks_t *wire, void *wire_ud)
+{
+    http_t *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return -ENOMEM;
+    h->loop = loop;
+    h->cfg = cfg;
+    h->headers = headers;
+    h->on_reply = cb;
+    h->ud = ud;
+    h->on_wire = wire ? wire->on_wire : NULL;
+    h->wire_ud = wire_ud;
+    salvo_queue_init(&h->free_slots);
+    h->slots = calloc(cfg->concurrency, sizeof *h->slots);
+    h->multi = curl_multi_init();
+    uv_timer_init(loop, &h->timer);
+    uv_idle_init(loop, &h->kick);
+    h->timer.data = h->kick.data = h;
+    h->handles = 2;
+    *out = h;
+    if (h->slots == NULL || h->multi == NULL)
+        return -ENOMEM;
+    int rc = 0;
+    MSET(CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    MSET(CURLMOPT_SOCKETDATA, h);
+    MSET(CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    MSET(CURLMOPT_TIMERDATA, h);
+    MSET(CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->concurrency);
+    MSET(CURLMOPT_MAXCONNECTS, (long)cfg->concurrency);
+    MSET(CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    return rc ? -EINVAL : 0;
+}
+
+#undef MSET
+
+/* libcurl closes its cached connections (and their poll handles, through
+ * the close-socket callback) first; then the timer and idle handle. */
+static void http_close(void *t)
+{
+    http_t *h = t;
+    if (h == NULL)
+        return;
+    for (size_t i = 0; i < h->nslots; i++) {
+        if (h->slots[i].job)
+            curl_multi_remove_handle(h->multi, h->slots[i].easy);
+    }
+    if (h->multi)
+        curl_multi_cleanup(h->multi);
+    for (size_t i = 0; i < h->nslots; i++)
+        curl_easy_cleanup(h->slots[i].easy);
+    h->multi = NULL;
+    h->closing = 1;
+    uv_close((uv_handle_t *)&h->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&h->kick, on_handle_closed);
+}
+
+const salvo_transport_ops_t salvo_http_ops = {
+    .send = http_send,
+    .cancel = http_cancel,
+    .connections = http_connections,
+    .close = http_close,
+};

@@ -1,0 +1,223 @@
+/* Intake: input bytes -> rows -> validated, rendered orders.
+ *
+ * A regular file is read synchronously (it never blocks for long); a pipe
+ * or terminal through libuv, one chunk at a time: reading stops while a
+ * chunk is unparsed, which is the input's share of backpressure. Knows
+ * nothing of the engine: it says "more input" through on_input. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine_impl.h"
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    salvo_intake_t *in = h->data;
+    buf->base = in->chunk;
+    buf->len = sizeof in->chunk;
+}
+
+static void stop_reading(salvo_intake_t *in)
+{
+    if (in->stream && in->reading) {
+        uv_read_stop(in->stream);
+        in->reading = 0;
+    }
+}
+
+static void on_stream_closed(uv_handle_t *h)
+{
+    salvo_intake_t *in = h->data;
+    in->on_closed(in->ud);
+}
+
+static void close_stream(salvo_intake_t *in)
+{
+    stop_reading(in);
+    if (in->stream && !in->closed) {
+        in->closed = 1;
+        uv_close((uv_handle_t *)in->stream, on_stream_closed);
+    }
+}
+
+static void input_end(salvo_intake_t *in, int error)
+{
+    in->eof = 1;
+    if (error && !in->error)
+        in->error = error;
+    salvo_reader_finish(in->reader);
+    close_stream(in);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    salvo_intake_t *in = s->data;
+    if (n > 0) {
+        if (salvo_reader_push(in->reader, buf->base, (size_t)n) < 0)
+            input_end(in, ENOMEM);
+        stop_reading(in); /* parse this chunk before reading the next */
+    } else if (n == UV_EOF) {
+        input_end(in, 0);
+    } else if (n < 0) {
+        input_end(in, (int)-n);
+    }
+    if (n != 0)
+        in->on_input(in->ud);
+}
+
+static void read_file_chunk(salvo_intake_t *in)
+{
+    ssize_t n;
+    do
+        n = read(in->cfg->input_fd, in->chunk, sizeof in->chunk);
+    while (n < 0 && errno == EINTR);
+    if (n > 0 && salvo_reader_push(in->reader, in->chunk, (size_t)n) == 0)
+        return;
+    input_end(in, n < 0 ? errno : n > 0 ? ENOMEM : 0);
+}
+
+/* A directory (or anything libuv cannot watch) is refused here, with a
+ * reason, rather than aborting inside libuv. */
+static int open_stream(salvo_intake_t *in)
+{
+    int fd = in->cfg->input_fd;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        if (!isatty(fd))
+            return 0;
+    }
+    int r;
+    if (isatty(fd)) {
+        r = uv_tty_init(in->loop, &in->handle.tty, fd, 1);
+    } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        r = uv_pipe_init(in->loop, &in->handle.pipe, 0);
+    } else {
+        return -EINVAL;
+    }
+    if (r < 0)
+        return r;
+    /* From here the handle is open: closing it calls on_closed. */
+    in->stream = (uv_stream_t *)&in->handle;
+    in->stream->data = in;
+    in->closed = 0;
+    if (!isatty(fd) && (r = uv_pipe_open(&in->handle.pipe, fd)) < 0)
+        return r;
+    return 0;
+}
+
+int salvo_intake_init(salvo_intake_t *in, uv_loop_t *loop, const salvo_config_t *cfg,
+                      void (*on_input)(void *), void (*on_closed)(void *), void *ud)
+{
+    memset(in, 0, sizeof *in);
+    in->loop = loop;
+    in->cfg = cfg;
+    in->on_input = on_input;
+    in->on_closed = on_closed;
+    in->ud = ud;
+    in->closed = 1;
+    if ((in->reader = salvo_reader_new(cfg->format, cfg->delim, SALVO_MAX_LINE_DEFAULT)) == NULL)
+        return -ENOMEM;
+    const char *const *extra;
+    size_t nextra = salvo_body_columns(cfg->body, &extra);
+    if (salvo_layout_init(&in->layout, extra, nextra) < 0)
+        return -ENOMEM;
+    if (cfg->format == SALVO_FORMAT_JSONL &&
+        salvo_reader_set_columns(in->reader, (const char *const *)in->layout.names, in->layout.ncols) < 0)
+        return -ENOMEM;
+    return open_stream(in);
+}
+
+/* The first CSV row decides the layout; then the template must bind. */
+static int setup_layout(salvo_intake_t *in, const salvo_row_t *row, int *consumed)
+{
+    *consumed = 0;
+    if (in->cfg->format == SALVO_FORMAT_JSONL) {
+        salvo_layout_identity(&in->layout);
+    } else if (!in->cfg->no_header && salvo_layout_is_header(row)) {
+        salvo_layout_from_header(&in->layout, row);
+        *consumed = 1;
+    } else {
+        salvo_layout_positional(&in->layout);
+    }
+    in->layout_ready = 1;
+    if (salvo_body_bind(in->cfg->body, &in->layout, in->setup_err, sizeof in->setup_err) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* A repeated id in one input would be two orders under one key. */
+static int check_unique_id(salvo_intake_t *in, salvo_order_t *o)
+{
+    if (!o->client_order_id[0] || in->layout.pos[SALVO_COL_CLIENT_ORDER_ID] < 0)
+        return 0; /* made ids are unique by construction */
+    int dup = salvo_idmap_set(&in->ids, o->client_order_id, 1);
+    if (dup < 0)
+        return dup;
+    if (dup)
+        snprintf(o->error, sizeof o->error, "line %llu: client_order_id \"%.64s\" appears earlier in the input",
+                 (unsigned long long)o->line, o->client_order_id);
+    return dup ? 1 : 0;
+}
+
+/* One row into an order: 0 valid, 1 invalid, -ENOMEM. */
+static int build_order(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
+{
+    int rc = salvo_order_from_row(o, &in->layout, &in->cfg->defaults, row, ++in->seq);
+    if (rc == 0)
+        rc = check_unique_id(in, o);
+    if (rc == 0)
+        rc = salvo_body_render(in->cfg->body, o, &in->layout, row);
+    return rc;
+}
+
+int salvo_intake_next(salvo_intake_t *in, salvo_order_t *o)
+{
+    for (;;) {
+        salvo_row_t row;
+        int rc = salvo_reader_next(in->reader, &row);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            if (!in->layout_ready) {
+                int consumed;
+                if (setup_layout(in, &row, &consumed) < 0)
+                    return -EINVAL;
+                if (consumed)
+                    continue;
+            }
+            rc = build_order(in, &row, o);
+            if (rc < 0)
+                return rc;
+            return rc == 0 ? INTAKE_ORDER : INTAKE_INVALID;
+        }
+        if (in->eof)
+            return in->error ? -EIO : INTAKE_END;
+        if (in->stream == NULL) {
+            read_file_chunk(in);
+            continue;
+        }
+        if (!in->reading) {
+            int r = uv_read_start(in->stream, on_alloc, on_read);
+            if (r < 0) {
+                input_end(in, -r);
+                continue;
+            }
+            in->reading = 1;
+        }
+        return INTAKE_WAIT;
+    }
+}
+
+void salvo_intake_stop(salvo_intake_t *in) { close_stream(in); }
+
+void salvo_intake_free(salvo_intake_t *in)
+{
+    salvo_reader_free(in->reader);
+    salvo_layout_free(&in->layout);
+    salvo_idmap_free(&in->ids);
+    in->reader = NULL;
+}

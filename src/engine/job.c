@@ -1,0 +1,154 @@
+/* A job's beginning and end: taking it from the pool, preparing each
+ * attempt (tokens, the journal's "sent" line, the idempotency header),
+ * and its one result (the journal's outcome line, the caller's callback). */
+#include "engine_impl.h"
+#include "util.h"
+
+salvo_job_t *salvo_job_alloc(struct salvo_engine *e)
+{
+    salvo_queue_t *q = salvo_queue_pop_head(&e->free_jobs);
+    if (q == NULL)
+        return NULL;
+    salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
+    j->state = JOB_READY; /* not on a queue yet: the caller decides */
+    j->journal_state = 0;
+    j->lookup_first = 0;
+    return j;
+}
+
+void salvo_job_release(struct salvo_engine *e, salvo_job_t *j)
+{
+    salvo_queue_remove(&j->qlink);
+    free(j->lookup_url);
+    j->lookup_url = NULL;
+    j->state = JOB_FREE;
+    salvo_queue_insert_head(&e->free_jobs, &j->qlink);
+}
+
+static void emit(struct salvo_engine *e, const salvo_result_t *r)
+{
+    e->st.count[r->status]++;
+    if (e->cb.on_result)
+        e->cb.on_result(e->ud, r);
+}
+
+/* An order that never started: invalid, skipped, held, not sent, dry run. */
+void salvo_job_report(struct salvo_engine *e, salvo_job_t *j, int status, const char *previous, const char *error)
+{
+    salvo_result_t r = {.order = &j->order, .status = status, .previous = previous, .error = error};
+    if (status == SALVO_DRY_RUN)
+        r.request = j->request;
+    emit(e, &r);
+    salvo_job_release(e, j);
+}
+
+void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
+{
+    salvo_queue_remove(&j->qlink);
+    salvo_queue_insert_tail(&e->busy, &j->busy_link);
+    e->active++;
+    memset(&j->res, 0, sizeof j->res);
+    j->res.order = &j->order;
+    j->lookups = 0;
+    j->resp_len = 0;
+    j->resp_over = 0;
+    j->ticket.taken = 0;
+    j->maybe_delivered = j->journal_state == SALVO_J_SENT || j->journal_state == SALVO_J_UNKNOWN;
+    if (j->maybe_delivered) {
+        j->res.previous = salvo_jstate_name(j->journal_state);
+        j->res.status = SALVO_UNKNOWN;
+    } else {
+        j->res.status = SALVO_NOT_SENT;
+    }
+    j->mode = JOB_POST;
+}
+
+/* "Name: id", sized from the data: a long name or id never truncates the
+ * key (three orders must never share one). */
+static int set_idempotency(struct salvo_engine *e, salvo_job_t *j)
+{
+    const char *name = e->cfg->idempotency_header;
+    j->idem_node.data = NULL;
+    if (name == NULL || !j->order.client_order_id[0] || j->mode != JOB_POST)
+        return 0;
+    size_t need = strlen(name) + 2 + strlen(j->order.client_order_id) + 1;
+    if (salvo_grow((void **)&j->idem, &j->idem_cap, need, 1) < 0)
+        return -ENOMEM;
+    snprintf(j->idem, j->idem_cap, "%s: %s", name, j->order.client_order_id);
+    j->idem_node.data = j->idem;
+    j->idem_node.next = e->shared_headers;
+    return 0;
+}
+
+/* Take the limiters' tokens, write the journal's "sent" line and queue the
+ * attempt for launch: every attempt and lookup counts against the broker's
+ * limits. 0, or -1 when it cannot go (the job has been finished). */
+int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
+{
+    if (set_idempotency(e, j) < 0) {
+        salvo_job_not_sent(e, j, "out of memory");
+        return -1;
+    }
+    salvo_pace_take(&e->pace, now, &j->ticket);
+    if (j->mode == JOB_POST && e->cfg->journal) {
+        int r = salvo_journal_sent(e->cfg->journal, &j->order, j->res.attempts + 1);
+        if (r < 0) {
+            e->st.journal_error = r;
+            salvo_job_not_sent(e, j, "the journal could not be written");
+            salvo_engine_fail(e, SALVO_STOP_JOURNAL, "the journal could not be written");
+            return -1;
+        }
+    }
+    if (j->mode == JOB_LOOKUP) {
+        e->st.lookups++;
+    } else {
+        if (j->res.attempts == 0)
+            j->res.queued_ms = (double)(now - j->read_ns) / 1e6;
+        j->res.sent_at_us = salvo_unix_us();
+        if (e->st.sends == 0)
+            e->st.first_send_ns = now;
+        e->st.last_send_ns = now;
+        e->st.sends++;
+    }
+    j->state = JOB_LAUNCH;
+    salvo_queue_insert_tail(&e->launch, &j->qlink);
+    return 0;
+}
+
+/* An attempt that never reached the transport: keep what an earlier
+ * attempt learnt, else the order was not sent. */
+void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why)
+{
+    salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
+    if (j->res.attempts == 0 && j->mode == JOB_POST)
+        j->res.status = j->maybe_delivered ? SALVO_UNKNOWN : SALVO_NOT_SENT;
+    snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", why);
+    j->res.error = j->errbuf;
+    salvo_job_finish(e, j);
+}
+
+void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j)
+{
+    salvo_result_t *r = &j->res;
+    uv_timer_stop(&j->backoff);
+    r->response = j->resp_len ? j->resp : NULL;
+    r->response_len = j->resp_len;
+    r->response_truncated = j->resp_over;
+    if (r->attempts > 0) {
+        salvo_hist_add(&e->st.latency, (uint64_t)(r->latency_ms * 1000.0));
+        e->st.last_done_ns = salvo_engine_now(e);
+    }
+    if (r->reconciled)
+        e->st.reconciled++;
+    if (e->cfg->journal && (r->attempts > 0 || r->reconciled || r->status == SALVO_NOT_SENT)) {
+        int jr = salvo_journal_outcome(e->cfg->journal, r);
+        if (jr < 0 && !e->st.journal_error) {
+            e->st.journal_error = jr;
+            salvo_engine_fail(e, SALVO_STOP_JOURNAL, "the journal could not be written");
+        }
+    }
+    salvo_queue_remove(&j->busy_link);
+    e->active--;
+    emit(e, r);
+    salvo_job_release(e, j);
+}

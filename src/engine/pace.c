@@ -1,0 +1,71 @@
+/* The pacing gate: the token bucket and the windows, asked together.
+ * Knows nothing of orders or the loop: times come in as arguments. */
+#include <math.h>
+
+#include "engine_impl.h"
+#include "parse.h"
+
+int salvo_pace_init(salvo_pace_t *p, const salvo_config_t *c)
+{
+    memset(p, 0, sizeof *p);
+    if (c->rate > 0) {
+        salvo_bucket_init(&p->bucket, c->rate, c->burst ? c->burst : 1, SALVO_BUCKET_SLACK_NS);
+        p->has_bucket = 1;
+        /* The bucket may catch up a few late sends at once; this window
+         * keeps any one second at or under rate (+ burst - 1) regardless. */
+        if (c->rate >= 1) {
+            uint32_t n = (uint32_t)ceil(c->rate) + (c->burst ? c->burst - 1 : 0);
+            if (salvo_window_init(&p->rate_window, n, SALVO_NS_PER_SEC, SALVO_WINDOW_GUARD_NS) < 0)
+                return -ENOMEM;
+            p->has_rate_window = 1;
+        }
+    }
+    if (c->window_n > 0) {
+        if (salvo_window_init(&p->window, c->window_n, c->window_ns, SALVO_WINDOW_GUARD_NS) < 0)
+            return -ENOMEM;
+        p->has_window = 1;
+    }
+    return 0;
+}
+
+void salvo_pace_free(salvo_pace_t *p)
+{
+    salvo_window_free(&p->window);
+    salvo_window_free(&p->rate_window);
+}
+
+int64_t salvo_pace_wait(salvo_pace_t *p, int64_t now)
+{
+    int64_t w = 0, v;
+    if (p->has_window && (v = salvo_window_wait(&p->window, now)) > w)
+        w = v;
+    if (p->has_rate_window && (v = salvo_window_wait(&p->rate_window, now)) > w)
+        w = v;
+    if (p->has_bucket && (v = salvo_bucket_wait(&p->bucket, now)) > w)
+        w = v;
+    return w;
+}
+
+void salvo_pace_take(salvo_pace_t *p, int64_t now, salvo_pace_ticket_t *t)
+{
+    if (p->has_bucket)
+        salvo_bucket_take(&p->bucket, now);
+    if (p->has_window)
+        t->window_id = salvo_window_take(&p->window, now);
+    if (p->has_rate_window)
+        t->rate_window_id = salvo_window_take(&p->rate_window, now);
+    t->taken = 1;
+}
+
+void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, int64_t now)
+{
+    if (!t->taken)
+        return;
+    if (sent < 0 || sent > now)
+        sent = now; /* never left, or a clock quirk: hold the slot from now, the safe side */
+    if (p->has_window)
+        salvo_window_settle(&p->window, t->window_id, sent);
+    if (p->has_rate_window)
+        salvo_window_settle(&p->rate_window, t->rate_window_id, sent);
+    t->taken = 0;
+}

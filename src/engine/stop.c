@@ -1,0 +1,81 @@
+/* Stopping: whatever the reason (the caller, a journal that cannot be
+ * written, a cap), every order the engine holds gets its result now or,
+ * for requests in flight, when their answers come (or at once with
+ * SALVO_STOP_NOW). Walks take each job off its queue before acting, so
+ * finishing one never disturbs the walk. */
+#include "engine_impl.h"
+
+/* Read, never started: not sent. */
+static void report_ready(struct salvo_engine *e)
+{
+    salvo_queue_t *q;
+    while ((q = salvo_queue_pop_head(&e->ready)) != NULL) {
+        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, e->stop_why);
+    }
+}
+
+/* Started, waiting to launch, retry or be looked up: report what the attempts
+ * so far showed. The walk is over the busy list, so each step saves the
+ * next job before finishing this one. */
+static void finish_waiting(struct salvo_engine *e)
+{
+    salvo_queue_t *q = salvo_queue_head(&e->busy);
+    while (q != &e->busy) {
+        salvo_queue_t *next = q->next;
+        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, busy_link);
+        if (j->state == JOB_LAUNCH) {
+            salvo_job_not_sent(e, j, e->stop_why); /* its journal line says sent; the request never left */
+        } else if (j->state == JOB_BACKOFF || j->state == JOB_RETRY) {
+            if (j->res.attempts == 0 && !j->maybe_delivered) {
+                snprintf(j->errbuf, sizeof j->errbuf, "%s", e->stop_why);
+                j->res.error = j->errbuf;
+            }
+            salvo_job_finish(e, j);
+        }
+        q = next;
+    }
+}
+
+/* In flight: the answer will not be waited for. It may have arrived. */
+static void abort_in_flight(struct salvo_engine *e)
+{
+    salvo_queue_t *q = salvo_queue_head(&e->busy);
+    while (q != &e->busy) {
+        salvo_queue_t *next = q->next;
+        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, busy_link);
+        if (j->state == JOB_FLIGHT) {
+            e->tops->cancel(e->transport, j);
+            salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
+            salvo_result_t *r = &j->res;
+            if (j->mode == JOB_POST) {
+                if (r->attempts < SALVO_MAX_ATTEMPTS)
+                    r->attempt[r->attempts] = (salvo_attempt_t){0, CURLE_ABORTED_BY_CALLBACK};
+                r->attempts++;
+            }
+            r->status = SALVO_UNKNOWN;
+            snprintf(j->errbuf, sizeof j->errbuf, "no answer waited for (%s); it may have reached the broker",
+                     e->stop_why);
+            r->error = j->errbuf;
+            salvo_job_finish(e, j);
+        }
+        q = next;
+    }
+}
+
+/* A result handed to the caller may make it stop us again (its output
+ * failed): such a nested call only raises the mode; the outer one acts. */
+void salvo_stop_all(struct salvo_engine *e, int mode)
+{
+    if (mode == SALVO_STOP_NOW)
+        e->aborting = 1;
+    if (e->in_stop)
+        return;
+    e->in_stop = 1;
+    salvo_intake_stop(&e->in);
+    report_ready(e);
+    finish_waiting(e);
+    if (e->aborting)
+        abort_in_flight(e);
+    e->in_stop = 0;
+}

@@ -1,0 +1,32 @@
+/* Small things several parts need once: clocks, the RNG, a checked
+ * growable array, a string hash. */
+#ifndef SALVO_UTIL_H
+#define SALVO_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SALVO_NS_PER_US 1000LL
+
+/* Unix time in microseconds (CLOCK_REALTIME): for timestamps people read. */
+int64_t salvo_unix_us(void);
+
+/* ns -> ms for a libuv timer, rounded up so a timer never fires early;
+ * negative is 0; clamped to what uv_timer_start takes. */
+uint64_t salvo_ns_to_timer_ms(int64_t ns);
+
+/* splitmix64: a uniform double in [0, 1) from *state. */
+double salvo_rng_unit(uint64_t *state);
+
+/* 64-bit FNV-1a with a final mix (low bits index well); never 0. */
+uint64_t salvo_hash64(const void *data, size_t len, uint64_t seed);
+
+/* Make room for `need` elements of `elem` bytes in *p (capacity *cap,
+ * counted in elements), at least doubling. 0, or -ENOMEM on allocation
+ * failure or size overflow; *p and *cap are unchanged on failure. */
+int salvo_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Wipe memory holding a secret; not optimised away. */
+void salvo_wipe(void *p, size_t n);
+
+#endif
