@@ -280,6 +280,9 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     o->line = row->line;
     o->error[0] = '\0';
     o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
+    if (row->error != SALVO_ROW_OK && row->error_detail != NULL)
+        return invalid(o, "%s \"%.*s\"", salvo_row_strerror(row->error), SHOWN(strlen(row->error_detail)),
+                       row->error_detail);
     if (row->error != SALVO_ROW_OK)
         return invalid(o, "%s", salvo_row_strerror(row->error));
 
