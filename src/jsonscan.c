@@ -20,6 +20,24 @@ static int hex_value(char c)
     return -1;
 }
 
+/* The \uXXXX escape at s[0..n): its code unit, or -1 when malformed. */
+static long escape_u(const char *s, size_t n)
+{
+    long v = 0;
+    if (n < 6 || s[0] != '\\' || s[1] != 'u')
+        return -1;
+    for (int k = 2; k < 6; k++) {
+        int h = hex_value(s[k]);
+        if (h < 0)
+            return -1;
+        v = v << 4 | h;
+    }
+    return v;
+}
+
+static int is_high(long u) { return u >= 0xD800 && u <= 0xDBFF; }
+static int is_low(long u) { return u >= 0xDC00 && u <= 0xDFFF; }
+
 size_t salvo_json_skip_ws(const char *s, size_t n, size_t pos)
 {
     while (pos < n && is_ws(s[pos]))
@@ -83,12 +101,19 @@ static int scan_string(const char *s, size_t n, size_t *pos, salvo_jbuf_t *out)
                 return -1;
             char e = s[i + 1];
             if (e == 'u') {
-                if (i + 6 > n)
+                long u = escape_u(s + i, n - i);
+                if (u < 0)
                     return -1;
-                for (size_t k = 2; k < 6; k++)
-                    if (hex_value(s[i + k]) < 0)
-                        return -1;
-                i += 6;
+                if (is_high(u) && is_low(escape_u(s + i + 6, n - i - 6))) {
+                    i += 12; /* a pair */
+                } else if (is_high(u) || is_low(u)) {
+                    /* grammatical, but many parsers refuse a lone surrogate */
+                    put(out, s + run, i - run);
+                    put(out, "\\ufffd", 6);
+                    run = i += 6;
+                } else {
+                    i += 6;
+                }
             } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
                        e == 't') {
                 i += 2;
@@ -241,14 +266,6 @@ int salvo_json_object_next(const char *s, size_t n, size_t *pos, salvo_json_memb
     return -1;
 }
 
-static uint32_t hex4(const char *s)
-{
-    uint32_t v = 0;
-    for (int k = 0; k < 4; k++)
-        v = v << 4 | (uint32_t)hex_value(s[k]);
-    return v;
-}
-
 int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n)
 {
     size_t i = 0, run = 0;
@@ -280,21 +297,19 @@ int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n)
             run = i += 2;
             continue;
         }
-        uint32_t cp = hex4(s + i + 2);
+        long cp = escape_u(s + i, n - i);
         i += 6;
-        if (cp >= 0xDC00 && cp <= 0xDFFF)
+        if (is_low(cp))
             return SALVO_JSON_LONE_SURROGATE;
-        if (cp >= 0xD800 && cp <= 0xDBFF) { /* needs a low surrogate right after */
-            if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u')
-                return SALVO_JSON_LONE_SURROGATE;
-            uint32_t lo = hex4(s + i + 2);
-            if (lo < 0xDC00 || lo > 0xDFFF)
+        if (is_high(cp)) { /* needs a low surrogate right after */
+            long lo = escape_u(s + i, n - i);
+            if (!is_low(lo))
                 return SALVO_JSON_LONE_SURROGATE;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             i += 6;
         }
         char utf8[4];
-        salvo_jbuf_raw(out, utf8, salvo_utf8_encode(cp, utf8));
+        salvo_jbuf_raw(out, utf8, salvo_utf8_encode((uint32_t)cp, utf8));
         run = i;
     }
     salvo_jbuf_raw(out, s + run, n - run);

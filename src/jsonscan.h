@@ -22,8 +22,9 @@ size_t salvo_json_skip_ws(const char *s, size_t n, size_t pos);
 
 /* Check the value starting at s[*pos] and move *pos past it. With out, its
  * minified text is appended: whitespace between tokens dropped, tokens
- * copied verbatim, except that a byte that is not valid UTF-8 inside a
- * string becomes \ufffd. 0, or -1 when it is not a value (out then holds a
+ * copied verbatim, except inside strings: a byte that is not valid UTF-8,
+ * and a \u escape of half a surrogate pair, become \ufffd (many parsers
+ * refuse either). 0, or -1 when it is not a value (out then holds a
  * partial copy). depth: the nesting of the enclosing container, 0 for a
  * top-level value. */
 int salvo_json_value(const char *s, size_t n, size_t *pos, int depth, salvo_jbuf_t *out);

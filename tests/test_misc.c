@@ -124,6 +124,8 @@ static const struct {
      "\"s\":\"a b\\n\\u00e9\\ud83d\\ude00 \xc3\xa9\",\"o\":{},\"a\":[]}"},
     {"invalid UTF-8 in a string becomes U+FFFD", "{\"msg\":\"bad \xff here \xc3\",\"k\xed\xa0\x80\":1}",
      "{\"msg\":\"bad \\ufffd here \\ufffd\",\"k\\ufffd\\ufffd\\ufffd\":1}"},
+    {"lone surrogate escapes become U+FFFD", "[\"\\ud800\",\"\\udc00x\",\"\\ud83d\\ude00\",\"\\uD800\\u0041\"]",
+     "[\"\\ufffd\",\"\\ufffdx\",\"\\ud83d\\ude00\",\"\\ufffd\\u0041\"]"},
     {"scalar", " 42 ", "42"},
     {"string", "\"ok\"", "\"ok\""},
     {"not JSON", "not json", "\"not json\""},
