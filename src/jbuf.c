@@ -1,7 +1,8 @@
 #include "salvo/jbuf.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static int reserve(salvo_jbuf_t *b, size_t n)
 
 void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n)
 {
-    if (reserve(b, n) == 0) {
+    if (n > 0 && reserve(b, n) == 0) { /* n == 0: p may still be NULL */
         memcpy(b->p + b->len, s, n);
         b->len += n;
     }
@@ -53,30 +54,6 @@ void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xE0) == 0xC0) len = 2, cp = s[0] & 0x1F;
-    else if ((s[0] & 0xF0) == 0xE0) len = 3, cp = s[0] & 0x0F;
-    else if ((s[0] & 0xF8) == 0xF0) len = 4, cp = s[0] & 0x07;
-    else return 0;
-    if (len > n)
-        return 0;
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -94,7 +71,7 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
         salvo_jbuf_raw(b, (const char *)s + i - run, run);
         run = 0;
         if (c >= 0x80) {
-            size_t l = utf8_len(s + i, n - i);
+            size_t l = salvo_utf8_seq_len((const char *)s + i, n - i);
             if (l == 0) {
                 salvo_jbuf_raw(b, "\\ufffd", 6);
                 i++;

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonscan.h"
+#include "utf8.h"
+
 static const char *const canonical[SALVO_COL_CANONICAL] = {
     "symbol", "price", "quantity", "side", "type", "client_order_id"};
 
@@ -138,65 +141,13 @@ int salvo_is_positive_decimal(const char *s, size_t n)
     return i == n && int_digits > 0 && (!dot || frac_digits > 0) && nonzero;
 }
 
-/* RFC 8259 number grammar. */
+/* RFC 8259 number grammar: the scanner's, so templates and responses agree. */
 int salvo_is_json_number(const char *s, size_t n)
 {
-    size_t i = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i < n && s[i] == '0')
-        i++;
-    else if (i < n && s[i] >= '1' && s[i] <= '9')
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-    else
-        return 0;
-    if (i < n && s[i] == '.') {
-        size_t d = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return 0;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return 0;
-    }
-    return i == n;
+    return n > 0 && salvo_json_number_len(s, n) == n;
 }
 
-int salvo_is_utf8(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) { i++; continue; }
-        else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-        else return 0;
-        if (i + len > n)
-            return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
+int salvo_is_utf8(const char *s, size_t n) { return salvo_utf8_is_valid(s, n); }
 
 /* ---- defaults ---- */
 
@@ -329,6 +280,9 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     o->line = row->line;
     o->error[0] = '\0';
     o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
+    if (row->error != SALVO_ROW_OK && row->error_detail != NULL)
+        return invalid(o, "%s \"%.*s\"", salvo_row_strerror(row->error), SHOWN(strlen(row->error_detail)),
+                       row->error_detail);
     if (row->error != SALVO_ROW_OK)
         return invalid(o, "%s", salvo_row_strerror(row->error));
 

@@ -13,6 +13,9 @@ const char *salvo_row_strerror(int error)
     case SALVO_ROW_NUL: return "a field contains a NUL byte";
     case SALVO_ROW_BAD_QUOTE: return "malformed quoted field";
     case SALVO_ROW_BAD_JSON: return "not a JSON object";
+    case SALVO_ROW_BAD_UTF8: return "not valid UTF-8";
+    case SALVO_ROW_LONE_SURROGATE: return "lone UTF-16 surrogate escape in";
+    case SALVO_ROW_DUP_KEY: return "duplicate key";
     }
     return "bad row";
 }
@@ -40,6 +43,8 @@ void salvo_reader_free(salvo_reader_t *r)
     free(r->fb);
     free(r->fstart);
     free(r->fields);
+    salvo_jbuf_free(&r->scratch);
+    free(r->members);
     free(r);
 }
 
@@ -173,6 +178,7 @@ void salvo_reader_reset_row(salvo_reader_t *r)
     r->nfields = 0;
     r->row_bytes = 0;
     r->row_error = SALVO_ROW_OK;
+    r->has_detail = false;
     r->quoted = false;
 }
 
@@ -184,4 +190,5 @@ void salvo_reader_emit(salvo_reader_t *r, salvo_row_t *row)
     row->nfields = r->nfields;
     row->fields = r->fields;
     row->error = r->row_error;
+    row->error_detail = r->row_error != SALVO_ROW_OK && r->has_detail ? r->error_detail : NULL;
 }

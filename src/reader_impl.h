@@ -2,6 +2,7 @@
 #ifndef SALVO_READER_IMPL_H
 #define SALVO_READER_IMPL_H
 
+#include "salvo/jbuf.h"
 #include "salvo/reader.h"
 
 #include <stdbool.h>
@@ -32,9 +33,17 @@ struct salvo_reader {
     size_t row_bytes;
     int row_error;
 
+    char error_detail[64]; /* the row error's key (may be ""), when has_detail */
+    bool has_detail;
+
     /* JSONL: the wanted keys */
     char **cols;
     size_t ncols;
+    /* JSONL: one line's members and their decoded keys and values; both
+     * are bounded by the line (max_line) and reused from line to line */
+    struct salvo_jsonl_member *members;
+    size_t members_cap;
+    salvo_jbuf_t scratch;
 };
 
 int salvo_csv_next(struct salvo_reader *r, salvo_row_t *row);

@@ -4,8 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
+
+#include "jsonscan.h"
 
 const char *salvo_status_name(int status)
 {
@@ -38,23 +39,14 @@ static void kv_str(salvo_jbuf_t *b, const char *k, const char *v)
     salvo_jbuf_str(b, v, strlen(v));
 }
 
-/* Embed a JSON body compactly (reprinted by cJSON: one line, whatever the
- * broker's formatting), or as a string when it is not JSON. */
+/* Embed a JSON body byte-exact, only whitespace dropped (an NDJSON line is
+ * one line): the broker's numbers keep their digits (an order id may not
+ * survive a double). Anything else, or a cut-off body, is a string. */
 static void write_response(salvo_jbuf_t *b, const salvo_result_t *r)
 {
     key(b, "response");
-    if (!r->response_truncated) {
-        cJSON *doc = cJSON_ParseWithLength(r->response, r->response_len);
-        if (doc != NULL) {
-            char *s = cJSON_PrintUnformatted(doc);
-            cJSON_Delete(doc);
-            if (s != NULL) {
-                salvo_jbuf_cstr(b, s);
-                cJSON_free(s);
-                return;
-            }
-        }
-    }
+    if (!r->response_truncated && salvo_json_minify(b, r->response, r->response_len) == 0)
+        return;
     salvo_jbuf_str(b, r->response, r->response_len);
     if (r->response_truncated) {
         key(b, "response_truncated");

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,116 @@ static void test_result_json(void **state)
     d = write_and_parse(&r);
     assert_string_equal(cJSON_GetObjectItem(d, "response")->valuestring, "bad \xef\xbf\xbd\x01 body\n");
     cJSON_Delete(d);
+}
+
+/* The "response" member as written into the line (the line ends with it). */
+static void response_text(const char *body, size_t len, int truncated, salvo_jbuf_t *line, const char **v,
+                          size_t *vlen)
+{
+    salvo_order_t o = {.seq = 1, .line = 2, .symbol = "X", .price = "1", .quantity = "1", .side = "BUY",
+                       .type = "LIMIT", .client_order_id = "p-1"};
+    salvo_result_t r = {.order = &o, .status = SALVO_ACCEPTED, .http_status = 200, .attempts = 1,
+                        .response = body, .response_len = len, .response_truncated = truncated};
+    salvo_result_write(line, &r);
+    assert_false(line->oom);
+    assert_null(memchr(line->p, '\n', line->len - 1)); /* one line */
+    cJSON *doc = cJSON_ParseWithLength(line->p, line->len); /* valid JSON, whatever the body */
+    if (doc == NULL)
+        fail_msg("not JSON: %.*s", (int)(line->len > 200 ? 200 : line->len), line->p);
+    cJSON_Delete(doc);
+    const char *k = strstr(line->p, ",\"response\":");
+    assert_non_null(k);
+    *v = k + 12;
+    *vlen = (size_t)(line->p + line->len - 2 - *v); /* up to "}\n" */
+}
+
+/* A broker's body is embedded byte-exact when it is one JSON value (only
+ * whitespace dropped), as a string otherwise. */
+static const struct {
+    const char *name, *body, *want;
+} response_cases[] = {
+    {"big integers stay exact", "{\"orderId\":1234567890123456789,\"clientId\":9007199254740993}",
+     "{\"orderId\":1234567890123456789,\"clientId\":9007199254740993}"},
+    {"pretty-printed: one line, same tokens",
+     "{\n  \"orderId\" : 1234567890123456789 ,\n\t\"px\": [ 1.50, -0e+00, 2E-7, true, false, null ],\r\n"
+     "  \"s\": \"a b\\n\\u00e9\\ud83d\\ude00 \xc3\xa9\", \"o\": { }, \"a\": [ ]\n}\n",
+     "{\"orderId\":1234567890123456789,\"px\":[1.50,-0e+00,2E-7,true,false,null],"
+     "\"s\":\"a b\\n\\u00e9\\ud83d\\ude00 \xc3\xa9\",\"o\":{},\"a\":[]}"},
+    {"invalid UTF-8 in a string becomes U+FFFD", "{\"msg\":\"bad \xff here \xc3\",\"k\xed\xa0\x80\":1}",
+     "{\"msg\":\"bad \\ufffd here \\ufffd\",\"k\\ufffd\\ufffd\\ufffd\":1}"},
+    {"lone surrogate escapes become U+FFFD", "[\"\\ud800\",\"\\udc00x\",\"\\ud83d\\ude00\",\"\\uD800\\u0041\"]",
+     "[\"\\ufffd\",\"\\ufffdx\",\"\\ud83d\\ude00\",\"\\ufffd\\u0041\"]"},
+    {"scalar", " 42 ", "42"},
+    {"string", "\"ok\"", "\"ok\""},
+    {"not JSON", "not json", "\"not json\""},
+    {"trailing text", "{\"a\":1} x", "\"{\\\"a\\\":1} x\""},
+    {"two values", "1 2", "\"1 2\""},
+    {"raw tab in a string", "{\"a\":\"x\ty\"}", "\"{\\\"a\\\":\\\"x\\ty\\\"}\""},
+    {"leading zero", "[01]", "\"[01]\""},
+    {"bare dot", "[1.]", "\"[1.]\""},
+    {"plus sign", "[+1]", "\"[+1]\""},
+    {"bad escape", "[\"\\x\"]", "\"[\\\"\\\\x\\\"]\""},
+    {"short unicode escape", "[\"\\u12g4\"]", "\"[\\\"\\\\u12g4\\\"]\""},
+    {"unterminated", "{\"a\":[1,2}", "\"{\\\"a\\\":[1,2}\""},
+    {"trailing comma", "[1,]", "\"[1,]\""},
+    {"missing colon", "{\"a\" 1}", "\"{\\\"a\\\" 1}\""},
+    {"non-string key", "{1:2}", "\"{1:2}\""},
+    {"misspelt literal", "[tru]", "\"[tru]\""},
+    {"empty after whitespace", " \n", "\" \\n\""},
+};
+
+static void test_result_response_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof response_cases / sizeof response_cases[0]; i++) {
+        salvo_jbuf_t line = {0};
+        const char *v;
+        size_t n;
+        response_text(response_cases[i].body, strlen(response_cases[i].body), 0, &line, &v, &n);
+        if (n != strlen(response_cases[i].want) || memcmp(v, response_cases[i].want, n) != 0)
+            fail_msg("case '%s': got '%.*s', want '%s'", response_cases[i].name, (int)n, v, response_cases[i].want);
+        salvo_jbuf_free(&line);
+    }
+}
+
+/* Nesting: 64 levels are JSON, deeper is a string; a 100k-deep bomb must
+ * not blow the stack. */
+static void test_result_response_depth(void **state)
+{
+    (void)state;
+    static const struct { size_t depth; int closed, json; } t[] = {
+        {64, 1, 1}, {65, 1, 0}, {100000, 0, 0}, {100000, 1, 0}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        size_t d = t[i].depth, len = t[i].closed ? 2 * d : d;
+        char *body = malloc(len);
+        assert_non_null(body);
+        memset(body, '[', d);
+        memset(body + d, ']', len - d);
+        salvo_jbuf_t line = {0};
+        const char *v;
+        size_t n;
+        response_text(body, len, 0, &line, &v, &n);
+        if (t[i].json && (n != len || memcmp(v, body, len) != 0))
+            fail_msg("depth %zu: not embedded as JSON", d);
+        if (!t[i].json && v[0] != '"')
+            fail_msg("depth %zu (closed %d): not a string", d, t[i].closed);
+        salvo_jbuf_free(&line);
+        free(body);
+    }
+}
+
+/* A truncated body is never JSON: a string, flagged. */
+static void test_result_response_truncated(void **state)
+{
+    (void)state;
+    salvo_jbuf_t line = {0};
+    const char *v;
+    size_t n;
+    response_text("{\"a\":1}", 7, 1, &line, &v, &n);
+    const char want[] = "\"{\\\"a\\\":1}\",\"response_truncated\":true";
+    assert_int_equal(n, sizeof want - 1);
+    assert_memory_equal(v, want, n);
+    salvo_jbuf_free(&line);
 }
 
 static void test_result_invalid(void **state)
@@ -199,6 +310,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hist_percentiles), cmocka_unit_test(test_hist_small_values_exact),
         cmocka_unit_test(test_result_json), cmocka_unit_test(test_result_invalid),
+        cmocka_unit_test(test_result_response_cases), cmocka_unit_test(test_result_response_depth),
+        cmocka_unit_test(test_result_response_truncated),
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
         cmocka_unit_test(test_parse_values),
     };

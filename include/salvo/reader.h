@@ -27,6 +27,9 @@ enum salvo_row_error {
     SALVO_ROW_NUL,       /* a field holds a NUL byte */
     SALVO_ROW_BAD_QUOTE, /* unterminated quote, or text after a closing quote */
     SALVO_ROW_BAD_JSON,  /* JSONL line is not a JSON object */
+    SALVO_ROW_BAD_UTF8,  /* JSONL line is not valid UTF-8 */
+    SALVO_ROW_LONE_SURROGATE, /* JSONL: a \u escape is half a surrogate pair (error_detail: the key) */
+    SALVO_ROW_DUP_KEY,   /* JSONL: a key comes twice, in any case (error_detail: the key) */
 };
 
 typedef struct salvo_row {
@@ -34,9 +37,11 @@ typedef struct salvo_row {
     size_t nfields;
     const salvo_field_t *fields;
     int error;     /* enum salvo_row_error */
+    const char *error_detail; /* NULL, or the JSONL key the error is about */
 } salvo_row_t;
 
-/* A message for a row error ("line is longer than 65536 bytes"). */
+/* A message for a row error ("line is too long"); with error_detail, the
+ * message is followed by it in quotes: duplicate key "price". */
 const char *salvo_row_strerror(int error);
 
 typedef struct salvo_reader salvo_reader_t;
