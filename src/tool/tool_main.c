@@ -282,7 +282,7 @@ static int run(salvo_args_t *a, salvo_jindex_t *ix)
     if (a->journal_path && (code = open_journal(a, ix)) >= 0)
         return code;
     if (a->trace_path) {
-        int r = salvo_trace_open(&a->trace, a->trace_path, a->redact, a->nredact);
+        int r = salvo_trace_open(&a->trace, a->trace_path, &a->secrets);
         if (r < 0) {
             fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
             return SALVO_EXIT_IO;
@@ -317,6 +317,8 @@ int main(int argc, char **argv)
 {
     salvo_args_t a;
     int code = salvo_args_parse(&a, argc, argv);
+    if (code < 0)
+        code = salvo_args_check_environment(&a);
     if (code < 0) {
         signal(SIGPIPE, SIG_IGN); /* a closed stdout is an EPIPE we handle */
         curl_global_init(CURL_GLOBAL_DEFAULT);
