@@ -98,5 +98,8 @@ check "h2: the API key is nowhere in the trace" 0 "$(grep -c -- "$KEY" "$WORK/tr
 check "h2: the --header-env value is nowhere in the trace" 0 "$(grep -c -- "$SECRET" "$WORK/trace")"
 check_true "h2: the authorization header name is shown" grep -qi 'authorization: \*\*\*' "$WORK/trace"
 check_true "h2: the APCA header name is shown" grep -qi 'apca-api-secret-key: \*\*\*' "$WORK/trace"
+check_true "h2: libcurl's HTTP/2 header lines are there, redacted" \
+    grep -Eqi '(h2h3|\[HTTP/2\] \[[0-9]+\]) \[authorization: \*\*\*\]' "$WORK/trace"
+check_true "--help names --no-auth" bash -c "'$SALVO' --help | grep -q -- '--no-auth '"
 stop_mock
 finish
