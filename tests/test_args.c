@@ -203,6 +203,7 @@ static void test_key_files(void **state)
         {"blank first line", "\nabc\n", 0, SALVO_EXIT_USAGE, NULL},
         {"CR first", "\r\nabc", 0, SALVO_EXIT_USAGE, NULL},
         {"a space in the key", "ab c\n", 0, SALVO_EXIT_USAGE, NULL},
+        {"a NUL in the key", "ab\0c\n", 5, SALVO_EXIT_USAGE, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const struct keycase *c = &cases[i];

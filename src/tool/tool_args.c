@@ -211,6 +211,8 @@ static int key_from_file(const char *path, char *buf, size_t n, char **key)
         first++;
     if (first == 0)
         return usage_error("--api-key-file %s: the first line is blank; put the key on the first line", path);
+    if (memchr(buf, '\0', first) != NULL) /* a C string would stop there: a cut key */
+        return usage_error("--api-key-file %s: the key holds a NUL byte", path);
     buf[first] = '\0';
     *key = buf;
     return 0;
