@@ -156,7 +156,7 @@ def next_prefix(name):
 def run_salvo(mock, n, conc, extra=(), stdin_pipe=False):
     path = orders_file(n)
     summ = os.path.join(WORK, "summary.json")
-    cmd = [SALVO, "--url", mock.url, "--concurrency", str(conc), "--retries", "0",
+    cmd = [SALVO, "--url", mock.url, "--no-auth", "--concurrency", str(conc), "--retries", "0",
            "--id-prefix", next_prefix("salvo"), "--summary-json", summ, *extra]
     env = dict(os.environ, SALVO_API_KEY="")
     if stdin_pipe:  # piped, not a file on stdin: salvo streams from a pipe

@@ -236,7 +236,8 @@ static void test_trace_blanks_secrets(void **state)
     temp_path(path, sizeof path, "trace");
     const char *extra[] = {"X-Desk-Token"};
     salvo_trace_t *t;
-    assert_int_equal(salvo_trace_open(&t, path, extra, 1), 0);
+    salvo_secrets_t s = {extra, 1, NULL, 0};
+    assert_int_equal(salvo_trace_open(&t, path, &s), 0);
     const char out[] = "POST /orders HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer SEKRIT1\r\n"
                        "X-Desk-Token: SEKRIT2\r\nAPCA-API-SECRET-KEY: SEKRIT3\r\n\r\n";
     salvo_trace_event(t, 3, "p-1", CURLINFO_HEADER_OUT, out, sizeof out - 1);

@@ -1,5 +1,6 @@
 #include "tool_args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -36,12 +40,16 @@ static const char usage_text[] =
     "  --connect-timeout DUR   time to connect (default 5s)\n"
     "  --api-key-env NAME      read the API key from env NAME (default SALVO_API_KEY); sent as\n"
     "                          'Authorization: Bearer KEY', never printed\n"
-    "  --api-key-file FILE     read the API key from FILE instead\n"
+    "  --api-key-file FILE     read the API key from FILE instead: its first line (a BOM and the\n"
+    "                          line end are dropped), at most 4095 bytes in all\n"
+    "  --no-auth               send no credentials (a broker that needs none); without a key or a\n"
+    "                          --header-env, salvo refuses to start unless this is given\n"
     "  --body-template FILE    JSON body with \"{{column}}\" / \"{{column:number}}\" values\n"
     "                          (default: symbol, price, quantity, side, type, client_order_id)\n"
     "  --id-prefix P           client order ids are P-SEQ (default: a hash of the input file's\n"
     "                          path and size and today's date; random for stdin)\n"
-    "  --idempotency-header N  header carrying the client order id (default Idempotency-Key)\n"
+    "  --idempotency-header N  header carrying the client order id (default Idempotency-Key);\n"
+    "                          a header name of at most 64 characters\n"
     "  --no-idempotency-header send no idempotency header\n"
     "  --http2                 use HTTP/2 over TLS when the server offers it\n"
     "  --insecure              do not verify the TLS peer (test servers only)\n"
@@ -81,9 +89,12 @@ static const char usage_text[] =
     "  --max-orders N          send at most N orders (a file over it: nothing is sent)\n"
     "  --max-notional X        LIMIT orders worth at most X in all, sum of price x quantity\n"
     "                          (a file over it: nothing is sent)\n"
-    "  --trace FILE            libcurl's wire trace, secret header values replaced by ***\n"
+    "  --trace FILE            libcurl's wire trace; every line (HTTP/2's too) with the values of\n"
+    "                          secret headers and the key and --header-env values replaced by ***\n"
     "  --redact-header N       one more secret header name for traces and --dry-run (repeatable;\n"
-    "                          Authorization, APCA-API-*, X-MBX-APIKEY and cookies always are)\n"
+    "                          N-* names a prefix). Always secret: Authorization, cookies,\n"
+    "                          X-API-KEY, API-Key, API-Sign, X-Auth-Token, X-MBX-APIKEY, APCA-API-*,\n"
+    "                          CB-ACCESS-*, KC-API-*, OK-ACCESS-*, X-BAPI-*, ACCESS-*, X-GEMINI-*\n"
     "\n"
     "Input:\n"
     "  --input-format F        csv or jsonl (default csv)\n"
@@ -124,6 +135,19 @@ static int bad(const char *flag, const char *val, const char *want)
     return usage_error("%s '%s': %s", flag, val, want);
 }
 
+#define IDEM_NAME_MAX 64 /* the engine formats "Name: id" into a fixed buffer */
+
+/* An RFC 7230 token: what a header name is made of. */
+static int is_token(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+            return 0;
+    return 1;
+}
+
 static int valid_header(const char *h)
 {
     const char *colon = strchr(h, ':');
@@ -135,41 +159,131 @@ static int valid_header(const char *h)
     return 1;
 }
 
+#define KEY_MAX 4095 /* bytes of an API key */
+#define BEARER "Authorization: Bearer "
+
+/* All of path, up to KEY_MAX + 1 bytes into buf (so a longer file is seen
+ * to be longer, never cut). A pipe is fine: --api-key-file <(pass show k). */
+static int read_key_file(const char *path, char *buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return usage_error("--api-key-file %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return usage_error("--api-key-file %s: is a directory, not a file holding the key", path);
+    }
+    size_t n = 0;
+    while (n < KEY_MAX + 1) {
+        ssize_t r = read(fd, buf + n, KEY_MAX + 1 - n);
+        if (r == 0)
+            break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            return usage_error("--api-key-file %s: %s", path, strerror(e));
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    *len = n;
+    if (n > KEY_MAX)
+        return usage_error("--api-key-file %s: the file is over %d bytes; it should hold just the key", path,
+                           KEY_MAX);
+    return 0;
+}
+
+/* The key is the file's first line: a BOM before it and the CR/LF after it
+ * are no part of it. *key points into buf. */
+static int key_from_file(const char *path, char *buf, size_t n, char **key)
+{
+    if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+        buf += 3;
+        n -= 3;
+    }
+    if (n == 0)
+        return usage_error("--api-key-file %s: the file is empty", path);
+    size_t first = 0;
+    while (first < n && buf[first] != '\r' && buf[first] != '\n')
+        first++;
+    if (first == 0)
+        return usage_error("--api-key-file %s: the first line is blank; put the key on the first line", path);
+    if (memchr(buf, '\0', first) != NULL) /* a C string would stop there: a cut key */
+        return usage_error("--api-key-file %s: the key holds a NUL byte", path);
+    buf[first] = '\0';
+    *key = buf;
+    return 0;
+}
+
+static int no_key_error(void)
+{
+    return usage_error("no API key: set SALVO_API_KEY (or name the variable with --api-key-env), use "
+                       "--api-key-file FILE or --header-env NAME=VAR, or pass --no-auth for a broker that "
+                       "needs no credentials");
+}
+
 /* The API key never comes from argv: only from the environment or a file. */
 static int load_api_key(salvo_args_t *a)
 {
-    char key[4096];
+    if (a->no_auth) {
+        if (a->api_key_file || a->api_key_env)
+            return usage_error("--no-auth and %s contradict each other: drop one",
+                               a->api_key_file ? "--api-key-file" : "--api-key-env");
+        return 0; /* $SALVO_API_KEY, if set, is for another run */
+    }
+    char buf[KEY_MAX + 2];
+    char *key = NULL;
+    int r = 0;
     if (a->api_key_file) {
-        FILE *f = fopen(a->api_key_file, "r");
-        if (f == NULL)
-            return usage_error("--api-key-file %s: %s", a->api_key_file, strerror(errno));
-        size_t n = fread(key, 1, sizeof key - 1, f);
-        fclose(f);
-        key[n] = '\0';
-        key[strcspn(key, "\r\n")] = '\0';
+        size_t n = 0;
+        if ((r = read_key_file(a->api_key_file, buf, &n)) == 0)
+            r = key_from_file(a->api_key_file, buf, n, &key);
     } else {
         const char *name = a->api_key_env ? a->api_key_env : "SALVO_API_KEY";
         const char *v = getenv(name);
         if (v == NULL || *v == '\0') {
             if (a->api_key_env)
                 return usage_error("--api-key-env %s: that variable is not set", name);
-            return 0; /* no key: no Authorization header */
+            /* Sending with no credentials must be asked for: 401s per order
+             * after the fact are a poor way to learn the key was missing. */
+            return a->nsecret || a->cfg.dry_run ? 0 : no_key_error();
         }
-        if (strlen(v) >= sizeof key)
-            return usage_error("--api-key-env %s: the key is too long", name);
-        strcpy(key, v);
+        if (strlen(v) > KEY_MAX)
+            return usage_error("--api-key-env %s: the key is over %d bytes", name, KEY_MAX);
+        key = strcpy(buf, v);
     }
-    if (key[0] == '\0')
-        return usage_error("--api-key-file %s: the file is empty", a->api_key_file);
-    for (const char *p = key; *p; p++)
+    for (const char *p = key; r == 0 && *p; p++)
         if ((unsigned char)*p < 0x21 || *p == 0x7f)
-            return usage_error("the API key holds a space or control character");
-    size_t len = strlen("Authorization: Bearer ") + strlen(key) + 1;
-    if ((a->auth_header = malloc(len)) == NULL)
-        return SALVO_EXIT_IO;
-    snprintf(a->auth_header, len, "Authorization: Bearer %s", key);
-    memset(key, 0, sizeof key);
-    return 0;
+            r = a->api_key_file
+                    ? usage_error("--api-key-file %s: the key holds a space or control character", a->api_key_file)
+                    : usage_error("$%s: the key holds a space or control character",
+                                  a->api_key_env ? a->api_key_env : "SALVO_API_KEY");
+    size_t len = strlen(BEARER) + (key ? strlen(key) : 0) + 1;
+    if (r == 0 && (a->auth_header = malloc(len)) == NULL)
+        r = SALVO_EXIT_IO;
+    if (r == 0) {
+        snprintf(a->auth_header, len, BEARER "%s", key);
+        a->secret_values[a->nvalues++] = a->auth_header + strlen(BEARER);
+    }
+    explicit_bzero(buf, sizeof buf); /* memset here could be optimised away */
+    return r;
+}
+
+/* While salvo holds a secret, no other process of the same user may read
+ * its memory (ptrace, /proc/PID/mem) and no core dump is written: a gcore
+ * of a running salvo would hold the key. The price: a crashing salvo
+ * leaves no core file, and a debugger must attach as root. */
+static void hold_secrets_privately(const salvo_args_t *a)
+{
+#ifdef __linux__
+    if (a->nvalues > 0)
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#else
+    (void)a;
+#endif
 }
 
 /* Rerunning the same file the same day gives the same ids, so a broker
@@ -216,7 +330,7 @@ static int add_env_header(salvo_args_t *a, const char *v)
         return SALVO_EXIT_IO;
     snprintf(h, len, "%.*s: %s", (int)nlen, v, val);
     if (!valid_header(h)) {
-        memset(h, 0, len);
+        explicit_bzero(h, len);
         free(h);
         return usage_error("--header-env %.*s: not a valid header name, or the value holds a line break",
                            (int)nlen, v);
@@ -228,6 +342,7 @@ static int add_env_header(salvo_args_t *a, const char *v)
         return free(h), SALVO_EXIT_IO;
     a->secret_headers[a->nsecret++] = h;
     a->secret_headers[a->nsecret++] = name;
+    a->secret_values[a->nvalues++] = h + nlen + 2;
     a->headers[a->nheaders++] = h;
     a->redact[a->nredact++] = name;
     return -1;
@@ -253,7 +368,7 @@ enum {
     O_NOIDEM, O_HTTP2, O_INSECURE, O_CACERT, O_NOREUSE, O_RATE, O_BURST, O_WINDOW, O_CONC, O_RETRIES,
     O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
     O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
-    O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV,
+    O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
 };
 
 static const struct option long_opts[] = {
@@ -272,7 +387,7 @@ static const struct option long_opts[] = {
     {"journal", 1, 0, O_JOURNAL}, {"resume", 0, 0, O_RESUME}, {"fsync", 0, 0, O_JFSYNC},
     {"resend-unknown", 0, 0, O_RESEND}, {"reconcile-url", 1, 0, O_RECONCILE}, {"check", 0, 0, O_CHECK},
     {"max-orders", 1, 0, O_MAXORDERS}, {"max-notional", 1, 0, O_MAXNOTIONAL}, {"trace", 1, 0, O_TRACE},
-    {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV},
+    {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV}, {"no-auth", 0, 0, O_NOAUTH},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
@@ -337,6 +452,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
             return bad(flag, v, "expected a duration such as 5s");
         break;
     case O_KEYENV: a->api_key_env = v; break;
+    case O_NOAUTH: a->no_auth = 1; break;
     case O_KEYFILE: a->api_key_file = v; break;
     case O_TEMPLATE: a->body_template = v; break;
     case O_IDPREFIX:
@@ -347,8 +463,8 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         a->id_prefix_given = 1;
         break;
     case O_IDEMHDR:
-        if (strpbrk(v, ": \t\r\n") != NULL || !*v)
-            return bad(flag, v, "expected a header name");
+        if (!is_token(v) || strlen(v) > IDEM_NAME_MAX)
+            return bad(flag, v, "expected a header name: 1 to 64 letters, digits or !#$%&'*+-.^_`|~");
         c->idempotency_header = v;
         break;
     case O_NOIDEM: c->idempotency_header = NULL; break;
@@ -446,11 +562,13 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     a->output_fd = 1;
     if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||
         (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
-        (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL)
+        (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL ||
+        (a->secret_values = calloc((size_t)argc + 2, sizeof *a->secret_values)) == NULL)
         return SALVO_EXIT_IO;
 
     int o, drain_set = 0;
     opterr = 0;
+    optind = 0; /* glibc: start afresh, so argv can be parsed more than once (tests) */
     while ((o = getopt_long(argc, argv, ":H:o:h", long_opts, NULL)) != -1) {
         if (o == '?')
             return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -488,6 +606,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
+    a->secrets = (salvo_secrets_t){a->redact, a->nredact, a->secret_values, a->nvalues};
+    hold_secrets_privately(a);
     if (a->id_prefix == NULL && (r = default_id_prefix(a)) != 0)
         return r;
     c->defaults.id_prefix = a->id_prefix;
@@ -496,15 +616,18 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
 
 void salvo_args_free(salvo_args_t *a)
 {
+    /* Don't leave a key in freed memory; explicit_bzero, since a memset
+     * before free() is a dead store the compiler may drop. */
     if (a->auth_header) {
-        memset(a->auth_header, 0, strlen(a->auth_header)); /* don't leave the key in freed memory */
+        explicit_bzero(a->auth_header, strlen(a->auth_header));
         free(a->auth_header);
     }
     for (size_t i = 0; i < a->nsecret; i++) {
-        memset(a->secret_headers[i], 0, strlen(a->secret_headers[i]));
+        explicit_bzero(a->secret_headers[i], strlen(a->secret_headers[i]));
         free(a->secret_headers[i]);
     }
     free(a->secret_headers);
+    free(a->secret_values);
     free(a->redact);
     free(a->id_prefix);
     free(a->headers);

@@ -3,6 +3,7 @@
 #define SALVO_TOOL_ARGS_H
 
 #include "salvo/engine.h"
+#include "salvo/secret.h"
 #include "tool_trace.h"
 
 /* Documented exit codes. */
@@ -31,6 +32,10 @@ typedef struct salvo_args {
     size_t nsecret;
     const char **redact;     /* header names to blank out */
     size_t nredact;
+    const char **secret_values; /* the key and --header-env values, pointing into the above */
+    size_t nvalues;
+    salvo_secrets_t secrets; /* redact + secret_values, for the trace */
+    int no_auth;             /* --no-auth: the broker needs no credentials */
     const char *journal_path, *trace_path;
     int resume, fsync, check;
     salvo_trace_t *trace;    /* --trace, owned */
@@ -42,5 +47,15 @@ typedef struct salvo_args {
  * the message is already on stderr, naming the flag). */
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv);
 void salvo_args_free(salvo_args_t *a);
+
+/* What can be checked before any file is opened for writing or any order
+ * leaves, call it right after salvo_args_parse: --url and --reconcile-url
+ * (with a sample id) parse as URLs, --cacert is a readable regular file, no
+ * output (-o, --trace, --summary-json, --journal) is the input file (same
+ * device and inode; stdin's file when the input is stdin), and
+ * --summary-json can be created or written. Returns -1 to go on, or the exit
+ * code: SALVO_EXIT_USAGE, or SALVO_EXIT_IO for an unwritable --summary-json
+ * (the message is on stderr, naming the flag). Reads a, changes nothing. */
+int salvo_args_check_environment(const salvo_args_t *a);
 
 #endif

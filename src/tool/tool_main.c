@@ -536,7 +536,7 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
     if (a->journal_path && (code = open_journal(a, ix)) >= 0)
         return code;
     if (a->trace_path) {
-        int r = salvo_trace_open(&a->trace, a->trace_path, a->redact, a->nredact);
+        int r = salvo_trace_open(&a->trace, a->trace_path, &a->secrets);
         if (r < 0) {
             fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
             return SALVO_EXIT_IO;
@@ -549,6 +549,8 @@ int main(int argc, char **argv)
 {
     salvo_args_t a;
     int code = salvo_args_parse(&a, argc, argv);
+    if (code < 0)
+        code = salvo_args_check_environment(&a);
     if (code >= 0) {
         salvo_args_free(&a);
         return code;

@@ -19,11 +19,10 @@
 
 struct salvo_trace {
     FILE *f;
-    const char *const *extra;
-    size_t nextra;
+    salvo_secrets_t secrets;
 };
 
-int salvo_trace_open(salvo_trace_t **out, const char *path, const char *const *extra, size_t nextra)
+int salvo_trace_open(salvo_trace_t **out, const char *path, const salvo_secrets_t *s)
 {
     salvo_trace_t *t = calloc(1, sizeof *t);
     if (t == NULL)
@@ -36,8 +35,8 @@ int salvo_trace_open(salvo_trace_t **out, const char *path, const char *const *e
         free(t);
         return -e;
     }
-    t->extra = extra;
-    t->nextra = nextra;
+    if (s)
+        t->secrets = *s;
     *out = t;
     return 0;
 }
@@ -52,22 +51,29 @@ static void stamp(salvo_trace_t *t, unsigned xfer, const char *id, char dir)
             id && *id ? id : "-", dir);
 }
 
-/* Printable bytes as they are, the rest as \xNN. */
-static void put_escaped(FILE *f, const char *s, size_t n)
+/* s[from..to): printable bytes as they are, the rest as \xNN, and each run
+ * of secret bytes (mask) as "***". */
+static void put_redacted(FILE *f, const char *s, const unsigned char *mask, size_t from, size_t to)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '\\')
+        if (mask[i]) {
+            if (i == from || !mask[i - 1])
+                fputs("***", f);
+        } else if (c == '\\') {
             fputs("\\\\", f);
-        else if (isprint(c))
+        } else if (isprint(c)) {
             fputc(c, f);
-        else
+        } else {
             fprintf(f, "\\x%02x", c);
+        }
     }
 }
 
-/* Header lines, one trace line each, secret values blanked. */
-static void put_headers(salvo_trace_t *t, unsigned xfer, const char *id, char dir, const char *data, size_t len)
+/* Each line of data as one trace line (header blocks come several lines at
+ * once), without its CR/LF; blank lines dropped. */
+static void put_lines(salvo_trace_t *t, unsigned xfer, const char *id, char dir, const char *data,
+                      const unsigned char *mask, size_t len)
 {
     size_t pos = 0;
     while (pos < len) {
@@ -78,43 +84,50 @@ static void put_headers(salvo_trace_t *t, unsigned xfer, const char *id, char di
             n--;
         if (n > 0) {
             stamp(t, xfer, id, dir);
-            size_t at = salvo_header_secret_at(data + pos, n, t->extra, t->nextra);
-            if (at) {
-                put_escaped(t->f, data + pos, at);
-                fputs(" ***", t->f);
-            } else {
-                put_escaped(t->f, data + pos, n);
-            }
+            put_redacted(t->f, data, mask, pos, pos + n);
             fputc('\n', t->f);
         }
         pos = end + 1;
     }
 }
 
+static void put_body(salvo_trace_t *t, unsigned xfer, const char *id, char dir, const char *data,
+                     const unsigned char *mask, size_t len)
+{
+    stamp(t, xfer, id, dir);
+    fprintf(t->f, "[%zu bytes] ", len);
+    put_redacted(t->f, data, mask, 0, len < TRACE_BODY_MAX ? len : TRACE_BODY_MAX);
+    fputs(len > TRACE_BODY_MAX ? "...\n" : "\n", t->f);
+}
+
 void salvo_trace_event(salvo_trace_t *t, unsigned xfer, const char *id, int kind, const char *data, size_t len)
 {
+    char dir;
     switch (kind) {
-    case CURLINFO_TEXT:
-        stamp(t, xfer, id, '*');
-        put_escaped(t->f, data, len && data[len - 1] == '\n' ? len - 1 : len);
-        fputc('\n', t->f);
-        break;
+    case CURLINFO_TEXT: dir = '*'; break;
     case CURLINFO_HEADER_OUT:
-        put_headers(t, xfer, id, '>', data, len);
-        break;
+    case CURLINFO_DATA_OUT: dir = '>'; break;
     case CURLINFO_HEADER_IN:
-        put_headers(t, xfer, id, '<', data, len);
-        break;
-    case CURLINFO_DATA_OUT:
-    case CURLINFO_DATA_IN:
-        stamp(t, xfer, id, kind == CURLINFO_DATA_OUT ? '>' : '<');
-        fprintf(t->f, "[%zu bytes] ", len);
-        put_escaped(t->f, data, len < TRACE_BODY_MAX ? len : TRACE_BODY_MAX);
-        fputs(len > TRACE_BODY_MAX ? "...\n" : "\n", t->f);
-        break;
-    default: /* TLS records: opaque */
-        break;
+    case CURLINFO_DATA_IN: dir = '<'; break;
+    default: return; /* TLS records: opaque */
     }
+    /* The whole event is masked before any of it is cut or split, so a
+     * secret is found even where the shown part would end inside it. */
+    unsigned char small[4096];
+    unsigned char *mask = len <= sizeof small ? small : malloc(len);
+    if (mask == NULL) {
+        stamp(t, xfer, id, dir);
+        fprintf(t->f, "[%zu bytes withheld: no memory to redact them]\n", len);
+        return;
+    }
+    memset(mask, 0, len);
+    salvo_secret_mask(data, len, &t->secrets, mask);
+    if (kind == CURLINFO_DATA_OUT || kind == CURLINFO_DATA_IN)
+        put_body(t, xfer, id, dir, data, mask, len);
+    else
+        put_lines(t, xfer, id, dir, data, mask, len);
+    if (mask != small)
+        free(mask);
 }
 
 int salvo_trace_close(salvo_trace_t *t)

@@ -15,7 +15,7 @@ missing_from() { comm -23 "$1" "$2" | wc -l; }
 # ---- Faults and retries: nothing executed twice, nothing claimed that isn't there ----
 start_mock --seed 11 --error-rate 0.05 --drop-rate 0.02 --rate-limit 1500/s
 make_orders 2000 > "$WORK/o2000.csv"
-"$SALVO" --url "$URL" --concurrency 16 --retries 5 --seed 5 "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth --concurrency 16 --retries 5 --seed 5 "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null
 check "faults: one line per order" 2000 "$(wc -l < "$WORK/out")"
 check "faults: no order executed twice" 0 "$(book_dups)"
 book_ids > "$WORK/book"
@@ -31,7 +31,7 @@ check_true "faults: some orders were unknown without reconciliation" jq -se 'any
 stop_mock
 
 start_mock --seed 11 --error-rate 0.05 --drop-rate 0.02 --rate-limit 1500/s
-"$SALVO" --url "$URL" --concurrency 16 --retries 5 --seed 5 --reconcile-url "$BASE/orders/{{client_order_id}}" \
+"$SALVO" --url "$URL" --no-auth --concurrency 16 --retries 5 --seed 5 --reconcile-url "$BASE/orders/{{client_order_id}}" \
     "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
 check "reconcile: exit 0" 0 $?
 check "reconcile: no unknown left" 0 "$(jq -s '[.[] | select(.status == "unknown")] | length' "$WORK/out")"
@@ -47,7 +47,7 @@ sort_ids_of_input() { awk -F, 'NR > 1 { printf "%s-%d\n", p, NR - 1 }' p="$1" "$
 for seed in $(seq 1 "$SEEDS"); do
     start_mock --seed "$seed" --latency 4ms --jitter 3ms --error-rate 0.02 --drop-rate 0.01
     j="$WORK/j$seed"
-    "$SALVO" --url "$URL" --concurrency 32 --rate 3000/s --id-prefix "k$seed" --journal "$j" \
+    "$SALVO" --url "$URL" --no-auth --concurrency 32 --rate 3000/s --id-prefix "k$seed" --journal "$j" \
         "$WORK/o5000.csv" > "$WORK/out1" 2>/dev/null &
     pid=$!
     sleep "0.$((3 + seed % 7))"
@@ -57,7 +57,7 @@ for seed in $(seq 1 "$SEEDS"); do
     # Odd seeds: plain --resume (held orders stay unknown). Even: reconcile and resend.
     extra=()
     [ $((seed % 2)) -eq 0 ] && extra=(--reconcile-url "$BASE/orders/{{client_order_id}}" --resend-unknown)
-    "$SALVO" --url "$URL" --concurrency 32 --rate 3000/s --journal "$j" --resume "${extra[@]}" \
+    "$SALVO" --url "$URL" --no-auth --concurrency 32 --rate 3000/s --journal "$j" --resume "${extra[@]}" \
         "$WORK/o5000.csv" > "$WORK/out2" 2>/dev/null
     book_ids > "$WORK/book"
     ids_with '.status == "accepted" or .status == "skipped"' "$WORK/out2" > "$WORK/done"
@@ -81,19 +81,19 @@ done
 
 # A run resumed twice more changes nothing at the broker.
 start_mock
-"$SALVO" --url "$URL" --journal "$WORK/jt" --id-prefix t "$WORK/o2000.csv" > /dev/null 2>&1
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" --id-prefix t "$WORK/o2000.csv" > /dev/null 2>&1
 printf '{"sent":"t-1' >> "$WORK/jt" # a crash mid-write
-"$SALVO" --url "$URL" --journal "$WORK/jt" --resume "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" --resume "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
 check "resume of a finished run: exit 0" 0 $?
 check "resume of a finished run: all skipped" 2000 "$(jq -s '[.[] | select(.status == "skipped" and .previous == "accepted")] | length' "$WORK/out")"
 check_true "resume: a torn last line is tolerated and said" grep -q 'torn last line was dropped' "$WORK/err"
 check "resume: nothing sent again" 2000 "$(stat_of received)"
 check "resume: the journal took the same ids (no --id-prefix)" "t-1" "$(jq -r .client_order_id "$WORK/out" | head -1)"
-"$SALVO" --url "$URL" --journal "$WORK/jt" "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
 check "a used journal without --resume: usage error" 2 $?
 check_true "a used journal without --resume: says why" grep -q 'pass --resume' "$WORK/err"
 sed -i '3s/.*/garbage/' "$WORK/jt"
-"$SALVO" --url "$URL" --journal "$WORK/jt" --resume "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" --resume "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
 check "corrupt journal: usage error" 2 $?
 check_true "corrupt journal: names the line" grep -q 'line 3 is not a salvo journal record; nothing was sent' "$WORK/err"
 check "corrupt journal: nothing sent" 2000 "$(stat_of received)"
@@ -101,8 +101,8 @@ stop_mock
 
 # stdin has no file to hash: the journal keeps the ids for the resume.
 start_mock
-make_orders 50 | "$SALVO" --url "$URL" --journal "$WORK/js" --fsync - > /dev/null 2>&1
-make_orders 50 | "$SALVO" --url "$URL" --journal "$WORK/js" --resume - > "$WORK/out" 2>/dev/null
+make_orders 50 | "$SALVO" --url "$URL" --no-auth --journal "$WORK/js" --fsync - > /dev/null 2>&1
+make_orders 50 | "$SALVO" --url "$URL" --no-auth --journal "$WORK/js" --resume - > "$WORK/out" 2>/dev/null
 check "stdin resume: all skipped" 50 "$(jq -s '[.[] | select(.status == "skipped")] | length' "$WORK/out")"
 check "stdin resume: broker has each once" 50 "$(stat_of received)"
 stop_mock
@@ -110,7 +110,7 @@ stop_mock
 # ---- Signals: in-flight orders finish, get a result and a journal outcome ----
 for sig in INT TERM; do
     start_mock --latency 400ms
-    "$SALVO" --url "$URL" --concurrency 10 --journal "$WORK/jsig$sig" "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null &
+    "$SALVO" --url "$URL" --no-auth --concurrency 10 --journal "$WORK/jsig$sig" "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null &
     pid=$!
     sleep 0.6
     kill -$sig $pid
@@ -125,7 +125,7 @@ for sig in INT TERM; do
     stop_mock
 done
 start_mock --latency 5s
-"$SALVO" --url "$URL" --concurrency 5 "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null &
+"$SALVO" --url "$URL" --no-auth --concurrency 5 "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null &
 pid=$!
 sleep 0.5
 kill -INT $pid
@@ -141,31 +141,31 @@ stop_mock
 # ---- Guard rails ----
 start_mock
 printf 'symbol,price,quantity,side\nA,10,1,BUY\nB,x,1,BUY\nC,10,1,BUY\nD,10,0,BUY\n' > "$WORK/bad.csv"
-"$SALVO" --url "$URL" --check "$WORK/bad.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --check "$WORK/bad.csv" > "$WORK/out" 2> "$WORK/err"
 check "--check: exit 2" 2 $?
 check "--check: every bad line listed" "2" "$(grep -c '^salvo: line [35]:' "$WORK/err")"
 check "--check: nothing sent" 0 "$(stat_of received)"
-"$SALVO" --url "$URL" --check - < "$WORK/bad.csv" > /dev/null 2>&1
+"$SALVO" --url "$URL" --no-auth --check - < "$WORK/bad.csv" > /dev/null 2>&1
 check "--check on stdin: exit 2" 2 $?
-head -2 "$WORK/bad.csv" | "$SALVO" --url "$URL" --check - > "$WORK/out" 2>/dev/null
+head -2 "$WORK/bad.csv" | "$SALVO" --url "$URL" --no-auth --check - > "$WORK/out" 2>/dev/null
 check "--check on a clean stream: sent" "0 1" "$? $(stat_of received)"
 curl -s -X POST "$BASE/reset" > /dev/null
 printf 'symbol,price,quantity,side,client_order_id\nA,10,1,BUY,x-1\nB,10,1,BUY,x-2\nC,10,1,BUY,x-1\nD,10,1,BUY,\n' > "$WORK/dup.csv"
-"$SALVO" --url "$URL" --id-prefix g "$WORK/dup.csv" > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth --id-prefix g "$WORK/dup.csv" > "$WORK/out" 2>/dev/null
 check "a repeated id in the input: the second is invalid" "accepted accepted invalid accepted" "$(jq -rs 'sort_by(.line) | map(.status) | join(" ")' "$WORK/out")"
 check "a repeated id in the input: sent once, the blank one gets an id" "3 g-4" "$(stat_of received) $(jq -r 'select(.line == 5) | .client_order_id' "$WORK/out")"
 curl -s -X POST "$BASE/reset" > /dev/null
 make_orders 10 > "$WORK/o10.csv"
-"$SALVO" --url "$URL" --max-orders 5 "$WORK/o10.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --max-orders 5 "$WORK/o10.csv" > "$WORK/out" 2> "$WORK/err"
 check "--max-orders on a file: nothing sent, exit 2" "2 0" "$? $(stat_of received)"
 check_true "--max-orders on a file: says so" grep -q 'holds 10 orders, over --max-orders 5' "$WORK/err"
-"$SALVO" --url "$URL" --max-notional 100 "$WORK/o10.csv" > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth --max-notional 100 "$WORK/o10.csv" > "$WORK/out" 2>/dev/null
 check "--max-notional on a file: nothing sent" "2 0" "$? $(stat_of received)"
-"$SALVO" --url "$URL" --max-orders 5 - < <(cat "$WORK/o10.csv") > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth --max-orders 5 - < <(cat "$WORK/o10.csv") > "$WORK/out" 2>/dev/null
 check "--max-orders on a stream: stops at 5, exit 1" "1 5" "$? $(stat_of received)"
 check "--max-orders on a stream: the next order is reported not sent" "skipped" "$(jq -r 'select(.line == 7) | .status' "$WORK/out")"
 curl -s -X POST "$BASE/reset" > /dev/null
-"$SALVO" --url "$URL" --max-notional 250 - < <(cat "$WORK/o10.csv") > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth --max-notional 250 - < <(cat "$WORK/o10.csv") > "$WORK/out" 2>/dev/null
 # S1: 101.5 x 2 = 203; S2: 102.5 x 3 would pass 250
 check "--max-notional on a stream: stops before the order that would pass it" "1 1" "$? $(stat_of received)"
 stop_mock

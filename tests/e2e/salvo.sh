@@ -7,7 +7,7 @@ export SALVO_API_KEY=
 start_mock
 
 # The example file: one accepted line per order, exit 0.
-"$SALVO" --url "$URL" --rate 200/s "$EXAMPLES/orders.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --rate 200/s "$EXAMPLES/orders.csv" > "$WORK/out" 2> "$WORK/err"
 check "examples exit" 0 $?
 check "one line per order" 10 "$(wc -l < "$WORK/out")"
 check "all accepted" 10 "$(jq -s '[.[] | select(.status == "accepted")] | length' "$WORK/out")"
@@ -20,40 +20,40 @@ check_true "latency and sent_at" jq -e 'select(.latency_ms > 0 and (.sent_at | t
 # Invalid rows: reported with their line numbers, never sent, the rest go on.
 printf 'symbol,price,qty,side\n2330,590,20,BUY\n2317,abc,5,BUY\n"multi\nline",1,1,BUY\n2454,1185,1.5,SELL\n,1,1,BUY\n2412,122.5,50,HOLD\n2882,45.85,200,SELL\n' > "$WORK/bad.csv"
 curl -s -X POST "$BASE/reset" >/dev/null
-"$SALVO" --url "$URL" "$WORK/bad.csv" > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth "$WORK/bad.csv" > "$WORK/out" 2>/dev/null
 check "exit 1 when some not accepted" 1 $?
 check "invalid lines (a newline in a symbol is a control character)" "3 4 6 7 8" "$(jq -rs '[.[] | select(.status == "invalid") | .line] | sort | map(tostring) | join(" ")' "$WORK/out")"
 check "message names the value" 'line 6: quantity "1.5" is not a positive integer' "$(jq -rs '.[] | select(.line == 6) | .error' "$WORK/out")"
 check "valid ones sent, and the row after a quoted newline parses" 2 "$(stat_of accepted)"
 
 # Streaming from stdin, JSONL, dry run.
-make_orders 500 | "$SALVO" --url "$URL" --concurrency 8 - > "$WORK/out" 2>/dev/null
+make_orders 500 | "$SALVO" --url "$URL" --no-auth --concurrency 8 - > "$WORK/out" 2>/dev/null
 check "stdin: all accepted" 500 "$(jq -s '[.[] | select(.status == "accepted")] | length' "$WORK/out")"
 check "stdin: seqs unique" 500 "$(jq -s '[.[].seq] | unique | length' "$WORK/out")"
 printf '{"symbol":"J1","price":"10.5","quantity":3,"side":"sell"}\n{"symbol":"J2","type":"MARKET","quantity":1,"side":"BUY"}\n' |
-    "$SALVO" --url "$URL" --input-format jsonl > "$WORK/out" 2>/dev/null
+    "$SALVO" --url "$URL" --no-auth --input-format jsonl > "$WORK/out" 2>/dev/null
 check "jsonl" "accepted accepted" "$(jq -rs 'map(.status) | join(" ")' "$WORK/out")"
 SALVO_API_KEY=topsecret-123 "$SALVO" --url "$URL" --dry-run --side BUY --quantity 1 --no-header - <<< "2330,590" > "$WORK/out" 2> "$WORK/err"
 check "dry run status" dry_run "$(jq -r .status "$WORK/out")"
 check "dry run body" '{"symbol":"2330","price":"590","quantity":1,"side":"BUY","type":"LIMIT","client_order_id":"p-1"}' \
-    "$("$SALVO" --url "$URL" --dry-run --side BUY --quantity 1 --id-prefix p --no-header - <<< "2330,590" 2>/dev/null | jq -c .request.body)"
+    "$("$SALVO" --url "$URL" --no-auth --dry-run --side BUY --quantity 1 --id-prefix p --no-header - <<< "2330,590" 2>/dev/null | jq -c .request.body)"
 check_true "dry run hides the key" grep -q '"Authorization: \*\*\*"' "$WORK/out"
 check_true "dry run never shows the key" bash -c "! grep -q topsecret-123 '$WORK/out' '$WORK/err'"
 
 # Templates: unknown column is a start-up error naming it.
 printf '{"sym":"{{symbol}}","acct":"{{account}}","q":"{{quantity:number}}"}' > "$WORK/tpl.json"
-"$SALVO" --url "$URL" --body-template "$WORK/tpl.json" --side BUY "$EXAMPLES/orders.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --body-template "$WORK/tpl.json" --side BUY "$EXAMPLES/orders.csv" > "$WORK/out" 2> "$WORK/err"
 check "template unknown column exit" 2 $?
 check_true "names the column" grep -q "column 'account'" "$WORK/err"
 check "nothing sent" 0 "$(wc -l < "$WORK/out")"
 
 # Usage errors name the flag.
-"$SALVO" --url "$URL" --rate fast "$EXAMPLES/orders.csv" > /dev/null 2> "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --rate fast "$EXAMPLES/orders.csv" > /dev/null 2> "$WORK/err"
 check "bad flag exit" 2 $?
 check_true "bad flag named" grep -q -- "--rate 'fast'" "$WORK/err"
 "$SALVO" "$EXAMPLES/orders.csv" > /dev/null 2> "$WORK/err"
 check "missing url exit" 2 $?
-"$SALVO" --url "$URL" /nonexistent.csv > /dev/null 2>&1
+"$SALVO" --url "$URL" --no-auth /nonexistent.csv > /dev/null 2>&1
 check "missing input exit" 3 $?
 check_true "--help lists flags with defaults" bash -c "'$SALVO' --help | grep -q 'default 32'"
 stop_mock
@@ -73,7 +73,7 @@ export SALVO_API_KEY=
 # Rate: 1000 orders at 500/s take ~2 s, and the broker never sees more than 500 in a second.
 start_mock
 make_orders 1000 > "$WORK/o1000.csv"
-"$SALVO" --url "$URL" --rate 500/s --summary-json "$WORK/sum.json" "$WORK/o1000.csv" > /dev/null 2>&1
+"$SALVO" --url "$URL" --no-auth --rate 500/s --summary-json "$WORK/sum.json" "$WORK/o1000.csv" > /dev/null 2>&1
 check "rate: all accepted" 1000 "$(stat_of accepted)"
 check_true "rate: busiest second <= 500 ($(stat_of max_per_second))" test "$(stat_of max_per_second)" -le 500
 span=$(curl -s "$BASE/stats" | jq '(.last_arrival_ns - .first_arrival_ns) / 1e9')
@@ -81,7 +81,7 @@ check_true "rate: 999 intervals take ~2 s ($span)" awk -v s="$span" 'BEGIN { exi
 
 # Window: 300 at 100/1s: 100 at once, then 100 a second.
 curl -s -X POST "$BASE/reset" >/dev/null
-head -301 "$WORK/o1000.csv" | "$SALVO" --url "$URL" --window 100/1s --concurrency 100 - > /dev/null 2>&1
+head -301 "$WORK/o1000.csv" | "$SALVO" --url "$URL" --no-auth --window 100/1s --concurrency 100 - > /dev/null 2>&1
 check "window: all accepted" 300 "$(stat_of accepted)"
 check "window: busiest second is the limit" 100 "$(stat_of max_per_second)"
 span=$(curl -s "$BASE/stats" | jq '(.last_arrival_ns - .first_arrival_ns) / 1e9')
@@ -91,7 +91,7 @@ stop_mock
 # Retries: 429s are retried after Retry-After until accepted.
 start_mock --rate-limit 20/s
 make_orders 40 > "$WORK/o40.csv"
-"$SALVO" --url "$URL" --retries 5 --retry-backoff 50ms "$WORK/o40.csv" > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth --retries 5 --retry-backoff 50ms "$WORK/o40.csv" > "$WORK/out" 2>/dev/null
 check "retries: exit 0" 0 $?
 check "retries: all accepted" 40 "$(jq -s '[.[] | select(.status == "accepted")] | length' "$WORK/out")"
 check_true "retries: some took more than one attempt" jq -se 'any(.[]; .attempts > 1 and .attempt_statuses[0] == 429)' "$WORK/out" >/dev/null
@@ -100,14 +100,14 @@ stop_mock
 
 # Ambiguous 500s are not retried by default: reported unknown.
 start_mock --error-rate 1
-"$SALVO" --url "$URL" "$EXAMPLES/orders.csv" > "$WORK/out" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth "$EXAMPLES/orders.csv" > "$WORK/out" 2>/dev/null
 check "500 is unknown" "10 1" "$(jq -s '[.[] | select(.status == "unknown")] | length' "$WORK/out") $(jq -s 'map(.attempts) | max' "$WORK/out")"
 stop_mock
 
 # SIGTERM: in-flight orders finish and are reported, exit 143.
 start_mock --latency 400ms
 make_orders 200 > "$WORK/o200.csv"
-"$SALVO" --url "$URL" --concurrency 10 "$WORK/o200.csv" > "$WORK/out" 2>/dev/null &
+"$SALVO" --url "$URL" --no-auth --concurrency 10 "$WORK/o200.csv" > "$WORK/out" 2>/dev/null &
 pid=$!
 sleep 0.6
 kill -TERM $pid
@@ -120,7 +120,7 @@ stop_mock
 # A closed stdout ends the run in order, not by SIGPIPE.
 start_mock
 make_orders 3000 > "$WORK/o3000.csv"
-"$SALVO" --url "$URL" "$WORK/o3000.csv" 2>/dev/null | head -1 > /dev/null
+"$SALVO" --url "$URL" --no-auth "$WORK/o3000.csv" 2>/dev/null | head -1 > /dev/null
 check "closed stdout exit" 3 "${PIPESTATUS[0]}"
 stop_mock
 finish

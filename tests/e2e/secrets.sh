@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Secrets and mistakes caught before the first order leaves: every refusal
+# here must come with nothing sent (the mock's /stats) and no file harmed.
+. "$(dirname "$0")/lib.sh"
+: "${EXAMPLES:?}"
+ulimit -c 0
+unset SALVO_API_KEY
+received() { stat_of received; }
+
+start_mock
+make_orders 5 > "$WORK/o5.csv"
+sum_before=$(md5sum < "$WORK/o5.csv")
+
+# ---- The output is the input: refused, the input untouched ----
+"$SALVO" --url "$URL" --no-auth -o "$WORK/o5.csv" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "-o same as input: exit 2" 2 $?
+check_true "-o same as input: names the flag" grep -q -- "-o $WORK/o5.csv" "$WORK/err"
+check "-o same as input: the input is untouched" "$sum_before" "$(md5sum < "$WORK/o5.csv")"
+ln "$WORK/o5.csv" "$WORK/hardlink.csv"
+"$SALVO" --url "$URL" --no-auth --trace "$WORK/hardlink.csv" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "--trace same file as input (a hard link): exit 2" 2 $?
+check_true "--trace same as input: names the flag" grep -q -- "--trace" "$WORK/err"
+check "--trace same as input: the input is untouched" "$sum_before" "$(md5sum < "$WORK/o5.csv")"
+"$SALVO" --url "$URL" --no-auth --summary-json "$WORK/o5.csv" - < "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "--summary-json same as stdin's file: exit 2" 2 $?
+check "nothing sent after the refusals" 0 "$(received)"
+
+# ---- Malformed URLs, missing CA, unwritable summary: nothing sent ----
+"$SALVO" --url "http://[::1/orders" --no-auth "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "malformed --url: exit 2" 2 $?
+check_true "malformed --url: names the flag" grep -q -- "--url 'http://\[::1/orders'" "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --reconcile-url "http://[::1/orders/{{client_order_id}}" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "malformed --reconcile-url: exit 2" 2 $?
+check_true "malformed --reconcile-url: names the flag" grep -q -- "--reconcile-url" "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --cacert "$WORK/nope.pem" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "missing --cacert: exit 2" 2 $?
+check_true "missing --cacert: names the flag" grep -q -- "--cacert $WORK/nope.pem" "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --cacert "$WORK" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "--cacert a directory: exit 2" 2 $?
+"$SALVO" --url "$URL" --no-auth --summary-json "$WORK/no/such/dir/sum.json" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "unwritable --summary-json: exit 3" 3 $?
+check_true "unwritable --summary-json: names the flag" grep -q -- "--summary-json $WORK/no/such/dir/sum.json" "$WORK/err"
+check "nothing sent after the bad configurations" "0 0" "$(received) $(wc -l < "$WORK/out")"
+
+# ---- No key: refused unless --no-auth says the broker needs none ----
+"$SALVO" --url "$URL" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "no key: exit 2" 2 $?
+check_true "no key: says how to give one" grep -q 'SALVO_API_KEY.*--api-key-file.*--header-env.*--no-auth' "$WORK/err"
+SALVO_API_KEY= "$SALVO" --url "$URL" "$WORK/o5.csv" > /dev/null 2>&1
+check "an empty SALVO_API_KEY is no key: exit 2" 2 $?
+check "nothing sent without a key" 0 "$(received)"
+"$SALVO" --url "$URL" --no-auth "$WORK/o5.csv" > "$WORK/out" 2>/dev/null
+check "--no-auth: sent" "0 5" "$? $(received)"
+printf 'k\n' > "$WORK/key"
+"$SALVO" --url "$URL" --no-auth --api-key-file "$WORK/key" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "--no-auth with --api-key-file: exit 2" 2 $?
+
+# ---- Key files ----
+head -c 5000 /dev/zero | tr '\0' k > "$WORK/bigkey"
+"$SALVO" --url "$URL" --api-key-file "$WORK/bigkey" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "a key file over 4,095 bytes: exit 2" 2 $?
+check_true "a key file over 4,095 bytes: says so" grep -q -- "--api-key-file $WORK/bigkey: .*4095 bytes" "$WORK/err"
+printf '\nkey\n' > "$WORK/blankkey"
+"$SALVO" --url "$URL" --api-key-file "$WORK/blankkey" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "a blank first line: exit 2" 2 $?
+check_true "a blank first line: says so" grep -q "the first line is blank" "$WORK/err"
+"$SALVO" --url "$URL" --api-key-file "$WORK" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "a directory as key file: exit 2" 2 $?
+check_true "a directory as key file: says so" grep -q "is a directory" "$WORK/err"
+check "nothing sent with a bad key file" 5 "$(received)"
+stop_mock
+SALVO_MOCK_API_KEY=b0m-key start_mock
+printf '\xef\xbb\xbfb0m-key\r\n' > "$WORK/bomkey"
+"$SALVO" --url "$URL" --api-key-file "$WORK/bomkey" "$WORK/o5.csv" > /dev/null 2>&1
+check "a key file with a BOM and CRLF: authorised" "0 5" "$? $(stat_of accepted -H 'Authorization: Bearer b0m-key')"
+stop_mock
+
+# ---- Secret header names: refused in argv, new patterns included ----
+for h in "X-API-KEY: a" "api-key: a" "CB-ACCESS-SIGN: a" "kc-api-passphrase: a" "OK-ACCESS-KEY: a" "X-BAPI-API-KEY: a" "ACCESS-TOKEN: a"; do
+    "$SALVO" --url "http://127.0.0.1:9/orders" --no-auth -H "$h" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+    check "-H '$h' refused" 2 $?
+done
+"$SALVO" --url "http://127.0.0.1:9/orders" --no-auth --idempotency-header "$(printf 'X%.0s' $(seq 65))" "$WORK/o5.csv" > /dev/null 2>&1
+check "--idempotency-header over 64 characters: exit 2" 2 $?
+"$SALVO" --url "http://127.0.0.1:9/orders" --no-auth --idempotency-header "Idem(Key)" "$WORK/o5.csv" > /dev/null 2>&1
+check "--idempotency-header not a token: exit 2" 2 $?
+
+# ---- HTTP/2 over TLS: the trace holds no secret, whatever the kind of line ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 -subj /CN=localhost >/dev/null 2>&1
+KEY=tr4ce-K3Y-$RANDOM
+SECRET=apca-S3CR3T-$RANDOM
+SALVO_MOCK_API_KEY=$KEY start_mock --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
+SALVO_API_KEY=$KEY APCA_SECRET=$SECRET "$SALVO" --url "https://127.0.0.1:$PORT/orders" --http2 --insecure \
+    --header-env APCA-API-SECRET-KEY=APCA_SECRET --trace "$WORK/trace" "$WORK/o5.csv" > "$WORK/out" 2>/dev/null
+check "h2: all accepted" "0 5" "$? $(curl -sk "https://127.0.0.1:$PORT/stats" -H "Authorization: Bearer $KEY" | jq .accepted)"
+check_true "h2: the trace is HTTP/2" grep -qi 'HTTP/2' "$WORK/trace"
+check "h2: the API key is nowhere in the trace" 0 "$(grep -c -- "$KEY" "$WORK/trace")"
+check "h2: the --header-env value is nowhere in the trace" 0 "$(grep -c -- "$SECRET" "$WORK/trace")"
+check_true "h2: the authorization header name is shown" grep -qi 'authorization: \*\*\*' "$WORK/trace"
+check_true "h2: the APCA header name is shown" grep -qi 'apca-api-secret-key: \*\*\*' "$WORK/trace"
+check_true "h2: libcurl's HTTP/2 header lines are there, redacted" \
+    grep -Eqi '(h2h3|\[HTTP/2\] \[[0-9]+\]) \[authorization: \*\*\*\]' "$WORK/trace"
+check_true "--help names --no-auth" bash -c "'$SALVO' --help | grep -q -- '--no-auth '"
+stop_mock
+finish

@@ -1,0 +1,415 @@
+/* Secrets and the command line: which names and values are secret and where
+ * in a line they are found, what a key file may hold, and the mistakes
+ * salvo_args_check_environment catches before anything is sent. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "salvo/secret.h"
+#include "tool_args.h"
+#include "tool_trace.h"
+
+/* ---- secret header names: built-in names and prefixes, any case ---- */
+
+static void test_secret_names(void **state)
+{
+    (void)state;
+    const char *extra[] = {"X-Desk-Token", "X-Firm-*"};
+    struct {
+        const char *name;
+        int secret;
+    } cases[] = {
+        {"Authorization", 1},      {"authorization", 1},       {"Proxy-Authorization", 1}, {"Cookie", 1},
+        {"set-cookie", 1},         {"X-API-KEY", 1},           {"x-api-key", 1},           {"API-Key", 1},
+        {"API-Sign", 1},           {"X-MBX-APIKEY", 1},        {"APCA-API-KEY-ID", 1},     {"apca-api-secret-key", 1},
+        {"CB-ACCESS-KEY", 1},      {"cb-access-sign", 1},      {"CB-ACCESS-PASSPHRASE", 1}, {"KC-API-KEY", 1},
+        {"kc-api-passphrase", 1},  {"OK-ACCESS-SIGN", 1},      {"X-BAPI-API-KEY", 1},      {"x-bapi-sign", 1},
+        {"ACCESS-KEY", 1},         {"access-token", 1},        {"X-GEMINI-APIKEY", 1},     {"X-Desk-Token", 1},
+        {"x-firm-anything", 1},    {"X-Firm-", 1},
+        /* not secret */
+        {"Content-Type", 0},       {"Authorizations", 0},      {"X-API-KEYS", 0},          {"CB-ACCESS", 0},
+        {"Access-Control-Allow-Origin", 0}, {"Idempotency-Key", 0}, {"X-Firm", 0},         {"Host", 0},
+        {"API", 0},                {"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int got = salvo_secret_name(cases[i].name, strlen(cases[i].name), extra, 2);
+        if (got != cases[i].secret)
+            fail_msg("%s: %d, want %d", cases[i].name, got, cases[i].secret);
+    }
+}
+
+/* ---- secrets anywhere in a line, of every kind libcurl writes ---- */
+
+static void test_secret_redact_lines(void **state)
+{
+    (void)state;
+    const char *names[] = {"X-Desk-Token"};
+    const char *values[] = {"k3y-SeCrEt", "d3sk"};
+    salvo_secrets_t s = {names, 1, values, 2};
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        /* header lines, HTTP/1.1 */
+        {"Authorization: Bearer abc", "Authorization: ***"},
+        {"authorization:Bearer abc", "authorization:***"},
+        {"X-Desk-Token : t", "X-Desk-Token : ***"},
+        {"CB-ACCESS-SIGN: xyz", "CB-ACCESS-SIGN: ***"},
+        {"Content-Type: application/json", "Content-Type: application/json"},
+        {"Host: h:8080", "Host: h:8080"},
+        {"Authorization:", "Authorization:"},
+        /* libcurl 7.88's HTTP/2 text lines, and 8.x's */
+        {"h2h3 [authorization: Bearer abc]", "h2h3 [authorization: ***]"},
+        {"h2h3 [apca-api-secret-key: s3]", "h2h3 [apca-api-secret-key: ***]"},
+        {"[HTTP/2] [1] [authorization: Bearer abc]", "[HTTP/2] [1] [authorization: ***]"},
+        {"h2h3 [:authority: 127.0.0.1:8080]", "h2h3 [:authority: 127.0.0.1:8080]"},
+        {"h2h3 [ok-access-key: a]b]", "h2h3 [ok-access-key: ***]"},
+        /* a body echoing a header */
+        {"{\"headers\":{\"Authorization\":\"Bearer abc\",\"n\":1}}", "{\"headers\":{\"Authorization\":\"***\",\"n\":1}}"},
+        {"{\"x-api-key\": \"a\\\"b\", \"k\":2}", "{\"x-api-key\": \"***\", \"k\":2}"},
+        /* a multi-line header block: each value to its own line end */
+        {"POST / HTTP/1.1\r\nAuthorization: Bearer abc\r\nHost: h\r\n", "POST / HTTP/1.1\r\nAuthorization: ***\r\nHost: h\r\n"},
+        /* the values the process holds, whatever the line */
+        {"* sending k3y-SeCrEt now", "* sending *** now"},
+        {"k3y-SeCrEtk3y-SeCrEt", "***"},
+        {"X-Whatever: pre-d3sk-post", "X-Whatever: pre-***-post"},
+        {"Authorization: Bearer k3y-SeCrEt", "Authorization: ***"},
+        /* a name must be a whole token */
+        {"NotAuthorization: x", "NotAuthorization: x"},
+        {"my-authorization: x", "my-authorization: x"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[256];
+        long n = salvo_secret_redact(cases[i].in, strlen(cases[i].in), &s, out, sizeof out);
+        if (n != (long)strlen(cases[i].out) || strcmp(out, cases[i].out) != 0)
+            fail_msg("\"%s\": \"%s\" (%ld), want \"%s\"", cases[i].in, out, n, cases[i].out);
+    }
+    /* Cut to the buffer like snprintf, never past a secret's start. */
+    char small[12];
+    assert_int_equal(salvo_secret_redact("Authorization: Bearer abc", 25, &s, small, sizeof small), 18);
+    assert_string_equal(small, "Authorizati");
+    assert_int_equal(salvo_secret_redact("ab k3y-SeCrEt", 13, NULL, small, sizeof small), 13); /* no secrets given */
+}
+
+/* ---- the trace: every kind of line goes through the redaction ---- */
+
+static char *temp_path(char *buf, size_t n, const char *name)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(buf, n, "%s/salvo-targs-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), name);
+    unlink(buf);
+    return buf;
+}
+
+static char *slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_trace_every_kind(void **state)
+{
+    (void)state;
+    char path[256], buf[8192];
+    temp_path(path, sizeof path, "trace");
+    const char *values[] = {"k3y-SeCrEt"};
+    salvo_secrets_t s = {NULL, 0, values, 1};
+    salvo_trace_t *t;
+    assert_int_equal(salvo_trace_open(&t, path, &s), 0);
+    const char text[] = "h2h3 [authorization: Bearer k3y-SeCrEt]\n";
+    salvo_trace_event(t, 1, "p-1", CURLINFO_TEXT, text, sizeof text - 1);
+    salvo_trace_event(t, 1, "p-1", CURLINFO_TEXT, "h2h3 [x-bapi-sign: S1GN]\n", 25);
+    salvo_trace_event(t, 1, "p-1", CURLINFO_HEADER_IN, "X-Echo: k3y-SeCrEt\r\n", 20);
+    const char body[] = "{\"echo\":{\"authorization\":\"Bearer k3y-SeCrEt\"},\"why\":\"k3y-SeCrEt\"}";
+    salvo_trace_event(t, 1, "p-1", CURLINFO_DATA_IN, body, sizeof body - 1);
+    /* A secret across the 2,048-byte cut of a shown body: no part of it shows. */
+    char big[2100];
+    memset(big, 'x', sizeof big);
+    memcpy(big + 2044, "k3y-SeCrEt", 10);
+    salvo_trace_event(t, 1, "p-1", CURLINFO_DATA_OUT, big, sizeof big);
+    assert_int_equal(salvo_trace_close(t), 0);
+    slurp(path, buf, sizeof buf);
+    assert_null(strstr(buf, "k3y-"));
+    assert_null(strstr(buf, "S1GN"));
+    assert_non_null(strstr(buf, "[1 p-1] * h2h3 [authorization: ***]\n"));
+    assert_non_null(strstr(buf, "* h2h3 [x-bapi-sign: ***]\n"));
+    assert_non_null(strstr(buf, "< X-Echo: ***\n"));
+    assert_non_null(strstr(buf, "< [65 bytes] {\"echo\":{\"authorization\":\"***\"},\"why\":\"***\"}\n"));
+    assert_non_null(strstr(buf, "> [2100 bytes] xxxx"));
+    assert_non_null(strstr(buf, "xxx***...\n"));
+    unlink(path);
+}
+
+/* ---- the command line: key files, names, --no-auth ---- */
+
+static int parse(salvo_args_t *a, const char *const *argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return salvo_args_parse(a, argc, (char **)argv);
+}
+
+static void write_file(const char *path, const char *data, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, n), (ssize_t)n);
+    close(fd);
+}
+
+struct keycase {
+    const char *name, *data;
+    size_t len;   /* 0: strlen(data) */
+    int code;     /* -1: parsed */
+    const char *header;
+};
+
+static void test_key_files(void **state)
+{
+    (void)state;
+    unsetenv("SALVO_API_KEY");
+    char path[256], big[5000];
+    temp_path(path, sizeof path, "key");
+    memset(big, 'k', sizeof big);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1); /* no key held yet */
+    const struct keycase cases[] = {
+        {"plain", "abc", 0, -1, "Authorization: Bearer abc"},
+        {"LF", "abc\n", 0, -1, "Authorization: Bearer abc"},
+        {"CRLF", "abc\r\n", 0, -1, "Authorization: Bearer abc"},
+        {"more lines", "abc\nnotes\n", 0, -1, "Authorization: Bearer abc"},
+        {"BOM", "\xef\xbb\xbf" "abc\n", 0, -1, "Authorization: Bearer abc"},
+        {"exactly 4095 bytes", big, 4095, -1, NULL},
+        {"4096 bytes: refused, not cut", big, 4096, SALVO_EXIT_USAGE, NULL},
+        {"5000 bytes", big, 5000, SALVO_EXIT_USAGE, NULL},
+        {"empty", "", 0, SALVO_EXIT_USAGE, NULL},
+        {"only a BOM", "\xef\xbb\xbf", 0, SALVO_EXIT_USAGE, NULL},
+        {"blank first line", "\nabc\n", 0, SALVO_EXIT_USAGE, NULL},
+        {"CR first", "\r\nabc", 0, SALVO_EXIT_USAGE, NULL},
+        {"a space in the key", "ab c\n", 0, SALVO_EXIT_USAGE, NULL},
+        {"a NUL in the key", "ab\0c\n", 5, SALVO_EXIT_USAGE, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const struct keycase *c = &cases[i];
+        write_file(path, c->data, c->len ? c->len : strlen(c->data));
+        const char *argv[] = {"salvo", "--url", "http://h/o", "--api-key-file", path, NULL};
+        salvo_args_t a;
+        int code = parse(&a, argv);
+        if (code != c->code)
+            fail_msg("%s: exit %d, want %d", c->name, code, c->code);
+        if (c->header && (a.auth_header == NULL || strcmp(a.auth_header, c->header) != 0))
+            fail_msg("%s: header \"%s\"", c->name, a.auth_header ? a.auth_header : "(none)");
+        if (code < 0 && c->len == 4095)
+            assert_int_equal(strlen(a.auth_header), strlen("Authorization: Bearer ") + 4095);
+        if (code < 0) { /* the trace learns the key's value */
+            assert_int_equal(a.secrets.nvalues, 1);
+            assert_string_equal(a.secrets.values[0], a.auth_header + strlen("Authorization: Bearer "));
+        }
+        salvo_args_free(&a);
+    }
+    unlink(path);
+    /* Holding a key, the process is not dumpable: no core, no ptrace by the same user. */
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    const char *dir_argv[] = {"salvo", "--url", "http://h/o", "--api-key-file", "/tmp", NULL};
+    salvo_args_t a;
+    assert_int_equal(parse(&a, dir_argv), SALVO_EXIT_USAGE);
+    salvo_args_free(&a);
+}
+
+static void test_no_auth(void **state)
+{
+    (void)state;
+    salvo_args_t a;
+    unsetenv("SALVO_API_KEY");
+    const char *none[] = {"salvo", "--url", "http://h/o", NULL};
+    assert_int_equal(parse(&a, none), SALVO_EXIT_USAGE);
+    salvo_args_free(&a);
+    setenv("SALVO_API_KEY", "", 1);
+    assert_int_equal(parse(&a, none), SALVO_EXIT_USAGE);
+    salvo_args_free(&a);
+    const char *no_auth[] = {"salvo", "--url", "http://h/o", "--no-auth", NULL};
+    assert_int_equal(parse(&a, no_auth), -1);
+    assert_null(a.cfg.auth_header);
+    salvo_args_free(&a);
+    const char *dry[] = {"salvo", "--url", "http://h/o", "--dry-run", NULL};
+    assert_int_equal(parse(&a, dry), -1); /* nothing is sent */
+    salvo_args_free(&a);
+    setenv("DESK_T", "d3sk", 1);
+    const char *env_hdr[] = {"salvo", "--url", "http://h/o", "--header-env", "X-Desk-Token=DESK_T", NULL};
+    assert_int_equal(parse(&a, env_hdr), -1); /* a secret header is a credential */
+    assert_int_equal(a.secrets.nvalues, 1);
+    assert_string_equal(a.secrets.values[0], "d3sk");
+    assert_int_equal(a.secrets.nnames, 1);
+    salvo_args_free(&a);
+    setenv("SALVO_API_KEY", "envkey", 1);
+    assert_int_equal(parse(&a, no_auth), -1); /* asked for none: the variable is for another run */
+    assert_null(a.cfg.auth_header);
+    salvo_args_free(&a);
+    const char *both[] = {"salvo", "--url", "http://h/o", "--no-auth", "--api-key-env", "SALVO_API_KEY", NULL};
+    assert_int_equal(parse(&a, both), SALVO_EXIT_USAGE);
+    salvo_args_free(&a);
+    assert_int_equal(parse(&a, none), -1);
+    assert_string_equal(a.cfg.auth_header, "Authorization: Bearer envkey");
+    salvo_args_free(&a);
+    unsetenv("SALVO_API_KEY");
+}
+
+static void test_header_names(void **state)
+{
+    (void)state;
+    salvo_args_t a;
+    const char *refused[] = {"X-API-KEY: a", "api-key: a", "CB-ACCESS-SIGN: a", "kc-api-passphrase: a",
+                             "OK-ACCESS-KEY: a", "X-BAPI-API-KEY: a", "ACCESS-TOKEN: a", "Authorization: a"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        const char *argv[] = {"salvo", "--url", "http://h/o", "--no-auth", "-H", refused[i], NULL};
+        if (parse(&a, argv) != SALVO_EXIT_USAGE)
+            fail_msg("-H '%s' was taken", refused[i]);
+        salvo_args_free(&a);
+    }
+    const char *fine[] = {"salvo", "--url", "http://h/o", "--no-auth", "-H", "Access-Control-Request-Method: POST",
+                          NULL};
+    assert_int_equal(parse(&a, fine), -1);
+    salvo_args_free(&a);
+
+    char long_name[80];
+    memset(long_name, 'X', sizeof long_name);
+    struct {
+        const char *name;
+        int code;
+    } idem[] = {
+        {"Idempotency-Key", -1}, {"X-Client-Order-Id", -1}, {"a!#$%&'*+-.^_`|~9", -1}, {"", SALVO_EXIT_USAGE},
+        {"Idem Key", SALVO_EXIT_USAGE}, {"Idem:Key", SALVO_EXIT_USAGE}, {"Idem(Key)", SALVO_EXIT_USAGE},
+        {"Idem\"Key", SALVO_EXIT_USAGE}, {"Idé", SALVO_EXIT_USAGE}, {NULL, 0},
+    };
+    long_name[64] = '\0';
+    idem[sizeof idem / sizeof *idem - 1].name = long_name; /* 64: the most */
+    idem[sizeof idem / sizeof *idem - 1].code = -1;
+    for (size_t i = 0; i < sizeof idem / sizeof *idem; i++) {
+        const char *argv[] = {"salvo", "--url", "http://h/o", "--no-auth", "--idempotency-header", idem[i].name, NULL};
+        int code = parse(&a, argv);
+        if (code != idem[i].code)
+            fail_msg("--idempotency-header '%s': %d, want %d", idem[i].name, code, idem[i].code);
+        salvo_args_free(&a);
+    }
+    long_name[64] = 'X';
+    long_name[65] = '\0';
+    const char *too_long[] = {"salvo", "--url", "http://h/o", "--no-auth", "--idempotency-header", long_name, NULL};
+    assert_int_equal(parse(&a, too_long), SALVO_EXIT_USAGE);
+    salvo_args_free(&a);
+}
+
+/* ---- salvo_args_check_environment ---- */
+
+static int check(const char *const *argv)
+{
+    salvo_args_t a;
+    int code = parse(&a, argv);
+    if (code < 0)
+        code = salvo_args_check_environment(&a);
+    salvo_args_free(&a);
+    return code;
+}
+
+static void test_check_environment(void **state)
+{
+    (void)state;
+    char in[256], lnk[256], other[256], ro_dir[256], ro_file[256];
+    temp_path(in, sizeof in, "in.csv");
+    temp_path(lnk, sizeof lnk, "link.csv");
+    temp_path(other, sizeof other, "other");
+    temp_path(ro_dir, sizeof ro_dir, "rodir");
+    temp_path(ro_file, sizeof ro_file, "ro.json");
+    write_file(in, "symbol,price\n", 13);
+    assert_int_equal(link(in, lnk), 0);
+    write_file(other, "", 0);
+    write_file(ro_file, "", 0);
+    chmod(ro_file, 0400);
+    rmdir(ro_dir);
+    assert_int_equal(mkdir(ro_dir, 0500), 0);
+    char in_ro_dir[300];
+    snprintf(in_ro_dir, sizeof in_ro_dir, "%s/sum.json", ro_dir);
+    int root = geteuid() == 0; /* root writes anywhere */
+
+    struct {
+        const char *what;
+        const char *argv[8];
+        int code;
+    } cases[] = {
+        {"fine", {"--url", "http://127.0.0.1:1/orders", in}, -1},
+        {"IPv6 literal", {"--url", "http://[::1]:8080/orders", in}, -1},
+        {"malformed URL", {"--url", "http://[::1/orders", in}, SALVO_EXIT_USAGE},
+        {"bad port", {"--url", "https://h:99999/orders", in}, SALVO_EXIT_USAGE},
+        {"space in host", {"--url", "http://a b/orders", in}, SALVO_EXIT_USAGE},
+        {"reconcile fine", {"--url", "http://h/o", "--reconcile-url", "http://h/o/{{client_order_id}}", in}, -1},
+        {"reconcile malformed", {"--url", "http://h/o", "--reconcile-url", "http://[::1/{{client_order_id}}", in},
+         SALVO_EXIT_USAGE},
+        {"cacert missing", {"--url", "http://h/o", "--cacert", "/nonexistent/ca.pem", in}, SALVO_EXIT_USAGE},
+        {"cacert a directory", {"--url", "http://h/o", "--cacert", "/tmp", in}, SALVO_EXIT_USAGE},
+        {"cacert fine", {"--url", "http://h/o", "--cacert", other, in}, -1},
+        {"-o is the input", {"--url", "http://h/o", "-o", in, in}, SALVO_EXIT_USAGE},
+        {"-o is a link to the input", {"--url", "http://h/o", "-o", lnk, in}, SALVO_EXIT_USAGE},
+        {"--trace is the input", {"--url", "http://h/o", "--trace", in, in}, SALVO_EXIT_USAGE},
+        {"--journal is the input", {"--url", "http://h/o", "--journal", lnk, in}, SALVO_EXIT_USAGE},
+        {"--summary-json is the input", {"--url", "http://h/o", "--summary-json", in, in}, SALVO_EXIT_USAGE},
+        {"-o another file", {"--url", "http://h/o", "-o", other, in}, -1},
+        {"summary in a missing directory", {"--url", "http://h/o", "--summary-json", "/nonexistent/s.json", in},
+         SALVO_EXIT_IO},
+        {"summary is a directory", {"--url", "http://h/o", "--summary-json", "/tmp", in}, SALVO_EXIT_IO},
+        {"summary in a read-only directory", {"--url", "http://h/o", "--summary-json", in_ro_dir, in},
+         root ? -1 : SALVO_EXIT_IO},
+        {"summary a read-only file", {"--url", "http://h/o", "--summary-json", ro_file, in}, root ? -1 : SALVO_EXIT_IO},
+        {"summary a new file", {"--url", "http://h/o", "--summary-json", "sum-new.json", in}, -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *argv[12] = {"salvo", "--no-auth"};
+        size_t n = 2;
+        for (size_t k = 0; cases[i].argv[k]; k++)
+            argv[n++] = cases[i].argv[k];
+        int code = check(argv);
+        if (code != cases[i].code)
+            fail_msg("%s: %d, want %d", cases[i].what, code, cases[i].code);
+    }
+    /* stdin's file is the input too: salvo -o f - < f */
+    int saved = dup(0);
+    int fd = open(in, O_RDONLY);
+    dup2(fd, 0);
+    close(fd);
+    const char *from_stdin[] = {"salvo", "--no-auth", "--url", "http://h/o", "-o", in, "-", NULL};
+    int code = check(from_stdin);
+    dup2(saved, 0);
+    close(saved);
+    assert_int_equal(code, SALVO_EXIT_USAGE);
+    unlink(in);
+    unlink(lnk);
+    unlink(other);
+    unlink(ro_file);
+    rmdir(ro_dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_secret_names),     cmocka_unit_test(test_secret_redact_lines),
+        cmocka_unit_test(test_trace_every_kind), cmocka_unit_test(test_header_names),
+        cmocka_unit_test(test_check_environment),
+        cmocka_unit_test(test_key_files), /* the first to hold a key: the process turns undumpable */
+        cmocka_unit_test(test_no_auth),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
