@@ -47,6 +47,8 @@ typedef struct xfer {
     int64_t first_send_ns;
     size_t body_pos;     /* read callback's position in order->body */
     unsigned rewinds;    /* libcurl rewound the body: it resent the request */
+    unsigned curl_sends; /* times libcurl began sending this attempt (prereq callback) */
+    int needs_reset;     /* clear libcurl 7.88's lifetime retry counter before the next use */
     uint64_t window_id, rate_window_id;
     int window_taken;
     struct curl_slist idem;  /* per-order header node, ahead of the shared list */
@@ -513,13 +515,24 @@ static int on_curl_debug(CURL *h, curl_infotype kind, char *data, size_t size, v
     return 0;
 }
 
-static int xfer_setup_easy(engine_t *e, xfer_t *x)
+/* libcurl calls this each time it is about to send the request, so a
+ * second call is a resend of its own: after a reused connection died, or
+ * an HTTP/2 stream was refused (GOAWAY). A resend before any body byte
+ * went out never rewinds the body, so on_body_seek alone misses it; with
+ * nginx's early answers it happens after the broker took the first copy. */
+static int on_curl_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port, int conn_local_port)
+{
+    (void)conn_primary_ip, (void)conn_local_ip, (void)conn_primary_port, (void)conn_local_port;
+    xfer_t *x = ud;
+    x->curl_sends++;
+    return CURL_PREREQFUNC_OK;
+}
+
+/* Every option the pooled handle keeps across orders. */
+static void xfer_apply_options(engine_t *e, xfer_t *x)
 {
     const salvo_config_t *c = e->cfg;
-    CURL *h = curl_easy_init();
-    if (h == NULL)
-        return -ENOMEM;
-    x->easy = h;
+    CURL *h = x->easy;
     curl_easy_setopt(h, CURLOPT_URL, c->url);
     curl_easy_setopt(h, CURLOPT_PRIVATE, x);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -553,8 +566,30 @@ static int xfer_setup_easy(engine_t *e, xfer_t *x)
         curl_easy_setopt(h, CURLOPT_DEBUGDATA, x);
         curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     }
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_curl_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, x);
     x->easy_mode = X_POST;
+}
+
+static int xfer_setup_easy(engine_t *e, xfer_t *x)
+{
+    x->easy = curl_easy_init();
+    if (x->easy == NULL)
+        return -ENOMEM;
+    xfer_apply_options(e, x);
     return 0;
+}
+
+/* libcurl 7.88 counts its own resends per easy handle, not per transfer,
+ * and never resets the count (fixed in 8.17): a pooled handle that has
+ * resent 5 times in its life fails its next refused HTTP/2 stream with
+ * "Connection died, tried 5 times before giving up" (CURLE_SEND_ERROR)
+ * after one try. Only curl_easy_reset clears it. */
+static void xfer_reset_easy(engine_t *e, xfer_t *x)
+{
+    curl_easy_reset(x->easy);
+    xfer_apply_options(e, x);
+    x->needs_reset = 0;
 }
 
 static xfer_t *xfer_get(engine_t *e)
@@ -643,10 +678,13 @@ static void xfer_send(engine_t *e, xfer_t *x, int64_t now)
             return;
         }
     }
+    if (x->needs_reset)
+        xfer_reset_easy(e, x);
     x->body_pos = 0;
     x->resp_len = 0;
     x->resp_over = 0;
     x->rewinds = 0;
+    x->curl_sends = 0;
     struct curl_slist *headers = e->shared_headers;
     if (c->idempotency_header && x->order->client_order_id[0] && x->mode == X_POST) {
         snprintf(x->idem_buf, sizeof x->idem_buf, "%s: %s", c->idempotency_header, x->order->client_order_id);
@@ -913,9 +951,21 @@ static void on_done(engine_t *e, CURL *easy, CURLcode result)
     curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
     curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
-    long new_connections = 0;
+    long new_connections = 0, http_version = 0;
     curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &new_connections);
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &http_version);
+    curl_off_t content_length = -1, received = 0;
+    curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &content_length);
+    curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
     curl_multi_remove_handle(e->multi, easy);
+    /* A resend or a failure may have bumped libcurl's retry count: clear
+     * it before the handle's next transfer (not now: the result may still
+     * point into the handle). */
+    int curl_resent = x->curl_sends > 1;
+    if (curl_resent || result != CURLE_OK)
+        x->needs_reset = 1;
+    /* An answer libcurl delivered whole and then failed the transfer over. */
+    result = (CURLcode)salvo_effective_code((int)result, http_version, http, content_length, received);
 
     int64_t now = now_ns(e);
     if (x->window_taken) {
@@ -937,11 +987,11 @@ static void on_done(engine_t *e, CURL *easy, CURLcode result)
     /* Could the request have left? Only a fresh connection that never
      * completed proves it did not; a reused one always could have. */
     int connected = connect_us > 0 || pretransfer_us > 0 || new_connections == 0;
-    if (x->rewinds > 0)
+    if (x->rewinds > 0 || curl_resent)
         r->transport_resent = 1, e->st->resent++;
     /* A copy that may have arrived earlier (resent by libcurl, an ambiguous
      * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
-    int earlier_copy = x->rewinds > 0 || x->maybe_delivered;
+    int earlier_copy = x->rewinds > 0 || curl_resent || x->maybe_delivered;
     salvo_outcome_t oc = salvo_classify((int)result, http, connected, earlier_copy);
     if (earlier_copy && oc.status != SALVO_ACCEPTED)
         oc.status = SALVO_UNKNOWN;
