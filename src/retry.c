@@ -76,6 +76,19 @@ salvo_outcome_t salvo_classify(int curl_code, long http, int may_have_left, int 
     return o;
 }
 
+int salvo_effective_code(int curl_code, long http_version, long http, int64_t content_length, int64_t received)
+{
+    if (curl_code != CURLE_HTTP2_STREAM && curl_code != CURLE_PARTIAL_FILE)
+        return curl_code;
+    /* Only HTTP/2 has a way to end a stream cleanly after an early answer;
+     * an HTTP/1.1 partial body is a cut connection. */
+    if (http_version != CURL_HTTP_VERSION_2_0 || http < 200)
+        return curl_code;
+    if (content_length < 0 || received != content_length)
+        return curl_code;
+    return CURLE_OK;
+}
+
 int64_t salvo_backoff_ns(unsigned attempt, int64_t base_ns, int64_t cap_ns, double rnd)
 {
     double ceil_ns = (double)base_ns;

@@ -28,6 +28,20 @@ typedef struct salvo_outcome {
  * "duplicate" are believed. */
 salvo_outcome_t salvo_classify(int curl_code, long http, int may_have_left, int earlier_copy, int refused);
 
+/* The CURLcode to classify a transfer by. On HTTP/2 a server may answer
+ * before it has read the request body and then end the stream with
+ * RST_STREAM(NO_ERROR); RFC 9113 8.1 says the client must not discard that
+ * answer. libcurl 7.88 does: when the upload is still pending it fails the
+ * transfer with CURLE_HTTP2_STREAM ("stream N closed"), or CURLE_PARTIAL_FILE
+ * when a GOAWAY left nothing else on the connection, after it has delivered
+ * the whole answer. When the answer is provably whole (HTTP/2, a final status,
+ * a Content-Length and exactly that many body bytes), this returns CURLE_OK:
+ * the status is the broker's word, as if the upload had finished first.
+ * Anything else keeps curl_code. http_version: CURLINFO_HTTP_VERSION;
+ * content_length: CURLINFO_CONTENT_LENGTH_DOWNLOAD_T (-1 if none);
+ * received: CURLINFO_SIZE_DOWNLOAD_T. */
+int salvo_effective_code(int curl_code, long http_version, long http, int64_t content_length, int64_t received);
+
 /* Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^(attempt-1))].
  * rnd is a uniform draw in [0, 1). */
 int64_t salvo_backoff_ns(unsigned attempt, int64_t base_ns, int64_t cap_ns, double rnd);

@@ -262,6 +262,33 @@ static void test_classify_table(void **state)
     }
 }
 
+/* An HTTP/2 stream torn down after a whole answer is that answer; anything
+ * short of provably whole stays the transport error. */
+static void test_effective_code(void **state)
+{
+    (void)state;
+    const long h2 = CURL_HTTP_VERSION_2_0, h11 = CURL_HTTP_VERSION_1_1;
+    static const int curl_ok = CURLE_OK;
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 200, 21, 21), curl_ok);
+    assert_int_equal(salvo_effective_code(CURLE_PARTIAL_FILE, h2, 200, 21, 21), curl_ok);
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 422, 40, 40), curl_ok);
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 200, 0, 0), curl_ok); /* empty body, declared */
+    /* The body was cut short, or its length is unknown. */
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 200, 21, 20), CURLE_HTTP2_STREAM);
+    assert_int_equal(salvo_effective_code(CURLE_PARTIAL_FILE, h2, 200, 21, 3), CURLE_PARTIAL_FILE);
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 200, -1, 21), CURLE_HTTP2_STREAM);
+    /* No final status. */
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 0, -1, 0), CURLE_HTTP2_STREAM);
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2_STREAM, h2, 100, 0, 0), CURLE_HTTP2_STREAM);
+    /* HTTP/1.1: a partial file is a cut connection. */
+    assert_int_equal(salvo_effective_code(CURLE_PARTIAL_FILE, h11, 200, 21, 21), CURLE_PARTIAL_FILE);
+    /* Other errors are never an answer, whatever came before them. */
+    assert_int_equal(salvo_effective_code(CURLE_HTTP2, h2, 200, 21, 21), CURLE_HTTP2);
+    assert_int_equal(salvo_effective_code(CURLE_RECV_ERROR, h2, 200, 21, 21), CURLE_RECV_ERROR);
+    assert_int_equal(salvo_effective_code(CURLE_OPERATION_TIMEDOUT, h2, 200, 21, 21), CURLE_OPERATION_TIMEDOUT);
+    assert_int_equal(salvo_effective_code(CURLE_SEND_ERROR, h2, 200, 21, 21), CURLE_SEND_ERROR);
+}
+
 static void test_backoff_and_retry_after(void **state)
 {
     (void)state;
@@ -313,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_result_response_cases), cmocka_unit_test(test_result_response_depth),
         cmocka_unit_test(test_result_response_truncated),
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
+        cmocka_unit_test(test_effective_code),
         cmocka_unit_test(test_parse_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# salvo against a real nginx over TLS + HTTP/2 (issue 10 item 10), and over
+# HTTP/1.1. nginx's `return` answers an order from its HEADERS alone and then
+# resets the stream with NO_ERROR (RFC 9113 8.1); keepalive_requests makes it
+# send GOAWAY every N requests. Neither may cost an order.
+. "$(dirname "$0")/lib.sh"
+ulimit -c 0
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+[ -x "$NGINX" ] || { echo "FAIL: nginx not found (scripts/install-deps.sh installs it)"; exit 1; }
+N=${NGINX_H2_ORDERS:-8000}
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 -subj /CN=localhost >/dev/null 2>&1
+
+# One process, no workers (nothing runs as another user), every path in $WORK.
+# PORT: TLS + h2, default keepalive_requests (1000); PORT+1: plain HTTP/1.1;
+# PORT+2: TLS + h2 with keepalive_requests 100, a GOAWAY every 100 orders.
+write_conf() {
+    mkdir -p "$WORK/nginx"
+    cat > "$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    log_format orders '\$server_port \$server_protocol \$request_method \$http_idempotency_key';
+    access_log $WORK/nginx/access.log orders;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    server {
+        listen 127.0.0.1:$1 ssl http2;
+        listen 127.0.0.1:$(($1 + 1));
+        location /orders { return 200 '{"status":"accepted"}'; }
+    }
+    server {
+        listen 127.0.0.1:$(($1 + 2)) ssl http2;
+        keepalive_requests 100;
+        location /orders { return 200 '{"status":"accepted"}'; }
+    }
+}
+EOF
+}
+
+# Free loopback ports: try a few at random until nginx binds them.
+start_nginx() {
+    for _ in $(seq 20); do
+        NPORT=$((20000 + RANDOM % 40000))
+        write_conf "$NPORT"
+        "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" 2>>"$WORK/nginx/start.err" &
+        NGINX_PID=$!
+        for _ in $(seq 50); do
+            kill -0 "$NGINX_PID" 2>/dev/null || break
+            curl -sk -o /dev/null "https://127.0.0.1:$((NPORT + 2))/" && return 0
+            sleep 0.1
+        done
+        kill "$NGINX_PID" 2>/dev/null
+        wait "$NGINX_PID" 2>/dev/null
+    done
+    echo "FAIL: nginx did not start:"; cat "$WORK/nginx/error.log" "$WORK/nginx/start.err"
+    exit 1
+}
+stop_nginx() { kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; }
+trap 'stop_nginx; cleanup' EXIT
+
+start_nginx
+check "nginx speaks h2" "2 200" "$(curl -sk --http2 -o /dev/null -w '%{http_version} %{http_code}' -d x "https://127.0.0.1:$NPORT/orders")"
+: > "$WORK/nginx/access.log"
+: > "$WORK/nginx/error.log" # the port hunt's bind() errors
+
+make_orders "$N" > "$WORK/orders.csv"
+
+# run NAME PORT COUNT URL-SCHEME SALVO-FLAGS...: every order one line, all
+# accepted, and nginx processed each exactly once in the expected protocol.
+run() {
+    local name=$1 port=$2 n=$3 scheme=$4 proto=$5
+    shift 5
+    head -$((n + 1)) "$WORK/orders.csv" > "$WORK/in.csv"
+    "$SALVO" --no-auth --url "$scheme://127.0.0.1:$port/orders" --concurrency 64 --id-prefix "$name" "$@" \
+        "$WORK/in.csv" > "$WORK/$name.out" 2> "$WORK/$name.err"
+    check "$name: exit" 0 $?
+    check "$name: one line per order" "$n $n" "$(jq -s '[length, ([.[].seq] | unique | length)] | join(" ")' -r "$WORK/$name.out")"
+    check "$name: no unknown" 0 "$(jq -s '[.[] | select(.status == "unknown")] | length' "$WORK/$name.out")"
+    check "$name: all accepted" "$n" "$(jq -s '[.[] | select(.status == "accepted")] | length' "$WORK/$name.out")"
+    # nginx logs each request it processed. Every order reached it; one it
+    # processed twice must say so: libcurl resent it (transport_resent).
+    awk -v p="$port" -v pr="$proto" -v id="$name-" '$1 == p && $2 == pr && index($4, id) == 1 { print $4 }' \
+        "$WORK/nginx/access.log" | sort > "$WORK/$name.seen"
+    check "$name: nginx processed every order, over $proto" "$n" "$(uniq "$WORK/$name.seen" | wc -l)"
+    jq -r 'select(.transport_resent == true) | .client_order_id' "$WORK/$name.out" | sort > "$WORK/$name.resent"
+    check "$name: orders nginx processed twice are marked transport_resent" "" \
+        "$(uniq -d "$WORK/$name.seen" | comm -23 - "$WORK/$name.resent" | tr '\n' ' ')"
+    echo "$name: $(wc -l < "$WORK/$name.seen") requests processed for $n orders, $(uniq -d "$WORK/$name.seen" | wc -l) twice, $(wc -l < "$WORK/$name.resent") marked transport_resent"
+    local lost
+    lost=$(jq -rs '[.[] | select(.status != "accepted") | .attempt_statuses[-1]] | group_by(.) | map("\(.[0]) x\(length)") | join(", ")' "$WORK/$name.out")
+    [ -n "$lost" ] && echo "$name: not accepted: $lost"
+}
+
+# HTTP/2 with nginx's defaults: a GOAWAY every 1,000 orders, and a
+# RST_STREAM(NO_ERROR) after nearly every answer.
+run h2 "$NPORT" "$N" https HTTP/2.0 --http2 --insecure
+# A GOAWAY every 100 orders: many refused streams for libcurl to retry on
+# the same pooled easy handles.
+run h2ka100 "$((NPORT + 2))" "$N" https HTTP/2.0 --http2 --insecure
+# HTTP/1.1: keepalive_requests ends each connection with Connection: close.
+run h1 "$((NPORT + 1))" "$N" http HTTP/1.1
+
+grep -E '\[(alert|crit|emerg)\]' "$WORK/nginx/error.log" && FAILED=$((FAILED + 1))
+finish
