@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #define ID_MARK "{{client_order_id}}"
@@ -35,12 +36,58 @@ char *salvo_lookup_url(const char *tmpl, const char *id)
     return url;
 }
 
-int salvo_lookup_outcome(int curl_code, long http)
+/* One reference token of a JSON pointer, unescaped (~1 is /, ~0 is ~). */
+static size_t pointer_token(const char *p, char *out, size_t cap)
+{
+    size_t n = 0, i = 0;
+    for (; p[i] && p[i] != '/'; i++) {
+        char c = p[i];
+        if (c == '~' && (p[i + 1] == '0' || p[i + 1] == '1'))
+            c = p[++i] == '0' ? '~' : '/';
+        if (n + 1 < cap)
+            out[n++] = c;
+    }
+    out[n] = '\0';
+    return i;
+}
+
+static const cJSON *pointer_get(const cJSON *v, const char *ptr)
+{
+    char tok[256];
+    while (v != NULL && *ptr == '/') {
+        ptr++;
+        ptr += pointer_token(ptr, tok, sizeof tok);
+        if (cJSON_IsArray(v)) {
+            char *end;
+            long idx = strtol(tok, &end, 10);
+            v = *tok && *end == '\0' && idx >= 0 ? cJSON_GetArrayItem(v, (int)idx) : NULL;
+        } else {
+            v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, tok) : NULL;
+        }
+    }
+    return *ptr == '\0' ? v : NULL;
+}
+
+/* Does the answer name the order? The value is only compared, never
+ * re-printed, so parsing it with cJSON loses nothing. */
+static int names_order(const char *body, size_t len, const char *pointer, const char *id)
+{
+    if (body == NULL || len == 0)
+        return 0;
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    const cJSON *v = pointer_get(doc, pointer);
+    int found = cJSON_IsString(v) && strcmp(v->valuestring, id) == 0;
+    cJSON_Delete(doc);
+    return found;
+}
+
+int salvo_lookup_outcome(int curl_code, long http, const char *body, size_t len, const char *pointer,
+                         const char *id)
 {
     if (curl_code != 0)
         return SALVO_LOOKUP_UNSURE;
     if (http >= 200 && http < 300)
-        return SALVO_LOOKUP_FOUND;
+        return names_order(body, len, pointer, id) ? SALVO_LOOKUP_FOUND : SALVO_LOOKUP_UNSURE;
     if (http == 404 || http == 410)
         return SALVO_LOOKUP_ABSENT;
     return SALVO_LOOKUP_UNSURE;

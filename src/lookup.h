@@ -3,6 +3,8 @@
 #ifndef SALVO_LOOKUP_H
 #define SALVO_LOOKUP_H
 
+#include <stddef.h>
+
 enum salvo_lookup { SALVO_LOOKUP_FOUND, SALVO_LOOKUP_ABSENT, SALVO_LOOKUP_UNSURE };
 
 /* Does the template name the id? 1 or 0. */
@@ -12,8 +14,12 @@ int salvo_lookup_template_ok(const char *tmpl);
  * percent-encoded. malloc'd; NULL when out of memory. */
 char *salvo_lookup_url(const char *tmpl, const char *id);
 
-/* What a lookup's answer says: 2xx found, 404 or 410 absent, anything else
- * (a transport error, 5xx, 401...) proves nothing. */
-int salvo_lookup_outcome(int curl_code, long http);
+/* What a lookup's answer says: found only when it is a 2xx whose JSON body
+ * holds the order's id at the JSON pointer (RFC 6901, e.g.
+ * "/client_order_id" or "/0/clientOrderId"): a search endpoint answering
+ * 200 {} or [] for every id proves nothing. 404 or 410: absent. Anything
+ * else (a transport error, 5xx, 401, an unrelated 200) proves nothing. */
+int salvo_lookup_outcome(int curl_code, long http, const char *body, size_t len, const char *pointer,
+                         const char *id);
 
 #endif

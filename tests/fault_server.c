@@ -28,7 +28,7 @@ typedef struct conn {
 } conn_t;
 
 static const char *mode;
-static FILE *logf;
+static FILE *reqlog;
 
 static void send_all(int fd, const char *p, size_t n)
 {
@@ -67,8 +67,12 @@ static void answer(int fd, const char *method, const char *path)
         reply(fd, "200 OK", "", strcmp(method, "GET") == 0 ? "{}" : "{\"status\":\"accepted\"}");
     } else if (strcmp(mode, "array200") == 0) {
         reply(fd, "200 OK", "", strcmp(method, "GET") == 0 ? "[]" : "{\"status\":\"accepted\"}");
-    } else if (strcmp(mode, "drop") == 0) {
+    } else if (strcmp(mode, "drop") == 0 || (strncmp(mode, "drop+", 5) == 0 && strcmp(method, "POST") == 0)) {
         /* Read it, answer nothing: the order may be at the broker. */
+    } else if (strcmp(mode, "drop+empty") == 0) {
+        reply(fd, "200 OK", "", "{}"); /* a lookup that names nothing */
+    } else if (strcmp(mode, "drop+array") == 0) {
+        reply(fd, "200 OK", "", "[]");
     } else if (strncmp(mode, "retryafter:", 11) == 0) {
         char extra[128];
         snprintf(extra, sizeof extra, "Retry-After: %s\r\n", mode + 11);
@@ -98,8 +102,8 @@ static int try_request(conn_t *c)
         return 0;
     char method[16] = "", path[512] = "";
     sscanf(c->buf, "%15s %511s", method, path);
-    fprintf(logf, "%s %s\n", method, path);
-    fflush(logf);
+    fprintf(reqlog, "%s %s\n", method, path);
+    fflush(reqlog);
     answer(c->fd, method, path);
     return 1;
 }
@@ -111,7 +115,7 @@ int main(int argc, char **argv)
         return 2;
     }
     mode = argv[1];
-    if ((logf = fopen(argv[3], "a")) == NULL)
+    if ((reqlog = fopen(argv[3], "a")) == NULL)
         return 1;
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;

@@ -199,12 +199,25 @@ static void test_lookup_url(void **state)
     free(u);
     assert_int_equal(salvo_lookup_template_ok("http://h/orders/{{client_order_id}}"), 1);
     assert_int_equal(salvo_lookup_template_ok("http://h/orders/{{id}}"), 0);
-    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 200), SALVO_LOOKUP_FOUND);
-    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 404), SALVO_LOOKUP_ABSENT);
-    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 410), SALVO_LOOKUP_ABSENT);
-    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 401), SALVO_LOOKUP_UNSURE);
-    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 500), SALVO_LOOKUP_UNSURE);
-    assert_int_equal(salvo_lookup_outcome(CURLE_OPERATION_TIMEDOUT, 0), SALVO_LOOKUP_UNSURE);
+    static const struct { int curl; long http; const char *body, *ptr; int want; } t[] = {
+        {CURLE_OK, 200, "{\"client_order_id\":\"p-1\",\"status\":\"new\"}", "/client_order_id", SALVO_LOOKUP_FOUND},
+        {CURLE_OK, 200, "{}", "/client_order_id", SALVO_LOOKUP_UNSURE},          /* names nothing */
+        {CURLE_OK, 200, "[]", "/client_order_id", SALVO_LOOKUP_UNSURE},
+        {CURLE_OK, 200, "", "/client_order_id", SALVO_LOOKUP_UNSURE},
+        {CURLE_OK, 200, "{\"client_order_id\":\"p-2\"}", "/client_order_id", SALVO_LOOKUP_UNSURE}, /* another */
+        {CURLE_OK, 200, "[{\"clientOrderId\":\"p-1\"}]", "/0/clientOrderId", SALVO_LOOKUP_FOUND},
+        {CURLE_OK, 200, "{\"a/b\":{\"m~n\":\"p-1\"}}", "/a~1b/m~0n", SALVO_LOOKUP_FOUND},
+        {CURLE_OK, 200, "{\"client_order_id\":1}", "/client_order_id", SALVO_LOOKUP_UNSURE},
+        {CURLE_OK, 200, "not json", "/client_order_id", SALVO_LOOKUP_UNSURE},
+        {CURLE_OK, 404, "", "/client_order_id", SALVO_LOOKUP_ABSENT},
+        {CURLE_OK, 410, "", "/client_order_id", SALVO_LOOKUP_ABSENT},
+        {CURLE_OK, 401, "", "/client_order_id", SALVO_LOOKUP_UNSURE},
+        {CURLE_OK, 500, "", "/client_order_id", SALVO_LOOKUP_UNSURE},
+        {CURLE_OPERATION_TIMEDOUT, 0, "", "/client_order_id", SALVO_LOOKUP_UNSURE},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (salvo_lookup_outcome(t[i].curl, t[i].http, t[i].body, strlen(t[i].body), t[i].ptr, "p-1") != t[i].want)
+            fail_msg("lookup row %zu: %s", i, t[i].body);
 }
 
 /* ---- secrets ---- */

@@ -75,6 +75,10 @@ typedef struct salvo_config {
     const salvo_jindex_t *resume;   /* what an earlier run did; NULL: a fresh run */
     int resend_unknown;             /* send again what may already be at the broker */
     const char *reconcile_url;      /* "http://h/orders/{{client_order_id}}": look up unknowns */
+    const char *reconcile_pointer;  /* JSON pointer to the client order id in the lookup's answer;
+                                       NULL: "/client_order_id". Found = it names the order. */
+    unsigned give_up_after;         /* stop after this many orders in a row fail the same fatal way
+                                       (401/403, TLS verification, connection refused); 0: never */
     uint64_t max_orders;            /* 0: no cap; else stop dispatching past it */
     double max_notional;            /* 0: no cap; sum of price x quantity of LIMIT orders */
 } salvo_config_t;
@@ -88,6 +92,7 @@ enum salvo_stop_reason {
     SALVO_STOP_INPUT,    /* the input could not be read */
     SALVO_STOP_CALLER,   /* salvo_engine_stop() */
     SALVO_STOP_SETUP,    /* the input contradicts the configuration (see stats.setup_error) */
+    SALVO_STOP_HOPELESS, /* orders kept failing the same fatal way (give_up_after) */
 };
 
 typedef struct salvo_stats {

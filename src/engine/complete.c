@@ -46,7 +46,8 @@ static void keep_body(salvo_job_t *j, const salvo_reply_t *r)
 static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
 {
     salvo_result_t *r = &j->res;
-    switch (salvo_lookup_outcome(rep->code, rep->http)) {
+    const char *ptr = e->cfg->reconcile_pointer ? e->cfg->reconcile_pointer : "/client_order_id";
+    switch (salvo_lookup_outcome(rep->code, rep->http, rep->body, rep->body_len, ptr, j->order.client_order_id)) {
     case SALVO_LOOKUP_FOUND:
         r->status = SALVO_ACCEPTED;
         r->reconciled = 1;
@@ -72,6 +73,9 @@ static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_repl
     default:
         if (rep->code != CURLE_OK)
             snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup failed: %s", rep->error);
+        else if (rep->http >= 200 && rep->http < 300)
+            snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup: HTTP %ld, but the answer does not name the order "
+                     "at %s", rep->http, ptr);
         else
             snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup failed: HTTP %ld", rep->http);
         r->error = j->errbuf;
@@ -122,6 +126,47 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
     salvo_job_finish(e, j);
 }
 
+/* What makes every later order fail the same way: bad credentials, a
+ * certificate that will not verify, nobody listening. 0 for anything else. */
+static int fatal_kind(const salvo_reply_t *rep)
+{
+    if (rep->code == CURLE_OK)
+        return rep->http == 401 || rep->http == 403 || rep->http == 407 ? (int)(1000 + rep->http) : 0;
+    switch (rep->code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return rep->code;
+    }
+    return 0;
+}
+
+/* --give-up-after N: the same fatal answer for N orders in a row stops
+ * the run; the rest are not sent. */
+static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
+{
+    int kind = fatal_kind(rep);
+    if (kind == 0 || kind != e->fatal_kind) {
+        e->fatal_kind = kind;
+        e->fatal_run = kind ? 1 : 0;
+    } else {
+        e->fatal_run++;
+    }
+    unsigned n = e->cfg->give_up_after;
+    if (n == 0 || e->fatal_run < n || e->stopping)
+        return;
+    char why[160];
+    if (rep->code == CURLE_OK)
+        snprintf(why, sizeof why, "%u orders in a row were answered HTTP %ld; the run gave up (--give-up-after)", n,
+                 rep->http);
+    else
+        snprintf(why, sizeof why, "%u orders in a row failed: %s; the run gave up (--give-up-after)", n,
+                 rep->error ? rep->error : curl_easy_strerror((CURLcode)rep->code));
+    salvo_engine_fail(e, SALVO_STOP_HOPELESS, why);
+}
+
 static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
 {
     salvo_result_t *r = &j->res;
@@ -165,6 +210,7 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     if (oc.status == SALVO_UNKNOWN)
         j->maybe_delivered = 1;
     record_attempt(j, rep, oc.status);
+    watch_hopeless(e, rep);
     if (j->res.location) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", j->res.location);
         j->res.location = j->errbuf;

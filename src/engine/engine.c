@@ -52,7 +52,14 @@ void salvo_engine_fail(struct salvo_engine *e, int reason, const char *why)
  * valid ones admitted (queued, or settled). */
 static void fill(struct salvo_engine *e)
 {
+    /* A regular file is read without waiting: yield to the loop now and
+     * then, so a signal (or a stop) is heard in a long check pass too. */
+    unsigned budget = 4096;
     while (!e->stopping && !e->capped && !e->input_done) {
+        if (budget-- == 0) {
+            salvo_engine_pump_later(e);
+            return;
+        }
         salvo_job_t *j = salvo_job_alloc(e);
         if (j == NULL)
             return;

@@ -198,6 +198,8 @@ struct salvo_engine {
 
     int started, stopping, aborting, held, input_done, done, freed, in_stop;
     int capped;              /* a --max-* cap was hit: read no further */
+    int fatal_kind;          /* the last attempt's fatal answer (see complete.c), 0: none */
+    unsigned fatal_run;      /* how many in a row */
     char stop_why[160];
 };
 

@@ -11,7 +11,8 @@ static void report_ready(struct salvo_engine *e)
     salvo_queue_t *q;
     while ((q = salvo_queue_pop_head(&e->ready)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, e->stop_why);
+        snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
     }
 }
 
@@ -28,7 +29,7 @@ static void finish_waiting(struct salvo_engine *e)
             salvo_job_not_sent(e, j, e->stop_why); /* its journal line says sent; the request never left */
         } else if (j->state == JOB_BACKOFF || j->state == JOB_RETRY) {
             if (j->res.attempts == 0 && !j->maybe_delivered) {
-                snprintf(j->errbuf, sizeof j->errbuf, "%s", e->stop_why);
+                snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
                 j->res.error = j->errbuf;
             }
             salvo_job_finish(e, j);

@@ -85,6 +85,12 @@ static const char usage_text[] =
     "  --reconcile-url T       look up each unknown order at T, which names {{client_order_id}}:\n"
     "                          found: accepted; 404: never arrived (sent again with\n"
     "                          --resend-unknown). Check T by hand first: a wrong path is a 404 too\n"
+    "  --reconcile-id-pointer P  where the lookup's JSON answer holds the client order id (RFC 6901;\n"
+    "                          default /client_order_id): a 200 that does not name the order\n"
+    "                          leaves it unknown\n"
+    "  --give-up-after N       stop sending after N orders in a row fail the same fatal way\n"
+    "                          (401/403, TLS verification, connection refused); the rest are\n"
+    "                          not_sent (default 5; 0: never)\n"
     "  --check                 validate the whole input first; send nothing if a row is bad\n"
     "  --max-orders N          send at most N orders (a file over it: nothing is sent)\n"
     "  --max-notional X        LIMIT orders worth at most X in all, sum of price x quantity\n"
@@ -369,6 +375,7 @@ enum {
     O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
     O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
+    O_RECPTR, O_GIVEUP,
 };
 
 static const struct option long_opts[] = {
@@ -388,6 +395,7 @@ static const struct option long_opts[] = {
     {"resend-unknown", 0, 0, O_RESEND}, {"reconcile-url", 1, 0, O_RECONCILE}, {"check", 0, 0, O_CHECK},
     {"max-orders", 1, 0, O_MAXORDERS}, {"max-notional", 1, 0, O_MAXNOTIONAL}, {"trace", 1, 0, O_TRACE},
     {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV}, {"no-auth", 0, 0, O_NOAUTH},
+    {"reconcile-id-pointer", 1, 0, O_RECPTR}, {"give-up-after", 1, 0, O_GIVEUP},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
@@ -431,6 +439,16 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->reconcile_url = v;
         break;
     case O_CHECK: a->check = 1; break;
+    case O_RECPTR:
+        if (*v != '/')
+            return bad(flag, v, "expected a JSON pointer such as /client_order_id or /0/clientOrderId");
+        c->reconcile_pointer = v;
+        break;
+    case O_GIVEUP:
+        if (salvo_parse_uint(v, 0, 1000000, &u))
+            return bad(flag, v, "expected a whole number (0: never give up)");
+        c->give_up_after = (unsigned)u;
+        break;
     case O_MAXORDERS:
         if (salvo_parse_uint(v, 1, UINT64_MAX, &c->max_orders))
             return bad(flag, v, "expected a whole number from 1");
@@ -552,6 +570,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     c->timeout_ns = 30 * SALVO_NS_PER_SEC;
     c->connect_timeout_ns = 5 * SALVO_NS_PER_SEC;
     c->concurrency = 32;
+    c->give_up_after = 5;
     c->burst = 1;
     c->retries = 2;
     c->backoff_ns = 100 * SALVO_NS_PER_MS;

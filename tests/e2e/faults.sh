@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Every order, one honest result, under the faults of issue 10: signals at
+# awkward moments, slow and closed output, odd answers, hopeless runs.
+# Each block reproduces one defect; waits are for events (the broker's
+# counters, the process's signal mask), not for time.
+. "$(dirname "$0")/lib.sh"
+: "${FAULT_SERVER:?}"
+ulimit -c 0
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 20 ms).
+wait_for() {
+    local tries=$(($1 * 50)); shift
+    while [ "$tries" -gt 0 ]; do "$@" && return 0; sleep 0.02; tries=$((tries - 1)); done
+    return 1
+}
+received_at_least() { [ "$(stat_of received 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+orders_at_least() { [ "$(stat_of orders 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+# The process has its SIGTERM handler in place (bit 15 of SigCgt).
+catches_term() { local m; m=$(awk '/^SigCgt/ {print $2}' "/proc/$1/status" 2>/dev/null) && [ $((0x$m >> 14 & 1)) -eq 1 ]; }
+# Every order the summary counted has exactly one line, and the counts add up.
+lines_match_summary() { # OUT SUMMARY
+    local n lines uniq sum
+    n=$(jq .orders "$2"); lines=$(wc -l < "$1"); uniq=$(jq -r .seq "$1" | sort -u | wc -l)
+    sum=$(jq '[.counts[]] | add' "$2")
+    [ "$n" = "$lines" ] && [ "$n" = "$uniq" ] && [ "$n" = "$sum" ]
+}
+# Every order the journal says was sent has an outcome after it.
+journal_settled() {
+    [ "$(jq -r 'select(.sent) | .sent' "$1" | sort -u | md5sum)" = "$(jq -r 'select(.status) | .id' "$1" | sort -u | md5sum)" ]
+}
+no_sanitizer_report() { ! grep -q -E 'AddressSanitizer|runtime error|LeakSanitizer' "$1"; }
+
+start_fault() { # MODE: sets FURL, FLOG
+    local pf="$WORK/fport.$RANDOM"
+    FLOG="$WORK/flog.$RANDOM"
+    : > "$FLOG"
+    "$FAULT_SERVER" "$1" "$pf" "$FLOG" &
+    MOCK_PIDS+=($!)
+    FPID=$!
+    wait_for 5 test -s "$pf" || { echo "FAIL: fault server did not start"; exit 1; }
+    FBASE="http://127.0.0.1:$(cat "$pf")"
+    FURL="$FBASE/orders"
+}
+stop_fault() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+
+make_orders 100 > "$WORK/o100.csv"
+
+# ---- 1. A signal while orders wait in the retry queue ----
+for at in 4 8 12; do
+    start_mock --error-rate 0.5 --latency 300ms --seed 1
+    "$SALVO" --no-auth --url "$URL" --rate 2/s --burst 6 --retry-ambiguous --retries 5 --retry-backoff 1ms \
+        --concurrency 8 --journal "$WORK/j1.$at" --summary-json "$WORK/s1.$at" "$WORK/o100.csv" \
+        > "$WORK/out1.$at" 2> "$WORK/err1.$at" &
+    pid=$!
+    wait_for 20 received_at_least "$at"
+    kill -TERM $pid
+    wait $pid
+    check "signal during backoff (after $at at the broker): exit 143" 143 $?
+    check_true "signal during backoff ($at): no memory error" no_sanitizer_report "$WORK/err1.$at"
+    check_true "signal during backoff ($at): one line per order read, counts add up" \
+        lines_match_summary "$WORK/out1.$at" "$WORK/s1.$at"
+    check_true "signal during backoff ($at): every sent order has its outcome in the journal" \
+        journal_settled "$WORK/j1.$at"
+    stop_mock
+done
+
+# ---- 2. A signal before the first send: nothing is sent ----
+start_mock
+mkfifo "$WORK/fifo"
+"$SALVO" --no-auth --url "$URL" --check - < "$WORK/fifo" > "$WORK/out2" 2> "$WORK/err2" &
+pid=$!
+exec 3> "$WORK/fifo"
+make_orders 50 >&3
+wait_for 10 catches_term $pid
+kill -TERM $pid
+wait $pid
+check "SIGTERM while --check reads stdin: exit 143" 143 $?
+exec 3>&-
+check_true "SIGTERM while --check reads stdin: says nothing was sent" grep -q "nothing was sent" "$WORK/err2"
+check "SIGTERM while --check reads stdin: the broker saw nothing" 0 "$(stat_of received)"
+
+make_orders 300000 > "$WORK/big.csv"
+"$SALVO" --no-auth --url "$URL" --max-notional 1e12 "$WORK/big.csv" > "$WORK/out2b" 2> "$WORK/err2b" &
+pid=$!
+wait_for 10 catches_term $pid
+kill -TERM $pid
+wait $pid
+check "SIGTERM during the --max-notional pass over a file: exit 143" 143 $?
+check "SIGTERM during the --max-notional pass: the broker saw nothing" 0 "$(stat_of received)"
+rm -f "$WORK/big.csv"
+stop_mock
+
+# ---- 3. A directory as input ----
+start_mock
+"$SALVO" --no-auth --url "$URL" "$WORK" > "$WORK/out3" 2> "$WORK/err3"
+check "a directory as input: exit 2" 2 $?
+check_true "a directory as input: says so" grep -q "is a directory" "$WORK/err3"
+
+# ---- 17. An input with no orders ----
+echo "symbol,price,quantity,side" > "$WORK/empty.csv"
+"$SALVO" --no-auth --url "$URL" "$WORK/empty.csv" > "$WORK/out17" 2> "$WORK/err17"
+check "no orders: exit 1" 1 $?
+check_true "no orders: says so" grep -q "holds no orders" "$WORK/err17"
+stop_mock
+
+# ---- 5. A slow reader does not turn accepted orders into unknown ----
+start_mock
+make_orders 2000 > "$WORK/o2000.csv"
+"$SALVO" --no-auth --url "$URL" --timeout 1s --concurrency 64 "$WORK/o2000.csv" 2> "$WORK/err5" \
+    | (sleep 3; cat) > "$WORK/out5"
+check "slow reader: every order accepted" "2000 2000" \
+    "$(jq -s '[length, (map(select(.status == "accepted")) | length)] | join(" ")' -r "$WORK/out5")"
+stop_mock
+
+# ---- 6. A closed stdout while orders wait to retry: every order counted ----
+start_mock --error-rate 0.5 --latency 20ms --seed 4
+"$SALVO" --no-auth --url "$URL" --retries 5 --retry-backoff 300ms --retry-ambiguous --concurrency 8 \
+    --journal "$WORK/j6" --summary-json "$WORK/s6" "$WORK/o2000.csv" 2> "$WORK/err6" | head -1 > /dev/null
+check "closed stdout: exit 3" 3 "${PIPESTATUS[0]}"
+check "closed stdout: the counts add up to the orders read" "$(jq .orders "$WORK/s6")" "$(jq '[.counts[]] | add' "$WORK/s6")"
+check_true "closed stdout: every sent order has its outcome in the journal" journal_settled "$WORK/j6"
+stop_mock
+
+# ---- 7. A duplicate is delivered, not rejected ----
+start_mock
+make_orders 10 > "$WORK/o10.csv"
+"$SALVO" --no-auth --url "$URL" "$WORK/o10.csv" > /dev/null 2>&1
+"$SALVO" --no-auth --url "$URL" "$WORK/o10.csv" > "$WORK/out7" 2>/dev/null
+check "same file again: exit 0" 0 $?
+check "same file again: every order duplicate" "duplicate x10" \
+    "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out7")"
+stop_mock
+
+# ---- 8. An answered order is never 'failed', and never sent again ----
+for mode in bigheader garbage; do
+    start_fault "$mode"
+    "$SALVO" --no-auth --url "$FURL" --retries 0 --journal "$WORK/j8$mode" "$WORK/o10.csv" > "$WORK/out8$mode" 2>/dev/null
+    check "$mode: every order unknown, none failed" "unknown x10" \
+        "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out8$mode")"
+    "$SALVO" --no-auth --url "$FURL" --retries 0 --journal "$WORK/j8$mode" --resume "$WORK/o10.csv" > /dev/null 2>&1
+    check "$mode: --resume sends none of them again" 10 "$(grep -c '^POST' "$FLOG")"
+    stop_fault
+done
+
+# ---- 9. A lookup that names nothing settles nothing ----
+for mode in drop+empty drop+array; do
+    start_fault "$mode"
+    "$SALVO" --no-auth --url "$FURL" --timeout 2s --retries 0 --retry-backoff 1ms \
+        --reconcile-url "$FBASE/orders/{{client_order_id}}" "$WORK/o10.csv" > "$WORK/out9" 2>/dev/null
+    check "$mode: not exit 0" 1 $?
+    check "$mode: every order still unknown" "unknown x10" \
+        "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out9")"
+    stop_fault
+done
+
+# ---- 15. Retry-After beyond every bound ends the order, promptly ----
+for ra in 3600 99999999999 "Fri, 31 Dec 9999 23:59:59 GMT"; do
+    start_fault "retryafter:$ra"
+    timeout 30 "$SALVO" --no-auth --url "$FURL" --timeout 1s --retry-max-backoff 1s "$WORK/o10.csv" \
+        > "$WORK/out15" 2> "$WORK/err15"
+    check "Retry-After $ra: exit 1, not a hang" 1 $?
+    check "Retry-After $ra: each order failed once, the broker's wish in the error" "failed x10 1" \
+        "$(jq -rs '(group_by(.status) | map("\(.[0].status) x\(length)") | join(",")) + " " + (map(.attempts) | max | tostring)' "$WORK/out15")"
+    check_true "Retry-After $ra: no undefined behaviour" no_sanitizer_report "$WORK/err15"
+    stop_fault
+done
+
+# ---- 16. A long idempotency header keeps every key whole ----
+start_mock
+name=$(printf 'X-%062d' 0 | tr 0 K)
+{
+    echo "symbol,price,quantity,side,client_order_id"
+    for i in 1 2 3; do printf 'S%d,1.5,1,BUY,%0127d%d\n' "$i" 0 "$i"; done
+} > "$WORK/long.csv"
+"$SALVO" --no-auth --url "$URL" --idempotency-header "$name" "$WORK/long.csv" > "$WORK/out16" 2>/dev/null
+check "long idempotency header: three orders, three keys, all accepted" "accepted x3" \
+    "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out16")"
+stop_mock
+
+# ---- 18. A hopeless run stops ----
+start_mock --api-key right-key
+SALVO_API_KEY=wrong-key "$SALVO" --url "$URL" --concurrency 1 --give-up-after 5 "$WORK/o100.csv" \
+    > "$WORK/out18" 2> "$WORK/err18"
+check "401 after 401: exit 1" 1 $?
+check "401 after 401: five sent, then it gave up" 5 "$(stat_of received -H "Authorization: Bearer right-key")"
+check "401 after 401: every order read has a line" "$(wc -l < "$WORK/out18")" \
+    "$(jq -s 'map(select(.status == "rejected" or .status == "not_sent")) | length' "$WORK/out18")"
+check_true "401 after 401: the rest say why" grep -q "gave up" "$WORK/out18"
+stop_mock
+
+# ---- 14. Caps count what an earlier run sent ----
+start_mock --latency 3s
+make_orders 10 > "$WORK/o10b.csv"
+"$SALVO" --no-auth --url "$URL" --concurrency 4 --max-orders 6 --journal "$WORK/j14" - < <(cat "$WORK/o10b.csv") \
+    > /dev/null 2>&1 &
+pid=$!
+wait_for 20 received_at_least 4
+kill -KILL $pid
+wait $pid 2>/dev/null
+"$SALVO" --no-auth --url "$URL" --concurrency 4 --max-orders 6 --journal "$WORK/j14" --resume --resend-unknown \
+    - < <(cat "$WORK/o10b.csv") > "$WORK/out14" 2>/dev/null
+check "--max-orders 6 across a kill and a resume: 6 at the broker" 6 "$(stat_of orders)"
+"$SALVO" --no-auth --url "$URL" --dry-run --max-orders 3 - < <(cat "$WORK/o10b.csv") > "$WORK/out14d" 2>/dev/null
+check "--dry-run applies --max-orders on a stream" "dry_run x3,skipped x1" \
+    "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out14d")"
+stop_mock
+
+finish
