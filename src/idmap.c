@@ -61,6 +61,8 @@ static int grow(salvo_idmap_t *m)
 /* The slot holding h, inserted (value 0, data 0) when absent; -ENOMEM. */
 static long find_or_add(salvo_idmap_t *m, uint64_t h)
 {
+    if (m->cap && m->keys[slot_of(m, h)] == h)
+        return (long)slot_of(m, h);
     if ((m->len + 1) * 2 > m->cap && grow(m) < 0)
         return -ENOMEM;
     size_t i = slot_of(m, h);
