@@ -11,8 +11,9 @@
  * get different ones. Other columns (a template's extra ones) do not count.
  *
  * The counter lives in a salvo_orderid_t the caller owns, one per pass over
- * an input: 8 bytes a distinct content, in a table at most half full (so
- * 16 to 32 bytes), plus 17 for each content seen more than 255 times. */
+ * an input: 9 bytes a distinct content, in a table kept between a quarter
+ * and half full (so 18 to 36 bytes), plus as much again with 8 more for
+ * each content seen more than 255 times. */
 #ifndef SALVO_ORDERID_H
 #define SALVO_ORDERID_H
 
