@@ -5,14 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t id_hash(const char *s)
+uint64_t salvo_hash_mix(uint64_t h)
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    h ^= h >> 33; /* finalise so the low bits index well */
+    h ^= h >> 33; /* murmur3's fmix64: every input bit moves every output bit */
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+uint64_t salvo_idmap_hash(const char *id)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 0x100000001b3ULL;
+    h = salvo_hash_mix(h); /* so the low bits index well */
     return h ? h : 1;
 }
 
@@ -29,9 +37,10 @@ static int grow(salvo_idmap_t *m)
     salvo_idmap_t n = {.cap = m->cap ? m->cap * 2 : 1024};
     n.keys = calloc(n.cap, sizeof *n.keys);
     n.vals = malloc(n.cap * sizeof *n.vals);
-    if (n.keys == NULL || n.vals == NULL) {
-        free(n.keys);
-        free(n.vals);
+    if (m->data)
+        n.data = malloc(n.cap * sizeof *n.data);
+    if (n.keys == NULL || n.vals == NULL || (m->data && n.data == NULL)) {
+        salvo_idmap_free(&n);
         return -ENOMEM;
     }
     for (size_t i = 0; i < m->cap; i++) {
@@ -40,6 +49,8 @@ static int grow(salvo_idmap_t *m)
         size_t j = slot_of(&n, m->keys[i]);
         n.keys[j] = m->keys[i];
         n.vals[j] = m->vals[i];
+        if (m->data)
+            n.data[j] = m->data[i];
     }
     n.len = m->len;
     salvo_idmap_free(m);
@@ -47,32 +58,71 @@ static int grow(salvo_idmap_t *m)
     return 0;
 }
 
-int salvo_idmap_set(salvo_idmap_t *m, const char *id, uint8_t val)
+/* The slot holding h, inserted (value 0, data 0) when absent; -ENOMEM. */
+static long find_or_add(salvo_idmap_t *m, uint64_t h)
 {
+    if (m->cap && m->keys[slot_of(m, h)] == h)
+        return (long)slot_of(m, h);
     if ((m->len + 1) * 2 > m->cap && grow(m) < 0)
         return -ENOMEM;
-    uint64_t h = id_hash(id);
     size_t i = slot_of(m, h);
-    int old = 0;
-    if (m->keys[i] == h)
-        old = m->vals[i];
-    else
-        m->keys[i] = h, m->len++;
+    if (m->keys[i] != h) {
+        m->keys[i] = h, m->vals[i] = 0, m->len++;
+        if (m->data)
+            m->data[i] = 0;
+    }
+    return (long)i;
+}
+
+int salvo_idmap_set_h(salvo_idmap_t *m, uint64_t h, uint8_t val)
+{
+    long i = find_or_add(m, h);
+    if (i < 0)
+        return (int)i;
+    int old = m->vals[i];
     m->vals[i] = val;
     return old;
 }
 
-int salvo_idmap_get(const salvo_idmap_t *m, const char *id)
+int salvo_idmap_get_h(const salvo_idmap_t *m, uint64_t h)
 {
     if (m->cap == 0)
         return 0;
-    size_t i = slot_of(m, id_hash(id));
+    size_t i = slot_of(m, h);
     return m->keys[i] ? m->vals[i] : 0;
+}
+
+uint64_t *salvo_idmap_data_h(salvo_idmap_t *m, uint64_t h)
+{
+    if (m->data == NULL) { /* first use: give every slot, present and future, a payload */
+        size_t cap = m->cap ? m->cap : 1024;
+        if ((m->data = calloc(cap, sizeof *m->data)) == NULL)
+            return NULL;
+        if (m->cap == 0 && ((m->keys = calloc(cap, sizeof *m->keys)) == NULL ||
+                            (m->vals = malloc(cap * sizeof *m->vals)) == NULL)) {
+            salvo_idmap_free(m);
+            return NULL;
+        }
+        m->cap = cap;
+    }
+    long i = find_or_add(m, h);
+    return i < 0 ? NULL : &m->data[i];
+}
+
+int salvo_idmap_set(salvo_idmap_t *m, const char *id, uint8_t val)
+{
+    return salvo_idmap_set_h(m, salvo_idmap_hash(id), val);
+}
+
+int salvo_idmap_get(const salvo_idmap_t *m, const char *id)
+{
+    return salvo_idmap_get_h(m, salvo_idmap_hash(id));
 }
 
 void salvo_idmap_free(salvo_idmap_t *m)
 {
     free(m->keys);
     free(m->vals);
+    free(m->data);
     memset(m, 0, sizeof *m);
 }

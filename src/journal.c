@@ -42,31 +42,59 @@ static int jstate_from_name(const char *s)
 
 /* ================= reading ================= */
 
-/* One record into the index: 0, 1 when it is not a journal record, -ENOMEM. */
-static int index_record(salvo_jindex_t *ix, const cJSON *rec, int first)
+/* Per id, besides its state: where the journal first names it (bits 32-62)
+ * and the input line its first "sent" record gives (bits 0-31), each
+ * saturating; for the message when a resumed input lacks the order. */
+#define LINE_MAX32 0xffffffffULL
+#define JLINE_MAX 0x7fffffffULL
+
+static uint64_t pack_lines(uint64_t jline, uint64_t input_line)
+{
+    return (jline < JLINE_MAX ? jline : JLINE_MAX) << 32 | (input_line < LINE_MAX32 ? input_line : LINE_MAX32);
+}
+
+static int has_prefix(const char *id, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(id, prefix, n) == 0 && id[n] == '-';
+}
+
+static int index_header(salvo_jindex_t *ix, const cJSON *rec)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "salvo_journal");
+    if (!cJSON_IsNumber(v) || v->valueint != 1)
+        return 1;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "id_prefix");
+    if (cJSON_IsString(p)) {
+        if (ix->headers && strcmp(ix->id_prefix, p->valuestring) != 0)
+            return 1; /* one journal, one set of ids */
+        snprintf(ix->id_prefix, sizeof ix->id_prefix, "%s", p->valuestring);
+    }
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(rec, "input");
+    if (cJSON_IsString(in) && ix->input[0] == '\0')
+        snprintf(ix->input, sizeof ix->input, "%s", in->valuestring);
+    ix->headers++;
+    return 0;
+}
+
+/* One record into the index: 0, 1 when it is not a journal record, 2 when
+ * it names an order its header's run could not have made, -ENOMEM. */
+static int index_record(salvo_jindex_t *ix, const cJSON *rec, uint64_t lineno)
 {
     if (!cJSON_IsObject(rec))
         return 1;
-    const cJSON *v;
-    if ((v = cJSON_GetObjectItemCaseSensitive(rec, "salvo_journal")) != NULL) {
-        if (!cJSON_IsNumber(v) || v->valueint != 1)
-            return 1;
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "id_prefix");
-        if (cJSON_IsString(p)) {
-            if (ix->id_prefix[0] && strcmp(ix->id_prefix, p->valuestring) != 0)
-                return 1; /* one journal, one set of ids */
-            snprintf(ix->id_prefix, sizeof ix->id_prefix, "%s", p->valuestring);
-        }
-        return 0;
-    }
-    if (first)
+    if (cJSON_GetObjectItemCaseSensitive(rec, "salvo_journal") != NULL)
+        return index_header(ix, rec);
+    if (ix->headers == 0)
         return 1; /* a journal starts with its header */
     int state;
+    const cJSON *v, *line = NULL;
     const char *id;
     if ((v = cJSON_GetObjectItemCaseSensitive(rec, "sent")) != NULL) {
         if (!cJSON_IsString(v))
             return 1;
         id = v->valuestring, state = SALVO_J_SENT;
+        line = cJSON_GetObjectItemCaseSensitive(rec, "line");
     } else {
         v = cJSON_GetObjectItemCaseSensitive(rec, "id");
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
@@ -76,8 +104,19 @@ static int index_record(salvo_jindex_t *ix, const cJSON *rec, int first)
     }
     if (*id == '\0')
         return 1;
+    /* Ids salvo made carry the run's prefix; only the input's own are exempt. */
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "given")) && !has_prefix(id, ix->id_prefix))
+        return 2;
     ix->records++;
-    return salvo_idmap_set(&ix->states, id, (uint8_t)state) < 0 ? -ENOMEM : 0;
+    uint64_t h = salvo_idmap_hash(id);
+    uint64_t *where = salvo_idmap_data_h(&ix->states, h);
+    if (where == NULL)
+        return -ENOMEM;
+    if (*where == 0 || (line && (*where & LINE_MAX32) == 0))
+        *where = pack_lines(*where ? *where >> 32 : lineno,
+                            cJSON_IsNumber(line) && line->valuedouble >= 1 ? (uint64_t)line->valuedouble : 0);
+    salvo_idmap_set_h(&ix->states, h, (uint8_t)state); /* present now: cannot fail */
+    return 0;
 }
 
 int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen)
@@ -92,7 +131,15 @@ int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *e
         lineno++;
         int last = nl == NULL || end + 1 == len;
         cJSON *rec = nl ? cJSON_ParseWithLength(text + pos, end - pos) : NULL;
-        int r = rec ? index_record(ix, rec, lineno == 1) : 1;
+        int r = rec ? index_record(ix, rec, lineno) : 1;
+        if (r == 2) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "sent");
+            v = v ? v : cJSON_GetObjectItemCaseSensitive(rec, "id");
+            snprintf(err, errlen, "line %llu records order \"%.64s\", which is not one of this journal's (%s-...)",
+                     (unsigned long long)lineno, v->valuestring, ix->id_prefix);
+            cJSON_Delete(rec);
+            return -EINVAL;
+        }
         cJSON_Delete(rec);
         if (r < 0)
             return r;
@@ -109,6 +156,21 @@ int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *e
         ix->good_len = pos;
     }
     return 0;
+}
+
+int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *input_ids, uint64_t *jline,
+                               uint64_t *input_line)
+{
+    const salvo_idmap_t *m = &ix->states;
+    uint64_t first = UINT64_MAX;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i] && m->data && salvo_idmap_get_h(input_ids, m->keys[i]) == 0 && m->data[i] < first)
+            first = m->data[i];
+    if (first == UINT64_MAX)
+        return 0;
+    *jline = first >> 32;
+    *input_line = first & LINE_MAX32;
+    return 1;
 }
 
 int salvo_jindex_get(const salvo_jindex_t *ix, const char *id) { return salvo_idmap_get(&ix->states, id); }
@@ -186,7 +248,7 @@ static int sync_dir_of(const char *path)
     return r;
 }
 
-static int write_header(salvo_journal_t *j, const char *id_prefix)
+static int write_header(salvo_journal_t *j, const char *id_prefix, const char *input)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -194,9 +256,17 @@ static int write_header(salvo_journal_t *j, const char *id_prefix)
     salvo_format_rfc3339_us((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, when);
     salvo_jbuf_cstr(&j->line, "{\"salvo_journal\":1,\"id_prefix\":");
     salvo_jbuf_str(&j->line, id_prefix ? id_prefix : "", id_prefix ? strlen(id_prefix) : 0);
+    if (input) {
+        salvo_jbuf_cstr(&j->line, ",\"input\":");
+        salvo_jbuf_str(&j->line, input, strlen(input));
+    }
     salvo_jbuf_printf(&j->line, ",\"started\":\"%s\"}\n", when);
     return write_line(j);
 }
+
+/* An id the input gave (a client_order_id column), not one salvo made:
+ * such records are exempt from the journal's prefix check. */
+static int id_given(const salvo_order_t *o) { return o->client_order_id != o->made_id; }
 
 /* Read an existing journal into ix and cut a torn last line off. */
 static int load_for_resume(salvo_journal_t *j, salvo_jindex_t *ix, char *err, size_t errlen)
@@ -206,7 +276,7 @@ static int load_for_resume(salvo_journal_t *j, salvo_jindex_t *ix, char *err, si
     int r = read_all(j->fd, &text, &len);
     if (r < 0)
         return snprintf(err, errlen, "cannot read it: %s", strerror(-r)), r;
-    char perr[128] = "";
+    char perr[256] = "";
     r = salvo_jindex_parse(ix, text, len, perr, sizeof perr);
     free(text);
     if (r == -EINVAL)
@@ -235,6 +305,30 @@ static int open_fail(salvo_journal_t *j, int r, char *err, size_t errlen, const 
     return r;
 }
 
+/* One run at a time: a POSIX record lock on the whole file, held until
+ * close or exit (kill -9 included). fcntl, not flock(2): F_GETLK names
+ * the holder's pid. Such a lock is also dropped when this process closes
+ * any other descriptor of the file, so nothing else here opens it. */
+static int lock_journal(salvo_journal_t *j, char *err, size_t errlen)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+        if (fcntl(j->fd, F_SETLK, &fl) == 0)
+            return 0;
+        if (errno != EACCES && errno != EAGAIN) {
+            int r = -errno;
+            return snprintf(err, errlen, "cannot lock it: %s", strerror(-r)), r;
+        }
+        if (fcntl(j->fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+            snprintf(err, errlen, "another run (pid %ld) is using it; nothing was sent", (long)fl.l_pid);
+            return -EBUSY;
+        }
+        /* the holder let go between the two calls: try again */
+    }
+    snprintf(err, errlen, "another run is using it; nothing was sent");
+    return -EBUSY;
+}
+
 int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo_jindex_t *ix, char *err,
                        size_t errlen)
 {
@@ -248,13 +342,17 @@ int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo
     if (j->fd < 0 && errno == ENOENT) {
         j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         j->created = j->fd >= 0;
+        if (j->fd < 0 && errno == EEXIST) /* another run created it just now: the lock decides */
+            j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     }
     if (j->fd < 0)
         return open_fail(j, -errno, err, errlen, "cannot open it");
+    int r = lock_journal(j, err, errlen);
+    if (r < 0)
+        return open_fail(j, r, err, errlen, NULL);
     struct stat st;
     if (fstat(j->fd, &st) < 0)
         return open_fail(j, -errno, err, errlen, "cannot stat it");
-    int r;
     if (st.st_size > 0 && !(flags & SALVO_JOURNAL_RESUME)) {
         snprintf(err, errlen, "it already holds a run: pass --resume to continue that run, or name a new file");
         return open_fail(j, -EEXIST, err, errlen, NULL);
@@ -265,9 +363,11 @@ int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo
     return 0;
 }
 
-int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix)
+int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix) { return salvo_journal_begin_input(j, id_prefix, NULL); }
+
+int salvo_journal_begin_input(salvo_journal_t *j, const char *id_prefix, const char *input)
 {
-    int r = write_header(j, id_prefix);
+    int r = write_header(j, id_prefix, input);
     if (r == 0 && j->fsync)
         r = salvo_journal_sync(j);
     if (r == 0 && j->fsync && j->created)
@@ -279,7 +379,8 @@ int salvo_journal_sent(salvo_journal_t *j, const salvo_order_t *o, unsigned atte
 {
     salvo_jbuf_cstr(&j->line, "{\"sent\":");
     salvo_jbuf_str(&j->line, o->client_order_id, strlen(o->client_order_id));
-    salvo_jbuf_printf(&j->line, ",\"line\":%llu,\"attempt\":%u}\n", (unsigned long long)o->line, attempt);
+    salvo_jbuf_printf(&j->line, ",\"line\":%llu,\"attempt\":%u%s}\n", (unsigned long long)o->line, attempt,
+                      id_given(o) ? ",\"given\":true" : "");
     return write_line(j);
 }
 
@@ -297,9 +398,51 @@ int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r)
         return 0; /* never sent: nothing to remember */
     salvo_jbuf_cstr(&j->line, "{\"id\":");
     salvo_jbuf_str(&j->line, r->order->client_order_id, strlen(r->order->client_order_id));
-    salvo_jbuf_printf(&j->line, ",\"status\":\"%s\",\"http\":%d%s}\n", jstate_names[state], r->http_status,
-                      r->reconciled ? ",\"reconciled\":true" : "");
+    salvo_jbuf_printf(&j->line, ",\"status\":\"%s\",\"http\":%d%s%s}\n", jstate_names[state], r->http_status,
+                      r->reconciled ? ",\"reconciled\":true" : "", id_given(r->order) ? ",\"given\":true" : "");
     return write_line(j);
+}
+
+/* The id of journal line jline, read back from the file (only when a
+ * check fails, so the index need not keep every id's text). */
+static void id_at_line(salvo_journal_t *j, uint64_t jline, char *id, size_t idlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    snprintf(id, idlen, "?");
+    if (read_all(j->fd, &text, &len) < 0)
+        return;
+    const char *p = text, *end = text + len;
+    for (uint64_t n = 1; n < jline && p < end; n++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+    cJSON *rec = nl ? cJSON_ParseWithLength(p, (size_t)(nl - p)) : NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "sent");
+    v = v ? v : cJSON_GetObjectItemCaseSensitive(rec, "id");
+    if (cJSON_IsString(v))
+        snprintf(id, idlen, "%s", v->valuestring);
+    cJSON_Delete(rec);
+    free(text);
+}
+
+int salvo_journal_check_input(salvo_journal_t *j, const salvo_jindex_t *ix, const salvo_idmap_t *input_ids,
+                              char *err, size_t errlen)
+{
+    uint64_t jline, input_line;
+    if (!salvo_jindex_first_missing(ix, input_ids, &jline, &input_line))
+        return 0;
+    char id[136], from[48] = "";
+    id_at_line(j, jline, id, sizeof id);
+    if (input_line)
+        snprintf(from, sizeof from, " (input line %llu)", (unsigned long long)input_line);
+    snprintf(err, errlen,
+             "line %llu records order %s%s, which this input does not hold%s%s%s: resume with the same input, "
+             "or start a new journal; nothing was sent",
+             (unsigned long long)jline, id, from, ix->input[0] ? " (the journal's run read " : "", ix->input,
+             ix->input[0] ? ")" : "");
+    return -EINVAL;
 }
 
 int salvo_journal_wants_sync(const salvo_journal_t *j) { return j->fsync && j->dirty; }

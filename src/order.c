@@ -274,7 +274,6 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     struct text_builder b = {.o = o};
     size_t n;
     const char *v;
-    char idbuf[160];
 
     o->seq = seq;
     o->line = row->line;
@@ -286,12 +285,10 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     if (row->error != SALVO_ROW_OK)
         return invalid(o, "%s", salvo_row_strerror(row->error));
 
-    /* client order id first, so even an invalid row reports it */
+    /* the row's own id first, so even an invalid row reports it; the
+     * others get theirs from their content (salvo_orderid_assign) */
     v = col_value(l, row, SALVO_COL_CLIENT_ORDER_ID, &n);
-    if (n == 0 && d->id_prefix) {
-        n = (size_t)snprintf(idbuf, sizeof idbuf, "%s-%llu", d->id_prefix, (unsigned long long)seq);
-        v = idbuf;
-    } else if (n > 0 && !is_clean_id(v, n)) {
+    if (n > 0 && !is_clean_id(v, n)) {
         return invalid(o, "client_order_id \"%.*s\" must be 1 to 128 printable ASCII characters without spaces",
                        SHOWN(n), v);
     }

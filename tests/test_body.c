@@ -32,7 +32,10 @@ static int setup_row(struct fixture *fx, const char *const *extra, size_t nextra
         fx->f[i] = (salvo_field_t){vals[i], strlen(vals[i]), 1};
     fx->row = (salvo_row_t){.line = 2, .nfields = 6, .fields = fx->f};
     salvo_order_defaults_t d = {.id_prefix = "run"};
-    return salvo_order_from_row(&fx->o, &fx->l, &d, &fx->row, 1);
+    int rc = salvo_order_from_row(&fx->o, &fx->l, &d, &fx->row, 1);
+    if (rc == 0 && fx->o.client_order_id[0] == '\0')
+        fx->o.client_order_id = "run-1"; /* the engine's salvo_orderid_assign() would give one */
+    return rc;
 }
 
 static void teardown_fx(struct fixture *fx)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <getopt.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -15,6 +17,7 @@
 #include "parse.h"
 #include "salvo/result.h"
 #include "retry.h"
+#include "tool_args.h"
 
 static void test_hist_percentiles(void **state)
 {
@@ -332,6 +335,29 @@ static void test_parse_values(void **state)
     assert_int_equal(salvo_parse_window("/1s", &n, &ns), -22);
 }
 
+/* The default id prefix is s + the local date, whatever the input is. */
+static void test_default_id_prefix(void **state)
+{
+    (void)state;
+    const char *inputs[] = {"orders.csv", "/elsewhere/copy-of-orders.csv", "-"};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        char *argv[] = {"salvo", "--url", "http://127.0.0.1:9/orders", "--no-auth", (char *)inputs[i], NULL};
+        salvo_args_t a;
+        optind = 0; /* a fresh getopt scan */
+        time_t before = time(NULL);
+        assert_int_equal(salvo_args_parse(&a, 5, argv), -1);
+        char want[2][16];
+        time_t after = time(NULL);
+        struct tm tm;
+        strftime(want[0], sizeof want[0], "s%y%m%d", localtime_r(&before, &tm));
+        strftime(want[1], sizeof want[1], "s%y%m%d", localtime_r(&after, &tm));
+        if (strcmp(a.id_prefix, want[0]) != 0 && strcmp(a.id_prefix, want[1]) != 0)
+            fail_msg("%s: prefix %s, want %s", inputs[i], a.id_prefix, want[0]);
+        assert_ptr_equal(a.cfg.defaults.id_prefix, a.id_prefix);
+        salvo_args_free(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,7 +367,7 @@ int main(void)
         cmocka_unit_test(test_result_response_truncated),
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
         cmocka_unit_test(test_effective_code),
-        cmocka_unit_test(test_parse_values),
+        cmocka_unit_test(test_parse_values), cmocka_unit_test(test_default_id_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

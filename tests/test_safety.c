@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -15,6 +17,7 @@
 
 #include "salvo/journal.h"
 #include "lookup.h"
+#include "orderid.h"
 #include "salvo/secret.h"
 #include "tool_trace.h"
 
@@ -64,6 +67,14 @@ static const struct jcase jcases[] = {
      NULL, {"p-1"}, {SALVO_J_ACCEPTED}, 0},
     {"an empty id", HDR "{\"sent\":\"\"}\n{\"sent\":\"p-1\"}\n", -EINVAL, "line 2 is not a salvo journal record",
      {NULL}, {0}, 0},
+    {"an order of another prefix", HDR "{\"sent\":\"p-1\"}\n{\"sent\":\"q-1\",\"line\":3}\n{\"sent\":\"p-2\"}\n",
+     -EINVAL, "line 3 records order \"q-1\", which is not one of this journal's (p-...)", {NULL}, {0}, 0},
+    {"an outcome of another prefix, last", HDR "{\"id\":\"pp-1\",\"status\":\"accepted\",\"http\":200}\n", -EINVAL,
+     "line 2 records order \"pp-1\", which is not one of this journal's (p-...)", {NULL}, {0}, 0},
+    {"ids the input gave need no prefix",
+     HDR "{\"sent\":\"acct-7\",\"line\":2,\"attempt\":1,\"given\":true}\n"
+         "{\"id\":\"acct-7\",\"status\":\"accepted\",\"http\":200,\"given\":true}\n",
+     0, NULL, {"acct-7"}, {SALVO_J_ACCEPTED}, 0},
 };
 
 static void test_jindex_cases(void **state)
@@ -185,6 +196,153 @@ static void test_journal_refuses_other_files(void **state)
     unlink(path);
 }
 
+/* ---- one run at a time ---- */
+
+/* A child holds the journal open until told; the parent is the second run. */
+static void test_journal_lock(void **state)
+{
+    (void)state;
+    char path[256], err[256] = "";
+    temp_path(path, sizeof path, "locked");
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) { /* it exits when the parent does, whatever the parent's fate */
+        close(go[1]);
+        salvo_jindex_t ix = {0};
+        salvo_journal_t *j;
+        char c = salvo_journal_open(&j, path, 0, &ix, err, sizeof err) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+            _exit(1);
+        _exit(c == 'k' ? 0 : salvo_journal_close(j) == 0 ? 0 : 1);
+    }
+    close(go[0]);
+    char c = 0;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    salvo_jindex_t ix = {0};
+    salvo_journal_t *j = NULL;
+    char want[64];
+    snprintf(want, sizeof want, "(pid %ld)", (long)child);
+    for (int flags = 0; flags <= SALVO_JOURNAL_RESUME; flags += SALVO_JOURNAL_RESUME) {
+        assert_int_equal(salvo_journal_open(&j, path, flags, &ix, err, sizeof err), -EBUSY);
+        if (strstr(err, want) == NULL)
+            fail_msg("err \"%s\" does not name %s", err, want);
+    }
+    /* The holder dies without closing (kill -9): the lock goes with it. */
+    kill(child, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
+    salvo_journal_close(j);
+    salvo_jindex_free(&ix);
+    close(go[1]), close(ready[0]), close(ready[1]);
+    unlink(path);
+}
+
+/* ---- a resume must read the input the journal's run read ---- */
+
+#define MAXROWS 5
+
+struct resume_case {
+    const char *name;
+    const char *first[MAXROWS], *second[MAXROWS]; /* CSV rows under a header; the first run sends all */
+    long jline, input_line;                       /* the first missing order's, or 0: the check passes */
+};
+
+static const struct resume_case resume_cases[] = {
+    {"the same input", {"A,1,1,BUY", "B,2,2,SELL", "C,3,3,BUY"}, {"A,1,1,BUY", "B,2,2,SELL", "C,3,3,BUY"}, 0, 0},
+    {"a row inserted at the top", {"A,1,1,BUY", "B,2,2,SELL"}, {"N,9,9,BUY", "A,1,1,BUY", "B,2,2,SELL"}, 0, 0},
+    {"an identical row inserted", {"A,1,1,BUY", "B,2,2,SELL"}, {"A,1,1,BUY", "A,1,1,BUY", "B,2,2,SELL"}, 0, 0},
+    {"the same rows reordered", {"A,1,1,BUY", "B,2,2,SELL"}, {"B,2,2,SELL", "A,1,1,BUY"}, 0, 0},
+    /* journal: 1 header, then a sent and an outcome line per order */
+    {"a row changed", {"A,1,1,BUY", "B,2,2,SELL", "C,3,3,BUY"}, {"A,1,1,BUY", "B,2,20,SELL", "C,3,3,BUY"}, 4, 3},
+    {"a row deleted", {"A,1,1,BUY", "B,2,2,SELL", "C,3,3,BUY"}, {"A,1,1,BUY", "B,2,2,SELL"}, 6, 4},
+    {"one of two identical rows deleted", {"A,1,1,BUY", "A,1,1,BUY"}, {"A,1,1,BUY"}, 4, 3},
+    {"a different file", {"A,1,1,BUY", "B,2,2,SELL"}, {"X,1,1,BUY", "Y,2,2,SELL"}, 2, 2},
+};
+
+/* Orders from rows, ids as the engine gives them; ids[i] valid until the next call. */
+static size_t orders_of(const char *const *rows, salvo_order_t *o, size_t max)
+{
+    salvo_layout_t l;
+    assert_int_equal(salvo_layout_init(&l, NULL, 0), 0);
+    salvo_layout_positional(&l);
+    salvo_orderid_t ids;
+    salvo_orderid_init(&ids);
+    salvo_order_defaults_t d = {.id_prefix = "s261127"};
+    size_t n = 0;
+    for (; n < max && rows[n]; n++) {
+        char buf[64];
+        salvo_field_t f[5];
+        size_t nf = 0;
+        snprintf(buf, sizeof buf, "%s", rows[n]);
+        for (char *tok = strtok(buf, ","); tok && nf < 5; tok = strtok(NULL, ","))
+            f[nf] = (salvo_field_t){.s = tok, .len = strlen(tok), .present = 1}, nf++;
+        salvo_row_t row = {.line = n + 2, .nfields = nf, .fields = f};
+        memset(&o[n], 0, sizeof o[n]);
+        assert_int_equal(salvo_order_from_row(&o[n], &l, &d, &row, n + 1), 0);
+        assert_int_equal(salvo_orderid_assign(&ids, &o[n], d.id_prefix), 0);
+    }
+    salvo_orderid_free(&ids);
+    salvo_layout_free(&l);
+    return n;
+}
+
+static void test_resume_checks_input(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof resume_cases / sizeof *resume_cases; c++) {
+        const struct resume_case *k = &resume_cases[c];
+        char path[256], err[512] = "";
+        temp_path(path, sizeof path, "resume");
+        salvo_order_t o[MAXROWS];
+        salvo_jindex_t ix = {0};
+        salvo_journal_t *j;
+        assert_int_equal(salvo_journal_open(&j, path, 0, &ix, err, sizeof err), 0);
+        assert_int_equal(salvo_journal_begin_input(j, "s261127", "orders.csv"), 0);
+        size_t n = orders_of(k->first, o, MAXROWS);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(salvo_journal_sent(j, &o[i], 1), 0);
+            assert_int_equal(salvo_journal_outcome(j, &(salvo_result_t){.order = &o[i], .status = SALVO_ACCEPTED}), 0);
+        }
+        char first_ids[MAXROWS][64];
+        for (size_t i = 0; i < n; i++)
+            snprintf(first_ids[i], sizeof first_ids[i], "%s", o[i].client_order_id);
+        for (size_t i = 0; i < n; i++)
+            salvo_order_free(&o[i]);
+        assert_int_equal(salvo_journal_close(j), 0);
+
+        assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
+        assert_string_equal(ix.input, "orders.csv");
+        salvo_idmap_t input = {0};
+        n = orders_of(k->second, o, MAXROWS);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(salvo_idmap_set(&input, o[i].client_order_id, 1) >= 0);
+            salvo_order_free(&o[i]);
+        }
+        int rc = salvo_journal_check_input(j, &ix, &input, err, sizeof err);
+        if (k->jline == 0 && rc != 0)
+            fail_msg("%s: refused: %s", k->name, err);
+        if (k->jline) {
+            char want[256];
+            size_t order = (size_t)(k->jline - 2) / 2; /* which order of the first run */
+            snprintf(want, sizeof want,
+                     "line %ld records order %s (input line %ld), which this input does not hold (the journal's "
+                     "run read orders.csv): resume with the same input, or start a new journal; nothing was sent",
+                     k->jline, first_ids[order], k->input_line);
+            if (rc != -EINVAL || strcmp(err, want) != 0)
+                fail_msg("%s: rc %d, err\n  \"%s\", want\n  \"%s\"", k->name, rc, err, want);
+        }
+        salvo_idmap_free(&input);
+        salvo_journal_close(j);
+        salvo_jindex_free(&ix);
+        unlink(path);
+    }
+}
+
 /* ---- lookups ---- */
 
 static void test_lookup_url(void **state)
@@ -277,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_jindex_cases),     cmocka_unit_test(test_journal_round_trip),
         cmocka_unit_test(test_journal_refuses_other_files), cmocka_unit_test(test_lookup_url),
         cmocka_unit_test(test_secret_headers),   cmocka_unit_test(test_trace_blanks_secrets),
+        cmocka_unit_test(test_journal_lock),     cmocka_unit_test(test_resume_checks_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

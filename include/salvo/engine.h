@@ -121,6 +121,8 @@ typedef struct salvo_callbacks {
     /* One call per order read, in completion order. r and what it points
      * to are valid during the call only. */
     void (*on_result)(void *ud, const salvo_result_t *r);
+    /* Check mode only (optional): each valid order, as it is read. */
+    void (*on_valid)(void *ud, const salvo_order_t *o);
     /* The run is over: every result has been delivered and the engine's
      * handles are idle. Called once; the engine may be freed from here. */
     void (*on_done)(void *ud, const salvo_stats_t *st);

@@ -2,11 +2,17 @@
  * so a crashed or stopped run can be resumed without sending an order twice.
  *
  * One JSON object a line, each line written with one write(2):
- *   {"salvo_journal":1,"id_prefix":"s1a2b3c4d","started":"2026-11-24T08:29:59.5Z"}
- *   {"sent":"s1a2b3c4d-1","line":2,"attempt":1}     before libcurl has it
- *   {"id":"s1a2b3c4d-1","status":"accepted","http":200}   its final outcome
+ *   {"salvo_journal":1,"id_prefix":"s261127","input":"orders.csv","started":"2026-11-27T08:29:59.5Z"}
+ *   {"sent":"s261127-3fa9c0d2e1b4a5f6","line":2,"attempt":1}     before libcurl has it
+ *   {"id":"s261127-3fa9c0d2e1b4a5f6","status":"accepted","http":200}   its final outcome
+ * Each run (the first and every resume) starts with a header naming the id
+ * prefix and the input it read ("-" for stdin; informational: what decides
+ * whether an input is the same is its orders, see salvo_journal_check_input).
+ * A record whose id came from the input's client_order_id column says
+ * "given":true; every other id must carry the header's prefix.
  * The last line of an order decides its state. A kill -9 loses nothing the
- * process already did; --fsync makes the lines survive power loss too. */
+ * process already did; --fsync makes the lines survive power loss too.
+ * An open journal is locked: a second run on it is refused (-EBUSY). */
 #ifndef SALVO_JOURNAL_H
 #define SALVO_JOURNAL_H
 
@@ -34,8 +40,10 @@ const char *salvo_jstate_name(int state);
 
 /* What an earlier run left: each order's last state. */
 typedef struct salvo_jindex {
-    salvo_idmap_t states;
+    salvo_idmap_t states; /* id -> state; payload: first journal line and input line */
     char id_prefix[80]; /* "" when the journal named none */
+    char input[256];    /* the input its first run named, or "" */
+    unsigned headers;   /* run headers read */
     uint64_t records;   /* order records read */
     size_t good_len;    /* bytes up to the end of the last whole record */
     int torn_tail;      /* a torn last line was dropped */
@@ -43,26 +51,46 @@ typedef struct salvo_jindex {
 
 /* Parse a journal's text. 0; -EINVAL with err naming the line for
  * corruption anywhere but the last line (a crash mid-write is tolerated
- * there); -ENOMEM. */
+ * there), or for a record whose id is neither given nor the header's
+ * PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
+ * half full. */
 int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
 int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
+/* Is every order the journal records in the input? input_ids holds the
+ * input's client order ids (salvo_idmap_set(id, 1) for each valid order,
+ * ids assigned as the run will assign them). 0 when all are; 1 with the
+ * journal line first naming the first missing one, and the input line its
+ * "sent" record gave (0 if none). */
+int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *input_ids, uint64_t *jline,
+                               uint64_t *input_line);
 void salvo_jindex_free(salvo_jindex_t *ix);
 
 typedef struct salvo_journal salvo_journal_t;
 
 enum { SALVO_JOURNAL_RESUME = 1, SALVO_JOURNAL_FSYNC = 2 };
 
-/* Open path for appending. With SALVO_JOURNAL_RESUME an existing journal
- * is read into ix (zeroed by the caller) and a torn last line cut off;
- * without it an existing non-empty journal is refused. Then
- * salvo_journal_begin() starts this run's part. 0, or a negative errno
- * with err filled. */
+/* Open path for appending and lock it for as long as it is open (a POSIX
+ * record lock: another process opening it gets -EBUSY, err naming the
+ * holder's pid; the same process must not open it twice). With
+ * SALVO_JOURNAL_RESUME an existing journal is read into ix (zeroed by the
+ * caller) and a torn last line cut off; without it an existing non-empty
+ * journal is refused (-EEXIST). Then salvo_journal_begin() starts this
+ * run's part. 0, or a negative errno with err filled. */
 int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo_jindex_t *ix, char *err,
                        size_t errlen);
 
 /* Write this run's header line naming the id prefix (and, with
  * SALVO_JOURNAL_FSYNC, sync it and, for a new file, its directory). */
 int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix);
+/* The same, naming the input in the header (a path as given, "-" for stdin). */
+int salvo_journal_begin_input(salvo_journal_t *j, const char *id_prefix, const char *input);
+
+/* On resume, before anything is sent: 0 when the input holds every order
+ * the journal records (see salvo_jindex_first_missing); else -EINVAL, err
+ * naming the journal line, the order id and its input line. An input may
+ * hold more orders (rows added since are new orders), not fewer or other. */
+int salvo_journal_check_input(salvo_journal_t *j, const salvo_jindex_t *ix, const salvo_idmap_t *input_ids,
+                              char *err, size_t errlen);
 
 /* Record that an order's attempt is about to be sent / its final outcome.
  * 0 or a negative errno: the caller must not send an order whose "sent"

@@ -54,7 +54,7 @@ void salvo_layout_identity(salvo_layout_t *l);
  * except type, which defaults to LIMIT). */
 typedef struct salvo_order_defaults {
     const char *quantity, *side, *type;
-    const char *id_prefix; /* client order ids are PREFIX-SEQ */
+    const char *id_prefix; /* ids made for orders without one are PREFIX-HASH (src/orderid.h) */
 } salvo_order_defaults_t;
 
 /* Check the defaults themselves; 0, or -EINVAL with a message. */
@@ -72,12 +72,14 @@ typedef struct salvo_order {
     char *body;    /* rendered request body, owned */
     size_t body_len, body_cap;
     char error[320]; /* "line 7: quantity \"1.5\" is not a positive integer" */
+    char made_id[160]; /* a content id (src/orderid.h), when the input gave none */
 } salvo_order_t;
 
 void salvo_order_free(salvo_order_t *o);
 
 /* Fill o from a row. 0 valid; 1 invalid (o->error says why, with the line);
- * -ENOMEM. o->seq and o->line are set in both cases. */
+ * -ENOMEM. o->seq and o->line are set in both cases. o->client_order_id is
+ * the row's own id, or "" for salvo_orderid_assign() to fill in. */
 int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
                          const salvo_row_t *row, uint64_t seq);
 

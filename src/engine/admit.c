@@ -82,6 +82,8 @@ void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
     double notional = order_notional(&j->order);
     if (e->cfg->check_only) {
         cap_count(e, notional);
+        if (e->cb.on_valid)
+            e->cb.on_valid(e->ud, &j->order);
         salvo_job_release(e, j); /* check mode reports only invalid rows */
         return;
     }

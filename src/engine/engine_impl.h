@@ -28,6 +28,7 @@
 #include <uv.h>
 
 #include "limit.h"
+#include "orderid.h"
 #include "queue.h"
 #include "salvo/engine.h"
 #include "salvo/idmap.h"
@@ -132,6 +133,7 @@ typedef struct salvo_intake {
     int reading, eof, closed;
     uint64_t seq;
     salvo_idmap_t ids;       /* ids the input carries: each once */
+    salvo_orderid_t oids;    /* occurrences of each order content: content ids */
     char chunk[64 * 1024];
     void (*on_input)(void *ud); /* more input arrived */
     void (*on_closed)(void *ud); /* its stream has closed */

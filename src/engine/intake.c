@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine_impl.h"
+#include "orderid.h"
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -119,6 +120,7 @@ int salvo_intake_init(salvo_intake_t *in, uv_loop_t *loop, const salvo_config_t 
     in->on_closed = on_closed;
     in->ud = ud;
     in->closed = 1;
+    salvo_orderid_init(&in->oids);
     if ((in->reader = salvo_reader_new(cfg->format, cfg->delim, SALVO_MAX_LINE_DEFAULT)) == NULL)
         return -ENOMEM;
     const char *const *extra;
@@ -153,7 +155,7 @@ static int setup_layout(salvo_intake_t *in, const salvo_row_t *row, int *consume
 static int check_unique_id(salvo_intake_t *in, salvo_order_t *o)
 {
     if (!o->client_order_id[0] || in->layout.pos[SALVO_COL_CLIENT_ORDER_ID] < 0)
-        return 0; /* made ids are unique by construction */
+        return 0; /* content ids differ by construction (k tells identical rows apart) */
     int dup = salvo_idmap_set(&in->ids, o->client_order_id, 1);
     if (dup < 0)
         return dup;
@@ -167,6 +169,8 @@ static int check_unique_id(salvo_intake_t *in, salvo_order_t *o)
 static int build_order(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
 {
     int rc = salvo_order_from_row(o, &in->layout, &in->cfg->defaults, row, ++in->seq);
+    if (rc == 0 && in->cfg->defaults.id_prefix)
+        rc = salvo_orderid_assign(&in->oids, o, in->cfg->defaults.id_prefix);
     if (rc == 0)
         rc = check_unique_id(in, o);
     if (rc == 0)
@@ -219,5 +223,6 @@ void salvo_intake_free(salvo_intake_t *in)
     salvo_reader_free(in->reader);
     salvo_layout_free(&in->layout);
     salvo_idmap_free(&in->ids);
+    salvo_orderid_free(&in->oids);
     in->reader = NULL;
 }

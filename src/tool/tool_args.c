@@ -46,8 +46,9 @@ static const char usage_text[] =
     "                          --header-env, salvo refuses to start unless this is given\n"
     "  --body-template FILE    JSON body with \"{{column}}\" / \"{{column:number}}\" values\n"
     "                          (default: symbol, price, quantity, side, type, client_order_id)\n"
-    "  --id-prefix P           client order ids are P-SEQ (default: a hash of the input file's\n"
-    "                          path and size and today's date; random for stdin)\n"
+    "  --id-prefix P           ids of orders without one are P-HASH, HASH from the order's fields\n"
+    "                          and its number among identical rows (default: s + local YYMMDD);\n"
+    "                          a new P sends the same orders again\n"
     "  --idempotency-header N  header carrying the client order id (default Idempotency-Key);\n"
     "                          a header name of at most 64 characters\n"
     "  --no-idempotency-header send no idempotency header\n"
@@ -294,29 +295,17 @@ static void hold_secrets_privately(const salvo_args_t *a)
 
 /* Rerunning the same file the same day gives the same ids, so a broker
  * that deduplicates client order ids catches a double run. */
+/* s + today's local date: the same orders get the same ids all day, from
+ * any copy of the file or from stdin (src/orderid.h), and are new orders
+ * tomorrow. 7 characters, so ids stay within 24 (brokers allow 32 or 36). */
 static int default_id_prefix(salvo_args_t *a)
 {
-    uint64_t h = 1469598103934665603ULL;
-    char buf[4096 + 64];
-    struct stat st;
-    if (a->input_path && strcmp(a->input_path, "-") != 0 && stat(a->input_path, &st) == 0) {
-        char real[4096];
-        const char *p = realpath(a->input_path, real) ? real : a->input_path;
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        snprintf(buf, sizeof buf, "%s|%lld|%04d-%02d-%02d", p, (long long)st.st_size, tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday);
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        snprintf(buf, sizeof buf, "stdin|%lld.%09ld|%d", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
-    }
-    for (const char *s = buf; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    time_t now = time(NULL);
+    struct tm tm;
     if ((a->id_prefix = malloc(16)) == NULL)
         return SALVO_EXIT_IO;
-    snprintf(a->id_prefix, 16, "s%08x", (unsigned)(h ^ (h >> 32)));
+    localtime_r(&now, &tm);
+    strftime(a->id_prefix, 16, "s%y%m%d", &tm);
     return 0;
 }
 

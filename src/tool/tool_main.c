@@ -32,6 +32,8 @@ typedef struct tool {
     int engine_done;
     tool_out_t out;
     int out_open;
+    salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
+    int collect_oom;
     /* --check on a stream: its copy, made on the loop so a signal stops it */
     uv_pipe_t spool_in;
     int spool_fd, spooling, spool_error;
@@ -117,6 +119,13 @@ static void on_result(void *ud, const salvo_result_t *r)
     tool_out_line(&tl->out, r);
 }
 
+static void on_valid(void *ud, const salvo_order_t *o)
+{
+    tool_t *tl = ud;
+    if (tl->collect && salvo_idmap_set(tl->collect, o->client_order_id, 1) < 0)
+        tl->collect_oom = 1;
+}
+
 static void on_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
 {
     tool_t *tl = ud;
@@ -143,7 +152,7 @@ static void on_out_error(void *ud, int err)
  * engine could not start (a message is printed). */
 static int run_engine(tool_t *tl, const salvo_config_t *cfg)
 {
-    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done};
+    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid};
     if (tl->a->trace && !cfg->check_only)
         cb.on_wire = on_wire;
     tl->engine_done = 0;
@@ -331,6 +340,8 @@ static int spool_input(tool_t *tl, int fd, int *out)
 
 static int exit_for_signal(int signum) { return signum == SIGINT ? SALVO_EXIT_SIGINT : SALVO_EXIT_SIGTERM; }
 
+static int make_rereadable(tool_t *tl, const char *why);
+
 /* Read the whole input once and send nothing: --check, and the caps when
  * the input is a file (nothing goes out if the file is over them). */
 static int precheck(tool_t *tl)
@@ -340,18 +351,9 @@ static int precheck(tool_t *tl)
     int caps = c->max_orders || c->max_notional > 0;
     if (!a->check && !(caps && is_regular(c->input_fd)))
         return -1;
-    if (!is_regular(c->input_fd)) {
-        int fd = -1, e = spool_input(tl, c->input_fd, &fd);
-        if (e == -1) {
-            fprintf(stderr, "salvo: %s while reading %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
-            return exit_for_signal(tl->signal);
-        }
-        if (e) {
-            fprintf(stderr, "salvo: --check: cannot keep a copy of %s: %s\n", input_name(a), strerror(e));
-            return SALVO_EXIT_IO;
-        }
-        c->input_fd = fd;
-    }
+    int code = make_rereadable(tl, "--check");
+    if (code >= 0)
+        return code;
     salvo_config_t chk = *c;
     chk.check_only = 1;
     chk.journal = NULL;
@@ -398,9 +400,71 @@ static int precheck(tool_t *tl)
     return -1;
 }
 
-/* Open the journal; on --resume, take the ids of the run it records. */
-static int open_journal(salvo_args_t *a, salvo_jindex_t *ix)
+/* A stream read twice: keep a copy first. -1 to go on, or an exit code. */
+static int make_rereadable(tool_t *tl, const char *why)
 {
+    salvo_args_t *a = tl->a;
+    if (is_regular(a->cfg.input_fd))
+        return -1;
+    int fd = -1, e = spool_input(tl, a->cfg.input_fd, &fd);
+    if (e == -1) {
+        fprintf(stderr, "salvo: %s while reading %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
+        return exit_for_signal(tl->signal);
+    }
+    if (e) {
+        fprintf(stderr, "salvo: %s: cannot keep a copy of %s: %s\n", why, input_name(a), strerror(e));
+        return SALVO_EXIT_IO;
+    }
+    a->cfg.input_fd = fd;
+    return -1;
+}
+
+/* --resume: read the whole input once, with the journal's ids, and refuse
+ * it unless it holds every order the journal records. */
+static int check_resumed_input(tool_t *tl, salvo_jindex_t *ix)
+{
+    salvo_args_t *a = tl->a;
+    salvo_config_t *c = &a->cfg;
+    if (ix->records == 0)
+        return -1;
+    int code = make_rereadable(tl, "--resume");
+    if (code >= 0)
+        return code;
+    salvo_idmap_t ids = {0};
+    salvo_config_t chk = *c;
+    chk.check_only = 1;
+    chk.journal = NULL;
+    chk.resume = NULL;
+    tl->collect = &ids;
+    tl->collect_oom = 0;
+    int r = run_engine(tl, &chk);
+    tl->collect = NULL;
+    char err[512];
+    code = -1;
+    if (r < 0) {
+        code = SALVO_EXIT_IO;
+    } else if (tl->signal) {
+        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
+        code = exit_for_signal(tl->signal);
+    } else if (tl->st.input_error || tl->collect_oom) {
+        fprintf(stderr, "salvo: reading %s: %s\n", input_name(a),
+                tl->collect_oom ? "out of memory" : strerror(tl->st.input_error));
+        code = SALVO_EXIT_IO;
+    } else if (salvo_journal_check_input(c->journal, ix, &ids, err, sizeof err) < 0) {
+        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
+        code = SALVO_EXIT_USAGE;
+    } else if (lseek(c->input_fd, 0, SEEK_SET) < 0) {
+        fprintf(stderr, "salvo: cannot rewind %s: %s\n", input_name(a), strerror(errno));
+        code = SALVO_EXIT_IO;
+    }
+    salvo_idmap_free(&ids);
+    return code;
+}
+
+/* Open the journal; on --resume, take the ids of the run it records. */
+static int open_journal(tool_t *tl, salvo_jindex_t *ix)
+{
+    salvo_args_t *a = tl->a;
     salvo_config_t *c = &a->cfg;
     char err[320];
     int flags = (a->resume ? SALVO_JOURNAL_RESUME : 0) | (a->fsync ? SALVO_JOURNAL_FSYNC : 0);
@@ -422,11 +486,14 @@ static int open_journal(salvo_args_t *a, salvo_jindex_t *ix)
         c->defaults.id_prefix = a->id_prefix;
     }
     if (a->resume) {
+        int code = check_resumed_input(tl, ix);
+        if (code >= 0)
+            return code;
         c->resume = ix;
         fprintf(stderr, "salvo: resuming %s: %llu records%s\n", a->journal_path, (unsigned long long)ix->records,
                 ix->torn_tail ? "; its torn last line was dropped" : "");
     }
-    if ((r = salvo_journal_begin(c->journal, a->id_prefix)) < 0) {
+    if ((r = salvo_journal_begin_input(c->journal, a->id_prefix, a->input_path ? a->input_path : "-")) < 0) {
         fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, strerror(-r));
         return SALVO_EXIT_IO;
     }
@@ -533,7 +600,7 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
         return SALVO_EXIT_USAGE;
     if ((code = open_files(a)) >= 0 || (code = precheck(tl)) >= 0)
         return code;
-    if (a->journal_path && (code = open_journal(a, ix)) >= 0)
+    if (a->journal_path && (code = open_journal(tl, ix)) >= 0)
         return code;
     if (a->trace_path) {
         int r = salvo_trace_open(&a->trace, a->trace_path, &a->secrets);

@@ -43,7 +43,8 @@ stop_mock
 
 # ---- kill -9 in the middle of 5,000 orders, then --resume: nothing twice, nothing lost ----
 make_orders 5000 > "$WORK/o5000.csv"
-sort_ids_of_input() { awk -F, 'NR > 1 { printf "%s-%d\n", p, NR - 1 }' p="$1" "$WORK/o5000.csv" | sort; }
+# ids_of_input PREFIX FILE: the ids its orders get, as a dry run shows them
+ids_of_input() { "$SALVO" --url "$URL" --dry-run --id-prefix "$1" "$2" 2>/dev/null | jq -r .request.body.client_order_id | sort; }
 for seed in $(seq 1 "$SEEDS"); do
     start_mock --seed "$seed" --latency 4ms --jitter 3ms --error-rate 0.02 --drop-rate 0.01
     j="$WORK/j$seed"
@@ -62,8 +63,12 @@ for seed in $(seq 1 "$SEEDS"); do
     book_ids > "$WORK/book"
     ids_with '.status == "accepted" or .status == "skipped"' "$WORK/out2" > "$WORK/done"
     ids_with '.status != "accepted" and .status != "skipped"' "$WORK/out2" > "$WORK/open"
-    sort_ids_of_input "k$seed" > "$WORK/input"
+    ids_of_input "k$seed" "$WORK/o5000.csv" > "$WORK/input"
     bad=0
+    [ "$(sort -u "$WORK/input" | wc -l)" -eq 5000 ] || bad=8               # one id an order
+    # the same ids before the kill, after the resume and in a dry run
+    [ "$(jq -r .client_order_id "$WORK/out2" | sort | md5sum)" = "$(md5sum < "$WORK/input")" ] || bad=9
+    [ "$(ids_with true "$WORK/out1" | comm -23 - "$WORK/input" | wc -l)" -eq 0 ] || bad=10
     [ "$sent_before" -gt 0 ] && [ "$(wc -l < "$WORK/out2")" -eq 5000 ] || bad=1
     [ "$(book_dups)" -eq 0 ] || bad=2
     [ "$(missing_from "$WORK/done" "$WORK/book")" -eq 0 ] || bad=3     # claimed done: at the broker
@@ -81,14 +86,14 @@ done
 
 # A run resumed twice more changes nothing at the broker.
 start_mock
-"$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" --id-prefix t "$WORK/o2000.csv" > /dev/null 2>&1
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" --id-prefix t "$WORK/o2000.csv" > "$WORK/out0" 2>/dev/null
 printf '{"sent":"t-1' >> "$WORK/jt" # a crash mid-write
 "$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" --resume "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
 check "resume of a finished run: exit 0" 0 $?
 check "resume of a finished run: all skipped" 2000 "$(jq -s '[.[] | select(.status == "skipped" and .previous == "accepted")] | length' "$WORK/out")"
 check_true "resume: a torn last line is tolerated and said" grep -q 'torn last line was dropped' "$WORK/err"
 check "resume: nothing sent again" 2000 "$(stat_of received)"
-check "resume: the journal took the same ids (no --id-prefix)" "t-1" "$(jq -r .client_order_id "$WORK/out" | head -1)"
+check "resume: the journal took the same ids (no --id-prefix)" "$(ids_with true "$WORK/out0" | md5sum)" "$(ids_with true | md5sum)"
 "$SALVO" --url "$URL" --no-auth --journal "$WORK/jt" "$WORK/o2000.csv" > "$WORK/out" 2> "$WORK/err"
 check "a used journal without --resume: usage error" 2 $?
 check_true "a used journal without --resume: says why" grep -q 'pass --resume' "$WORK/err"
@@ -99,7 +104,7 @@ check_true "corrupt journal: names the line" grep -q 'line 3 is not a salvo jour
 check "corrupt journal: nothing sent" 2000 "$(stat_of received)"
 stop_mock
 
-# stdin has no file to hash: the journal keeps the ids for the resume.
+# stdin: the same rows get the same ids, and the journal keeps the prefix for the resume.
 start_mock
 make_orders 50 | "$SALVO" --url "$URL" --no-auth --journal "$WORK/js" --fsync - > /dev/null 2>&1
 make_orders 50 | "$SALVO" --url "$URL" --no-auth --journal "$WORK/js" --resume - > "$WORK/out" 2>/dev/null
@@ -153,7 +158,8 @@ curl -s -X POST "$BASE/reset" > /dev/null
 printf 'symbol,price,quantity,side,client_order_id\nA,10,1,BUY,x-1\nB,10,1,BUY,x-2\nC,10,1,BUY,x-1\nD,10,1,BUY,\n' > "$WORK/dup.csv"
 "$SALVO" --url "$URL" --no-auth --id-prefix g "$WORK/dup.csv" > "$WORK/out" 2>/dev/null
 check "a repeated id in the input: the second is invalid" "accepted accepted invalid accepted" "$(jq -rs 'sort_by(.line) | map(.status) | join(" ")' "$WORK/out")"
-check "a repeated id in the input: sent once, the blank one gets an id" "3 g-4" "$(stat_of received) $(jq -r 'select(.line == 5) | .client_order_id' "$WORK/out")"
+check "a repeated id in the input: sent once, the blank one gets an id" "3 1" \
+    "$(stat_of received) $(jq -r 'select(.line == 5) | .client_order_id' "$WORK/out" | grep -cE '^g-[0-9a-f]{16}$')"
 curl -s -X POST "$BASE/reset" > /dev/null
 make_orders 10 > "$WORK/o10.csv"
 "$SALVO" --url "$URL" --no-auth --max-orders 5 "$WORK/o10.csv" > "$WORK/out" 2> "$WORK/err"
@@ -168,6 +174,64 @@ curl -s -X POST "$BASE/reset" > /dev/null
 "$SALVO" --url "$URL" --no-auth --max-notional 250 - < <(cat "$WORK/o10.csv") > "$WORK/out" 2>/dev/null
 # S1: 101.5 x 2 = 203; S2: 102.5 x 3 would pass 250
 check "--max-notional on a stream: stops before the order that would pass it" "1 1" "$? $(stat_of received)"
+stop_mock
+
+# ---- Ids are what the orders are, not where they came from ----
+start_mock
+make_orders 50 > "$WORK/o50.csv"
+mkdir -p "$WORK/elsewhere" && cp "$WORK/o50.csv" "$WORK/elsewhere/copy.csv"
+"$SALVO" --url "$URL" --no-auth "$WORK/o50.csv" > "$WORK/out_file" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth "$WORK/elsewhere/copy.csv" > "$WORK/out_copy" 2>/dev/null
+"$SALVO" --url "$URL" --no-auth - < "$WORK/o50.csv" > "$WORK/out_stdin" 2>/dev/null
+check "ids: 50 distinct ids" 50 "$(ids_with true "$WORK/out_file" | sort -u | wc -l)"
+check "ids: a copy and stdin get the file's ids" "$(ids_with true "$WORK/out_file" | md5sum) $(ids_with true "$WORK/out_file" | md5sum)" \
+    "$(ids_with true "$WORK/out_copy" | md5sum) $(ids_with true "$WORK/out_stdin" | md5sum)"
+check "ids: the broker placed each order once" "50 0" "$(book_ids | wc -l) $(book_dups)"
+# A different batch of the same size at the same path: new orders, all placed.
+sed 's/\.5,/.7,/' "$WORK/o50.csv" > "$WORK/o50b.csv" && mv "$WORK/o50b.csv" "$WORK/o50.csv"
+"$SALVO" --url "$URL" --no-auth "$WORK/o50.csv" > "$WORK/out" 2>/dev/null
+check "ids: another batch at the same path and size is placed" "0 50 100" \
+    "$? $(jq -s '[.[] | select(.status == "accepted")] | length' "$WORK/out") $(book_ids | wc -l)"
+printf 'symbol,price,quantity,side\nZ,1,1,BUY\nZ,1,1,BUY\n' | "$SALVO" --url "$URL" --no-auth - > "$WORK/out" 2>/dev/null
+check "ids: two identical rows are two orders" "2 2" \
+    "$(ids_with true | uniq | wc -l) $(curl -s -m 5 "$URL" | jq -r 'select(.symbol == "Z") | .client_order_id' | wc -l)"
+stop_mock
+
+# ---- A resume reads the input its journal's run read ----
+start_mock
+make_orders 50 > "$WORK/r50.csv"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jr" "$WORK/r50.csv" > /dev/null 2>&1
+{ echo "symbol,price,quantity,side"; echo "NEW,1.5,1,BUY"; tail -n +2 "$WORK/r50.csv"; } > "$WORK/r51.csv"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jr" --resume "$WORK/r51.csv" > "$WORK/out" 2>/dev/null
+check "resume, a row inserted at the top: it alone is sent" "0 1 50 51 0" \
+    "$? $(jq -s '[.[] | select(.status == "accepted")] | length' "$WORK/out") \
+$(jq -s '[.[] | select(.status == "skipped")] | length' "$WORK/out") $(book_ids | wc -l) $(book_dups)"
+check "resume, a row inserted: the new order is the inserted row" "NEW" "$(jq -r 'select(.status == "accepted") | .symbol' "$WORK/out")"
+sed '5s/,[0-9]*,BUY$/,99,BUY/' "$WORK/r51.csv" > "$WORK/r51x.csv"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jr" --resume "$WORK/r51x.csv" > "$WORK/out" 2> "$WORK/err"
+check "resume, a row changed: usage error, nothing sent" "2 0 51" "$? $(wc -l < "$WORK/out") $(stat_of received)"
+check_true "resume, a row changed: names the lines" grep -qE 'line [0-9]+ records order s[0-9]{6}-[0-9a-f]{16} \(input line 4\), which this input does not hold' "$WORK/err"
+make_orders 50 SELL > "$WORK/other.csv"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jr" --resume "$WORK/other.csv" > "$WORK/out" 2> "$WORK/err"
+check "resume, another file: usage error, nothing sent" "2 0 51" "$? $(wc -l < "$WORK/out") $(stat_of received)"
+check_true "resume, another file: says what to do" grep -q 'line 2 records order .*resume with the same input, or start a new journal' "$WORK/err"
+cp "$WORK/jr" "$WORK/jr2" && echo '{"sent":"zz-1","line":2,"attempt":1}' >> "$WORK/jr2"
+echo '{"id":"zz-1","status":"accepted","http":200}' >> "$WORK/jr2"
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jr2" --resume "$WORK/r51.csv" > "$WORK/out" 2> "$WORK/err"
+check "resume, a record of another prefix: usage error" 2 $?
+check_true "resume, a record of another prefix: names its line" grep -q "line $(( $(wc -l < "$WORK/jr") + 1 )) records order \"zz-1\", which is not one of this journal's" "$WORK/err"
+stop_mock
+
+# ---- One run at a time on a journal ----
+start_mock --latency 300ms
+"$SALVO" --url "$URL" --no-auth --concurrency 1 --journal "$WORK/jl" "$WORK/o10.csv" > /dev/null 2>&1 &
+pid=$!
+sleep 0.5
+"$SALVO" --url "$URL" --no-auth --journal "$WORK/jl" --resume "$WORK/o10.csv" > "$WORK/out" 2> "$WORK/err"
+check "a second run on a journal in use: usage error, nothing printed" "2 0" "$? $(wc -l < "$WORK/out")"
+check_true "a second run on a journal in use: names the holder's pid" grep -q "another run (pid $pid) is using it" "$WORK/err"
+wait $pid
+check "the first run finished alone: each order once" "10 10 0" "$(stat_of received) $(book_ids | wc -l) $(book_dups)"
 stop_mock
 
 # ---- Secrets: the key is nowhere ----
