@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install libsalvo into a fresh prefix and build examples/embed against it,
+# the two ways users do: pkg-config, and CMake's find_package.
+. "$(dirname "$0")/lib.sh"
+: "${BUILD_DIR:?}" "${EXAMPLES:?}"
+ulimit -c 0
+PREFIX="$WORK/prefix"
+cmake --install "$BUILD_DIR" --prefix "$PREFIX" > "$WORK/install.log" 2>&1
+check "cmake --install into a fresh prefix" 0 $?
+for f in include/salvo/salvo.h include/salvo/version.h bin/salvo bin/salvo-mock; do
+    check_true "installed: $f" test -e "$PREFIX/$f"
+done
+check_true "installed: internal headers stay inside" test ! -e "$PREFIX/include/salvo/limit.h"
+pc=$(find "$PREFIX" -name salvo.pc | head -1)
+libdir=$(dirname "$(dirname "$pc")")
+check_true "installed: libsalvo.a, libsalvo.so with a SONAME" test -e "$libdir/libsalvo.a" -a -L "$libdir/libsalvo.so"
+check "SONAME" "libsalvo.so.0" "$(objdump -p "$libdir/libsalvo.so" | awk '/SONAME/ {print $2}')"
+check "installed salvo --version" "salvo $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --modversion salvo)" \
+    "$(LD_LIBRARY_PATH="$libdir" "$PREFIX/bin/salvo" --version | cut -d' ' -f1-2)"
+
+san=()
+[ -n "${SANITIZE:-}" ] && san=(-fsanitize="$SANITIZE")
+# shellcheck disable=SC2046 # pkg-config's words are separate flags
+"${CC:-cc}" "${san[@]}" -Wall -Wextra -Werror -o "$WORK/embed" "$EXAMPLES/embed/embed.c" \
+    $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs salvo) 2> "$WORK/cc.log"
+check "embed.c builds with pkg-config --cflags --libs salvo" 0 $?
+cat "$WORK/cc.log"
+
+cmake -S "$EXAMPLES/embed" -B "$WORK/eb" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_C_COMPILER="${CC:-cc}" \
+    -DCMAKE_C_FLAGS="${san[*]}" -DCMAKE_EXE_LINKER_FLAGS="${san[*]}" > "$WORK/cmake.log" 2>&1 &&
+    cmake --build "$WORK/eb" >> "$WORK/cmake.log" 2>&1
+check "embed builds with find_package(salvo)" 0 $?
+
+start_mock
+make_orders 20 > "$WORK/o20.csv"
+LD_LIBRARY_PATH="$libdir" "$WORK/embed" "$URL" "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
+check "embed (pkg-config): exit 0" 0 $?
+check "embed (pkg-config): each order accepted, once" "20 20" "$(grep -c ' accepted$' "$WORK/out") $(stat_of orders)"
+LD_LIBRARY_PATH="$libdir" "$WORK/eb/embed" "$URL" "$WORK/o20.csv" > "$WORK/out2" 2>&1
+check "embed (find_package): the same orders again are duplicates" 20 "$(grep -c ' duplicate$' "$WORK/out2")"
+stop_mock
+finish
