@@ -1,5 +1,6 @@
 /* salvo-mock's HTTP side: H2O on libuv. Handlers decide; book.c remembers. */
 #include "mock.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,15 +23,8 @@ static uv_tcp_t g_listener;
 
 /* ---- helpers ---- */
 
-static uint64_t rng_next(mock_server_t *s)
-{
-    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ULL); /* splitmix64 */
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
-static double rng_unit(mock_server_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
+static double rng_unit(mock_server_t *s) { return salvo_rng_unit(&s->rng); }
 
 static int64_t now_ns(const mock_server_t *s) { return (int64_t)(uv_hrtime() - s->start_ns); }
 

@@ -1,6 +1,6 @@
 /* RFC 4180 CSV as a byte-at-a-time state machine, so any chunking of the
  * input gives the same rows. */
-#include "reader_impl.h"
+#include "rowbuf.h"
 
 #include <errno.h>
 

@@ -1,9 +1,11 @@
 #include "salvo/jbuf.h"
+#include "util.h"
 
 #include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +19,8 @@ static int reserve(salvo_jbuf_t *b, size_t n)
 {
     if (b->oom)
         return -1;
-    if (b->len + n <= b->cap)
-        return 0;
-    size_t ncap = b->cap ? b->cap : 1024;
-    while (ncap < b->len + n)
-        ncap *= 2;
-    char *p = realloc(b->p, ncap);
-    if (p == NULL)
+    if (n > SIZE_MAX - b->len || salvo_grow((void **)&b->p, &b->cap, b->len + n, 1) < 0)
         return b->oom = 1, -1;
-    b->p = p;
-    b->cap = ncap;
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "salvo/jbuf.h"
+#include "util.h"
 
 struct salvo_journal {
     int fd;
@@ -187,12 +188,8 @@ static int read_all(int fd, char **text, size_t *len)
     if (buf == NULL)
         return -ENOMEM;
     for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (nb == NULL)
-                return free(buf), -ENOMEM;
-            buf = nb;
-        }
+        if (n == cap && salvo_grow((void **)&buf, &cap, n + 1, 1) < 0)
+            return free(buf), -ENOMEM;
         ssize_t got = pread(fd, buf + n, cap - n, (off_t)n);
         if (got < 0 && errno == EINTR)
             continue;
@@ -218,17 +215,7 @@ static int write_line(salvo_journal_t *j)
         return j->error;
     if (j->line.oom)
         return j->line.oom = 0, j->line.len = 0, -ENOMEM;
-    size_t off = 0;
-    while (off < j->line.len) {
-        ssize_t n = write(j->fd, j->line.p + off, j->line.len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            j->error = -errno;
-            break;
-        }
-        off += (size_t)n;
-    }
+    j->error = salvo_write_all(j->fd, j->line.p, j->line.len);
     j->line.len = 0;
     j->dirty = 1;
     return j->error;
@@ -250,10 +237,8 @@ static int sync_dir_of(const char *path)
 
 static int write_header(salvo_journal_t *j, const char *id_prefix, const char *input)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     char when[32];
-    salvo_format_rfc3339_us((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, when);
+    salvo_format_rfc3339_us(salvo_unix_us(), when);
     salvo_jbuf_cstr(&j->line, "{\"salvo_journal\":1,\"id_prefix\":");
     salvo_jbuf_str(&j->line, id_prefix ? id_prefix : "", id_prefix ? strlen(id_prefix) : 0);
     if (input) {

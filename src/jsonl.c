@@ -4,7 +4,8 @@
  * (never a double), a string is unescaped, an object or array is its
  * minified text. A key given twice (in any case, as keys match
  * case-insensitively) makes the line invalid rather than picking one. */
-#include "reader_impl.h"
+#include "rowbuf.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -80,15 +81,7 @@ static int put_value(struct salvo_reader *r, const struct salvo_jsonl_member *m)
 
 static int member_room(struct salvo_reader *r, size_t n)
 {
-    if (n < r->members_cap)
-        return 0;
-    size_t ncap = r->members_cap ? r->members_cap * 2 : 16;
-    struct salvo_jsonl_member *m = realloc(r->members, ncap * sizeof *m);
-    if (m == NULL)
-        return -ENOMEM;
-    r->members = m;
-    r->members_cap = ncap;
-    return 0;
+    return salvo_grow((void **)&r->members, &r->members_cap, n + 1, sizeof *r->members);
 }
 
 /* ASCII case-insensitive memcmp: a decoded key may hold "\u0000". */

@@ -1,8 +1,10 @@
 #include "salvo/order.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -242,16 +244,8 @@ struct text_builder {
 static int tb_put(struct text_builder *b, int col, const char *s, size_t n)
 {
     salvo_order_t *o = b->o;
-    if (b->len + n + 1 > o->text_cap) {
-        size_t ncap = o->text_cap ? o->text_cap : 256;
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        char *t = realloc(o->text, ncap);
-        if (t == NULL)
-            return -ENOMEM;
-        o->text = t;
-        o->text_cap = ncap;
-    }
+    if (n > SIZE_MAX - b->len - 1 || salvo_grow((void **)&o->text, &o->text_cap, b->len + n + 1, 1) < 0)
+        return -ENOMEM;
     memcpy(o->text + b->len, s, n);
     o->text[b->len + n] = '\0';
     b->off[col] = b->len;

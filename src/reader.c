@@ -1,7 +1,9 @@
 /* Input buffering and the row/field tables shared by both formats. */
 #include "reader_impl.h"
+#include "util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,16 +79,8 @@ int salvo_reader_push(salvo_reader_t *r, const char *buf, size_t len)
         r->len -= r->pos;
         r->pos = 0;
     }
-    if (r->len + len > r->cap) {
-        size_t ncap = r->cap ? r->cap : 4096;
-        while (ncap < r->len + len)
-            ncap *= 2;
-        char *n = realloc(r->in, ncap);
-        if (n == NULL)
-            return -ENOMEM;
-        r->in = n;
-        r->cap = ncap;
-    }
+    if (len > SIZE_MAX - r->len || salvo_grow((void **)&r->in, &r->cap, r->len + len, 1) < 0)
+        return -ENOMEM;
     memcpy(r->in + r->len, buf, len);
     r->len += len;
     return 0;
@@ -107,88 +101,11 @@ int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row)
             r->pos += 3;
         r->started = true;
     }
-    return r->format == SALVO_FORMAT_JSONL ? salvo_jsonl_next(r, row) : salvo_csv_next(r, row);
-}
-
-/* ---- the current row ---- */
-
-/* Room for n more bytes in the field buffer. */
-static int reserve_fb(salvo_reader_t *r, size_t n)
-{
-    if (r->flen + n <= r->fcap)
-        return 0;
-    size_t ncap = r->fcap ? r->fcap * 2 : 256;
-    char *nb = realloc(r->fb, ncap);
-    if (nb == NULL)
-        return -ENOMEM;
-    r->fb = nb;
-    r->fcap = ncap;
-    return 0;
-}
-
-int salvo_reader_field_byte(salvo_reader_t *r, char c)
-{
-    if (r->row_error == SALVO_ROW_TOO_LONG)
-        return 0;
-    if (++r->row_bytes > r->max_line) {
-        r->row_error = SALVO_ROW_TOO_LONG; /* keep parsing to the row's end, storing nothing */
-        return 0;
-    }
-    if (c == '\0' && r->row_error == SALVO_ROW_OK)
-        r->row_error = SALVO_ROW_NUL;
-    if (reserve_fb(r, 2) < 0) /* +1 for the field's terminating NUL */
-        return -ENOMEM;
-    r->fb[r->flen++] = c;
-    return 0;
-}
-
-int salvo_reader_end_field(salvo_reader_t *r)
-{
-    if (++r->row_bytes > r->max_line) /* a delimiter counts too */
-        r->row_error = SALVO_ROW_TOO_LONG;
-    if (r->row_error == SALVO_ROW_TOO_LONG && r->nfields > 0)
-        return 0; /* an over-long row keeps one field: a line of commas stays bounded */
-    if (r->nfields + 1 > r->fields_cap) {
-        size_t ncap = r->fields_cap ? r->fields_cap * 2 : 16;
-        size_t *fs = realloc(r->fstart, ncap * sizeof *fs);
-        if (fs == NULL)
-            return -ENOMEM;
-        r->fstart = fs;
-        salvo_field_t *f = realloc(r->fields, ncap * sizeof *f);
-        if (f == NULL)
-            return -ENOMEM;
-        r->fields = f;
-        r->fields_cap = ncap;
-    }
-    if (reserve_fb(r, 1) < 0)
-        return -ENOMEM;
-    /* fstart[i] is where field i begins; the NUL ends it. */
-    size_t start = r->nfields == 0 ? 0 : r->fstart[r->nfields - 1] + r->fields[r->nfields - 1].len + 1;
-    r->fstart[r->nfields] = start;
-    r->fields[r->nfields].len = r->flen - start;
-    r->fields[r->nfields].present = 1;
-    r->fb[r->flen++] = '\0';
-    r->nfields++;
-    return 0;
-}
-
-void salvo_reader_reset_row(salvo_reader_t *r)
-{
-    r->flen = 0;
-    r->nfields = 0;
-    r->row_bytes = 0;
-    r->row_error = SALVO_ROW_OK;
-    r->has_detail = false;
-    r->quoted = false;
-}
-
-void salvo_reader_emit(salvo_reader_t *r, salvo_row_t *row)
-{
-    for (size_t i = 0; i < r->nfields; i++)
-        r->fields[i].s = r->fb + r->fstart[i];
-    row->line = r->row_line;
-    row->nfields = r->nfields;
-    row->fields = r->fields;
-    row->error = r->row_error;
-    row->error_detail = r->row_error != SALVO_ROW_OK && r->has_detail ? r->error_detail : NULL;
+    /* The parsers, by format: they build rows with rowbuf.c and know
+     * nothing of this dispatcher. */
+    static int (*const parse_next[])(struct salvo_reader *, salvo_row_t *) = {
+        [SALVO_FORMAT_CSV] = salvo_csv_next,
+        [SALVO_FORMAT_JSONL] = salvo_jsonl_next,
+    };
+    return parse_next[r->format == SALVO_FORMAT_JSONL ? SALVO_FORMAT_JSONL : SALVO_FORMAT_CSV](r, row);
 }

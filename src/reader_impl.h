@@ -49,10 +49,4 @@ struct salvo_reader {
 int salvo_csv_next(struct salvo_reader *r, salvo_row_t *row);
 int salvo_jsonl_next(struct salvo_reader *r, salvo_row_t *row);
 
-/* Field buffer helpers (reader.c). */
-int salvo_reader_field_byte(struct salvo_reader *r, char c);
-int salvo_reader_end_field(struct salvo_reader *r);
-void salvo_reader_reset_row(struct salvo_reader *r);
-void salvo_reader_emit(struct salvo_reader *r, salvo_row_t *row);
-
 #endif

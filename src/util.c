@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t salvo_unix_us(void)
 {
@@ -20,26 +21,29 @@ uint64_t salvo_ns_to_timer_ms(int64_t ns)
     return ms;
 }
 
-double salvo_rng_unit(uint64_t *state)
+uint64_t salvo_rng_next(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+    return z ^ (z >> 31);
 }
 
-uint64_t salvo_hash64(const void *data, size_t len, uint64_t seed)
+double salvo_rng_unit(uint64_t *state) { return (double)(salvo_rng_next(state) >> 11) * 0x1.0p-53; }
+
+int salvo_write_all(int fd, const void *p, size_t n)
 {
-    const unsigned char *s = data;
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ s[i]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h ? h : 1;
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 int salvo_grow(void **p, size_t *cap, size_t need, size_t elem)

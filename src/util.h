@@ -1,5 +1,5 @@
 /* Small things several parts need once: clocks, the RNG, a checked
- * growable array, a string hash. */
+ * growable array, writing a whole buffer. (Hashing: idmap.h.) */
 #ifndef SALVO_UTIL_H
 #define SALVO_UTIL_H
 
@@ -15,11 +15,13 @@ int64_t salvo_unix_us(void);
  * negative is 0; clamped to what uv_timer_start takes. */
 uint64_t salvo_ns_to_timer_ms(int64_t ns);
 
-/* splitmix64: a uniform double in [0, 1) from *state. */
+/* splitmix64: the next 64 random bits from *state (seed it with anything). */
+uint64_t salvo_rng_next(uint64_t *state);
+/* A uniform double in [0, 1) from *state. */
 double salvo_rng_unit(uint64_t *state);
 
-/* 64-bit FNV-1a with a final mix (low bits index well); never 0. */
-uint64_t salvo_hash64(const void *data, size_t len, uint64_t seed);
+/* write(2) until all n bytes are out (EINTR retried). 0 or -errno. */
+int salvo_write_all(int fd, const void *p, size_t n);
 
 /* Make room for `need` elements of `elem` bytes in *p (capacity *cap,
  * counted in elements), at least doubling. 0, or -ENOMEM on allocation

@@ -1,5 +1,7 @@
 #include "tool_output.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -51,17 +53,9 @@ static void on_written(uv_write_t *req, int status)
 
 static void write_direct(tool_out_t *o)
 {
-    size_t off = 0;
-    while (off < o->buf.len) {
-        ssize_t n = write(o->fd, o->buf.p + off, o->buf.len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            fail(o, errno);
-            return;
-        }
-        off += (size_t)n;
-    }
+    int r = salvo_write_all(o->fd, o->buf.p, o->buf.len);
+    if (r < 0)
+        fail(o, -r);
 }
 
 /* The buffer itself goes with the write request: no copy. */

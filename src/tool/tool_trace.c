@@ -1,6 +1,8 @@
 /* --trace: see trace.h. */
 #include "tool_trace.h"
 
+#include "util.h"
+
 #include "salvo/secret.h"
 
 #include <ctype.h>
@@ -43,11 +45,11 @@ int salvo_trace_open(salvo_trace_t **out, const char *path, const salvo_secrets_
 
 static void stamp(salvo_trace_t *t, unsigned xfer, const char *id, char dir)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t us = salvo_unix_us();
+    time_t secs = (time_t)(us / 1000000);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    fprintf(t->f, "%02d:%02d:%02d.%06ld [%u %s] %c ", tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, xfer,
+    gmtime_r(&secs, &tm);
+    fprintf(t->f, "%02d:%02d:%02d.%06ld [%u %s] %c ", tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(us % 1000000), xfer,
             id && *id ? id : "-", dir);
 }
 
