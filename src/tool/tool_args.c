@@ -475,7 +475,11 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->idempotency_header = v;
         break;
     case O_NOIDEM: c->idempotency_header = NULL; break;
-    case O_HTTP2: c->http2 = 1; break;
+    case O_HTTP2:
+        if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2))
+            return usage_error("--http2: this libcurl (%s) was built without HTTP/2", curl_version());
+        c->http2 = 1;
+        break;
     case O_INSECURE: c->insecure = 1; break;
     case O_CACERT: c->cacert = v; break;
     case O_NOREUSE: c->no_reuse = 1; break;

@@ -33,6 +33,7 @@ typedef struct tool {
     tool_out_t out;
     int out_open;
     salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
+    int warned_h1;            /* --http2 fell back to HTTP/1.1: said once */
     int collect_oom;
     /* --check on a stream: its copy, made on the loop so a signal stops it */
     uv_pipe_t spool_in;
@@ -115,6 +116,10 @@ static void on_result(void *ud, const salvo_result_t *r)
         if (tl->a->check)
             fprintf(stderr, "salvo: %s\n", r->error);
         return;
+    }
+    if (tl->a->cfg.http2 && r->http_version == CURL_HTTP_VERSION_1_1 && !tl->warned_h1) {
+        tl->warned_h1 = 1;
+        fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
     }
     tool_out_line(&tl->out, r);
 }
