@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("SALVO_BUILD", os.path.join(HERE, "..", "build"))
 SALVO = os.path.join(BUILD, "salvo")
 MOCK = os.path.join(BUILD, "salvo-mock")
+FLOOR = os.path.join(BUILD, "salvo-floor")
 PY = "/usr/bin/python3"  # Debian's, where python3-aiohttp lives
 COMPETITORS = os.path.join(HERE, "competitors.py")
 REPS = int(os.environ.get("REPS", "3"))
@@ -385,6 +386,25 @@ def scenario_latency(results):
 
 # ---------------- report ----------------
 
+def scenario_floor(results):
+    """CPU per order against a bare libcurl loop (bench/floor.c), one run
+    after the other on the same broker, so the ratio survives a noisy machine."""
+    n, conc = 30000, 64
+    log("scenario 8: CPU per order, salvo vs a bare libcurl multi loop, %d orders, concurrency %d" % (n, conc))
+    with Mock() as mock:
+        salvo, floor = [], []
+        for _ in range(REPS):
+            salvo.append(run_salvo(mock, n, conc))
+            mock.reset()
+            f = measure([FLOOR, mock.url, str(n), str(conc)])
+            f.update(ok=n if f["exit"] == 0 else 0, n=n)
+            floor.append(f)
+            mock.reset()
+        us = lambda runs: summarize([dict(x=r["cpu_s"] / r["n"] * 1e6) for r in runs], "x")
+        results["s8"] = {"salvo_us": us(salvo), "floor_us": us(floor),
+                         "ratio": summarize([dict(x=a["cpu_s"] / b["cpu_s"]) for a, b in zip(salvo, floor)], "x")}
+
+
 def row_of(rows, name):
     return next((r for r in rows if r["name"] == name), None)
 
@@ -503,6 +523,16 @@ def write_reports(R, elapsed):
     d50 = s7["salvo"]["p50_ms"]["median"] - s7["wrk"]["p50_ms"]["median"]
     d99 = s7["salvo"]["p99_ms"]["median"] - s7["wrk"]["p99_ms"]["median"]
     L.append("| salvo minus wrk | %+.3f | %+.3f |" % (d50, d99))
+    if "s8" in R:
+        f8 = R["s8"]
+        L.append("")
+        L.append("## Scenario 8: CPU per order against the libcurl floor (30,000 orders, concurrency 64)")
+        L.append("")
+        L.append("| | CPU µs per order |")
+        L.append("|---|---|")
+        L.append("| salvo | %s |" % fmt(f8["salvo_us"], digits=1))
+        L.append("| bare libcurl multi loop (bench/floor.c) | %s |" % fmt(f8["floor_us"], digits=1))
+        L.append("| ratio, run by run (target <= 1.3) | %s |" % fmt(f8["ratio"], digits=2))
     with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
         f.write("\n".join(L) + "\n")
     return "\n".join(L)
@@ -521,7 +551,8 @@ def main():
         except (OSError, ValueError):
             R = {}
     steps = [("s1", scenario_seed_tables), ("s3", scenario_throughput), ("s4", scenario_scale),
-             ("s5", scenario_streaming), ("s6", scenario_rate), ("s7", scenario_latency)]
+             ("s5", scenario_streaming), ("s6", scenario_rate), ("s7", scenario_latency),
+             ("s8", scenario_floor)]
     try:
         for key, fn in steps:
             if not only or key in only:

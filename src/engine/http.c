@@ -19,8 +19,6 @@ typedef struct slot {
     salvo_queue_t qlink; /* on free_slots while free */
     unsigned index;      /* for the wire trace */
     int easy_get;        /* the handle is set up for a lookup GET */
-    size_t body_pos;     /* read callback's position in the body */
-    unsigned rewinds;    /* libcurl rewound the body: it sent the request again */
     unsigned sends;      /* times libcurl began sending this attempt (prereq callback) */
     int needs_reset;     /* clear libcurl 7.88's lifetime retry counter before the next use */
     char resp[SALVO_RESPONSE_MAX];
@@ -62,29 +60,6 @@ struct http {
 
 /* ================= one transfer ================= */
 
-static size_t on_body_read(char *buf, size_t size, size_t nmemb, void *ud)
-{
-    slot_t *s = ud;
-    const salvo_order_t *o = &s->job->order;
-    size_t left = o->body_len - s->body_pos;
-    size_t n = size * nmemb < left ? size * nmemb : left;
-    memcpy(buf, o->body + s->body_pos, n);
-    s->body_pos += n;
-    return n;
-}
-
-/* libcurl rewinds the body only to send the request again: that is how a
- * silent resend on a dead keep-alive connection shows itself. */
-static int on_body_seek(void *ud, curl_off_t offset, int origin)
-{
-    slot_t *s = ud;
-    if (origin != SEEK_SET || offset < 0 || (size_t)offset > s->job->order.body_len)
-        return CURL_SEEKFUNC_FAIL;
-    s->body_pos = (size_t)offset;
-    s->rewinds++;
-    return CURL_SEEKFUNC_OK;
-}
-
 static size_t on_response(char *data, size_t size, size_t nmemb, void *ud)
 {
     slot_t *s = ud;
@@ -107,10 +82,9 @@ static int on_debug(CURL *easy, curl_infotype kind, char *data, size_t size, voi
 }
 
 /* libcurl calls this each time it is about to send the request, so a
- * second call is a resend of its own: after a reused connection died, or
- * an HTTP/2 stream was refused (GOAWAY). A resend before any body byte
- * went out never rewinds the body, so on_body_seek alone misses it; with
- * nginx's early answers it happens after the broker took the first copy. */
+ * second call is a resend of its own: after a reused connection died
+ * (it may have delivered the first copy), or an HTTP/2 stream was refused
+ * (GOAWAY). This is how salvo knows of libcurl's silent resends. */
 static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
     (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
@@ -146,10 +120,6 @@ static int slot_options(http_t *h, slot_t *s)
     SET(CURLOPT_PREREQDATA, s);
     SET(CURLOPT_PRIVATE, s);
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_READFUNCTION, on_body_read);
-    SET(CURLOPT_READDATA, s);
-    SET(CURLOPT_SEEKFUNCTION, on_body_seek);
-    SET(CURLOPT_SEEKDATA, s);
     SET(CURLOPT_WRITEFUNCTION, on_response);
     SET(CURLOPT_WRITEDATA, s);
     SET(CURLOPT_ERRORBUFFER, s->errbuf);
@@ -212,7 +182,10 @@ static int slot_aim(slot_t *s, const salvo_job_t *j)
         rc |= set_post(easy, s->h->cfg);
     s->easy_get = 0;
     SET(CURLOPT_HTTPHEADER, j->idem_node.data ? &j->idem_node : s->h->headers);
+    /* The body by pointer (it lives with the job until its result): libcurl
+     * sends a small one with the headers, in one write. */
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->order.body_len);
+    SET(CURLOPT_POSTFIELDS, j->order.body);
     return rc;
 }
 
@@ -260,8 +233,6 @@ static int http_send(void *t, salvo_job_t *j)
     }
     s->job = j;
     h->busy++;
-    s->body_pos = 0;
-    s->rewinds = 0;
     s->sends = 0;
     s->resp_len = 0;
     s->resp_over = 0;
@@ -338,7 +309,7 @@ static void on_done(http_t *h, CURL *easy, CURLcode result)
     long request_size = 0;
     curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
     r.connected = request_size > 0 || r.pretransfer_us > 0 || new_connections == 0;
-    r.resent = s->rewinds > 0 || s->sends > 1;
+    r.resent = s->sends > 1;
     /* A resend or a failure may have bumped libcurl's retry count: reset
      * the handle before its next transfer (not now: r points into it). */
     if (r.resent || result != CURLE_OK)

@@ -27,6 +27,13 @@ check "faults: every copy the broker refused as a duplicate was seen by salvo" "
     "$(jq -s '[.[].attempt_statuses[] | select(. == 409)] | length' "$WORK/out")"
 check "faults: an order the broker saw twice is never 'rejected'" 0 \
     "$(jq -s '[.[] | select((.transport_resent or (.attempt_statuses | index(409))) and .status == "rejected")] | length' "$WORK/out")"
+# A 409 on salvo's first attempt means a copy arrived before that attempt
+# ended: only libcurl's own resend (after the mock dropped the connection)
+# can do that, and salvo must have seen it.
+check "faults: libcurl's silent resends are seen (transport_resent)" 0 \
+    "$(jq -s '[.[] | select(.attempt_statuses[0] == 409 and (.transport_resent | not))] | length' "$WORK/out")"
+check_true "faults: libcurl did resend some (the check above is not empty)" \
+    jq -se 'any(.[]; .transport_resent == true)' "$WORK/out" >/dev/null
 check_true "faults: some orders were unknown without reconciliation" jq -se 'any(.[]; .status == "unknown")' "$WORK/out" >/dev/null
 stop_mock
 
