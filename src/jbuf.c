@@ -19,6 +19,8 @@ static int reserve(salvo_jbuf_t *b, size_t n)
 {
     if (b->oom)
         return -1;
+    if (n <= b->cap - b->len) /* the common case: no call */
+        return 0;
     if (n > SIZE_MAX - b->len || salvo_grow((void **)&b->p, &b->cap, b->len + n, 1) < 0)
         return b->oom = 1, -1;
     return 0;

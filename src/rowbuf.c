@@ -11,6 +11,8 @@
 /* Room for n more bytes in the field buffer. */
 static int reserve_fb(salvo_reader_t *r, size_t n)
 {
+    if (r->flen + n <= r->fcap) /* the common case, per byte: no call */
+        return 0;
     return salvo_grow((void **)&r->fb, &r->fcap, r->flen + n, 1);
 }
 
