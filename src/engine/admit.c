@@ -2,7 +2,7 @@
  * settle it from the journal (resume), hold it back (a cap), or queue it. */
 #include <stdlib.h>
 
-#include "engine_impl.h"
+#include "parts.h"
 #include "salvo/jbuf.h"
 #include "salvo/secret.h"
 

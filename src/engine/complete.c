@@ -1,23 +1,16 @@
 /* An attempt's reply: what it means for the order, and what comes next:
  * another attempt after a backoff, a lookup, or the result. */
-#include "engine_impl.h"
+#include "parts.h"
 #include "lookup.h"
 #include "parse.h"
 #include "retry.h"
 #include "util.h"
 
-static void on_backoff_done(uv_timer_t *t)
-{
-    salvo_job_t *j = t->data;
-    salvo_engine_retry_push(j->e, j);
-    salvo_engine_pump(j->e);
-}
-
-static void backoff(struct salvo_engine *e, salvo_job_t *j, int64_t delay_ns)
+/* Another attempt after delay_ns: the engine starts the timer. */
+static void backoff(salvo_job_t *j, int64_t delay_ns)
 {
     j->state = JOB_BACKOFF;
-    uv_timer_start(&j->backoff, on_backoff_done, salvo_ns_to_timer_ms(delay_ns), 0);
-    (void)e;
+    j->delay_ns = delay_ns;
 }
 
 /* The next request of j is a --reconcile-url lookup. 0 or -ENOMEM. */
@@ -60,7 +53,7 @@ static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_repl
             if (r->attempts == 0)
                 e->st.resent_unknown++;
             j->mode = JOB_POST;
-            salvo_engine_retry_push(e, j);
+            j->state = JOB_RETRY; /* the engine queues it for a token */
             return;
         }
         r->status = SALVO_FAILED;
@@ -110,7 +103,7 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
     if (may_retry && r->attempts <= c->retries && !e->stopping) {
         int64_t delay = retry_delay(e, r, retry_after_s);
         if (delay >= 0) {
-            backoff(e, j, delay);
+            backoff(j, delay);
             return;
         }
         snprintf(j->errbuf, sizeof j->errbuf, "the broker asked to retry after %lld s, beyond --retry-max-backoff",
@@ -119,7 +112,7 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
     }
     if (r->status == SALVO_UNKNOWN && c->reconcile_url && j->lookups < SALVO_MAX_LOOKUPS && !e->stopping) {
         if (salvo_job_set_lookup(e, j) == 0) {
-            backoff(e, j, c->backoff_ns); /* give the broker a moment to finish what it may be doing */
+            backoff(j, c->backoff_ns); /* give the broker a moment to finish what it may be doing */
             return;
         }
     }
@@ -164,7 +157,7 @@ static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
     else
         snprintf(why, sizeof why, "%u orders in a row failed: %s; the run gave up (--give-up-after)", n,
                  rep->error ? rep->error : curl_easy_strerror((CURLcode)rep->code));
-    salvo_engine_fail(e, SALVO_STOP_HOPELESS, why);
+    salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
 }
 
 static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)

@@ -1,6 +1,6 @@
 /* The engine's life and its dispatch loop. See salvo/engine.h for the
- * contract and engine_impl.h for the parts. */
-#include "engine_impl.h"
+ * contract and parts.h for the parts. */
+#include "parts.h"
 #include "util.h"
 
 /* ================= dispatch ================= */
@@ -21,7 +21,7 @@ static void on_later(uv_idle_t *h)
         salvo_engine_pump(e);
 }
 
-void salvo_engine_pump_later(struct salvo_engine *e)
+static void pump_later(struct salvo_engine *e)
 {
     if (!e->done && !e->freed)
         uv_idle_start(&e->later, on_later);
@@ -34,18 +34,33 @@ static void arm_pace_timer(struct salvo_engine *e, int64_t wait_ns)
     uv_timer_start(&e->pace_timer, on_pace, salvo_ns_to_timer_ms(wait_ns), 0);
 }
 
-void salvo_engine_retry_push(struct salvo_engine *e, salvo_job_t *j)
+static void retry_push(struct salvo_engine *e, salvo_job_t *j)
 {
     j->state = JOB_RETRY;
     salvo_queue_insert_tail(&e->retry, &j->qlink);
 }
 
+static void on_backoff_done(uv_timer_t *t)
+{
+    salvo_job_t *j = t->data;
+    retry_push(j->e, j);
+    salvo_engine_pump(j->e);
+}
+
 /* Stop for a reason of the engine's own (journal, input, setup). */
-void salvo_engine_fail(struct salvo_engine *e, int reason, const char *why)
+static void fail(struct salvo_engine *e, int reason, const char *why)
 {
     if (e->st.stop_reason == SALVO_STOP_NONE)
         e->st.stop_reason = reason;
     salvo_engine_stop(e, SALVO_STOP_DRAIN, why);
+}
+
+/* A part raised a stop: act on it now. 1 when the run is stopping. */
+static int apply_raised(struct salvo_engine *e)
+{
+    if (e->fail_reason && !e->stopping)
+        fail(e, e->fail_reason, e->fail_why);
+    return e->stopping;
 }
 
 /* Read orders while there is room: invalid ones are reported at once,
@@ -57,7 +72,7 @@ static void fill(struct salvo_engine *e)
     unsigned budget = 4096;
     while (!e->stopping && !e->capped && !e->input_done) {
         if (budget-- == 0) {
-            salvo_engine_pump_later(e);
+            pump_later(e);
             return;
         }
         salvo_job_t *j = salvo_job_alloc(e);
@@ -70,10 +85,10 @@ static void fill(struct salvo_engine *e)
                 e->input_done = 1;
             } else if (rc == -EINVAL) {
                 snprintf(e->st.setup_error, sizeof e->st.setup_error, "%s", e->in.setup_err);
-                salvo_engine_fail(e, SALVO_STOP_SETUP, e->in.setup_err);
+                fail(e, SALVO_STOP_SETUP, e->in.setup_err);
             } else if (rc < 0) {
                 e->st.input_error = rc == -EIO ? e->in.error : -rc;
-                salvo_engine_fail(e, SALVO_STOP_INPUT, "the input could not be read");
+                fail(e, SALVO_STOP_INPUT, "the input could not be read");
             }
             return;
         }
@@ -96,7 +111,7 @@ static void launch(struct salvo_engine *e)
     int r = jn && salvo_journal_wants_sync(jn) ? salvo_journal_sync(jn) : 0;
     if (r < 0) {
         e->st.journal_error = r;
-        salvo_engine_fail(e, SALVO_STOP_JOURNAL, "the journal could not be synced to disk");
+        fail(e, SALVO_STOP_JOURNAL, "the journal could not be synced to disk");
         return; /* the stop reported every job on launch as not sent */
     }
     salvo_queue_t *q;
@@ -129,7 +144,7 @@ void salvo_engine_pump(struct salvo_engine *e)
     if (e->done || !e->started)
         return;
     fill(e);
-    while (!e->stopping) {
+    while (!apply_raised(e)) {
         salvo_queue_t *rq = salvo_queue_head(&e->retry);
         int retry = rq != &e->retry;
         if (!retry && (salvo_queue_empty(&e->ready) || e->held || e->active >= e->cfg->concurrency))
@@ -151,6 +166,7 @@ void salvo_engine_pump(struct salvo_engine *e)
         fill(e);
     }
     launch(e);
+    apply_raised(e);
     maybe_done(e);
 }
 
@@ -200,6 +216,10 @@ static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
 {
     struct salvo_engine *e = ud;
     salvo_complete(e, j, r);
+    if (j->state == JOB_BACKOFF)
+        uv_timer_start(&j->backoff, on_backoff_done, salvo_ns_to_timer_ms(j->delay_ns), 0);
+    else if (j->state == JOB_RETRY)
+        retry_push(e, j);
     salvo_engine_pump(e);
 }
 
@@ -355,7 +375,7 @@ void salvo_engine_hold(salvo_engine_t *e, int hold)
 {
     e->held = hold != 0;
     if (!e->held)
-        salvo_engine_pump_later(e);
+        pump_later(e);
 }
 
 const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e) { return &e->st; }

@@ -4,7 +4,7 @@
  * and answers through the reply callback. */
 #include <unistd.h>
 
-#include "engine_impl.h"
+#include "parts.h"
 #include "parse.h"
 #include "retry.h"
 #include "util.h"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine_impl.h"
+#include "parts.h"
 #include "orderid.h"
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

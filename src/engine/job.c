@@ -1,7 +1,7 @@
 /* A job's beginning and end: taking it from the pool, preparing each
  * attempt (tokens, the journal's "sent" line, the idempotency header),
  * and its one result (the journal's outcome line, the caller's callback). */
-#include "engine_impl.h"
+#include "parts.h"
 #include "util.h"
 
 salvo_job_t *salvo_job_alloc(struct salvo_engine *e)
@@ -95,7 +95,7 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
         if (r < 0) {
             e->st.journal_error = r;
             salvo_job_not_sent(e, j, "the journal could not be written");
-            salvo_engine_fail(e, SALVO_STOP_JOURNAL, "the journal could not be written");
+            salvo_engine_raise(e, SALVO_STOP_JOURNAL, "the journal could not be written");
             return -1;
         }
     }
@@ -144,7 +144,7 @@ void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j)
         int jr = salvo_journal_outcome(e->cfg->journal, r);
         if (jr < 0 && !e->st.journal_error) {
             e->st.journal_error = jr;
-            salvo_engine_fail(e, SALVO_STOP_JOURNAL, "the journal could not be written");
+            salvo_engine_raise(e, SALVO_STOP_JOURNAL, "the journal could not be written");
         }
     }
     salvo_queue_remove(&j->busy_link);

@@ -2,7 +2,7 @@
  * Knows nothing of orders or the loop: times come in as arguments. */
 #include <math.h>
 
-#include "engine_impl.h"
+#include "parts.h"
 #include "parse.h"
 
 int salvo_pace_init(salvo_pace_t *p, const salvo_config_t *c)

@@ -3,7 +3,7 @@
  * for requests in flight, when their answers come (or at once with
  * SALVO_STOP_NOW). Walks take each job off its queue before acting, so
  * finishing one never disturbs the walk. */
-#include "engine_impl.h"
+#include "parts.h"
 
 /* Read, never started: not sent. */
 static void report_ready(struct salvo_engine *e)

@@ -2,11 +2,13 @@
  *
  * The pipeline, and who calls whom (calls go down only):
  *
- *   engine.c    lifecycle, the dispatch loop (pump), the end of a run
+ *   engine.c    lifecycle, the dispatch loop (pump), timers, the end of a run
  *     admit.c     what to do with a valid order: check, dry run, resume, caps, queue
- *     complete.c  an attempt's reply: classify, retry, look up, finish
+ *     complete.c  an attempt's reply: classify, decide retry / look up / finish
  *     stop.c      stop and drain
  *       job.c       a job's start and end: the result, the journal's outcome line
+ * A part below engine.c never calls up: it leaves a job in a state (complete.c)
+ * or raises a stop (salvo_engine_raise) and the engine acts on it.
  *   intake.c    input bytes -> rows -> validated orders (knows no engine)
  *   pace.c      token bucket + windows (knows no engine)
  *   http.c      the HTTP transport: a pool of easy handles, libcurl <-> libuv
@@ -16,8 +18,8 @@
  * from a fixed pool; each sits on at most one queue at a time, through
  * `qlink`, and `state` says which; from its start to its end it is also on
  * the busy list, through `busy_link`. */
-#ifndef SALVO_ENGINE_IMPL_H
-#define SALVO_ENGINE_IMPL_H
+#ifndef SALVO_ENGINE_PARTS_H
+#define SALVO_ENGINE_PARTS_H
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +74,7 @@ typedef struct salvo_job {
     unsigned lookups;
     char *lookup_url;        /* owned */
     int64_t read_ns;
+    int64_t delay_ns;        /* JOB_BACKOFF: how long */
     salvo_pace_ticket_t ticket;
     char *idem;              /* "Idempotency-Key: ID", owned */
     size_t idem_cap;
@@ -200,6 +203,8 @@ struct salvo_engine {
 
     int started, stopping, aborting, held, input_done, done, freed, in_stop;
     int capped;              /* a --max-* cap was hit: read no further */
+    int fail_reason;         /* a part asked the run to stop (salvo_engine_raise) */
+    char fail_why[160];
     int fatal_kind;          /* the last attempt's fatal answer (see complete.c), 0: none */
     unsigned fatal_run;      /* how many in a row */
     char stop_why[160];
@@ -207,20 +212,31 @@ struct salvo_engine {
 
 static inline int64_t salvo_engine_now(const struct salvo_engine *e) { return (int64_t)uv_hrtime() - e->t0; }
 
+/* A part below the engine asks for the run to stop (the journal failed,
+ * the broker keeps refusing): the engine acts on it at its next step, so
+ * calls only ever go down. The first reason wins. */
+static inline void salvo_engine_raise(struct salvo_engine *e, int reason, const char *why)
+{
+    if (e->fail_reason)
+        return;
+    e->fail_reason = reason;
+    snprintf(e->fail_why, sizeof e->fail_why, "%s", why);
+}
+
 /* engine.c */
 void salvo_engine_pump(struct salvo_engine *e);
-void salvo_engine_pump_later(struct salvo_engine *e);
-void salvo_engine_retry_push(struct salvo_engine *e, salvo_job_t *j);
 
 /* admit.c: a valid order just read; it is reported or queued. */
 void salvo_admit(struct salvo_engine *e, salvo_job_t *j);
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
 
-/* complete.c */
+/* complete.c: after it, j is finished (JOB_FREE), or waits: JOB_BACKOFF
+ * (for j->delay_ns) or JOB_RETRY (for a token); the engine arranges that. */
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *r);
 int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j);
 
-/* stop.c */
+/* stop.c: every job the engine holds gets its result now (or, in flight,
+ * when its answer comes; at once with SALVO_STOP_NOW). */
 void salvo_stop_all(struct salvo_engine *e, int mode);
 
 /* job.c */
@@ -231,6 +247,5 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why);
 int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
-void salvo_engine_fail(struct salvo_engine *e, int reason, const char *why);
 
 #endif
