@@ -1,6 +1,7 @@
 # Shared helpers for the end-to-end tests: start salvo-mock on a free
 # loopback port, assert, and clean up. Sourced by each test script.
 set -u
+ulimit -c 0 # no core dumps on the disk
 : "${SALVO:?}" "${SALVO_MOCK:?}"
 WORK=$(mktemp -d)
 MOCK_PIDS=()
@@ -19,7 +20,11 @@ start_mock() {
     "$SALVO_MOCK" --listen 127.0.0.1:0 --port-file "$pf" "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
     MOCK_PIDS+=($!)
     MOCK_PID=$!
-    for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    for _ in $(seq 200); do [ -s "$pf" ] && break; sleep 0.05; done
+    if [ ! -s "$pf" ]; then # loudly: every check after this would fail for the wrong reason
+        echo "FAIL: salvo-mock $* did not start:"; cat "$WORK/mock.err"
+        exit 1
+    fi
     PORT=$(cat "$pf")
     BASE="http://127.0.0.1:$PORT"
     URL="$BASE/orders"
