@@ -150,6 +150,25 @@ static void test_backoff_and_retry_after(void **state)
     assert_int_equal(salvo_parse_retry_after("soon", 0), -1);
 }
 
+/* Retry-After: 99999999999 (or a date in 9999) times 1e9 overflowed int64
+ * (UBSan). Beyond a year it is clamped; negative or garbage is -1. */
+static void test_retry_after_bounds(void **state)
+{
+    (void)state;
+    const int64_t year = 365LL * 24 * 3600 * 1000000000LL;
+    assert_int_equal(salvo_parse_retry_after("99999999999", 0), year);
+    assert_int_equal(salvo_parse_retry_after("999999999999999999999999", 0), year);
+    assert_int_equal(salvo_parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 1700000000), year);
+    assert_int_equal(salvo_parse_retry_after("31536000", 0), year);
+    assert_int_equal(salvo_parse_retry_after("31535999", 0), year - 1000000000LL);
+    assert_int_equal(salvo_parse_retry_after("0", 0), 0);
+    assert_int_equal(salvo_parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", 1700000000), 0);
+    assert_int_equal(salvo_parse_retry_after("-5", 0), -1);
+    assert_int_equal(salvo_parse_retry_after("-999999999999999999999999", 0), -1);
+    assert_int_equal(salvo_parse_retry_after("", 0), -1);
+    assert_int_equal(salvo_parse_retry_after("5x", 0), -1);
+}
+
 static void test_parse_values(void **state)
 {
     (void)state;
@@ -187,7 +206,7 @@ int main(void)
         cmocka_unit_test(test_hist_percentiles), cmocka_unit_test(test_hist_small_values_exact),
         cmocka_unit_test(test_result_json), cmocka_unit_test(test_result_invalid),
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
-        cmocka_unit_test(test_parse_values),
+        cmocka_unit_test(test_parse_values), cmocka_unit_test(test_retry_after_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
