@@ -37,13 +37,28 @@ static void kv_str(salvo_jbuf_t *b, const char *k, const char *v)
     salvo_jbuf_str(b, v, strlen(v));
 }
 
+/* The body as JSON only when all of it is: cJSON stops after the first
+ * value, and passes invalid UTF-8 in strings on into our line. */
+static cJSON *parse_whole(const char *s, size_t n)
+{
+    const char *end = NULL;
+    cJSON *doc = salvo_is_utf8(s, n) ? cJSON_ParseWithLengthOpts(s, n, &end, 0) : NULL;
+    while (doc != NULL && end < s + n && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (doc != NULL && end != s + n) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
 /* Embed a JSON body compactly (reprinted by cJSON: one line, whatever the
  * broker's formatting), or as a string when it is not JSON. */
 static void write_response(salvo_jbuf_t *b, const salvo_result_t *r)
 {
     key(b, "response");
     if (!r->response_truncated) {
-        cJSON *doc = cJSON_ParseWithLength(r->response, r->response_len);
+        cJSON *doc = parse_whole(r->response, r->response_len);
         if (doc != NULL) {
             char *s = cJSON_PrintUnformatted(doc);
             cJSON_Delete(doc);

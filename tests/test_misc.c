@@ -88,6 +88,38 @@ static void test_result_json(void **state)
     cJSON_Delete(d);
 }
 
+/* A body is embedded as JSON only when all of it is JSON in UTF-8 (found by
+ * fuzz_classify): cJSON took a first value and dropped what followed, and
+ * passed invalid UTF-8 inside a string straight into the result line. */
+static void test_result_response_not_quite_json(void **state)
+{
+    (void)state;
+    salvo_order_t o = {.seq = 1, .line = 2, .symbol = "X", .price = "1", .quantity = "1", .side = "BUY",
+                       .type = "LIMIT", .client_order_id = "p-1"};
+    salvo_result_t r = {.order = &o, .status = SALVO_REJECTED, .http_status = 400, .attempts = 1};
+    const char *const bodies[] = {"{\"a\":1} and more", "\"ok\" \"no\"", "{\"a\":\"\xff\xfe\"}", "[1]]"};
+    const char *const shown[] = {"{\"a\":1} and more", "\"ok\" \"no\"", "{\"a\":\"\xef\xbf\xbd\xef\xbf\xbd\"}", "[1]]"};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        r.response = bodies[i];
+        r.response_len = strlen(bodies[i]);
+        salvo_jbuf_t b = {0};
+        salvo_result_write(&b, &r);
+        assert_true(salvo_is_utf8(b.p, b.len));
+        salvo_jbuf_free(&b);
+        cJSON *d = write_and_parse(&r);
+        const cJSON *resp = cJSON_GetObjectItem(d, "response");
+        if (!cJSON_IsString(resp) || strcmp(resp->valuestring, shown[i]) != 0)
+            fail_msg("body %zu: response shown as %s", i, cJSON_PrintUnformatted(resp));
+        cJSON_Delete(d);
+    }
+    /* JSON with blanks around it is still JSON */
+    r.response = " {\"a\": [1, 2]}\r\n";
+    r.response_len = strlen(r.response);
+    cJSON *d = write_and_parse(&r);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "response"), "a")), 2);
+    cJSON_Delete(d);
+}
+
 static void test_result_invalid(void **state)
 {
     (void)state;
@@ -205,6 +237,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hist_percentiles), cmocka_unit_test(test_hist_small_values_exact),
         cmocka_unit_test(test_result_json), cmocka_unit_test(test_result_invalid),
+        cmocka_unit_test(test_result_response_not_quite_json),
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_retry_after_bounds),
     };
