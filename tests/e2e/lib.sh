@@ -1,6 +1,9 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # URL, PORT, ... are for the scripts that source this
 # Shared helpers for the end-to-end tests: start salvo-mock on a free
 # loopback port, assert, and clean up. Sourced by each test script.
 set -u
+ulimit -c 0 # a crash under test leaves a report, not a core file
 : "${SALVO:?}" "${SALVO_MOCK:?}"
 WORK=$(mktemp -d)
 MOCK_PIDS=()
