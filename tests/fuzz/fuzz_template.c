@@ -1,7 +1,7 @@
 /* Body templates: the input is a template, a NUL byte, then CSV rows (a
  * header or positional). The template is parsed, bound to the layout the
  * rows give, and rendered for each valid order. A rendered body must be
- * JSON, and rendering must leave the template as it was: the same order
+ * JSON in UTF-8, and rendering must leave the template as it was: the same order
  * rendered twice, around another order, gives the same bytes. */
 #include <string.h>
 
@@ -39,6 +39,7 @@ static void check_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t
         return;
     }
     FUZZ_CHECK(o->body_len == strlen(o->body));
+    FUZZ_CHECK(salvo_is_utf8(o->body, o->body_len)); /* JSON on the wire is UTF-8 */
     cJSON *doc = cJSON_ParseWithLength(o->body, o->body_len);
     FUZZ_CHECK(doc != NULL);
     cJSON_Delete(doc);
