@@ -1,4 +1,4 @@
-# Thin wrapper over CMake: the README's two commands are `make demo` and `make test`.
+# Thin wrapper over CMake: the README's commands are `make demo`, `make test` and `make fuzz`.
 BUILD      ?= build
 TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
