@@ -23,7 +23,9 @@ declare -A max_len=([csv]=4096 [jsonl]=4096 [template]=4096 [classify]=4200 [jou
 # stderr (sanitizer reports still get through).
 declare -A extra=([args]=-close_fd_mask=3)
 
-work=$(mktemp -d)
+# Not mktemp's default tmp.XXXXXX: a cleaner of /tmp/tmp.* on a shared
+# machine once took the corpora away mid-run.
+work=$(mktemp -d "${TMPDIR:-/tmp}/salvo-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 artifacts=$(cd "$build" && pwd)/fuzz-artifacts
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
@@ -46,16 +48,17 @@ stat_of() { sed -n "s/^stat::$2: *//p" "$work/$1.log" | tail -1; }
 
 report() {
     local t=$1 rc seeds units
-    rc=$(cat "$work/$t.rc")
+    rc=$(cat "$work/$t.rc" 2>/dev/null) || rc="?"
     seeds=$(find "$here/corpus/$t" -type f | wc -l)
     units=$(find "$work/$t" -type f | wc -l)
     printf '%-14s %10s execs %8s exec/s  corpus %s -> %s  ' "fuzz_$t" "$(stat_of "$t" number_of_executed_units)" \
         "$(stat_of "$t" average_exec_per_sec)" "$seeds" "$units"
-    if [ "$rc" -eq 0 ]; then
+    if [ "$rc" = 0 ]; then
         echo ok
         return 0
     fi
     echo "FAILED (exit $rc)"
+    [ "$rc" != "?" ] || echo "  no result: something removed $work during the run"
     sed -n '/ERROR: \|runtime error\|invariant failed\|no .*fuzz_/,/^SUMMARY/p' "$work/$t.log" | head -80
     local f
     for f in "$artifacts/$t"/*; do
