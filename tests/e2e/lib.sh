@@ -5,7 +5,7 @@
 set -u
 ulimit -c 0 # a crash under test leaves a report, not a core file
 : "${SALVO:?}" "${SALVO_MOCK:?}"
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/salvo-e2e.XXXXXX") # not tmp.*: see tests/fuzz/run.sh
 MOCK_PIDS=()
 PASSED=0
 FAILED=0
