@@ -1,9 +1,11 @@
-# Thin wrapper over CMake: the README's two commands are `make demo` and `make test`.
+# Thin wrapper over CMake: the README's commands are `make demo`, `make test` and `make fuzz`.
 BUILD      ?= build
 TEST_BUILD ?= build-test
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test demo bench clean install
+.PHONY: all deps build test fuzz demo bench clean install
 
 all: build
 
@@ -20,6 +22,14 @@ test: deps
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (clang, ASan+UBSan), each run FUZZ_SECONDS on a copy of
+# its corpus under tests/fuzz/corpus; fails on any finding.
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSALVO_WERROR=ON \
+		-DSALVO_FUZZ=ON -DSALVO_SANITIZE=address,undefined -DSALVO_MOCK=OFF -DSALVO_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BUILD)
+
 demo: build
 	@examples/demo.sh $(BUILD)
 
@@ -31,4 +41,4 @@ install: build
 	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)

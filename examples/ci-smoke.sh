@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI smoke test: run salvo against salvo-mock before pointing it at a broker.
 set -euo pipefail
+ulimit -c 0
 salvo-mock --listen 127.0.0.1:0 --port-file port --reject-rate 0 > /dev/null &
 trap 'kill $!' EXIT
 while [ ! -s port ]; do sleep 0.05; done

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages salvo needs to build and test, and only those
 # that are missing: a machine that has them all runs no apt at all.
+# clang and libclang-rt-14-dev (libFuzzer, Debian 12's clang 14) are for
+# make fuzz and CI's clang build; shellcheck for CI.
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -eu
 
@@ -9,7 +11,7 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
 jq curl openssl
-nginx"
+nginx clang libclang-rt-14-dev shellcheck"
 
 missing=""
 for p in $PKGS "$@"; do

@@ -97,12 +97,25 @@ salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, s
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* A body on the wire is JSON text: UTF-8 (RFC 8259), one value. */
+    if (!salvo_is_utf8(text, len)) {
+        snprintf(err, errlen, "template is not valid UTF-8");
+        salvo_body_free(b);
+        return NULL;
+    }
     const char *end = NULL;
     b->root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (b->root == NULL) {
         const char *at = cJSON_GetErrorPtr();
         snprintf(err, errlen, "template is not valid JSON (near byte %ld)",
                  at && at >= text && at <= text + len ? (long)(at - text) : 0L);
+        salvo_body_free(b);
+        return NULL;
+    }
+    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (end != text + len) { /* cJSON stops after the first value */
+        snprintf(err, errlen, "template has more after its JSON value (byte %ld)", (long)(end - text));
         salvo_body_free(b);
         return NULL;
     }
@@ -243,6 +256,13 @@ int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
                 s->node->type = cJSON_NULL;
             }
             continue;
+        }
+        if (s->col >= SALVO_COL_CANONICAL && !salvo_is_utf8(v, strlen(v))) { /* raw input bytes */
+            snprintf(o->error, sizeof o->error, "line %llu: column %s is not valid UTF-8",
+                     (unsigned long long)o->line, b->names[i]);
+            rc = 1;
+            i++;
+            break;
         }
         if (s->number && !salvo_is_json_number(v, strlen(v))) {
             snprintf(o->error, sizeof o->error, "line %llu: column %s value \"%.40s\" is not a number",

@@ -73,6 +73,8 @@ int salvo_reader_set_columns(salvo_reader_t *r, const char *const *names, size_t
 
 int salvo_reader_push(salvo_reader_t *r, const char *buf, size_t len)
 {
+    if (len == 0)
+        return 0; /* the buffer may not exist yet: no arithmetic on NULL */
     /* Drop what was parsed before growing: the buffer holds one chunk. */
     if (r->pos > 0) {
         memmove(r->in, r->in + r->pos, r->len - r->pos);
@@ -93,6 +95,8 @@ size_t salvo_reader_pending(const salvo_reader_t *r) { return r->len - r->pos; }
 int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row)
 {
     static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+    if (r->in == NULL)
+        return 0; /* nothing pushed yet: the parsers may not offset a NULL buffer */
     if (!r->started) {
         size_t have = r->len - r->pos;
         if (have < 3 && !r->eof && (have == 0 || memcmp(r->in + r->pos, bom, have) == 0))

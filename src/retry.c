@@ -110,12 +110,15 @@ int64_t salvo_parse_retry_after(const char *v, int64_t now_unix)
     if (end != v && (*end == '\0' || *end == ' ' || *end == '\r')) {
         if (secs < 0)
             return -1;
-        return (int64_t)secs * 1000000000LL;
+        /* Clamp before multiplying: 99999999999 s in ns overflows int64. */
+        return (secs < SALVO_RETRY_AFTER_MAX_S ? (int64_t)secs : SALVO_RETRY_AFTER_MAX_S) * 1000000000LL;
     }
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm) == NULL)
         return -1;
-    int64_t at = (int64_t)timegm(&tm);
+    int64_t at = (int64_t)timegm(&tm); /* years 0..9999: far from int64's ends */
+    if (now_unix < at - SALVO_RETRY_AFTER_MAX_S)
+        return SALVO_RETRY_AFTER_MAX_S * 1000000000LL; /* a date in 9999 */
     return at > now_unix ? (at - now_unix) * 1000000000LL : 0;
 }

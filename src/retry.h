@@ -46,8 +46,12 @@ int salvo_effective_code(int curl_code, long http_version, long http, int64_t co
  * rnd is a uniform draw in [0, 1). */
 int64_t salvo_backoff_ns(unsigned attempt, int64_t base_ns, int64_t cap_ns, double rnd);
 
+/* The longest Retry-After honoured: anything later is clamped to it. */
+#define SALVO_RETRY_AFTER_MAX_S (365LL * 24 * 3600)
+
 /* Retry-After as seconds or an HTTP date, relative to now (Unix seconds):
- * ns to wait, or -1 when unparseable. */
+ * ns to wait, at most SALVO_RETRY_AFTER_MAX_S seconds' worth, or -1 when
+ * unparseable or negative. */
 int64_t salvo_parse_retry_after(const char *value, int64_t now_unix);
 
 #endif

@@ -139,11 +139,44 @@ static void test_template_errors(void **state)
     salvo_body_free(b);
 }
 
+/* A body on the wire is one JSON text in UTF-8 (found by fuzz_template):
+ * a template that is not UTF-8, or has more after its JSON value, is a
+ * start-up error; a raw column that is not UTF-8 makes its row invalid. */
+static void test_template_utf8_and_whole(void **state)
+{
+    (void)state;
+    char err[160];
+    const char *bad = "{\"a\":\"caf\xe9\",\"s\":\"{{symbol}}\"}";
+    assert_null(salvo_body_new_template(bad, strlen(bad), err, sizeof err));
+    assert_string_equal(err, "template is not valid UTF-8");
+    const char *two = "{\"a\":\"{{symbol}}\"}\n{\"b\":1}\n";
+    assert_null(salvo_body_new_template(two, strlen(two), err, sizeof err));
+    assert_string_equal(err, "template has more after its JSON value (byte 19)");
+    const char *blanks = "\xEF\xBB\xBF {\"a\":\"{{account}}\",\"caf\xc3\xa9\":1}\r\n\n";
+    salvo_body_t *b = salvo_body_new_template(blanks, strlen(blanks), err, sizeof err);
+    assert_non_null(b);
+
+    const char *const *cols;
+    size_t n = salvo_body_columns(b, &cols);
+    struct fixture fx = {0};
+    const char *const vals[6] = {"X", "1", "1", "BUY", "", "acct-\xff"};
+    assert_int_equal(setup_row(&fx, cols, n, vals), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 1);
+    assert_string_equal(fx.o.error, "line 2: column account is not valid UTF-8");
+    fx.f[5] = (salvo_field_t){"acct-\xc3\xa9", 7, 1};
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "{\"a\":\"acct-\xc3\xa9\",\"caf\xc3\xa9\":1}");
+    teardown_fx(&fx);
+    salvo_body_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_body), cmocka_unit_test(test_template),
         cmocka_unit_test(test_template_number_rejects_text), cmocka_unit_test(test_template_errors),
+        cmocka_unit_test(test_template_utf8_and_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

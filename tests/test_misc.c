@@ -202,6 +202,46 @@ static void test_result_response_truncated(void **state)
     salvo_jbuf_free(&line);
 }
 
+/* A body is embedded as JSON only when all of it is one JSON value (found by
+ * fuzz_classify: cJSON took a first value and dropped what followed); invalid
+ * UTF-8 inside one of its strings is never copied raw into the line: it is
+ * replaced, the value kept. */
+static void test_result_response_not_quite_json(void **state)
+{
+    (void)state;
+    salvo_order_t o = {.seq = 1, .line = 2, .symbol = "X", .price = "1", .quantity = "1", .side = "BUY",
+                       .type = "LIMIT", .client_order_id = "p-1"};
+    salvo_result_t r = {.order = &o, .status = SALVO_REJECTED, .http_status = 400, .attempts = 1};
+    const char *const bodies[] = {"{\"a\":1} and more", "\"ok\" \"no\"", "[1]]"};
+    const char *const shown[] = {"{\"a\":1} and more", "\"ok\" \"no\"", "[1]]"};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        r.response = bodies[i];
+        r.response_len = strlen(bodies[i]);
+        salvo_jbuf_t b = {0};
+        salvo_result_write(&b, &r);
+        assert_true(salvo_is_utf8(b.p, b.len));
+        salvo_jbuf_free(&b);
+        cJSON *d = write_and_parse(&r);
+        const cJSON *resp = cJSON_GetObjectItem(d, "response");
+        if (!cJSON_IsString(resp) || strcmp(resp->valuestring, shown[i]) != 0)
+            fail_msg("body %zu: response shown as %s", i, cJSON_PrintUnformatted(resp));
+        cJSON_Delete(d);
+    }
+    /* invalid UTF-8 in a string: the object stays, the bytes become U+FFFD */
+    r.response = "{\"a\":\"\xff\xfe\"}";
+    r.response_len = strlen(r.response);
+    cJSON *u = write_and_parse(&r);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(u, "response"), "a")->valuestring,
+                        "\xef\xbf\xbd\xef\xbf\xbd");
+    cJSON_Delete(u);
+    /* JSON with blanks around it is still JSON */
+    r.response = " {\"a\": [1, 2]}\r\n";
+    r.response_len = strlen(r.response);
+    cJSON *d = write_and_parse(&r);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "response"), "a")), 2);
+    cJSON_Delete(d);
+}
+
 static void test_result_invalid(void **state)
 {
     (void)state;
@@ -304,6 +344,25 @@ static void test_backoff_and_retry_after(void **state)
     assert_int_equal(salvo_parse_retry_after("soon", 0), -1);
 }
 
+/* Retry-After: 99999999999 (or a date in 9999) times 1e9 overflowed int64
+ * (UBSan). Beyond a year it is clamped; negative or garbage is -1. */
+static void test_retry_after_bounds(void **state)
+{
+    (void)state;
+    const int64_t year = 365LL * 24 * 3600 * 1000000000LL;
+    assert_int_equal(salvo_parse_retry_after("99999999999", 0), year);
+    assert_int_equal(salvo_parse_retry_after("999999999999999999999999", 0), year);
+    assert_int_equal(salvo_parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 1700000000), year);
+    assert_int_equal(salvo_parse_retry_after("31536000", 0), year);
+    assert_int_equal(salvo_parse_retry_after("31535999", 0), year - 1000000000LL);
+    assert_int_equal(salvo_parse_retry_after("0", 0), 0);
+    assert_int_equal(salvo_parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", 1700000000), 0);
+    assert_int_equal(salvo_parse_retry_after("-5", 0), -1);
+    assert_int_equal(salvo_parse_retry_after("-999999999999999999999999", 0), -1);
+    assert_int_equal(salvo_parse_retry_after("", 0), -1);
+    assert_int_equal(salvo_parse_retry_after("5x", 0), -1);
+}
+
 static void test_parse_values(void **state)
 {
     (void)state;
@@ -368,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
         cmocka_unit_test(test_effective_code),
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_default_id_prefix),
+        cmocka_unit_test(test_result_response_not_quite_json), cmocka_unit_test(test_retry_after_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

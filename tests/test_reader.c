@@ -328,6 +328,28 @@ static void test_jsonl_orders(void **state)
     salvo_layout_free(&l);
 }
 
+/* Input that ends before any byte came: the input buffer is still NULL,
+ * and the JSONL reader did pointer arithmetic on it (clang UBSan). */
+static void test_empty_input(void **state)
+{
+    (void)state;
+    const int formats[] = {SALVO_FORMAT_CSV, SALVO_FORMAT_JSONL};
+    const char *cols[] = {"symbol"};
+    for (size_t i = 0; i < 2; i++) {
+        salvo_reader_t *r = salvo_reader_new(formats[i], ',', 64);
+        assert_non_null(r);
+        assert_int_equal(salvo_reader_set_columns(r, cols, 1), 0);
+        salvo_row_t row;
+        assert_int_equal(salvo_reader_next(r, &row), 0);
+        assert_int_equal(salvo_reader_push(r, "", 0), 0);
+        assert_int_equal(salvo_reader_next(r, &row), 0);
+        salvo_reader_finish(r);
+        assert_int_equal(salvo_reader_next(r, &row), 0);
+        assert_int_equal(salvo_reader_pending(r), 0);
+        salvo_reader_free(r);
+    }
+}
+
 int main(void)
 {
     srand(42);
@@ -336,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_csv_delimiter), cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_jsonl_absent_and_long), cmocka_unit_test(test_jsonl_cases),
         cmocka_unit_test(test_jsonl_depth), cmocka_unit_test(test_jsonl_orders),
+        cmocka_unit_test(test_empty_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -555,6 +555,19 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     return -1;
 }
 
+/* getopt_long said '?'. optopt tells which case: a short option (argv
+ * still points before it when it sat in a cluster like -zh), a value
+ * given to a flag that takes none (its long option's value), or an
+ * unknown or ambiguous long option (0). */
+static int unknown_option(const char *arg)
+{
+    if (optopt > 0 && optopt < 256)
+        return usage_error("unknown option '-%c'", optopt);
+    if (optopt >= 256)
+        return usage_error("option '%s' takes no value", arg);
+    return usage_error("option '%s' is ambiguous or unknown", arg);
+}
+
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
@@ -583,9 +596,10 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     optind = 0; /* glibc: start afresh, so argv can be parsed more than once (tests) */
     while ((o = getopt_long(argc, argv, ":H:o:h", long_opts, NULL)) != -1) {
         if (o == '?')
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return unknown_option(argv[optind - 1]);
         if (o == ':')
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
+            return optopt > 0 && optopt < 256 ? usage_error("option '-%c' needs a value", optopt)
+                                               : usage_error("option '%s' needs a value", argv[optind - 1]);
         int r = parse_one(a, o, optarg, &drain_set);
         if (r >= 0)
             return r;

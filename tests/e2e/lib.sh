@@ -1,9 +1,11 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # URL, PORT, ... are for the scripts that source this
 # Shared helpers for the end-to-end tests: start salvo-mock on a free
 # loopback port, assert, and clean up. Sourced by each test script.
 set -u
 ulimit -c 0 # no core dumps on the disk
 : "${SALVO:?}" "${SALVO_MOCK:?}"
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/salvo-e2e.XXXXXX") # not tmp.*: see tests/fuzz/run.sh
 MOCK_PIDS=()
 PASSED=0
 FAILED=0

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # salvo-mock end to end, driven by curl and jq.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 ORDER='{"symbol":"2330","price":"590","quantity":20,"side":"BUY","type":"LIMIT"}'
 post() { curl -s -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' "$@"; }

@@ -2,6 +2,7 @@
 # Order safety end to end: faults and retries, the journal across a kill -9,
 # reconciliation, signals, guard rails and secrets. The broker's record
 # (GET /orders) is the ground truth every check compares against.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 export SALVO_API_KEY=
 SEEDS=${SEEDS:-10}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # salvo end to end against salvo-mock: assert on the JSON it prints and on
 # what the broker saw.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${EXAMPLES:?}"
 export SALVO_API_KEY=
