@@ -41,6 +41,7 @@ typedef struct salvo_config {
     const char *idempotency_header; /* NULL: none */
     int64_t timeout_ns, connect_timeout_ns;
     int no_reuse, insecure, http2;
+    unsigned h2_streams;            /* HTTP/2 streams per connection; 0: 1 (see http.c) */
     const char *cacert;
 
     /* pacing */

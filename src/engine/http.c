@@ -509,12 +509,12 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     MSET(CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->concurrency);
     MSET(CURLMOPT_MAXCONNECTS, (long)cfg->concurrency);
     MSET(CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    /* At most 4 streams per HTTP/2 connection: libcurl 7.88 loses an answer
-     * another transfer's read took off the socket when the server ended the
-     * stream (RST_STREAM NO_ERROR after an early answer) before this
-     * transfer sent its body. Against nginx, 64 streams a connection cost
-     * 10-60 orders in 30,000; 4 cost none in 10 runs. */
-    MSET(CURLMOPT_MAX_CONCURRENT_STREAMS, 4L);
+    /* Streams per HTTP/2 connection (--h2-streams, default 1): libcurl 7.88
+     * loses an answer another transfer's read took off the socket when the
+     * server ends the stream early (nginx: RST_STREAM NO_ERROR right after
+     * its answer). Against nginx under load, 64 streams a connection cost
+     * 10-60 orders in 30,000 and 4 still lost a few; 1 lost none. */
+    MSET(CURLMOPT_MAX_CONCURRENT_STREAMS, (long)(cfg->h2_streams ? cfg->h2_streams : 1));
     return rc ? -EINVAL : 0;
 }
 

@@ -53,6 +53,10 @@ static const char usage_text[] =
     "                          a header name of at most 64 characters\n"
     "  --no-idempotency-header send no idempotency header\n"
     "  --http2                 use HTTP/2 over TLS when the server offers it\n"
+    "  --h2-streams N          HTTP/2 requests in flight on one connection (default 1). More\n"
+    "                          saves connections, but libcurl 7.88 can lose the answer of a\n"
+    "                          server that ends a stream right after answering (nginx): such an\n"
+    "                          order ends unknown\n"
     "  --insecure              do not verify the TLS peer (test servers only)\n"
     "  --cacert FILE           CA bundle for a private CA\n"
     "  --no-reuse              a fresh connection per order (default: keep-alive). Costs a TCP\n"
@@ -364,7 +368,7 @@ enum {
     O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
     O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
-    O_RECPTR, O_GIVEUP,
+    O_RECPTR, O_GIVEUP, O_H2STREAMS,
 };
 
 static const struct option long_opts[] = {
@@ -385,6 +389,7 @@ static const struct option long_opts[] = {
     {"max-orders", 1, 0, O_MAXORDERS}, {"max-notional", 1, 0, O_MAXNOTIONAL}, {"trace", 1, 0, O_TRACE},
     {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV}, {"no-auth", 0, 0, O_NOAUTH},
     {"reconcile-id-pointer", 1, 0, O_RECPTR}, {"give-up-after", 1, 0, O_GIVEUP},
+    {"h2-streams", 1, 0, O_H2STREAMS},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
@@ -428,6 +433,11 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->reconcile_url = v;
         break;
     case O_CHECK: a->check = 1; break;
+    case O_H2STREAMS:
+        if (salvo_parse_uint(v, 1, 1000, &u))
+            return bad(flag, v, "expected a whole number from 1 to 1000");
+        c->h2_streams = (unsigned)u;
+        break;
     case O_RECPTR:
         if (*v != '/')
             return bad(flag, v, "expected a JSON pointer such as /client_order_id or /0/clientOrderId");
