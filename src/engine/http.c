@@ -2,6 +2,7 @@
  * socket API on a libuv loop (curl's docs/examples/multi-uv.c, without its
  * globals and 1 ms clamp). It knows jobs only as "an order body to send"
  * and answers through the reply callback. */
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "parts.h"
@@ -36,6 +37,8 @@ typedef struct sock {
     curl_socket_t fd;
     int events;          /* what the poll handle watches now */
     http_t *h;
+    salvo_queue_t qlink; /* on free_socks while unused */
+    int pooled;          /* from sock_pool (else malloc'd) */
 } sock_t;
 
 struct http {
@@ -50,6 +53,8 @@ struct http {
     salvo_queue_t free_slots;
     sock_t **socks;      /* by descriptor */
     size_t nsocks, nconns;
+    sock_t *sock_pool;   /* made up front: a socket callback that cannot get memory */
+    salvo_queue_t free_socks; /* leaves libcurl 7.88 to crash later */
     salvo_reply_cb on_reply;
     void *ud;
     void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
@@ -364,8 +369,28 @@ static void free_sock(uv_handle_t *handle)
 {
     sock_t *s = handle->data;
     http_t *h = s->h;
-    free(s);
+    if (s->pooled)
+        salvo_queue_insert_head(&h->free_socks, &s->qlink);
+    else
+        free(s);
     handle_gone(h);
+}
+
+static sock_t *sock_alloc(http_t *h)
+{
+    salvo_queue_t *q = salvo_queue_pop_head(&h->free_socks);
+    if (q != NULL)
+        return SALVO_QUEUE_DATA(q, sock_t, qlink);
+    sock_t *s = calloc(1, sizeof *s); /* past the pool: happy eyeballs, a burst of closes */
+    return s;
+}
+
+static void sock_free_unused(http_t *h, sock_t *s)
+{
+    if (s->pooled)
+        salvo_queue_insert_head(&h->free_socks, &s->qlink);
+    else
+        free(s);
 }
 
 static sock_t *sock_for(http_t *h, curl_socket_t fd)
@@ -379,12 +404,13 @@ static sock_t *sock_for(http_t *h, curl_socket_t fd)
     sock_t *s = h->socks[fd];
     if (s != NULL)
         return s;
-    if ((s = calloc(1, sizeof *s)) == NULL)
+    if ((s = sock_alloc(h)) == NULL)
         return NULL;
     if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
-        free(s);
+        sock_free_unused(h, s);
         return NULL;
     }
+    s->events = 0;
     s->fd = fd;
     s->h = h;
     s->poll.data = s;
@@ -469,6 +495,7 @@ static void handle_gone(http_t *h)
 {
     if (--h->handles == 0 && h->closing) {
         free(h->socks);
+        free(h->sock_pool);
         free(h->slots);
         free(h);
     }
@@ -492,14 +519,28 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     h->on_wire = wire ? wire->on_wire : NULL;
     h->wire_ud = wire_ud;
     salvo_queue_init(&h->free_slots);
+    salvo_queue_init(&h->free_socks);
     h->slots = calloc(cfg->concurrency, sizeof *h->slots);
+    /* Room for every socket libcurl may open, and a table by descriptor as
+     * large as descriptors can be: nothing to allocate in its callback. */
+    size_t npool = (size_t)cfg->concurrency * 2 + 16;
+    struct rlimit rl;
+    size_t nfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 22)
+                     ? (size_t)rl.rlim_cur : npool + 1024;
+    h->sock_pool = calloc(npool, sizeof *h->sock_pool);
+    h->socks = calloc(nfd, sizeof *h->socks);
+    h->nsocks = h->socks ? nfd : 0;
+    for (size_t i = 0; h->sock_pool && i < npool; i++) {
+        h->sock_pool[i].pooled = 1;
+        salvo_queue_insert_tail(&h->free_socks, &h->sock_pool[i].qlink);
+    }
     h->multi = curl_multi_init();
     uv_timer_init(loop, &h->timer);
     uv_idle_init(loop, &h->kick);
     h->timer.data = h->kick.data = h;
     h->handles = 2;
     *out = h;
-    if (h->slots == NULL || h->multi == NULL)
+    if (h->slots == NULL || h->multi == NULL || h->sock_pool == NULL || h->socks == NULL)
         return -ENOMEM;
     int rc = 0;
     MSET(CURLMOPT_SOCKETFUNCTION, on_curl_socket);

@@ -141,6 +141,12 @@ static int usage_error(const char *fmt, ...)
     return SALVO_EXIT_USAGE;
 }
 
+static int out_of_memory(void)
+{
+    fputs("salvo: out of memory\n", stderr);
+    return SALVO_EXIT_IO;
+}
+
 static int bad(const char *flag, const char *val, const char *want)
 {
     return usage_error("%s '%s': %s", flag, val, want);
@@ -274,7 +280,7 @@ static int load_api_key(salvo_args_t *a)
                                   a->api_key_env ? a->api_key_env : "SALVO_API_KEY");
     size_t len = strlen(BEARER) + (key ? strlen(key) : 0) + 1;
     if (r == 0 && (a->auth_header = malloc(len)) == NULL)
-        r = SALVO_EXIT_IO;
+        r = out_of_memory();
     if (r == 0) {
         snprintf(a->auth_header, len, BEARER "%s", key);
         a->secret_values[a->nvalues++] = a->auth_header + strlen(BEARER);
@@ -307,7 +313,7 @@ static int default_id_prefix(salvo_args_t *a)
     time_t now = time(NULL);
     struct tm tm;
     if ((a->id_prefix = malloc(16)) == NULL)
-        return SALVO_EXIT_IO;
+        return out_of_memory();
     localtime_r(&now, &tm);
     strftime(a->id_prefix, 16, "s%y%m%d", &tm);
     return 0;
@@ -326,7 +332,7 @@ static int add_env_header(salvo_args_t *a, const char *v)
     size_t len = nlen + 2 + strlen(val) + 1;
     char *h = malloc(len);
     if (h == NULL)
-        return SALVO_EXIT_IO;
+        return out_of_memory();
     snprintf(h, len, "%.*s: %s", (int)nlen, v, val);
     if (!valid_header(h)) {
         explicit_bzero(h, len);
@@ -338,7 +344,7 @@ static int add_env_header(salvo_args_t *a, const char *v)
     char *name = strdup(h);
     h[nlen] = ':';
     if (name == NULL)
-        return free(h), SALVO_EXIT_IO;
+        return free(h), out_of_memory();
     a->secret_headers[a->nsecret++] = h;
     a->secret_headers[a->nsecret++] = name;
     a->secret_values[a->nvalues++] = h + nlen + 2;
@@ -476,7 +482,8 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         if (!*v || strlen(v) > 64 || strpbrk(v, " \t\r\n\"\\") != NULL)
             return bad(flag, v, "expected up to 64 printable characters without spaces");
         free(a->id_prefix);
-        a->id_prefix = strdup(v);
+        if ((a->id_prefix = strdup(v)) == NULL)
+            return out_of_memory();
         a->id_prefix_given = 1;
         break;
     case O_IDEMHDR:
@@ -599,7 +606,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
         (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL ||
         (a->secret_values = calloc((size_t)argc + 2, sizeof *a->secret_values)) == NULL)
-        return SALVO_EXIT_IO;
+        return out_of_memory();
 
     int o, drain_set = 0;
     opterr = 0;

@@ -41,6 +41,12 @@ typedef struct tool {
     char spool_buf[64 * 1024];
 } tool_t;
 
+static int out_of_memory(void)
+{
+    fputs("salvo: out of memory\n", stderr);
+    return SALVO_EXIT_IO;
+}
+
 static const char *input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
 
 static const char *signal_words(int signum)
@@ -230,7 +236,7 @@ static int load_body(salvo_args_t *a)
     salvo_config_t *c = &a->cfg;
     char err[320];
     if (a->body_template == NULL)
-        return (c->body = salvo_body_new_default()) ? -1 : SALVO_EXIT_IO;
+        return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
     size_t len;
     char *text = read_file(a->body_template, &len);
     if (text == NULL) {
@@ -487,7 +493,7 @@ static int open_journal(tool_t *tl, salvo_jindex_t *ix)
         /* The earlier run's ids, even for stdin or after midnight. */
         free(a->id_prefix);
         if ((a->id_prefix = strdup(ix->id_prefix)) == NULL)
-            return SALVO_EXIT_IO;
+            return out_of_memory();
         c->defaults.id_prefix = a->id_prefix;
     }
     if (a->resume) {
