@@ -145,7 +145,7 @@ static long collect_members(struct salvo_reader *r, const char *line, size_t len
 static void match_keys(struct salvo_reader *r, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        r->members[i].key = r->scratch.p + r->members[i].key_off;
+        r->members[i].key = r->scratch.p ? r->scratch.p + r->members[i].key_off : ""; /* only empty keys: no text */
     if (n > 1)
         qsort(r->members, n, sizeof *r->members, member_cmp);
     const struct salvo_jsonl_member *dup = NULL;

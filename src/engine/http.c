@@ -1,10 +1,9 @@
-/* The HTTP transport: a pool of libcurl easy handles driven by the multi
- * socket API on a libuv loop (curl's docs/examples/multi-uv.c, without its
- * globals and 1 ms clamp). It knows jobs only as "an order body to send"
- * and answers through the reply callback. */
-#include <sys/resource.h>
+/* The HTTP transport: a pool of libcurl easy handles on one multi handle,
+ * driven on the loop by curluv.c. It knows jobs only as "an order body to
+ * send" and answers through the reply callback. */
 #include <unistd.h>
 
+#include "curluv.h"
 #include "parts.h"
 #include "parse.h"
 #include "retry.h"
@@ -28,39 +27,19 @@ typedef struct slot {
     char errbuf[CURL_ERROR_SIZE];
 } slot_t;
 
-/* The poll handle of one libcurl socket: it lives as long as the socket,
- * not one transfer (libcurl says REMOVE after each answer on a kept-alive
- * connection; making the handle anew per order cost a malloc, an ioctl
- * and epoll calls). */
-typedef struct sock {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    int events;          /* what the poll handle watches now */
-    http_t *h;
-    salvo_queue_t qlink; /* on free_socks while unused */
-    int pooled;          /* from sock_pool (else malloc'd) */
-} sock_t;
-
 struct http {
     uv_loop_t *loop;
     const salvo_config_t *cfg;
     const struct curl_slist *headers;
     CURLM *multi;
-    uv_timer_t timer;    /* CURLMOPT_TIMERFUNCTION */
-    uv_idle_t kick;      /* a zero timeout: act on the next loop turn */
+    salvo_curluv_t glue; /* its sockets and timers on the loop */
     slot_t *slots;
     size_t nslots, busy;
     salvo_queue_t free_slots;
-    sock_t **socks;      /* by descriptor */
-    size_t nsocks, nconns;
-    sock_t *sock_pool;   /* made up front: a socket callback that cannot get memory */
-    salvo_queue_t free_socks; /* leaves libcurl 7.88 to crash later */
     salvo_reply_cb on_reply;
     void *ud;
     void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
     void *wire_ud;
-    int handles;         /* uv handles not yet closed: the struct goes with the last */
-    int closing;
 };
 
 /* ================= one transfer ================= */
@@ -98,7 +77,6 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
     return CURL_PREREQFUNC_OK;
 }
 
-static int on_close_socket(void *userp, curl_socket_t fd);
 
 /* Every option is checked: one libcurl refuses is a setup error, not a
  * request that quietly goes out differently. */
@@ -132,8 +110,8 @@ static int slot_options(http_t *h, slot_t *s)
     SET(CURLOPT_TIMEOUT_MS, (long)(c->timeout_ns / SALVO_NS_PER_MS));
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_timeout_ns / SALVO_NS_PER_MS));
     SET(CURLOPT_TCP_NODELAY, 1L);
-    SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
-    SET(CURLOPT_CLOSESOCKETDATA, h);
+    SET(CURLOPT_CLOSESOCKETFUNCTION, salvo_curluv_close_socket);
+    SET(CURLOPT_CLOSESOCKETDATA, &h->glue);
     SET(CURLOPT_HTTP_VERSION, c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
     if (c->no_reuse)
         SET(CURLOPT_FORBID_REUSE, 1L);
@@ -247,7 +225,7 @@ static int http_send(void *t, salvo_job_t *j)
     /* Every open connection is busy: say so, or libcurl 7.88 scans them all
      * for one to reuse, which at 10,000 connections is most of the run. */
     if (!h->cfg->http2 && !h->cfg->no_reuse)
-        SET(CURLOPT_FRESH_CONNECT, h->busy > h->nconns ? 1L : 0L);
+        SET(CURLOPT_FRESH_CONNECT, h->busy > h->glue.nconns ? 1L : 0L);
     if (rc || curl_multi_add_handle(h->multi, easy) != CURLM_OK) {
         slot_put(h, s);
         return -EINVAL;
@@ -275,7 +253,7 @@ static void http_cancel(void *t, salvo_job_t *j)
     slot_put(h, s);
 }
 
-static size_t http_connections(void *t) { return ((http_t *)t)->nconns; }
+static size_t http_connections(void *t) { return ((http_t *)t)->glue.nconns; }
 
 /* ================= answers ================= */
 
@@ -339,169 +317,17 @@ static void drain_messages(http_t *h)
             on_done(h, m->easy_handle, m->data.result); /* result read before removal */
 }
 
-/* ================= libcurl <-> libuv ================= */
-
-static void socket_action(http_t *h, curl_socket_t fd, int flags)
-{
-    int running;
-    curl_multi_socket_action(h->multi, fd, flags, &running);
-    drain_messages(h);
-}
-
-static void on_poll(uv_poll_t *p, int status, int events)
-{
-    sock_t *s = p->data;
-    int flags = 0;
-    if (status < 0)
-        flags = CURL_CSELECT_ERR;
-    else {
-        if (events & UV_READABLE)
-            flags |= CURL_CSELECT_IN;
-        if (events & UV_WRITABLE)
-            flags |= CURL_CSELECT_OUT;
-    }
-    socket_action(s->h, s->fd, flags);
-}
-
-static void handle_gone(http_t *h);
-
-static void free_sock(uv_handle_t *handle)
-{
-    sock_t *s = handle->data;
-    http_t *h = s->h;
-    if (s->pooled)
-        salvo_queue_insert_head(&h->free_socks, &s->qlink);
-    else
-        free(s);
-    handle_gone(h);
-}
-
-static sock_t *sock_alloc(http_t *h)
-{
-    salvo_queue_t *q = salvo_queue_pop_head(&h->free_socks);
-    if (q != NULL)
-        return SALVO_QUEUE_DATA(q, sock_t, qlink);
-    sock_t *s = calloc(1, sizeof *s); /* past the pool: happy eyeballs, a burst of closes */
-    return s;
-}
-
-static void sock_free_unused(http_t *h, sock_t *s)
-{
-    if (s->pooled)
-        salvo_queue_insert_head(&h->free_socks, &s->qlink);
-    else
-        free(s);
-}
-
-static sock_t *sock_for(http_t *h, curl_socket_t fd)
-{
-    if ((size_t)fd >= h->nsocks) {
-        size_t old = h->nsocks;
-        if (salvo_grow((void **)&h->socks, &h->nsocks, (size_t)fd + 1, sizeof *h->socks) < 0)
-            return NULL;
-        memset(h->socks + old, 0, (h->nsocks - old) * sizeof *h->socks);
-    }
-    sock_t *s = h->socks[fd];
-    if (s != NULL)
-        return s;
-    if ((s = sock_alloc(h)) == NULL)
-        return NULL;
-    if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
-        sock_free_unused(h, s);
-        return NULL;
-    }
-    s->events = 0;
-    s->fd = fd;
-    s->h = h;
-    s->poll.data = s;
-    h->socks[fd] = s;
-    h->nconns++;
-    h->handles++;
-    return s;
-}
-
-/* Change what a socket's poll handle watches only when it changes: each
- * change is an epoll_ctl. */
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    (void)socketp;
-    http_t *h = userp;
-    int events = 0;
-    if (what & CURL_POLL_IN)
-        events |= UV_READABLE;
-    if (what & CURL_POLL_OUT)
-        events |= UV_WRITABLE;
-    sock_t *s = (size_t)fd < h->nsocks ? h->socks[fd] : NULL;
-    if (what == CURL_POLL_REMOVE) {
-        if (s != NULL && s->events != 0)
-            uv_poll_stop(&s->poll);
-        if (s != NULL)
-            s->events = 0;
-        return 0;
-    }
-    if (s == NULL && (s = sock_for(h, fd)) == NULL)
-        return -1;
-    if (s->events != events) {
-        if (uv_poll_start(&s->poll, events, on_poll) < 0)
-            return -1;
-        s->events = events;
-    }
-    return 0;
-}
-
-/* libcurl closes a connection: its poll handle goes first. */
-static int on_close_socket(void *userp, curl_socket_t fd)
-{
-    http_t *h = userp;
-    if ((size_t)fd < h->nsocks && h->socks[fd]) {
-        sock_t *s = h->socks[fd];
-        h->socks[fd] = NULL;
-        h->nconns--;
-        uv_close((uv_handle_t *)&s->poll, free_sock);
-    }
-    return close(fd);
-}
-
-static void on_curl_timeout(uv_timer_t *t) { socket_action(t->data, CURL_SOCKET_TIMEOUT, 0); }
-
-static void on_curl_kick(uv_idle_t *i)
-{
-    uv_idle_stop(i);
-    socket_action(i->data, CURL_SOCKET_TIMEOUT, 0);
-}
-
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    http_t *h = userp;
-    if (timeout_ms < 0) {
-        uv_timer_stop(&h->timer);
-    } else if (timeout_ms == 0) {
-        /* Act on the next turn, from an idle handle: restarting a timer at 0
-         * from inside its own callback spins on libuv < 1.48. */
-        uv_timer_stop(&h->timer);
-        uv_idle_start(&h->kick, on_curl_kick);
-    } else {
-        uv_timer_start(&h->timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
-    }
-    return 0;
-}
-
 /* ================= life ================= */
 
-/* The struct goes with the last of its handles. */
-static void handle_gone(http_t *h)
-{
-    if (--h->handles == 0 && h->closing) {
-        free(h->socks);
-        free(h->sock_pool);
-        free(h->slots);
-        free(h);
-    }
-}
+static void after_action(void *ud) { drain_messages(ud); }
 
-static void on_handle_closed(uv_handle_t *handle) { handle_gone(handle->data); }
+/* The glue's last handle has closed: nothing of the transport is left. */
+static void on_glue_closed(void *ud)
+{
+    http_t *h = ud;
+    free(h->slots);
+    free(h);
+}
 
 #define MSET(opt, val) (rc |= curl_multi_setopt(h->multi, opt, val) != CURLM_OK)
 
@@ -519,34 +345,17 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     h->on_wire = wire ? wire->on_wire : NULL;
     h->wire_ud = wire_ud;
     salvo_queue_init(&h->free_slots);
-    salvo_queue_init(&h->free_socks);
     h->slots = calloc(cfg->concurrency, sizeof *h->slots);
-    /* Room for every socket libcurl may open, and a table by descriptor as
-     * large as descriptors can be: nothing to allocate in its callback. */
-    size_t npool = (size_t)cfg->concurrency * 2 + 16;
-    struct rlimit rl;
-    size_t nfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 22)
-                     ? (size_t)rl.rlim_cur : npool + 1024;
-    h->sock_pool = calloc(npool, sizeof *h->sock_pool);
-    h->socks = calloc(nfd, sizeof *h->socks);
-    h->nsocks = h->socks ? nfd : 0;
-    for (size_t i = 0; h->sock_pool && i < npool; i++) {
-        h->sock_pool[i].pooled = 1;
-        salvo_queue_insert_tail(&h->free_socks, &h->sock_pool[i].qlink);
-    }
     h->multi = curl_multi_init();
-    uv_timer_init(loop, &h->timer);
-    uv_idle_init(loop, &h->kick);
-    h->timer.data = h->kick.data = h;
-    h->handles = 2;
     *out = h;
-    if (h->slots == NULL || h->multi == NULL || h->sock_pool == NULL || h->socks == NULL)
+    if (h->multi == NULL)
         return -ENOMEM;
+    /* a connection per slot, and room for happy eyeballs' second socket */
+    int r = salvo_curluv_init(&h->glue, loop, h->multi, (size_t)cfg->concurrency * 2 + 16, after_action,
+                              on_glue_closed, h);
+    if (r < 0 || h->slots == NULL)
+        return r < 0 ? r : -ENOMEM;
     int rc = 0;
-    MSET(CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    MSET(CURLMOPT_SOCKETDATA, h);
-    MSET(CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    MSET(CURLMOPT_TIMERDATA, h);
     MSET(CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->concurrency);
     MSET(CURLMOPT_MAXCONNECTS, (long)cfg->concurrency);
     MSET(CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
@@ -562,12 +371,16 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
 #undef MSET
 
 /* libcurl closes its cached connections (and their poll handles, through
- * the close-socket callback) first; then the timer and idle handle. */
+ * the close-socket callback) first; then the glue's timer and idle handle. */
 static void http_close(void *t)
 {
     http_t *h = t;
     if (h == NULL)
         return;
+    if (h->glue.loop == NULL) { /* it never got as far as the loop */
+        on_glue_closed(h);
+        return;
+    }
     for (size_t i = 0; i < h->nslots; i++) {
         if (h->slots[i].job)
             curl_multi_remove_handle(h->multi, h->slots[i].easy);
@@ -577,9 +390,7 @@ static void http_close(void *t)
     for (size_t i = 0; i < h->nslots; i++)
         curl_easy_cleanup(h->slots[i].easy);
     h->multi = NULL;
-    h->closing = 1;
-    uv_close((uv_handle_t *)&h->timer, on_handle_closed);
-    uv_close((uv_handle_t *)&h->kick, on_handle_closed);
+    salvo_curluv_close(&h->glue); /* h goes when its handles have closed */
 }
 
 const salvo_transport_ops_t salvo_http_ops = {
