@@ -169,67 +169,69 @@ static void test_two_engines_one_loop(void **state)
     mock_stop(&mb);
 }
 
+/* One engine against its own mock (20 ms a answer), started. */
+typedef struct single {
+    mock_t m;
+    uv_loop_t loop;
+    salvo_body_t *body;
+    salvo_config_t c;
+    run_t r;
+} single_t;
+
+static void single_start(single_t *t, const char *name, int n, char sym, uint32_t concurrency)
+{
+    char s[2] = {sym, 0};
+    mock_start(&t->m, dir, name, "--latency");
+    uv_loop_init(&t->loop);
+    t->body = salvo_body_new_default();
+    t->c = config(t->m.url, orders_file(dir, name, n, s), t->body, concurrency);
+    t->r.prefix = sym;
+    salvo_callbacks_t calls = {.on_result = on_result, .on_done = on_done};
+    assert_int_equal(salvo_engine_new(&t->r.e, &t->loop, &t->c, &calls, &t->r), 0);
+    assert_int_equal(salvo_engine_start(t->r.e), 0);
+}
+
+/* What every run must show, then everything closed. */
+static void single_end(single_t *t)
+{
+    assert_int_equal(t->r.done, 1);
+    assert_int_equal(t->r.results, t->r.st.orders);
+    assert_false(t->r.st.invariant_broken);
+    salvo_engine_free(t->r.e);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&t->loop), 0);
+    salvo_body_free(t->body);
+    close(t->c.input_fd);
+    mock_stop(&t->m);
+}
+
 /* A stop from inside a result callback: every order read still gets
  * exactly one result, the ones not sent say why. */
 static void test_stop_from_callback(void **state)
 {
     (void)state;
-    mock_t m;
-    mock_start(&m, dir, "s", "--latency");
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    salvo_body_t *body = salvo_body_new_default();
-    salvo_config_t c = config(m.url, orders_file(dir, "s", 500, "S"), body, 4);
-    run_t r = {.prefix = 'S', .stop_after = 10};
-    salvo_callbacks_t calls = {.on_result = on_result, .on_done = on_done};
-    assert_int_equal(salvo_engine_new(&r.e, &loop, &c, &calls, &r), 0);
-    assert_int_equal(salvo_engine_start(r.e), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(r.done, 1);
-    assert_int_equal(r.results, r.st.orders);
-    assert_true(r.st.orders < 500);
-    assert_true(r.by_status[SALVO_NOT_SENT] > 0);
-    assert_int_equal(r.by_status[SALVO_NOT_SENT] + r.by_status[SALVO_ACCEPTED], r.results);
-    assert_int_equal(r.st.stop_reason, SALVO_STOP_CALLER);
-    assert_false(r.st.invariant_broken);
-    salvo_engine_free(r.e);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    salvo_body_free(body);
-    close(c.input_fd);
-    mock_stop(&m);
+    single_t t = {.r = {.stop_after = 10}};
+    single_start(&t, "s", 500, 'S', 4);
+    uv_run(&t.loop, UV_RUN_DEFAULT);
+    assert_true(t.r.st.orders < 500);
+    assert_true(t.r.by_status[SALVO_NOT_SENT] > 0);
+    assert_int_equal(t.r.by_status[SALVO_NOT_SENT] + t.r.by_status[SALVO_ACCEPTED], t.r.results);
+    assert_int_equal(t.r.st.stop_reason, SALVO_STOP_CALLER);
+    single_end(&t);
 }
 
-/* A stop before start reports nothing was read; a stop(NOW) after one
- * answer reports the rest in flight unknown. */
+/* stop(NOW) with orders in flight: they are reported unknown at once. */
 static void test_stop_now(void **state)
 {
     (void)state;
-    mock_t m;
-    mock_start(&m, dir, "n", "--latency");
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    salvo_body_t *body = salvo_body_new_default();
-    salvo_config_t c = config(m.url, orders_file(dir, "n", 100, "N"), body, 8);
-    run_t r = {.prefix = 'N'};
-    salvo_callbacks_t calls = {.on_result = on_result, .on_done = on_done};
-    assert_int_equal(salvo_engine_new(&r.e, &loop, &c, &calls, &r), 0);
-    assert_int_equal(salvo_engine_start(r.e), 0);
-    /* Run until the first orders are in flight, then stop without waiting. */
-    while (salvo_engine_stats(r.e)->sends < 8)
-        uv_run(&loop, UV_RUN_ONCE);
-    salvo_engine_stop(r.e, SALVO_STOP_NOW, "the test is in a hurry");
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(r.done, 1);
-    assert_int_equal(r.results, r.st.orders);
-    assert_true(r.by_status[SALVO_UNKNOWN] >= 1);
-    assert_false(r.st.invariant_broken);
-    salvo_engine_free(r.e);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    salvo_body_free(body);
-    close(c.input_fd);
-    mock_stop(&m);
+    single_t t = {0};
+    single_start(&t, "n", 100, 'N', 8);
+    while (salvo_engine_stats(t.r.e)->sends < 8) /* until the first orders are in flight */
+        uv_run(&t.loop, UV_RUN_ONCE);
+    salvo_engine_stop(t.r.e, SALVO_STOP_NOW, "the test is in a hurry");
+    uv_run(&t.loop, UV_RUN_DEFAULT);
+    assert_true(t.r.by_status[SALVO_UNKNOWN] >= 1);
+    single_end(&t);
 }
 
 int main(void)
