@@ -115,7 +115,9 @@ static int index_record(salvo_jindex_t *ix, const cJSON *rec, uint64_t lineno)
         return -ENOMEM;
     if (*where == 0 || (line && (*where & LINE_MAX32) == 0))
         *where = pack_lines(*where ? *where >> 32 : lineno,
-                            cJSON_IsNumber(line) && line->valuedouble >= 1 ? (uint64_t)line->valuedouble : 0);
+                            cJSON_IsNumber(line) && line->valuedouble >= 1 && line->valuedouble < (double)LINE_MAX32
+                                ? (uint64_t)line->valuedouble
+                                : 0); /* a line number no integer holds names none */
     salvo_idmap_set_h(&ix->states, h, (uint8_t)state); /* present now: cannot fail */
     return 0;
 }

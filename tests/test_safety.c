@@ -39,6 +39,9 @@ static const struct jcase jcases[] = {
     {"header only", HDR, 0, NULL, {"p-1"}, {SALVO_J_NONE}, 0},
     {"sent, no outcome", HDR "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n", 0, NULL, {"p-1", "p-2"},
      {SALVO_J_SENT, SALVO_J_NONE}, 0},
+    /* found by fuzz_journal: a line number no integer holds (UBSan) */
+    {"absurd input line", HDR "{\"sent\":\"p-1\",\"line\":3.3e63,\"attempt\":1}\n", 0, NULL, {"p-1"},
+     {SALVO_J_SENT}, 0},
     {"the last record wins",
      HDR "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n{\"id\":\"p-1\",\"status\":\"failed\",\"http\":503}\n"
          "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n{\"id\":\"p-1\",\"status\":\"accepted\",\"http\":200}\n"

@@ -14,18 +14,25 @@
 #include "salvo/order.h"
 #include "salvo/result.h"
 
-static void check_classify(int curl_code, long http, int connected, int resent, salvo_outcome_t *o)
+static void check_classify(int curl_code, long http, int may_have_left, int earlier, int refused, salvo_outcome_t *o)
 {
-    *o = salvo_classify(curl_code, http, connected, resent);
-    FUZZ_CHECK(o->status == SALVO_ACCEPTED || o->status == SALVO_REJECTED || o->status == SALVO_FAILED ||
-               o->status == SALVO_UNKNOWN);
+    *o = salvo_classify(curl_code, http, may_have_left, earlier, refused);
+    FUZZ_CHECK(o->status == SALVO_ACCEPTED || o->status == SALVO_DUPLICATE || o->status == SALVO_REJECTED ||
+               o->status == SALVO_FAILED || o->status == SALVO_UNKNOWN);
     FUZZ_CHECK(o->retry >= SALVO_RETRY_NO && o->retry <= SALVO_RETRY_AMBIGUOUS);
+    if (refused) {
+        FUZZ_CHECK(o->status == SALVO_FAILED && o->retry == SALVO_RETRY_SAFE);
+        return;
+    }
     if (curl_code == CURLE_OK && http >= 200 && http < 300)
         FUZZ_CHECK(o->status == SALVO_ACCEPTED);
     else
         FUZZ_CHECK(o->status != SALVO_ACCEPTED); /* never a false "yes" */
-    if (resent)
-        FUZZ_CHECK(o->status == SALVO_ACCEPTED || o->status == SALVO_UNKNOWN || curl_code != CURLE_OK);
+    if (earlier) /* after a copy that may have arrived, never a "no" */
+        FUZZ_CHECK(o->status != SALVO_REJECTED && o->status != SALVO_FAILED);
+    if (o->status == SALVO_FAILED && curl_code != CURLE_OK) /* failed: provably never left */
+        FUZZ_CHECK(!may_have_left && http <= 0 ? 1 : curl_code == CURLE_COULDNT_CONNECT ||
+                   curl_code == CURLE_COULDNT_RESOLVE_HOST || curl_code == CURLE_COULDNT_RESOLVE_PROXY);
 }
 
 static void check_retry_after(const char *v, int64_t now)
@@ -60,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t nattempts = fuzz_byte(&in);
 
     salvo_outcome_t oc;
-    check_classify(curl_code, http, flags & 1, (flags >> 1) & 1, &oc);
+    check_classify(curl_code, http, flags & 1, (flags >> 1) & 1, (flags >> 6) & 1, &oc);
 
     char *text = malloc(in.n + 1); /* the rest, as a C string for Retry-After */
     FUZZ_CHECK(text != NULL);

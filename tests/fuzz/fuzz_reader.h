@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "orderid.h"
 #include "salvo/jbuf.h"
 #include "salvo/order.h"
 #include "salvo/reader.h"
@@ -23,6 +24,7 @@ struct reader_opts {
     int no_header;
     size_t max_line;
     salvo_order_defaults_t defaults;
+    salvo_orderid_t *oids; /* content ids, as the engine's intake gives them */
 };
 
 static const char *const extra_cols[] = {"account", "note"};
@@ -53,6 +55,8 @@ static void take_row(struct reader_opts *op, salvo_layout_t *l, const salvo_row_
         FUZZ_CHECK(row->error != SALVO_ROW_OK || row->nfields == l->ncols);
     int r = salvo_order_from_row(o, l, &op->defaults, row, ++*seq);
     FUZZ_CHECK(r == 0 || r == 1);
+    if (r == 0)
+        FUZZ_CHECK(salvo_orderid_assign(op->oids, o, op->defaults.id_prefix) == 0);
     FUZZ_CHECK(o->line == row->line);
     if (r == 1) {
         FUZZ_CHECK(o->error[0] != '\0');
@@ -87,6 +91,9 @@ static void read_all(struct reader_opts *op, const uint8_t *p, size_t n, uint32_
         salvo_layout_identity(&l);
     }
     salvo_order_t o = {0};
+    salvo_orderid_t oids;
+    salvo_orderid_init(&oids);
+    op->oids = &oids;
     uint64_t seq = 0, last_line = 0;
     int first = 1;
     for (size_t off = 0; off < n;) {
@@ -104,6 +111,7 @@ static void read_all(struct reader_opts *op, const uint8_t *p, size_t n, uint32_
     drain(op, rd, &l, &seq, &first, &last_line, &o, out);
     FUZZ_CHECK(salvo_reader_pending(rd) == 0);
     salvo_order_free(&o);
+    salvo_orderid_free(&oids);
     salvo_reader_free(rd);
     salvo_layout_free(&l);
 }
