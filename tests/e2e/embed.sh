@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install libsalvo into a fresh prefix and build examples/embed against it,
 # the two ways users do: pkg-config, and CMake's find_package.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${BUILD_DIR:?}" "${EXAMPLES:?}"
 ulimit -c 0
@@ -31,6 +32,7 @@ cmake -S "$EXAMPLES/embed" -B "$WORK/eb" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_C
     cmake --build "$WORK/eb" >> "$WORK/cmake.log" 2>&1
 check "embed builds with find_package(salvo)" 0 $?
 
+# shellcheck disable=SC2119 # start_mock takes optional mock flags; none here
 start_mock
 make_orders 20 > "$WORK/o20.csv"
 LD_LIBRARY_PATH="$libdir" "$WORK/embed" "$URL" "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"

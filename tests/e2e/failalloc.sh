@@ -4,8 +4,10 @@
 # either ends as usual, or says what failed (exit 1 with each order's line,
 # or exit 2/3 with a message on stderr); the journal never claims an
 # outcome the output does not show.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${SALVO_FAILALLOC:?}"
+# shellcheck disable=SC2119 # start_mock takes optional mock flags; none here
 start_mock
 make_orders 20 > "$WORK/o20.csv"
 run() { # N: run with allocation N failing

@@ -3,8 +3,10 @@
 # awkward moments, slow and closed output, odd answers, hopeless runs.
 # Each block reproduces one defect; waits are for events (the broker's
 # counters, the process's signal mask), not for time.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${FAULT_SERVER:?}"
+# shellcheck disable=SC2153 # URL, BASE: set by start_mock (lib.sh)
 ulimit -c 0
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 20 ms).

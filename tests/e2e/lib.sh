@@ -12,7 +12,7 @@ FAILED=0
 cleanup() {
     for p in "${MOCK_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
-    [ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
+    if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

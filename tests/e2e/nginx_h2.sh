@@ -3,6 +3,7 @@
 # HTTP/1.1. nginx's `return` answers an order from its HEADERS alone and then
 # resets the stream with NO_ERROR (RFC 9113 8.1); keepalive_requests makes it
 # send GOAWAY every N requests. Neither may cost an order.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 ulimit -c 0
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Secrets and mistakes caught before the first order leaves: every refusal
 # here must come with nothing sent (the mock's /stats) and no file harmed.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${EXAMPLES:?}"
 ulimit -c 0
@@ -21,6 +22,7 @@ ln "$WORK/o5.csv" "$WORK/hardlink.csv"
 check "--trace same file as input (a hard link): exit 2" 2 $?
 check_true "--trace same as input: names the flag" grep -q -- "--trace" "$WORK/err"
 check "--trace same as input: the input is untouched" "$sum_before" "$(md5sum < "$WORK/o5.csv")"
+# shellcheck disable=SC2094 # reading and writing the same file is exactly what must be refused
 "$SALVO" --url "$URL" --no-auth --summary-json "$WORK/o5.csv" - < "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
 check "--summary-json same as stdin's file: exit 2" 2 $?
 check "nothing sent after the refusals" 0 "$(received)"
@@ -46,7 +48,7 @@ check "nothing sent after the bad configurations" "0 0" "$(received) $(wc -l < "
 "$SALVO" --url "$URL" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
 check "no key: exit 2" 2 $?
 check_true "no key: says how to give one" grep -q 'SALVO_API_KEY.*--api-key-file.*--header-env.*--no-auth' "$WORK/err"
-SALVO_API_KEY= "$SALVO" --url "$URL" "$WORK/o5.csv" > /dev/null 2>&1
+SALVO_API_KEY='' "$SALVO" --url "$URL" "$WORK/o5.csv" > /dev/null 2>&1
 check "an empty SALVO_API_KEY is no key: exit 2" 2 $?
 check "nothing sent without a key" 0 "$(received)"
 "$SALVO" --url "$URL" --no-auth "$WORK/o5.csv" > "$WORK/out" 2>/dev/null
