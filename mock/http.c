@@ -19,6 +19,7 @@ struct mock_handler {
 static h2o_globalconf_t g_config;
 static h2o_context_t g_ctx;
 static h2o_accept_ctx_t g_accept_ctx;
+static uint64_t g_connections; /* accepted since start: warm-up tests count them */
 static uv_tcp_t g_listener;
 
 /* ---- helpers ---- */
@@ -366,6 +367,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         char *js = mock_book_stats_json(&s->book);
         h2o_iovec_t body = h2o_strdup(&req->pool, js ? js : "{}", SIZE_MAX);
         free(js);
+        char conns[48]; /* server-wide, not the book's: not cleared by /reset */
+        int n = snprintf(conns, sizeof conns, ",\"connections\":%llu}", (unsigned long long)g_connections);
+        if (body.len > 0 && body.base[body.len - 1] == '}') {
+            h2o_iovec_t all = h2o_concat(&req->pool, h2o_iovec_init(body.base, body.len - 1),
+                                         h2o_iovec_init(conns, (size_t)n));
+            body = all;
+        }
         send_json(req, 200, body, 0);
     } else if (method_is(req, "POST") && path_is(req, "/reset")) {
         mock_book_reset(&s->book);
@@ -389,6 +397,7 @@ static void on_accept(uv_stream_t *listener, int status)
         return;
     }
     uv_tcp_nodelay(conn, 1); /* answers are small: never wait for Nagle */
+    g_connections++;
     h2o_accept(&g_accept_ctx, h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free));
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* strtod that must consume at least one char and yield a finite number. */
 static int parse_number(const char *s, double *out, const char **end)
@@ -117,5 +118,109 @@ int salvo_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     if (*e != '\0' || errno != 0 || v < min || v > max)
         return -EINVAL;
     *out = v;
+    return 0;
+}
+
+/* ".950" after the seconds: up to 6 digits of a second, in microseconds. */
+static int parse_fraction_us(const char **p, int64_t *us)
+{
+    *us = 0;
+    if (**p != '.')
+        return 0;
+    (*p)++;
+    int digits = 0;
+    int64_t scale = 100000;
+    while (**p >= '0' && **p <= '9') {
+        if (digits < 6)
+            *us += (**p - '0') * scale, scale /= 10;
+        digits++, (*p)++;
+    }
+    return digits > 0 ? 0 : -EINVAL;
+}
+
+static int parse_2(const char **p, int max, int *out)
+{
+    const char *s = *p;
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -EINVAL;
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    *p += 2;
+    return *out <= max ? 0 : -EINVAL;
+}
+
+/* "HH:MM[:SS[.fff]]" into tm (and the fraction). */
+static int parse_clock(const char **p, struct tm *tm, int64_t *us)
+{
+    *us = 0;
+    tm->tm_sec = 0;
+    if (parse_2(p, 23, &tm->tm_hour) < 0 || *(*p)++ != ':' || parse_2(p, 59, &tm->tm_min) < 0)
+        return -EINVAL;
+    if (**p != ':')
+        return 0;
+    (*p)++;
+    if (parse_2(p, 60, &tm->tm_sec) < 0)
+        return -EINVAL;
+    return parse_fraction_us(p, us);
+}
+
+/* "Z", "+08:00", "-0530" or nothing (local): the zone's offset east, in s. */
+static int parse_zone(const char **p, int *has_zone, long *offset_s)
+{
+    *has_zone = 0;
+    *offset_s = 0;
+    if (**p == '\0')
+        return 0;
+    *has_zone = 1;
+    if (**p == 'Z' || **p == 'z')
+        return (*p)++, **p == '\0' ? 0 : -EINVAL;
+    int sign = **p == '+' ? 1 : **p == '-' ? -1 : 0, h, m = 0;
+    if (sign == 0)
+        return -EINVAL;
+    (*p)++;
+    if (parse_2(p, 23, &h) < 0)
+        return -EINVAL;
+    if (**p == ':')
+        (*p)++;
+    if (**p != '\0' && parse_2(p, 59, &m) < 0)
+        return -EINVAL;
+    *offset_s = sign * (h * 3600L + m * 60L);
+    return **p == '\0' ? 0 : -EINVAL;
+}
+
+int salvo_parse_at(const char *s, int64_t *out_unix_us)
+{
+    if (s == NULL)
+        return -EINVAL;
+    struct tm tm;
+    time_t now = time(NULL);
+    localtime_r(&now, &tm);
+    const char *p = s;
+    int64_t us;
+    if (strlen(s) >= 10 && s[4] == '-') { /* a date first */
+        int y1, y2, mon, day;
+        if (parse_2(&p, 99, &y1) < 0 || parse_2(&p, 99, &y2) < 0 || *p++ != '-' || parse_2(&p, 12, &mon) < 0 ||
+            *p++ != '-' || parse_2(&p, 31, &day) < 0 || (*p != 'T' && *p != 't' && *p != ' ') || mon < 1 || day < 1)
+            return -EINVAL;
+        p++;
+        tm.tm_year = y1 * 100 + y2 - 1900;
+        tm.tm_mon = mon - 1;
+        tm.tm_mday = day;
+    }
+    if (parse_clock(&p, &tm, &us) < 0)
+        return -EINVAL;
+    int has_zone;
+    long offset_s;
+    if (parse_zone(&p, &has_zone, &offset_s) < 0)
+        return -EINVAL;
+    time_t t;
+    if (has_zone) {
+        t = timegm(&tm) - offset_s;
+    } else {
+        tm.tm_isdst = -1; /* the zone's rules decide */
+        t = mktime(&tm);
+    }
+    if (t == (time_t)-1)
+        return -EINVAL;
+    *out_unix_us = (int64_t)t * 1000000 + us;
     return 0;
 }

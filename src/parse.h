@@ -20,6 +20,11 @@ int salvo_parse_window(const char *s, uint32_t *out_n, int64_t *out_period_ns);
 /* A fraction in [0, 1]: "0.05". */
 int salvo_parse_fraction(const char *s, double *out);
 
+/* A moment: "08:59:59.950" or "08:59" (today, local time, TZ honoured),
+ * "2026-11-30T08:59:59.950" (local), or with a zone "...Z" / "...+08:00".
+ * Unix microseconds. */
+int salvo_parse_at(const char *s, int64_t *out_unix_us);
+
 /* A whole number in [min, max]. */
 int salvo_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -101,6 +101,13 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
             kv_str(b, "sent_at", ts);
         }
     }
+    if (r->has_at)
+        salvo_jbuf_printf(b, ",\"at_offset_ms\":%.3f", r->at_offset_ms);
+    if (r->reused >= 0 && r->attempts > 0)
+        salvo_jbuf_cstr(b, r->reused ? ",\"connection\":\"reused\"" : ",\"connection\":\"new\"");
+    if (r->has_timings)
+        salvo_jbuf_printf(b, ",\"timings_ms\":{\"dns\":%.3f,\"connect\":%.3f,\"tls\":%.3f,\"ttfb\":%.3f}",
+                          r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms);
     if (r->http_version > 0)
         salvo_jbuf_printf(b, ",\"http_version\":\"%s\"", http_version_name(r->http_version));
     if (r->transport_resent) {

@@ -71,6 +71,14 @@ typedef struct salvo_config {
     const char *const *redact; /* more secret header names, for the dry run */
     size_t nredact;
 
+    /* market open: nothing is sent before start_at, the connections are
+     * warm by then */
+    int64_t start_at_ns;            /* uv_hrtime() value to fire at; 0: at once */
+    int64_t at_unix_us;             /* the same moment in Unix time, for offsets; 0: none */
+    unsigned warm;                  /* connections to open before start_at (0: none) */
+    const char *warm_url;           /* what a warm-up GETs (a harmless URL of the broker's) */
+    int timings;                    /* results carry dns/connect/tls/ttfb times */
+
     /* order safety */
     salvo_journal_t *journal;       /* borrowed; NULL: none */
     const salvo_jindex_t *resume;   /* what an earlier run did; NULL: a fresh run */
@@ -115,6 +123,14 @@ typedef struct salvo_stats {
     int stop_reason;   /* enum salvo_stop_reason */
     int journal_error; /* negative errno of a failed journal write or fsync */
     int invariant_broken; /* results != orders read: a bug; the caller must say so */
+    /* market open (start_at_ns) */
+    int64_t fired_unix_us;     /* when the engine let the first order go */
+    int64_t first_send_unix_us;
+    int64_t burst_spread_ns;   /* first send to the concurrency-th */
+    uint64_t reused;           /* orders that went out on a connection open before */
+    uint64_t warmed, warm_failed; /* warm-up requests answered / failed */
+    long broker_offset_ms;     /* broker's Date minus ours at warm-up (1 s resolution); 0: unknown */
+    int broker_offset_known;
     char setup_error[256];
 } salvo_stats_t;
 

@@ -52,6 +52,11 @@ typedef struct salvo_result {
     int reconciled;
     const char *previous; /* --resume: the earlier outcome */
     long http_version;    /* CURL_HTTP_VERSION_* of the last attempt, 0 when none */
+    int has_at;           /* at_offset_ms is set (a run with a start time) */
+    double at_offset_ms;  /* first send, relative to the start time */
+    int reused;           /* 1 reused a connection, 0 opened one, -1 unknown */
+    int has_timings;
+    double dns_ms, connect_ms, tls_ms, ttfb_ms; /* of the last attempt, from its start */
     const char *request;  /* --dry-run: the request as a JSON object */
 } salvo_result_t;
 

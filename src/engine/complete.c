@@ -202,7 +202,17 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     salvo_outcome_t oc = salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
     if (oc.status == SALVO_UNKNOWN)
         j->maybe_delivered = 1;
+    if (j->res.attempts == 0 && rep->reused)
+        e->st.reused++;
     record_attempt(j, rep, oc.status);
+    j->res.reused = rep->reused;
+    if (e->cfg->timings) {
+        j->res.has_timings = 1;
+        j->res.dns_ms = (double)rep->dns_us / 1e3;
+        j->res.connect_ms = (double)rep->connect_us / 1e3;
+        j->res.tls_ms = (double)rep->tls_us / 1e3;
+        j->res.ttfb_ms = (double)rep->ttfb_us / 1e3;
+    }
     watch_hopeless(e, rep);
     if (j->res.location) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", j->res.location);

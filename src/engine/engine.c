@@ -1,6 +1,7 @@
 /* The engine's life and its dispatch loop. See salvo/engine.h for the
  * contract and parts.h for the parts. */
 #include "parts.h"
+#include "parse.h"
 #include "util.h"
 
 /* ================= dispatch ================= */
@@ -119,7 +120,9 @@ static void launch(struct salvo_engine *e)
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
         j->state = JOB_FLIGHT;
         int sr = e->tops->send(e->transport, j);
-        if (sr < 0)
+        if (sr == -EBUSY) /* no free connection slot yet: it goes again with the next token */
+            retry_push(e, j);
+        else if (sr < 0)
             salvo_job_not_sent(e, j, sr == -ENOMEM ? "out of memory" : "the request could not be set up");
     }
 }
@@ -138,16 +141,133 @@ static void start_ready(struct salvo_engine *e, salvo_job_t *j, int64_t now)
     salvo_job_prepare(e, j, now);
 }
 
+/* ================= market open ================= */
+
+#define AT_SPIN_NS (2 * 1000000LL)       /* wake this early, then wait precisely */
+#define REWARM_BEFORE_NS (1500 * 1000000LL) /* a last warm-up this long before */
+#define REWARM_EVERY_NS (45 * SALVO_NS_PER_SEC) /* and this often before that */
+
+static void on_at_timer(uv_timer_t *t);
+
+static void send_warm(struct salvo_engine *e)
+{
+    for (unsigned i = 0; i < e->nwarm && !e->stopping; i++) {
+        salvo_job_t *w = &e->warm_jobs[i];
+        if (w->state == JOB_FLIGHT)
+            continue; /* still warming from last time */
+        w->state = JOB_FLIGHT;
+        if (e->tops->send(e->transport, w) < 0) {
+            w->state = JOB_FREE;
+            e->st.warm_failed++;
+        } else {
+            e->warm_busy++;
+        }
+    }
+}
+
+/* The next moment the at-timer has work: a re-warm, or the start. */
+static void at_schedule(struct salvo_engine *e)
+{
+    int64_t now = (int64_t)uv_hrtime(), start = e->cfg->start_at_ns;
+    int64_t next = start - AT_SPIN_NS;
+    if (e->nwarm && start - now > REWARM_BEFORE_NS + 1500000000LL) {
+        int64_t rewarm = start - REWARM_BEFORE_NS;
+        if (rewarm - now > REWARM_EVERY_NS)
+            rewarm = now + REWARM_EVERY_NS; /* servers drop idle connections: keep them busy */
+        if (rewarm < next)
+            next = rewarm;
+    }
+    uv_timer_start(&e->at_timer, on_at_timer, salvo_ns_to_timer_ms(next - now), 0);
+}
+
+/* Until start_at: keep warm, then wait the last 2 ms precisely (the loop's
+ * timers are whole milliseconds) and let the orders go. 1 when fired. */
+static int at_reached(struct salvo_engine *e)
+{
+    if (e->fired)
+        return 1;
+    int64_t start = e->cfg->start_at_ns;
+    if ((int64_t)uv_hrtime() < start - AT_SPIN_NS)
+        return 0;
+    while ((int64_t)uv_hrtime() < start)
+        ; /* at most 2 ms */
+    /* A warm-up still out (a slow broker) gives its slot to the orders. */
+    for (unsigned i = 0; i < e->nwarm; i++)
+        if (e->warm_jobs[i].state == JOB_FLIGHT) {
+            e->tops->cancel(e->transport, &e->warm_jobs[i]);
+            e->warm_jobs[i].state = JOB_FREE;
+            e->warm_busy--;
+            e->st.warm_failed++;
+        }
+    e->fired = 1;
+    e->st.fired_unix_us = salvo_unix_us();
+    uv_timer_stop(&e->at_timer);
+    return 1;
+}
+
+static void on_at_timer(uv_timer_t *t)
+{
+    struct salvo_engine *e = t->data;
+    if (e->stopping || e->done)
+        return;
+    if ((int64_t)uv_hrtime() >= e->cfg->start_at_ns - AT_SPIN_NS) {
+        salvo_engine_pump(e);
+        return;
+    }
+    send_warm(e); /* a re-warm */
+    at_schedule(e);
+}
+
+/* A warm-up answered: note it (and the broker's clock), nothing else. */
+static void warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_reply_t *r)
+{
+    w->state = JOB_FREE;
+    e->warm_busy--;
+    if (r->code == CURLE_OK)
+        e->st.warmed++;
+    else
+        e->st.warm_failed++;
+    if (r->date_unix > 0 && !e->st.broker_offset_known) {
+        e->st.broker_offset_ms = (long)(r->date_unix * 1000 - salvo_unix_us() / 1000);
+        e->st.broker_offset_known = 1;
+    }
+}
+
+static int start_warm(struct salvo_engine *e)
+{
+    const salvo_config_t *c = e->cfg;
+    e->nwarm = c->warm < c->concurrency ? c->warm : c->concurrency;
+    if ((e->warm_jobs = calloc(e->nwarm, sizeof *e->warm_jobs)) == NULL)
+        return -ENOMEM;
+    for (unsigned i = 0; i < e->nwarm; i++) {
+        salvo_job_t *w = &e->warm_jobs[i];
+        w->e = e;
+        w->mode = JOB_WARM;
+        w->state = JOB_FREE;
+        salvo_queue_init(&w->qlink);
+        salvo_queue_init(&w->busy_link);
+        if ((w->lookup_url = strdup(c->warm_url)) == NULL)
+            return -ENOMEM;
+    }
+    send_warm(e);
+    return 0;
+}
+
 /* Send whatever the cap and the limiters allow now. */
 void salvo_engine_pump(struct salvo_engine *e)
 {
     if (e->done || !e->started)
         return;
     fill(e);
+    if (!at_reached(e)) {
+        apply_raised(e);
+        maybe_done(e);
+        return;
+    }
     while (!apply_raised(e)) {
         salvo_queue_t *rq = salvo_queue_head(&e->retry);
         int retry = rq != &e->retry;
-        if (!retry && (salvo_queue_empty(&e->ready) || e->held || e->active >= e->cfg->concurrency))
+        if (!retry && (salvo_queue_empty(&e->ready) || e->held || e->active + e->warm_busy >= e->cfg->concurrency))
             break;
         int64_t now = salvo_engine_now(e);
         int64_t wait = salvo_pace_wait(&e->pace, now);
@@ -193,7 +313,10 @@ static void maybe_done(struct salvo_engine *e)
         return;
     e->done = 1;
     e->st.wall_ns = salvo_engine_now(e);
+    if (e->st.burst_spread_ns == 0 && e->st.sends > 1)
+        e->st.burst_spread_ns = e->st.last_send_ns - e->st.first_send_ns;
     uv_timer_stop(&e->pace_timer);
+    uv_timer_stop(&e->at_timer);
     salvo_intake_stop(&e->in);
     check_invariant(e);
     /* We may be deep in a transport callback: close it on the next turn. */
@@ -215,6 +338,11 @@ static void finish_run(struct salvo_engine *e)
 static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
 {
     struct salvo_engine *e = ud;
+    if (j->mode == JOB_WARM) {
+        warm_done(e, j, r);
+        salvo_engine_pump(e);
+        return;
+    }
     salvo_complete(e, j, r);
     if (j->state == JOB_BACKOFF)
         uv_timer_start(&j->backoff, on_backoff_done, salvo_ns_to_timer_ms(j->delay_ns), 0);
@@ -244,6 +372,9 @@ static void free_memory(struct salvo_engine *e)
         free(j->request);
     }
     free(e->jobs);
+    for (unsigned i = 0; e->warm_jobs && i < e->nwarm; i++)
+        free(e->warm_jobs[i].lookup_url);
+    free(e->warm_jobs);
     free(e->shared_headers);
     salvo_intake_free(&e->in);
     salvo_pace_free(&e->pace);
@@ -326,8 +457,10 @@ int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t
     salvo_queue_init(&e->busy);
     uv_timer_init(loop, &e->pace_timer);
     uv_idle_init(loop, &e->later);
-    e->pace_timer.data = e->later.data = e;
-    e->handles = 2;
+    uv_timer_init(loop, &e->at_timer);
+    e->pace_timer.data = e->later.data = e->at_timer.data = e;
+    e->handles = 3;
+    e->fired = cfg->start_at_ns == 0;
     *out = e;
     int r = make_jobs(e);
     if (r == 0)
@@ -349,6 +482,13 @@ int salvo_engine_start(salvo_engine_t *e)
         return -EALREADY;
     e->started = 1;
     e->t0 = (int64_t)uv_hrtime();
+    if (e->cfg->warm && e->transport && e->cfg->warm_url && e->cfg->start_at_ns) {
+        int r = start_warm(e);
+        if (r < 0)
+            return r;
+    }
+    if (!e->fired)
+        at_schedule(e);
     salvo_engine_pump(e);
     return 0;
 }
@@ -367,6 +507,7 @@ void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why)
         e->started = 1;
         e->t0 = (int64_t)uv_hrtime();
     }
+    uv_timer_stop(&e->at_timer);
     salvo_stop_all(e, mode);
     maybe_done(e);
 }
@@ -393,6 +534,7 @@ void salvo_engine_free(salvo_engine_t *e)
     salvo_intake_stop(&e->in);
     uv_close((uv_handle_t *)&e->pace_timer, on_closed);
     uv_close((uv_handle_t *)&e->later, on_closed);
+    uv_close((uv_handle_t *)&e->at_timer, on_closed);
     for (size_t i = 0; e->jobs && i < e->njobs; i++)
         uv_close((uv_handle_t *)&e->jobs[i].backoff, on_job_timer_closed);
 }

@@ -121,6 +121,8 @@ static int slot_options(http_t *h, slot_t *s)
     }
     if (c->cacert)
         SET(CURLOPT_CAINFO, c->cacert);
+    if (c->warm) /* warmed before a start time: libcurl must not retire them as idle (118 s) */
+        SET(CURLOPT_MAXAGE_CONN, 3600L);
     if (h->on_wire) {
         SET(CURLOPT_DEBUGFUNCTION, on_debug);
         SET(CURLOPT_DEBUGDATA, s);
@@ -153,7 +155,7 @@ static int slot_aim(slot_t *s, const salvo_job_t *j)
 {
     CURL *easy = s->easy;
     int rc = 0;
-    if (j->mode == JOB_LOOKUP) {
+    if (j->mode == JOB_LOOKUP || j->mode == JOB_WARM) {
         SET(CURLOPT_HTTPGET, 1L);
         SET(CURLOPT_CUSTOMREQUEST, NULL);
         SET(CURLOPT_URL, j->lookup_url);
@@ -172,13 +174,16 @@ static int slot_aim(slot_t *s, const salvo_job_t *j)
     return rc;
 }
 
-static slot_t *slot_get(http_t *h)
+/* A free slot: 0, -EBUSY (every slot in use), or -ENOMEM. */
+static int slot_get(http_t *h, slot_t **out)
 {
     salvo_queue_t *q = salvo_queue_pop_head(&h->free_slots);
-    if (q != NULL)
-        return SALVO_QUEUE_DATA(q, slot_t, qlink);
+    if (q != NULL) {
+        *out = SALVO_QUEUE_DATA(q, slot_t, qlink);
+        return 0;
+    }
     if (h->nslots == h->cfg->concurrency)
-        return NULL;
+        return -EBUSY;
     slot_t *s = &h->slots[h->nslots];
     s->h = h;
     s->index = (unsigned)h->nslots;
@@ -186,10 +191,11 @@ static slot_t *slot_get(http_t *h)
     if (slot_setup(h, s) < 0) {
         curl_easy_cleanup(s->easy);
         s->easy = NULL;
-        return NULL;
+        return -ENOMEM;
     }
     h->nslots++;
-    return s;
+    *out = s;
+    return 0;
 }
 
 static void slot_put_free(http_t *h, slot_t *s)
@@ -207,9 +213,10 @@ static void slot_put(http_t *h, slot_t *s)
 static int http_send(void *t, salvo_job_t *j)
 {
     http_t *h = t;
-    slot_t *s = slot_get(h);
-    if (s == NULL)
-        return -ENOMEM;
+    slot_t *s;
+    int r = slot_get(h, &s);
+    if (r < 0)
+        return r;
     if (s->needs_reset && slot_reset(h, s) < 0) {
         slot_put_free(h, s);
         return -EINVAL;
@@ -292,6 +299,14 @@ static void on_done(http_t *h, CURL *easy, CURLcode result)
     long request_size = 0;
     curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
     r.connected = request_size > 0 || r.pretransfer_us > 0 || new_connections == 0;
+    r.reused = new_connections == 0;
+    r.dns_us = info_off(easy, CURLINFO_NAMELOOKUP_TIME_T);
+    r.connect_us = info_off(easy, CURLINFO_CONNECT_TIME_T);
+    r.tls_us = info_off(easy, CURLINFO_APPCONNECT_TIME_T);
+    r.ttfb_us = info_off(easy, CURLINFO_STARTTRANSFER_TIME_T);
+    struct curl_header *date = NULL;
+    if (s->job->mode == JOB_WARM && curl_easy_header(easy, "Date", 0, CURLH_HEADER, -1, &date) == CURLHE_OK)
+        r.date_unix = (int64_t)curl_getdate(date->value, NULL);
     r.resent = s->sends > 1;
     /* A resend or a failure may have bumped libcurl's retry count: reset
      * the handle before its next transfer (not now: r points into it). */

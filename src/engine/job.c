@@ -49,6 +49,7 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
     e->active++;
     memset(&j->res, 0, sizeof j->res);
     j->res.order = &j->order;
+    j->res.reused = -1;
     j->lookups = 0;
     j->resp_len = 0;
     j->resp_over = 0;
@@ -105,10 +106,18 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
         if (j->res.attempts == 0)
             j->res.queued_ms = (double)(now - j->read_ns) / 1e6;
         j->res.sent_at_us = salvo_unix_us();
-        if (e->st.sends == 0)
+        if (j->res.attempts == 0 && e->cfg->at_unix_us) {
+            j->res.has_at = 1;
+            j->res.at_offset_ms = (double)(j->res.sent_at_us - e->cfg->at_unix_us) / 1e3;
+        }
+        if (e->st.sends == 0) {
             e->st.first_send_ns = now;
+            e->st.first_send_unix_us = j->res.sent_at_us;
+        }
         e->st.last_send_ns = now;
         e->st.sends++;
+        if (e->st.sends == e->cfg->concurrency)
+            e->st.burst_spread_ns = now - e->st.first_send_ns;
     }
     j->state = JOB_LAUNCH;
     salvo_queue_insert_tail(&e->launch, &j->qlink);

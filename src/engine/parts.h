@@ -47,7 +47,7 @@ enum job_state {
     JOB_RETRY,   /* on retry: backoff over, waiting for a token */
 };
 
-enum job_mode { JOB_POST, JOB_LOOKUP };
+enum job_mode { JOB_POST, JOB_LOOKUP, JOB_WARM };
 
 /* The pacing gate: every limiter salvo keeps. */
 typedef struct salvo_pace {
@@ -105,6 +105,9 @@ typedef struct salvo_reply {
     size_t body_len;
     int body_over;         /* longer than SALVO_RESPONSE_MAX */
     const char *error;     /* the transport's words, NULL when none */
+    int reused;            /* went out on a connection opened before */
+    int64_t dns_us, connect_us, tls_us, ttfb_us; /* from the transfer's start */
+    int64_t date_unix;     /* the answer's Date header, 0 when none */
 } salvo_reply_t;
 
 typedef void (*salvo_reply_cb)(void *ud, salvo_job_t *j, const salvo_reply_t *r);
@@ -113,7 +116,7 @@ typedef void (*salvo_reply_cb)(void *ud, salvo_job_t *j, const salvo_reply_t *r)
  * callback: HTTP today, worker processes later. */
 typedef struct salvo_transport_ops {
     /* 0, or a negative errno when the attempt could not start (then no
-     * reply comes). */
+     * reply comes): -EBUSY when every connection slot is in use. */
     int (*send)(void *t, salvo_job_t *j);
     /* Forget j's attempt in flight: no reply will come. */
     void (*cancel)(void *t, salvo_job_t *j);
@@ -198,6 +201,10 @@ struct salvo_engine {
     size_t active;           /* jobs on busy */
 
     uv_timer_t pace_timer;   /* a limiter said "wait" */
+    uv_timer_t at_timer;     /* --at: wake just before start_at */
+    int fired;               /* start_at has come (or there is none) */
+    salvo_job_t *warm_jobs;  /* --warm: requests that open connections early */
+    unsigned nwarm, warm_busy;
     uv_idle_t later;         /* pump on the next turn */
     int handles, closing;    /* handles open / still closing at free */
 

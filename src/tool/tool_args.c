@@ -20,6 +20,7 @@
 
 #include "lookup.h"
 #include "parse.h"
+#include "util.h"
 #include "salvo/secret.h"
 #include "tool_trace.h"
 
@@ -63,6 +64,19 @@ static const char usage_text[] =
     "                          (and TLS) handshake per order; use it only with brokers that\n"
     "                          cannot deduplicate client order ids, since libcurl may resend a\n"
     "                          request on a reused connection that closed under it\n"
+    "\n"
+    "Market open:\n"
+    "  --at TIME               send nothing before TIME: 08:59:59.950 (local, today),\n"
+    "                          2026-11-30T08:59:59.950 (local), or with Z / +08:00. Until then the\n"
+    "                          input is checked whole (as --check) and the connections warmed; the\n"
+    "                          first order leaves within a millisecond of TIME. A past TIME is an\n"
+    "                          error unless --at-late; more than 24 h ahead is an error\n"
+    "  --at-late               a TIME already past fires at once\n"
+    "  --warm N                connections to open before TIME (default with --at: the\n"
+    "                          concurrency; 0: none)\n"
+    "  --warm-url U            what the warm-up GETs (default: the order URL's origin, /); name a\n"
+    "                          harmless endpoint of the broker's, e.g. Alpaca /v2/clock\n"
+    "  --timings               each result carries dns/connect/tls/ttfb times\n"
     "\n"
     "Pacing:\n"
     "  --rate R                at most R orders per second: 100, 100/s, 6000/m, 0.5/s\n"
@@ -353,6 +367,37 @@ static int add_env_header(salvo_args_t *a, const char *v)
     return -1;
 }
 
+/* --at: a moment in the next 24 hours (or past, with --at-late); the
+ * input is checked whole first; the connections are warmed. */
+static int check_at(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    if (a->at == NULL) {
+        if (a->at_late || a->warm_given || c->warm_url)
+            return usage_error("%s needs --at TIME", a->at_late ? "--at-late" : a->warm_given ? "--warm" : "--warm-url");
+        return -1;
+    }
+    int64_t now = salvo_unix_us(), ahead = a->at_unix_us - now;
+    if (ahead < 0 && !a->at_late)
+        return usage_error("--at %s was %.3f s ago (pass --at-late to fire at once)", a->at, (double)-ahead / 1e6);
+    if (ahead > 24LL * 3600 * 1000000)
+        return usage_error("--at %s is more than 24 hours ahead", a->at);
+    a->check = 1;
+    if (!a->warm_given)
+        c->warm = c->concurrency;
+    if (c->warm_url == NULL && c->url) {
+        const char *p = strstr(c->url, "://");
+        size_t n = p ? strcspn(p + 3, "/?#") + (size_t)(p + 3 - c->url) : strlen(c->url);
+        if ((a->warm_url = malloc(n + 2)) == NULL)
+            return out_of_memory();
+        memcpy(a->warm_url, c->url, n);
+        strcpy(a->warm_url + n, "/");
+        c->warm_url = a->warm_url;
+    }
+    c->at_unix_us = a->at_unix_us;
+    return -1;
+}
+
 /* A secret header named with -H would sit in argv, readable in ps. */
 static int refuse_secret_headers(const salvo_args_t *a)
 {
@@ -374,7 +419,7 @@ enum {
     O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
     O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
-    O_RECPTR, O_GIVEUP, O_H2STREAMS,
+    O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
 };
 
 static const struct option long_opts[] = {
@@ -395,7 +440,8 @@ static const struct option long_opts[] = {
     {"max-orders", 1, 0, O_MAXORDERS}, {"max-notional", 1, 0, O_MAXNOTIONAL}, {"trace", 1, 0, O_TRACE},
     {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV}, {"no-auth", 0, 0, O_NOAUTH},
     {"reconcile-id-pointer", 1, 0, O_RECPTR}, {"give-up-after", 1, 0, O_GIVEUP},
-    {"h2-streams", 1, 0, O_H2STREAMS},
+    {"h2-streams", 1, 0, O_H2STREAMS}, {"at", 1, 0, O_AT}, {"at-late", 0, 0, O_ATLATE},
+    {"warm", 1, 0, O_WARM}, {"warm-url", 1, 0, O_WARMURL}, {"timings", 0, 0, O_TIMINGS},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
@@ -439,6 +485,25 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->reconcile_url = v;
         break;
     case O_CHECK: a->check = 1; break;
+    case O_AT:
+        if (salvo_parse_at(v, &a->at_unix_us) < 0)
+            return bad(flag, v, "expected a time: 08:59:59.950 (today, local), 2026-11-30T08:59:59.950, "
+                                "or with a zone: ...Z or ...+08:00");
+        a->at = v;
+        break;
+    case O_ATLATE: a->at_late = 1; break;
+    case O_WARM:
+        if (salvo_parse_uint(v, 0, 100000, &u))
+            return bad(flag, v, "expected a whole number of connections (0: none)");
+        c->warm = (unsigned)u;
+        a->warm_given = 1;
+        break;
+    case O_WARMURL:
+        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+            return bad(flag, v, "expected an http:// or https:// URL the broker answers harmlessly");
+        c->warm_url = v;
+        break;
+    case O_TIMINGS: c->timings = 1; break;
     case O_H2STREAMS:
         if (salvo_parse_uint(v, 1, 1000, &u))
             return bad(flag, v, "expected a whole number from 1 to 1000");
@@ -638,6 +703,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     int r = refuse_secret_headers(a);
     if (r >= 0)
         return r;
+    if ((r = check_at(a)) >= 0)
+        return r;
     if (!drain_set)
         a->drain_timeout_ns = c->timeout_ns;
     char err[256];
@@ -673,6 +740,7 @@ void salvo_args_free(salvo_args_t *a)
     free(a->secret_values);
     free(a->redact);
     free(a->id_prefix);
+    free(a->warm_url);
     free(a->headers);
     memset(a, 0, sizeof *a);
 }

@@ -38,6 +38,11 @@ typedef struct salvo_args {
     int no_auth;             /* --no-auth: the broker needs no credentials */
     const char *journal_path, *trace_path;
     int resume, fsync, check;
+    const char *at;          /* --at TIME as given */
+    int64_t at_unix_us;      /* its moment; 0: none */
+    int at_late;             /* --at-late: a time already past fires at once */
+    int warm_given;
+    char *warm_url;          /* owned: the default, the order URL's origin */
     salvo_trace_t *trace;    /* --trace, owned */
     int output_fd;           /* results go here */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -18,6 +19,7 @@
 #include "tool_output.h"
 #include "tool_summary.h"
 #include "tool_trace.h"
+#include "util.h"
 
 /* What one invocation holds while it runs. */
 typedef struct tool {
@@ -569,9 +571,39 @@ static void finish_output(tool_t *tl)
     uv_run(&tl->loop, UV_RUN_DEFAULT);
 }
 
+/* --at fires by this machine's clock: say so when nobody keeps it right. */
+static void warn_unsynced_clock(void)
+{
+    struct timex tx = {0};
+    int state = adjtimex(&tx);
+    if (state == TIME_ERROR || (tx.status & STA_UNSYNC))
+        fprintf(stderr, "salvo: warning: the system clock is not synchronised (no NTP); --at fires by it\n");
+}
+
+/* --at: the moment on the monotonic clock, taken as late as possible (the
+ * check pass came first). -1 to go on, or an exit code. */
+static int arm_start_time(tool_t *tl)
+{
+    salvo_args_t *a = tl->a;
+    if (a->at_unix_us == 0)
+        return -1;
+    int64_t ahead_us = a->at_unix_us - salvo_unix_us();
+    if (ahead_us <= 0 && !a->at_late) {
+        fprintf(stderr, "salvo: --at %s passed while the input was being checked; nothing was sent "
+                        "(--at-late fires at once)\n", a->at);
+        return SALVO_EXIT_USAGE;
+    }
+    a->cfg.start_at_ns = ahead_us > 0 ? (int64_t)uv_hrtime() + ahead_us * 1000 : 0;
+    warn_unsynced_clock();
+    return -1;
+}
+
 static int send_orders(tool_t *tl)
 {
     salvo_args_t *a = tl->a;
+    int code = arm_start_time(tl);
+    if (code >= 0)
+        return code;
     int r = tool_out_init(&tl->out, &tl->loop, a->output_fd);
     if (r < 0) {
         fprintf(stderr, "salvo: cannot write results: %s\n", uv_strerror(r));
@@ -592,8 +624,8 @@ static int send_orders(tool_t *tl)
         fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
     a->trace = NULL;
     report_stop(tl);
-    tool_summary_print(&tl->st, 2);
-    if (a->summary_json && (r = tool_summary_write_json(&tl->st, tl->signal, a->summary_json)) < 0) {
+    tool_summary_print(&tl->st, a->at_unix_us, 2);
+    if (a->summary_json && (r = tool_summary_write_json(&tl->st, tl->signal, a->at_unix_us, a->summary_json)) < 0) {
         fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
         return SALVO_EXIT_IO;
     }

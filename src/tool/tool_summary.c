@@ -12,7 +12,7 @@ static double achieved_rate(const salvo_stats_t *s)
     return s->sends > 1 && span > 0 ? (double)(s->sends - 1) * 1e9 / (double)span : 0;
 }
 
-void tool_summary_print(const salvo_stats_t *s, int fd)
+void tool_summary_print(const salvo_stats_t *s, int64_t at_unix_us, int fd)
 {
     char buf[1024];
     int n = 0;
@@ -40,13 +40,29 @@ void tool_summary_print(const salvo_stats_t *s, int fd)
     if (s->lookups)
         n += snprintf(buf + n, sizeof buf - (size_t)n, "\nsalvo: reconcile: %llu lookups, %llu orders settled",
                       (unsigned long long)s->lookups, (unsigned long long)s->reconciled);
+    if (at_unix_us && s->first_send_unix_us)
+        n += snprintf(buf + n, sizeof buf - (size_t)n,
+                      "\nsalvo: --at: first order left %+.3f ms from TIME; the first burst spread over %.3f ms; "
+                      "%llu of %llu orders on warm connections; warm-up %llu ok, %llu failed",
+                      (double)(s->first_send_unix_us - at_unix_us) / 1e3, (double)s->burst_spread_ns / 1e6,
+                      (unsigned long long)s->reused, (unsigned long long)s->sends, (unsigned long long)s->warmed,
+                      (unsigned long long)s->warm_failed);
+    if (at_unix_us && s->broker_offset_known) {
+        /* Date has whole seconds: only a second or more says anything */
+        long off = s->broker_offset_ms;
+        if (off > -1000 && off < 1000)
+            n += snprintf(buf + n, sizeof buf - (size_t)n, "; the broker's clock (Date) agrees with ours within 1 s");
+        else
+            n += snprintf(buf + n, sizeof buf - (size_t)n, "; the broker's clock (Date) is %ld s %s ours",
+                          (off < 0 ? -off : off) / 1000, off < 0 ? "behind" : "ahead of");
+    }
     n += snprintf(buf + n, sizeof buf - (size_t)n, "\n");
     if (n > (int)sizeof buf - 1)
         n = (int)sizeof buf - 1;
     (void)!write(fd, buf, (size_t)n);
 }
 
-int tool_summary_write_json(const salvo_stats_t *s, int signal, const char *path)
+int tool_summary_write_json(const salvo_stats_t *s, int signal, int64_t at_unix_us, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL)
@@ -59,7 +75,7 @@ int tool_summary_write_json(const salvo_stats_t *s, int signal, const char *path
             "},\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
-            "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}}\n",
+            "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}",
             (unsigned long long)s->sends, (unsigned long long)s->resent,
             (double)s->wall_ns / 1e9,
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
@@ -69,5 +85,12 @@ int tool_summary_write_json(const salvo_stats_t *s, int signal, const char *path
             h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal, (unsigned long long)s->count[SALVO_SKIPPED],
             (unsigned long long)s->held, (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups,
             (unsigned long long)s->reconciled);
+    if (at_unix_us)
+        fprintf(f, ",\"at\":{\"first_send_ms\":%.3f,\"burst_spread_ms\":%.3f,\"reused\":%llu,\"warmed\":%llu,"
+                   "\"warm_failed\":%llu}",
+                s->first_send_unix_us ? (double)(s->first_send_unix_us - at_unix_us) / 1e3 : 0.0,
+                (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->warmed,
+                (unsigned long long)s->warm_failed);
+    fputs("}\n", f);
     return fclose(f) == 0 ? 0 : -errno;
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# --at: nothing leaves before TIME, the connections are warm by then, a
+# signal while waiting sends nothing. Waits are for events (the process's
+# signal mask, the broker's connection count), never for TIME itself
+# except in the runs that fire.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2119 # start_mock takes optional mock flags
+start_mock --latency 5ms
+make_orders 20 > "$WORK/o20.csv"
+conns() { stat_of connections; }
+at_in() { date -d "+$1 sec" +%H:%M:%S.%N | cut -c1-12; } # local time, today
+
+"$SALVO" --no-auth --url "$URL" --at "$(date -d '-5 sec' +%H:%M:%S)" "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
+check "--at in the past: exit 2" 2 $?
+check_true "--at in the past: says how long ago, and what to do" grep -q "ago (pass --at-late" "$WORK/err"
+"$SALVO" --no-auth --url "$URL" --at "$(date -u -d '+25 hours' +%Y-%m-%dT%H:%M:%SZ)" "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
+check "--at more than 24 h ahead: exit 2" 2 $?
+"$SALVO" --no-auth --url "$URL" --at 25:61 "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
+check "--at with a bad time: exit 2 naming the flag" "2 1" "$? $(grep -c -- "--at '25:61'" "$WORK/err")"
+"$SALVO" --no-auth --url "$URL" --warm 4 "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
+check "--warm without --at: exit 2" 2 $?
+check "nothing was sent by any of those" 0 "$(stat_of received)"
+
+"$SALVO" --no-auth --url "$URL" --at "$(date -d '-5 sec' +%H:%M:%S)" --at-late "$WORK/o20.csv" > "$WORK/out" 2>/dev/null
+check "--at-late: fires at once, all accepted" "0 20" "$? $(jq -s 'map(select(.status == "accepted")) | length' "$WORK/out")"
+check_true "--at-late: offsets are from TIME (positive)" jq -se 'all(.[]; .at_offset_ms > 0)' "$WORK/out" >/dev/null
+
+# A signal while waiting: exit at once, nothing sent, each order read not_sent.
+curl -s -X POST "$BASE/reset" > /dev/null
+c0=$(conns)
+"$SALVO" --no-auth --url "$URL" --concurrency 4 --at "$(at_in 60)" --summary-json "$WORK/s.json" "$WORK/o20.csv" \
+    > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+warm_open() { [ "$(conns)" -ge $((c0 + 4)) ]; } # its 4 warm connections are up
+for _ in $(seq 500); do warm_open && break; sleep 0.02; done
+kill -TERM $pid
+wait $pid
+check "SIGTERM while waiting for --at: exit 143" 143 $?
+check "SIGTERM while waiting: no order reached the broker" 0 "$(stat_of received)"
+check "SIGTERM while waiting: every order read is not_sent" "$(jq .orders "$WORK/s.json") not_sent" \
+    "$(jq -rs '"\(length) \(map(.status) | unique | join(","))"' "$WORK/out")"
+
+# Fire on warm connections: none opened after TIME, none sent before it.
+c0=$(conns)
+"$SALVO" --no-auth --url "$URL" --concurrency 4 --warm 4 --timings --at "$(at_in 2)" --summary-json "$WORK/s.json" \
+    "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
+check "--at: exit 0, all accepted" "0 20" "$? $(jq -s 'map(select(.status == "accepted")) | length' "$WORK/out")"
+check_true "--at: no order left before TIME" jq -se 'all(.[]; .at_offset_ms >= 0)' "$WORK/out" >/dev/null
+check "--at: every order on a connection warmed before TIME" "reused" \
+    "$(jq -rs 'map(.connection) | unique | join(",")' "$WORK/out")"
+check "--at: salvo opened its 4 warm connections and no more" 4 $(( $(conns) - c0 - 1 ))
+check "--at: the summary counts the warm-up and the reuse" "4 20" "$(jq -r '"\(.at.warmed) \(.at.reused)"' "$WORK/s.json")"
+check_true "--timings: each result has them" jq -se 'all(.[]; .timings_ms.ttfb > 0)' "$WORK/out" >/dev/null
+stop_mock
+finish
