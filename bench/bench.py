@@ -405,6 +405,50 @@ def scenario_floor(results):
                          "ratio": summarize([dict(x=a["cpu_s"] / b["cpu_s"]) for a, b in zip(salvo, floor)], "x")}
 
 
+def scenario_open(results):
+    """Market open: TLS broker, 1,000 orders at --rate 2000/s --burst 64
+    --concurrency 64; with --at 3 s ahead (warm connections) and without
+    (cold start). First send's lateness from TIME, and the first 64 orders'
+    median latency over the steady state's."""
+    runs = int(os.environ.get("OPEN_RUNS", "20"))
+    log("scenario 9: market open, %d runs with --at and %d without" % (runs, runs))
+    cert, key = os.path.join(WORK, "cert.pem"), os.path.join(WORK, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    path = orders_file(1000)
+    out = os.path.join(WORK, "open.ndjson")
+
+    def one(at):
+        summ = os.path.join(WORK, "open.json")
+        cmd = [SALVO, "--no-auth", "--insecure", "--url", mock.url.replace("http://", "https://"),
+               "--rate", "2000/s", "--burst", "64", "--concurrency", "64", "--retries", "0",
+               "--id-prefix", next_prefix("open"), "--summary-json", summ, path]
+        if at:
+            when = time.time() + 3
+            cmd += ["--at", time.strftime("%H:%M:%S", time.localtime(when)) + (".%03d" % int(when % 1 * 1000))]
+        with open(out, "w") as f:
+            subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL)
+        lines = [json.loads(x) for x in open(out)]
+        lines.sort(key=lambda r: r.get("sent_at", ""))
+        lat = [r["latency_ms"] for r in lines if r.get("status") == "accepted"]
+        first, steady = statistics.median(lat[:64]), statistics.median(lat[200:])
+        late = json.load(open(summ)).get("at", {}).get("first_send_ms") if at else None
+        return {"late_ms": late, "ratio": first / steady, "first64_ms": first, "steady_ms": steady}
+
+    with Mock("--tls-cert", cert, "--tls-key", key) as mock:
+        warm = [one(True) for _ in range(runs)]
+        cold = [one(False) for _ in range(runs)]
+    lates = sorted(r["late_ms"] for r in warm)
+    results["s9"] = {
+        "runs": runs,
+        "late_p50_ms": statistics.median(lates), "late_p99_ms": lates[min(len(lates) - 1, int(len(lates) * 0.99))],
+        "warm_ratio": summarize([dict(x=r["ratio"]) for r in warm], "x"),
+        "cold_ratio": summarize([dict(x=r["ratio"]) for r in cold], "x"),
+        "warm_first64_ms": summarize([dict(x=r["first64_ms"]) for r in warm], "x"),
+        "cold_first64_ms": summarize([dict(x=r["first64_ms"]) for r in cold], "x"),
+    }
+
+
 def row_of(rows, name):
     return next((r for r in rows if r["name"] == name), None)
 
@@ -533,6 +577,20 @@ def write_reports(R, elapsed):
         L.append("| salvo | %s |" % fmt(f8["salvo_us"], digits=1))
         L.append("| bare libcurl multi loop (bench/floor.c) | %s |" % fmt(f8["floor_us"], digits=1))
         L.append("| ratio, run by run (target <= 1.3) | %s |" % fmt(f8["ratio"], digits=2))
+    if "s9" in R:
+        o = R["s9"]
+        L.append("")
+        L.append("## Scenario 9: market open (TLS, 1,000 orders, --rate 2000/s --burst 64 --concurrency 64, %d runs)"
+                 % o["runs"])
+        L.append("")
+        L.append("| | with --at 3 s ahead | cold start |")
+        L.append("|---|---|---|")
+        L.append("| first send after TIME, p50 / p99 (target p99 <= 1 ms) | %.3f / %.3f ms | - |"
+                 % (o["late_p50_ms"], o["late_p99_ms"]))
+        L.append("| first 64 orders' median latency | %s | %s |" % (fmt(o["warm_first64_ms"], " ms"),
+                                                                   fmt(o["cold_first64_ms"], " ms")))
+        L.append("| ... over the steady state's (target <= 1.5) | %s | %s |" % (fmt(o["warm_ratio"], digits=2),
+                                                                               fmt(o["cold_ratio"], digits=2)))
     with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
         f.write("\n".join(L) + "\n")
     return "\n".join(L)
@@ -552,7 +610,7 @@ def main():
             R = {}
     steps = [("s1", scenario_seed_tables), ("s3", scenario_throughput), ("s4", scenario_scale),
              ("s5", scenario_streaming), ("s6", scenario_rate), ("s7", scenario_latency),
-             ("s8", scenario_floor)]
+             ("s8", scenario_floor), ("s9", scenario_open)]
     try:
         for key, fn in steps:
             if not only or key in only:

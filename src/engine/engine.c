@@ -143,7 +143,7 @@ static void start_ready(struct salvo_engine *e, salvo_job_t *j, int64_t now)
 
 /* ================= market open ================= */
 
-#define AT_SPIN_NS (2 * 1000000LL)       /* wake this early, then wait precisely */
+#define AT_SPIN_NS (10 * 1000000LL) /* wake this early (a VM's timers overshoot by ms), then wait precisely */
 #define REWARM_BEFORE_NS (1500 * 1000000LL) /* a last warm-up this long before */
 #define REWARM_EVERY_NS (45 * SALVO_NS_PER_SEC) /* and this often before that */
 
@@ -165,18 +165,20 @@ static void send_warm(struct salvo_engine *e)
     }
 }
 
-/* The next moment the at-timer has work: a re-warm, or the start. */
+/* The next moment the at-timer has work: a re-warm, or the start. The
+ * loop's timers can fire a little early (its clock is read once a turn),
+ * so each callback checks what is due rather than trusting the wake-up. */
 static void at_schedule(struct salvo_engine *e)
 {
     int64_t now = (int64_t)uv_hrtime(), start = e->cfg->start_at_ns;
     int64_t next = start - AT_SPIN_NS;
-    if (e->nwarm && start - now > REWARM_BEFORE_NS + 1500000000LL) {
-        int64_t rewarm = start - REWARM_BEFORE_NS;
-        if (rewarm - now > REWARM_EVERY_NS)
-            rewarm = now + REWARM_EVERY_NS; /* servers drop idle connections: keep them busy */
-        if (rewarm < next)
-            next = rewarm;
+    if (e->rewarm_at == 0 && e->nwarm && start - now > REWARM_BEFORE_NS + 1500000000LL) {
+        e->rewarm_at = start - REWARM_BEFORE_NS;
+        if (e->rewarm_at - now > REWARM_EVERY_NS)
+            e->rewarm_at = now + REWARM_EVERY_NS; /* servers drop idle connections: keep them busy */
     }
+    if (e->rewarm_at && e->rewarm_at < next)
+        next = e->rewarm_at;
     uv_timer_start(&e->at_timer, on_at_timer, salvo_ns_to_timer_ms(next - now), 0);
 }
 
@@ -191,16 +193,10 @@ static int at_reached(struct salvo_engine *e)
         return 0;
     while ((int64_t)uv_hrtime() < start)
         ; /* at most 2 ms */
-    /* A warm-up still out (a slow broker) gives its slot to the orders. */
-    for (unsigned i = 0; i < e->nwarm; i++)
-        if (e->warm_jobs[i].state == JOB_FLIGHT) {
-            e->tops->cancel(e->transport, &e->warm_jobs[i]);
-            e->warm_jobs[i].state = JOB_FREE;
-            e->warm_busy--;
-            e->st.warm_failed++;
-        }
     e->fired = 1;
     e->st.fired_unix_us = salvo_unix_us();
+    /* A warm-up still out keeps its slot (cancelling would close a warm
+     * connection); the orders take the others, and that one when it ends. */
     uv_timer_stop(&e->at_timer);
     return 1;
 }
@@ -210,11 +206,15 @@ static void on_at_timer(uv_timer_t *t)
     struct salvo_engine *e = t->data;
     if (e->stopping || e->done)
         return;
-    if ((int64_t)uv_hrtime() >= e->cfg->start_at_ns - AT_SPIN_NS) {
+    int64_t now = (int64_t)uv_hrtime();
+    if (now >= e->cfg->start_at_ns - AT_SPIN_NS) {
         salvo_engine_pump(e);
         return;
     }
-    send_warm(e); /* a re-warm */
+    if (e->rewarm_at && now >= e->rewarm_at) {
+        e->rewarm_at = 0;
+        send_warm(e);
+    }
     at_schedule(e);
 }
 

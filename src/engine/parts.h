@@ -203,6 +203,7 @@ struct salvo_engine {
     uv_timer_t pace_timer;   /* a limiter said "wait" */
     uv_timer_t at_timer;     /* --at: wake just before start_at */
     int fired;               /* start_at has come (or there is none) */
+    int64_t rewarm_at;       /* uv_hrtime() of the next re-warm, 0: none due */
     salvo_job_t *warm_jobs;  /* --warm: requests that open connections early */
     unsigned nwarm, warm_busy;
     uv_idle_t later;         /* pump on the next turn */

@@ -86,8 +86,9 @@ int tool_summary_write_json(const salvo_stats_t *s, int signal, int64_t at_unix_
             (unsigned long long)s->held, (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups,
             (unsigned long long)s->reconciled);
     if (at_unix_us)
-        fprintf(f, ",\"at\":{\"first_send_ms\":%.3f,\"burst_spread_ms\":%.3f,\"reused\":%llu,\"warmed\":%llu,"
-                   "\"warm_failed\":%llu}",
+        fprintf(f, ",\"at\":{\"fired_ms\":%.3f,\"first_send_ms\":%.3f,\"burst_spread_ms\":%.3f,\"reused\":%llu,"
+                   "\"warmed\":%llu,\"warm_failed\":%llu}",
+                s->fired_unix_us ? (double)(s->fired_unix_us - at_unix_us) / 1e3 : 0.0,
                 s->first_send_unix_us ? (double)(s->first_send_unix_us - at_unix_us) / 1e3 : 0.0,
                 (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->warmed,
                 (unsigned long long)s->warm_failed);
