@@ -131,6 +131,8 @@ typedef struct salvo_stats {
     uint64_t warmed, warm_failed; /* warm-up requests answered / failed */
     long broker_offset_ms;     /* broker's Date minus ours at warm-up (1 s resolution); 0: unknown */
     int broker_offset_known;
+    /* --timings: each phase of the first attempts, us from the transfer's start */
+    salvo_hist_t dns, connect, tls, ttfb;
     char setup_error[256];
 } salvo_stats_t;
 

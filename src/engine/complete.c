@@ -207,6 +207,10 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     record_attempt(j, rep, oc.status);
     j->res.reused = rep->reused;
     if (e->cfg->timings) {
+        salvo_hist_add(&e->st.dns, (uint64_t)rep->dns_us);
+        salvo_hist_add(&e->st.connect, (uint64_t)rep->connect_us);
+        salvo_hist_add(&e->st.tls, (uint64_t)rep->tls_us);
+        salvo_hist_add(&e->st.ttfb, (uint64_t)rep->ttfb_us);
         j->res.has_timings = 1;
         j->res.dns_ms = (double)rep->dns_us / 1e3;
         j->res.connect_ms = (double)rep->connect_us / 1e3;

@@ -450,6 +450,10 @@ int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t
     e->tops = &salvo_http_ops;
     e->rng = cfg->seed ? cfg->seed : (uint64_t)uv_hrtime();
     salvo_hist_init(&e->st.latency);
+    salvo_hist_init(&e->st.dns);
+    salvo_hist_init(&e->st.connect);
+    salvo_hist_init(&e->st.tls);
+    salvo_hist_init(&e->st.ttfb);
     salvo_queue_init(&e->free_jobs);
     salvo_queue_init(&e->ready);
     salvo_queue_init(&e->retry);

@@ -52,5 +52,7 @@ check "--at: every order on a connection warmed before TIME" "reused" \
 check "--at: salvo opened its 4 warm connections and no more" 4 $(( $(conns) - c0 - 1 ))
 check "--at: the summary counts the warm-up and the reuse" "4 20" "$(jq -r '"\(.at.warmed) \(.at.reused)"' "$WORK/s.json")"
 check_true "--timings: each result has them" jq -se 'all(.[]; .timings_ms.ttfb > 0)' "$WORK/out" >/dev/null
+check_true "--timings: the summary has their percentiles" jq -e '.timings_ms.ttfb.p99 >= .timings_ms.ttfb.p50' \
+    "$WORK/s.json" >/dev/null
 stop_mock
 finish
