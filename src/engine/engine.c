@@ -141,116 +141,17 @@ static void start_ready(struct salvo_engine *e, salvo_job_t *j, int64_t now)
     salvo_job_prepare(e, j, now);
 }
 
-/* ================= market open ================= */
-
-#define AT_SPIN_NS (10 * 1000000LL) /* wake this early (a VM's timers overshoot by ms), then wait precisely */
-#define REWARM_BEFORE_NS (1500 * 1000000LL) /* a last warm-up this long before */
-#define REWARM_EVERY_NS (45 * SALVO_NS_PER_SEC) /* and this often before that */
-
-static void on_at_timer(uv_timer_t *t);
-
-static void send_warm(struct salvo_engine *e)
-{
-    for (unsigned i = 0; i < e->nwarm && !e->stopping; i++) {
-        salvo_job_t *w = &e->warm_jobs[i];
-        if (w->state == JOB_FLIGHT)
-            continue; /* still warming from last time */
-        w->state = JOB_FLIGHT;
-        if (e->tops->send(e->transport, w) < 0) {
-            w->state = JOB_FREE;
-            e->st.warm_failed++;
-        } else {
-            e->warm_busy++;
-        }
-    }
-}
-
-/* The next moment the at-timer has work: a re-warm, or the start. The
- * loop's timers can fire a little early (its clock is read once a turn),
- * so each callback checks what is due rather than trusting the wake-up. */
-static void at_schedule(struct salvo_engine *e)
-{
-    int64_t now = (int64_t)uv_hrtime(), start = e->cfg->start_at_ns;
-    int64_t next = start - AT_SPIN_NS;
-    if (e->rewarm_at == 0 && e->nwarm && start - now > REWARM_BEFORE_NS + 1500000000LL) {
-        e->rewarm_at = start - REWARM_BEFORE_NS;
-        if (e->rewarm_at - now > REWARM_EVERY_NS)
-            e->rewarm_at = now + REWARM_EVERY_NS; /* servers drop idle connections: keep them busy */
-    }
-    if (e->rewarm_at && e->rewarm_at < next)
-        next = e->rewarm_at;
-    uv_timer_start(&e->at_timer, on_at_timer, salvo_ns_to_timer_ms(next - now), 0);
-}
-
-/* Until start_at: keep warm, then wait the last 2 ms precisely (the loop's
- * timers are whole milliseconds) and let the orders go. 1 when fired. */
-static int at_reached(struct salvo_engine *e)
-{
-    if (e->fired)
-        return 1;
-    int64_t start = e->cfg->start_at_ns;
-    if ((int64_t)uv_hrtime() < start - AT_SPIN_NS)
-        return 0;
-    while ((int64_t)uv_hrtime() < start)
-        ; /* at most 2 ms */
-    e->fired = 1;
-    e->st.fired_unix_us = salvo_unix_us();
-    /* A warm-up still out keeps its slot (cancelling would close a warm
-     * connection); the orders take the others, and that one when it ends. */
-    uv_timer_stop(&e->at_timer);
-    return 1;
-}
+/* ================= market open (at.c does the work) ================= */
 
 static void on_at_timer(uv_timer_t *t)
 {
     struct salvo_engine *e = t->data;
     if (e->stopping || e->done)
         return;
-    int64_t now = (int64_t)uv_hrtime();
-    if (now >= e->cfg->start_at_ns - AT_SPIN_NS) {
+    if (salvo_at_tick(e))
         salvo_engine_pump(e);
-        return;
-    }
-    if (e->rewarm_at && now >= e->rewarm_at) {
-        e->rewarm_at = 0;
-        send_warm(e);
-    }
-    at_schedule(e);
-}
-
-/* A warm-up answered: note it (and the broker's clock), nothing else. */
-static void warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_reply_t *r)
-{
-    w->state = JOB_FREE;
-    e->warm_busy--;
-    if (r->code == CURLE_OK)
-        e->st.warmed++;
     else
-        e->st.warm_failed++;
-    if (r->date_unix > 0 && !e->st.broker_offset_known) {
-        e->st.broker_offset_ms = (long)(r->date_unix * 1000 - salvo_unix_us() / 1000);
-        e->st.broker_offset_known = 1;
-    }
-}
-
-static int start_warm(struct salvo_engine *e)
-{
-    const salvo_config_t *c = e->cfg;
-    e->nwarm = c->warm < c->concurrency ? c->warm : c->concurrency;
-    if ((e->warm_jobs = calloc(e->nwarm, sizeof *e->warm_jobs)) == NULL)
-        return -ENOMEM;
-    for (unsigned i = 0; i < e->nwarm; i++) {
-        salvo_job_t *w = &e->warm_jobs[i];
-        w->e = e;
-        w->mode = JOB_WARM;
-        w->state = JOB_FREE;
-        salvo_queue_init(&w->qlink);
-        salvo_queue_init(&w->busy_link);
-        if ((w->lookup_url = strdup(c->warm_url)) == NULL)
-            return -ENOMEM;
-    }
-    send_warm(e);
-    return 0;
+        salvo_at_schedule(e, on_at_timer);
 }
 
 /* Send whatever the cap and the limiters allow now. */
@@ -259,7 +160,7 @@ void salvo_engine_pump(struct salvo_engine *e)
     if (e->done || !e->started)
         return;
     fill(e);
-    if (!at_reached(e)) {
+    if (!salvo_at_reached(e)) {
         apply_raised(e);
         maybe_done(e);
         return;
@@ -339,7 +240,7 @@ static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
 {
     struct salvo_engine *e = ud;
     if (j->mode == JOB_WARM) {
-        warm_done(e, j, r);
+        salvo_at_warm_done(e, j, r);
         salvo_engine_pump(e);
         return;
     }
@@ -487,12 +388,12 @@ int salvo_engine_start(salvo_engine_t *e)
     e->started = 1;
     e->t0 = (int64_t)uv_hrtime();
     if (e->cfg->warm && e->transport && e->cfg->warm_url && e->cfg->start_at_ns) {
-        int r = start_warm(e);
+        int r = salvo_at_start_warm(e);
         if (r < 0)
             return r;
     }
     if (!e->fired)
-        at_schedule(e);
+        salvo_at_schedule(e, on_at_timer);
     salvo_engine_pump(e);
     return 0;
 }

@@ -6,6 +6,7 @@
  *     admit.c     what to do with a valid order: check, dry run, resume, caps, queue
  *     complete.c  an attempt's reply: classify, decide retry / look up / finish
  *     stop.c      stop and drain
+ *     at.c        --at: the start time, the warm-up
  *       job.c       a job's start and end: the result, the journal's outcome line
  * A part below engine.c never calls up: it leaves a job in a state (complete.c)
  * or raises a stop (salvo_engine_raise) and the engine acts on it.
@@ -242,6 +243,13 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
  * (for j->delay_ns) or JOB_RETRY (for a token); the engine arranges that. */
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *r);
 int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j);
+
+/* at.c: --at's start time and warm-up */
+int salvo_at_start_warm(struct salvo_engine *e);
+void salvo_at_schedule(struct salvo_engine *e, uv_timer_cb cb);
+int salvo_at_tick(struct salvo_engine *e);
+int salvo_at_reached(struct salvo_engine *e);
+void salvo_at_warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_reply_t *r);
 
 /* stop.c: every job the engine holds gets its result now (or, in flight,
  * when its answer comes; at once with SALVO_STOP_NOW). */
