@@ -260,7 +260,6 @@ static void http_cancel(void *t, salvo_job_t *j)
     slot_put(h, s);
 }
 
-static size_t http_connections(void *t) { return ((http_t *)t)->glue.nconns; }
 
 /* ================= answers ================= */
 
@@ -411,6 +410,5 @@ static void http_close(void *t)
 const salvo_transport_ops_t salvo_http_ops = {
     .send = http_send,
     .cancel = http_cancel,
-    .connections = http_connections,
     .close = http_close,
 };

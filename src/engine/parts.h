@@ -121,8 +121,6 @@ typedef struct salvo_transport_ops {
     int (*send)(void *t, salvo_job_t *j);
     /* Forget j's attempt in flight: no reply will come. */
     void (*cancel)(void *t, salvo_job_t *j);
-    /* Connections open now (a hint for connection reuse). */
-    size_t (*connections)(void *t);
     /* Release everything; handles close on the loop. */
     void (*close)(void *t);
 } salvo_transport_ops_t;
@@ -208,7 +206,7 @@ struct salvo_engine {
     salvo_job_t *warm_jobs;  /* --warm: requests that open connections early */
     unsigned nwarm, warm_busy;
     uv_idle_t later;         /* pump on the next turn */
-    int handles, closing;    /* handles open / still closing at free */
+    int handles;             /* open: the engine goes with the last (salvo_engine_free) */
 
     int started, stopping, aborting, held, input_done, done, freed, in_stop;
     int capped;              /* a --max-* cap was hit: read no further */

@@ -2,17 +2,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -22,151 +16,15 @@
 #include "parse.h"
 #include "util.h"
 #include "salvo/secret.h"
+#include "tool_help.h"
+#include "tool_msgs.h"
+#include "tool_secrets.h"
 #include "tool_trace.h"
 
 #include "salvo/salvo.h"
 
-static const char usage_text[] =
-    "usage: salvo --url URL [options] [FILE|-]\n"
-    "Submit each order of FILE (CSV or JSON Lines; stdin when absent or -) as one HTTP\n"
-    "request, within the rate and concurrency limits, printing one JSON line per order.\n"
-    "\n"
-    "Request:\n"
-    "  --url URL               order endpoint (required)\n"
-    "  --method M              HTTP method (default POST)\n"
-    "  -H, --header 'N: v'     extra request header (repeatable; not for secrets)\n"
-    "  --header-env N=VAR      header N with the value of environment variable VAR, kept secret\n"
-    "                          like the API key (repeatable): APCA-API-SECRET-KEY=APCA_SECRET\n"
-    "  --timeout DUR           total time per request (default 30s)\n"
-    "  --connect-timeout DUR   time to connect (default 5s)\n"
-    "  --api-key-env NAME      read the API key from env NAME (default SALVO_API_KEY); sent as\n"
-    "                          'Authorization: Bearer KEY', never printed\n"
-    "  --api-key-file FILE     read the API key from FILE instead: its first line (a BOM and the\n"
-    "                          line end are dropped), at most 4095 bytes in all\n"
-    "  --no-auth               send no credentials (a broker that needs none); without a key or a\n"
-    "                          --header-env, salvo refuses to start unless this is given\n"
-    "  --body-template FILE    JSON body with \"{{column}}\" / \"{{column:number}}\" values\n"
-    "                          (default: symbol, price, quantity, side, type, client_order_id)\n"
-    "  --id-prefix P           ids of orders without one are P-HASH, HASH from the order's fields\n"
-    "                          and its number among identical rows (default: s + local YYMMDD);\n"
-    "                          a new P sends the same orders again\n"
-    "  --idempotency-header N  header carrying the client order id (default Idempotency-Key);\n"
-    "                          a header name of at most 64 characters\n"
-    "  --no-idempotency-header send no idempotency header\n"
-    "  --http2                 use HTTP/2 over TLS when the server offers it\n"
-    "  --h2-streams N          HTTP/2 requests in flight on one connection (default 1). More\n"
-    "                          saves connections, but libcurl 7.88 can lose the answer of a\n"
-    "                          server that ends a stream right after answering (nginx): such an\n"
-    "                          order ends unknown\n"
-    "  --insecure              do not verify the TLS peer (test servers only)\n"
-    "  --cacert FILE           CA bundle for a private CA\n"
-    "  --no-reuse              a fresh connection per order (default: keep-alive). Costs a TCP\n"
-    "                          (and TLS) handshake per order; use it only with brokers that\n"
-    "                          cannot deduplicate client order ids, since libcurl may resend a\n"
-    "                          request on a reused connection that closed under it\n"
-    "\n"
-    "Market open:\n"
-    "  --at TIME               send nothing before TIME: 08:59:59.950 (local, today),\n"
-    "                          2026-11-30T08:59:59.950 (local), or with Z / +08:00. Until then the\n"
-    "                          input is checked whole (as --check) and the connections warmed; the\n"
-    "                          first order leaves within a millisecond of TIME. A past TIME is an\n"
-    "                          error unless --at-late; more than 24 h ahead is an error\n"
-    "  --at-late               a TIME already past fires at once\n"
-    "  --warm N                connections to open before TIME (default with --at: the\n"
-    "                          concurrency; 0: none)\n"
-    "  --warm-url U            what the warm-up GETs (default: the order URL's origin, /); name a\n"
-    "                          harmless endpoint of the broker's, e.g. Alpaca /v2/clock\n"
-    "  --timings               each result carries dns/connect/tls/ttfb times\n"
-    "\n"
-    "Pacing:\n"
-    "  --rate R                at most R orders per second: 100, 100/s, 6000/m, 0.5/s\n"
-    "                          (default: unlimited)\n"
-    "  --burst B               orders that may leave at once under --rate (default 1)\n"
-    "  --window N/PERIOD       at most N orders in any trailing PERIOD: 50/1s, 250/10s, 200/1m\n"
-    "  --concurrency C         requests in flight at most (default 32)\n"
-    "\n"
-    "Retries:\n"
-    "  --retries N             further attempts for safe failures: connect errors, 429, 503\n"
-    "                          (default 2)\n"
-    "  --retry-backoff DUR     first backoff, doubled each time, full jitter (default 100ms)\n"
-    "  --retry-max-backoff DUR backoff cap (default 5s); Retry-After is honoured\n"
-    "  --retry-ambiguous       also retry outcomes that may have reached the broker (timeout\n"
-    "                          after send, reset, 500/502/504); needs the idempotency header\n"
-    "\n"
-    "Order safety:\n"
-    "  --journal FILE          record each order's sending and outcome, one write a line\n"
-    "  --resume                continue the run FILE records: skip orders it saw accepted or\n"
-    "                          rejected, send those never sent, report those sent without an\n"
-    "                          outcome as unknown (needs --journal)\n"
-    "  --fsync                 fsync the journal before each batch leaves (power-loss safe)\n"
-    "  --resend-unknown        send again orders that may already be at the broker; safe only\n"
-    "                          when the broker rejects duplicate client order ids\n"
-    "  --reconcile-url T       look up each unknown order at T, which names {{client_order_id}}:\n"
-    "                          found: accepted; 404: never arrived (sent again with\n"
-    "                          --resend-unknown). Check T by hand first: a wrong path is a 404 too\n"
-    "  --reconcile-id-pointer P  where the lookup's JSON answer holds the client order id (RFC 6901;\n"
-    "                          default /client_order_id): a 200 that does not name the order\n"
-    "                          leaves it unknown\n"
-    "  --give-up-after N       stop sending after N orders in a row fail the same fatal way\n"
-    "                          (401/403, TLS verification, connection refused); the rest are\n"
-    "                          not_sent (default 5; 0: never)\n"
-    "  --check                 validate the whole input first; send nothing if a row is bad\n"
-    "  --max-orders N          send at most N orders (a file over it: nothing is sent)\n"
-    "  --max-notional X        LIMIT orders worth at most X in all, sum of price x quantity\n"
-    "                          (a file over it: nothing is sent)\n"
-    "  --trace FILE            libcurl's wire trace; every line (HTTP/2's too) with the values of\n"
-    "                          secret headers and the key and --header-env values replaced by ***\n"
-    "  --redact-header N       one more secret header name for traces and --dry-run (repeatable;\n"
-    "                          N-* names a prefix). Always secret: Authorization, cookies,\n"
-    "                          X-API-KEY, API-Key, API-Sign, X-Auth-Token, X-MBX-APIKEY, APCA-API-*,\n"
-    "                          CB-ACCESS-*, KC-API-*, OK-ACCESS-*, X-BAPI-*, ACCESS-*, X-GEMINI-*\n"
-    "\n"
-    "Input:\n"
-    "  --input-format F        csv or jsonl (default csv)\n"
-    "  --delimiter C           CSV field separator (default ,)\n"
-    "  --no-header             the first row is data: symbol,price[,quantity[,side[,type]]]\n"
-    "                          (default: a first row naming a 'symbol' column is the header)\n"
-    "  --quantity Q            quantity for rows without one\n"
-    "  --side BUY|SELL         side for rows without one (a row that disagrees is invalid)\n"
-    "  --type LIMIT|MARKET     type for rows without one (default LIMIT)\n"
-    "\n"
-    "Output:\n"
-    "  -o, --output FILE       results here instead of stdout\n"
-    "  --summary-json FILE     the summary as JSON\n"
-    "  --dry-run               send nothing; print each request instead\n"
-    "  --drain-timeout DUR     on SIGINT/SIGTERM, wait this long for requests in flight\n"
-    "                          (default: the request timeout); a second SIGINT stops at once\n"
-    "  --seed N                seed for retry jitter (default: time-based)\n"
-    "  -h, --help              this text\n"
-    "  --version               print the version\n"
-    "\n"
-    "Exit: 0 all accepted, 1 some order not accepted, 2 usage or configuration error,\n"
-    "3 input or output error, 130 SIGINT, 143 SIGTERM.\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("salvo: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see salvo --help)\n", stderr);
-    va_end(ap);
-    return SALVO_EXIT_USAGE;
-}
-
-static int out_of_memory(void)
-{
-    fputs("salvo: out of memory\n", stderr);
-    return SALVO_EXIT_IO;
-}
-
-static int bad(const char *flag, const char *val, const char *want)
-{
-    return usage_error("%s '%s': %s", flag, val, want);
-}
-
-#define IDEM_NAME_MAX 64 /* the engine formats "Name: id" into a fixed buffer */
+#define IDEM_NAME_MAX 64 /* a header name, not a paragraph */
 
 /* An RFC 7230 token: what a header name is made of. */
 static int is_token(const char *s)
@@ -179,146 +37,6 @@ static int is_token(const char *s)
     return 1;
 }
 
-static int valid_header(const char *h)
-{
-    const char *colon = strchr(h, ':');
-    if (colon == NULL || colon == h || strpbrk(h, "\r\n") != NULL)
-        return 0;
-    for (const char *p = h; p < colon; p++)
-        if (*p <= ' ' || *p >= 0x7f)
-            return 0;
-    return 1;
-}
-
-#define KEY_MAX 4095 /* bytes of an API key */
-#define BEARER "Authorization: Bearer "
-
-/* All of path, up to KEY_MAX + 1 bytes into buf (so a longer file is seen
- * to be longer, never cut). A pipe is fine: --api-key-file <(pass show k). */
-static int read_key_file(const char *path, char *buf, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return usage_error("--api-key-file %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return usage_error("--api-key-file %s: is a directory, not a file holding the key", path);
-    }
-    size_t n = 0;
-    while (n < KEY_MAX + 1) {
-        ssize_t r = read(fd, buf + n, KEY_MAX + 1 - n);
-        if (r == 0)
-            break;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            return usage_error("--api-key-file %s: %s", path, strerror(e));
-        }
-        n += (size_t)r;
-    }
-    close(fd);
-    *len = n;
-    if (n > KEY_MAX)
-        return usage_error("--api-key-file %s: the file is over %d bytes; it should hold just the key", path,
-                           KEY_MAX);
-    return 0;
-}
-
-/* The key is the file's first line: a BOM before it and the CR/LF after it
- * are no part of it. *key points into buf. */
-static int key_from_file(const char *path, char *buf, size_t n, char **key)
-{
-    if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-        buf += 3;
-        n -= 3;
-    }
-    if (n == 0)
-        return usage_error("--api-key-file %s: the file is empty", path);
-    size_t first = 0;
-    while (first < n && buf[first] != '\r' && buf[first] != '\n')
-        first++;
-    if (first == 0)
-        return usage_error("--api-key-file %s: the first line is blank; put the key on the first line", path);
-    if (memchr(buf, '\0', first) != NULL) /* a C string would stop there: a cut key */
-        return usage_error("--api-key-file %s: the key holds a NUL byte", path);
-    buf[first] = '\0';
-    *key = buf;
-    return 0;
-}
-
-static int no_key_error(void)
-{
-    return usage_error("no API key: set SALVO_API_KEY (or name the variable with --api-key-env), use "
-                       "--api-key-file FILE or --header-env NAME=VAR, or pass --no-auth for a broker that "
-                       "needs no credentials");
-}
-
-/* The API key never comes from argv: only from the environment or a file. */
-static int load_api_key(salvo_args_t *a)
-{
-    if (a->no_auth) {
-        if (a->api_key_file || a->api_key_env)
-            return usage_error("--no-auth and %s contradict each other: drop one",
-                               a->api_key_file ? "--api-key-file" : "--api-key-env");
-        return 0; /* $SALVO_API_KEY, if set, is for another run */
-    }
-    char buf[KEY_MAX + 2];
-    char *key = NULL;
-    int r = 0;
-    if (a->api_key_file) {
-        size_t n = 0;
-        if ((r = read_key_file(a->api_key_file, buf, &n)) == 0)
-            r = key_from_file(a->api_key_file, buf, n, &key);
-    } else {
-        const char *name = a->api_key_env ? a->api_key_env : "SALVO_API_KEY";
-        const char *v = getenv(name);
-        if (v == NULL || *v == '\0') {
-            if (a->api_key_env)
-                return usage_error("--api-key-env %s: that variable is not set", name);
-            /* Sending with no credentials must be asked for: 401s per order
-             * after the fact are a poor way to learn the key was missing. */
-            return a->nsecret || a->cfg.dry_run ? 0 : no_key_error();
-        }
-        if (strlen(v) > KEY_MAX)
-            return usage_error("--api-key-env %s: the key is over %d bytes", name, KEY_MAX);
-        key = strcpy(buf, v);
-    }
-    for (const char *p = key; r == 0 && *p; p++)
-        if ((unsigned char)*p < 0x21 || *p == 0x7f)
-            r = a->api_key_file
-                    ? usage_error("--api-key-file %s: the key holds a space or control character", a->api_key_file)
-                    : usage_error("$%s: the key holds a space or control character",
-                                  a->api_key_env ? a->api_key_env : "SALVO_API_KEY");
-    size_t len = strlen(BEARER) + (key ? strlen(key) : 0) + 1;
-    if (r == 0 && (a->auth_header = malloc(len)) == NULL)
-        r = out_of_memory();
-    if (r == 0) {
-        snprintf(a->auth_header, len, BEARER "%s", key);
-        a->secret_values[a->nvalues++] = a->auth_header + strlen(BEARER);
-    }
-    explicit_bzero(buf, sizeof buf); /* memset here could be optimised away */
-    return r;
-}
-
-/* While salvo holds a secret, no other process of the same user may read
- * its memory (ptrace, /proc/PID/mem) and no core dump is written: a gcore
- * of a running salvo would hold the key. The price: a crashing salvo
- * leaves no core file, and a debugger must attach as root. */
-static void hold_secrets_privately(const salvo_args_t *a)
-{
-#ifdef __linux__
-    if (a->nvalues > 0)
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-#else
-    (void)a;
-#endif
-}
-
-/* Rerunning the same file the same day gives the same ids, so a broker
- * that deduplicates client order ids catches a double run. */
 /* s + today's local date: the same orders get the same ids all day, from
  * any copy of the file or from stdin (src/orderid.h), and are new orders
  * tomorrow. 7 characters, so ids stay within 24 (brokers allow 32 or 36). */
@@ -331,40 +49,6 @@ static int default_id_prefix(salvo_args_t *a)
     localtime_r(&now, &tm);
     strftime(a->id_prefix, 16, "s%y%m%d", &tm);
     return 0;
-}
-
-/* --header-env NAME=VAR: a secret header whose value never touches argv. */
-static int add_env_header(salvo_args_t *a, const char *v)
-{
-    const char *eq = strchr(v, '=');
-    if (eq == NULL || eq == v || eq[1] == '\0')
-        return bad("--header-env", v, "expected NAME=VARIABLE");
-    size_t nlen = (size_t)(eq - v);
-    const char *val = getenv(eq + 1);
-    if (val == NULL || *val == '\0')
-        return usage_error("--header-env %s: variable %s is not set", v, eq + 1);
-    size_t len = nlen + 2 + strlen(val) + 1;
-    char *h = malloc(len);
-    if (h == NULL)
-        return out_of_memory();
-    snprintf(h, len, "%.*s: %s", (int)nlen, v, val);
-    if (!valid_header(h)) {
-        explicit_bzero(h, len);
-        free(h);
-        return usage_error("--header-env %.*s: not a valid header name, or the value holds a line break",
-                           (int)nlen, v);
-    }
-    h[nlen] = '\0'; /* the name alone, for the redaction list */
-    char *name = strdup(h);
-    h[nlen] = ':';
-    if (name == NULL)
-        return free(h), out_of_memory();
-    a->secret_headers[a->nsecret++] = h;
-    a->secret_headers[a->nsecret++] = name;
-    a->secret_values[a->nvalues++] = h + nlen + 2;
-    a->headers[a->nheaders++] = h;
-    a->redact[a->nredact++] = name;
-    return -1;
 }
 
 /* --at: a moment in the next 24 hours (or past, with --at-late); the
@@ -395,21 +79,6 @@ static int check_at(salvo_args_t *a)
         c->warm_url = a->warm_url;
     }
     c->at_unix_us = a->at_unix_us;
-    return -1;
-}
-
-/* A secret header named with -H would sit in argv, readable in ps. */
-static int refuse_secret_headers(const salvo_args_t *a)
-{
-    for (size_t i = 0; i < a->nheaders; i++) {
-        const char *h = a->headers[i];
-        int from_env = 0;
-        for (size_t k = 0; k < a->nsecret; k++)
-            from_env |= a->secret_headers[k] == h;
-        if (!from_env && salvo_header_secret_at(h, strlen(h), a->redact, a->nredact))
-            return usage_error("--header: '%.*s' carries a secret: pass it with --header-env or --api-key-env, "
-                               "never in argv", (int)strcspn(h, ":"), h);
-    }
     return -1;
 }
 
@@ -464,12 +133,12 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->method = v;
         break;
     case 'H':
-        if (!valid_header(v))
+        if (!tool_valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
         a->headers[a->nheaders++] = v;
         break;
     case O_HDRENV:
-        return add_env_header(a, v);
+        return tool_add_env_header(a, v);
     case O_REDACT:
         if (!*v || strpbrk(v, ": \t\r\n") != NULL)
             return bad(flag, v, "expected a header name");
@@ -628,7 +297,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         if (salvo_parse_uint(v, 0, UINT64_MAX, &c->seed))
             return bad(flag, v, "expected a whole number");
         break;
-    case 'h': fputs(usage_text, stdout); return SALVO_EXIT_OK;
+    case 'h': fputs(tool_usage_text, stdout); return SALVO_EXIT_OK;
     case O_VERSION:
         printf("salvo %s (libsalvo %s, %s)\n", SALVO_VERSION_STRING, salvo_version(), curl_version());
         return SALVO_EXIT_OK;
@@ -700,7 +369,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");
     c->redact = a->redact;
     c->nredact = a->nredact;
-    int r = refuse_secret_headers(a);
+    int r = tool_refuse_secret_headers(a);
     if (r >= 0)
         return r;
     if ((r = check_at(a)) >= 0)
@@ -712,12 +381,12 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s", err);
     c->headers = a->headers;
     c->nheaders = a->nheaders;
-    r = load_api_key(a);
+    r = tool_load_api_key(a);
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
     a->secrets = (salvo_secrets_t){a->redact, a->nredact, a->secret_values, a->nvalues};
-    hold_secrets_privately(a);
+    tool_hold_secrets_privately(a);
     if (a->id_prefix == NULL && (r = default_id_prefix(a)) != 0)
         return r;
     c->defaults.id_prefix = a->id_prefix;

@@ -15,43 +15,18 @@
 #include <uv.h>
 
 #include "salvo/salvo.h"
+#include "tool.h"
 #include "tool_args.h"
+#include "tool_msgs.h"
 #include "tool_output.h"
 #include "tool_summary.h"
 #include "tool_trace.h"
 #include "util.h"
 
-/* What one invocation holds while it runs. */
-typedef struct tool {
-    salvo_args_t *a;
-    uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
-    uv_timer_t drain;
-    int signal;               /* the first signal seen, or 0 */
-    int nsignals;
-    salvo_engine_t *engine;   /* the one running now */
-    salvo_stats_t st;         /* its stats, when it is done */
-    int engine_done;
-    tool_out_t out;
-    int out_open;
-    salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
-    int warned_h1;            /* --http2 fell back to HTTP/1.1: said once */
-    int collect_oom;
-    /* --check on a stream: its copy, made on the loop so a signal stops it */
-    uv_pipe_t spool_in;
-    int spool_fd, spooling, spool_error;
-    char spool_buf[64 * 1024];
-} tool_t;
 
-static int out_of_memory(void)
-{
-    fputs("salvo: out of memory\n", stderr);
-    return SALVO_EXIT_IO;
-}
+const char *tool_input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
 
-static const char *input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
-
-static const char *signal_words(int signum)
+const char *tool_signal_words(int signum)
 {
     return signum == SIGINT ? "interrupted (SIGINT)" : "stopped (SIGTERM)";
 }
@@ -65,8 +40,6 @@ static void on_drain_timeout(uv_timer_t *t)
         salvo_engine_stop(tl->engine, SALVO_STOP_NOW, "--drain-timeout passed");
 }
 
-static void stop_spooling(tool_t *tl);
-
 /* The first signal drains: no new sends, answers in flight are awaited (up
  * to --drain-timeout); a second one stops waiting. Before the first send,
  * nothing is sent at all. */
@@ -77,14 +50,14 @@ static void on_signal(uv_signal_t *h, int signum)
     if (!tl->signal)
         tl->signal = signum;
     if (tl->spooling)
-        stop_spooling(tl);
+        tool_stop_spooling(tl);
     if (tl->engine == NULL || tl->engine_done)
         return;
     if (tl->nsignals > 1) {
         salvo_engine_stop(tl->engine, SALVO_STOP_NOW, "a second signal stopped the wait");
         return;
     }
-    salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, signal_words(signum));
+    salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, tool_signal_words(signum));
     uv_timer_start(&tl->drain, on_drain_timeout, tl->a->drain_timeout_ns / 1000000, 0);
 }
 
@@ -163,7 +136,7 @@ static void on_out_error(void *ud, int err)
 
 /* Run cfg to its end on the tool's loop. 0, or a negative errno when the
  * engine could not start (a message is printed). */
-static int run_engine(tool_t *tl, const salvo_config_t *cfg)
+int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
 {
     salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid};
     if (tl->a->trace && !cfg->check_only)
@@ -172,7 +145,7 @@ static int run_engine(tool_t *tl, const salvo_config_t *cfg)
     memset(&tl->st, 0, sizeof tl->st);
     int r = salvo_engine_new(&tl->engine, &tl->loop, cfg, &cb, tl);
     if (r == 0 && tl->signal)
-        salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, signal_words(tl->signal));
+        salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, tool_signal_words(tl->signal));
     else if (r == 0)
         r = salvo_engine_start(tl->engine);
     if (r == 0)
@@ -185,6 +158,8 @@ static int run_engine(tool_t *tl, const salvo_config_t *cfg)
     uv_run(&tl->loop, UV_RUN_DEFAULT); /* let its handles close */
     return r;
 }
+
+int tool_exit_for_signal(int signum) { return signum == SIGINT ? SALVO_EXIT_SIGINT : SALVO_EXIT_SIGTERM; }
 
 /* ================= before sending ================= */
 
@@ -264,7 +239,7 @@ static int open_files(salvo_args_t *a)
     }
     struct stat st;
     if (fstat(c->input_fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "salvo: %s is a directory, not a file of orders\n", input_name(a));
+        fprintf(stderr, "salvo: %s is a directory, not a file of orders\n", tool_input_name(a));
         return SALVO_EXIT_USAGE;
     }
     if (a->output_path &&
@@ -273,205 +248,6 @@ static int open_files(salvo_args_t *a)
         return SALVO_EXIT_IO;
     }
     return -1;
-}
-
-static int is_regular(int fd)
-{
-    struct stat st;
-    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static void on_spool_closed(uv_handle_t *h) { (void)h; }
-
-static void stop_spooling(tool_t *tl)
-{
-    if (!tl->spooling)
-        return;
-    tl->spooling = 0;
-    uv_close((uv_handle_t *)&tl->spool_in, on_spool_closed);
-}
-
-static void on_spool_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    (void)suggested;
-    tool_t *tl = h->data;
-    *buf = uv_buf_init(tl->spool_buf, sizeof tl->spool_buf);
-}
-
-static void on_spool_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-    tool_t *tl = s->data;
-    if (n > 0 && write(tl->spool_fd, buf->base, (size_t)n) != n)
-        tl->spool_error = errno ? errno : EIO;
-    if ((n < 0 && n != UV_EOF) || tl->spool_error) {
-        if (!tl->spool_error)
-            tl->spool_error = (int)-n;
-    }
-    if (n < 0 || tl->spool_error)
-        stop_spooling(tl);
-}
-
-/* --check on a stream: keep a copy in an unlinked temporary file, so the
- * input can be read twice. Read on the loop: a signal stops it. 0, or an
- * errno (or -1 for a signal). */
-static int spool_input(tool_t *tl, int fd, int *out)
-{
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/salvo-check-XXXXXX", dir && *dir ? dir : "/tmp");
-    int t = mkstemp(path);
-    if (t < 0)
-        return errno;
-    unlink(path);
-    tl->spool_fd = t;
-    int dupfd = dup(fd);
-    int r = dupfd < 0 ? -errno : uv_pipe_init(&tl->loop, &tl->spool_in, 0);
-    if (r == 0) {
-        tl->spool_in.data = tl;
-        tl->spooling = 1;
-        if ((r = uv_pipe_open(&tl->spool_in, dupfd)) == 0)
-            r = uv_read_start((uv_stream_t *)&tl->spool_in, on_spool_alloc, on_spool_read);
-        if (r < 0)
-            stop_spooling(tl);
-    }
-    if (r == 0)
-        uv_run(&tl->loop, UV_RUN_DEFAULT);
-    else
-        tl->spool_error = -r;
-    if (tl->signal) {
-        close(t);
-        return -1;
-    }
-    if (tl->spool_error || lseek(t, 0, SEEK_SET) < 0) {
-        int e = tl->spool_error ? tl->spool_error : errno;
-        close(t);
-        return e;
-    }
-    *out = t;
-    return 0;
-}
-
-static int exit_for_signal(int signum) { return signum == SIGINT ? SALVO_EXIT_SIGINT : SALVO_EXIT_SIGTERM; }
-
-static int make_rereadable(tool_t *tl, const char *why);
-
-/* Read the whole input once and send nothing: --check, and the caps when
- * the input is a file (nothing goes out if the file is over them). */
-static int precheck(tool_t *tl)
-{
-    salvo_args_t *a = tl->a;
-    salvo_config_t *c = &a->cfg;
-    int caps = c->max_orders || c->max_notional > 0;
-    if (!a->check && !(caps && is_regular(c->input_fd)))
-        return -1;
-    int code = make_rereadable(tl, "--check");
-    if (code >= 0)
-        return code;
-    salvo_config_t chk = *c;
-    chk.check_only = 1;
-    chk.journal = NULL;
-    chk.resume = NULL;
-    c->check_only = 1; /* for on_result */
-    int r = run_engine(tl, &chk);
-    c->check_only = 0;
-    const salvo_stats_t *st = &tl->st;
-    if (r < 0)
-        return SALVO_EXIT_IO;
-    if (tl->signal) {
-        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
-        return exit_for_signal(tl->signal);
-    }
-    if (st->stop_reason == SALVO_STOP_SETUP) {
-        fprintf(stderr, "salvo: %s\n", st->setup_error);
-        return SALVO_EXIT_USAGE;
-    }
-    if (st->input_error) {
-        fprintf(stderr, "salvo: reading %s: %s\n", input_name(a), strerror(st->input_error));
-        return SALVO_EXIT_IO;
-    }
-    if (a->check && st->count[SALVO_INVALID]) {
-        fprintf(stderr, "salvo: --check: %llu of %llu rows are invalid (listed above); nothing was sent\n",
-                (unsigned long long)st->count[SALVO_INVALID], (unsigned long long)st->orders);
-        return SALVO_EXIT_USAGE;
-    }
-    if (c->max_orders && st->valid > c->max_orders) {
-        fprintf(stderr, "salvo: %s holds %llu orders, over --max-orders %llu; nothing was sent\n", input_name(a),
-                (unsigned long long)st->valid, (unsigned long long)c->max_orders);
-        return SALVO_EXIT_USAGE;
-    }
-    if (c->max_notional > 0 && st->notional > c->max_notional * (1 + 1e-12)) {
-        fprintf(stderr, "salvo: %s holds LIMIT orders worth %.10g, over --max-notional %.10g; nothing was sent\n",
-                input_name(a), st->notional, c->max_notional);
-        return SALVO_EXIT_USAGE;
-    }
-    if (lseek(c->input_fd, 0, SEEK_SET) < 0) {
-        fprintf(stderr, "salvo: cannot rewind %s: %s\n", input_name(a), strerror(errno));
-        return SALVO_EXIT_IO;
-    }
-    if (a->check)
-        fprintf(stderr, "salvo: --check: %llu rows, all valid\n", (unsigned long long)st->orders);
-    return -1;
-}
-
-/* A stream read twice: keep a copy first. -1 to go on, or an exit code. */
-static int make_rereadable(tool_t *tl, const char *why)
-{
-    salvo_args_t *a = tl->a;
-    if (is_regular(a->cfg.input_fd))
-        return -1;
-    int fd = -1, e = spool_input(tl, a->cfg.input_fd, &fd);
-    if (e == -1) {
-        fprintf(stderr, "salvo: %s while reading %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
-        return exit_for_signal(tl->signal);
-    }
-    if (e) {
-        fprintf(stderr, "salvo: %s: cannot keep a copy of %s: %s\n", why, input_name(a), strerror(e));
-        return SALVO_EXIT_IO;
-    }
-    a->cfg.input_fd = fd;
-    return -1;
-}
-
-/* --resume: read the whole input once, with the journal's ids, and refuse
- * it unless it holds every order the journal records. */
-static int check_resumed_input(tool_t *tl, salvo_jindex_t *ix)
-{
-    salvo_args_t *a = tl->a;
-    salvo_config_t *c = &a->cfg;
-    if (ix->records == 0)
-        return -1;
-    int code = make_rereadable(tl, "--resume");
-    if (code >= 0)
-        return code;
-    salvo_idmap_t ids = {0};
-    salvo_config_t chk = *c;
-    chk.check_only = 1;
-    chk.journal = NULL;
-    chk.resume = NULL;
-    tl->collect = &ids;
-    tl->collect_oom = 0;
-    int r = run_engine(tl, &chk);
-    tl->collect = NULL;
-    char err[512];
-    code = -1;
-    if (r < 0) {
-        code = SALVO_EXIT_IO;
-    } else if (tl->signal) {
-        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", signal_words(tl->signal), input_name(a));
-        code = exit_for_signal(tl->signal);
-    } else if (tl->st.input_error || tl->collect_oom) {
-        fprintf(stderr, "salvo: reading %s: %s\n", input_name(a),
-                tl->collect_oom ? "out of memory" : strerror(tl->st.input_error));
-        code = SALVO_EXIT_IO;
-    } else if (salvo_journal_check_input(c->journal, ix, &ids, err, sizeof err) < 0) {
-        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
-        code = SALVO_EXIT_USAGE;
-    } else if (lseek(c->input_fd, 0, SEEK_SET) < 0) {
-        fprintf(stderr, "salvo: cannot rewind %s: %s\n", input_name(a), strerror(errno));
-        code = SALVO_EXIT_IO;
-    }
-    salvo_idmap_free(&ids);
-    return code;
 }
 
 /* Open the journal; on --resume, take the ids of the run it records. */
@@ -499,7 +275,7 @@ static int open_journal(tool_t *tl, salvo_jindex_t *ix)
         c->defaults.id_prefix = a->id_prefix;
     }
     if (a->resume) {
-        int code = check_resumed_input(tl, ix);
+        int code = tool_check_resumed_input(tl, ix);
         if (code >= 0)
             return code;
         c->resume = ix;
@@ -521,7 +297,7 @@ static void report_stop(const tool_t *tl)
     const salvo_config_t *c = &a->cfg;
     const salvo_stats_t *st = &tl->st;
     if (st->input_error)
-        fprintf(stderr, "salvo: reading %s: %s\n", input_name(a), strerror(st->input_error));
+        fprintf(stderr, "salvo: reading %s: %s\n", tool_input_name(a), strerror(st->input_error));
     if (st->stop_reason == SALVO_STOP_SETUP)
         fprintf(stderr, "salvo: %s\n", st->setup_error);
     if (tl->out.error && tl->out.error != EPIPE)
@@ -531,10 +307,10 @@ static void report_stop(const tool_t *tl)
                 a->journal_path ? "; the journal holds every order's outcome (--resume reads it)" : "");
     if (st->stop_reason == SALVO_STOP_MAX_ORDERS)
         fprintf(stderr, "salvo: --max-orders %llu reached: the rest of %s was not read or sent\n",
-                (unsigned long long)c->max_orders, input_name(a));
+                (unsigned long long)c->max_orders, tool_input_name(a));
     if (st->stop_reason == SALVO_STOP_MAX_NOTIONAL)
         fprintf(stderr, "salvo: --max-notional %.10g reached: the rest of %s was not read or sent\n",
-                c->max_notional, input_name(a));
+                c->max_notional, tool_input_name(a));
     if (st->journal_error)
         fprintf(stderr, "salvo: --journal %s: %s; the run stopped, orders in flight were recorded as far as possible\n",
                 a->journal_path, strerror(-st->journal_error));
@@ -542,14 +318,14 @@ static void report_stop(const tool_t *tl)
         fprintf(stderr, "salvo: BUG: %llu orders were read but the results do not add up to that; "
                 "please report it\n", (unsigned long long)st->orders);
     if (st->orders == 0 && !tl->signal && st->stop_reason == SALVO_STOP_NONE && !tl->out.error)
-        fprintf(stderr, "salvo: %s holds no orders\n", input_name(a));
+        fprintf(stderr, "salvo: %s holds no orders\n", tool_input_name(a));
 }
 
 static int exit_code(const tool_t *tl)
 {
     const salvo_stats_t *st = &tl->st;
     if (tl->signal)
-        return exit_for_signal(tl->signal);
+        return tool_exit_for_signal(tl->signal);
     if (st->input_error || tl->out.error || st->journal_error)
         return SALVO_EXIT_IO;
     if (st->stop_reason == SALVO_STOP_SETUP)
@@ -612,7 +388,7 @@ static int send_orders(tool_t *tl)
     tl->out.on_pressure = on_out_pressure;
     tl->out.on_error = on_out_error;
     tl->out.ud = tl;
-    r = run_engine(tl, &a->cfg);
+    r = tool_run_engine(tl, &a->cfg);
     finish_output(tl);
     if (r < 0)
         return r == -EINVAL ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
@@ -641,7 +417,7 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
         return code;
     if (ensure_open_files(c->concurrency) < 0)
         return SALVO_EXIT_USAGE;
-    if ((code = open_files(a)) >= 0 || (code = precheck(tl)) >= 0)
+    if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;
     if (a->journal_path && (code = open_journal(tl, ix)) >= 0)
         return code;

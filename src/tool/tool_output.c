@@ -114,7 +114,6 @@ void tool_out_line(tool_out_t *o, const salvo_result_t *r)
         fail(o, ENOMEM);
         return;
     }
-    o->lines++;
     if (o->buf.len >= OUT_CHUNK)
         tool_out_flush(o);
 }

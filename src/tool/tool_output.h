@@ -25,7 +25,7 @@ typedef struct tool_out {
     salvo_jbuf_t buf;          /* lines not yet handed to a write */
     size_t queued;             /* bytes in write requests */
     int error;                 /* errno of the first failure */
-    uint64_t lines, lost;
+    uint64_t lost;             /* lines not written after an error */
     int high;
     void (*on_pressure)(void *ud, int high);
     void (*on_error)(void *ud, int err);

@@ -1,0 +1,50 @@
+/* The salvo command's state while it runs, shared by tool_main.c (the
+ * loop, signals, the send) and tool_prepass.c (the passes before it). */
+#ifndef SALVO_TOOL_H
+#define SALVO_TOOL_H
+
+#include <uv.h>
+
+#include "salvo/salvo.h"
+#include "tool_args.h"
+#include "tool_output.h"
+
+/* What one invocation holds while it runs. */
+typedef struct tool {
+    salvo_args_t *a;
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t drain;
+    int signal;               /* the first signal seen, or 0 */
+    int nsignals;
+    salvo_engine_t *engine;   /* the one running now */
+    salvo_stats_t st;         /* its stats, when it is done */
+    int engine_done;
+    tool_out_t out;
+    salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
+    int warned_h1;            /* --http2 fell back to HTTP/1.1: said once */
+    int collect_oom;
+    /* --check on a stream: its copy, made on the loop so a signal stops it */
+    uv_pipe_t spool_in;
+    int spool_fd, spooling, spool_error;
+    char spool_buf[64 * 1024];
+} tool_t;
+
+const char *tool_input_name(const salvo_args_t *a);
+/* "interrupted (SIGINT)" / "stopped (SIGTERM)" */
+const char *tool_signal_words(int signum);
+int tool_exit_for_signal(int signum);
+int tool_is_regular(int fd);
+
+/* Run cfg to its end on the tool's loop (results to tl->out, or in check
+ * mode to stderr and tl->collect). 0, or a negative errno (said). */
+int tool_run_engine(tool_t *tl, const salvo_config_t *cfg);
+
+/* --check, and the caps over a file: -1 to go on, or an exit code. */
+int tool_precheck(tool_t *tl);
+/* --resume: the input must hold every order the journal records. */
+int tool_check_resumed_input(tool_t *tl, salvo_jindex_t *ix);
+/* A signal came while a stream was being copied. */
+void tool_stop_spooling(tool_t *tl);
+
+#endif

@@ -1,0 +1,30 @@
+/* What the salvo command says when it refuses: one voice for every part
+ * of the tool (after curl's tool_msgs). */
+#include "tool_msgs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "tool_args.h"
+
+int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("salvo: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see salvo --help)\n", stderr);
+    va_end(ap);
+    return SALVO_EXIT_USAGE;
+}
+
+int out_of_memory(void)
+{
+    fputs("salvo: out of memory\n", stderr);
+    return SALVO_EXIT_IO;
+}
+
+int bad(const char *flag, const char *val, const char *want)
+{
+    return usage_error("%s '%s': %s", flag, val, want);
+}

@@ -1,0 +1,12 @@
+/* The salvo command's messages (stderr): each returns the exit code. */
+#ifndef SALVO_TOOL_MSGS_H
+#define SALVO_TOOL_MSGS_H
+
+/* "salvo: <what> (see salvo --help)": SALVO_EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "salvo: FLAG 'VALUE': WANT": SALVO_EXIT_USAGE. */
+int bad(const char *flag, const char *val, const char *want);
+/* "salvo: out of memory": SALVO_EXIT_IO. */
+int out_of_memory(void);
+
+#endif
