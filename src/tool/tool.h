@@ -1,5 +1,6 @@
-/* The salvo command's state while it runs, shared by tool_main.c (the
- * loop, signals, the send) and tool_prepass.c (the passes before it). */
+/* The salvo command's state while it runs. tool_main.c (the loop,
+ * signals, the send) -> tool_prepass.c (the passes before it) ->
+ * tool_engine.c (running one engine): calls go down only. */
 #ifndef SALVO_TOOL_H
 #define SALVO_TOOL_H
 
@@ -39,6 +40,9 @@ int tool_is_regular(int fd);
 /* Run cfg to its end on the tool's loop (results to tl->out, or in check
  * mode to stderr and tl->collect). 0, or a negative errno (said). */
 int tool_run_engine(tool_t *tl, const salvo_config_t *cfg);
+
+/* The engine running now hears of the output's backpressure and errors. */
+void tool_watch_output(tool_t *tl);
 
 /* --check, and the caps over a file: -1 to go on, or an exit code. */
 int tool_precheck(tool_t *tl);

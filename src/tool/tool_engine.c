@@ -1,0 +1,108 @@
+/* Running one engine on the tool's loop: its results to the output (or,
+ * in a check pass, to stderr and the id collector), its wire trace, the
+ * output's backpressure and errors back to it. Used by the passes before
+ * sending (tool_prepass.c) and by the send itself (tool_main.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "tool.h"
+#include "tool_trace.h"
+
+const char *tool_input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
+
+const char *tool_signal_words(int signum)
+{
+    return signum == SIGINT ? "interrupted (SIGINT)" : "stopped (SIGTERM)";
+}
+
+/* ================= running one engine ================= */
+
+static void on_done(void *ud, const salvo_stats_t *st)
+{
+    tool_t *tl = ud;
+    tl->st = *st;
+    tl->engine_done = 1;
+    uv_timer_stop(&tl->drain);
+}
+
+static void on_result(void *ud, const salvo_result_t *r)
+{
+    tool_t *tl = ud;
+    if (tl->a->cfg.check_only) {
+        if (tl->a->check)
+            fprintf(stderr, "salvo: %s\n", r->error);
+        return;
+    }
+    if (tl->a->cfg.http2 && r->http_version == CURL_HTTP_VERSION_1_1 && !tl->warned_h1) {
+        tl->warned_h1 = 1;
+        fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
+    }
+    tool_out_line(&tl->out, r);
+}
+
+static void on_valid(void *ud, const salvo_order_t *o)
+{
+    tool_t *tl = ud;
+    if (tl->collect && salvo_idmap_set(tl->collect, o->client_order_id, 1) < 0)
+        tl->collect_oom = 1;
+}
+
+static void on_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+{
+    tool_t *tl = ud;
+    salvo_trace_event(tl->a->trace, slot, id, kind, data, len);
+}
+
+static void on_out_pressure(void *ud, int high)
+{
+    tool_t *tl = ud;
+    if (tl->engine && !tl->engine_done)
+        salvo_engine_hold(tl->engine, high);
+}
+
+/* Results cannot be written: stop; the journal stays the truth. */
+static void on_out_error(void *ud, int err)
+{
+    tool_t *tl = ud;
+    (void)err;
+    if (tl->engine && !tl->engine_done)
+        salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, "results could not be written");
+}
+
+/* Run cfg to its end on the tool's loop. 0, or a negative errno when the
+ * engine could not start (a message is printed). */
+int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
+{
+    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid};
+    if (tl->a->trace && !cfg->check_only)
+        cb.on_wire = on_wire;
+    tl->engine_done = 0;
+    memset(&tl->st, 0, sizeof tl->st);
+    int r = salvo_engine_new(&tl->engine, &tl->loop, cfg, &cb, tl);
+    if (r == 0 && tl->signal)
+        salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, tool_signal_words(tl->signal));
+    else if (r == 0)
+        r = salvo_engine_start(tl->engine);
+    if (r == 0)
+        uv_run(&tl->loop, UV_RUN_DEFAULT);
+    if (r < 0)
+        fprintf(stderr, "salvo: cannot start: %s\n",
+                r == -EISDIR ? "the input is a directory" : salvo_strerror(r));
+    salvo_engine_free(tl->engine);
+    tl->engine = NULL;
+    uv_run(&tl->loop, UV_RUN_DEFAULT); /* let its handles close */
+    return r;
+}
+
+int tool_exit_for_signal(int signum) { return signum == SIGINT ? SALVO_EXIT_SIGINT : SALVO_EXIT_SIGTERM; }
+
+void tool_watch_output(tool_t *tl)
+{
+    tl->out.on_pressure = on_out_pressure;
+    tl->out.on_error = on_out_error;
+    tl->out.ud = tl;
+}
