@@ -22,6 +22,7 @@ typedef struct tool {
     salvo_stats_t st;         /* its stats, when it is done */
     int engine_done;
     tool_out_t out;
+    int checking;             /* a check pass runs: bad rows to stderr (with --check), none to the output */
     salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
     int warned_h1;            /* --http2 fell back to HTTP/1.1: said once */
     int collect_oom;

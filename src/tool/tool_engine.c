@@ -32,7 +32,7 @@ static void on_done(void *ud, const salvo_stats_t *st)
 static void on_result(void *ud, const salvo_result_t *r)
 {
     tool_t *tl = ud;
-    if (tl->a->cfg.check_only) {
+    if (tl->checking) {
         if (tl->a->check)
             fprintf(stderr, "salvo: %s\n", r->error);
         return;

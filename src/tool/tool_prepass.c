@@ -107,6 +107,52 @@ static int make_rereadable(tool_t *tl, const char *why)
     return -1;
 }
 
+/* One pass over the whole input, sending nothing: the bad rows go to
+ * stderr when --check asked for them, the valid orders' ids into collect.
+ * -1 to go on, or an exit code (said). */
+static int check_pass(tool_t *tl, salvo_idmap_t *collect)
+{
+    salvo_args_t *a = tl->a;
+    salvo_config_t chk = a->cfg;
+    chk.check_only = 1;
+    chk.journal = NULL;
+    chk.resume = NULL;
+    tl->checking = 1;
+    tl->collect = collect;
+    tl->collect_oom = 0;
+    int r = tool_run_engine(tl, &chk);
+    tl->checking = 0;
+    tl->collect = NULL;
+    const salvo_stats_t *st = &tl->st;
+    if (r < 0)
+        return SALVO_EXIT_IO;
+    if (tl->signal) {
+        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", tool_signal_words(tl->signal),
+                tool_input_name(a));
+        return tool_exit_for_signal(tl->signal);
+    }
+    if (st->stop_reason == SALVO_STOP_SETUP) {
+        fprintf(stderr, "salvo: %s\n", st->setup_error);
+        return SALVO_EXIT_USAGE;
+    }
+    if (st->input_error || tl->collect_oom) {
+        fprintf(stderr, "salvo: reading %s: %s\n", tool_input_name(a),
+                tl->collect_oom ? "out of memory" : strerror(st->input_error));
+        return SALVO_EXIT_IO;
+    }
+    return -1;
+}
+
+/* The pass read the input: back to its start for the next one. */
+static int rewind_input(tool_t *tl)
+{
+    if (lseek(tl->a->cfg.input_fd, 0, SEEK_SET) < 0) {
+        fprintf(stderr, "salvo: cannot rewind %s: %s\n", tool_input_name(tl->a), strerror(errno));
+        return SALVO_EXIT_IO;
+    }
+    return -1;
+}
+
 /* Read the whole input once and send nothing: --check, and the caps when
  * the input is a file (nothing goes out if the file is over them). */
 int tool_precheck(tool_t *tl)
@@ -117,30 +163,11 @@ int tool_precheck(tool_t *tl)
     if (!a->check && !(caps && tool_is_regular(c->input_fd)))
         return -1;
     int code = make_rereadable(tl, "--check");
+    if (code < 0)
+        code = check_pass(tl, NULL);
     if (code >= 0)
         return code;
-    salvo_config_t chk = *c;
-    chk.check_only = 1;
-    chk.journal = NULL;
-    chk.resume = NULL;
-    c->check_only = 1; /* for on_result */
-    int r = tool_run_engine(tl, &chk);
-    c->check_only = 0;
     const salvo_stats_t *st = &tl->st;
-    if (r < 0)
-        return SALVO_EXIT_IO;
-    if (tl->signal) {
-        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", tool_signal_words(tl->signal), tool_input_name(a));
-        return tool_exit_for_signal(tl->signal);
-    }
-    if (st->stop_reason == SALVO_STOP_SETUP) {
-        fprintf(stderr, "salvo: %s\n", st->setup_error);
-        return SALVO_EXIT_USAGE;
-    }
-    if (st->input_error) {
-        fprintf(stderr, "salvo: reading %s: %s\n", tool_input_name(a), strerror(st->input_error));
-        return SALVO_EXIT_IO;
-    }
     if (a->check && st->count[SALVO_INVALID]) {
         fprintf(stderr, "salvo: --check: %llu of %llu rows are invalid (listed above); nothing was sent\n",
                 (unsigned long long)st->count[SALVO_INVALID], (unsigned long long)st->orders);
@@ -156,10 +183,8 @@ int tool_precheck(tool_t *tl)
                 tool_input_name(a), st->notional, c->max_notional);
         return SALVO_EXIT_USAGE;
     }
-    if (lseek(c->input_fd, 0, SEEK_SET) < 0) {
-        fprintf(stderr, "salvo: cannot rewind %s: %s\n", tool_input_name(a), strerror(errno));
-        return SALVO_EXIT_IO;
-    }
+    if ((code = rewind_input(tl)) >= 0)
+        return code;
     if (a->check)
         fprintf(stderr, "salvo: --check: %llu rows, all valid\n", (unsigned long long)st->orders);
     return -1;
@@ -170,39 +195,20 @@ int tool_precheck(tool_t *tl)
 int tool_check_resumed_input(tool_t *tl, salvo_jindex_t *ix)
 {
     salvo_args_t *a = tl->a;
-    salvo_config_t *c = &a->cfg;
     if (ix->records == 0)
         return -1;
     int code = make_rereadable(tl, "--resume");
     if (code >= 0)
         return code;
     salvo_idmap_t ids = {0};
-    salvo_config_t chk = *c;
-    chk.check_only = 1;
-    chk.journal = NULL;
-    chk.resume = NULL;
-    tl->collect = &ids;
-    tl->collect_oom = 0;
-    int r = tool_run_engine(tl, &chk);
-    tl->collect = NULL;
     char err[512];
-    code = -1;
-    if (r < 0) {
-        code = SALVO_EXIT_IO;
-    } else if (tl->signal) {
-        fprintf(stderr, "salvo: %s while checking %s: nothing was sent\n", tool_signal_words(tl->signal), tool_input_name(a));
-        code = tool_exit_for_signal(tl->signal);
-    } else if (tl->st.input_error || tl->collect_oom) {
-        fprintf(stderr, "salvo: reading %s: %s\n", tool_input_name(a),
-                tl->collect_oom ? "out of memory" : strerror(tl->st.input_error));
-        code = SALVO_EXIT_IO;
-    } else if (salvo_journal_check_input(c->journal, ix, &ids, err, sizeof err) < 0) {
+    code = check_pass(tl, &ids);
+    if (code < 0 && salvo_journal_check_input(a->cfg.journal, ix, &ids, err, sizeof err) < 0) {
         fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
         code = SALVO_EXIT_USAGE;
-    } else if (lseek(c->input_fd, 0, SEEK_SET) < 0) {
-        fprintf(stderr, "salvo: cannot rewind %s: %s\n", tool_input_name(a), strerror(errno));
-        code = SALVO_EXIT_IO;
     }
+    if (code < 0)
+        code = rewind_input(tl);
     salvo_idmap_free(&ids);
     return code;
 }

@@ -98,6 +98,14 @@ start_mock
 check "a directory as input: exit 2" 2 $?
 check_true "a directory as input: says so" grep -q "is a directory" "$WORK/err3"
 
+# ---- A resume over an input with a bad row: the check pass reports nothing to stdout ----
+printf 'symbol,price,quantity,side\nA,1.5,1,BUY\nB,xx,1,BUY\nC,2.5,1,BUY\n' > "$WORK/inv.csv"
+"$SALVO" --no-auth --url "$URL" --journal "$WORK/jinv" "$WORK/inv.csv" > /dev/null 2>&1
+"$SALVO" --no-auth --url "$URL" --journal "$WORK/jinv" --resume "$WORK/inv.csv" > "$WORK/outinv" 2> "$WORK/errinv"
+check "resume over a bad row: one line per order, the bad one invalid once" "3 1" \
+    "$(jq -s '[length, (map(select(.status == "invalid")) | length)] | join(" ")' -r "$WORK/outinv")"
+check_true "resume over a bad row: no memory error" no_sanitizer_report "$WORK/errinv"
+
 # ---- 17. An input with no orders ----
 echo "symbol,price,quantity,side" > "$WORK/empty.csv"
 "$SALVO" --no-auth --url "$URL" "$WORK/empty.csv" > "$WORK/out17" 2> "$WORK/err17"
