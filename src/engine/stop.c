@@ -16,52 +16,50 @@ static void report_ready(struct salvo_engine *e)
     }
 }
 
-/* Started, waiting to launch, retry or be looked up: report what the attempts
- * so far showed. The walk is over the busy list, so each step saves the
- * next job before finishing this one. */
-static void finish_waiting(struct salvo_engine *e)
+/* Apply act to every started job. The walk saves the next job before
+ * acting, since acting finishes (and unlinks) the job. */
+static void walk_busy(struct salvo_engine *e, void (*act)(struct salvo_engine *, salvo_job_t *))
 {
     salvo_queue_t *q = salvo_queue_head(&e->busy);
     while (q != &e->busy) {
         salvo_queue_t *next = q->next;
-        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, busy_link);
-        if (j->state == JOB_LAUNCH) {
-            salvo_job_not_sent(e, j, e->stop_why); /* its journal line says sent; the request never left */
-        } else if (j->state == JOB_BACKOFF || j->state == JOB_RETRY) {
-            if (j->res.attempts == 0 && !j->maybe_delivered) {
-                snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
-                j->res.error = j->errbuf;
-            }
-            salvo_job_finish(e, j);
-        }
+        act(e, SALVO_QUEUE_DATA(q, salvo_job_t, busy_link));
         q = next;
     }
 }
 
-/* In flight: the answer will not be waited for. It may have arrived. */
-static void abort_in_flight(struct salvo_engine *e)
+/* Started, waiting to launch, retry or be looked up: report what the
+ * attempts so far showed. */
+static void finish_waiting(struct salvo_engine *e, salvo_job_t *j)
 {
-    salvo_queue_t *q = salvo_queue_head(&e->busy);
-    while (q != &e->busy) {
-        salvo_queue_t *next = q->next;
-        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, busy_link);
-        if (j->state == JOB_FLIGHT) {
-            e->tops->cancel(e->transport, j);
-            salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
-            salvo_result_t *r = &j->res;
-            if (j->mode == JOB_POST) {
-                if (r->attempts < SALVO_MAX_ATTEMPTS)
-                    r->attempt[r->attempts] = (salvo_attempt_t){0, CURLE_ABORTED_BY_CALLBACK};
-                r->attempts++;
-            }
-            r->status = SALVO_UNKNOWN;
-            snprintf(j->errbuf, sizeof j->errbuf, "no answer waited for (%s); it may have reached the broker",
-                     e->stop_why);
-            r->error = j->errbuf;
-            salvo_job_finish(e, j);
+    if (j->state == JOB_LAUNCH) {
+        salvo_job_not_sent(e, j, e->stop_why); /* its journal line says sent; the request never left */
+    } else if (j->state == JOB_BACKOFF || j->state == JOB_RETRY) {
+        if (j->res.attempts == 0 && !j->maybe_delivered) {
+            snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
+            j->res.error = j->errbuf;
         }
-        q = next;
+        salvo_job_finish(e, j);
     }
+}
+
+/* In flight: the answer will not be waited for. It may have arrived. */
+static void abort_in_flight(struct salvo_engine *e, salvo_job_t *j)
+{
+    if (j->state != JOB_FLIGHT)
+        return;
+    e->tops->cancel(e->transport, j);
+    salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
+    salvo_result_t *r = &j->res;
+    if (j->mode == JOB_POST) {
+        if (r->attempts < SALVO_MAX_ATTEMPTS)
+            r->attempt[r->attempts] = (salvo_attempt_t){0, CURLE_ABORTED_BY_CALLBACK};
+        r->attempts++;
+    }
+    r->status = SALVO_UNKNOWN;
+    snprintf(j->errbuf, sizeof j->errbuf, "no answer waited for (%s); it may have reached the broker", e->stop_why);
+    r->error = j->errbuf;
+    salvo_job_finish(e, j);
 }
 
 /* A result handed to the caller may make it stop us again (its output
@@ -75,8 +73,8 @@ void salvo_stop_all(struct salvo_engine *e, int mode)
     e->in_stop = 1;
     salvo_intake_stop(&e->in);
     report_ready(e);
-    finish_waiting(e);
+    walk_busy(e, finish_waiting);
     if (e->aborting)
-        abort_in_flight(e);
+        walk_busy(e, abort_in_flight);
     e->in_stop = 0;
 }
