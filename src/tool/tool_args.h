@@ -6,12 +6,16 @@
 #include "salvo/secret.h"
 #include "tool_trace.h"
 
-/* Documented exit codes. */
+/* Documented exit codes (README, --help). When several apply, the first
+ * in this order wins: a signal, I/O, usage, unknown, not accepted. */
 enum salvo_exit {
-    SALVO_EXIT_OK = 0,        /* every order accepted */
-    SALVO_EXIT_NOT_ACCEPTED = 1,
-    SALVO_EXIT_USAGE = 2,     /* usage or configuration error */
-    SALVO_EXIT_IO = 3,        /* input or output could not be read or written */
+    SALVO_EXIT_OK = 0,           /* every order accepted or duplicate (or done earlier) */
+    SALVO_EXIT_NOT_ACCEPTED = 1, /* some order definitely not placed (rejected, failed, invalid,
+                                    not sent, over a cap), none unknown: fix the input, rerun */
+    SALVO_EXIT_USAGE = 2,        /* usage or configuration error: nothing was sent */
+    SALVO_EXIT_IO = 3,           /* input, results or journal could not be read or written */
+    SALVO_EXIT_UNKNOWN = 4,      /* some order may be at the broker without an answer: a
+                                    human checks the broker (or --reconcile-url) */
     SALVO_EXIT_SIGINT = 130,
     SALVO_EXIT_SIGTERM = 143,
 };

@@ -115,5 +115,8 @@ const char tool_usage_text[] =
     "  -h, --help              this text\n"
     "  --version               print the version\n"
     "\n"
-    "Exit: 0 all accepted, 1 some order not accepted, 2 usage or configuration error,\n"
-    "3 input or output error, 130 SIGINT, 143 SIGTERM.\n";
+    "Exit: 0 every order accepted (or duplicate); 1 some order definitely not placed\n"
+    "(rejected, failed, invalid, not sent; none unknown): fix the input or rerun; 4 some\n"
+    "order unknown (it may be at the broker): check the broker; 2 usage or configuration\n"
+    "error (nothing sent); 3 input, results or journal error; 130 SIGINT, 143 SIGTERM.\n"
+    "When several apply: 130/143, then 3, 2, 4, 1.\n";

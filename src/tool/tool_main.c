@@ -243,7 +243,11 @@ static int exit_code(const tool_t *tl)
         return SALVO_EXIT_IO;
     if (st->stop_reason == SALVO_STOP_SETUP)
         return SALVO_EXIT_USAGE;
-    if (st->stop_reason != SALVO_STOP_NONE || st->invariant_broken || st->orders == 0)
+    /* an order that may be at the broker outranks one that is not: the
+     * first needs a human at the broker, the second a fixed input */
+    if (st->count[SALVO_UNKNOWN] > 0 || st->invariant_broken)
+        return SALVO_EXIT_UNKNOWN;
+    if (st->stop_reason != SALVO_STOP_NONE || st->orders == 0)
         return SALVO_EXIT_NOT_ACCEPTED;
     for (int i = 0; i < SALVO_STATUS_COUNT; i++)
         if (i != SALVO_ACCEPTED && i != SALVO_DUPLICATE && i != SALVO_DRY_RUN && i != SALVO_SKIPPED && st->count[i] > 0)

@@ -28,8 +28,8 @@ for n in $(seq 1 "$total"); do
     grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$WORK/err" && why="a sanitizer report"
     case $code in
         0) [ "$lines" -eq 20 ] || why="exit 0 with $lines lines" ;;
-        1) [ -s "$WORK/s.json" ] && [ "$lines" -ne "$(jq .orders "$WORK/s.json")" ] && why="exit 1, $lines lines for $(jq .orders "$WORK/s.json") orders"
-           [ "$lines" -eq 20 ] || [ -s "$WORK/err" ] || why="exit 1, $lines lines, nothing said" ;;
+        1|4) [ -s "$WORK/s.json" ] && [ "$lines" -ne "$(jq .orders "$WORK/s.json")" ] && why="exit $code, $lines lines for $(jq .orders "$WORK/s.json") orders"
+           [ "$lines" -eq 20 ] || [ -s "$WORK/err" ] || why="exit $code, $lines lines, nothing said" ;;
         2|3) [ -s "$WORK/err" ] || why="exit $code with nothing said" ;;
         *) why="exit $code" ;;
     esac

@@ -157,7 +157,7 @@ for mode in drop+empty drop+array; do
     start_fault "$mode"
     "$SALVO" --no-auth --url "$FURL" --timeout 2s --retries 0 --retry-backoff 1ms \
         --reconcile-url "$FBASE/orders/{{client_order_id}}" "$WORK/o10.csv" > "$WORK/out9" 2>/dev/null
-    check "$mode: not exit 0" 1 $?
+    check "$mode: every order unknown: exit 4" 4 $?
     check "$mode: every order still unknown" "unknown x10" \
         "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out9")"
     stop_fault

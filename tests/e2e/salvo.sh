@@ -100,10 +100,24 @@ check_true "retries: some took more than one attempt" jq -se 'any(.[]; .attempts
 check "retries: broker took each once" 40 "$(stat_of accepted)"
 stop_mock
 
-# Ambiguous 500s are not retried by default: reported unknown.
+# Ambiguous 500s are not retried by default: reported unknown, exit 4.
 start_mock --error-rate 1
 "$SALVO" --url "$URL" --no-auth "$EXAMPLES/orders.csv" > "$WORK/out" 2>/dev/null
+check "every order unknown: exit 4" 4 $?
 check "500 is unknown" "10 1" "$(jq -s '[.[] | select(.status == "unknown")] | length' "$WORK/out") $(jq -s 'map(.attempts) | max' "$WORK/out")"
+stop_mock
+
+# Exit codes for cron: 1 when the broker said no (fix the input), 4 when an
+# order may be at the broker (check it); with both, 4.
+start_mock --reject-rate 1
+"$SALVO" --url "$URL" --no-auth "$EXAMPLES/orders.csv" > "$WORK/out" 2>/dev/null
+check "every order rejected: exit 1" "1 10" "$? $(jq -s 'map(select(.status == "rejected")) | length' "$WORK/out")"
+stop_mock
+start_mock --reject-rate 0.5 --error-rate 0.5 --seed 7
+make_orders 40 > "$WORK/o40.csv"
+"$SALVO" --url "$URL" --no-auth "$WORK/o40.csv" > "$WORK/out" 2>/dev/null
+check "rejected and unknown: exit 4" "4 rejected unknown" \
+    "$? $(jq -rs 'map(.status) | unique | join(" ")' "$WORK/out")"
 stop_mock
 
 # SIGTERM: in-flight orders finish and are reported, exit 143.
