@@ -9,6 +9,7 @@
 #include "salvo/salvo.h"
 #include "tool_args.h"
 #include "tool_output.h"
+#include "tool_summary.h"
 
 /* What one invocation holds while it runs. */
 typedef struct tool {
@@ -20,6 +21,7 @@ typedef struct tool {
     int nsignals;
     salvo_engine_t *engine;   /* the one running now */
     salvo_stats_t st;         /* its stats, when it is done */
+    tool_agg_t agg;           /* the send's results, for the summary */
     int engine_done;
     tool_out_t out;
     int checking;             /* a check pass runs: bad rows to stderr (with --check), none to the output */

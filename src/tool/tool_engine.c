@@ -41,6 +41,9 @@ static void on_result(void *ud, const salvo_result_t *r)
         tl->warned_h1 = 1;
         fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
     }
+    tool_rec_t rec;
+    tool_rec_from_result(&rec, r);
+    tool_agg_add(&tl->agg, &rec);
     tool_out_line(&tl->out, r);
 }
 

@@ -315,8 +315,10 @@ static int send_orders(tool_t *tl)
         fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
     a->trace = NULL;
     report_stop(tl);
-    tool_summary_print(&tl->st, a->at_unix_us, 2);
-    if (a->summary_json && (r = tool_summary_write_json(&tl->st, tl->signal, a->at_unix_us, a->summary_json)) < 0) {
+    tool_live_t live = {.st = &tl->st, .at_unix_us = a->at_unix_us, .resume = a->resume};
+    tl->agg.target_rate = a->cfg.rate;
+    tool_summary_print(&tl->agg, &live, 2);
+    if (a->summary_json && (r = tool_summary_write_json(&tl->agg, &live, tl->signal, a->summary_json)) < 0) {
         fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
         return SALVO_EXIT_IO;
     }

@@ -1,93 +1,272 @@
-/* The end-of-run summary: a few lines for people, a JSON file for tools. */
+/* The summary: one aggregate, fed the same record live and from the
+ * results read back, formatted by one function. */
 #include "tool_summary.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static double achieved_rate(const salvo_stats_t *s)
+#include "salvo/jbuf.h"
+
+void tool_agg_init(tool_agg_t *g) { memset(g, 0, sizeof *g); }
+
+void tool_rec_from_result(tool_rec_t *out, const salvo_result_t *r)
 {
-    int64_t span = s->last_send_ns - s->first_send_ns;
-    return s->sends > 1 && span > 0 ? (double)(s->sends - 1) * 1e9 / (double)span : 0;
+    memset(out, 0, sizeof *out);
+    out->status = r->status;
+    out->http_status = r->http_status;
+    out->attempts = r->attempts;
+    /* the line prints latency_ms with 3 decimals: whole microseconds */
+    out->latency_us = llround(r->latency_ms * 1000.0);
+    out->sent_at_us = r->attempts > 0 ? r->sent_at_us : 0;
+    out->has_at = r->has_at;
+    out->at_offset_us = r->has_at ? llround(r->at_offset_ms * 1000.0) : 0;
+    if (r->error && *r->error) {
+        out->error = r->error;
+        out->error_len = strlen(r->error);
+    }
+}
+
+/* An error as a kind: "line 6: quantity \"1.5\" is not a positive integer"
+ * is counted as 'quantity "..." is not a positive integer'. Control bytes
+ * become spaces; a cut never splits a UTF-8 sequence. */
+static void why_key(const char *e, size_t n, char out[TOOL_WHY_LEN])
+{
+    size_t i = 0, o = 0;
+    if (n > 5 && memcmp(e, "line ", 5) == 0) {
+        size_t j = 5;
+        while (j < n && e[j] >= '0' && e[j] <= '9')
+            j++;
+        if (j > 5 && j + 1 < n && e[j] == ':' && e[j + 1] == ' ')
+            i = j + 2;
+    }
+    while (i < n && o + 6 < TOOL_WHY_LEN) {
+        if (e[i] == '"') {
+            size_t j = i + 1;
+            while (j < n && e[j] != '"')
+                j += e[j] == '\\' && j + 1 < n ? 2 : 1;
+            if (j < n) {
+                memcpy(out + o, "\"...\"", 5);
+                o += 5;
+                i = j + 1;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)e[i++];
+        out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    if (i < n) /* cut: back off to a character boundary */
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+            o--;
+    if (i < n && o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
+        o--;
+    out[o] = '\0';
+}
+
+static void add_why(tool_agg_t *g, const char *e, size_t n)
+{
+    char k[TOOL_WHY_LEN];
+    why_key(e, n, k);
+    for (unsigned i = 0; i < g->nwhy; i++)
+        if (strcmp(g->why[i].text, k) == 0) {
+            g->why[i].n++;
+            return;
+        }
+    if (g->nwhy == TOOL_WHY_KINDS) {
+        g->why_more++;
+        return;
+    }
+    memcpy(g->why[g->nwhy].text, k, sizeof k);
+    g->why[g->nwhy++].n = 1;
+}
+
+void tool_agg_add(tool_agg_t *g, const tool_rec_t *r)
+{
+    g->orders++;
+    if (r->status >= 0 && r->status < SALVO_STATUS_COUNT)
+        g->count[r->status]++;
+    if (r->attempts > 0) {
+        g->requests += r->attempts;
+        g->http[r->http_status >= 100 && r->http_status < TOOL_HTTP_MAX ? r->http_status : 0]++;
+        salvo_hist_add(&g->latency, (uint64_t)(r->latency_us > 0 ? r->latency_us : 0));
+    }
+    if (r->sent_at_us > 0) {
+        if (g->sent == 0 || r->sent_at_us < g->first_sent_us)
+            g->first_sent_us = r->sent_at_us;
+        if (g->sent == 0 || r->sent_at_us > g->last_sent_us)
+            g->last_sent_us = r->sent_at_us;
+        g->sent++;
+    }
+    if (r->has_at && (!g->has_at || r->at_offset_us < g->at_first_us)) {
+        g->at_first_us = r->at_offset_us;
+        g->has_at = 1;
+    }
+    if (r->error && r->error_len)
+        add_why(g, r->error, r->error_len);
 }
 
 /* Append to buf, never past its end: n stays within the buffer. */
-static int put(char *buf, size_t cap, int n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int put(char *buf, size_t cap, int n, const char *fmt, ...)
+static size_t put(char *buf, size_t cap, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static size_t put(char *buf, size_t cap, size_t n, const char *fmt, ...)
 {
-    if (n < 0 || (size_t)n >= cap - 1)
+    if (n + 1 >= cap)
         return n;
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(buf + n, cap - (size_t)n, fmt, ap);
+    int k = vsnprintf(buf + n, cap - n, fmt, ap);
     va_end(ap);
     if (k < 0)
         return n;
-    return (size_t)n + (size_t)k >= cap ? (int)cap - 1 : n + k;
+    return n + (size_t)k >= cap ? cap - 1 : n + (size_t)k;
 }
 
-void tool_summary_print(const salvo_stats_t *s, int64_t at_unix_us, int fd)
+static int by_count(const void *a, const void *b)
 {
-    char buf[4096];
-    int n = 0;
-    n = put(buf, sizeof buf, n, "salvo: %llu orders:", (unsigned long long)s->orders);
-    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
-        if (s->count[i])
-            n = put(buf, sizeof buf, n, " %llu %s", (unsigned long long)s->count[i],
-                          salvo_status_name(i));
-    n = put(buf, sizeof buf, n, "\nsalvo: %llu requests in %.3f s (%.1f/s)",
-                  (unsigned long long)s->sends, (double)s->wall_ns / 1e9, achieved_rate(s));
-    if (s->resent)
-        n = put(buf, sizeof buf, n, ", %llu resent by libcurl", (unsigned long long)s->resent);
-    if (s->latency.n)
-        n = put(buf, sizeof buf, n,
-                      "\nsalvo: latency ms min %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f",
-                      (double)s->latency.min / 1e3, (double)salvo_hist_percentile(&s->latency, 50) / 1e3,
-                      (double)salvo_hist_percentile(&s->latency, 90) / 1e3,
-                      (double)salvo_hist_percentile(&s->latency, 99) / 1e3, (double)s->latency.max / 1e3);
-    if (s->count[SALVO_SKIPPED] || s->held || s->resent_unknown)
-        n = put(buf, sizeof buf, n,
-                      "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
-                      "held as unknown, %llu of those sent again",
-                      (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
-                      (unsigned long long)s->resent_unknown);
+    const tool_why_t *x = *(const tool_why_t *const *)a, *y = *(const tool_why_t *const *)b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+static double ms(uint64_t us) { return (double)us / 1e3; }
+
+/* Orders per second between the first send and the last: n sends make
+ * n - 1 gaps. 0 when it cannot be told. */
+static double send_rate(const tool_agg_t *g)
+{
+    int64_t span = g->last_sent_us - g->first_sent_us;
+    return g->sent > 1 && span > 0 ? (double)(g->sent - 1) * 1e6 / (double)span : 0;
+}
+
+static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n, const tool_live_t *live)
+{
+    const salvo_stats_t *s = live ? live->st : NULL;
+    n = put(buf, cap, n, "salvo: %llu orders:", (unsigned long long)g->orders);
+    for (int i = 0, first = 1; i < SALVO_STATUS_COUNT; i++)
+        if (g->count[i]) {
+            n = put(buf, cap, n, "%s %llu %s", first ? "" : ",", (unsigned long long)g->count[i],
+                    salvo_status_name(i));
+            first = 0;
+        }
+    if (g->requests) {
+        n = put(buf, cap, n, "\nsalvo: by HTTP status:");
+        int first = 1;
+        for (int i = 100; i < TOOL_HTTP_MAX; i++)
+            if (g->http[i]) {
+                n = put(buf, cap, n, "%s %d x%llu", first ? "" : ",", i, (unsigned long long)g->http[i]);
+                first = 0;
+            }
+        if (g->http[0])
+            n = put(buf, cap, n, "%s no answer x%llu", first ? "" : ",", (unsigned long long)g->http[0]);
+    }
+    if (g->nwhy) {
+        const tool_why_t *order[TOOL_WHY_KINDS];
+        for (unsigned i = 0; i < g->nwhy; i++)
+            order[i] = &g->why[i];
+        qsort(order, g->nwhy, sizeof order[0], by_count);
+        unsigned shown = g->nwhy < 6 ? g->nwhy : 6;
+        uint64_t rest = g->why_more;
+        for (unsigned i = shown; i < g->nwhy; i++)
+            rest += order[i]->n;
+        n = put(buf, cap, n, "\nsalvo: by error:");
+        for (unsigned i = 0; i < shown; i++)
+            n = put(buf, cap, n, "%s %llu x %s", i ? ";" : "", (unsigned long long)order[i]->n, order[i]->text);
+        if (rest)
+            n = put(buf, cap, n, "; %llu more of other kinds", (unsigned long long)rest);
+    }
+    if (g->sent) {
+        n = put(buf, cap, n, "\nsalvo: %llu orders sent", (unsigned long long)g->sent);
+        if (g->requests != g->sent)
+            n = put(buf, cap, n, " (%llu requests)", (unsigned long long)g->requests);
+        double rate = send_rate(g);
+        if (rate > 0)
+            n = put(buf, cap, n, ", first to last send %.3f s: send rate %.1f/s",
+                    (double)(g->last_sent_us - g->first_sent_us) / 1e6, rate);
+        else if (g->sent > 1)
+            n = put(buf, cap, n, " in the same microsecond");
+        if (g->target_rate > 0)
+            n = put(buf, cap, n, " (--rate %.6g/s)", g->target_rate);
+    }
+    if (s) /* only the live run knows its wall time */
+        n = put(buf, cap, n, "\nsalvo: wall time %.3f s, start to end", (double)s->wall_ns / 1e9);
+    if (s && g->sent && s->wall_ns > 0)
+        n = put(buf, cap, n, ": %.1f orders/s", (double)g->orders * 1e9 / (double)s->wall_ns);
+    if (s && s->resent)
+        n = put(buf, cap, n, "; %llu requests resent by libcurl", (unsigned long long)s->resent);
+    const salvo_hist_t *h = &g->latency;
+    if (h->n)
+        n = put(buf, cap, n, "\nsalvo: latency ms min %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f", ms(h->min),
+                ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),
+                ms(salvo_hist_percentile(h, 99)), ms(h->max));
+    if (g->has_at)
+        n = put(buf, cap, n, "\nsalvo: --at: the first order left %+.3f ms from TIME", (double)g->at_first_us / 1e3);
+    return n;
+}
+
+static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t n)
+{
+    const salvo_stats_t *s = live->st;
+    if (live->resume && (s->count[SALVO_SKIPPED] || s->held || s->resent_unknown))
+        n = put(buf, cap, n,
+                "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
+                "held as unknown, %llu of those sent again",
+                (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
+                (unsigned long long)s->resent_unknown);
     if (s->lookups)
-        n = put(buf, sizeof buf, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled",
-                      (unsigned long long)s->lookups, (unsigned long long)s->reconciled);
+        n = put(buf, cap, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled", (unsigned long long)s->lookups,
+                (unsigned long long)s->reconciled);
     if (s->ttfb.n) {
         const salvo_hist_t *hs[] = {&s->dns, &s->connect, &s->tls, &s->ttfb};
         const char *names[] = {"dns", "connect", "tls", "ttfb"};
-        n = put(buf, sizeof buf, n, "\nsalvo: timings ms p50/p99:");
+        n = put(buf, cap, n, "\nsalvo: timings ms p50/p99:");
         for (int i = 0; i < 4; i++)
-            n = put(buf, sizeof buf, n, " %s %.3f/%.3f", names[i],
-                          (double)salvo_hist_percentile(hs[i], 50) / 1e3, (double)salvo_hist_percentile(hs[i], 99) / 1e3);
+            n = put(buf, cap, n, " %s %.3f/%.3f", names[i], ms(salvo_hist_percentile(hs[i], 50)),
+                    ms(salvo_hist_percentile(hs[i], 99)));
     }
-    if (at_unix_us && s->first_send_unix_us)
-        n = put(buf, sizeof buf, n,
-                      "\nsalvo: --at: first order left %+.3f ms from TIME; the first burst spread over %.3f ms; "
-                      "%llu of %llu orders on warm connections; warm-up %llu ok, %llu failed",
-                      (double)(s->first_send_unix_us - at_unix_us) / 1e3, (double)s->burst_spread_ns / 1e6,
-                      (unsigned long long)s->reused, (unsigned long long)s->sends, (unsigned long long)s->warmed,
-                      (unsigned long long)s->warm_failed);
-    if (at_unix_us && s->broker_offset_known) {
+    if (live->at_unix_us && s->first_send_unix_us)
+        n = put(buf, cap, n,
+                "\nsalvo: --at warm-up: the first burst spread over %.3f ms; %llu of %llu requests on warm "
+                "connections; warm-up %llu ok, %llu failed",
+                (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->sends,
+                (unsigned long long)s->warmed, (unsigned long long)s->warm_failed);
+    if (live->at_unix_us && s->broker_offset_known) {
         /* Date has whole seconds: only a second or more says anything */
         long off = s->broker_offset_ms;
         if (off > -1000 && off < 1000)
-            n = put(buf, sizeof buf, n, "; the broker's clock (Date) agrees with ours within 1 s");
+            n = put(buf, cap, n, "; the broker's clock (Date) agrees with ours within 1 s");
         else
-            n = put(buf, sizeof buf, n, "; the broker's clock (Date) is %ld s %s ours",
-                          (off < 0 ? -off : off) / 1000, off < 0 ? "behind" : "ahead of");
+            n = put(buf, cap, n, "; the broker's clock (Date) is %ld s %s ours", (off < 0 ? -off : off) / 1000,
+                    off < 0 ? "behind" : "ahead of");
     }
-    n = put(buf, sizeof buf, n, "\n");
-    if (n > (int)sizeof buf - 1)
-        n = (int)sizeof buf - 1;
-    (void)!write(fd, buf, (size_t)n);
+    return n;
 }
 
-int tool_summary_write_json(const salvo_stats_t *s, int signal, int64_t at_unix_us, const char *path)
+size_t tool_summary_format(const tool_agg_t *g, const tool_live_t *live, char *buf, size_t cap)
 {
+    if (cap == 0)
+        return 0;
+    buf[0] = '\0';
+    size_t n = format_shared(g, buf, cap, 0, live);
+    if (live)
+        n = format_live(live, buf, cap, n);
+    return put(buf, cap, n, "\n");
+}
+
+void tool_summary_print(const tool_agg_t *g, const tool_live_t *live, int fd)
+{
+    char buf[8192];
+    size_t n = tool_summary_format(g, live, buf, sizeof buf);
+    (void)!write(fd, buf, n);
+}
+
+int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int signal, const char *path)
+{
+    const salvo_stats_t *s = live->st;
+    int64_t at_unix_us = live->at_unix_us;
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return -errno;
@@ -100,23 +279,43 @@ int tool_summary_write_json(const salvo_stats_t *s, int signal, int64_t at_unix_
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
             "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}",
-            (unsigned long long)s->sends, (unsigned long long)s->resent,
-            (double)s->wall_ns / 1e9,
+            (unsigned long long)s->sends, (unsigned long long)s->resent, (double)s->wall_ns / 1e9,
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
-            achieved_rate(s), (double)h->min / 1e3,
-            (double)salvo_hist_percentile(h, 50) / 1e3, (double)salvo_hist_percentile(h, 90) / 1e3,
-            (double)salvo_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
-            h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal, (unsigned long long)s->count[SALVO_SKIPPED],
-            (unsigned long long)s->held, (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups,
-            (unsigned long long)s->reconciled);
+            send_rate(g), ms(h->min), ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),
+            ms(salvo_hist_percentile(h, 99)), ms(h->max), h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal,
+            (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
+            (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups, (unsigned long long)s->reconciled);
+    fputs(",\"http_status\":{", f);
+    for (int i = 100, first = 1; i <= TOOL_HTTP_MAX; i++) {
+        int k = i == TOOL_HTTP_MAX ? 0 : i;
+        if (g->http[k]) {
+            if (k)
+                fprintf(f, "%s\"%d\":%llu", first ? "" : ",", k, (unsigned long long)g->http[k]);
+            else
+                fprintf(f, "%s\"none\":%llu", first ? "" : ",", (unsigned long long)g->http[k]);
+            first = 0;
+        }
+    }
+    fputs("},\"errors\":[", f);
+    for (unsigned i = 0; i < g->nwhy; i++) {
+        salvo_jbuf_t b = {0};
+        salvo_jbuf_str(&b, g->why[i].text, strlen(g->why[i].text));
+        if (!b.oom)
+            fprintf(f, "%s{\"error\":%.*s,\"count\":%llu}", i ? "," : "", (int)b.len, b.p,
+                    (unsigned long long)g->why[i].n);
+        salvo_jbuf_free(&b);
+    }
+    fputs("]", f);
+    if (g->why_more)
+        fprintf(f, ",\"errors_more\":%llu", (unsigned long long)g->why_more);
     if (s->ttfb.n) {
         const salvo_hist_t *hs[] = {&s->dns, &s->connect, &s->tls, &s->ttfb};
         const char *names[] = {"dns", "connect", "tls", "ttfb"};
         fputs(",\"timings_ms\":{", f);
         for (int i = 0; i < 4; i++)
             fprintf(f, "%s\"%s\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f}", i ? "," : "", names[i],
-                    (double)salvo_hist_percentile(hs[i], 50) / 1e3, (double)salvo_hist_percentile(hs[i], 90) / 1e3,
-                    (double)salvo_hist_percentile(hs[i], 99) / 1e3, (double)hs[i]->max / 1e3);
+                    ms(salvo_hist_percentile(hs[i], 50)), ms(salvo_hist_percentile(hs[i], 90)),
+                    ms(salvo_hist_percentile(hs[i], 99)), ms(hs[i]->max));
         fputs("}", f);
     }
     if (at_unix_us)
