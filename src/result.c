@@ -69,6 +69,7 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
 {
     const salvo_order_t *o = r->order;
     salvo_jbuf_printf(b, "{\"seq\":%llu,\"line\":%llu", (unsigned long long)o->seq, (unsigned long long)o->line);
+    kv_str(b, "run", r->run);
     kv_str(b, "client_order_id", o->client_order_id);
     kv_str(b, "symbol", o->symbol);
     kv_str(b, "side", o->side);

@@ -58,6 +58,7 @@ typedef struct salvo_result {
     int has_timings;
     double dns_ms, connect_ms, tls_ms, ttfb_ms; /* of the last attempt, from its start */
     const char *request;  /* --dry-run: the request as a JSON object */
+    const char *run;      /* the caller's run id, written as "run" when set (the engine leaves it NULL) */
 } salvo_result_t;
 
 /* Append the result as one JSON line ending in '\n'. A response that is

@@ -22,6 +22,7 @@ typedef struct tool {
     salvo_engine_t *engine;   /* the one running now */
     salvo_stats_t st;         /* its stats, when it is done */
     tool_agg_t agg;           /* the send's results, for the summary */
+    char run_id[16];          /* "run" in every result line: tells runs apart in one file */
     int engine_done;
     tool_out_t out;
     int checking;             /* a check pass runs: bad rows to stderr (with --check), none to the output */

@@ -44,7 +44,9 @@ static void on_result(void *ud, const salvo_result_t *r)
     tool_rec_t rec;
     tool_rec_from_result(&rec, r);
     tool_agg_add(&tl->agg, &rec);
-    tool_out_line(&tl->out, r);
+    salvo_result_t line = *r;
+    line.run = tl->run_id[0] ? tl->run_id : NULL;
+    tool_out_line(&tl->out, &line);
 }
 
 static void on_valid(void *ud, const salvo_order_t *o)

@@ -3,6 +3,7 @@
 
 const char tool_usage_text[] =
     "usage: salvo --url URL [options] [FILE|-]\n"
+    "       salvo report [--rate R] [--html FILE] [FILE|-]   (the summary again, from results)\n"
     "Submit each order of FILE (CSV or JSON Lines; stdin when absent or -) as one HTTP\n"
     "request, within the rate and concurrency limits, printing one JSON line per order.\n"
     "\n"

@@ -19,6 +19,7 @@
 #include "tool_args.h"
 #include "tool_msgs.h"
 #include "tool_output.h"
+#include "tool_report.h"
 #include "tool_summary.h"
 #include "tool_trace.h"
 #include "util.h"
@@ -291,9 +292,21 @@ static int arm_start_time(tool_t *tl)
     return -1;
 }
 
+/* A run's id: 8 hex digits from the start time and the pid, enough to
+ * tell apart the runs appended to one file. */
+static void make_run_id(tool_t *tl)
+{
+    uint64_t x = (uint64_t)salvo_unix_us() ^ ((uint64_t)getpid() << 40);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    snprintf(tl->run_id, sizeof tl->run_id, "%08x", (unsigned)(x & 0xffffffffu));
+}
+
 static int send_orders(tool_t *tl)
 {
     salvo_args_t *a = tl->a;
+    make_run_id(tl);
     int code = arm_start_time(tl);
     if (code >= 0)
         return code;
@@ -317,6 +330,7 @@ static int send_orders(tool_t *tl)
     report_stop(tl);
     tool_live_t live = {.st = &tl->st, .at_unix_us = a->at_unix_us, .resume = a->resume};
     tl->agg.target_rate = a->cfg.rate;
+    snprintf(tl->agg.run, sizeof tl->agg.run, "%s", tl->run_id);
     tool_summary_print(&tl->agg, &live, 2);
     if (a->summary_json && (r = tool_summary_write_json(&tl->agg, &live, tl->signal, a->summary_json)) < 0) {
         fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
@@ -350,6 +364,8 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return tool_report_main(argc - 1, argv + 1);
     salvo_args_t a;
     int code = salvo_args_parse(&a, argc, argv);
     if (code < 0)

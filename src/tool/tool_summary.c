@@ -145,6 +145,8 @@ static double send_rate(const tool_agg_t *g)
 static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n, const tool_live_t *live)
 {
     const salvo_stats_t *s = live ? live->st : NULL;
+    if (g->run[0])
+        n = put(buf, cap, n, "salvo: run %s\n", g->run);
     n = put(buf, cap, n, "salvo: %llu orders:", (unsigned long long)g->orders);
     for (int i = 0, first = 1; i < SALVO_STATUS_COUNT; i++)
         if (g->count[i]) {

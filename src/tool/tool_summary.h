@@ -51,6 +51,7 @@ typedef struct tool_agg {
     int has_at;
     int64_t at_first_us;       /* the smallest at_offset: the first send from TIME */
     double target_rate;        /* --rate, per second; 0: none given */
+    char run[40];              /* the run id, "": none */
 } tool_agg_t;
 
 void tool_agg_init(tool_agg_t *g);

@@ -1,0 +1,446 @@
+/* salvo report: read result lines back, one aggregate per run, and print
+ * the same summary the run printed (tool_summary.c), or write an HTML page. */
+#include "tool_report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonscan.h"
+#include "parse.h"
+#include "tool_args.h"
+
+#define REP_RUNS_MAX 256
+
+static const char report_usage[] =
+    "usage: salvo report [--rate R] [--html FILE] [FILE|-]\n"
+    "Read salvo's result lines (FILE, or stdin when absent or -) and print the summary of\n"
+    "each run in them again: counts by status, by HTTP status and by error, the send rate,\n"
+    "latency percentiles, the first send against --at. Lines of several runs are told\n"
+    "apart by their \"run\" id.\n"
+    "\n"
+    "  --rate R        the run's --rate, to show the send rate against it (100, 100/s, 6000/m)\n"
+    "  --html FILE     also write one self-contained HTML page (no network, no JavaScript):\n"
+    "                  latency histogram, every order over time, orders per second against\n"
+    "                  the limit, a table of the orders not accepted\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "Exit: 0 done (whatever the orders' outcomes), 2 usage, 3 the input or FILE could not\n"
+    "be read or written.\n";
+
+void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *rep = NULL;
+        switch (c) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                rep = " ";
+        }
+        if (rep) {
+            salvo_jbuf_raw(b, s + from, i - from);
+            salvo_jbuf_cstr(b, rep);
+            from = i + 1;
+        }
+    }
+    salvo_jbuf_raw(b, s + from, n - from);
+}
+
+/* ================= one line ================= */
+
+/* What a line says, as spans into the line or into tmp. */
+typedef struct rep_line {
+    tool_rec_t rec;
+    int has_status;
+    const char *run;
+    size_t run_len;
+    salvo_json_member_t seq, line, id, symbol, side, quantity, price, http, response, error;
+    int has_seq, has_line, has_id, has_symbol, has_side, has_quantity, has_price, has_http, has_response;
+    int has_error;
+} rep_line_t;
+
+static int key_is(const salvo_json_member_t *m, const char *k)
+{
+    return m->key_len == strlen(k) && memcmp(m->key, k, m->key_len) == 0;
+}
+
+static int num_of(const salvo_json_member_t *m, double *out)
+{
+    char buf[64];
+    if (m->value_len == 0 || m->value_len >= sizeof buf || salvo_json_number_len(m->value, m->value_len) != m->value_len)
+        return -1;
+    memcpy(buf, m->value, m->value_len);
+    buf[m->value_len] = '\0';
+    *out = strtod(buf, NULL);
+    return isfinite(*out) ? 0 : -1;
+}
+
+/* The string value unescaped into b (reset first). 0, or -1 when not a string. */
+static int str_of(const salvo_json_member_t *m, salvo_jbuf_t *b)
+{
+    b->len = 0;
+    if (m->value_len < 2 || m->value[0] != '"')
+        return -1;
+    if (salvo_json_unescape(b, m->value + 1, m->value_len - 2) < 0 || b->oom)
+        return -1;
+    return 0;
+}
+
+/* "2026-11-24T08:30:00.123456Z" -> Unix us; 0 when it is not that. */
+static int64_t parse_rfc3339_us(const char *s, size_t n)
+{
+    char buf[40];
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int used = 0;
+    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &used) != 6 || used != 19)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const char *rest = buf + used;
+    long us = 0;
+    if (*rest == '.') {
+        int digits = 0;
+        for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+            if (digits < 6)
+                us = us * 10 + (*rest - '0');
+        for (; digits < 6; digits++)
+            us *= 10;
+    }
+    if (*rest != 'Z')
+        return 0;
+    return (int64_t)timegm(&tm) * 1000000 + us;
+}
+
+static int status_of(const char *s, size_t n)
+{
+    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
+        if (strlen(salvo_status_name(i)) == n && memcmp(salvo_status_name(i), s, n) == 0)
+            return i;
+    return -1;
+}
+
+/* 0, or -1 when the line is not a salvo result. tmp holds the error text. */
+static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp, salvo_jbuf_t *err)
+{
+    memset(L, 0, sizeof *L);
+    size_t pos = 0;
+    if (salvo_json_object_open(s, n, &pos) < 0)
+        return -1;
+    salvo_json_member_t m;
+    int r;
+    double d;
+    while ((r = salvo_json_object_next(s, n, &pos, &m)) == 1) {
+        if (key_is(&m, "status")) {
+            if (m.value_len < 2 || m.value[0] != '"' || (L->rec.status = status_of(m.value + 1, m.value_len - 2)) < 0)
+                return -1;
+            L->has_status = 1;
+        } else if (key_is(&m, "run") && m.value_len >= 2 && m.value[0] == '"') {
+            L->run = m.value + 1;
+            L->run_len = m.value_len - 2;
+        } else if (key_is(&m, "http_status")) {
+            L->http = m, L->has_http = 1;
+            if (num_of(&m, &d) == 0)
+                L->rec.http_status = (int)d;
+        } else if (key_is(&m, "attempts")) {
+            if (num_of(&m, &d) == 0 && d >= 0 && d < 1e6)
+                L->rec.attempts = (unsigned)d;
+        } else if (key_is(&m, "latency_ms")) {
+            if (num_of(&m, &d) == 0)
+                L->rec.latency_us = llround(d * 1000.0);
+        } else if (key_is(&m, "at_offset_ms")) {
+            if (num_of(&m, &d) == 0) {
+                L->rec.has_at = 1;
+                L->rec.at_offset_us = llround(d * 1000.0);
+            }
+        } else if (key_is(&m, "sent_at")) {
+            if (str_of(&m, tmp) == 0)
+                L->rec.sent_at_us = parse_rfc3339_us(tmp->p, tmp->len);
+        } else if (key_is(&m, "error")) {
+            L->error = m, L->has_error = 1;
+            if (str_of(&m, err) == 0) {
+                L->rec.error = err->p;
+                L->rec.error_len = err->len;
+            }
+        } else if (key_is(&m, "seq")) {
+            L->seq = m, L->has_seq = 1;
+        } else if (key_is(&m, "line")) {
+            L->line = m, L->has_line = 1;
+        } else if (key_is(&m, "client_order_id")) {
+            L->id = m, L->has_id = 1;
+        } else if (key_is(&m, "symbol")) {
+            L->symbol = m, L->has_symbol = 1;
+        } else if (key_is(&m, "side")) {
+            L->side = m, L->has_side = 1;
+        } else if (key_is(&m, "quantity")) {
+            L->quantity = m, L->has_quantity = 1;
+        } else if (key_is(&m, "price")) {
+            L->price = m, L->has_price = 1;
+        } else if (key_is(&m, "response")) {
+            L->response = m, L->has_response = 1;
+        }
+    }
+    if (r < 0 || !L->has_status || salvo_json_skip_ws(s, n, pos) != n)
+        return -1;
+    if (L->rec.attempts == 0)
+        L->rec.sent_at_us = 0;
+    return 0;
+}
+
+/* ================= runs ================= */
+
+typedef struct report {
+    rep_run_t *runs;
+    size_t nruns;
+    uint64_t lines, bad, first_bad, runs_over;
+    double rate;
+    const char *html, *input;
+    int oom;
+} report_t;
+
+static rep_run_t *run_for(report_t *rp, const char *id, size_t len)
+{
+    if (len >= sizeof rp->runs[0].id)
+        len = sizeof rp->runs[0].id - 1;
+    for (size_t i = 0; i < rp->nruns; i++)
+        if (strlen(rp->runs[i].id) == len && memcmp(rp->runs[i].id, id, len) == 0)
+            return &rp->runs[i];
+    if (rp->nruns == REP_RUNS_MAX) {
+        rp->runs_over++;
+        return &rp->runs[REP_RUNS_MAX - 1];
+    }
+    rep_run_t *r = &rp->runs[rp->nruns++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->id, id, len);
+    r->id[len] = '\0';
+    tool_agg_init(&r->agg);
+    r->agg.target_rate = rp->rate;
+    memcpy(r->agg.run, r->id, sizeof r->agg.run);
+    return r;
+}
+
+/* A cell: the string's text, or a number's, escaped; cut at max bytes. */
+static void cell(salvo_jbuf_t *b, const salvo_json_member_t *m, int has, salvo_jbuf_t *tmp, size_t max)
+{
+    salvo_jbuf_raw(b, "<td>", 4);
+    if (has) {
+        const char *s = m->value;
+        size_t n = m->value_len;
+        if (str_of(m, tmp) == 0) {
+            s = tmp->p;
+            n = tmp->len;
+        }
+        if (n > max) { /* at a character boundary */
+            n = max;
+            while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+                n--;
+            tool_html_escape(b, s, n);
+            salvo_jbuf_cstr(b, "&hellip;");
+        } else {
+            tool_html_escape(b, s, n);
+        }
+    }
+    salvo_jbuf_raw(b, "</td>", 5);
+}
+
+static void add_row(rep_run_t *run, const rep_line_t *L, salvo_jbuf_t *tmp)
+{
+    if (run->nrows >= REP_TABLE_MAX) {
+        run->rows_more++;
+        return;
+    }
+    salvo_jbuf_t *b = &run->rows;
+    salvo_jbuf_printf(b, "<tr data-status=\"%s\">", salvo_status_name(L->rec.status));
+    cell(b, &L->seq, L->has_seq, tmp, 24);
+    cell(b, &L->line, L->has_line, tmp, 24);
+    cell(b, &L->id, L->has_id, tmp, 80);
+    cell(b, &L->symbol, L->has_symbol, tmp, 40);
+    cell(b, &L->side, L->has_side, tmp, 8);
+    cell(b, &L->quantity, L->has_quantity, tmp, 24);
+    cell(b, &L->price, L->has_price, tmp, 24);
+    salvo_jbuf_printf(b, "<td><i class=\"sw st-%s\"></i>%s</td>", salvo_status_name(L->rec.status),
+                      salvo_status_name(L->rec.status));
+    cell(b, &L->http, L->has_http, tmp, 8);
+    if (L->has_error)
+        cell(b, &L->error, 1, tmp, 300);
+    else
+        cell(b, &L->response, L->has_response, tmp, 300);
+    salvo_jbuf_raw(b, "</tr>\n", 6);
+    run->nrows++;
+}
+
+static void take_line(report_t *rp, const char *s, size_t n, salvo_jbuf_t *tmp, salvo_jbuf_t *err)
+{
+    rep_line_t L;
+    if (n == 0 || salvo_json_skip_ws(s, n, 0) == n)
+        return;
+    rp->lines++;
+    if (parse_line(s, n, &L, tmp, err) < 0) {
+        if (rp->bad++ == 0)
+            rp->first_bad = rp->lines;
+        return;
+    }
+    rep_run_t *run = run_for(rp, L.run ? L.run : "", L.run_len);
+    tool_agg_add(&run->agg, &L.rec);
+    if (L.rec.has_at && L.rec.sent_at_us && !run->at_unix_us)
+        run->at_unix_us = L.rec.sent_at_us - L.rec.at_offset_us;
+    if (rp->html == NULL)
+        return;
+    if (L.rec.sent_at_us) {
+        if (run->npts == run->cap) {
+            size_t cap = run->cap ? run->cap * 2 : 1024;
+            rep_point_t *p = realloc(run->pts, cap * sizeof *p);
+            if (p == NULL) {
+                rp->oom = 1;
+                return;
+            }
+            run->pts = p;
+            run->cap = cap;
+        }
+        run->pts[run->npts++] = (rep_point_t){L.rec.sent_at_us, L.rec.latency_us, L.rec.status};
+    }
+    if (L.rec.status != SALVO_ACCEPTED && L.rec.status != SALVO_DUPLICATE)
+        add_row(run, &L, tmp);
+}
+
+static int read_results(report_t *rp, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    salvo_jbuf_t tmp = {0}, err = {0};
+    while ((got = getline(&line, &cap, f)) >= 0 && !rp->oom) {
+        size_t n = (size_t)got;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        take_line(rp, line, n, &tmp, &err);
+        if (tmp.oom || err.oom)
+            rp->oom = 1;
+    }
+    int e = ferror(f) ? errno : 0;
+    free(line);
+    salvo_jbuf_free(&tmp);
+    salvo_jbuf_free(&err);
+    return e ? -e : rp->oom ? -ENOMEM : 0;
+}
+
+/* ================= the verb ================= */
+
+static void free_report(report_t *rp)
+{
+    for (size_t i = 0; i < rp->nruns; i++) {
+        free(rp->runs[i].pts);
+        salvo_jbuf_free(&rp->runs[i].rows);
+    }
+    free(rp->runs);
+}
+
+static int print_and_write(report_t *rp)
+{
+    char *texts[REP_RUNS_MAX] = {0};
+    int code = SALVO_EXIT_OK;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        char buf[8192];
+        const rep_run_t *run = &rp->runs[i];
+        size_t n = 0;
+        if (rp->nruns > 1 && !run->id[0])
+            n = (size_t)snprintf(buf, sizeof buf, "salvo: lines without a run id\n");
+        tool_summary_format(&run->agg, NULL, buf + n, sizeof buf - n);
+        fputs(buf, stdout);
+        if ((texts[i] = strdup(buf)) == NULL)
+            code = SALVO_EXIT_IO;
+    }
+    if (rp->nruns == 0)
+        printf("salvo: %s holds no results\n", rp->input);
+    if (rp->bad)
+        fprintf(stderr, "salvo report: %llu of %llu lines are not salvo results (the first: line %llu); skipped\n",
+                (unsigned long long)rp->bad, (unsigned long long)rp->lines, (unsigned long long)rp->first_bad);
+    if (rp->runs_over)
+        fprintf(stderr, "salvo report: more than %d runs; the lines of the rest are counted in the last\n",
+                REP_RUNS_MAX);
+    if (fflush(stdout) != 0)
+        code = SALVO_EXIT_IO;
+    if (code == SALVO_EXIT_OK && rp->html) {
+        int r = tool_report_html(rp->html, rp->input, rp->runs, rp->nruns, texts);
+        if (r < 0) {
+            fprintf(stderr, "salvo report: --html %s: %s\n", rp->html, strerror(-r));
+            code = SALVO_EXIT_IO;
+        }
+    } else if (code != SALVO_EXIT_OK) {
+        fprintf(stderr, "salvo report: out of memory\n");
+    }
+    for (size_t i = 0; i < rp->nruns; i++)
+        free(texts[i]);
+    return code;
+}
+
+int tool_report_main(int argc, char **argv)
+{
+    report_t rp = {0};
+    static const struct option opts[] = {
+        {"rate", 1, 0, 'r'}, {"html", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (salvo_parse_rate(optarg, &rp.rate) != 0 || rp.rate <= 0) {
+                fprintf(stderr, "salvo report: --rate '%s': want a rate like 100, 100/s, 6000/m (see salvo report --help)\n",
+                        optarg);
+                return SALVO_EXIT_USAGE;
+            }
+            break;
+        case 'H': rp.html = optarg; break;
+        case 'h': fputs(report_usage, stdout); return SALVO_EXIT_OK;
+        default:
+            fprintf(stderr, "salvo report: %s: unknown or incomplete option (see salvo report --help)\n",
+                    argv[optind - 1]);
+            return SALVO_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "salvo report: one file of results at most (see salvo report --help)\n");
+        return SALVO_EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : "-";
+    rp.input = strcmp(path, "-") == 0 ? "stdin" : path;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "salvo report: cannot read %s: %s\n", path, strerror(errno));
+        return SALVO_EXIT_IO;
+    }
+    int code = SALVO_EXIT_OK;
+    if ((rp.runs = calloc(REP_RUNS_MAX, sizeof *rp.runs)) == NULL) {
+        fprintf(stderr, "salvo report: out of memory\n");
+        code = SALVO_EXIT_IO;
+    } else {
+        int r = read_results(&rp, f);
+        if (r < 0) {
+            fprintf(stderr, "salvo report: reading %s: %s\n", rp.input, strerror(-r));
+            code = SALVO_EXIT_IO;
+        } else {
+            code = print_and_write(&rp);
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    free_report(&rp);
+    return code;
+}

@@ -1,0 +1,442 @@
+/* salvo report --html: one self-contained page, SVG drawn here. No
+ * script, no fetch: it opens from file:// and prints as it shows.
+ *
+ * Every chart is an <svg class="chart KIND" id="KIND-N"> (N: the run, from
+ * 1) with data-* attributes giving what it counts, for tests and tools.
+ * The timeline draws every sent order as a dot; orders that fall on the
+ * same pixel with the same status share one dot, so 100,000 orders cost
+ * what the pixels they cover cost, and an outlier or an order not accepted
+ * always has its own. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool_report.h"
+
+#define CW 960   /* chart size */
+#define CH 300
+#define ML 64    /* margins */
+#define MR 20
+#define MT 14
+#define MB 40
+#define PW (CW - ML - MR)
+#define PH (CH - MT - MB)
+
+/* Drawn last, on top: the statuses a reader looks for. */
+static const int draw_order[] = {SALVO_ACCEPTED, SALVO_DUPLICATE, SALVO_DRY_RUN, SALVO_SKIPPED, SALVO_NOT_SENT,
+                                 SALVO_INVALID, SALVO_FAILED, SALVO_REJECTED, SALVO_UNKNOWN};
+
+static const char css[] =
+    "body{font:14px/1.4 sans-serif;margin:24px;color:#222;max-width:1000px}"
+    "h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccc}h3{font-size:15px}"
+    "pre.summary{background:#f6f6f6;padding:8px;white-space:pre-wrap}"
+    "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left;"
+    "vertical-align:top}th{background:#f0f0f0}td{max-width:420px;overflow-wrap:anywhere}"
+    "svg.chart{display:block;background:#fff;border:1px solid #ddd;margin:6px 0}"
+    "svg text{font:11px sans-serif;fill:#444}.axis{stroke:#888;stroke-width:1}.grid{stroke:#eee;stroke-width:1}"
+    ".bar{fill:#4a7ab5}.pct{stroke:#c0392b;stroke-dasharray:4 3}.pts{fill:none;stroke-width:4;"
+    "stroke-linecap:round}.rate-line{fill:none;stroke:#4a7ab5;stroke-width:1.5}"
+    ".limit{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.legend span{margin-right:12px}"
+    ".sw{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}"
+    ".st-accepted{stroke:#2a9d4b;background:#2a9d4b}.st-duplicate{stroke:#1b8a8a;background:#1b8a8a}"
+    ".st-rejected{stroke:#e07b00;background:#e07b00}.st-failed{stroke:#c0392b;background:#c0392b}"
+    ".st-unknown{stroke:#7b2cbf;background:#7b2cbf}.st-not_sent{stroke:#777;background:#777}"
+    ".st-skipped{stroke:#bbb;background:#bbb}.st-invalid{stroke:#8d5524;background:#8d5524}"
+    ".st-dry_run{stroke:#4a7ab5;background:#4a7ab5}"
+    "td .sw{vertical-align:middle}td{white-space:nowrap}td:last-child{white-space:normal}";
+
+static void esc(salvo_jbuf_t *b, const char *s) { tool_html_escape(b, s, strlen(s)); }
+
+/* 1, 2 or 5 times a power of ten, at least x. */
+static double nice(double x)
+{
+    if (!(x > 0))
+        return 1;
+    double p = pow(10, floor(log10(x)));
+    for (int i = 0; i < 3; i++) {
+        double m = (double[]){1, 2, 5}[i] * p;
+        if (m >= x * 0.999999)
+            return m;
+    }
+    return 10 * p;
+}
+
+static void fmt_num(char *out, size_t cap, double v)
+{
+    if (v != 0 && fabs(v) < 0.01)
+        snprintf(out, cap, "%.3g", v);
+    else
+        snprintf(out, cap, "%.6g", v);
+}
+
+static void svg_open(salvo_jbuf_t *b, const char *kind, size_t run, const char *label)
+{
+    salvo_jbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart %s\" id=\"%s-%zu\" width=\"%d\" "
+                         "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
+                      kind, kind, run + 1, CW, CH, CW, CH);
+    esc(b, label);
+    salvo_jbuf_cstr(b, "\"");
+}
+
+static void axes(salvo_jbuf_t *b, const char *xlabel, const char *ylabel)
+{
+    salvo_jbuf_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", ML, MT + PH, ML + PW,
+                      MT + PH);
+    salvo_jbuf_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", ML, MT, ML, MT + PH);
+    salvo_jbuf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ML + PW / 2, CH - 6);
+    esc(b, xlabel);
+    salvo_jbuf_printf(b, "</text><text transform=\"translate(14 %d) rotate(-90)\" text-anchor=\"middle\">",
+                      MT + PH / 2);
+    esc(b, ylabel);
+    salvo_jbuf_cstr(b, "</text>");
+}
+
+static void xtick(salvo_jbuf_t *b, double x, const char *label)
+{
+    salvo_jbuf_printf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>", x, MT, x, MT + PH);
+    salvo_jbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x, MT + PH + 14, label);
+}
+
+static void ytick(salvo_jbuf_t *b, double y, const char *label)
+{
+    salvo_jbuf_printf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", ML, y, ML + PW, y);
+    salvo_jbuf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>", ML - 4, y + 4, label);
+}
+
+/* The latency axis, log scale, whole decades in ms around the run's values. */
+typedef struct lat_axis {
+    double lo, hi; /* log10 of ms */
+} lat_axis_t;
+
+static lat_axis_t lat_axis_of(const tool_agg_t *g)
+{
+    double mn = g->latency.n ? (double)g->latency.min / 1e3 : 1, mx = g->latency.n ? (double)g->latency.max / 1e3 : 1;
+    if (mn < 0.001)
+        mn = 0.001;
+    if (mx < mn)
+        mx = mn;
+    lat_axis_t a = {floor(log10(mn)), ceil(log10(mx))};
+    if (a.hi <= a.lo)
+        a.hi = a.lo + 1;
+    return a;
+}
+
+static double lat_pos(const lat_axis_t *a, int64_t us, double len)
+{
+    double ms = (double)us / 1e3;
+    double l = ms < 0.001 ? -3 : log10(ms);
+    double f = (l - a->lo) / (a->hi - a->lo);
+    return (f < 0 ? 0 : f > 1 ? 1 : f) * len;
+}
+
+/* The ticks of a log axis: each decade, and 2 and 5 within when there
+ * are few decades. pos(f): f from 0 to 1 along the axis. */
+static void lat_ticks(salvo_jbuf_t *b, const lat_axis_t *a, int vertical)
+{
+    char lab[32];
+    for (double d = a->lo; d <= a->hi + 1e-9; d++)
+        for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+            double v = d + log10(m);
+            if (v > a->hi + 1e-9 || (m > 1 && a->hi - a->lo > 2))
+                continue;
+            fmt_num(lab, sizeof lab, pow(10, v));
+            double f = (v - a->lo) / (a->hi - a->lo);
+            if (vertical)
+                ytick(b, MT + PH - f * PH, lab);
+            else
+                xtick(b, ML + f * PW, lab);
+        }
+}
+
+/* ---- latency histogram: log latency, log count ---- */
+static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
+{
+    const tool_agg_t *g = &run->agg;
+    lat_axis_t a = lat_axis_of(g);
+    enum { PER_DECADE = 10 };
+    int nb = (int)((a.hi - a.lo) * PER_DECADE);
+    if (nb > 200)
+        nb = 200;
+    uint64_t counts[200] = {0}, most = 0;
+    for (size_t i = 0; i < run->npts; i++) {
+        int k = (int)(lat_pos(&a, run->pts[i].latency_us, 1) * nb);
+        counts[k >= nb ? nb - 1 : k]++;
+    }
+    for (int k = 0; k < nb; k++)
+        if (counts[k] > most)
+            most = counts[k];
+    svg_open(b, "latency-histogram", ri, "latency histogram, log scales");
+    salvo_jbuf_printf(b, " data-samples=\"%zu\" data-bins=\"%d\">", run->npts, nb);
+    char lab[32];
+    lat_ticks(b, &a, 0);
+    double ytop = log10((double)most + 1);
+    if (ytop <= 0)
+        ytop = 1;
+    for (double c = 1; c <= (double)most * 1.0001; c *= 10) {
+        snprintf(lab, sizeof lab, "%.0f", c);
+        ytick(b, MT + PH - log10(c + 1) / ytop * PH, lab);
+    }
+    double bw = (double)PW / nb;
+    for (int k = 0; k < nb; k++) {
+        if (!counts[k])
+            continue;
+        double h = log10((double)counts[k] + 1) / ytop * PH;
+        char l1[32], l2[32];
+        fmt_num(l1, sizeof l1, pow(10, a.lo + (a.hi - a.lo) * k / nb));
+        fmt_num(l2, sizeof l2, pow(10, a.lo + (a.hi - a.lo) * (k + 1) / nb));
+        salvo_jbuf_printf(b,
+                          "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                          "data-count=\"%llu\"><title>%s-%s ms: %llu</title></rect>",
+                          ML + k * bw + 0.5, MT + PH - h, bw - 1 > 1 ? bw - 1 : 1, h, (unsigned long long)counts[k],
+                          l1, l2, (unsigned long long)counts[k]);
+    }
+    static const double pcts[] = {50, 99};
+    for (int i = 0; i < 2 && g->latency.n; i++) {
+        int64_t v = (int64_t)salvo_hist_percentile(&g->latency, pcts[i]);
+        double x = ML + lat_pos(&a, v, PW);
+        salvo_jbuf_printf(b, "<line class=\"pct\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+                             "<text x=\"%.1f\" y=\"%d\">p%.0f %.3f ms</text>",
+                          x, MT, x, MT + PH, x + 3, MT + 10 + 12 * i, pcts[i], (double)v / 1e3);
+    }
+    axes(b, "latency, ms (log scale)", "orders (log scale)");
+    salvo_jbuf_cstr(b, "</svg>\n");
+}
+
+static void time_ticks(salvo_jbuf_t *b, double span_s)
+{
+    double step = nice(span_s / 8);
+    char lab[32];
+    for (double t = 0; t <= span_s * 1.000001; t += step) {
+        fmt_num(lab, sizeof lab, t);
+        xtick(b, ML + t / span_s * PW, lab);
+    }
+}
+
+/* ---- every order: x send time, y latency (log), colour status ---- */
+static int timeline(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0, double span_s)
+{
+    const tool_agg_t *g = &run->agg;
+    lat_axis_t a = lat_axis_of(g);
+    uint16_t *seen = calloc((size_t)PW * PH, sizeof *seen);
+    if (seen == NULL)
+        return -ENOMEM;
+    uint64_t non_accepted = 0;
+    for (size_t i = 0; i < run->npts; i++)
+        non_accepted += run->pts[i].status != SALVO_ACCEPTED && run->pts[i].status != SALVO_DUPLICATE;
+    svg_open(b, "timeline", ri, "every order: send time against latency, coloured by status");
+    salvo_jbuf_printf(b, " data-orders=\"%llu\" data-sent=\"%zu\" data-non-accepted=\"%llu\">",
+                      (unsigned long long)g->orders, run->npts, (unsigned long long)non_accepted);
+    time_ticks(b, span_s);
+    lat_ticks(b, &a, 1);
+    uint64_t marks_all = 0;
+    for (size_t s = 0; s < sizeof draw_order / sizeof draw_order[0]; s++) {
+        int st = draw_order[s];
+        uint64_t n = 0, marks = 0;
+        size_t start = b->len;
+        salvo_jbuf_printf(b, "<path class=\"pts st-%s\" d=\"", salvo_status_name(st));
+        for (size_t i = 0; i < run->npts; i++) {
+            const rep_point_t *p = &run->pts[i];
+            if (p->status != st)
+                continue;
+            n++;
+            double xf = span_s > 0 ? (double)(p->sent_us - t0) / 1e6 / span_s : 0;
+            int x = (int)(xf * (PW - 1) + 0.5);
+            int y = (int)(PH - 1 - lat_pos(&a, p->latency_us, PH - 1) + 0.5);
+            x = x < 0 ? 0 : x >= PW ? PW - 1 : x;
+            y = y < 0 ? 0 : y >= PH ? PH - 1 : y;
+            uint16_t bit = (uint16_t)(1u << st);
+            if (seen[(size_t)y * PW + (size_t)x] & bit)
+                continue;
+            seen[(size_t)y * PW + (size_t)x] |= bit;
+            marks++;
+            salvo_jbuf_printf(b, "M%d %dh0", ML + x, MT + y);
+        }
+        if (n == 0) {
+            b->len = start; /* no path for a status with no orders */
+            continue;
+        }
+        salvo_jbuf_printf(b, "\" data-orders=\"%llu\" data-marks=\"%llu\"><title>%s: %llu</title></path>",
+                          (unsigned long long)n, (unsigned long long)marks, salvo_status_name(st),
+                          (unsigned long long)n);
+        marks_all += marks;
+    }
+    free(seen);
+    salvo_jbuf_printf(b, "<desc data-marks=\"%llu\">orders on one pixel with one status share a dot</desc>",
+                      (unsigned long long)marks_all);
+    axes(b, "seconds since the first send", "latency, ms (log scale)");
+    salvo_jbuf_cstr(b, "</svg>\n<p class=\"legend\">");
+    for (int st = 0; st < SALVO_STATUS_COUNT; st++)
+        if (g->count[st])
+            salvo_jbuf_printf(b, "<span><i class=\"sw st-%s\"></i>%s %llu</span>", salvo_status_name(st),
+                              salvo_status_name(st), (unsigned long long)g->count[st]);
+    salvo_jbuf_cstr(b, "</p>\n");
+    return 0;
+}
+
+/* ---- orders per second against the limit ---- */
+static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0, double span_s)
+{
+    /* about 100 bins, but at least 5 orders a bin on average: fewer says
+     * more about the bin's edges than about the rate */
+    double bin = nice(span_s / 100), few = nice(5 * span_s / (double)run->npts);
+    if (bin < few)
+        bin = few;
+    if (bin < 0.001)
+        bin = 0.001;
+    size_t nb = (size_t)(span_s / bin) + 1;
+    uint64_t *c = calloc(nb, sizeof *c);
+    if (c == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < run->npts; i++) {
+        size_t k = (size_t)((double)(run->pts[i].sent_us - t0) / 1e6 / bin);
+        c[k < nb ? k : nb - 1]++;
+    }
+    double top = 0, limit = run->agg.target_rate;
+    for (size_t k = 0; k < nb; k++)
+        if ((double)c[k] / bin > top)
+            top = (double)c[k] / bin;
+    if (limit > top)
+        top = limit;
+    top = nice(top * 1.1);
+    char lab[32];
+    fmt_num(lab, sizeof lab, bin);
+    svg_open(b, "rate", ri, "orders sent per second against the limit");
+    salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\">", lab, nb, limit);
+    double xspan = (double)nb * bin;
+    time_ticks(b, xspan);
+    for (int i = 0; i <= 5; i++) {
+        fmt_num(lab, sizeof lab, top * i / 5);
+        ytick(b, MT + PH - (double)PH * i / 5, lab);
+    }
+    salvo_jbuf_cstr(b, "<path class=\"rate-line\" d=\"");
+    for (size_t k = 0; k < nb; k++) {
+        double y = MT + PH - (double)c[k] / bin / top * PH;
+        double x0 = ML + (double)k / (double)nb * PW, x1 = ML + (double)(k + 1) / (double)nb * PW;
+        salvo_jbuf_printf(b, "%s%.1f %.1fH%.1f", k ? "L" : "M", x0, y, x1);
+    }
+    salvo_jbuf_cstr(b, "\"/>");
+    free(c);
+    if (limit > 0) {
+        double y = MT + PH - limit / top * PH;
+        salvo_jbuf_printf(b, "<line class=\"limit\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+                             "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">--rate %.6g/s</text>",
+                          ML, y, ML + PW, y, ML + PW - 4, y - 4, limit);
+    }
+    fmt_num(lab, sizeof lab, bin);
+    char ylab[64];
+    snprintf(ylab, sizeof ylab, "orders/s (in %s s bins)", lab);
+    axes(b, "seconds since the first send", ylab);
+    salvo_jbuf_cstr(b, "</svg>\n");
+    if (limit <= 0)
+        salvo_jbuf_cstr(b, "<p>No limit drawn: give <code>salvo report --rate R</code> the run's --rate.</p>\n");
+    return 0;
+}
+
+static void counts_table(salvo_jbuf_t *b, const tool_agg_t *g, size_t ri)
+{
+    salvo_jbuf_printf(b, "<table class=\"counts\" id=\"counts-%zu\"><tr><th>status</th><th>orders</th></tr>", ri + 1);
+    for (int st = 0; st < SALVO_STATUS_COUNT; st++)
+        if (g->count[st])
+            salvo_jbuf_printf(b, "<tr data-status=\"%s\" data-count=\"%llu\"><td><i class=\"sw st-%s\"></i>%s</td>"
+                                 "<td>%llu</td></tr>",
+                              salvo_status_name(st), (unsigned long long)g->count[st], salvo_status_name(st),
+                              salvo_status_name(st), (unsigned long long)g->count[st]);
+    salvo_jbuf_printf(b, "<tr><th>all</th><th data-total=\"%llu\">%llu</th></tr></table>\n",
+                      (unsigned long long)g->orders, (unsigned long long)g->orders);
+}
+
+static int one_run(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, const char *summary)
+{
+    salvo_jbuf_printf(b, "<section class=\"run\" id=\"run-%zu\" data-run=\"", ri + 1);
+    esc(b, run->id);
+    salvo_jbuf_printf(b, "\" data-orders=\"%llu\">\n<h2>", (unsigned long long)run->agg.orders);
+    if (run->id[0]) {
+        salvo_jbuf_cstr(b, "Run ");
+        esc(b, run->id);
+    } else {
+        salvo_jbuf_cstr(b, "The run");
+    }
+    salvo_jbuf_cstr(b, "</h2>\n<pre class=\"summary\">");
+    for (const char *p = summary, *nl; p && *p; p = nl + 1) { /* error kinds may carry broker text */
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            nl = p + strlen(p) - 1;
+        tool_html_escape(b, p, (size_t)(nl - p) + (*nl != '\n'));
+        salvo_jbuf_cstr(b, "\n");
+    }
+    salvo_jbuf_cstr(b, "</pre>\n");
+    counts_table(b, &run->agg, ri);
+    if (run->npts) {
+        int64_t t0 = run->pts[0].sent_us, t1 = t0;
+        for (size_t i = 1; i < run->npts; i++) {
+            if (run->pts[i].sent_us < t0)
+                t0 = run->pts[i].sent_us;
+            if (run->pts[i].sent_us > t1)
+                t1 = run->pts[i].sent_us;
+        }
+        double span_s = (double)(t1 - t0) / 1e6;
+        if (span_s < 0.001)
+            span_s = 0.001;
+        salvo_jbuf_cstr(b, "<h3>Latency</h3>\n");
+        histogram(b, run, ri);
+        salvo_jbuf_cstr(b, "<h3>Every order over time</h3>\n");
+        if (timeline(b, run, ri, t0, span_s) < 0)
+            return -ENOMEM;
+        salvo_jbuf_cstr(b, "<h3>Orders sent per second</h3>\n");
+        if (rate_chart(b, run, ri, t0, span_s) < 0)
+            return -ENOMEM;
+    } else {
+        salvo_jbuf_cstr(b, "<p>No order was sent: no charts.</p>\n");
+    }
+    salvo_jbuf_printf(b, "<h3>Orders not accepted (%llu)</h3>\n", (unsigned long long)(run->nrows + run->rows_more));
+    salvo_jbuf_printf(b,
+                      "<table class=\"not-accepted\" id=\"not-accepted-%zu\" data-rows=\"%llu\" data-total=\"%llu\">"
+                      "<tr><th>seq</th><th>line</th><th>client_order_id</th><th>symbol</th><th>side</th>"
+                      "<th>quantity</th><th>price</th><th>status</th><th>HTTP</th><th>error or broker's answer</th></tr>\n",
+                      ri + 1, (unsigned long long)run->nrows, (unsigned long long)(run->nrows + run->rows_more));
+    salvo_jbuf_raw(b, run->rows.p ? run->rows.p : "", run->rows.len);
+    salvo_jbuf_cstr(b, "</table>\n");
+    if (run->rows_more)
+        salvo_jbuf_printf(b, "<p>%llu more not shown; <code>jq -c 'select(.status != \"accepted\" and .status != "
+                             "\"duplicate\")'</code> lists them all.</p>\n",
+                          (unsigned long long)run->rows_more);
+    salvo_jbuf_cstr(b, "</section>\n");
+    return 0;
+}
+
+int tool_report_html(const char *path, const char *source, const rep_run_t *runs, size_t nruns,
+                     char *const *summaries)
+{
+    salvo_jbuf_t b = {0};
+    salvo_jbuf_cstr(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                        "<meta name=\"generator\" content=\"salvo report\"><title>salvo report: ");
+    esc(&b, source);
+    salvo_jbuf_printf(&b, "</title><style>%s</style></head>\n<body>\n<h1>salvo report: ", css);
+    esc(&b, source);
+    uint64_t orders = 0;
+    for (size_t i = 0; i < nruns; i++)
+        orders += runs[i].agg.orders;
+    salvo_jbuf_printf(&b, "</h1>\n<p id=\"totals\" data-runs=\"%zu\" data-orders=\"%llu\">%llu orders in %zu run%s.</p>\n",
+                      nruns, (unsigned long long)orders, (unsigned long long)orders, nruns, nruns == 1 ? "" : "s");
+    int r = 0;
+    for (size_t i = 0; i < nruns && r == 0; i++)
+        r = one_run(&b, &runs[i], i, summaries ? summaries[i] : NULL);
+    salvo_jbuf_cstr(&b, "</body></html>\n");
+    if (r == 0 && b.oom)
+        r = -ENOMEM;
+    if (r == 0) {
+        FILE *f = fopen(path, "w");
+        if (f == NULL)
+            r = -errno;
+        else {
+            if (fwrite(b.p, 1, b.len, f) != b.len)
+                r = -errno;
+            if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        }
+    }
+    salvo_jbuf_free(&b);
+    return r;
+}
