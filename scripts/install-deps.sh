@@ -8,10 +8,11 @@ set -eu
 
 # nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh, which
 # starts its own from a temporary config; the system service is never used.
+# chromium (headless) only for tests/e2e/report_browser.sh: salvo report --html.
 PKGS="build-essential cmake pkg-config
 libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
 jq curl openssl
-nginx clang libclang-rt-14-dev shellcheck"
+nginx clang libclang-rt-14-dev shellcheck chromium"
 
 missing=""
 for p in $PKGS "$@"; do

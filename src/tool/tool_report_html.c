@@ -294,9 +294,21 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
         c[k < nb ? k : nb - 1]++;
     }
     double top = 0, limit = run->agg.target_rate;
+    /* the last bin ends at the last send: its rate is over what it covers,
+     * and one under half a bin is folded into the one before */
+    double last_w = span_s - (double)(nb - 1) * bin;
+    if (nb > 1 && last_w < bin / 2) {
+        c[nb - 2] += c[nb - 1];
+        nb--;
+        last_w += bin;
+    }
+    if (last_w < bin / 2)
+        last_w = bin / 2;
+    double xspan = (double)(nb - 1) * bin + last_w;
+#define BIN_W(k) ((k) + 1 == nb ? last_w : bin)
     for (size_t k = 0; k < nb; k++)
-        if ((double)c[k] / bin > top)
-            top = (double)c[k] / bin;
+        if ((double)c[k] / BIN_W(k) > top)
+            top = (double)c[k] / BIN_W(k);
     if (limit > top)
         top = limit;
     top = nice(top * 1.1);
@@ -304,7 +316,6 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     fmt_num(lab, sizeof lab, bin);
     svg_open(b, "rate", ri, "orders sent per second against the limit");
     salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\">", lab, nb, limit);
-    double xspan = (double)nb * bin;
     time_ticks(b, xspan);
     for (int i = 0; i <= 5; i++) {
         fmt_num(lab, sizeof lab, top * i / 5);
@@ -312,11 +323,12 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     }
     salvo_jbuf_cstr(b, "<path class=\"rate-line\" d=\"");
     for (size_t k = 0; k < nb; k++) {
-        double y = MT + PH - (double)c[k] / bin / top * PH;
-        double x0 = ML + (double)k / (double)nb * PW, x1 = ML + (double)(k + 1) / (double)nb * PW;
+        double y = MT + PH - (double)c[k] / BIN_W(k) / top * PH;
+        double x0 = ML + (double)k * bin / xspan * PW, x1 = ML + ((double)k * bin + BIN_W(k)) / xspan * PW;
         salvo_jbuf_printf(b, "%s%.1f %.1fH%.1f", k ? "L" : "M", x0, y, x1);
     }
     salvo_jbuf_cstr(b, "\"/>");
+#undef BIN_W
     free(c);
     if (limit > 0) {
         double y = MT + PH - limit / top * PH;

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# salvo report: the summary a run printed on stderr is the summary `salvo
+# report` prints from the run's stdout (but for the lines only the live run
+# knows: wall time, resume, reconcile, timings, the --at warm-up); runs
+# appended to one file are told apart; --html is one page with nothing to
+# fetch and everything from the results escaped. The browser's view of the
+# page is tests/e2e/report_browser.sh.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+: "${EXAMPLES:?}"
+
+# The lines salvo report prints; the rest of a live run's stderr is its own.
+shared() { grep -E '^salvo: (run |[0-9]+ orders|by HTTP status|by error|latency ms|--at: the first)' "$1"; }
+same_summary() { # NAME RESULTS STDERR [report flags]: the report equals the run's summary
+    local name=$1 out=$2 err=$3; shift 3
+    "$SALVO" report "$@" "$out" > "$WORK/rep" 2> "$WORK/rep.err"
+    check "$name: report exit 0" 0 $?
+    shared "$err" > "$WORK/live"
+    check_true "$name: the summary has its lines ($(wc -l < "$WORK/live"))" test "$(wc -l < "$WORK/live")" -ge 3
+    if ! diff -u "$WORK/live" "$WORK/rep"; then
+        FAILED=$((FAILED + 1)); echo "FAIL: $name: the run's summary and salvo report of its results differ"
+    else
+        PASSED=$((PASSED + 1))
+    fi
+}
+
+start_mock --reject-rate 0.2 --error-rate 0.1 --latency 3ms --jitter 2ms --seed 11
+{ make_orders 60; echo "BAD,abc,1,BUY"; echo "BAD,1.5,x,BUY"; } > "$WORK/o.csv"
+
+# 1. Every kind of answer, paced: counts, HTTP statuses, errors, rate, latency.
+"$SALVO" --no-auth --url "$URL" --rate 200/s --retries 0 "$WORK/o.csv" > "$WORK/out1" 2> "$WORK/err1"
+check "mixed run: exit 4 (some unknown)" 4 $?
+same_summary "mixed run" "$WORK/out1" "$WORK/err1" --rate 200/s
+check_true "the summary says why: by HTTP status" grep -q '^salvo: by HTTP status: 200 x[0-9]*, 422 x[0-9]*, 500 x' "$WORK/err1"
+check_true "the summary says why: by error, values taken out" \
+    grep -q '^salvo: by error: 1 x price "..." is not a positive decimal; 1 x quantity "..." is not a positive integer' "$WORK/err1"
+check_true "wall time and send rate, each labelled" \
+    grep -qE '^salvo: 60 orders sent, first to last send [0-9.]+ s: send rate [0-9.]+/s \(--rate 200/s\)$' "$WORK/err1"
+check_true "wall time on its own line" grep -qE '^salvo: wall time [0-9.]+ s' "$WORK/err1"
+check "every result line names the run" 1 "$(jq -r .run "$WORK/out1" | sort -u | wc -l)"
+check_true "the summary names it" grep -q "^salvo: run $(jq -r .run "$WORK/out1" | head -1)$" "$WORK/err1"
+
+# 2. --at (fired late, at once; it refuses bad rows): the first send from TIME agrees too.
+make_orders 30 > "$WORK/o30.csv"
+"$SALVO" --no-auth --url "$URL" --at "$(date -d '-2 sec' +%H:%M:%S)" --at-late --retries 0 "$WORK/o30.csv" \
+    > "$WORK/out2" 2> "$WORK/err2"
+same_summary "--at run" "$WORK/out2" "$WORK/err2"
+check_true "--at: the report gives the first send from TIME" grep -q '^salvo: --at: the first order left +' "$WORK/rep"
+
+# 3. A dry run: no requests line, and the report agrees.
+"$SALVO" --no-auth --url "$URL" --dry-run "$WORK/o.csv" > "$WORK/out3" 2> "$WORK/err3"
+check "dry run: no requests line" 0 "$(grep -c 'sent\|requests' "$WORK/err3")"
+same_summary "dry run" "$WORK/out3" "$WORK/err3"
+
+# 4. Runs appended to one file: one summary each, in order.
+cat "$WORK/out1" "$WORK/out3" > "$WORK/both"
+"$SALVO" report --rate 200/s "$WORK/both" > "$WORK/rep" 2>/dev/null
+{ shared "$WORK/err1"; shared "$WORK/err3"; } > "$WORK/live"
+check "two runs in one file: two summaries" "" "$(diff "$WORK/live" "$WORK/rep")"
+"$SALVO" report - < "$WORK/out1" > "$WORK/rep.stdin" 2>/dev/null
+check "report reads stdin" "$(shared "$WORK/err1" | sed 's/ (--rate 200\/s)//')" "$(cat "$WORK/rep.stdin")"
+
+# 5. What is not a result line is counted and said, never fatal.
+{ echo 'not json'; head -3 "$WORK/out1"; echo '{"seq":1}'; } > "$WORK/mixed"
+"$SALVO" report "$WORK/mixed" > "$WORK/rep" 2> "$WORK/rep.err"
+check "stray lines: exit 0, three orders" "0 salvo: 3 orders" "$? $(grep -o '^salvo: 3 orders' "$WORK/rep")"
+check_true "stray lines: said, with the first one's line" grep -q '2 of 5 lines are not salvo results (the first: line 1)' "$WORK/rep.err"
+"$SALVO" report --rate fast "$WORK/out1" > /dev/null 2>&1
+check "report --rate fast: exit 2" 2 $?
+"$SALVO" report "$WORK/nope" > /dev/null 2>&1
+check "report of a missing file: exit 3" 3 $?
+"$SALVO" report --html /nonexistent/dir/r.html "$WORK/out1" > /dev/null 2>&1
+check "report --html into a missing directory: exit 3" 3 $?
+
+# 6. The page: self-contained, broker text escaped.
+printf '%s\n' '{"seq":1,"line":2,"run":"x<y","symbol":"<img src=x onerror=alert(1)>","status":"rejected","http_status":422,"attempts":1,"attempt_statuses":[422],"latency_ms":1.5,"sent_at":"2026-11-27T09:00:00.000001Z","response":{"error":"<script>alert(1)</script> & \"quoted\""}}' \
+    >> "$WORK/out1"
+"$SALVO" report --rate 200/s --html "$WORK/r.html" "$WORK/out1" > /dev/null 2>&1
+check "--html: exit 0" 0 $?
+check "--html: no script, no external reference (src=, href=, url(), @import)" 0 \
+    "$(grep -ciE '<script|<[^>]*[[:space:]](src|href)=|url\(|@import' "$WORK/r.html")"
+check_true "--html: broker text escaped" grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\&quot;quoted\\&quot;' "$WORK/r.html"
+check_true "--html: a symbol escaped" grep -q '&lt;img src=x onerror=alert(1)&gt;' "$WORK/r.html"
+check "--html: three charts for each of two runs" 6 "$(grep -oE 'class="chart (latency-histogram|timeline|rate)"' "$WORK/r.html" | wc -l)"
+stop_mock
+finish

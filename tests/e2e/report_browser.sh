@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# salvo report --html in a real browser: headless Debian chromium loads the
+# page from file://, and its DOM must hold the charts with the counts of
+# the results; a screenshot is kept in $ARTIFACTS (the build tree). Then a
+# 100,000-order report (synthetic results, made here) must be written and
+# rendered within loose time and size limits. Exit 77 (skipped) only when
+# chromium is not installed: scripts/install-deps.sh installs it.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+: "${ARTIFACTS:?}"
+CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
+if [ -z "$CHROMIUM" ]; then
+    echo "SKIP: chromium is not installed (scripts/install-deps.sh installs it)"
+    exit 77
+fi
+mkdir -p "$ARTIFACTS"
+
+# chromium as this machine needs it: no sandbox (root), no GPU, nothing
+# reaching out to the network, a fresh profile each time.
+browse() { # browse ARGS... : chromium headless on a page; its stdout is ours
+    local profile
+    profile=$(mktemp -d "$WORK/chromium.XXXXXX")
+    timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" "$@" 2> "$WORK/chromium.err"
+    local rc=$?
+    rm -rf "$profile"
+    return $rc
+}
+attr() { # attr FILE ELEMENT-ID NAME: an attribute of the element with that id
+    grep -o "<[a-z]* [^>]*id=\"$2\"[^>]*>" "$1" | head -1 | grep -o " $3=\"[^\"]*\"" | cut -d'"' -f2
+}
+now() { date +%s.%N; }
+
+# ---- a real run: every kind of outcome ----
+start_mock --reject-rate 0.15 --error-rate 0.05 --latency 2ms --jitter 2ms --seed 5
+{ make_orders 300; echo "BAD,abc,1,BUY"; } > "$WORK/o.csv"
+"$SALVO" --no-auth --url "$URL" --rate 1000/s --retries 0 "$WORK/o.csv" > "$WORK/out" 2> "$WORK/err"
+stop_mock
+"$SALVO" report --rate 1000/s --html "$WORK/r.html" "$WORK/out" > /dev/null
+check "report --html: exit 0" 0 $?
+browse --dump-dom "file://$WORK/r.html" > "$WORK/dom.html"
+check "chromium renders the page (exit 0)" 0 $?
+check_true "the DOM is the page, parsed" grep -q '<h1>salvo report: ' "$WORK/dom.html"
+for id in latency-histogram-1 timeline-1 rate-1 not-accepted-1 counts-1; do
+    check "the DOM has #$id" 1 "$(grep -c "id=\"$id\"" "$WORK/dom.html")"
+done
+total=$(wc -l < "$WORK/out")
+sent=$(jq -s 'map(select(.attempts > 0)) | length' "$WORK/out")
+not_acc=$(jq -s 'map(select(.status != "accepted" and .status != "duplicate")) | length' "$WORK/out")
+sent_not_acc=$(jq -s 'map(select(.attempts > 0 and .status != "accepted" and .status != "duplicate")) | length' "$WORK/out")
+check "timeline: every order counted" "$total" "$(attr "$WORK/dom.html" timeline-1 data-orders)"
+check "timeline: every sent order" "$sent" "$(attr "$WORK/dom.html" timeline-1 data-sent)"
+check "timeline: the orders not accepted" "$sent_not_acc" "$(attr "$WORK/dom.html" timeline-1 data-non-accepted)"
+for st in accepted rejected unknown; do
+    check "timeline: the $st dots count the $st orders" \
+        "$(jq -s --arg s "$st" 'map(select(.status == $s and .attempts > 0)) | length' "$WORK/out")" \
+        "$(grep -o "<path class=\"pts st-$st\"[^>]*>" "$WORK/dom.html" | grep -o 'data-orders="[0-9]*"' | cut -d'"' -f2)"
+done
+check "histogram: its bars hold every sent order" "$sent" \
+    "$(grep -o '<rect class="bar"[^>]*>' "$WORK/dom.html" | grep -o 'data-count="[0-9]*"' | cut -d'"' -f2 | awk '{ s += $1 } END { print s }')"
+check "rate chart: the limit is drawn" "1000 1" \
+    "$(attr "$WORK/dom.html" rate-1 data-limit) $(grep -c '<line class="limit"' "$WORK/dom.html")"
+check "table: one row per order not accepted" "$not_acc $not_acc" \
+    "$(attr "$WORK/dom.html" not-accepted-1 data-rows) $(grep -o '<tr data-status="[a-z_]*">' "$WORK/dom.html" | wc -l)"
+check "counts table: the total" "$total" "$(grep -o 'data-total="[0-9]*"' "$WORK/dom.html" | head -1 | cut -d'"' -f2)"
+check "no script ran or was asked for" 0 "$(grep -ci '<script' "$WORK/dom.html")"
+browse --window-size=1100,2200 --screenshot="$ARTIFACTS/report.png" "file://$WORK/r.html" > /dev/null
+check_true "a screenshot is kept: $ARTIFACTS/report.png" test "$(stat -c %s "$ARTIFACTS/report.png" 2>/dev/null || echo 0)" -gt 20000
+
+# ---- 100,000 orders: a 1 s stall, outliers, 2.5% not accepted ----
+awk -v n=100000 'BEGIN {
+    srand(42)
+    for (i = 1; i <= n; i++) {
+        t = (i - 1) / 10000.0; if (t >= 4) t += 1           # 10,000/s, a 1 s stall at 4 s
+        us = int(t * 1000000); s = int(us / 1000000)
+        ts = sprintf("2026-11-27T09:%02d:%02d.%06dZ", int(s / 60), s % 60, us % 1000000)
+        lat = exp(log(2) + 0.5 * (rand() + rand() + rand() - 1.5)); if (i % 997 == 0) lat *= 40
+        r = rand(); st = "accepted"; http = 200; tail = ",\"response\":{\"order_id\":\"B-" i "\"}"
+        if (r < 0.015) { st = "rejected"; http = 422; tail = ",\"response\":{\"error\":\"<b>no</b> & \\\"buying\\\" power\"}" }
+        else if (r < 0.020) { st = "unknown"; http = 500; tail = "" }
+        else if (r < 0.025) { st = "failed"; http = "null"; tail = ",\"error\":\"Could not connect to server\"" }
+        printf "{\"seq\":%d,\"line\":%d,\"run\":\"synth\",\"client_order_id\":\"s-%d\",\"symbol\":\"S%d\",\"side\":\"BUY\",\"quantity\":1,\"price\":\"%d.5\",\"status\":\"%s\",\"http_status\":%s,\"attempts\":1,\"latency_ms\":%.3f,\"sent_at\":\"%s\"%s}\n", i, i + 1, i, i, 100 + i % 50, st, http, lat, ts, tail
+    }
+}' > "$WORK/big.ndjson"
+big_not_acc=$(grep -vc '"status":"accepted"' "$WORK/big.ndjson")
+t0=$(now)
+"$SALVO" report --rate 10000/s --html "$WORK/big.html" "$WORK/big.ndjson" > /dev/null
+check "100k: report --html exit 0" 0 $?
+t1=$(now)
+browse --dump-dom "file://$WORK/big.html" > "$WORK/big.dom"
+check "100k: chromium renders it (exit 0)" 0 $?
+t2=$(now)
+browse --window-size=1100,1800 --screenshot="$ARTIFACTS/report-100k.png" "file://$WORK/big.html" > /dev/null
+size=$(stat -c %s "$WORK/big.html")
+write_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+render_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')
+echo "100k orders: report --html ${write_s} s, page ${size} bytes, chromium load + DOM ${render_s} s"
+# Loose: a Debug ASan build on a busy 2-core machine (measured ~1 s and ~1.5 s)
+check_true "100k: the page is written in under 30 s (${write_s} s)" awk -v s="$write_s" 'BEGIN { exit !(s < 30) }'
+check_true "100k: chromium renders it in under 60 s (${render_s} s)" awk -v s="$render_s" 'BEGIN { exit !(s < 60) }'
+check_true "100k: the page is under 5 MB ($size bytes)" test "$size" -lt 5000000
+check "100k: every order counted" 100000 "$(attr "$WORK/big.dom" timeline-1 data-orders)"
+check "100k: every order not accepted counted" "$big_not_acc" "$(attr "$WORK/big.dom" timeline-1 data-non-accepted)"
+marks=$(grep -o '<desc data-marks="[0-9]*"' "$WORK/big.dom" | cut -d'"' -f2)
+check_true "100k: dots decimated ($marks for 100,000 orders)" test "${marks:-0}" -lt 60000
+for st in rejected unknown failed; do # each drawn: a dot at least, outliers above the crowd
+    check_true "100k: the $st orders have dots" test "$(grep -o "<path class=\"pts st-$st\"[^>]*>" "$WORK/big.dom" |
+        grep -o 'data-marks="[0-9]*"' | cut -d'"' -f2)" -gt 0
+done
+check "100k: the table shows 1,000 rows and counts the rest" "1000 $big_not_acc" \
+    "$(attr "$WORK/big.dom" not-accepted-1 data-rows) $(attr "$WORK/big.dom" not-accepted-1 data-total)"
+check_true "100k: a screenshot is kept" test -s "$ARTIFACTS/report-100k.png"
+finish
