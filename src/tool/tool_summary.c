@@ -59,11 +59,12 @@ static void why_key(const char *e, size_t n, char out[TOOL_WHY_LEN])
         unsigned char c = (unsigned char)e[i++];
         out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
     }
-    if (i < n) /* cut: back off to a character boundary */
-        while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-            o--;
-    if (i < n && o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
+    /* cut inside a character (the next byte continues it): the bytes of
+     * it already out were copied one for one, take them back */
+    while (i < n && o > 0 && ((unsigned char)e[i] & 0xc0) == 0x80) {
         o--;
+        i--;
+    }
     out[o] = '\0';
 }
 

@@ -1,0 +1,138 @@
+/* The summary's aggregate and text (src/tool/tool_summary.c): what the
+ * run prints at its end and salvo report prints later. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tool_report.h"
+#include "tool_summary.h"
+
+static tool_rec_t sent(int status, int http, int64_t at_us, int64_t lat_us)
+{
+    tool_rec_t r = {.status = status, .http_status = http, .attempts = 1, .latency_us = lat_us, .sent_at_us = at_us};
+    return r;
+}
+
+static const char *text(const tool_agg_t *g)
+{
+    static char buf[8192];
+    tool_summary_format(g, NULL, buf, sizeof buf);
+    return buf;
+}
+
+static void counts_why_and_rate(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    g.target_rate = 10;
+    int64_t t0 = 1764234000000000;
+    for (int i = 0; i < 10; i++) /* 10 sends 0.1 s apart: 0.9 s, 10/s */
+        tool_agg_add(&g, &(tool_rec_t){.status = i < 8 ? SALVO_ACCEPTED : SALVO_REJECTED,
+                                       .http_status = i < 8 ? 200 : 422, .attempts = 1, .latency_us = 1000 + i,
+                                       .sent_at_us = t0 + i * 100000});
+    tool_rec_t bad1 = {.status = SALVO_INVALID, .error = "line 6: quantity \"1.5\" is not a positive integer"};
+    tool_rec_t bad2 = {.status = SALVO_INVALID, .error = "line 12: quantity \"x\" is not a positive integer"};
+    bad1.error_len = strlen(bad1.error);
+    bad2.error_len = strlen(bad2.error);
+    tool_agg_add(&g, &bad1);
+    tool_agg_add(&g, &bad2);
+    tool_rec_t lost = sent(SALVO_UNKNOWN, 0, t0 + 50000, 30000000);
+    lost.error = "Operation timed out after 30000 milliseconds";
+    lost.error_len = strlen(lost.error);
+    tool_agg_add(&g, &lost);
+    const char *s = text(&g);
+    assert_non_null(strstr(s, "salvo: 13 orders: 8 accepted, 2 rejected, 1 unknown, 2 invalid\n"));
+    assert_non_null(strstr(s, "salvo: by HTTP status: 200 x8, 422 x2, no answer x1\n"));
+    assert_non_null(strstr(s, "salvo: by error: 2 x quantity \"...\" is not a positive integer; "
+                              "1 x Operation timed out after 30000 milliseconds\n"));
+    assert_non_null(strstr(s, "salvo: 11 orders sent, first to last send 0.900 s: send rate 11.1/s (--rate 10/s)\n"));
+    assert_null(strstr(s, "wall time")); /* only the live run knows it */
+}
+
+static void dry_run_says_nothing_of_requests(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    for (int i = 0; i < 3; i++)
+        tool_agg_add(&g, &(tool_rec_t){.status = SALVO_DRY_RUN});
+    assert_string_equal(text(&g), "salvo: 3 orders: 3 dry_run\n");
+}
+
+static void many_kinds_of_error(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    char e[64];
+    for (int i = 0; i < TOOL_WHY_KINDS + 5; i++) {
+        snprintf(e, sizeof e, "error kind %d", i);
+        tool_agg_add(&g, &(tool_rec_t){.status = SALVO_FAILED, .error = e, .error_len = strlen(e)});
+    }
+    assert_int_equal(g.nwhy, TOOL_WHY_KINDS);
+    assert_int_equal(g.why_more, 5);
+    assert_non_null(strstr(text(&g), "; 31 more of other kinds\n")); /* 6 shown of 32, and 5 past them */
+}
+
+static void an_error_is_cut_whole_and_on_one_line(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    char e[400];
+    size_t n = 0;
+    e[n++] = 'a';
+    e[n++] = '\n';
+    while (n + 2 < sizeof e) { /* "é" again and again */
+        e[n++] = (char)0xc3;
+        e[n++] = (char)0xa9;
+    }
+    tool_agg_add(&g, &(tool_rec_t){.status = SALVO_FAILED, .error = e, .error_len = n});
+    const char *k = g.why[0].text;
+    assert_true(strlen(k) < TOOL_WHY_LEN && strlen(k) >= TOOL_WHY_LEN - 8);
+    assert_int_equal(k[1], ' ');
+    assert_int_equal((strlen(k) - 2) % 2, 0); /* whole characters only */
+}
+
+static void the_at_offset_is_the_first_send(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    tool_rec_t a = sent(SALVO_ACCEPTED, 200, 5, 100), b = sent(SALVO_ACCEPTED, 200, 6, 100);
+    a.has_at = b.has_at = 1;
+    a.at_offset_us = 40;
+    b.at_offset_us = 13;
+    tool_agg_add(&g, &a);
+    tool_agg_add(&g, &b);
+    assert_non_null(strstr(text(&g), "salvo: --at: the first order left +0.013 ms from TIME\n"));
+}
+
+static void html_escape(void **state)
+{
+    (void)state;
+    salvo_jbuf_t b = {0};
+    const char s[] = "<a href='x'>\"&\"</a>\n";
+    tool_html_escape(&b, s, sizeof s - 1);
+    assert_int_equal(b.len, strlen("&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt; "));
+    assert_memory_equal(b.p, "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt; ", b.len);
+    salvo_jbuf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(counts_why_and_rate),
+        cmocka_unit_test(dry_run_says_nothing_of_requests),
+        cmocka_unit_test(many_kinds_of_error),
+        cmocka_unit_test(an_error_is_cut_whole_and_on_one_line),
+        cmocka_unit_test(the_at_offset_is_the_first_send),
+        cmocka_unit_test(html_escape),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
