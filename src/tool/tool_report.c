@@ -14,8 +14,6 @@
 #include "parse.h"
 #include "tool_args.h"
 
-#define REP_RUNS_MAX 256
-
 static const char report_usage[] =
     "usage: salvo report [--rate R] [--html FILE] [FILE|-]\n"
     "Read salvo's result lines (FILE, or stdin when absent or -) and print the summary of\n"
@@ -205,16 +203,8 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
 
 /* ================= runs ================= */
 
-typedef struct report {
-    rep_run_t *runs;
-    size_t nruns;
-    uint64_t lines, bad, first_bad, runs_over;
-    double rate;
-    const char *html, *input;
-    int oom;
-} report_t;
 
-static rep_run_t *run_for(report_t *rp, const char *id, size_t len)
+static rep_run_t *run_for(tool_report_t *rp, const char *id, size_t len)
 {
     if (len >= sizeof rp->runs[0].id)
         len = sizeof rp->runs[0].id - 1;
@@ -285,14 +275,17 @@ static void add_row(rep_run_t *run, const rep_line_t *L, salvo_jbuf_t *tmp)
     run->nrows++;
 }
 
-static void take_line(report_t *rp, const char *s, size_t n, salvo_jbuf_t *tmp, salvo_jbuf_t *err)
+void tool_report_line(tool_report_t *rp, const char *s, size_t n)
 {
     rep_line_t L;
-    if (n == 0 || salvo_json_skip_ws(s, n, 0) == n)
+    salvo_jbuf_t *tmp = &rp->tmp, *err = &rp->err;
+    if (rp->oom || n == 0 || salvo_json_skip_ws(s, n, 0) == n)
         return;
     rp->lines++;
     if (parse_line(s, n, &L, tmp, err) < 0) {
-        if (rp->bad++ == 0)
+        if (tmp->oom || err->oom)
+            rp->oom = 1;
+        else if (rp->bad++ == 0)
             rp->first_bad = rp->lines;
         return;
     }
@@ -300,7 +293,7 @@ static void take_line(report_t *rp, const char *s, size_t n, salvo_jbuf_t *tmp, 
     tool_agg_add(&run->agg, &L.rec);
     if (L.rec.has_at && L.rec.sent_at_us && !run->at_unix_us)
         run->at_unix_us = L.rec.sent_at_us - L.rec.at_offset_us;
-    if (rp->html == NULL)
+    if (!rp->want_html)
         return;
     if (L.rec.sent_at_us) {
         if (run->npts == run->cap) {
@@ -315,59 +308,93 @@ static void take_line(report_t *rp, const char *s, size_t n, salvo_jbuf_t *tmp, 
         }
         run->pts[run->npts++] = (rep_point_t){L.rec.sent_at_us, L.rec.latency_us, L.rec.status};
     }
-    if (L.rec.status != SALVO_ACCEPTED && L.rec.status != SALVO_DUPLICATE)
+    if (L.rec.status != SALVO_ACCEPTED && L.rec.status != SALVO_DUPLICATE) {
         add_row(run, &L, tmp);
+        if (run->rows.oom)
+            rp->oom = 1;
+    }
 }
 
-static int read_results(report_t *rp, FILE *f)
+int tool_report_init(tool_report_t *rp, double rate, int want_html)
+{
+    memset(rp, 0, sizeof *rp);
+    rp->rate = rate;
+    rp->want_html = want_html;
+    rp->runs = calloc(REP_RUNS_MAX, sizeof *rp->runs);
+    return rp->runs ? 0 : -ENOMEM;
+}
+
+void tool_report_free(tool_report_t *rp)
+{
+    for (size_t i = 0; rp->runs && i < rp->nruns; i++) {
+        free(rp->runs[i].pts);
+        salvo_jbuf_free(&rp->runs[i].rows);
+    }
+    free(rp->runs);
+    salvo_jbuf_free(&rp->tmp);
+    salvo_jbuf_free(&rp->err);
+    memset(rp, 0, sizeof *rp);
+}
+
+size_t tool_report_text(const tool_report_t *rp, size_t i, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return 0;
+    if (rp->nruns > 1 && !rp->runs[i].id[0]) {
+        int k = snprintf(buf, cap, "salvo: lines without a run id\n");
+        n = k < 0 ? 0 : (size_t)k >= cap ? cap - 1 : (size_t)k;
+    }
+    return n + tool_summary_format(&rp->runs[i].agg, NULL, buf + n, cap - n);
+}
+
+static int read_results(tool_report_t *rp, FILE *f)
 {
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
-    salvo_jbuf_t tmp = {0}, err = {0};
     while ((got = getline(&line, &cap, f)) >= 0 && !rp->oom) {
         size_t n = (size_t)got;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             n--;
-        take_line(rp, line, n, &tmp, &err);
-        if (tmp.oom || err.oom)
-            rp->oom = 1;
+        tool_report_line(rp, line, n);
     }
     int e = ferror(f) ? errno : 0;
     free(line);
-    salvo_jbuf_free(&tmp);
-    salvo_jbuf_free(&err);
     return e ? -e : rp->oom ? -ENOMEM : 0;
 }
 
 /* ================= the verb ================= */
 
-static void free_report(report_t *rp)
+static int write_page(const tool_report_t *rp, const char *path, const char *source)
 {
-    for (size_t i = 0; i < rp->nruns; i++) {
-        free(rp->runs[i].pts);
-        salvo_jbuf_free(&rp->runs[i].rows);
+    salvo_jbuf_t b = {0};
+    int r = tool_report_page(rp, source, &b);
+    if (r == 0) {
+        FILE *f = fopen(path, "w");
+        if (f == NULL) {
+            r = -errno;
+        } else {
+            if (fwrite(b.p, 1, b.len, f) != b.len)
+                r = -errno;
+            if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        }
     }
-    free(rp->runs);
+    salvo_jbuf_free(&b);
+    return r;
 }
 
-static int print_and_write(report_t *rp)
+static int print_and_write(const tool_report_t *rp, const char *input, const char *html)
 {
-    char *texts[REP_RUNS_MAX] = {0};
     int code = SALVO_EXIT_OK;
     for (size_t i = 0; i < rp->nruns; i++) {
         char buf[8192];
-        const rep_run_t *run = &rp->runs[i];
-        size_t n = 0;
-        if (rp->nruns > 1 && !run->id[0])
-            n = (size_t)snprintf(buf, sizeof buf, "salvo: lines without a run id\n");
-        tool_summary_format(&run->agg, NULL, buf + n, sizeof buf - n);
+        tool_report_text(rp, i, buf, sizeof buf);
         fputs(buf, stdout);
-        if ((texts[i] = strdup(buf)) == NULL)
-            code = SALVO_EXIT_IO;
     }
     if (rp->nruns == 0)
-        printf("salvo: %s holds no results\n", rp->input);
+        printf("salvo: %s holds no results\n", input);
     if (rp->bad)
         fprintf(stderr, "salvo report: %llu of %llu lines are not salvo results (the first: line %llu); skipped\n",
                 (unsigned long long)rp->bad, (unsigned long long)rp->lines, (unsigned long long)rp->first_bad);
@@ -376,23 +403,20 @@ static int print_and_write(report_t *rp)
                 REP_RUNS_MAX);
     if (fflush(stdout) != 0)
         code = SALVO_EXIT_IO;
-    if (code == SALVO_EXIT_OK && rp->html) {
-        int r = tool_report_html(rp->html, rp->input, rp->runs, rp->nruns, texts);
+    if (code == SALVO_EXIT_OK && html) {
+        int r = write_page(rp, html, input);
         if (r < 0) {
-            fprintf(stderr, "salvo report: --html %s: %s\n", rp->html, strerror(-r));
+            fprintf(stderr, "salvo report: --html %s: %s\n", html, strerror(-r));
             code = SALVO_EXIT_IO;
         }
-    } else if (code != SALVO_EXIT_OK) {
-        fprintf(stderr, "salvo report: out of memory\n");
     }
-    for (size_t i = 0; i < rp->nruns; i++)
-        free(texts[i]);
     return code;
 }
 
 int tool_report_main(int argc, char **argv)
 {
-    report_t rp = {0};
+    double rate = 0;
+    const char *html = NULL;
     static const struct option opts[] = {
         {"rate", 1, 0, 'r'}, {"html", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
@@ -401,13 +425,13 @@ int tool_report_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
-            if (salvo_parse_rate(optarg, &rp.rate) != 0 || rp.rate <= 0) {
+            if (salvo_parse_rate(optarg, &rate) != 0 || rate <= 0) {
                 fprintf(stderr, "salvo report: --rate '%s': want a rate like 100, 100/s, 6000/m (see salvo report --help)\n",
                         optarg);
                 return SALVO_EXIT_USAGE;
             }
             break;
-        case 'H': rp.html = optarg; break;
+        case 'H': html = optarg; break;
         case 'h': fputs(report_usage, stdout); return SALVO_EXIT_OK;
         default:
             fprintf(stderr, "salvo report: %s: unknown or incomplete option (see salvo report --help)\n",
@@ -420,27 +444,24 @@ int tool_report_main(int argc, char **argv)
         return SALVO_EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : "-";
-    rp.input = strcmp(path, "-") == 0 ? "stdin" : path;
+    const char *input = strcmp(path, "-") == 0 ? "stdin" : path;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "salvo report: cannot read %s: %s\n", path, strerror(errno));
         return SALVO_EXIT_IO;
     }
-    int code = SALVO_EXIT_OK;
-    if ((rp.runs = calloc(REP_RUNS_MAX, sizeof *rp.runs)) == NULL) {
-        fprintf(stderr, "salvo report: out of memory\n");
+    tool_report_t rp;
+    int code = SALVO_EXIT_OK, r = tool_report_init(&rp, rate, html != NULL);
+    if (r == 0)
+        r = read_results(&rp, f);
+    if (r < 0) {
+        fprintf(stderr, "salvo report: reading %s: %s\n", input, strerror(-r));
         code = SALVO_EXIT_IO;
     } else {
-        int r = read_results(&rp, f);
-        if (r < 0) {
-            fprintf(stderr, "salvo report: reading %s: %s\n", rp.input, strerror(-r));
-            code = SALVO_EXIT_IO;
-        } else {
-            code = print_and_write(&rp);
-        }
+        code = print_and_write(&rp, input, html);
     }
     if (f != stdin)
         fclose(f);
-    free_report(&rp);
+    tool_report_free(&rp);
     return code;
 }

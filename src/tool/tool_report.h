@@ -29,12 +29,32 @@ typedef struct rep_run {
     int64_t at_unix_us; /* --at's TIME, from a line's sent_at - at_offset_ms; 0: none */
 } rep_run_t;
 
+#define REP_RUNS_MAX 256
+
+/* The results read so far: the runs they belong to. */
+typedef struct tool_report {
+    rep_run_t *runs;       /* REP_RUNS_MAX of them */
+    size_t nruns;
+    uint64_t lines, bad, first_bad, runs_over;
+    double rate;           /* --rate given to report; 0: none */
+    int want_html;         /* keep what the page needs (points, table rows) */
+    int oom;
+    salvo_jbuf_t tmp, err;
+} tool_report_t;
+
+/* 0 or -ENOMEM. */
+int tool_report_init(tool_report_t *rp, double rate, int want_html);
+/* One line of results (no line end). A line that is not a result is
+ * counted in bad (the first one's number in first_bad). */
+void tool_report_line(tool_report_t *rp, const char *s, size_t n);
+/* Run i's summary into buf (see tool_summary_format). Its length. */
+size_t tool_report_text(const tool_report_t *rp, size_t i, char *buf, size_t cap);
+/* The whole page into out. 0 or -ENOMEM. source: the input's name. */
+int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *out);
+void tool_report_free(tool_report_t *rp);
+
 /* The salvo command's `report` verb: argv[0] is "report". An exit code. */
 int tool_report_main(int argc, char **argv);
-
-/* Write the page. 0 or a negative errno. summaries[i]: run i's text. */
-int tool_report_html(const char *path, const char *source, const rep_run_t *runs, size_t nruns,
-                     char *const *summaries);
 
 /* Append s[0..n) with & < > " ' as entities, control bytes as spaces. */
 void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n);

@@ -418,37 +418,26 @@ static int one_run(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, const char 
     return 0;
 }
 
-int tool_report_html(const char *path, const char *source, const rep_run_t *runs, size_t nruns,
-                     char *const *summaries)
+int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *out)
 {
-    salvo_jbuf_t b = {0};
-    salvo_jbuf_cstr(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                        "<meta name=\"generator\" content=\"salvo report\"><title>salvo report: ");
-    esc(&b, source);
-    salvo_jbuf_printf(&b, "</title><style>%s</style></head>\n<body>\n<h1>salvo report: ", css);
-    esc(&b, source);
+    salvo_jbuf_t *b = out;
+    salvo_jbuf_cstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                       "<meta name=\"generator\" content=\"salvo report\"><title>salvo report: ");
+    esc(b, source);
+    salvo_jbuf_printf(b, "</title><style>%s</style></head>\n<body>\n<h1>salvo report: ", css);
+    esc(b, source);
     uint64_t orders = 0;
-    for (size_t i = 0; i < nruns; i++)
-        orders += runs[i].agg.orders;
-    salvo_jbuf_printf(&b, "</h1>\n<p id=\"totals\" data-runs=\"%zu\" data-orders=\"%llu\">%llu orders in %zu run%s.</p>\n",
-                      nruns, (unsigned long long)orders, (unsigned long long)orders, nruns, nruns == 1 ? "" : "s");
+    for (size_t i = 0; i < rp->nruns; i++)
+        orders += rp->runs[i].agg.orders;
+    salvo_jbuf_printf(b, "</h1>\n<p id=\"totals\" data-runs=\"%zu\" data-orders=\"%llu\">%llu orders in %zu run%s.</p>\n",
+                      rp->nruns, (unsigned long long)orders, (unsigned long long)orders, rp->nruns,
+                      rp->nruns == 1 ? "" : "s");
     int r = 0;
-    for (size_t i = 0; i < nruns && r == 0; i++)
-        r = one_run(&b, &runs[i], i, summaries ? summaries[i] : NULL);
-    salvo_jbuf_cstr(&b, "</body></html>\n");
-    if (r == 0 && b.oom)
-        r = -ENOMEM;
-    if (r == 0) {
-        FILE *f = fopen(path, "w");
-        if (f == NULL)
-            r = -errno;
-        else {
-            if (fwrite(b.p, 1, b.len, f) != b.len)
-                r = -errno;
-            if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        }
+    for (size_t i = 0; i < rp->nruns && r == 0; i++) {
+        char summary[8192];
+        tool_report_text(rp, i, summary, sizeof summary);
+        r = one_run(b, &rp->runs[i], i, summary);
     }
-    salvo_jbuf_free(&b);
-    return r;
+    salvo_jbuf_cstr(b, "</body></html>\n");
+    return r == 0 && b->oom ? -ENOMEM : r;
 }
