@@ -494,9 +494,12 @@ static int decode_hmac_key(salvo_profile_t *p, const char *v, size_t len, char *
     if ((p->hmac_key = malloc(cap)) == NULL)
         return -ENOMEM;
     int n = (int)len;
-    if (p->sign.secret_enc == SALVO_SECENC_RAW) {
+    int enc = p->sign.algo == SALVO_SIGN_KRAKEN ? SALVO_SECENC_BASE64 : p->sign.secret_enc; /* Kraken's is base64 */
+    while (enc != SALVO_SECENC_RAW && len > 0 && (v[len - 1] == '\n' || v[len - 1] == '\r' || v[len - 1] == ' '))
+        len--; /* a pasted secret's line end is not part of it */
+    if (enc == SALVO_SECENC_RAW) {
         memcpy(p->hmac_key, v, len);
-    } else if (p->sign.secret_enc == SALVO_SECENC_BASE64 || p->sign.algo == SALVO_SIGN_KRAKEN) {
+    } else if (enc == SALVO_SECENC_BASE64) {
         n = salvo_b64_decode(v, len, p->hmac_key, cap);
     } else {
         n = len % 2 ? -EINVAL : (int)(len / 2);
@@ -511,7 +514,7 @@ static int decode_hmac_key(salvo_profile_t *p, const char *v, size_t len, char *
     }
     if (n < 0) {
         snprintf(err, errlen, "%s is not valid %s", p->secret_var[SALVO_SECRET_SECRET],
-                 p->sign.secret_enc == SALVO_SECENC_HEX ? "hex" : "base64");
+                 enc == SALVO_SECENC_HEX ? "hex" : "base64");
         return -EINVAL;
     }
     p->hmac_key_len = (size_t)n;

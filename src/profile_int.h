@@ -76,4 +76,7 @@ struct salvo_profile {
     salvo_pkey_t *pkey;
 };
 
+/* The profile's answer rules (for the engine and the tests). */
+static inline const salvo_rules_t *salvo_profile_rules(const salvo_profile_t *p) { return &p->rules; }
+
 #endif
