@@ -356,7 +356,7 @@ static int parse_top(ctx_t *c, const cJSON *root)
 {
     static const char *const keys[] = {"name", "about", "url", "sandbox_url", "method", "encoding", "body",
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
-                                       "warm_url", "rate", "window", "concurrency", NULL};
+                                       "warm_url", "server_time", "rate", "window", "concurrency", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
     p->method = "POST";
@@ -368,6 +368,10 @@ static int parse_top(ctx_t *c, const cJSON *root)
     if (rc == 0) rc = str_field(c, root, "sandbox_url", &p->sandbox_url);
     if (rc == 0) rc = str_field(c, root, "method", &p->method);
     if (rc == 0) rc = str_field(c, root, "warm_url", &p->warm_url);
+    if (rc == 0) rc = str_field(c, root, "server_time", &p->server_time);
+    if (rc == 0 && p->server_time && p->server_time[0] != '/')
+        rc = bad(c, "profile field \"%s\" must be a JSON pointer into the warm_url's answer (\"/serverTime\")",
+                 "server_time");
     if (rc == 0) rc = str_field(c, root, "encoding", &enc);
     if (rc == 0) rc = pick(c, enc, "encoding", enc_names, &p->encoding);
     if (rc < 0)
@@ -448,6 +452,7 @@ const char *salvo_profile_url(const salvo_profile_t *p, int sandbox) { return sa
 const char *salvo_profile_method(const salvo_profile_t *p) { return p->method; }
 int salvo_profile_encoding(const salvo_profile_t *p) { return p->encoding; }
 const char *salvo_profile_warm_url(const salvo_profile_t *p) { return p->warm_url; }
+const char *salvo_profile_server_time(const salvo_profile_t *p) { return p->server_time; }
 unsigned salvo_profile_id_max(const salvo_profile_t *p) { return p->id_max; }
 int salvo_profile_id_allows(const salvo_profile_t *p, unsigned char c) { return p->id_allowed[c]; }
 const char *salvo_profile_secret_header(const salvo_profile_t *p, size_t i)

@@ -50,7 +50,7 @@ typedef struct salvo_sign_spec {
 
 struct salvo_profile {
     struct cJSON *root;
-    const char *name, *about, *url, *sandbox_url, *method, *warm_url;
+    const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
     const char *rate, *window;
     char concurrency[24]; /* "" when none */
     int encoding;

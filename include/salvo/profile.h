@@ -36,6 +36,8 @@ int salvo_profile_encoding(const salvo_profile_t *p);
 /* The body template as JSON text (malloc'd), or NULL when it has none. */
 char *salvo_profile_body(const salvo_profile_t *p);
 const char *salvo_profile_warm_url(const salvo_profile_t *p);  /* NULL when none */
+/* A JSON pointer to the broker's clock in the warm_url's answer, or NULL. */
+const char *salvo_profile_server_time(const salvo_profile_t *p);
 /* "rate", "window", "concurrency": the broker's limits in the flags' own
  * syntax, or NULL. */
 const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
