@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "lookup.h"
+#include "salvo/result.h"
 
 enum { OP_EQ, OP_NE, OP_IN, OP_NOT_IN, OP_EXISTS, OP_NONEMPTY, OP_CONTAINS, OP_COUNT };
 static const char *const op_names[OP_COUNT] = {"eq", "ne", "in", "not_in", "exists", "nonempty", "contains"};
@@ -317,4 +318,17 @@ void salvo_rules_error(const salvo_rules_t *rs, const cJSON *body, char *out, si
         if (n > 0)
             len += (size_t)n < cap - len ? (size_t)n : cap - len - 1;
     }
+}
+
+salvo_outcome_t salvo_verdict_outcome(int v, int earlier_copy, salvo_outcome_t by_status)
+{
+    switch (v) {
+    case SALVO_V_ACCEPTED: return (salvo_outcome_t){SALVO_ACCEPTED, SALVO_RETRY_NO};
+    case SALVO_V_DUPLICATE: return (salvo_outcome_t){SALVO_DUPLICATE, SALVO_RETRY_NO};
+    case SALVO_V_UNKNOWN: return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS};
+    case SALVO_V_REJECTED: return (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_REJECTED, SALVO_RETRY_NO};
+    case SALVO_V_RATE_LIMITED: return salvo_classify(0, 429, 1, earlier_copy, 0); /* not acted on, as a 429 */
+    case SALVO_V_BANNED: return (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_FAILED, SALVO_RETRY_NO};
+    }
+    return by_status;
 }

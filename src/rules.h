@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "retry.h"
+
 struct cJSON;
 
 enum salvo_verdict {
@@ -54,5 +56,10 @@ void salvo_rules_order_id(const salvo_rules_t *rs, const struct cJSON *body, cha
 void salvo_rules_error(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
 
 const char *salvo_verdict_name(int v);
+
+/* What a verdict means for the order; by_status is the reading by HTTP
+ * status alone (kept when no rule matched). A "no" after an earlier copy
+ * may have reached the broker is not believed: unknown, as without rules. */
+salvo_outcome_t salvo_verdict_outcome(int verdict, int earlier_copy, salvo_outcome_t by_status);
 
 #endif

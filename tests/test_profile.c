@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "profile_int.h"
 #include "rules.h"
+#include "salvo/result.h"
 #include "salvo/profile.h"
 #include "sign.h"
 #include "tmpl.h"
@@ -367,13 +368,31 @@ static void test_rules_http_200_rejects(void **state)
     salvo_profile_free(kraken);
 }
 
+/* The promise holds under rules too: a "no" is only believed when no
+ * earlier copy may have reached the broker. */
+static void test_verdict_outcomes(void **state)
+{
+    (void)state;
+    salvo_outcome_t ok = {SALVO_ACCEPTED, SALVO_RETRY_NO};
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_REJECTED, 0, ok).status, SALVO_REJECTED);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_REJECTED, 1, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_BANNED, 0, ok).status, SALVO_FAILED);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_BANNED, 1, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_DUPLICATE, 1, ok).status, SALVO_DUPLICATE);
+    salvo_outcome_t rl = salvo_verdict_outcome(SALVO_V_RATE_LIMITED, 0, ok);
+    assert_int_equal(rl.retry, SALVO_RETRY_SAFE); /* the broker did not act: another attempt is safe */
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_RATE_LIMITED, 1, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_UNKNOWN, 0, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_NONE, 0, ok).status, SALVO_ACCEPTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_errors_name_the_field), cmocka_unit_test(test_secret_variables),
         cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
-        cmocka_unit_test(test_rules_http_200_rejects),
+        cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,22 +256,11 @@ static void read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_
     salvo_rules_order_id(&p->rules, doc, j->order_id, sizeof j->order_id);
     salvo_rules_error(&p->rules, doc, msg, msglen);
     cJSON_Delete(doc);
-    switch (v) {
-    case SALVO_V_ACCEPTED: *oc = (salvo_outcome_t){SALVO_ACCEPTED, SALVO_RETRY_NO}; break;
-    case SALVO_V_DUPLICATE: *oc = (salvo_outcome_t){SALVO_DUPLICATE, SALVO_RETRY_NO}; break;
-    case SALVO_V_UNKNOWN: *oc = (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS}; break;
-    case SALVO_V_REJECTED: /* a "no" to this copy says nothing of an earlier one */
-        *oc = (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_REJECTED, SALVO_RETRY_NO};
-        break;
-    case SALVO_V_RATE_LIMITED: /* not acted on: as a 429 */
-        *oc = salvo_classify(CURLE_OK, 429, 1, earlier_copy, 0);
-        break;
-    case SALVO_V_BANNED:
-        *oc = (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_FAILED, SALVO_RETRY_NO};
+    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
+    if (v == SALVO_V_BANNED) {
         char why[160];
         snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
         salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
-        break;
     }
     if (v == SALVO_V_RATE_LIMITED || (v == SALVO_V_NONE && rep->http == 429))
         pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
