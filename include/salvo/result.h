@@ -58,6 +58,8 @@ typedef struct salvo_result {
     int has_timings;
     double dns_ms, connect_ms, tls_ms, ttfb_ms; /* of the last attempt, from its start */
     const char *request;  /* --dry-run: the request as a JSON object */
+    const char *order_id; /* the broker's order id (a profile's result.order_id), NULL when none */
+    const char *headers;  /* a profile's captured response headers, a JSON object; NULL when none */
     const char *run;      /* the caller's run id, written as "run" when set (the engine leaves it NULL) */
 } salvo_result_t;
 
