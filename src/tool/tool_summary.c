@@ -273,7 +273,7 @@ int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int si
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return -errno;
-    fprintf(f, "{\"orders\":%llu,\"counts\":{", (unsigned long long)s->orders);
+    fprintf(f, "{\"run\":\"%s\",\"orders\":%llu,\"counts\":{", g->run, (unsigned long long)s->orders);
     for (int i = 0; i < SALVO_STATUS_COUNT; i++)
         fprintf(f, "%s\"%s\":%llu", i ? "," : "", salvo_status_name(i), (unsigned long long)s->count[i]);
     const salvo_hist_t *h = &s->latency;

@@ -28,7 +28,8 @@ start_mock --reject-rate 0.2 --error-rate 0.1 --latency 3ms --jitter 2ms --seed 
 { make_orders 60; echo "BAD,abc,1,BUY"; echo "BAD,1.5,x,BUY"; } > "$WORK/o.csv"
 
 # 1. Every kind of answer, paced: counts, HTTP statuses, errors, rate, latency.
-"$SALVO" --no-auth --url "$URL" --rate 200/s --retries 0 "$WORK/o.csv" > "$WORK/out1" 2> "$WORK/err1"
+"$SALVO" --no-auth --url "$URL" --rate 200/s --retries 0 --summary-json "$WORK/s1.json" "$WORK/o.csv" \
+    > "$WORK/out1" 2> "$WORK/err1"
 check "mixed run: exit 4 (some unknown)" 4 $?
 same_summary "mixed run" "$WORK/out1" "$WORK/err1" --rate 200/s
 check_true "the summary says why: by HTTP status" grep -q '^salvo: by HTTP status: 200 x[0-9]*, 422 x[0-9]*, 500 x' "$WORK/err1"
@@ -39,6 +40,8 @@ check_true "wall time and send rate, each labelled" \
 check_true "wall time on its own line" grep -qE '^salvo: wall time [0-9.]+ s' "$WORK/err1"
 check "every result line names the run" 1 "$(jq -r .run "$WORK/out1" | sort -u | wc -l)"
 check_true "the summary names it" grep -q "^salvo: run $(jq -r .run "$WORK/out1" | head -1)$" "$WORK/err1"
+check "--summary-json names it, and counts by HTTP status" "$(jq -r .run "$WORK/out1" | head -1) 422" \
+    "$(jq -r '"\(.run) \(.http_status | keys | map(select(. == "422")) | .[0])"' "$WORK/s1.json")"
 
 # 2. --at (fired late, at once; it refuses bad rows): the first send from TIME agrees too.
 make_orders 30 > "$WORK/o30.csv"
