@@ -4,7 +4,7 @@
 const char tool_usage_text[] =
     "usage: salvo --url URL [options] [FILE|-]\n"
     "       salvo --broker NAME|FILE [options] [FILE|-]\n"
-    "       salvo report [--rate R] [--html FILE] [FILE|-]   (the summary again, from results)\n"
+    "       salvo report [--rate R] [--html FILE] [FILE|-]  (salvo report --help)\n"
     "Submit each order of FILE (CSV or JSON Lines; stdin when absent or -) as one HTTP\n"
     "request, within the rate and concurrency limits, printing one JSON line per order.\n"
     "\n"
@@ -129,8 +129,11 @@ const char tool_usage_text[] =
     "  -h, --help              this text\n"
     "  --version               print the version\n"
     "\n"
-    "Exit: 0 every order accepted (or duplicate); 1 some order definitely not placed\n"
-    "(rejected, failed, invalid, not sent; none unknown): fix the input or rerun; 4 some\n"
-    "order unknown (it may be at the broker): check the broker; 2 usage or configuration\n"
-    "error (nothing sent); 3 input, results or journal error; 130 SIGINT, 143 SIGTERM.\n"
-    "When several apply: 130/143, then 3, 2, 4, 1.\n";
+    "Exit: 0 every order accepted (or duplicate)\n"
+    "      1 some order definitely not placed (rejected, failed, invalid, not sent), none\n"
+    "        unknown: fix the input, or rerun\n"
+    "      4 some order unknown (it may be at the broker): check the broker\n"
+    "      2 usage or configuration error (nothing sent)\n"
+    "      3 input, results or journal could not be read or written\n"
+    "      130 SIGINT, 143 SIGTERM\n"
+    "      When several apply: 130/143, then 3, 2, 4, 1.\n";

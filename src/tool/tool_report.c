@@ -21,7 +21,7 @@ static const char report_usage[] =
     "latency percentiles, the first send against --at. Lines of several runs are told\n"
     "apart by their \"run\" id.\n"
     "\n"
-    "  --rate R        the run's --rate, to show the send rate against it (100, 100/s, 6000/m)\n"
+    "  --rate R        the run's --rate, to show the send rate against it: 100, 100/s, 6000/m\n"
     "  --html FILE     also write one self-contained HTML page (no network, no JavaScript):\n"
     "                  latency histogram, every order over time, orders per second against\n"
     "                  the limit, a table of the orders not accepted\n"
