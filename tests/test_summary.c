@@ -124,6 +124,53 @@ static void html_escape(void **state)
     salvo_jbuf_free(&b);
 }
 
+/* The promise behind `salvo report`: a result's record, taken live, and
+ * the record of the line it was written as are the same, so the two
+ * summaries are the same. Latencies and offsets at the edges of rounding. */
+static void a_line_reads_back_as_its_result(void **state)
+{
+    (void)state;
+    static const double lat[] = {12.345, 0.001, 0.0005, 29999.999, 1.0015, 7.4994999, 0};
+    static const double at[] = {-3.25, 0.013, 1000.0005};
+    tool_agg_t live, back;
+    tool_agg_init(&live);
+    tool_report_t rp;
+    assert_int_equal(tool_report_init(&rp, 0, 1), 0);
+    for (unsigned i = 0; i < 3 * sizeof lat / sizeof lat[0]; i++) {
+        salvo_order_t o = {.seq = i + 1, .line = i + 2, .symbol = "S<1>", .price = "1.5", .quantity = "3",
+                           .side = "BUY", .type = "LIMIT", .client_order_id = "p-1"};
+        int st = i % 4 == 0 ? SALVO_REJECTED : i % 4 == 1 ? SALVO_UNKNOWN : i % 4 == 2 ? SALVO_NOT_SENT : SALVO_ACCEPTED;
+        salvo_result_t r = {.order = &o, .status = st, .http_status = st == SALVO_REJECTED ? 422 : 200,
+                            .attempts = st == SALVO_NOT_SENT ? 0 : 1 + i % 2,
+                            .latency_ms = lat[i % (sizeof lat / sizeof lat[0])],
+                            .sent_at_us = st == SALVO_NOT_SENT ? 0 : 1764234000000000 + 999999 * (int64_t)i,
+                            .error = st == SALVO_NOT_SENT ? "not sent: stopped (SIGTERM)" : NULL,
+                            .has_at = st != SALVO_NOT_SENT, .at_offset_ms = at[i % 3], .reused = -1,
+                            .run = "0123abcd"};
+        tool_rec_t rec;
+        tool_rec_from_result(&rec, &r);
+        tool_agg_add(&live, &rec);
+        salvo_jbuf_t line = {0};
+        salvo_result_write(&line, &r);
+        tool_report_line(&rp, line.p, line.len - 1);
+        salvo_jbuf_free(&line);
+    }
+    assert_int_equal(rp.bad, 0);
+    assert_int_equal(rp.nruns, 1);
+    back = rp.runs[0].agg;
+    snprintf(live.run, sizeof live.run, "0123abcd");
+    char a[8192], b[8192];
+    tool_summary_format(&live, NULL, a, sizeof a);
+    tool_summary_format(&back, NULL, b, sizeof b);
+    assert_string_equal(a, b);
+    assert_memory_equal(live.latency.counts, back.latency.counts, sizeof live.latency.counts);
+    assert_int_equal(live.at_first_us, back.at_first_us);
+    assert_int_equal(live.first_sent_us, back.first_sent_us);
+    assert_int_equal(live.last_sent_us, back.last_sent_us);
+    assert_int_equal(live.requests, back.requests);
+    tool_report_free(&rp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +180,7 @@ int main(void)
         cmocka_unit_test(an_error_is_cut_whole_and_on_one_line),
         cmocka_unit_test(the_at_offset_is_the_first_send),
         cmocka_unit_test(html_escape),
+        cmocka_unit_test(a_line_reads_back_as_its_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
