@@ -279,6 +279,7 @@ void tool_report_line(tool_report_t *rp, const char *s, size_t n)
 {
     rep_line_t L;
     salvo_jbuf_t *tmp = &rp->tmp, *err = &rp->err;
+    rp->lineno++;
     if (rp->oom || n == 0 || salvo_json_skip_ws(s, n, 0) == n)
         return;
     rp->lines++;
@@ -286,7 +287,7 @@ void tool_report_line(tool_report_t *rp, const char *s, size_t n)
         if (tmp->oom || err->oom)
             rp->oom = 1;
         else if (rp->bad++ == 0)
-            rp->first_bad = rp->lines;
+            rp->first_bad = rp->lineno;
         return;
     }
     rep_run_t *run = run_for(rp, L.run ? L.run : "", L.run_len);

@@ -35,7 +35,10 @@ typedef struct rep_run {
 typedef struct tool_report {
     rep_run_t *runs;       /* REP_RUNS_MAX of them */
     size_t nruns;
-    uint64_t lines, bad, first_bad, runs_over;
+    uint64_t lineno;       /* lines given, blank ones included */
+    uint64_t lines, bad;   /* lines that are not blank; those that are not results */
+    uint64_t first_bad;    /* the first of those, as a line number */
+    uint64_t runs_over;
     double rate;           /* --rate given to report; 0: none */
     int want_html;         /* keep what the page needs (points, table rows) */
     int oom;
@@ -44,8 +47,8 @@ typedef struct tool_report {
 
 /* 0 or -ENOMEM. */
 int tool_report_init(tool_report_t *rp, double rate, int want_html);
-/* One line of results (no line end). A line that is not a result is
- * counted in bad (the first one's number in first_bad). */
+/* One line of results (no line end), blank ones too (they count for
+ * line numbers). A line that is not a result is counted in bad. */
 void tool_report_line(tool_report_t *rp, const char *s, size_t n);
 /* Run i's summary into buf (see tool_summary_format). Its length. */
 size_t tool_report_text(const tool_report_t *rp, size_t i, char *buf, size_t cap);

@@ -64,10 +64,10 @@ check "two runs in one file: two summaries" "" "$(diff "$WORK/live" "$WORK/rep")
 check "report reads stdin" "$(shared "$WORK/err1" | sed 's/ (--rate 200\/s)//')" "$(cat "$WORK/rep.stdin")"
 
 # 5. What is not a result line is counted and said, never fatal.
-{ echo 'not json'; head -3 "$WORK/out1"; echo '{"seq":1}'; } > "$WORK/mixed"
+{ echo; head -3 "$WORK/out1"; echo 'not json'; echo '{"seq":1}'; } > "$WORK/mixed"
 "$SALVO" report "$WORK/mixed" > "$WORK/rep" 2> "$WORK/rep.err"
 check "stray lines: exit 0, three orders" "0 salvo: 3 orders" "$? $(grep -o '^salvo: 3 orders' "$WORK/rep")"
-check_true "stray lines: said, with the first one's line" grep -q '2 of 5 lines are not salvo results (the first: line 1)' "$WORK/rep.err"
+check_true "stray lines: said, with the first one's line" grep -q '2 of 5 lines are not salvo results (the first: line 5)' "$WORK/rep.err"
 "$SALVO" report --rate fast "$WORK/out1" > /dev/null 2>&1
 check "report --rate fast: exit 2" 2 $?
 "$SALVO" report "$WORK/nope" > /dev/null 2>&1
