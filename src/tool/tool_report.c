@@ -309,7 +309,7 @@ void tool_report_line(tool_report_t *rp, const char *s, size_t n)
         }
         run->pts[run->npts++] = (rep_point_t){L.rec.sent_at_us, L.rec.latency_us, L.rec.status};
     }
-    if (L.rec.status != SALVO_ACCEPTED && L.rec.status != SALVO_DUPLICATE) {
+    if (L.rec.status != SALVO_ACCEPTED && L.rec.status != SALVO_DUPLICATE && L.rec.status != SALVO_DRY_RUN) {
         add_row(run, &L, tmp);
         if (run->rows.oom)
             rp->oom = 1;
