@@ -171,6 +171,22 @@ static void a_line_reads_back_as_its_result(void **state)
     tool_report_free(&rp);
 }
 
+/* Found by fuzz_report: "error" twice, the second one not a string that
+ * unescapes, left the first one's text pointing into a moved buffer. */
+static void an_error_given_twice(void **state)
+{
+    (void)state;
+    tool_report_t rp;
+    assert_int_equal(tool_report_init(&rp, 0, 1), 0);
+    char line[600];
+    int n = snprintf(line, sizeof line, "{\"status\":\"failed\",\"error\":\"short\",\"error\":\"%0400d\\ud800\"}", 0);
+    tool_report_line(&rp, line, (size_t)n);
+    assert_int_equal(rp.bad, 0);
+    assert_int_equal(rp.runs[0].agg.count[SALVO_FAILED], 1);
+    assert_int_equal(rp.runs[0].agg.nwhy, 0); /* the error that counts is the last, and it is not text */
+    tool_report_free(&rp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +197,7 @@ int main(void)
         cmocka_unit_test(the_at_offset_is_the_first_send),
         cmocka_unit_test(html_escape),
         cmocka_unit_test(a_line_reads_back_as_its_result),
+        cmocka_unit_test(an_error_given_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

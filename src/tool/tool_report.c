@@ -172,10 +172,6 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
                 L->rec.sent_at_us = parse_rfc3339_us(tmp->p, tmp->len);
         } else if (key_is(&m, "error")) {
             L->error = m, L->has_error = 1;
-            if (str_of(&m, err) == 0) {
-                L->rec.error = err->p;
-                L->rec.error_len = err->len;
-            }
         } else if (key_is(&m, "seq")) {
             L->seq = m, L->has_seq = 1;
         } else if (key_is(&m, "line")) {
@@ -196,6 +192,12 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
     }
     if (r < 0 || !L->has_status || salvo_json_skip_ws(s, n, pos) != n)
         return -1;
+    /* after the walk: a key given twice must not leave a pointer into a
+     * buffer its second value moved */
+    if (L->has_error && str_of(&L->error, err) == 0) {
+        L->rec.error = err->p;
+        L->rec.error_len = err->len;
+    }
     if (L->rec.attempts == 0)
         L->rec.sent_at_us = 0;
     return 0;
