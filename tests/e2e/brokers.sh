@@ -77,22 +77,38 @@ bad_requests() {
         | "\(.verdict) \(.status) \(.symbol) \(.client_order_id)"'
 }
 
+# Input rows. side_title/type_title (Bybit) and signed_quantity (OANDA) are
+# proposed canonical variables (docs/profiles.md, "Proposed"); until salvo
+# derives them, the input supplies them, and a note says so.
+HEADER="symbol,price,quantity,side,type,client_order_id,account_id,side_title,type_title,signed_quantity"
+row() { # row SYMBOL QUANTITY SIDE [CLIENT_ID]
+    local title=Buy signed=$2
+    if [ "$3" = SELL ]; then title=Sell signed="-$2"; fi
+    echo "$1,10.5,$2,$3,LIMIT,${4:-},ACC-1,$title,Limit,$signed"
+}
+for v in side_title signed_quantity; do
+    printf 'symbol,price,quantity,side\nX,1,1,BUY\n' > "$WORK/probe.csv"
+    printf '{"name":"probe","url":"http://127.0.0.1:1/x","body":{"v":"{{%s}}"}}\n' "$v" > "$WORK/probe.json"
+    if "$SALVO" --broker "$WORK/probe.json" --dry-run "$WORK/probe.csv" 2>&1 | grep -q "names column '$v'"; then
+        echo "NOTE: salvo does not derive {{$v}} yet (docs/profiles.md, Proposed): the test input supplies it"
+    fi
+done
+
 # run_broker NAME URL_PATH SYMBOL DUP_STATUS REJECT_TEXT
 run_broker() {
     local name=$1 sym=$3 dup_status=$4 reject_text=$5
     local dir="$WORK/$name" url="$EMU$2"
     mkdir -p "$dir"
     emu_reset
-    printf 'symbol,price,quantity,side,type,client_order_id,account_id\n%s,10.5,1,BUY,LIMIT,dupA1b2c3,ACC-1\n' \
-        "$sym" > "$dir/seed.csv"
+    { echo "$HEADER"; row "$sym" 1 BUY dupA1b2c3; } > "$dir/seed.csv"
     {
-        echo "symbol,price,quantity,side,type,client_order_id,account_id"
-        echo "$sym,10.5,2,BUY,LIMIT,,ACC-1"
-        echo "REJECT,10.5,1,BUY,LIMIT,,ACC-1"
-        echo "UNKNOWN,10.5,1,BUY,LIMIT,,ACC-1"
-        echo "TIMEOUT,10.5,1,BUY,LIMIT,,ACC-1"
-        echo "LIMIT,10.5,1,SELL,LIMIT,,ACC-1"
-        echo "$sym,10.5,1,BUY,LIMIT,dupA1b2c3,ACC-1" # the seed's id again
+        echo "$HEADER"
+        row "$sym" 2 BUY
+        row REJECT 1 BUY
+        row UNKNOWN 1 BUY
+        row TIMEOUT 1 BUY
+        row LIMIT 1 SELL
+        row "$sym" 1 BUY dupA1b2c3 # the seed's id again
     } > "$dir/orders.csv"
 
     "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$url" "$dir/seed.csv" \
@@ -128,7 +144,7 @@ run_broker kraken  /0/private/AddOrder               XBTUSD   duplicate "EOrder:
 run_broker coinbase /api/v3/brokerage/orders         BTC-USD  accepted  "INSUFFICIENT_FUND"
 run_broker bitget  /api/v2/spot/trade/place-order    BTCUSDT  duplicate "Insufficient balance"
 run_broker oanda   '/v3/accounts/{{account_id}}/orders' EUR_USD duplicate "INSUFFICIENT_MARGIN"
-run_broker tradier '/v1/accounts/{{account_id}}/orders' SPY    accepted  "DayTradingBuyingPowerExceeded"
+run_broker tradier '/v1/accounts/{{account_id}}/orders' SPY    accepted  "Backoffice rejected"
 
 # ---- OKX demo trading: the same endpoint with x-simulated-trading: 1 and demo keys ----
 emu_reset
@@ -143,8 +159,8 @@ ban_run() { # ban_run NAME URL_PATH SYMBOL
     local name=$1 dir="$WORK/ban-$1"
     mkdir -p "$dir"
     emu_reset
-    { echo "symbol,price,quantity,side"; echo "$3,10.5,1,BUY"; echo "BAN,10.5,1,BUY"
-      for i in 1 2 3 4 5; do echo "$3,10.5,$i,SELL"; done; } > "$dir/orders.csv"
+    { echo "$HEADER"; row "$3" 1 BUY; row BAN 1 BUY
+      for i in 1 2 3 4 5; do row "$3" "$i" SELL; done; } > "$dir/orders.csv"
     "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$EMU$2" --concurrency 1 --retries 2 \
         "$dir/orders.csv" > "$dir/out" 2> "$dir/err"
     check "$name ban: exit 1" 1 $?
