@@ -1,7 +1,11 @@
 /* An attempt's reply: what it means for the order, and what comes next:
  * another attempt after a backoff, a lookup, or the result. */
+#include <cjson/cJSON.h>
+
 #include "parts.h"
 #include "lookup.h"
+#include "profile_int.h"
+#include "rules.h"
 #include "parse.h"
 #include "retry.h"
 #include "util.h"
@@ -182,6 +186,88 @@ static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
     }
 }
 
+/* ---- a broker profile's reading of an answer ---- */
+
+/* Hold every send for delay_ns (clamped to --retry-max-backoff): the
+ * broker said to slow down, and retrying into its limit is how a client
+ * gets banned (Binance: 429s, then 418). */
+static void pause_sends(struct salvo_engine *e, int64_t delay_ns)
+{
+    int64_t cap = e->cfg->max_backoff_ns;
+    if (delay_ns > cap)
+        delay_ns = cap;
+    if (delay_ns > 0)
+        salvo_pace_pause(&e->pace, salvo_engine_now(e) + delay_ns);
+}
+
+/* ns until a rate_limit.reset value comes, or -1. */
+static int64_t reset_in(int unit, const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || x < 0)
+        return -1;
+    double now_s = (double)salvo_unix_us() / 1e6;
+    double secs = unit == SALVO_RESET_EPOCH_S ? x - now_s : unit == SALVO_RESET_EPOCH_MS ? x / 1e3 - now_s
+                  : unit == SALVO_RESET_DELTA_S ? x : x / 1e3;
+    return secs <= 0 ? 0 : (int64_t)(secs * 1e9);
+}
+
+/* rate_limit: a spent budget pauses every send until its reset; the
+ * captured headers go into the result line. */
+static void read_rate_headers(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
+{
+    const salvo_profile_t *p = e->cfg->profile;
+    const char *rem = p->rl.remaining ? rep->header(rep, p->rl.remaining) : NULL;
+    if (rem && strtod(rem, NULL) <= 0 && rem[0] >= '0' && rem[0] <= '9') {
+        const char *reset = p->rl.reset ? rep->header(rep, p->rl.reset) : NULL;
+        int64_t wait = reset ? reset_in(p->rl.reset_unit, reset) : -1;
+        pause_sends(e, wait >= 0 ? wait : e->cfg->backoff_ns);
+    }
+    j->captured.len = 0;
+    for (size_t i = 0; i < p->rl.ncapture; i++) {
+        const char *v = rep->header(rep, p->rl.capture[i]);
+        if (v == NULL)
+            continue;
+        salvo_jbuf_raw(&j->captured, j->captured.len ? "," : "{", 1);
+        salvo_jbuf_str(&j->captured, p->rl.capture[i], strlen(p->rl.capture[i]));
+        salvo_jbuf_raw(&j->captured, ":", 1);
+        salvo_jbuf_str(&j->captured, v, strlen(v));
+    }
+    if (j->captured.len)
+        salvo_jbuf_raw(&j->captured, "}", 2); /* with its NUL */
+}
+
+/* What the profile's rules make of a whole answer: oc is replaced when a
+ * rule matches. *msg gets the broker's words for a non-accepted answer. */
+static void read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, int earlier_copy,
+                            salvo_outcome_t *oc, char *msg, size_t msglen)
+{
+    const salvo_profile_t *p = e->cfg->profile;
+    msg[0] = '\0';
+    if (p == NULL || rep->code != CURLE_OK || rep->http < 100)
+        return;
+    if (rep->header)
+        read_rate_headers(e, j, rep);
+    if (rep->body_over) /* a cut-off answer proves nothing a rule could read */
+        return;
+    cJSON *doc = rep->body_len ? cJSON_ParseWithLength(rep->body, rep->body_len) : NULL;
+    int v = salvo_rules_match(&p->rules, rep->http, doc);
+    salvo_rules_order_id(&p->rules, doc, j->order_id, sizeof j->order_id);
+    salvo_rules_error(&p->rules, doc, msg, msglen);
+    cJSON_Delete(doc);
+    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
+    if (v == SALVO_V_BANNED) {
+        char why[160];
+        snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
+        salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
+    }
+    if (v == SALVO_V_RATE_LIMITED || (v == SALVO_V_NONE && rep->http == 429))
+        pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
+    if (oc->status == SALVO_ACCEPTED)
+        msg[0] = '\0';
+}
+
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
 {
     int64_t now = salvo_engine_now(e);
@@ -200,11 +286,21 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
      * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
     int earlier_copy = rep->resent || j->maybe_delivered;
     salvo_outcome_t oc = salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
+    char said[200];
+    read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
+    if (e->cfg->profile == NULL && rep->code == CURLE_OK && rep->http == 429)
+        pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
     if (oc.status == SALVO_UNKNOWN)
         j->maybe_delivered = 1;
     if (j->res.attempts == 0 && rep->reused)
         e->st.reused++;
     record_attempt(j, rep, oc.status);
+    if (said[0]) {
+        snprintf(j->errbuf, sizeof j->errbuf, "broker: %s", said);
+        j->res.error = j->errbuf;
+    }
+    j->res.order_id = j->order_id[0] ? j->order_id : NULL;
+    j->res.headers = j->captured.len ? j->captured.p : NULL;
     j->res.reused = rep->reused;
     if (e->cfg->timings) {
         salvo_hist_add(&e->st.dns, (uint64_t)rep->dns_us);

@@ -16,6 +16,7 @@
 #include "parse.h"
 #include "util.h"
 #include "salvo/secret.h"
+#include "tool_broker.h"
 #include "tool_help.h"
 #include "tool_msgs.h"
 #include "tool_secrets.h"
@@ -89,6 +90,7 @@ enum {
     O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
+    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE,
 };
 
 static const struct option long_opts[] = {
@@ -111,7 +113,26 @@ static const struct option long_opts[] = {
     {"reconcile-id-pointer", 1, 0, O_RECPTR}, {"give-up-after", 1, 0, O_GIVEUP},
     {"h2-streams", 1, 0, O_H2STREAMS}, {"at", 1, 0, O_AT}, {"at-late", 0, 0, O_ATLATE},
     {"warm", 1, 0, O_WARM}, {"warm-url", 1, 0, O_WARMURL}, {"timings", 0, 0, O_TIMINGS},
+    {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
+    {"check-profile", 0, 0, O_CHECKPROFILE},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+
+/* The profile's secret headers (a signature, a key) are blanked in the
+ * trace and the dry run like --redact-header's. */
+static int redact_profile_headers(salvo_args_t *a)
+{
+    size_t n = 0;
+    while (salvo_profile_secret_header(a->profile, n))
+        n++;
+    const char **r = realloc(a->redact, (a->nredact + n + 1) * sizeof *r);
+    if (r == NULL)
+        return out_of_memory();
+    a->redact = r;
+    for (size_t i = 0; i < n; i++)
+        a->redact[a->nredact++] = salvo_profile_secret_header(a->profile, i);
+    a->redact[a->nredact] = NULL;
+    return -1;
+}
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
 {
@@ -126,12 +147,22 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return bad(flag, v, "expected an http:// or https:// URL");
         c->url = v;
+        a->given.url = 1;
         break;
     case O_METHOD:
         if (!*v || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v))
             return bad(flag, v, "expected an upper-case method such as POST or PUT");
         c->method = v;
+        a->given.method = 1;
         break;
+    case O_BROKER:
+        if (!*v)
+            return bad(flag, v, "expected a bundled profile's name (binance) or a FILE.json");
+        a->broker = v;
+        break;
+    case O_SANDBOX: a->sandbox = 1; break;
+    case O_SECRETENV: return tool_broker_secret_env(a, v);
+    case O_CHECKPROFILE: a->check_profile = 1; break;
     case 'H':
         if (!tool_valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
@@ -159,6 +190,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
             return bad(flag, v, "expected a time: 08:59:59.950 (today, local), 2026-11-30T08:59:59.950, "
                                 "or with a zone: ...Z or ...+08:00");
         a->at = v;
+        a->given.at = 1;
         break;
     case O_ATLATE: a->at_late = 1; break;
     case O_WARM:
@@ -237,6 +269,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_RATE:
         if (salvo_parse_rate(v, &c->rate) || c->rate > 1e6)
             return bad(flag, v, "expected a rate such as 100, 100/s, 6000/m or 0.5/s (at most 1000000/s)");
+        a->given.rate = 1;
         break;
     case O_BURST:
         if (salvo_parse_uint(v, 1, 1000000, &u))
@@ -246,11 +279,13 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_WINDOW:
         if (salvo_parse_window(v, &c->window_n, &c->window_ns) || c->window_n > 10000000)
             return bad(flag, v, "expected N/PERIOD such as 50/1s, 250/10s or 200/1m");
+        a->given.window = 1;
         break;
     case O_CONC:
         if (salvo_parse_uint(v, 1, 100000, &u))
             return bad(flag, v, "expected a whole number from 1 to 100000");
         c->concurrency = (uint32_t)u;
+        a->given.concurrency = 1;
         break;
     case O_RETRIES:
         if (salvo_parse_uint(v, 0, SALVO_MAX_ATTEMPTS - 1, &u))
@@ -339,7 +374,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||
         (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
         (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL ||
-        (a->secret_values = calloc((size_t)argc + 2, sizeof *a->secret_values)) == NULL)
+        (a->secret_values = calloc((size_t)argc + 2 + SALVO_SECRET_COUNT, sizeof *a->secret_values)) == NULL)
         return out_of_memory();
 
     int o, drain_set = 0;
@@ -359,6 +394,15 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         a->input_path = argv[optind++];
     if (optind < argc)
         return usage_error("one input file at most, got '%s' too", argv[optind]);
+    if (a->check_profile) { /* the first row (or a sample), as it would be sent */
+        c->dry_run = 1;
+        c->max_orders = 1;
+    }
+    int rb = tool_broker_load(a);
+    if (rb >= 0)
+        return rb;
+    if (a->profile && (rb = redact_profile_headers(a)) >= 0)
+        return rb;
     if (c->url == NULL)
         return usage_error("--url is required");
     if (c->retry_ambiguous && c->idempotency_header == NULL)
@@ -381,7 +425,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s", err);
     c->headers = a->headers;
     c->nheaders = a->nheaders;
-    r = tool_load_api_key(a);
+    /* A profile brings its own credentials; --api-key-env still adds a bearer. */
+    r = a->profile && !a->api_key_env && !a->api_key_file ? 0 : tool_load_api_key(a);
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
@@ -411,5 +456,6 @@ void salvo_args_free(salvo_args_t *a)
     free(a->id_prefix);
     free(a->warm_url);
     free(a->headers);
+    salvo_profile_free(a->profile);
     memset(a, 0, sizeof *a);
 }

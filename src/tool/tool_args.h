@@ -46,6 +46,11 @@ typedef struct salvo_args {
     salvo_trace_t *trace;    /* --trace, owned */
     int output_fd;           /* results go here */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
+    const char *broker;      /* --broker NAME|FILE */
+    salvo_profile_t *profile; /* owned */
+    int sandbox, check_profile;
+    const char *secret_env[SALVO_SECRET_COUNT]; /* --secret-env overrides */
+    struct { int url, method, rate, window, concurrency, at; } given; /* flags a profile must not override */
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:
