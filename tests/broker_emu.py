@@ -677,16 +677,22 @@ ROUTES = [  # (method, path regex, broker, handler)
     ("POST", r"/v3/accounts/[A-Za-z0-9_.-]+/orders", "oanda", oanda),
     ("POST", r"/v1/accounts/[A-Za-z0-9_.-]+/orders", "tradier", tradier),
 ]
-WARM = {  # the profiles' warm_url paths: harmless GETs
-    "/v2/clock": {"is_open": True},
-    "/api/v3/ping": {},
-    "/v5/market/time": {"retCode": 0, "retMsg": "OK", "result": {}},
-    "/api/v5/public/time": {"code": "0", "msg": "", "data": []},
-    "/0/public/Time": {"error": [], "result": {}},
-    "/api/v3/brokerage/time": {},
-    "/api/v2/public/time": {"code": "00000", "msg": "success"},
-    "/v3/accounts": {"accounts": []},
-    "/v1/markets/clock": {"clock": {}},
+WARM = {  # the profiles' warm_url paths: harmless GETs, with the broker's clock where it gives one
+    "/v2/clock": lambda: {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "is_open": True},
+    "/api/v3/ping": lambda: {},
+    "/api/v3/time": lambda: {"serverTime": now_ms()},
+    "/v5/market/time": lambda: {"retCode": 0, "retMsg": "OK", "result": {"timeSecond": str(now_ms() // 1000),
+                                "timeNano": str(time.time_ns())}, "retExtInfo": {}, "time": now_ms()},
+    "/api/v5/public/time": lambda: {"code": "0", "msg": "", "data": [{"ts": str(now_ms())}]},
+    "/0/public/Time": lambda: {"error": [], "result": {"unixtime": now_ms() // 1000,
+                                                        "rfc1123": time.strftime("%a, %d %b %y %H:%M:%S +0000", time.gmtime())}},
+    "/api/v3/brokerage/time": lambda: {"iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                       "epochSeconds": str(now_ms() // 1000), "epochMillis": str(now_ms())},
+    "/api/v2/public/time": lambda: {"code": "00000", "msg": "success", "requestTime": now_ms(),
+                                    "data": {"serverTime": str(now_ms())}},
+    "/v3/accounts": lambda: {"accounts": []},
+    "/v1/markets/clock": lambda: {"clock": {"date": time.strftime("%Y-%m-%d"), "state": "open",
+                                            "timestamp": now_ms() // 1000}},
 }
 
 
@@ -734,7 +740,7 @@ class Handler(BaseHTTPRequestHandler):
             emu.reset()
             return self.answer(200, {})
         if self.command == "GET" and self.path_only in WARM:
-            return self.answer(200, WARM[self.path_only])
+            return self.answer(200, WARM[self.path_only]())
         for method, rx, name, fn in ROUTES:
             if self.command == method and re.fullmatch(rx, self.path_only):
                 return self.broker(emu, name, fn)
