@@ -146,6 +146,20 @@ run_broker bitget  /api/v2/spot/trade/place-order    BTCUSDT  duplicate "Insuffi
 run_broker oanda   '/v3/accounts/{{account_id}}/orders' EUR_USD duplicate "INSUFFICIENT_MARGIN"
 run_broker tradier '/v1/accounts/{{account_id}}/orders' SPY    accepted  "Backoffice rejected"
 
+check "kraken: every request carried a User-Agent (Kraken requires one)" 0 \
+    "$(emu_log | jq '[.[] | select(.broker == "kraken" and (.user_agent // "") == "")] | length')"
+
+# ---- --sandbox: the broker's test host, or a refusal where it has none ----
+for b in alpaca:paper-api.alpaca.markets binance:testnet.binance.vision bybit:api-testnet.bybit.com \
+    coinbase:api-sandbox.coinbase.com oanda:api-fxpractice.oanda.com tradier:sandbox.tradier.com; do
+    "$SALVO" --broker "$EXAMPLES/brokers/${b%%:*}.json" --sandbox --check-profile > "$WORK/sb.out" 2> "$WORK/sb.err"
+    check_true "${b%%:*} --sandbox: sends to ${b#*:}" grep -qF "https://${b#*:}/" "$WORK/sb.err"
+done
+for b in okx kraken; do
+    "$SALVO" --broker "$EXAMPLES/brokers/$b.json" --sandbox --check-profile > "$WORK/sb.out" 2> "$WORK/sb.err"
+    check "$b --sandbox: refused, it has no sandbox host" 2 $?
+done
+
 # ---- OKX demo trading: the same endpoint with x-simulated-trading: 1 and demo keys ----
 emu_reset
 printf 'symbol,price,quantity,side\nBTC-USDT,10.5,1,BUY\n' > "$WORK/one.csv"
