@@ -91,6 +91,21 @@ def kraken_sign(secret_b64, path, nonce, body):
     return b64(hmac.new(base64.b64decode(secret_b64), path.encode() + inner, hashlib.sha512).digest())
 
 
+def ed25519_verify(pem, message, sig):
+    """True when sig is an Ed25519 signature of message by pem's key (Binance's Ed25519 API keys)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        return False
+    try:
+        key.public_key().verify(sig, message)
+        return True
+    except InvalidSignature:
+        return False
+
+
 def b64url_decode(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
@@ -244,8 +259,12 @@ def binance(emu, req):
     if emu.banned("binance"):
         raise Answer(418, {"code": -1003, "msg": "Way too many requests; IP banned."}, "banned",
                      {"Retry-After": "120"})
-    key, secret = emu.secret("BINANCE_API_KEY"), emu.secret("BINANCE_API_SECRET")
-    if not key or req.header("X-MBX-APIKEY") != key:
+    # an HMAC key (BINANCE_API_*) or an Ed25519 one (BINANCE_ED25519_API_*, the secret a PEM private key)
+    hkey = req.header("X-MBX-APIKEY")
+    ed = hkey is not None and hkey == emu.secret("BINANCE_ED25519_API_KEY")
+    key, secret = (emu.secret("BINANCE_ED25519_API_KEY"), emu.secret("BINANCE_ED25519_API_SECRET")) if ed else \
+        (emu.secret("BINANCE_API_KEY"), emu.secret("BINANCE_API_SECRET"))
+    if not key or not secret or hkey != key:
         raise Answer(401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, "auth")
     query = req.query
     ctype = (req.header("Content-Type") or "").split(";")[0].strip().lower()
@@ -265,7 +284,14 @@ def binance(emu, req):
         parts = [p for p in raw.split("&") if p and not p.startswith("signature=")] if raw else []
         return "&".join(parts)
     payload = strip_sig(query) + strip_sig(body)
-    if not hmac.compare_digest(binance_sign(secret, payload), sig.lower()):
+    if ed:  # base64, case-sensitive, percent-encoded in the request (decoded above)
+        try:
+            good = ed25519_verify(secret, payload.encode(), base64.b64decode(sig, validate=True))
+        except ValueError:
+            good = False
+    else:  # lowercase hex, case-insensitive
+        good = hmac.compare_digest(binance_sign(secret, payload), sig.lower())
+    if not good:
         raise Answer(400, {"code": -1022, "msg": "Signature for this request is not valid."}, "signature")
     try:
         ts = int(params.get("timestamp", ""))

@@ -27,7 +27,7 @@ import broker_emu  # noqa: E402
 
 try:
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
     HAVE_CRYPTO = True
 except ImportError:  # Debian: python3-cryptography (scripts/install-deps.sh)
@@ -55,6 +55,10 @@ ENV = {
 }
 if HAVE_CRYPTO:
     ENV["COINBASE_API_SECRET"] = ec_pem()
+    ED_KEY = ed25519.Ed25519PrivateKey.generate()
+    ENV["BINANCE_ED25519_API_KEY"] = "ed-key"
+    ENV["BINANCE_ED25519_API_SECRET"] = ED_KEY.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
 def ms():
@@ -178,6 +182,19 @@ class Wire(unittest.TestCase):
         st, b, _ = self.post("/api/v3/order", b"symbol=X", {"X-MBX-APIKEY": ENV["BINANCE_API_KEY"],
                                                              "Content-Type": "application/json"})
         self.assertEqual((st, b["code"]), (400, -1102))
+
+    @unittest.skipUnless(HAVE_CRYPTO, "python3-cryptography is not installed")
+    def test_binance_ed25519(self):
+        def send(key=ED_KEY, ts=None):
+            params = [("symbol", "BTCUSDT"), ("side", "SELL"), ("type", "LIMIT"), ("timeInForce", "GTC"),
+                      ("quantity", "1"), ("price", "0.2"), ("timestamp", str(ts or ms())), ("recvWindow", "5000")]
+            payload = urllib.parse.urlencode(params)
+            sig = urllib.parse.quote(base64.b64encode(key.sign(payload.encode())).decode(), safe="")
+            return self.post("/api/v3/order", f"{payload}&signature={sig}".encode(),
+                             {"X-MBX-APIKEY": "ed-key", "Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(send()[0], 200)
+        self.assertEqual(send(key=ed25519.Ed25519PrivateKey.generate())[1]["code"], -1022)
+        self.assertEqual(send(ts=ms() - 6000)[1]["code"], -1021)
 
     # ---- Bybit ----
     def bybit(self, symbol="BTCUSDT", cid=None, secret=None, ts=None, key=None):

@@ -30,16 +30,20 @@ COINBASE_API_KEY="organizations/o$(rnd 6)/apiKeys/k$(rnd 6)"
 COINBASE_API_SECRET=$(openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null)
 export OKX_PASSPHRASE OKX_DEMO_PASSPHRASE BITGET_PASSPHRASE KRAKEN_API_KEY KRAKEN_API_SECRET \
     OANDA_API_KEY TRADIER_API_KEY COINBASE_API_KEY COINBASE_API_SECRET
-# the PEM's body line is what a leak would show
+BINANCE_ED25519_API_KEY="k$(rnd 18)"
+BINANCE_ED25519_API_SECRET=$(openssl genpkey -algorithm ed25519 2>/dev/null)
+export BINANCE_ED25519_API_KEY BINANCE_ED25519_API_SECRET
+# the PEMs' body lines are what a leak would show
 COINBASE_PEM_BODY=$(printf '%s\n' "$COINBASE_API_SECRET" | sed -n 2p)
+ED25519_PEM_BODY=$(printf '%s\n' "$BINANCE_ED25519_API_SECRET" | sed -n 2p)
 SECRETS=()
 for v in ALPACA_API_KEY ALPACA_API_SECRET BINANCE_API_KEY BINANCE_API_SECRET BYBIT_API_KEY BYBIT_API_SECRET \
     OKX_API_KEY OKX_API_SECRET OKX_PASSPHRASE OKX_DEMO_API_KEY OKX_DEMO_API_SECRET OKX_DEMO_PASSPHRASE \
     BITGET_API_KEY BITGET_API_SECRET BITGET_PASSPHRASE KRAKEN_API_KEY KRAKEN_API_SECRET OANDA_API_KEY \
-    TRADIER_API_KEY COINBASE_API_KEY; do
+    TRADIER_API_KEY COINBASE_API_KEY BINANCE_ED25519_API_KEY; do
     SECRETS+=("${!v}")
 done
-SECRETS+=("$COINBASE_PEM_BODY")
+SECRETS+=("$COINBASE_PEM_BODY" "$ED25519_PEM_BODY")
 
 # ---- The emulator: wait for its port line (a FIFO read, not a sleep) ----
 mkfifo "$WORK/emu.fifo"
@@ -131,13 +135,14 @@ run_broker() {
     check "$name: the rate-limited order took two attempts" 2 "$(field_of "$dir/out" LIMIT .attempts)"
     check "$name: repeated client id" "$dup_status" \
         "$(jq -r 'select(.client_order_id == "dupA1b2c3") | .status' "$dir/out")"
-    check "$name: no request refused for its signature, time or shape" "" "$(bad_requests "$name")"
+    check "$name: no request refused for its signature, time or shape" "" "$(bad_requests "${name%%-*}")"
     check_true "$name: no secret in stdout, stderr or the trace" \
         no_secret_in "$dir/out" "$dir/err" "$dir/trace" "$dir/seed.out" "$dir/seed.err"
 }
 
 run_broker alpaca  /v2/orders                        AAPL     duplicate "insufficient buying power"
 run_broker binance /api/v3/order                     BTCUSDT  duplicate "insufficient balance"
+run_broker binance-ed25519 /api/v3/order            BTCUSDT  duplicate "insufficient balance"
 run_broker bybit   /v5/order/create                  BTCUSDT  duplicate "Balance insufficient"
 run_broker okx     /api/v5/trade/order               BTC-USDT duplicate "Insufficient USDT balance"
 run_broker kraken  /0/private/AddOrder               XBTUSD   duplicate "EOrder:Insufficient funds"
