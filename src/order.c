@@ -171,6 +171,11 @@ static int type_upper(const char *s, size_t n, const char **out)
     return -1;
 }
 
+static int quantity_ok(const salvo_order_defaults_t *d, const char *v, size_t n)
+{
+    return d->decimal_quantity ? salvo_is_positive_decimal(v, n) : salvo_is_positive_integer(v, n);
+}
+
 int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen)
 {
     const char *u;
@@ -178,8 +183,9 @@ int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_
         return snprintf(err, errlen, "--side must be BUY or SELL, not '%s'", d->side), -EINVAL;
     if (d->type && type_upper(d->type, strlen(d->type), &u) < 0)
         return snprintf(err, errlen, "--type must be LIMIT or MARKET, not '%s'", d->type), -EINVAL;
-    if (d->quantity && !salvo_is_positive_integer(d->quantity, strlen(d->quantity)))
-        return snprintf(err, errlen, "--quantity must be a positive integer, not '%s'", d->quantity), -EINVAL;
+    if (d->quantity && !quantity_ok(d, d->quantity, strlen(d->quantity)))
+        return snprintf(err, errlen, "--quantity must be a positive %s, not '%s'",
+                        d->decimal_quantity ? "decimal" : "integer", d->quantity), -EINVAL;
     return 0;
 }
 
@@ -327,9 +333,10 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         v = d->quantity, n = strlen(d->quantity);
     if (n == 0)
         return invalid(o, "quantity is missing: add a quantity column or --quantity");
-    if (!salvo_is_positive_integer(v, n))
-        return invalid(o, "quantity \"%.*s\" is not a positive integer", SHOWN(n), v);
-    while (n > 1 && *v == '0') /* "007" is 7: JSON numbers have no leading zeros */
+    if (!quantity_ok(d, v, n))
+        return invalid(o, "quantity \"%.*s\" is not a positive %s", SHOWN(n), v,
+                       d->decimal_quantity ? "decimal" : "integer");
+    while (n > 1 && *v == '0' && v[1] != '.') /* "007" is 7: JSON numbers have no leading zeros */
         v++, n--;
     if (tb_put(&b, SALVO_COL_QUANTITY, v, n) < 0)
         return -ENOMEM;

@@ -44,6 +44,13 @@ static const struct order_case cases[] = {
     {",590,20,BUY,,", NULL, "!line 9: symbol is missing"},
     {"23\x01" "30,590,20,BUY,,", NULL, "!line 9: symbol \"23\x01" "30\" has control characters or is not valid UTF-8"},
     {"\xff\xfe,590,20,BUY,,", NULL, "!line 9: symbol \"\xff\xfe\" has control characters or is not valid UTF-8"},
+    /* --decimal-quantity (crypto venues): fractions, leading zeros as JSON wants them */
+    {"BTC,50000,0.001,BUY,,", "decimal", "BTC 50000 0.001 BUY LIMIT P-#"},
+    {"BTC,50000,007.50,BUY,,", "decimal", "BTC 50000 7.50 BUY LIMIT P-#"},
+    {"BTC,50000,00.5,BUY,,", "decimal", "BTC 50000 0.5 BUY LIMIT P-#"},
+    {"BTC,50000,0.000,BUY,,", "decimal", "!line 9: quantity \"0.000\" is not a positive decimal"},
+    {"BTC,50000,.5,BUY,,", "decimal", "!line 9: quantity \".5\" is not a positive decimal"},
+    {"BTC,50000,1e-3,BUY,,", "decimal", "!line 9: quantity \"1e-3\" is not a positive decimal"},
     {"2330,590,20,BUY,,has space", NULL,
      "!line 9: client_order_id \"has space\" must be 1 to 128 printable ASCII characters without spaces"},
 };
@@ -95,6 +102,8 @@ static void test_cases(void **state)
             d.side = "BUY";
         if (cases[i].defaults && strstr(cases[i].defaults, "quantity=5"))
             d.quantity = "5";
+        if (cases[i].defaults && strstr(cases[i].defaults, "decimal"))
+            d.decimal_quantity = 1;
         int rc = salvo_order_from_row(&o, &l, &d, &row, 1);
         salvo_orderid_t ids;
         salvo_orderid_init(&ids);

@@ -14,6 +14,8 @@ const char tool_usage_text[] =
     "  --sandbox               send to the profile's test endpoint (sandbox_url)\n"
     "  --secret-env SLOT=VAR   take the profile's key, secret or passphrase from env VAR instead\n"
     "                          of <NAME>_API_KEY, <NAME>_API_SECRET, <NAME>_PASSPHRASE\n"
+    "  --decimal-quantity      quantities may be fractions (0.001 BTC); a profile whose broker\n"
+    "                          trades fractions sets it\n"
     "  --check-profile         check the profile, say where its secrets come from, and show the\n"
     "                          request (secrets as ***) and the string it signs, for FILE's first\n"
     "                          row or a sample row; sends nothing\n"
