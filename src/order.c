@@ -240,11 +240,13 @@ static int is_clean_id(const char *s, size_t n)
     return 1;
 }
 
-/* Copy values into o->text; pointers are fixed up once it stops moving. */
+/* Copy values into o->text; pointers are fixed up once it stops moving.
+ * A column not put (an invalid row stopped before it) is "". */
 struct text_builder {
     salvo_order_t *o;
     size_t len;
     size_t off[SALVO_COL_CANONICAL];
+    unsigned put; /* bit c: column c was put */
 };
 
 static int tb_put(struct text_builder *b, int col, const char *s, size_t n)
@@ -255,6 +257,7 @@ static int tb_put(struct text_builder *b, int col, const char *s, size_t n)
     memcpy(o->text + b->len, s, n);
     o->text[b->len + n] = '\0';
     b->off[col] = b->len;
+    b->put |= 1u << col;
     b->len += n + 1;
     return 0;
 }
@@ -265,20 +268,17 @@ static void tb_finish(struct text_builder *b)
     const char **slots[SALVO_COL_CANONICAL] = {&o->symbol, &o->price, &o->quantity,
                                                &o->side, &o->type, &o->client_order_id};
     for (int c = 0; c < SALVO_COL_CANONICAL; c++)
-        *slots[c] = o->text + b->off[c];
+        *slots[c] = b->put & (1u << c) ? o->text + b->off[c] : "";
 }
 
-int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
-                         const salvo_row_t *row, uint64_t seq)
+/* Validate the row's values in turn into b: 0 valid, 1 invalid at the
+ * first bad one (the values before it are in b), -ENOMEM. */
+static int fill(salvo_order_t *o, struct text_builder *b, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+                const salvo_row_t *row)
 {
-    struct text_builder b = {.o = o};
     size_t n;
     const char *v;
 
-    o->seq = seq;
-    o->line = row->line;
-    o->error[0] = '\0';
-    o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
     if (row->error != SALVO_ROW_OK && row->error_detail != NULL)
         return invalid(o, "%s \"%.*s\"", salvo_row_strerror(row->error), SHOWN(strlen(row->error_detail)),
                        row->error_detail);
@@ -292,7 +292,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         return invalid(o, "client_order_id \"%.*s\" must be 1 to 128 printable ASCII characters without spaces",
                        SHOWN(n), v);
     }
-    if (tb_put(&b, SALVO_COL_CLIENT_ORDER_ID, v, n) < 0)
+    if (tb_put(b, SALVO_COL_CLIENT_ORDER_ID, v, n) < 0)
         return -ENOMEM;
 
     v = col_value(l, row, SALVO_COL_SYMBOL, &n);
@@ -300,7 +300,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         return invalid(o, "symbol is missing");
     if (!is_clean_symbol(v, n))
         return invalid(o, "symbol \"%.*s\" has control characters or is not valid UTF-8", SHOWN(n), v);
-    if (tb_put(&b, SALVO_COL_SYMBOL, v, n) < 0)
+    if (tb_put(b, SALVO_COL_SYMBOL, v, n) < 0)
         return -ENOMEM;
 
     const char *side = NULL;
@@ -315,7 +315,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     } else {
         return invalid(o, "side is missing: add a side column or --side");
     }
-    if (tb_put(&b, SALVO_COL_SIDE, side, strlen(side)) < 0)
+    if (tb_put(b, SALVO_COL_SIDE, side, strlen(side)) < 0)
         return -ENOMEM;
 
     const char *type = "LIMIT";
@@ -325,7 +325,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     if (n == 0 && d->type)
         type_upper(d->type, strlen(d->type), &type);
     o->order_type = strcmp(type, "MARKET") == 0 ? SALVO_MARKET : SALVO_LIMIT;
-    if (tb_put(&b, SALVO_COL_TYPE, type, strlen(type)) < 0)
+    if (tb_put(b, SALVO_COL_TYPE, type, strlen(type)) < 0)
         return -ENOMEM;
 
     v = col_value(l, row, SALVO_COL_QUANTITY, &n);
@@ -338,7 +338,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
                        d->decimal_quantity ? "decimal" : "integer");
     while (n > 1 && *v == '0' && v[1] != '.') /* "007" is 7: JSON numbers have no leading zeros */
         v++, n--;
-    if (tb_put(&b, SALVO_COL_QUANTITY, v, n) < 0)
+    if (tb_put(b, SALVO_COL_QUANTITY, v, n) < 0)
         return -ENOMEM;
 
     v = col_value(l, row, SALVO_COL_PRICE, &n);
@@ -348,11 +348,23 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         return invalid(o, "price is missing for a LIMIT order");
     if (n > 0 && !salvo_is_positive_decimal(v, n))
         return invalid(o, "price \"%.*s\" is not a positive decimal", SHOWN(n), v);
-    if (tb_put(&b, SALVO_COL_PRICE, v, n) < 0)
+    if (tb_put(b, SALVO_COL_PRICE, v, n) < 0)
         return -ENOMEM;
-
-    tb_finish(&b);
     return 0;
+}
+
+int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+                         const salvo_row_t *row, uint64_t seq)
+{
+    struct text_builder b = {.o = o};
+    o->seq = seq;
+    o->line = row->line;
+    o->error[0] = '\0';
+    o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
+    int rc = fill(o, &b, l, d, row);
+    if (rc >= 0)
+        tb_finish(&b); /* an invalid row too: its result shows what was valid */
+    return rc;
 }
 
 void salvo_order_free(salvo_order_t *o)
