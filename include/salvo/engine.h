@@ -125,6 +125,7 @@ typedef struct salvo_stats {
     uint64_t lookups;  /* --reconcile-url requests */
     uint64_t reconciled;
     uint64_t held;     /* --resume: sent earlier, no outcome, not sent again */
+    uint64_t done_earlier; /* --resume: skipped, the journal has their outcome (a cap's skips are not) */
     uint64_t resent_unknown; /* --resume --resend-unknown: sent again */
     int stop_reason;   /* enum salvo_stop_reason */
     int journal_error; /* negative errno of a failed journal write or fsync */
