@@ -114,6 +114,7 @@ typedef struct salvo_stats {
     uint64_t count[SALVO_STATUS_COUNT]; /* results by status: they sum to `orders` */
     uint64_t orders;   /* rows read: each has had exactly one result */
     uint64_t sends;    /* HTTP attempts */
+    uint64_t in_flight; /* live, during a run: orders sent (or waiting to retry) without a result yet */
     uint64_t resent;   /* libcurl resent on its own */
     int64_t wall_ns;
     int64_t first_send_ns, last_send_ns;

@@ -115,7 +115,7 @@ static const struct option long_opts[] = {
     {"warm", 1, 0, O_WARM}, {"warm-url", 1, 0, O_WARMURL}, {"timings", 0, 0, O_TIMINGS},
     {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
     {"check-profile", 0, 0, O_CHECKPROFILE}, {"decimal-quantity", 0, 0, O_DECQTY},
-    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 /* The profile's secret headers (a signature, a key) are blanked in the
  * trace and the dry run like --redact-header's. */
@@ -322,6 +322,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_SIDE: c->defaults.side = v; break;
     case O_TYPE: c->defaults.type = v; break;
     case 'o': a->output_path = v; break;
+    case 'q': a->quiet = 1; break;
     case O_SUMMARY: a->summary_json = v; break;
     case O_DRYRUN: c->dry_run = 1; break;
     case O_DRAIN:
@@ -381,7 +382,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     int o, drain_set = 0;
     opterr = 0;
     optind = 0; /* glibc: start afresh, so argv can be parsed more than once (tests) */
-    while ((o = getopt_long(argc, argv, ":H:o:h", long_opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":H:o:hq", long_opts, NULL)) != -1) {
         if (o == '?')
             return unknown_option(argv[optind - 1]);
         if (o == ':')

@@ -122,6 +122,8 @@ const char tool_usage_text[] =
     "\n"
     "Output:\n"
     "  -o, --output FILE       results here instead of stdout\n"
+    "  -q, --quiet             no live progress line (drawn on stderr only when it is a\n"
+    "                          terminal, the results are not, and TERM is not dumb)\n"
     "  --summary-json FILE     the summary as JSON\n"
     "  --dry-run               send nothing; print each request instead\n"
     "  --drain-timeout DUR     on SIGINT/SIGTERM, wait this long for requests in flight\n"
