@@ -87,7 +87,10 @@ void tool_progress_format(char *buf, size_t cap, unsigned width, const salvo_sta
     for (int i = 0; i < SALVO_STATUS_COUNT; i++)
         done += st->count[i];
     if (wait_s > 0) {
-        duration(d, sizeof d, wait_s);
+        if (wait_s < 10)
+            snprintf(d, sizeof d, "%.1fs", wait_s);
+        else
+            duration(d, sizeof d, wait_s);
         segment(&l, "salvo: --at in %s", d);
         segment(&l, "%llu orders read", (unsigned long long)st->orders);
         segment(&l, "%llu connections warm", (unsigned long long)st->warmed);
@@ -146,7 +149,7 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-/* The current send rate: sends over the last ticks (up to ~2 s). */
+/* The current send rate: sends over the last ticks (up to 1 s). */
 static double rate_now(tool_progress_t *p, int64_t now, uint64_t sends)
 {
     unsigned i = p->ring_n % RING;
@@ -174,10 +177,14 @@ static void on_tick(uv_timer_t *t)
         return;
     const salvo_stats_t *st = salvo_engine_stats(e);
     int64_t now = (int64_t)uv_hrtime();
+    if (p->start_at_ns > now && p->start_at_ns - now < 100 * 1000000LL)
+        return; /* --at fires soon: not a microsecond of its time for the line */
     double wait_s = p->start_at_ns > now ? (double)(p->start_at_ns - now) / 1e9 : 0;
     int64_t from = p->start_at_ns > p->start_ns ? p->start_at_ns : p->start_ns;
     if (wait_s <= 0 && st->orders == 0)
         return; /* nothing read yet: nothing to say */
+    if (wait_s > 0)
+        p->ring_n = 0; /* the rate counts from the start */
     char line[1024];
     tool_progress_format(line, sizeof line, term_width(p->fd), st, p->total, bytes_fraction(p),
                          rate_now(p, now, st->sends), p->rate, (double)(now - from) / 1e9, wait_s);

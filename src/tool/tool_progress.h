@@ -24,9 +24,9 @@ typedef struct tool_progress {
     double rate;            /* --rate, 0: none */
     int64_t start_at_ns;    /* --at: uv_hrtime() to fire at; 0: none */
     int64_t start_ns;
-    /* sends at each of the last ticks, for the current rate */
-    int64_t ring_ns[8];
-    uint64_t ring_sends[8];
+    /* sends at each of the last ticks (one second), for the current rate */
+    int64_t ring_ns[5];
+    uint64_t ring_sends[5];
     unsigned ring_n;
 } tool_progress_t;
 
