@@ -382,7 +382,7 @@ static int send_orders(tool_t *tl)
         return SALVO_EXIT_IO;
     }
     tool_watch_output(tl);
-    if (tool_progress_wanted(a->quiet, a->output_fd) &&
+    if (tool_progress_wanted(a->quiet, a->output_fd, a->cfg.input_fd) &&
         tool_progress_start(&tl->progress, &tl->loop, (const salvo_engine_t *const *)&tl->engine, tl->input_rows,
                             &a->cfg) < 0)
         tool_progress_stop(&tl->progress); /* no line, then */

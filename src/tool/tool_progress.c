@@ -17,10 +17,10 @@
 #define TICK_MS 250
 #define RING (sizeof ((tool_progress_t *)0)->ring_ns / sizeof ((tool_progress_t *)0)->ring_ns[0])
 
-int tool_progress_wanted(int quiet, int out_fd)
+int tool_progress_wanted(int quiet, int out_fd, int in_fd)
 {
     const char *term = getenv("TERM");
-    if (quiet || !isatty(2) || isatty(out_fd))
+    if (quiet || !isatty(2) || isatty(out_fd) || isatty(in_fd))
         return 0;
     return term == NULL || strcmp(term, "dumb") != 0;
 }

@@ -2,7 +2,7 @@
  * times a second from a timer on the tool's loop while an engine runs, and
  * erased before anything else is written there. Never on a pipe or a file,
  * never with --quiet or TERM=dumb, never when the results themselves go to
- * the terminal; stdout is never touched. */
+ * the terminal or the orders are typed there; stdout is never touched. */
 #ifndef SALVO_TOOL_PROGRESS_H
 #define SALVO_TOOL_PROGRESS_H
 
@@ -30,9 +30,10 @@ typedef struct tool_progress {
     unsigned ring_n;
 } tool_progress_t;
 
-/* Should there be a line at all? stderr is a terminal, stdout (out_fd) is
- * not, TERM is not dumb, and not quiet. */
-int tool_progress_wanted(int quiet, int out_fd);
+/* Should there be a line at all? stderr is a terminal; the results
+ * (out_fd) are not, nor is the input (in_fd: someone typing orders); TERM
+ * is not dumb; not quiet. */
+int tool_progress_wanted(int quiet, int out_fd, int in_fd);
 
 /* Start drawing every 250 ms from loop (the timer does not keep the loop
  * alive). *engine is read at each tick. total: the input's orders when a

@@ -66,4 +66,12 @@ check "TERM=dumb: no ESC" 0 "$(grep -c "$ESC" "$WORK/pty")"
 on_pty "$WORK/pty" "'$SALVO' --url '$URL' --no-auth --rate 40/s '$WORK/o40.csv'"
 check "results on the terminal: no ESC" 0 "$(grep -c "$ESC" "$WORK/pty")"
 check "results on the terminal: all there" 40 "$(grep -ac '"status":"accepted"' "$WORK/pty")"
+# Orders typed on the terminal (script feeds its stdin to the pty; ^D ends
+# them): no line over what the person types.
+curl -s -X POST "$BASE/reset" > /dev/null
+(sed 1d "$WORK/o40.csv"; printf '\004') > "$WORK/typed"
+TERM=xterm timeout 60 script -q -e -c "stty cols 200; '$SALVO' --url '$URL' --no-auth --no-header --rate 40/s > '$WORK/out'" \
+    /dev/null < "$WORK/typed" > "$WORK/pty"
+check "typed input: all sent" 40 "$(grep -c '"status":"accepted"' "$WORK/out")"
+check "typed input: no ESC" 0 "$(grep -c "$ESC" "$WORK/pty")"
 finish
