@@ -10,6 +10,7 @@
 
 #include "parts.h"
 #include "orderid.h"
+#include "utf8.h"
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -157,7 +158,8 @@ static int looks_like_header(const salvo_row_t *row)
 }
 
 /* "line 1 looks like a header ...: it has A, B, C; expected ...", the cells cut
- * to fit and shown in printable ASCII. */
+ * to fit, whole UTF-8 characters kept and anything else (a control
+ * character, a stray byte) shown as '?'. */
 static void unknown_header(salvo_intake_t *in, const salvo_row_t *row)
 {
     char seen[72] = "";
@@ -165,9 +167,18 @@ static void unknown_header(salvo_intake_t *in, const salvo_row_t *row)
     for (size_t i = 0; i < row->nfields && k + 8 < sizeof seen; i++) {
         if (i)
             k += (size_t)snprintf(seen + k, sizeof seen - k, ", ");
-        for (size_t j = 0; j < row->fields[i].len && j < 24 && k + 6 < sizeof seen; j++) {
-            char c = row->fields[i].s[j];
-            seen[k++] = c >= 0x20 && c < 0x7f ? c : '?';
+        const char *c = row->fields[i].s;
+        size_t n = row->fields[i].len, j = 0;
+        while (j < n && j < 24 && k + 9 < sizeof seen) {
+            size_t len = salvo_utf8_seq_len(c + j, n - j);
+            if (len == 0 || (len == 1 && ((unsigned char)c[j] < 0x20 || c[j] == 0x7f))) {
+                seen[k++] = '?';
+                j++;
+                continue;
+            }
+            memcpy(seen + k, c + j, len);
+            k += len;
+            j += len;
         }
         seen[k] = '\0';
     }

@@ -24,6 +24,8 @@ printf 'Ticker,Price,Quantity,Side\nAAPL,1.5,10,BUY\n' | run
 check "header without symbol: exit 2" 2 "$RC"
 check_true "header without symbol: says so" grep -q 'header without a symbol column' "$WORK/err"
 check "header without symbol: nothing sent" 0 "$(stat_of received)"
+printf 'W\xc3\xa4hrung,Preis\x01\n' | run
+check_true "unknown header: UTF-8 kept, a control character shown as ?" grep -q 'it has Währung, Preis?;' "$WORK/err"
 printf 'AAPL,1.5,10,BUY\n' | run
 check "no header, data: sent" "0 accepted" "$RC $(jq -r .status "$WORK/out")"
 
