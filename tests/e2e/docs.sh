@@ -75,6 +75,7 @@ check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-b
 check "complete salvo -q" "-q " "$(complete_words salvo -q)"
 check "complete salvo --broker (examples/brokers)" "alpaca binance " "$(complete_words salvo --broker '')"
 check "complete salvo --broker b" "binance " "$(complete_words salvo --broker b)"
+check "complete salvo --broker ./ (a file: readline's)" "" "$(complete_words salvo --broker ./)"
 check "complete salvo --side" "BUY SELL " "$(complete_words salvo --side '')"
 check "complete salvo --input-format" "csv jsonl " "$(complete_words salvo --url x --input-format '')"
 check "complete salvo --rate (a value: no guess)" "" "$(complete_words salvo --rate '')"
