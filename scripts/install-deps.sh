@@ -2,17 +2,21 @@
 # Install the Debian packages salvo needs to build and test, and only those
 # that are missing: a machine that has them all runs no apt at all.
 # clang and libclang-rt-14-dev (libFuzzer, Debian 12's clang 14) are for
-# make fuzz and CI's clang build; shellcheck for CI.
+# make fuzz and CI's clang build; shellcheck for CI; python3 and
+# python3-cryptography for the broker emulator (tests/broker_emu.py: Coinbase's
+# ES256 JWTs).
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -eu
 
+# groff-base and man-db render the manuals in tests/e2e/docs.sh.
 # nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh, which
 # starts its own from a temporary config; the system service is never used.
 # chromium (headless) only for tests/e2e/report_browser.sh: salvo report --html.
 PKGS="build-essential cmake pkg-config
 libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
-jq curl openssl
-nginx clang libclang-rt-14-dev shellcheck chromium"
+jq curl openssl groff-base man-db
+nginx clang libclang-rt-14-dev shellcheck chromium
+python3 python3-cryptography"
 
 missing=""
 for p in $PKGS "$@"; do

@@ -213,11 +213,11 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
 static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t n)
 {
     const salvo_stats_t *s = live->st;
-    if (live->resume && (s->count[SALVO_SKIPPED] || s->held || s->resent_unknown))
+    if (s->done_earlier || s->held || s->resent_unknown) /* what the journal settled, not a cap's skips */
         n = put(buf, cap, n,
                 "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
                 "held as unknown, %llu of those sent again",
-                (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
+                (unsigned long long)s->done_earlier, (unsigned long long)s->held,
                 (unsigned long long)s->resent_unknown);
     if (s->lookups)
         n = put(buf, cap, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled", (unsigned long long)s->lookups,
@@ -286,7 +286,7 @@ int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int si
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
             send_rate(g), ms(h->min), ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),
             ms(salvo_hist_percentile(h, 99)), ms(h->max), h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal,
-            (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
+            (unsigned long long)s->done_earlier, (unsigned long long)s->held,
             (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups, (unsigned long long)s->reconciled);
     fputs(",\"http_status\":{", f);
     for (int i = 100, first = 1; i <= TOOL_HTTP_MAX; i++) {

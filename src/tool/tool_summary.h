@@ -63,7 +63,6 @@ void tool_rec_from_result(tool_rec_t *out, const salvo_result_t *r);
 typedef struct tool_live {
     const salvo_stats_t *st;
     int64_t at_unix_us;        /* --at's moment, or 0 */
-    int resume;                /* --resume was given */
 } tool_live_t;
 
 /* The text, "salvo: ..." lines each ending in '\n', into buf (always
