@@ -27,7 +27,10 @@ table_flags() {
 
 for cmd in salvo salvo-mock; do
     bin=$SALVO
-    srcs=("$SOURCE_DIR"/src/tool/*.c)
+    srcs=()
+    for f in "$SOURCE_DIR"/src/tool/*.c; do # salvo report's flags are its own (below)
+        [ "$f" = "$SOURCE_DIR/src/tool/tool_report.c" ] || srcs+=("$f")
+    done
     if [ "$cmd" = salvo-mock ]; then bin=$SALVO_MOCK; srcs=("$SOURCE_DIR"/mock/*.c); fi
     page=$BUILD_DIR/man/$cmd.1
     help_flags "$bin" > "$WORK/help.$cmd"
@@ -51,6 +54,15 @@ for cmd in salvo salvo-mock; do
     check_true "$cmd: the page names its version" grep -q "$("$bin" --version | awk '{ print $2 }')" "$page"
 done
 
+# salvo report: its option table, its --help and salvo(1)'s REPORT section agree.
+report_help=$(_salvo_flags "$SALVO" report | tr ' ' '\n' | grep . | sort -u | tr '\n' ' ')
+check "salvo report: its option table is its --help" "$(table_flags "$SOURCE_DIR/src/tool/tool_report.c" | tr '\n' ' ')" \
+    "${report_help/-h /}"
+report_man=$(awk '/^\.SH REPORT/ { on = 1; next } /^\.SH/ { on = 0 } on && tp { print } { tp = on && /^\.TP/ }' \
+    "$BUILD_DIR/man/salvo.1" | sed 's/\\-/-/g' | grep -oE -- '--[a-z0-9-]+' | sort -u | tr '\n' ' ')
+report_help=${report_help/-h /}
+check "salvo report: salvo(1) has each of its flags" "${report_help/--help /}" "$report_man"
+
 # Installed where man and bash-completion look.
 cmake --install "$BUILD_DIR" --prefix "$WORK/prefix" > "$WORK/install.log" 2>&1
 check "cmake --install" 0 $?
@@ -71,6 +83,8 @@ complete_words() { # complete_words WORD... : what <TAB> after the last word off
         sort | tr '\n' ' ')
 }
 check "complete salvo --ra" "--rate " "$(complete_words salvo --ra)"
+check "complete salvo rep" "report " "$(complete_words salvo rep)"
+check "complete salvo report --" "--help --html --rate " "$(complete_words salvo report --)"
 check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-backoff " "$(complete_words salvo --retry-)"
 check "complete salvo -q" "-q " "$(complete_words salvo -q)"
 check "complete salvo --broker (examples/brokers)" "alpaca binance " "$(complete_words salvo --broker '')"
