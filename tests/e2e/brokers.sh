@@ -112,7 +112,7 @@ run_broker() {
 
     "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$url" --retries 2 --retry-max-backoff 5s \
         --trace "$dir/trace" "$dir/orders.csv" > "$dir/out" 2> "$dir/err"
-    check "$name: exit 1 (a reject and unknowns among the results)" 1 $?
+    check "$name: exit 4 (unknowns among the results, a reject too)" 4 $?
     check "$name: accepted" accepted "$(jq -r --arg s "$sym" 'select(.symbol == $s and .client_order_id != "dupA1b2c3") | .status' "$dir/out")"
     check_true "$name: accepted with the broker's order id" \
         test -n "$(jq -r --arg s "$sym" 'select(.symbol == $s and .status == "accepted") | .order_id // empty' "$dir/out" | head -1)"
