@@ -268,6 +268,23 @@ static void read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_
         msg[0] = '\0';
 }
 
+/* The first attempt's moment on the wire (libcurl about to write it), not
+ * when salvo queued it: at the open these differ by the burst's writes
+ * (about 30 us an order), and the offsets and the burst's spread must say
+ * what reached the broker when. */
+static void stamp_wire_send(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
+{
+    if (j->res.attempts != 0 || rep->sent_unix_us <= 0)
+        return;
+    j->res.sent_at_us = rep->sent_unix_us;
+    if (j->res.has_at)
+        j->res.at_offset_ms = (double)(rep->sent_unix_us - e->cfg->at_unix_us) / 1e3;
+    if (e->wire_first_us == 0 || rep->sent_unix_us < e->wire_first_us)
+        e->wire_first_us = rep->sent_unix_us;
+    if (j->send_index < e->cfg->concurrency && rep->sent_unix_us > e->wire_burst_last_us)
+        e->wire_burst_last_us = rep->sent_unix_us;
+}
+
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
 {
     int64_t now = salvo_engine_now(e);
@@ -294,6 +311,7 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
         j->maybe_delivered = 1;
     if (j->res.attempts == 0 && rep->reused)
         e->st.reused++;
+    stamp_wire_send(e, j, rep);
     record_attempt(j, rep, oc.status);
     if (said[0]) {
         snprintf(j->errbuf, sizeof j->errbuf, "broker: %s", said);

@@ -216,6 +216,11 @@ static void maybe_done(struct salvo_engine *e)
     e->st.wall_ns = salvo_engine_now(e);
     if (e->st.burst_spread_ns == 0 && e->st.sends > 1)
         e->st.burst_spread_ns = e->st.last_send_ns - e->st.first_send_ns;
+    if (e->wire_first_us) { /* what the wire saw, where the transport could tell */
+        e->st.first_send_unix_us = e->wire_first_us;
+        if (e->wire_burst_last_us >= e->wire_first_us)
+            e->st.burst_spread_ns = (e->wire_burst_last_us - e->wire_first_us) * SALVO_NS_PER_US;
+    }
     uv_timer_stop(&e->pace_timer);
     uv_timer_stop(&e->at_timer);
     salvo_intake_stop(&e->in);

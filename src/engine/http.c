@@ -21,6 +21,7 @@ typedef struct slot {
     int easy_get;        /* the handle is set up for a lookup GET */
     int own_url;         /* the last order had a URL of its own */
     unsigned sends;      /* times libcurl began sending this attempt (prereq callback) */
+    int64_t sent_unix_us; /* when it first began: the order's moment on the wire */
     int needs_reset;     /* clear libcurl 7.88's lifetime retry counter before the next use */
     char resp[SALVO_RESPONSE_MAX];
     size_t resp_len;
@@ -74,7 +75,8 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 {
     (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
     slot_t *s = ud;
-    s->sends++;
+    if (s->sends++ == 0)
+        s->sent_unix_us = salvo_unix_us();
     return CURL_PREREQFUNC_OK;
 }
 
@@ -240,6 +242,7 @@ static int http_send(void *t, salvo_job_t *j)
     s->job = j;
     h->busy++;
     s->sends = 0;
+    s->sent_unix_us = 0;
     s->resp_len = 0;
     s->resp_over = 0;
     s->errbuf[0] = '\0';
@@ -331,6 +334,7 @@ static void on_done(http_t *h, CURL *easy, CURLcode result)
     if (s->job->mode == JOB_WARM && curl_easy_header(easy, "Date", 0, CURLH_HEADER, -1, &date) == CURLHE_OK)
         r.date_unix = (int64_t)curl_getdate(date->value, NULL);
     r.resent = s->sends > 1;
+    r.sent_unix_us = s->sent_unix_us;
     /* A resend or a failure may have bumped libcurl's retry count: reset
      * the handle before its next transfer (not now: r points into it). */
     if (r.resent || result != CURLE_OK)

@@ -137,8 +137,10 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
     if (j->mode == JOB_LOOKUP) {
         e->st.lookups++;
     } else {
-        if (j->res.attempts == 0)
+        if (j->res.attempts == 0) {
             j->res.queued_ms = (double)(now - j->read_ns) / 1e6;
+            j->send_index = e->st.sends;
+        }
         j->res.sent_at_us = salvo_unix_us();
         if (j->res.attempts == 0 && e->cfg->at_unix_us) {
             j->res.has_at = 1;

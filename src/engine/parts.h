@@ -77,6 +77,7 @@ typedef struct salvo_job {
     unsigned lookups;
     char *lookup_url;        /* owned */
     int64_t read_ns;
+    uint64_t send_index;     /* its first attempt was the n-th send of the run (0-based) */
     int64_t delay_ns;        /* JOB_BACKOFF: how long */
     salvo_pace_ticket_t ticket;
     char *idem;              /* "Idempotency-Key: ID", owned */
@@ -116,6 +117,7 @@ typedef struct salvo_reply {
     int reused;            /* went out on a connection opened before */
     int64_t dns_us, connect_us, tls_us, ttfb_us; /* from the transfer's start */
     int64_t date_unix;     /* the answer's Date header, 0 when none */
+    int64_t sent_unix_us;  /* when the request began going out (libcurl about to send), 0: unknown */
     /* A response header's value, or NULL (during the callback only). */
     const char *(*header)(const struct salvo_reply *r, const char *name);
     void *hctx;
@@ -207,6 +209,7 @@ struct salvo_engine {
     struct curl_slist *shared_headers; /* our own nodes, never strdup'ed */
     uint64_t rng;
     salvo_signer_t signer;   /* a profile's send-time state (the last nonce) */
+    int64_t wire_first_us, wire_burst_last_us; /* the first burst's moments on the wire (Unix us) */
 
     salvo_job_t *jobs;
     size_t njobs;

@@ -50,7 +50,10 @@ check_true "--at: no order left before TIME" jq -se 'all(.[]; .at_offset_ms >= 0
 check "--at: every order on a connection warmed before TIME" "reused" \
     "$(jq -rs 'map(.connection) | unique | join(",")' "$WORK/out")"
 check "--at: salvo opened its 4 warm connections and no more" 4 $(( $(conns) - c0 - 1 ))
-check "--at: the summary counts the warm-up and the reuse" "4 20" "$(jq -r '"\(.at.warmed) \(.at.reused)"' "$WORK/s.json")"
+# 4 warm-ups, and 4 more when TIME was still over 1.3 s away after the first
+# (a last re-warm 0.8 s before TIME): on a busy machine either may happen.
+check "--at: the summary counts the warm-up (4 or 4 + a re-warm) and the reuse" "ok 20" \
+    "$(jq -r '"\(if .at.warmed == 4 or .at.warmed == 8 then "ok" else .at.warmed end) \(.at.reused)"' "$WORK/s.json")"
 check_true "--timings: each result has them" jq -se 'all(.[]; .timings_ms.ttfb > 0)' "$WORK/out" >/dev/null
 check_true "--timings: the summary has their percentiles" jq -e '.timings_ms.ttfb.p99 >= .timings_ms.ttfb.p50' \
     "$WORK/s.json" >/dev/null
