@@ -54,7 +54,7 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
         salvo_job_report(e, j, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
         return 1;
     default: /* sent, or unknown: it may be at the broker */
-        if (e->cfg->reconcile_url) {
+        if (e->cfg->reconcile_url || e->cfg->exec_lookup) {
             j->lookup_first = 1;
             return 0;
         }

@@ -123,7 +123,9 @@ static void launch(struct salvo_engine *e)
         if (sr == -EBUSY) /* no free connection slot yet: it goes again with the next token */
             retry_push(e, j);
         else if (sr < 0)
-            salvo_job_not_sent(e, j, sr == -ENOMEM ? "out of memory" : "the request could not be set up");
+            salvo_job_not_sent(e, j, sr == -ENOMEM    ? "out of memory"
+                                     : sr == -ENOTCONN ? "no worker is running (--exec)"
+                                                       : "the request could not be set up");
     }
 }
 
@@ -160,7 +162,7 @@ void salvo_engine_pump(struct salvo_engine *e)
     if (e->done || !e->started)
         return;
     fill(e);
-    if (!salvo_at_reached(e)) {
+    if (e->waiting_transport || !salvo_at_reached(e)) {
         apply_raised(e);
         maybe_done(e);
         return;
@@ -254,6 +256,20 @@ static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
 
 static void on_input(void *ud) { salvo_engine_pump(ud); }
 
+/* --exec: the workers are up (the sends may begin), or one could not
+ * start (nothing is sent: a setup error). */
+static void on_transport_state(void *ud, int state, const char *why)
+{
+    struct salvo_engine *e = ud;
+    if (state == SALVO_EXEC_READY) {
+        e->waiting_transport = 0;
+        pump_later(e);
+        return;
+    }
+    snprintf(e->st.setup_error, sizeof e->st.setup_error, "%s", why);
+    fail(e, SALVO_STOP_SETUP, why);
+}
+
 /* ================= life ================= */
 
 static void handle_gone(struct salvo_engine *e);
@@ -330,7 +346,9 @@ static int make_jobs(struct salvo_engine *e)
 
 static int check_config(const salvo_config_t *c)
 {
-    if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL))
+    if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL && c->exec_argv == NULL))
+        return -EINVAL;
+    if (c->exec_argv && (c->workers == 0 || c->concurrency > c->workers))
         return -EINVAL;
     return 0;
 }
@@ -376,8 +394,13 @@ int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t
         r = salvo_pace_init(&e->pace, cfg);
     if (r == 0 && (e->shared_headers = make_shared_headers(cfg)) == NULL)
         r = -ENOMEM;
-    if (r == 0 && !cfg->dry_run && !cfg->check_only)
+    if (r == 0 && !cfg->dry_run && !cfg->check_only && cfg->exec_argv) {
+        e->tops = &salvo_exec_ops;
+        e->waiting_transport = 1;
+        r = salvo_exec_new(&e->transport, loop, cfg, on_reply, e, on_transport_state, cb, ud);
+    } else if (r == 0 && !cfg->dry_run && !cfg->check_only) {
         r = salvo_http_new(&e->transport, loop, cfg, e->shared_headers, on_reply, e, cb, ud);
+    }
     return r;
 }
 
@@ -394,6 +417,8 @@ int salvo_engine_start(salvo_engine_t *e)
     }
     if (!e->fired)
         salvo_at_schedule(e, on_at_timer);
+    if (e->waiting_transport && salvo_exec_start(e->transport) < 0)
+        return -ENOMEM;
     salvo_engine_pump(e);
     return 0;
 }

@@ -109,6 +109,14 @@ typedef struct salvo_reply {
     int reused;            /* went out on a connection opened before */
     int64_t dns_us, connect_us, tls_us, ttfb_us; /* from the transfer's start */
     int64_t date_unix;     /* the answer's Date header, 0 when none */
+    /* A transport that knows the outcome itself (worker processes, exec.c)
+     * says so here instead of in code/http: verdict is 1 + enum salvo_status
+     * (a lookup: ACCEPTED found, FAILED absent, UNKNOWN cannot tell), retry
+     * an enum salvo_retry. 0: classify code/http as HTTP. */
+    int verdict, verdict_retry;
+    const char *word;      /* its name for the attempt, for attempt_statuses */
+    unsigned worker;       /* 1-based, 0: none */
+    int fatal;             /* every later order would fail the same way (no worker can run) */
 } salvo_reply_t;
 
 typedef void (*salvo_reply_cb)(void *ud, salvo_job_t *j, const salvo_reply_t *r);
@@ -177,6 +185,20 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
                    salvo_reply_cb cb, void *ud, const salvo_callbacks_t *wire, void *wire_ud);
 extern const salvo_transport_ops_t salvo_http_ops;
 
+/* ---- exec.c: worker processes (docs/exec-protocol.md) ---- */
+
+enum { SALVO_EXEC_READY = 1, SALVO_EXEC_FAILED = 2 };
+/* Jobs handed over while no worker is free wait inside, on their qlink
+ * (a JOB_FLIGHT job is on no engine queue). on_state is called once: every
+ * worker answered its handshake (READY), or one could not start (FAILED,
+ * why says which and how). */
+int salvo_exec_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, salvo_reply_cb cb, void *ud,
+                   void (*on_state)(void *ud, int state, const char *why), const salvo_callbacks_t *log,
+                   void *log_ud);
+/* Spawn the workers. 0 or -ENOMEM; a spawn that fails is reported through on_state. */
+int salvo_exec_start(void *t);
+extern const salvo_transport_ops_t salvo_exec_ops;
+
 /* ---- the engine ---- */
 
 struct salvo_engine {
@@ -209,6 +231,7 @@ struct salvo_engine {
     int handles;             /* open: the engine goes with the last (salvo_engine_free) */
 
     int started, stopping, aborting, held, input_done, done, freed, in_stop;
+    int waiting_transport;   /* the workers are starting: nothing may be sent yet */
     int capped;              /* a --max-* cap was hit: read no further */
     int fail_reason;         /* a part asked the run to stop (salvo_engine_raise) */
     char fail_why[160];

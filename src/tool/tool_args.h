@@ -46,6 +46,10 @@ typedef struct salvo_args {
     salvo_trace_t *trace;    /* --trace, owned */
     int output_fd;           /* results go here */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
+    const char *exec_cmd;    /* --exec 'CMD ARGS': run by /bin/sh -c 'exec CMD ARGS' */
+    char *exec_line;         /* owned: "exec " + exec_cmd */
+    const char *exec_argv[4];
+    int workers_given, concurrency_given;
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:

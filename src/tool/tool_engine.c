@@ -57,6 +57,17 @@ static void on_wire(void *ud, unsigned slot, const char *id, int kind, const cha
     salvo_trace_event(tl->a->trace, slot, id, kind, data, len);
 }
 
+/* --exec: a worker's stderr, and what salvo saw of it, each line marked
+ * with the worker's number. */
+static void on_worker_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
+{
+    (void)ud;
+    if (kind == SALVO_WORKER_STDERR)
+        fprintf(stderr, "[worker %u] %.*s\n", worker, (int)len, line);
+    else
+        fprintf(stderr, "salvo: worker %u %.*s\n", worker, (int)len, line);
+}
+
 static void on_out_pressure(void *ud, int high)
 {
     tool_t *tl = ud;
@@ -77,7 +88,8 @@ static void on_out_error(void *ud, int err)
  * engine could not start (a message is printed). */
 int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
 {
-    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid};
+    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid,
+                            .on_worker_log = on_worker_log};
     if (tl->a->trace && !cfg->check_only)
         cb.on_wire = on_wire;
     tl->engine_done = 0;

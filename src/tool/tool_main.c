@@ -326,7 +326,7 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
     int code;
     if ((code = load_body(a)) >= 0)
         return code;
-    if (ensure_open_files(c->concurrency) < 0)
+    if (ensure_open_files(c->concurrency + 3 * c->workers) < 0) /* --exec: three pipes a worker */
         return SALVO_EXIT_USAGE;
     if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;
