@@ -6,11 +6,13 @@
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -eu
 
+# python3 runs the --exec bridges (examples/bridges) over the stand-in SDKs in
+# tests/e2e/exec.sh; standard library only.
 # nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh, which
 # starts its own from a temporary config; the system service is never used.
 PKGS="build-essential cmake pkg-config
 libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
-jq curl openssl
+jq curl openssl python3
 nginx clang libclang-rt-14-dev shellcheck"
 
 missing=""

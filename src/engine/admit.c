@@ -64,8 +64,10 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
         }
         e->st.held++;
         salvo_job_report(e, j, SALVO_UNKNOWN, salvo_jstate_name(state),
-                         "sent by an earlier run with no outcome recorded; not sent again "
-                         "(see --reconcile-url, --resend-unknown)");
+                         e->cfg->exec_argv ? "sent by an earlier run with no outcome recorded; not sent again "
+                                             "(see --exec-lookup, --resend-unknown)"
+                                           : "sent by an earlier run with no outcome recorded; not sent again "
+                                             "(see --reconcile-url, --resend-unknown)");
         return 1;
     }
 }

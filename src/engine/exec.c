@@ -131,6 +131,9 @@ static int all_gone(const exec_t *x)
     return 1;
 }
 
+/* How much of a bad line to show (it is not NUL-terminated). */
+#define SHOWN(n) ((int)((n) < 100 ? (n) : 100))
+
 static double secs(int64_t ns) { return (double)ns / 1e9; }
 
 /* ================= handles ================= */
@@ -284,7 +287,7 @@ static void answer(worker_t *w, const char *s, size_t n)
     }
     if (r.verdict == 0) {
         cJSON_Delete(v);
-        lost(w, "garbage", "answered with something that is not a protocol answer (%.100s%s)", s,
+        lost(w, "garbage", "answered with something that is not a protocol answer (%.*s%s)", SHOWN(n), s,
              n > 100 ? "..." : "");
         return;
     }
@@ -314,7 +317,8 @@ static void hello(worker_t *w, const char *s, size_t n)
     const cJSON *ready = cJSON_GetObjectItemCaseSensitive(v, "ready");
     const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "error"));
     if (!cJSON_IsObject(v) || !cJSON_IsNumber(proto))
-        lost(w, "garbage", "answered the handshake with something that is not one (%.100s%s)", s, n > 100 ? "..." : "");
+        lost(w, "garbage", "answered the handshake with something that is not one (%.*s%s)", SHOWN(n), s,
+             n > 100 ? "..." : "");
     else if (proto->valuedouble != EXEC_PROTOCOL)
         lost(w, "garbage", "speaks protocol %g; this salvo speaks %d", proto->valuedouble, EXEC_PROTOCOL);
     else if (!cJSON_IsTrue(ready))
@@ -344,7 +348,7 @@ static void one_line(worker_t *w, const char *s, size_t n)
     else if (w->state == W_BUSY)
         answer(w, s, n);
     else if (w->state == W_IDLE)
-        lost(w, "garbage", "wrote a line with no order out (%.100s%s)", s, n > 100 ? "..." : "");
+        lost(w, "garbage", "wrote a line with no order out (%.*s%s)", SHOWN(n), s, n > 100 ? "..." : "");
 }
 
 /* ================= reading ================= */

@@ -54,10 +54,11 @@ def book():
 def order_call(symbol, tag):
     """('accepted', order_no) | ('rejected', message) | ('busy', message); or it raises, hangs, dies."""
     ms = float(os.environ.get("STANDIN_CALL_MS", "0"))
+    arrived = time.time()  # when the order reached the "broker": the rate the broker sees
     if symbol.startswith("BUSY"):
         return "busy", "業務系統流量控管"
     if symbol.startswith("HANG"):
-        _record({"tag": tag, "symbol": symbol, "outcome": "hang"})
+        _record({"tag": tag, "symbol": symbol, "outcome": "hang", "ts": arrived})
         while True:
             time.sleep(3600)
     if ms:
@@ -66,9 +67,9 @@ def order_call(symbol, tag):
         _seq[0] += 1
         order_no = "P%d-%05d" % (os.getpid(), _seq[0])
     if symbol.startswith("REJECT"):
-        _record({"tag": tag, "symbol": symbol, "outcome": "rejected"})
+        _record({"tag": tag, "symbol": symbol, "outcome": "rejected", "ts": arrived})
         return "rejected", "股票代號錯誤 (stand-in reject)"
-    _record({"tag": tag, "symbol": symbol, "outcome": "accepted", "order_no": order_no})
+    _record({"tag": tag, "symbol": symbol, "outcome": "accepted", "order_no": order_no, "ts": arrived})
     if symbol.startswith("CRASH"):
         os.kill(os.getpid(), signal.SIGKILL)
     if symbol.startswith("RAISE"):

@@ -47,7 +47,7 @@ class Shioaji:
     def place_order(self, contract, order, timeout=5000, **kw):
         outcome, detail = standin.order_call(contract.code, order.custom_field)
         if outcome == "accepted":
-            order.id, order.seqno, order.ordno = detail, detail[-6:], "I" + detail[-4:]
+            order.id, order.seqno, order.ordno = detail, detail[-5:], "I" + detail[-4:]
             status = _Obj(status=constant.Status.Submitted, msg="")
         else:
             status = _Obj(status=constant.Status.Failed, msg=detail)
