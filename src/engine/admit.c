@@ -130,23 +130,33 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
     const salvo_config_t *c = e->cfg;
     salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
     const char *m = c->method ? c->method : "POST";
-    salvo_jbuf_cstr(&b, "{\"method\":");
-    salvo_jbuf_str(&b, m, strlen(m));
-    salvo_jbuf_cstr(&b, ",\"url\":");
-    salvo_jbuf_str(&b, c->url, strlen(c->url));
-    salvo_jbuf_cstr(&b, ",\"headers\":[");
-    int first = 1;
-    for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
-        if (strcmp(h->data, "Expect:") != 0)
-            add_header(&b, h->data, c, &first);
-    if (c->idempotency_header && j->order.client_order_id[0]) {
-        salvo_jbuf_t idem = {0};
-        salvo_jbuf_printf(&idem, "%s: %s", c->idempotency_header, j->order.client_order_id);
-        if (idem.p)
-            add_header(&b, idem.p, c, &first);
-        salvo_jbuf_free(&idem);
+    if (c->exec_argv) { /* --exec: the worker it would go to, and the order's body */
+        salvo_jbuf_cstr(&b, "{\"exec\":[");
+        for (size_t i = 0; c->exec_argv[i]; i++) {
+            salvo_jbuf_cstr(&b, i ? "," : "");
+            salvo_jbuf_str(&b, c->exec_argv[i], strlen(c->exec_argv[i]));
+        }
+        salvo_jbuf_cstr(&b, "]");
+    } else {
+        salvo_jbuf_cstr(&b, "{\"method\":");
+        salvo_jbuf_str(&b, m, strlen(m));
+        salvo_jbuf_cstr(&b, ",\"url\":");
+        salvo_jbuf_str(&b, c->url, strlen(c->url));
+        salvo_jbuf_cstr(&b, ",\"headers\":[");
+        int first = 1;
+        for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
+            if (strcmp(h->data, "Expect:") != 0)
+                add_header(&b, h->data, c, &first);
+        if (c->idempotency_header && j->order.client_order_id[0]) {
+            salvo_jbuf_t idem = {0};
+            salvo_jbuf_printf(&idem, "%s: %s", c->idempotency_header, j->order.client_order_id);
+            if (idem.p)
+                add_header(&b, idem.p, c, &first);
+            salvo_jbuf_free(&idem);
+        }
+        salvo_jbuf_cstr(&b, "]");
     }
-    salvo_jbuf_cstr(&b, "],\"body\":");
+    salvo_jbuf_cstr(&b, ",\"body\":");
     salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
     salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
     j->request = b.p;

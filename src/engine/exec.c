@@ -802,7 +802,11 @@ static void exec_close(void *t)
         worker_t *w = &x->w[i];
         w->job = NULL;
         switch (w->state) {
-        case W_HELLO:
+        case W_HELLO: /* still logging in, holding no order: no need to wait */
+            take_down(w, 1);
+            uv_process_kill(&w->proc, SIGTERM);
+            w->killed = 1;
+            break;
         case W_IDLE:
         case W_BUSY:
             take_down(w, 1);
