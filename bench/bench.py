@@ -647,7 +647,7 @@ def write_reports(R, elapsed, only=()):
     L.append("# salvo benchmark results\n")
     L.append("%s, %d cores (%s), kernel %s. `make bench`, %d runs each unless noted; median (min–max). "
              "The broker is salvo-mock on the same machine. Took %.0f s.\n" %
-             (m["date"], m["cores"], m["cpu"], m["kernel"], m["reps"], elapsed))
+             (m["date"], m["cores"], m["cpu"], m["kernel"], m["reps"], m.get("bench_s", elapsed)))
     for key, mm in sorted(R.get("reruns", {}).items()):
         L.append("Scenario %s was run on its own: %s, %d cores, kernel %s, %d runs, %.0f s.\n" %
                  (key[1:], mm["date"], mm["cores"], mm["kernel"], mm["reps"], mm["bench_s"]))
