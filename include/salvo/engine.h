@@ -158,7 +158,9 @@ typedef struct salvo_callbacks {
     void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
     /* Optional, exec_argv runs: a line a worker (1-based) wrote to its
      * stderr (kind SALVO_WORKER_STDERR, without its newline), or what salvo
-     * saw of it (SALVO_WORKER_NOTE: started, died, restarted, ...). */
+     * saw of it (SALVO_WORKER_NOTE: died, restarted, ...). Workers are reaped
+     * after on_done, so their last lines may come then, until the loop has
+     * closed the engine's handles (salvo_engine_free, then uv_run). */
     void (*on_worker_log)(void *ud, unsigned worker, int kind, const char *line, size_t len);
 } salvo_callbacks_t;
 

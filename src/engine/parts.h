@@ -14,6 +14,8 @@
  *   pace.c      token bucket + windows (knows no engine)
  *   http.c      the HTTP transport: a pool of easy handles, libcurl <-> libuv
  *               (knows no engine: replies go back through a callback)
+ *   exec.c      the worker transport (--exec): SDK worker processes speaking
+ *               docs/exec-protocol.md (knows no engine, as http.c)
  *
  * A job is one order from the moment it is read to its result. Jobs come
  * from a fixed pool; each sits on at most one queue at a time, through
