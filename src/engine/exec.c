@@ -232,6 +232,9 @@ static void lost(worker_t *w, const char *word, const char *fmt, ...)
     salvo_job_t *j = w->job;
     w->job = NULL;
     take_down(w, 0);
+    if (x->said) /* a failed start is the engine's to report */
+        note(w, "%s%s%s%s", w->why, j ? "; its " : "", j ? (j->mode == JOB_LOOKUP ? "lookup of " : "order ") : "",
+             j ? j->order.client_order_id : "");
     if (was == W_HELLO && !x->said) {
         /* A worker that cannot start at all: the run stops before a send. */
         char why[400];
@@ -589,7 +592,7 @@ static void after_down(worker_t *w)
         w->failed_starts++;
     if (w->failed_starts >= MAX_FAILED_STARTS) {
         w->state = W_GONE;
-        note(w, "%s; given up after %u starts in a row that answered nothing", w->why, w->failed_starts);
+        note(w, "given up after %u starts in a row that answered nothing", w->failed_starts);
         if (all_gone(x))
             fail_waiting(x);
         return;
@@ -598,7 +601,7 @@ static void after_down(worker_t *w)
     uint64_t delay = (uint64_t)RESTART_BASE_MS << (shift < 16 ? shift : 16);
     if (delay > RESTART_CAP_MS)
         delay = RESTART_CAP_MS;
-    note(w, "%s; restarting in %llu ms", w->why, (unsigned long long)delay);
+    note(w, "restarting in %llu ms", (unsigned long long)delay);
     w->state = W_OFF;
     uv_timer_start(&w->timer, on_timer, delay, 0);
 }

@@ -63,7 +63,10 @@ check "crash: exit 1" 1 $?
 check "crash: that order is unknown, saying the worker was killed" "unknown 1" \
     "$(status_of CRASH1 "$WORK/out") $(jq -r 'select(.symbol == "CRASH1") | .error' "$WORK/out" | grep -c "killed by signal 9")"
 check "crash: every other order accepted" 19 "$(count '.status == "accepted"' "$WORK/out")"
-check_true "crash: salvo said it restarts the worker" grep -q "was killed by signal 9; restarting in" "$WORK/err"
+check_true "crash: salvo said which worker died holding which order" \
+    grep -q "worker [123] was killed by signal 9; its order $(jq -r 'select(.symbol == "CRASH1") | .client_order_id' "$WORK/out")" \
+    "$WORK/err"
+check_true "crash: salvo said it restarts the worker" grep -q "worker [123] restarting in 100 ms" "$WORK/err"
 check "crash: every order reached the broker once" "20 20" \
     "$(jq -s 'map(.tag) | unique | length' "$WORK/book") $(booked)"
 # resume: the crashed order is held (it may be at the broker); --exec-lookup asks the bridge, which finds it.
@@ -78,7 +81,7 @@ check "resume --exec-lookup: found at the broker, accepted (reconciled), nothing
 # A hung SDK call: --timeout ends it (unknown); the worker is killed and restarted.
 rm -f "$WORK/book"
 orders 4001 HANG1 4002 4003 > "$WORK/hang.csv"
-"$SALVO" --exec "$FUBON" --workers 2 --timeout 1s "$WORK/hang.csv" > "$WORK/out" 2> "$WORK/err"
+"$SALVO" --exec "$FUBON" --workers 2 --timeout 2s "$WORK/hang.csv" > "$WORK/out" 2> "$WORK/err"
 check "hang: exit 1, that order unknown after --timeout" "1 unknown timeout" \
     "$? $(status_of HANG1 "$WORK/out") $(jq -r 'select(.symbol == "HANG1") | .attempt_statuses[0]' "$WORK/out")"
 check "hang: the others accepted" 3 "$(count '.status == "accepted"' "$WORK/out")"
@@ -96,6 +99,28 @@ orders 5001 5002 > "$WORK/two.csv"
 "$SALVO" --exec "python3 $WORK/garbage.py" --workers 1 --retries 0 "$WORK/two.csv" > "$WORK/out" 2> "$WORK/err"
 check "garbage: exit 1, both orders unknown" "1 2" "$? $(count '.status == "unknown" and (.error | test("not a protocol answer"))' "$WORK/out")"
 check_true "garbage: the worker was restarted" grep -q "ready again" "$WORK/err"
+
+# A worker whose stdin is closed before a byte of the line reached it: the line goes to another
+# worker; nothing is lost or reported for it. (Worker 1's first incarnation closes its stdin.)
+cat > "$WORK/deaf.py" <<'EOF'
+import json, os, sys, time
+sys.stdin.readline()
+marker = os.path.join(os.environ["WORKDIR"], "deaf.once")
+if os.environ["SALVO_WORKER"] == "1" and not os.path.exists(marker):
+    open(marker, "w").close()
+    os.close(0)  # before saying it is ready: the first line for it finds no reader
+    print('{"protocol":1,"ready":true}', flush=True)
+    time.sleep(2)
+    sys.exit(0)
+print('{"protocol":1,"ready":true}', flush=True)
+for line in sys.stdin:
+    print(json.dumps({"id": json.loads(line)["id"], "status": "accepted"}), flush=True)
+EOF
+orders 7001 7002 7003 7004 > "$WORK/four.csv"
+WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/deaf.py" --workers 2 --retries 0 "$WORK/four.csv" > "$WORK/out" 2> "$WORK/err"
+check "a worker with its stdin closed: every order still accepted, once" "0 4 4" \
+    "$? $(count '.status == "accepted"' "$WORK/out") $(jq -s 'map(.attempts) | add' "$WORK/out")"
+check_true "a worker with its stdin closed: salvo said so" grep -q "did not take a line" "$WORK/err"
 
 # A worker that cannot start: exit 2 before anything is sent, every order not_sent.
 rm -f "$WORK/book"
