@@ -24,6 +24,7 @@ Standard library only.
 import json
 import os
 import sys
+import time
 
 PROTOCOL = 1
 
@@ -78,10 +79,12 @@ def run(login, place, lookup=None, name="bridge"):
                 except Exception as e:  # noqa: BLE001
                     ans = {"found": None, "error": "%s: %s" % (type(e).__name__, e)}
         else:
+            called = time.monotonic_ns()  # salvo's rate windows count the order from here
             try:
                 ans = dict(place(msg))
             except Exception as e:  # noqa: BLE001 - it may have reached the broker
                 ans = {"status": "unknown", "error": "%s: %s" % (type(e).__name__, e)}
+            ans.setdefault("called_mono_ns", called)
         ans["id"] = msg["id"]
         write(ans)
     return 0  # salvo closed our stdin: the run is over

@@ -295,7 +295,15 @@ static void answer(worker_t *w, const char *s, size_t n)
         return;
     }
     r.error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "error"));
-    r.total_us = (int64_t)(uv_hrtime() - w->sent_ns) / 1000;
+    uint64_t now = uv_hrtime();
+    r.total_us = (int64_t)(now - w->sent_ns) / 1000;
+    /* When the SDK call began, on the machine's monotonic clock (uv_hrtime's):
+     * the windows count the order from then, as they count an HTTP request
+     * from when it started going out, so a worker that woke late cannot bunch
+     * orders at the broker. A time outside the write..answer span is ignored. */
+    const cJSON *called = cJSON_GetObjectItemCaseSensitive(v, "called_mono_ns");
+    if (cJSON_IsNumber(called) && called->valuedouble >= (double)w->sent_ns && called->valuedouble <= (double)now)
+        r.pretransfer_us = (int64_t)((called->valuedouble - (double)w->sent_ns) / 1000);
     r.body = s;
     r.body_len = n < SALVO_RESPONSE_MAX ? n : SALVO_RESPONSE_MAX;
     r.body_over = n > SALVO_RESPONSE_MAX;
