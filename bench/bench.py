@@ -755,8 +755,10 @@ def write_reports(R, elapsed, only=()):
         L.append("")
         L.append("`--rate 100/s`, a 2 ms SDK call, 1,000 orders, 4 workers: %s at the broker (salvo's own "
                  "figure %s), the broker's busiest 1 s window %s (salvo's sends: %s), %s s in all (start-up %s s). "
-                 "From salvo's send to the SDK call in the worker: p99 %s, max %s; the broker's window can only "
-                 "exceed salvo's when a worker wakes later than the limiter's 5 ms guard."
+                 "From salvo's send to the SDK call in the worker: p99 %s, max %s. salvo counts each order "
+                 "from the SDK call's own start (the bridge's called_mono_ns), so a worker that wakes late delays "
+                 "the orders after it instead of bunching them at the broker: on a loaded machine the rate drops "
+                 "rather than the broker's limit being passed."
                  % (fmt(rr["broker_rate"], "/s", 2), fmt(rr["achieved_rate"], "/s", 2),
                     fmt(rr["busiest_1s"], digits=0), fmt(rr.get("salvo_busiest_1s"), digits=0), fmt(rr["wall_s"]),
                     fmt(rr["startup_s"]), fmt(rr.get("delivery_p99_ms"), " ms", 2),
