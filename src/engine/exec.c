@@ -547,7 +547,8 @@ static int give(worker_t *w, salvo_job_t *j)
         lost(w, "died", "did not take a line (its stdin is closed)");
         return -1;
     }
-    uv_timer_start(&w->timer, on_timer, salvo_ns_to_timer_ms(x->cfg->timeout_ns), 0);
+    if (x->cfg->timeout_ns > 0) /* 0: no limit, as for HTTP */
+        uv_timer_start(&w->timer, on_timer, salvo_ns_to_timer_ms(x->cfg->timeout_ns), 0);
     return 0;
 }
 
