@@ -163,6 +163,20 @@ check "SIGTERM: every order sent was answered accepted, the rest not_sent" "$sen
 check "SIGTERM: the broker holds exactly the orders sent" "$sent" "$(booked)"
 check_true "SIGTERM: the workers were reaped" test -z "$(pgrep -f "$WORK/")"
 
+# A second SIGTERM stops the wait: the orders out are unknown at once ("no answer waited for");
+# the workers finish their call, find their stdin closed and are reaped.
+rm -f "$WORK/j3"
+STANDIN_CALL_MS=1500 "$SALVO" --exec "$FUBON" --workers 2 --journal "$WORK/j3" "$WORK/ten.csv" > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+for _ in $(seq 600); do grep -q '"sent"' "$WORK/j3" 2>/dev/null && break; sleep 0.02; done
+kill -TERM $pid
+for _ in $(seq 200); do grep -q '"not_sent"' "$WORK/out" 2>/dev/null && break; sleep 0.02; done # the first was heard
+kill -TERM $pid
+wait $pid
+check "second SIGTERM: exit 143, the orders out unknown, the rest not_sent" "143 2 8" \
+    "$? $(count '.status == "unknown" and (.error | test("no answer waited for"))' "$WORK/out") $(count '.status == "not_sent"' "$WORK/out")"
+check_true "second SIGTERM: the workers were reaped" test -z "$(pgrep -f "$WORK/")"
+
 # The Shioaji bridge: the SDK prints on stdout (as the real one does at login); that goes to
 # stderr, never into the protocol. An unknown stock is rejected before the SDK call.
 rm -f "$WORK/book"
