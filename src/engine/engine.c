@@ -116,17 +116,24 @@ static void launch(struct salvo_engine *e)
         return; /* the stop reported every job on launch as not sent */
     }
     salvo_queue_t *q;
+    int freed = 0;
     while ((q = salvo_queue_pop_head(&e->launch)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
         j->state = JOB_FLIGHT;
         int sr = e->tops->send(e->transport, j);
-        if (sr == -EBUSY) /* no free connection slot yet: it goes again with the next token */
+        if (sr == -EBUSY) { /* no free connection slot yet: it goes again with the next token */
             retry_push(e, j);
-        else if (sr < 0)
+        } else if (sr < 0) {
             salvo_job_not_sent(e, j, sr == -ENOMEM    ? "out of memory"
                                      : sr == -ENOTCONN ? "no worker is running (--exec)"
                                                        : "the request could not be set up");
+            freed = 1;
+        }
     }
+    /* A send that failed here freed its slot, and no answer will come to
+     * pump for the orders still waiting: pump on the next turn. */
+    if (freed)
+        pump_later(e);
 }
 
 static void maybe_done(struct salvo_engine *e);

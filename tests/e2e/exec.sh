@@ -122,6 +122,27 @@ check "a worker with its stdin closed: every order still accepted, once" "0 4 4"
     "$? $(count '.status == "accepted"' "$WORK/out") $(jq -s 'map(.attempts) | add' "$WORK/out")"
 check_true "a worker with its stdin closed: salvo said so" grep -q "did not take a line" "$WORK/err"
 
+# Every worker given up (its restarts never start: 8 in a row, about 11 s of backoff): the order it
+# held is unknown, the one waiting for a worker failed (it reached none), every later one not_sent,
+# and the run ends with each order accounted for (it used to stall with orders unreported).
+cat > "$WORK/flaky.py" <<'EOF'
+import os, sys
+marker = os.path.join(os.environ["WORKDIR"], "flaky.once")
+if os.path.exists(marker):
+    sys.exit(1)
+open(marker, "w").close()
+sys.stdin.readline()
+print('{"protocol":1,"ready":true}', flush=True)
+sys.stdin.readline()
+sys.exit(3)
+EOF
+orders 8001 8002 8003 8004 8005 > "$WORK/five.csv"
+WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/flaky.py" --workers 1 --summary-json "$WORK/s.json" "$WORK/five.csv" \
+    > "$WORK/out" 2> "$WORK/err"
+check "every worker given up: exit 1, unknown, failed, not_sent x3, the summary agrees" "1 unknown failed 3 5" \
+    "$? $(status_of 8001 "$WORK/out") $(status_of 8002 "$WORK/out") $(count '.status == "not_sent"' "$WORK/out") $(jq .orders "$WORK/s.json")"
+check_true "every worker given up: salvo said so" grep -q "given up after 8 starts" "$WORK/err"
+
 # A worker that cannot start: exit 2 before anything is sent, every order not_sent.
 rm -f "$WORK/book"
 STANDIN_LOGIN_FAIL=1 "$SALVO" --exec "$FUBON" --workers 3 "$WORK/crash.csv" > "$WORK/out" 2> "$WORK/err"
