@@ -2,7 +2,9 @@
 # Install the Debian packages salvo needs to build and test, and only those
 # that are missing: a machine that has them all runs no apt at all.
 # clang and libclang-rt-14-dev (libFuzzer, Debian 12's clang 14) are for
-# make fuzz and CI's clang build; shellcheck for CI.
+# make fuzz and CI's clang build; shellcheck for CI; python3 and
+# python3-cryptography for the broker emulator (tests/broker_emu.py: Coinbase's
+# ES256 JWTs).
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -eu
 
@@ -12,8 +14,9 @@ set -eu
 # starts its own from a temporary config; the system service is never used.
 PKGS="build-essential cmake pkg-config
 libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
-jq curl openssl python3
-nginx clang libclang-rt-14-dev shellcheck"
+jq curl openssl
+nginx clang libclang-rt-14-dev shellcheck
+python3 python3-cryptography"
 
 missing=""
 for p in $PKGS "$@"; do

@@ -8,6 +8,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "salvo/jbuf.h"
+#include "salvo/profile.h"
+#include "util.h"
+
 struct slot {
     cJSON *node, *parent;
     int index;        /* position among the parent's children */
@@ -17,12 +21,32 @@ struct slot {
     int detached;
 };
 
+/* A piece of the URL template: literal text, or a column's value. */
+struct url_part {
+    const char *lit; /* NULL: a column */
+    size_t len;
+    long col;        /* after bind */
+    const char *name;
+};
+
 struct salvo_body {
     cJSON *root;
     struct slot *slots;
     size_t nslots, cap;
     const char **names; /* column name of each slot */
+    int encoding;       /* enum salvo_encoding */
+    char *url;          /* the URL template's own copy, cut into parts; NULL: none */
+    struct url_part *parts;
+    size_t nparts;
+    const char **columns; /* names of the slots, then of the URL's columns */
+    size_t ncolumns;
+    char lower[2][16];  /* side_lower, type_lower of the order being rendered */
 };
+
+/* Pseudo-columns: the canonical side and type in lower case (Deribit's
+ * /private/buy, Tradier's side=buy). */
+#define COL_SIDE_LOWER (-10L)
+#define COL_TYPE_LOWER (-11L)
 
 static const char default_template[] =
     "{\"symbol\":\"{{symbol}}\",\"price\":\"{{price}}\",\"quantity\":\"{{quantity:number}}\","
@@ -136,6 +160,9 @@ void salvo_body_free(salvo_body_t *b)
 {
     if (b == NULL)
         return;
+    free(b->url);
+    free(b->parts);
+    free(b->columns);
     for (size_t i = 0; i < b->nslots; i++) {
         b->slots[i].node->valuestring = b->slots[i].placeholder;
         if (b->slots[i].detached)
@@ -149,27 +176,128 @@ void salvo_body_free(salvo_body_t *b)
 
 size_t salvo_body_columns(const salvo_body_t *b, const char *const **names)
 {
+    if (b->columns) {
+        *names = b->columns;
+        return b->ncolumns;
+    }
     *names = b->names;
     return b->nslots;
+}
+
+static long bind_one(const salvo_layout_t *l, const char *name)
+{
+    if (strcmp(name, "side_lower") == 0)
+        return COL_SIDE_LOWER;
+    if (strcmp(name, "type_lower") == 0)
+        return COL_TYPE_LOWER;
+    long col = salvo_layout_find(l, name);
+    return col < 0 || (col >= SALVO_COL_CANONICAL && l->pos[col] < 0) ? -1 : col;
 }
 
 int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen)
 {
     for (size_t i = 0; i < b->nslots; i++) {
-        long col = salvo_layout_find(l, b->names[i]);
-        if (col < 0 || (col >= SALVO_COL_CANONICAL && l->pos[col] < 0)) {
+        if ((b->slots[i].col = bind_one(l, b->names[i])) == -1) {
             snprintf(err, errlen, "body template names column '%s', which the input does not have", b->names[i]);
             return -ENOENT;
         }
-        b->slots[i].col = col;
+    }
+    for (size_t i = 0; i < b->nparts; i++) {
+        if (b->parts[i].lit == NULL && (b->parts[i].col = bind_one(l, b->parts[i].name)) == -1) {
+            snprintf(err, errlen, "the URL names column '%s', which the input does not have", b->parts[i].name);
+            return -ENOENT;
+        }
     }
     return 0;
 }
 
-static const char *slot_value(const struct slot *s, const salvo_order_t *o, const salvo_layout_t *l,
-                              const salvo_row_t *row)
+/* ---------- the URL template ---------- */
+
+static int add_url_part(salvo_body_t *b, const char *lit, size_t len, const char *name)
 {
-    switch (s->col) {
+    struct url_part *p = realloc(b->parts, (b->nparts + 1) * sizeof *p);
+    if (p == NULL)
+        return -ENOMEM;
+    b->parts = p;
+    p[b->nparts++] = (struct url_part){.lit = lit, .len = len, .col = -1, .name = name};
+    return 0;
+}
+
+/* The body's columns and the URL's, for the layout. */
+static int list_columns(salvo_body_t *b)
+{
+    size_t n = b->nslots;
+    for (size_t i = 0; i < b->nparts; i++)
+        n += b->parts[i].lit == NULL;
+    if ((b->columns = calloc(n ? n : 1, sizeof *b->columns)) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < b->nslots; i++)
+        b->columns[b->ncolumns++] = b->names[i];
+    for (size_t i = 0; i < b->nparts; i++)
+        if (b->parts[i].lit == NULL)
+            b->columns[b->ncolumns++] = b->parts[i].name;
+    return 0;
+}
+
+int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errlen)
+{
+    if (strstr(url, "{{") == NULL)
+        return 0;
+    if ((b->url = strdup(url)) == NULL)
+        return -ENOMEM;
+    char *s = b->url;
+    while (*s) {
+        char *open = strstr(s, "{{");
+        if (open == NULL)
+            return add_url_part(b, s, strlen(s), NULL) < 0 ? -ENOMEM : list_columns(b);
+        char *close = strstr(open + 2, "}}");
+        if (close == NULL || close == open + 2) {
+            snprintf(err, errlen, "URL \"%.80s\": a {{ without a column name and }}", url);
+            return -EINVAL;
+        }
+        if ((open > s && add_url_part(b, s, (size_t)(open - s), NULL) < 0) ||
+            add_url_part(b, NULL, 0, open + 2) < 0)
+            return -ENOMEM;
+        *close = '\0';
+        s = close + 2;
+    }
+    return list_columns(b);
+}
+
+int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t errlen)
+{
+    b->encoding = encoding;
+    if (encoding == SALVO_ENC_JSON)
+        return 0;
+    if (!cJSON_IsObject(b->root)) {
+        snprintf(err, errlen, "a form or query body template is one flat JSON object");
+        return -EINVAL;
+    }
+    for (const cJSON *c = b->root->child; c; c = c->next) {
+        if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+            snprintf(err, errlen, "form/query template: \"%.60s\" holds an object or a list; form pairs are flat",
+                     c->string);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static const char *lowered(char out[16], const char *v)
+{
+    size_t i = 0;
+    for (; v[i] && i < 15; i++)
+        out[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+    out[i] = '\0';
+    return out;
+}
+
+static const char *col_value(salvo_body_t *b, long col, const salvo_order_t *o, const salvo_layout_t *l,
+                             const salvo_row_t *row)
+{
+    switch (col) {
+    case COL_SIDE_LOWER: return lowered(b->lower[0], o->side);
+    case COL_TYPE_LOWER: return lowered(b->lower[1], o->type);
     case SALVO_COL_SYMBOL: return o->symbol;
     case SALVO_COL_PRICE: return o->price;
     case SALVO_COL_QUANTITY: return o->quantity;
@@ -177,7 +305,7 @@ static const char *slot_value(const struct slot *s, const salvo_order_t *o, cons
     case SALVO_COL_TYPE: return o->type;
     case SALVO_COL_CLIENT_ORDER_ID: return o->client_order_id;
     }
-    const salvo_field_t *f = salvo_layout_field(l, row, (size_t)s->col);
+    const salvo_field_t *f = salvo_layout_field(l, row, (size_t)col);
     return f ? f->s : "";
 }
 
@@ -241,13 +369,83 @@ static int print_into(cJSON *root, salvo_order_t *o)
     return 0;
 }
 
+/* A literal of a form template as text: "GTC", 5000, true. */
+static int scalar(const cJSON *c, char *buf, size_t cap, const char **out)
+{
+    if (cJSON_IsString(c) || cJSON_IsRaw(c))
+        return *out = c->valuestring, 0;
+    if (cJSON_IsBool(c))
+        return *out = cJSON_IsTrue(c) ? "true" : "false", 0;
+    if (cJSON_IsNumber(c)) {
+        double d = c->valuedouble;
+        snprintf(buf, cap, d == (double)(long long)d ? "%.0f" : "%.17g", d);
+        return *out = buf, 0;
+    }
+    return -1; /* null: no pair */
+}
+
+/* The order's buffer as a jbuf, and back. */
+static salvo_jbuf_t as_jbuf(char *p, size_t cap) { return (salvo_jbuf_t){.p = p, .cap = cap}; }
+
+static int end_jbuf(salvo_jbuf_t *jb, char **p, size_t *cap, size_t *len)
+{
+    salvo_jbuf_raw(jb, "", 1);
+    *p = jb->p;
+    *cap = jb->cap;
+    if (jb->oom)
+        return -ENOMEM;
+    if (len)
+        *len = jb->len - 1;
+    return 0;
+}
+
+/* name=value&... in the template's order, each percent-encoded. */
+static int print_pairs(cJSON *root, salvo_order_t *o)
+{
+    salvo_jbuf_t jb = as_jbuf(o->body, o->body_cap);
+    char num[40];
+    for (const cJSON *c = root->child; c; c = c->next) {
+        const char *v;
+        if (scalar(c, num, sizeof num, &v) < 0)
+            continue;
+        if (jb.len)
+            salvo_jbuf_raw(&jb, "&", 1);
+        salvo_pct_encode(&jb, c->string, strlen(c->string));
+        salvo_jbuf_raw(&jb, "=", 1);
+        salvo_pct_encode(&jb, v, strlen(v));
+    }
+    return end_jbuf(&jb, &o->body, &o->body_cap, &o->body_len);
+}
+
+/* The order's URL: the template with each column's value percent-encoded. */
+static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
+{
+    salvo_jbuf_t jb = as_jbuf(o->target, o->target_cap);
+    for (size_t i = 0; i < b->nparts; i++) {
+        const struct url_part *p = &b->parts[i];
+        if (p->lit) {
+            salvo_jbuf_raw(&jb, p->lit, p->len);
+            continue;
+        }
+        const char *v = col_value(b, p->col, o, l, row);
+        if (*v == '\0') {
+            snprintf(o->error, sizeof o->error, "line %llu: the URL needs column %s, which is empty",
+                     (unsigned long long)o->line, p->name);
+            end_jbuf(&jb, &o->target, &o->target_cap, NULL);
+            return 1;
+        }
+        salvo_pct_encode(&jb, v, strlen(v));
+    }
+    return end_jbuf(&jb, &o->target, &o->target_cap, NULL);
+}
+
 int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
 {
     size_t i;
     int rc = 0;
     for (i = 0; i < b->nslots; i++) {
         struct slot *s = &b->slots[i];
-        const char *v = slot_value(s, o, l, row);
+        const char *v = col_value(b, s->col, o, l, row);
         if (*v == '\0') {
             if (cJSON_IsObject(s->parent)) {
                 cJSON_DetachItemViaPointer(s->parent, s->node);
@@ -257,7 +455,7 @@ int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
             }
             continue;
         }
-        if (s->col >= SALVO_COL_CANONICAL && !salvo_is_utf8(v, strlen(v))) { /* raw input bytes */
+        if ((s->col >= SALVO_COL_CANONICAL || s->col < 0) && !salvo_is_utf8(v, strlen(v))) { /* raw input bytes */
             snprintf(o->error, sizeof o->error, "line %llu: column %s is not valid UTF-8",
                      (unsigned long long)o->line, b->names[i]);
             rc = 1;
@@ -274,7 +472,9 @@ int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
         s->node->valuestring = (char *)v;
     }
     if (rc == 0)
-        rc = print_into(b->root, o);
+        rc = b->encoding == SALVO_ENC_JSON ? print_into(b->root, o) : print_pairs(b->root, o);
     restore(b, i);
+    if (rc == 0 && b->url)
+        rc = render_url(b, o, l, row);
     return rc;
 }

@@ -51,7 +51,7 @@ static size_t pointer_token(const char *p, char *out, size_t cap)
     return i;
 }
 
-static const cJSON *pointer_get(const cJSON *v, const char *ptr)
+const cJSON *salvo_json_pointer(const cJSON *v, const char *ptr)
 {
     char tok[256];
     while (v != NULL && *ptr == '/') {
@@ -75,7 +75,7 @@ static int names_order(const char *body, size_t len, const char *pointer, const 
     if (body == NULL || len == 0)
         return 0;
     cJSON *doc = cJSON_ParseWithLength(body, len);
-    const cJSON *v = pointer_get(doc, pointer);
+    const cJSON *v = salvo_json_pointer(doc, pointer);
     int found = cJSON_IsString(v) && strcmp(v->valuestring, id) == 0;
     cJSON_Delete(doc);
     return found;

@@ -22,4 +22,8 @@ char *salvo_lookup_url(const char *tmpl, const char *id);
 int salvo_lookup_outcome(int curl_code, long http, const char *body, size_t len, const char *pointer,
                          const char *id);
 
+/* The value at a JSON pointer (RFC 6901: "/data/0/sCode"), or NULL. */
+struct cJSON;
+const struct cJSON *salvo_json_pointer(const struct cJSON *v, const char *ptr);
+
 #endif

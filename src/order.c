@@ -352,5 +352,6 @@ void salvo_order_free(salvo_order_t *o)
 {
     free(o->text);
     free(o->body);
+    free(o->target);
     memset(o, 0, sizeof *o);
 }

@@ -122,6 +122,11 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
         key(b, "reconciled");
         salvo_jbuf_cstr(b, "true");
     }
+    kv_str(b, "order_id", r->order_id);
+    if (r->headers) {
+        key(b, "headers");
+        salvo_jbuf_cstr(b, r->headers);
+    }
     kv_str(b, "previous", r->previous);
     kv_str(b, "location", r->location);
     if (r->response != NULL && r->response_len > 0)

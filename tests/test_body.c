@@ -1,4 +1,5 @@
 /* Body rendering: default body, templates, and start-up errors. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "salvo/body.h"
+#include "salvo/profile.h"
 
 struct fixture {
     salvo_layout_t l;
@@ -171,12 +173,79 @@ static void test_template_utf8_and_whole(void **state)
     salvo_body_free(b);
 }
 
+
+/* Form bodies (Binance, Kraken, Tradier): pairs in the template's order,
+ * each percent-encoded, empty values dropped, literals as written. */
+static void test_form_encoding(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    const char *const vals[6] = {"ETH USDT", "", "2", "sell", "MARKET", "a/b&c"};
+    static const char *const extra[] = {"account"};
+    assert_int_equal(setup_row(&fx, extra, 1, vals), 0);
+    static const char t[] = "{\"symbol\":\"{{symbol}}\",\"side\":\"{{side}}\",\"price\":\"{{price}}\","
+                            "\"tif\":\"GTC\",\"recv\":5000,\"acct\":\"{{account}}\",\"s\":\"{{side_lower}}\"}";
+    char err[160];
+    salvo_body_t *b = salvo_body_new_template(t, sizeof t - 1, err, sizeof err);
+    assert_non_null(b);
+    assert_int_equal(salvo_body_set_encoding(b, SALVO_ENC_FORM, err, sizeof err), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    /* a MARKET order has no price: no price pair */
+    assert_string_equal(fx.o.body, "symbol=ETH%20USDT&side=SELL&tif=GTC&recv=5000&acct=a%2Fb%26c&s=sell");
+    assert_int_equal(fx.o.body_len, strlen(fx.o.body));
+    salvo_body_free(b);
+    /* nested objects cannot be form pairs */
+    static const char nested[] = "{\"a\":{\"b\":\"{{symbol}}\"}}";
+    b = salvo_body_new_template(nested, sizeof nested - 1, err, sizeof err);
+    assert_int_equal(salvo_body_set_encoding(b, SALVO_ENC_FORM, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "\"a\""));
+    salvo_body_free(b);
+    teardown_fx(&fx);
+}
+
+/* A URL naming columns (OANDA's account id, Deribit's side): each order's
+ * own URL, values percent-encoded so a value cannot change the path. */
+static void test_url_template(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    const char *const vals[6] = {"EUR_USD", "1.1", "100", "BUY", "LIMIT", "101-004/../x?y"};
+    salvo_body_t *b = salvo_body_new_default();
+    char err[160];
+    assert_int_equal(salvo_body_set_url(b, "https://h/v3/accounts/{{account}}/orders/{{side_lower}}", err, sizeof err), 0);
+    const char *const *names;
+    size_t n = salvo_body_columns(b, &names);
+    assert_int_equal(setup_row(&fx, names, n, vals), 0);
+    int saw_account = 0;
+    for (size_t i = 0; i < n; i++)
+        saw_account |= strcmp(names[i], "account") == 0;
+    assert_true(saw_account); /* the layout must read the URL's columns too */
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.target, "https://h/v3/accounts/101-004%2F..%2Fx%3Fy/orders/buy");
+    salvo_body_free(b);
+    /* a column the input lacks is a start-up error naming it */
+    b = salvo_body_new_default();
+    assert_int_equal(salvo_body_set_url(b, "https://h/{{nope}}", err, sizeof err), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), -ENOENT);
+    assert_non_null(strstr(err, "nope"));
+    salvo_body_free(b);
+    /* a URL without placeholders leaves target alone */
+    b = salvo_body_new_default();
+    assert_int_equal(salvo_body_set_url(b, "https://h/orders", err, sizeof err), 0);
+    salvo_body_free(b);
+    teardown_fx(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_body), cmocka_unit_test(test_template),
         cmocka_unit_test(test_template_number_rejects_text), cmocka_unit_test(test_template_errors),
         cmocka_unit_test(test_template_utf8_and_whole),
+        cmocka_unit_test(test_form_encoding),
+        cmocka_unit_test(test_url_template),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

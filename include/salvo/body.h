@@ -6,7 +6,8 @@
  * column's value as a JSON string, "{{column:number}}" becomes it as a JSON
  * number. The canonical columns (symbol, price, quantity, side, type,
  * client_order_id) give their validated values (side upper-cased, ...);
- * any other name is a raw input column. An empty value drops its key from
+ * side_lower and type_lower are side and type in lower case; any other
+ * name is a raw input column. An empty value drops its key from
  * the object (a MARKET order has no price), or is null inside an array. */
 #ifndef SALVO_BODY_H
 #define SALVO_BODY_H
@@ -33,6 +34,18 @@ void salvo_body_free(salvo_body_t *b);
 
 /* The columns the template names, in order (borrowed, valid while b lives). */
 size_t salvo_body_columns(const salvo_body_t *b, const char *const **names);
+
+/* Encode the body as JSON (SALVO_ENC_JSON, the default) or as form pairs
+ * name=value&... (SALVO_ENC_FORM, SALVO_ENC_QUERY: the same text, which the
+ * sender puts in the URL), percent-encoded, in the template's key order;
+ * form templates are one flat object. 0 or -EINVAL with err. */
+int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t errlen);
+
+/* A URL with {{column}} in it (OANDA's /v3/accounts/{{account_id}}/orders):
+ * each order's URL is rendered into o->target, values percent-encoded. A
+ * URL without placeholders changes nothing (o->target stays empty). 0,
+ * -EINVAL with err, or -ENOMEM. */
+int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errlen);
 
 /* Resolve the named columns against a layout (after its header is known):
  * 0, or -ENOENT with the first unknown column named in err. */

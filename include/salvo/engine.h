@@ -25,6 +25,7 @@
 #include "salvo/hist.h"
 #include "salvo/journal.h"
 #include "salvo/order.h"
+#include "salvo/profile.h"
 #include "salvo/result.h"
 
 #ifdef __cplusplus
@@ -43,6 +44,11 @@ typedef struct salvo_config {
     int no_reuse, insecure, http2;
     unsigned h2_streams;            /* HTTP/2 streams per connection; 0: 1 (see http.c) */
     const char *cacert;
+    /* A broker profile (salvo/profile.h), borrowed: each attempt is built
+     * and signed from it at send time, and its rules read the answers.
+     * url and method still say where to send; body must be built from the
+     * profile's body template (salvo_body_set_encoding, salvo_body_set_url). */
+    const salvo_profile_t *profile;
 
     /* pacing */
     double rate;         /* per second; 0 = unlimited */

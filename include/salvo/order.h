@@ -71,6 +71,8 @@ typedef struct salvo_order {
     size_t text_cap;
     char *body;    /* rendered request body, owned */
     size_t body_len, body_cap;
+    char *target;  /* its own URL when the URL names columns, owned; NULL or "": the configured one */
+    size_t target_cap;
     char error[320]; /* "line 7: quantity \"1.5\" is not a positive integer" */
     char made_id[160]; /* a content id (src/orderid.h), when the input gave none */
 } salvo_order_t;

@@ -59,6 +59,8 @@ typedef struct salvo_result {
     int has_timings;
     double dns_ms, connect_ms, tls_ms, ttfb_ms; /* of the last attempt, from its start */
     const char *request;  /* --dry-run: the request as a JSON object */
+    const char *order_id; /* the broker's order id (a profile's result.order_id), NULL when none */
+    const char *headers;  /* a profile's captured response headers, a JSON object; NULL when none */
     unsigned worker;      /* exec runs: the worker (1-based) of the last attempt; 0: none */
 } salvo_result_t;
 

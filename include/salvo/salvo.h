@@ -25,6 +25,7 @@
 #include "salvo/hist.h"
 #include "salvo/journal.h"
 #include "salvo/order.h"
+#include "salvo/profile.h"
 #include "salvo/reader.h"
 #include "salvo/result.h"
 #include "salvo/secret.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "parts.h"
+#include "util.h"
 #include "salvo/jbuf.h"
 #include "salvo/secret.h"
 
@@ -125,39 +126,86 @@ static void add_header(salvo_jbuf_t *b, const char *h, const salvo_config_t *c, 
     salvo_jbuf_free(&shown);
 }
 
-void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
+/* A profile's request as it would be signed now, secrets as ***. */
+static int dry_wire(struct salvo_engine *e, salvo_job_t *j)
+{
+    const salvo_order_t *o = &j->order;
+    char err[200];
+    j->wire.redact = 1;
+    int rc = salvo_sign_build(e->cfg->profile, &e->signer, o->target && o->target[0] ? o->target : e->cfg->url,
+                              o->body, o->body_len, salvo_unix_us(), &j->wire, err, sizeof err);
+    j->wire.redact = 0;
+    if (rc < 0)
+        snprintf(j->errbuf, sizeof j->errbuf, "not shown: %s", err);
+    return rc;
+}
+
+/* --exec: the worker command the order would go to, and its body. */
+static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
     const salvo_config_t *c = e->cfg;
     salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
-    const char *m = c->method ? c->method : "POST";
-    if (c->exec_argv) { /* --exec: the worker it would go to, and the order's body */
-        salvo_jbuf_cstr(&b, "{\"exec\":[");
-        for (size_t i = 0; c->exec_argv[i]; i++) {
-            salvo_jbuf_cstr(&b, i ? "," : "");
-            salvo_jbuf_str(&b, c->exec_argv[i], strlen(c->exec_argv[i]));
-        }
-        salvo_jbuf_cstr(&b, "]");
-    } else {
-        salvo_jbuf_cstr(&b, "{\"method\":");
-        salvo_jbuf_str(&b, m, strlen(m));
-        salvo_jbuf_cstr(&b, ",\"url\":");
-        salvo_jbuf_str(&b, c->url, strlen(c->url));
-        salvo_jbuf_cstr(&b, ",\"headers\":[");
-        int first = 1;
-        for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
-            if (strcmp(h->data, "Expect:") != 0)
-                add_header(&b, h->data, c, &first);
-        if (c->idempotency_header && j->order.client_order_id[0]) {
-            salvo_jbuf_t idem = {0};
-            salvo_jbuf_printf(&idem, "%s: %s", c->idempotency_header, j->order.client_order_id);
-            if (idem.p)
-                add_header(&b, idem.p, c, &first);
-            salvo_jbuf_free(&idem);
-        }
-        salvo_jbuf_cstr(&b, "]");
+    salvo_jbuf_cstr(&b, "{\"exec\":[");
+    for (size_t i = 0; c->exec_argv[i]; i++) {
+        salvo_jbuf_cstr(&b, i ? "," : "");
+        salvo_jbuf_str(&b, c->exec_argv[i], strlen(c->exec_argv[i]));
     }
-    salvo_jbuf_cstr(&b, ",\"body\":");
+    salvo_jbuf_cstr(&b, "],\"body\":");
     salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
+    salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
+    j->request = b.p;
+    j->request_cap = b.cap;
+    if (b.oom) {
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
+        return;
+    }
+    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+}
+
+void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
+{
+    const salvo_config_t *c = e->cfg;
+    if (c->exec_argv) {
+        exec_dry_run(e, j);
+        return;
+    }
+    if (c->profile && dry_wire(e, j) < 0) {
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
+        return;
+    }
+    const salvo_wire_t *w = c->profile ? &j->wire : NULL;
+    salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
+    const char *m = c->method ? c->method : "POST";
+    const char *url = w ? w->url.p : j->order.target && j->order.target[0] ? j->order.target : c->url;
+    salvo_jbuf_cstr(&b, "{\"method\":");
+    salvo_jbuf_str(&b, m, strlen(m));
+    salvo_jbuf_cstr(&b, ",\"url\":");
+    salvo_jbuf_str(&b, url, strlen(url));
+    salvo_jbuf_cstr(&b, ",\"headers\":[");
+    int first = 1;
+    for (size_t i = 0; w && i < w->nh; i++)
+        add_header(&b, salvo_wire_header(w, i), c, &first);
+    for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
+        if (strcmp(h->data, "Expect:") != 0)
+            add_header(&b, h->data, c, &first);
+    if (c->idempotency_header && j->order.client_order_id[0]) {
+        salvo_jbuf_t idem = {0};
+        salvo_jbuf_printf(&idem, "%s: %s", c->idempotency_header, j->order.client_order_id);
+        if (idem.p)
+            add_header(&b, idem.p, c, &first);
+        salvo_jbuf_free(&idem);
+    }
+    salvo_jbuf_cstr(&b, "],\"body\":");
+    if (w && salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
+        salvo_jbuf_str(&b, w->body.p ? w->body.p : "", w->body_len);
+    else if (w)
+        salvo_jbuf_raw(&b, w->body.p, w->body_len);
+    else
+        salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
+    if (w && w->canon.len) { /* what is signed, secrets as ***: signature mismatches are found here */
+        salvo_jbuf_cstr(&b, ",\"signs\":");
+        salvo_jbuf_str(&b, w->canon.p, w->canon.len);
+    }
     salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
     j->request = b.p;
     j->request_cap = b.cap;

@@ -1,6 +1,9 @@
 /* Market open (--at): nothing leaves before start_at; until then the
  * connections are warmed (and kept warm), and the last milliseconds are
  * waited precisely. The engine owns the timer; this decides what is due. */
+#include <cjson/cJSON.h>
+
+#include "lookup.h"
 #include "parse.h"
 #include "parts.h"
 #include "util.h"
@@ -75,6 +78,28 @@ int salvo_at_tick(struct salvo_engine *e)
     return 0;
 }
 
+/* A profile's server_time pointer into the warm-up answer (Binance
+ * /serverTime, OKX /data/0/ts): the broker's clock to the millisecond, not
+ * the Date header's second. Seconds, ms or us, told apart by size; the
+ * answer was made about half the round trip ago. 1 when it was read. */
+static int server_time_offset(struct salvo_engine *e, const salvo_reply_t *r)
+{
+    const char *ptr = e->cfg->profile ? salvo_profile_server_time(e->cfg->profile) : NULL;
+    if (ptr == NULL || r->code != CURLE_OK || r->body_len == 0)
+        return 0;
+    cJSON *doc = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *v = salvo_json_pointer(doc, ptr);
+    double t = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsString(v) ? strtod(v->valuestring, NULL) : 0;
+    cJSON_Delete(doc);
+    if (!(t > 1e9))
+        return 0;
+    double ms = t > 1e14 ? t / 1e3 : t > 1e11 ? t : t * 1e3;
+    double ours = (double)salvo_unix_us() / 1e3 - (double)r->total_us / 2e3;
+    e->st.broker_offset_ms = (long)(ms - ours);
+    e->st.broker_offset_known = 1;
+    return 1;
+}
+
 /* A warm-up answered: note it (and the broker's clock), nothing else. */
 void salvo_at_warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_reply_t *r)
 {
@@ -84,6 +109,8 @@ void salvo_at_warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_repl
         e->st.warmed++;
     else
         e->st.warm_failed++;
+    if (!e->st.broker_offset_known && server_time_offset(e, r))
+        return;
     if (r->date_unix > 0 && !e->st.broker_offset_known) {
         e->st.broker_offset_ms = (long)(r->date_unix * 1000 - salvo_unix_us() / 1000);
         e->st.broker_offset_known = 1;

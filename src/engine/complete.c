@@ -1,7 +1,11 @@
 /* An attempt's reply: what it means for the order, and what comes next:
  * another attempt after a backoff, a lookup, or the result. */
+#include <cjson/cJSON.h>
+
 #include "parts.h"
 #include "lookup.h"
+#include "profile_int.h"
+#include "rules.h"
 #include "parse.h"
 #include "retry.h"
 #include "util.h"
@@ -38,10 +42,10 @@ static void keep_body(salvo_job_t *j, const salvo_reply_t *r)
 }
 
 /* A worker's lookup (exec.c): found, absent, or it cannot tell. */
-static int verdict_lookup(const salvo_reply_t *rep)
+static int known_lookup(const salvo_reply_t *rep)
 {
-    return rep->verdict == 1 + SALVO_ACCEPTED ? SALVO_LOOKUP_FOUND
-           : rep->verdict == 1 + SALVO_FAILED ? SALVO_LOOKUP_ABSENT
+    return rep->known == 1 + SALVO_ACCEPTED ? SALVO_LOOKUP_FOUND
+           : rep->known == 1 + SALVO_FAILED ? SALVO_LOOKUP_ABSENT
                                                : SALVO_LOOKUP_UNSURE;
 }
 
@@ -50,7 +54,7 @@ static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_repl
 {
     salvo_result_t *r = &j->res;
     const char *ptr = e->cfg->reconcile_pointer ? e->cfg->reconcile_pointer : "/client_order_id";
-    int outcome = rep->verdict ? verdict_lookup(rep)
+    int outcome = rep->known ? known_lookup(rep)
                                : salvo_lookup_outcome(rep->code, rep->http, rep->body, rep->body_len, ptr,
                                                       j->order.client_order_id);
     switch (outcome) {
@@ -77,7 +81,7 @@ static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_repl
         r->error = j->errbuf;
         break;
     default:
-        if (rep->verdict)
+        if (rep->known)
             snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup: %s", rep->error ? rep->error : "the worker could not tell");
         else if (rep->code != CURLE_OK)
             snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup failed: %s", rep->error);
@@ -139,7 +143,7 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
  * certificate that will not verify, nobody listening. 0 for anything else. */
 static int fatal_kind(const salvo_reply_t *rep)
 {
-    if (rep->verdict) /* a worker's answer: only "no worker can run" is fatal */
+    if (rep->known) /* a worker's answer: only "no worker can run" is fatal */
         return rep->fatal ? 2000 : 0;
     if (rep->code == CURLE_OK)
         return rep->http == 401 || rep->http == 403 || rep->http == 407 ? (int)(1000 + rep->http) : 0;
@@ -169,7 +173,7 @@ static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
     if (n == 0 || e->fatal_run < n || e->stopping)
         return;
     char why[160];
-    if (rep->verdict)
+    if (rep->known)
         snprintf(why, sizeof why, "%u orders in a row failed: %s; the run gave up (--give-up-after)", n,
                  rep->error ? rep->error : "no worker");
     else if (rep->code == CURLE_OK)
@@ -194,7 +198,7 @@ static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
     r->latency_ms = (double)rep->total_us / 1000.0;
     r->error = NULL;
     r->location = NULL;
-    if (rep->code != CURLE_OK || (rep->verdict && rep->error)) {
+    if (rep->code != CURLE_OK || (rep->known && rep->error)) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", rep->error ? rep->error : "transfer failed");
         r->error = j->errbuf;
     }
@@ -203,6 +207,88 @@ static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
         r->location = rep->location; /* valid until the next attempt: copied below */
         r->error = "redirect not followed: the order endpoint must answer directly";
     }
+}
+
+/* ---- a broker profile's reading of an answer ---- */
+
+/* Hold every send for delay_ns (clamped to --retry-max-backoff): the
+ * broker said to slow down, and retrying into its limit is how a client
+ * gets banned (Binance: 429s, then 418). */
+static void pause_sends(struct salvo_engine *e, int64_t delay_ns)
+{
+    int64_t cap = e->cfg->max_backoff_ns;
+    if (delay_ns > cap)
+        delay_ns = cap;
+    if (delay_ns > 0)
+        salvo_pace_pause(&e->pace, salvo_engine_now(e) + delay_ns);
+}
+
+/* ns until a rate_limit.reset value comes, or -1. */
+static int64_t reset_in(int unit, const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || x < 0)
+        return -1;
+    double now_s = (double)salvo_unix_us() / 1e6;
+    double secs = unit == SALVO_RESET_EPOCH_S ? x - now_s : unit == SALVO_RESET_EPOCH_MS ? x / 1e3 - now_s
+                  : unit == SALVO_RESET_DELTA_S ? x : x / 1e3;
+    return secs <= 0 ? 0 : (int64_t)(secs * 1e9);
+}
+
+/* rate_limit: a spent budget pauses every send until its reset; the
+ * captured headers go into the result line. */
+static void read_rate_headers(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
+{
+    const salvo_profile_t *p = e->cfg->profile;
+    const char *rem = p->rl.remaining ? rep->header(rep, p->rl.remaining) : NULL;
+    if (rem && strtod(rem, NULL) <= 0 && rem[0] >= '0' && rem[0] <= '9') {
+        const char *reset = p->rl.reset ? rep->header(rep, p->rl.reset) : NULL;
+        int64_t wait = reset ? reset_in(p->rl.reset_unit, reset) : -1;
+        pause_sends(e, wait >= 0 ? wait : e->cfg->backoff_ns);
+    }
+    j->captured.len = 0;
+    for (size_t i = 0; i < p->rl.ncapture; i++) {
+        const char *v = rep->header(rep, p->rl.capture[i]);
+        if (v == NULL)
+            continue;
+        salvo_jbuf_raw(&j->captured, j->captured.len ? "," : "{", 1);
+        salvo_jbuf_str(&j->captured, p->rl.capture[i], strlen(p->rl.capture[i]));
+        salvo_jbuf_raw(&j->captured, ":", 1);
+        salvo_jbuf_str(&j->captured, v, strlen(v));
+    }
+    if (j->captured.len)
+        salvo_jbuf_raw(&j->captured, "}", 2); /* with its NUL */
+}
+
+/* What the profile's rules make of a whole answer: oc is replaced when a
+ * rule matches. *msg gets the broker's words for a non-accepted answer. */
+static void read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, int earlier_copy,
+                            salvo_outcome_t *oc, char *msg, size_t msglen)
+{
+    const salvo_profile_t *p = e->cfg->profile;
+    msg[0] = '\0';
+    if (p == NULL || rep->code != CURLE_OK || rep->http < 100)
+        return;
+    if (rep->header)
+        read_rate_headers(e, j, rep);
+    if (rep->body_over) /* a cut-off answer proves nothing a rule could read */
+        return;
+    cJSON *doc = rep->body_len ? cJSON_ParseWithLength(rep->body, rep->body_len) : NULL;
+    int v = salvo_rules_match(&p->rules, rep->http, doc);
+    salvo_rules_order_id(&p->rules, doc, j->order_id, sizeof j->order_id);
+    salvo_rules_error(&p->rules, doc, msg, msglen);
+    cJSON_Delete(doc);
+    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
+    if (v == SALVO_V_BANNED) {
+        char why[160];
+        snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
+        salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
+    }
+    if (v == SALVO_V_RATE_LIMITED || (v == SALVO_V_NONE && rep->http == 429))
+        pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
+    if (oc->status == SALVO_ACCEPTED)
+        msg[0] = '\0';
 }
 
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
@@ -222,16 +308,28 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     /* A copy that may have arrived earlier (resent by libcurl, an ambiguous
      * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
     int earlier_copy = rep->resent || j->maybe_delivered;
-    salvo_outcome_t oc = rep->verdict ? (salvo_outcome_t){rep->verdict - 1, rep->verdict_retry}
-                                      : salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
-    if (rep->verdict && earlier_copy && oc.status != SALVO_ACCEPTED && oc.status != SALVO_DUPLICATE)
+    salvo_outcome_t oc = rep->known ? (salvo_outcome_t){rep->known - 1, rep->known_retry}
+                                    : salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
+    if (rep->known && earlier_copy && oc.status != SALVO_ACCEPTED && oc.status != SALVO_DUPLICATE)
         oc.status = SALVO_UNKNOWN; /* a "no" to this copy proves nothing about an earlier one */
+    char said[200];
+    read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
+    if (rep->order_id) /* a worker's answer named it */
+        snprintf(j->order_id, sizeof j->order_id, "%s", rep->order_id);
+    if (e->cfg->profile == NULL && rep->code == CURLE_OK && rep->http == 429)
+        pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
     if (oc.status == SALVO_UNKNOWN)
         j->maybe_delivered = 1;
     if (j->res.attempts == 0 && rep->reused)
         e->st.reused++;
     record_attempt(j, rep, oc.status);
-    j->res.reused = rep->verdict ? -1 : rep->reused; /* a worker has no connection to speak of */
+    if (said[0]) {
+        snprintf(j->errbuf, sizeof j->errbuf, "broker: %s", said);
+        j->res.error = j->errbuf;
+    }
+    j->res.order_id = j->order_id[0] ? j->order_id : NULL;
+    j->res.headers = j->captured.len ? j->captured.p : NULL;
+    j->res.reused = rep->known ? -1 : rep->reused; /* a worker has no connection to speak of */
     if (e->cfg->timings) {
         salvo_hist_add(&e->st.dns, (uint64_t)rep->dns_us);
         salvo_hist_add(&e->st.connect, (uint64_t)rep->connect_us);

@@ -294,6 +294,8 @@ static void free_memory(struct salvo_engine *e)
         free(j->idem);
         free(j->resp);
         free(j->request);
+        salvo_wire_free(&j->wire);
+        salvo_jbuf_free(&j->captured);
     }
     free(e->jobs);
     for (unsigned i = 0; e->warm_jobs && i < e->nwarm; i++)
@@ -319,7 +321,9 @@ static struct curl_slist *make_shared_headers(const salvo_config_t *c)
     if (v == NULL)
         return NULL;
     size_t k = 0;
-    v[k++].data = (char *)"Content-Type: application/json";
+    int form = c->profile && salvo_profile_encoding(c->profile) != SALVO_ENC_JSON;
+    v[k++].data = form ? (char *)"Content-Type: application/x-www-form-urlencoded"
+                       : (char *)"Content-Type: application/json";
     v[k++].data = (char *)"Accept: application/json";
     v[k++].data = (char *)"Expect:"; /* no 100-continue round trip */
     for (size_t i = 0; i < c->nheaders; i++)

@@ -213,7 +213,7 @@ static void reply_lost(worker_t *w, salvo_job_t *j, const char *word, const char
     else
         snprintf(err, sizeof err, "worker %u %s with the order in hand: it may have reached the broker", w->n, why);
     salvo_reply_t r = {.retry_after_s = -1, .connected = 1, .worker = w->n, .word = word, .error = err,
-                       .verdict = 1 + SALVO_UNKNOWN, .verdict_retry = SALVO_RETRY_AMBIGUOUS};
+                       .known = 1 + SALVO_UNKNOWN, .known_retry = SALVO_RETRY_AMBIGUOUS};
     r.total_us = (int64_t)(uv_hrtime() - w->sent_ns) / 1000;
     x->on_reply(x->ud, j, &r);
 }
@@ -247,7 +247,7 @@ static void lost(worker_t *w, const char *word, const char *fmt, ...)
         reply_lost(w, j, word, w->why);
 }
 
-static int verdict_of(const char *s, int *retry)
+static int status_of(const char *s, int *retry)
 {
     static const struct {
         const char *name;
@@ -267,7 +267,7 @@ static int verdict_of(const char *s, int *retry)
     return 0;
 }
 
-static const char *const verdict_words[] = {"accepted", "duplicate", "rejected", "failed", "unknown"};
+static const char *const status_words[] = {"accepted", "duplicate", "rejected", "failed", "unknown"};
 
 /* A busy worker's line: its answer, or garbage. */
 static void answer(worker_t *w, const char *s, size_t n)
@@ -280,21 +280,27 @@ static void answer(worker_t *w, const char *s, size_t n)
     if (cJSON_IsObject(v) && cJSON_IsNumber(id) && id->valuedouble == (double)w->want_id) {
         if (j && j->mode == JOB_LOOKUP) {
             const cJSON *found = cJSON_GetObjectItemCaseSensitive(v, "found");
-            r.verdict = 1 + (cJSON_IsTrue(found) ? SALVO_ACCEPTED : cJSON_IsFalse(found) ? SALVO_FAILED : SALVO_UNKNOWN);
+            r.known = 1 + (cJSON_IsTrue(found) ? SALVO_ACCEPTED : cJSON_IsFalse(found) ? SALVO_FAILED : SALVO_UNKNOWN);
             r.word = cJSON_IsTrue(found) ? "found" : cJSON_IsFalse(found) ? "absent" : "unknown";
         } else {
             const cJSON *st = cJSON_GetObjectItemCaseSensitive(v, "status");
-            r.verdict = verdict_of(cJSON_GetStringValue(st), &r.verdict_retry);
-            r.word = r.verdict ? verdict_words[r.verdict - 1] : NULL;
+            r.known = status_of(cJSON_GetStringValue(st), &r.known_retry);
+            r.word = r.known ? status_words[r.known - 1] : NULL;
         }
     }
-    if (r.verdict == 0) {
+    if (r.known == 0) {
         cJSON_Delete(v);
         lost(w, "garbage", "answered with something that is not a protocol answer (%.*s%s)", SHOWN(n), s,
              n > 100 ? "..." : "");
         return;
     }
     r.error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "error"));
+    const cJSON *oid = cJSON_GetObjectItemCaseSensitive(v, "order_id");
+    char oid_buf[32];
+    if (cJSON_IsString(oid))
+        r.order_id = oid->valuestring;
+    else if (cJSON_IsNumber(oid) && snprintf(oid_buf, sizeof oid_buf, "%.17g", oid->valuedouble) > 0)
+        r.order_id = oid_buf; /* a number: as cJSON read it (the whole answer keeps its digits) */
     uint64_t now = uv_hrtime();
     r.total_us = (int64_t)(now - w->sent_ns) / 1000;
     /* When the SDK call began, on the machine's monotonic clock (uv_hrtime's):
@@ -571,8 +577,8 @@ static void fail_waiting(exec_t *x)
     salvo_queue_t *q;
     while ((q = salvo_queue_pop_head(&x->waiting)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        salvo_reply_t r = {.retry_after_s = -1, .word = "no_worker", .fatal = 1, .verdict = 1 + SALVO_FAILED,
-                           .verdict_retry = SALVO_RETRY_NO,
+        salvo_reply_t r = {.retry_after_s = -1, .word = "no_worker", .fatal = 1, .known = 1 + SALVO_FAILED,
+                           .known_retry = SALVO_RETRY_NO,
                            .error = "not sent: every worker failed to start again (see the worker notes)"};
         x->on_reply(x->ud, j, &r);
     }

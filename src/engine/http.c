@@ -19,6 +19,7 @@ typedef struct slot {
     salvo_queue_t qlink; /* on free_slots while free */
     unsigned index;      /* for the wire trace */
     int easy_get;        /* the handle is set up for a lookup GET */
+    int own_url;         /* the last order had a URL of its own */
     unsigned sends;      /* times libcurl began sending this attempt (prereq callback) */
     int needs_reset;     /* clear libcurl 7.88's lifetime retry counter before the next use */
     char resp[SALVO_RESPONSE_MAX];
@@ -165,7 +166,22 @@ static int slot_aim(slot_t *s, const salvo_job_t *j)
     }
     if (s->easy_get)
         rc |= set_post(easy, s->h->cfg);
+    else if (s->own_url) /* back to the configured URL */
+        SET(CURLOPT_URL, s->h->cfg->url);
     s->easy_get = 0;
+    s->own_url = 0;
+    if (j->has_wire) { /* a profile's signed request: URL, headers and body as signed */
+        SET(CURLOPT_URL, j->wire.url.p);
+        SET(CURLOPT_HTTPHEADER, j->wire.nh ? &j->hnodes[0] : j->idem_node.data ? &j->idem_node : s->h->headers);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->wire.body_len);
+        SET(CURLOPT_POSTFIELDS, j->wire.body.p ? j->wire.body.p : "");
+        s->own_url = 1;
+        return rc;
+    }
+    if (j->order.target && j->order.target[0]) {
+        SET(CURLOPT_URL, j->order.target);
+        s->own_url = 1;
+    }
     SET(CURLOPT_HTTPHEADER, j->idem_node.data ? &j->idem_node : s->h->headers);
     /* The body by pointer (it lives with the job until its result): libcurl
      * sends a small one with the headers, in one write. */
@@ -269,11 +285,19 @@ static int64_t info_off(CURL *easy, CURLINFO what)
     return curl_easy_getinfo(easy, what, &v) == CURLE_OK ? (int64_t)v : 0;
 }
 
+static const char *reply_header(const salvo_reply_t *r, const char *name)
+{
+    struct curl_header *hd = NULL;
+    if (curl_easy_header(r->hctx, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+        return NULL;
+    return hd->value;
+}
+
 static void on_done(http_t *h, CURL *easy, CURLcode result)
 {
     slot_t *s = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&s);
-    salvo_reply_t r = {.code = (int)result, .retry_after_s = -1};
+    salvo_reply_t r = {.code = (int)result, .retry_after_s = -1, .header = reply_header, .hctx = easy};
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.http);
     curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &r.http_version);
     r.total_us = info_off(easy, CURLINFO_TOTAL_TIME_T);

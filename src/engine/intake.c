@@ -165,12 +165,48 @@ static int check_unique_id(salvo_intake_t *in, salvo_order_t *o)
     return dup ? 1 : 0;
 }
 
+/* A profile's client id shape (Bybit: 36 of A-Za-z0-9_-, OKX: 32
+ * alphanumerics). A made id is made to fit: characters the broker refuses
+ * dropped, the end cut (the hash's tail; a 64-bit hash cut to 40 bits still
+ * tells a day's orders apart). An id from the input that does not fit makes
+ * its row invalid: changing it would lose the user's key. */
+static int shape_id(salvo_intake_t *in, salvo_order_t *o)
+{
+    const salvo_profile_t *p = in->cfg->profile;
+    if (p == NULL || o->client_order_id[0] == '\0')
+        return 0;
+    unsigned max = salvo_profile_id_max(p);
+    if (o->client_order_id == o->made_id) {
+        size_t k = 0;
+        for (size_t i = 0; o->made_id[i]; i++)
+            if (salvo_profile_id_allows(p, (unsigned char)o->made_id[i]))
+                o->made_id[k++] = o->made_id[i];
+        o->made_id[max && k > max ? max : k] = '\0';
+        return 0;
+    }
+    const char *id = o->client_order_id;
+    size_t n = strlen(id), i = 0;
+    while (i < n && salvo_profile_id_allows(p, (unsigned char)id[i]))
+        i++;
+    if (i == n && (max == 0 || n <= max))
+        return 0;
+    if (i < n)
+        snprintf(o->error, sizeof o->error, "line %llu: client_order_id \"%.64s\" holds '%c', which %s does not take",
+                 (unsigned long long)o->line, id, id[i], salvo_profile_name(p));
+    else
+        snprintf(o->error, sizeof o->error, "line %llu: client_order_id \"%.64s\" is longer than the %u characters %s takes",
+                 (unsigned long long)o->line, id, max, salvo_profile_name(p));
+    return 1;
+}
+
 /* One row into an order: 0 valid, 1 invalid, -ENOMEM. */
 static int build_order(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
 {
     int rc = salvo_order_from_row(o, &in->layout, &in->cfg->defaults, row, ++in->seq);
     if (rc == 0 && in->cfg->defaults.id_prefix)
         rc = salvo_orderid_assign(&in->oids, o, in->cfg->defaults.id_prefix);
+    if (rc == 0)
+        rc = shape_id(in, o);
     if (rc == 0)
         rc = check_unique_id(in, o);
     if (rc == 0)

@@ -51,6 +51,9 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
     j->res.order = &j->order;
     j->res.reused = -1;
     j->lookups = 0;
+    j->order_id[0] = '\0';
+    j->captured.len = 0;
+    j->has_wire = 0;
     j->resp_len = 0;
     j->resp_over = 0;
     j->ticket.taken = 0;
@@ -81,6 +84,30 @@ static int set_idempotency(struct salvo_engine *e, salvo_job_t *j)
     return 0;
 }
 
+/* A profile's request, signed now: after the limiter and any backoff, so
+ * its timestamp is fresh. The header lines go before the shared ones. */
+static int build_wire(struct salvo_engine *e, salvo_job_t *j)
+{
+    const salvo_order_t *o = &j->order;
+    const char *url = o->target && o->target[0] ? o->target : e->cfg->url;
+    char err[200];
+    j->has_wire = 0;
+    int rc = salvo_sign_build(e->cfg->profile, &e->signer, url, o->body, o->body_len, salvo_unix_us(), &j->wire,
+                              err, sizeof err);
+    if (rc < 0) {
+        snprintf(j->errbuf, sizeof j->errbuf, "%s", err);
+        return rc;
+    }
+    struct curl_slist *next = j->idem_node.data ? &j->idem_node : e->shared_headers;
+    for (size_t i = j->wire.nh; i-- > 0;) {
+        j->hnodes[i].data = (char *)salvo_wire_header(&j->wire, i);
+        j->hnodes[i].next = next;
+        next = &j->hnodes[i];
+    }
+    j->has_wire = 1;
+    return 0;
+}
+
 /* Take the limiters' tokens, write the journal's "sent" line and queue the
  * attempt for launch: every attempt and lookup counts against the broker's
  * limits. 0, or -1 when it cannot go (the job has been finished). */
@@ -91,6 +118,12 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
         return -1;
     }
     salvo_pace_take(&e->pace, now, &j->ticket);
+    if (j->mode == JOB_POST && e->cfg->profile && build_wire(e, j) < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", j->errbuf);
+        salvo_job_not_sent(e, j, why);
+        return -1;
+    }
     if (j->mode == JOB_POST && e->cfg->journal) {
         int r = salvo_journal_sent(e->cfg->journal, &j->order, j->res.attempts + 1);
         if (r < 0) {

@@ -34,9 +34,18 @@ void salvo_pace_free(salvo_pace_t *p)
     salvo_window_free(&p->rate_window);
 }
 
+/* The broker said to slow down (429, Retry-After, a spent budget): nothing
+ * leaves before `until`. A later pause extends it, an earlier one does not
+ * shorten it. */
+void salvo_pace_pause(salvo_pace_t *p, int64_t until)
+{
+    if (until > p->paused_until)
+        p->paused_until = until;
+}
+
 int64_t salvo_pace_wait(salvo_pace_t *p, int64_t now)
 {
-    int64_t w = 0, v;
+    int64_t w = p->paused_until > now ? p->paused_until - now : 0, v;
     if (p->has_window && (v = salvo_window_wait(&p->window, now)) > w)
         w = v;
     if (p->has_rate_window && (v = salvo_window_wait(&p->rate_window, now)) > w)

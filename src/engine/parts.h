@@ -38,6 +38,7 @@
 #include "salvo/engine.h"
 #include "salvo/idmap.h"
 #include "salvo/reader.h"
+#include "sign.h"
 
 #define SALVO_MAX_LOOKUPS 2 /* --reconcile-url lookups of one order */
 
@@ -57,6 +58,7 @@ typedef struct salvo_pace {
     salvo_bucket_t bucket;
     salvo_window_t window, rate_window;
     int has_bucket, has_window, has_rate_window;
+    int64_t paused_until; /* engine time: the broker asked for a pause */
 } salvo_pace_t;
 
 /* The slots one send took, to settle when its answer says when it left. */
@@ -88,6 +90,11 @@ typedef struct salvo_job {
     char errbuf[256];
     char *request;           /* --dry-run: the request as JSON, owned */
     size_t request_cap;
+    salvo_wire_t wire;       /* a profile's request for this attempt (sign.h) */
+    int has_wire;
+    struct curl_slist hnodes[SALVO_WIRE_MAX_HEADERS]; /* its header lines, then the shared ones */
+    char order_id[96];       /* the broker's, from the profile's result.order_id */
+    salvo_jbuf_t captured;   /* rate_limit.capture: {"Name":"value",...} */
     salvo_result_t res;
     uv_timer_t backoff;
 } salvo_job_t;
@@ -111,14 +118,18 @@ typedef struct salvo_reply {
     int reused;            /* went out on a connection opened before */
     int64_t dns_us, connect_us, tls_us, ttfb_us; /* from the transfer's start */
     int64_t date_unix;     /* the answer's Date header, 0 when none */
+    /* A response header's value, or NULL (during the callback only). */
+    const char *(*header)(const struct salvo_reply *r, const char *name);
+    void *hctx;
     /* A transport that knows the outcome itself (worker processes, exec.c)
-     * says so here instead of in code/http: verdict is 1 + enum salvo_status
-     * (a lookup: ACCEPTED found, FAILED absent, UNKNOWN cannot tell), retry
-     * an enum salvo_retry. 0: classify code/http as HTTP. */
-    int verdict, verdict_retry;
+     * says so here instead of in code/http: known is 1 + enum salvo_status
+     * (a lookup: ACCEPTED found, FAILED absent, UNKNOWN cannot tell),
+     * known_retry an enum salvo_retry. 0: classify code/http as HTTP. */
+    int known, known_retry;
     const char *word;      /* its name for the attempt, for attempt_statuses */
     unsigned worker;       /* 1-based, 0: none */
     int fatal;             /* every later order would fail the same way (no worker can run) */
+    const char *order_id;  /* the broker's order id, when the transport was told it */
 } salvo_reply_t;
 
 typedef void (*salvo_reply_cb)(void *ud, salvo_job_t *j, const salvo_reply_t *r);
@@ -180,6 +191,7 @@ int64_t salvo_pace_wait(salvo_pace_t *p, int64_t now);
 void salvo_pace_take(salvo_pace_t *p, int64_t now, salvo_pace_ticket_t *t);
 /* The send left at `sent`; or, with sent < 0, never left (settled now). */
 void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, int64_t now);
+void salvo_pace_pause(salvo_pace_t *p, int64_t until);
 
 /* ---- http.c ---- */
 
@@ -217,6 +229,7 @@ struct salvo_engine {
     void *transport;
     struct curl_slist *shared_headers; /* our own nodes, never strdup'ed */
     uint64_t rng;
+    salvo_signer_t signer;   /* a profile's send-time state (the last nonce) */
 
     salvo_job_t *jobs;
     size_t njobs;

@@ -16,6 +16,7 @@
 #include "parse.h"
 #include "util.h"
 #include "salvo/secret.h"
+#include "tool_broker.h"
 #include "tool_help.h"
 #include "tool_msgs.h"
 #include "tool_secrets.h"
@@ -94,7 +95,8 @@ static int check_exec(salvo_args_t *a)
                                                                                 : "--exec-start-timeout");
         return -1;
     }
-    const char *http_only = c->url ? "--url" : c->reconcile_url ? "--reconcile-url" : c->http2 ? "--http2"
+    const char *http_only = c->url ? "--url" : a->broker ? "--broker" : a->sandbox ? "--sandbox"
+                          : a->check_profile ? "--check-profile" : c->reconcile_url ? "--reconcile-url" : c->http2 ? "--http2"
                           : a->nheaders ? "--header" : a->nsecret ? "--header-env" : a->api_key_env ? "--api-key-env"
                           : a->api_key_file ? "--api-key-file" : a->warm_given ? "--warm" : c->warm_url ? "--warm-url"
                           : c->timings ? "--timings" : a->trace_path ? "--trace" : c->no_reuse ? "--no-reuse"
@@ -103,8 +105,8 @@ static int check_exec(salvo_args_t *a)
         return usage_error("%s is for HTTP brokers; with --exec the worker talks to the broker (see docs/exec-protocol.md)",
                            http_only);
     if (!a->workers_given)
-        c->workers = a->concurrency_given ? c->concurrency : 8;
-    if (!a->concurrency_given)
+        c->workers = a->given.concurrency ? c->concurrency : 8;
+    if (!a->given.concurrency)
         c->concurrency = c->workers;
     if (c->concurrency > c->workers)
         return usage_error("--concurrency %u is more than --workers %u: each order in flight needs a worker of its own",
@@ -130,6 +132,7 @@ enum {
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
     O_EXEC, O_WORKERS, O_EXECSTART, O_EXECLOOKUP,
+    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE,
 };
 
 static const struct option long_opts[] = {
@@ -154,7 +157,26 @@ static const struct option long_opts[] = {
     {"warm", 1, 0, O_WARM}, {"warm-url", 1, 0, O_WARMURL}, {"timings", 0, 0, O_TIMINGS},
     {"exec", 1, 0, O_EXEC}, {"workers", 1, 0, O_WORKERS}, {"exec-start-timeout", 1, 0, O_EXECSTART},
     {"exec-lookup", 0, 0, O_EXECLOOKUP},
+    {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
+    {"check-profile", 0, 0, O_CHECKPROFILE},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+
+/* The profile's secret headers (a signature, a key) are blanked in the
+ * trace and the dry run like --redact-header's. */
+static int redact_profile_headers(salvo_args_t *a)
+{
+    size_t n = 0;
+    while (salvo_profile_secret_header(a->profile, n))
+        n++;
+    const char **r = realloc(a->redact, (a->nredact + n + 1) * sizeof *r);
+    if (r == NULL)
+        return out_of_memory();
+    a->redact = r;
+    for (size_t i = 0; i < n; i++)
+        a->redact[a->nredact++] = salvo_profile_secret_header(a->profile, i);
+    a->redact[a->nredact] = NULL;
+    return -1;
+}
 
 static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
 {
@@ -169,12 +191,22 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return bad(flag, v, "expected an http:// or https:// URL");
         c->url = v;
+        a->given.url = 1;
         break;
     case O_METHOD:
         if (!*v || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v))
             return bad(flag, v, "expected an upper-case method such as POST or PUT");
         c->method = v;
+        a->given.method = 1;
         break;
+    case O_BROKER:
+        if (!*v)
+            return bad(flag, v, "expected a bundled profile's name (binance) or a FILE.json");
+        a->broker = v;
+        break;
+    case O_SANDBOX: a->sandbox = 1; break;
+    case O_SECRETENV: return tool_broker_secret_env(a, v);
+    case O_CHECKPROFILE: a->check_profile = 1; break;
     case 'H':
         if (!tool_valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
@@ -202,6 +234,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
             return bad(flag, v, "expected a time: 08:59:59.950 (today, local), 2026-11-30T08:59:59.950, "
                                 "or with a zone: ...Z or ...+08:00");
         a->at = v;
+        a->given.at = 1;
         break;
     case O_ATLATE: a->at_late = 1; break;
     case O_WARM:
@@ -296,6 +329,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_RATE:
         if (salvo_parse_rate(v, &c->rate) || c->rate > 1e6)
             return bad(flag, v, "expected a rate such as 100, 100/s, 6000/m or 0.5/s (at most 1000000/s)");
+        a->given.rate = 1;
         break;
     case O_BURST:
         if (salvo_parse_uint(v, 1, 1000000, &u))
@@ -305,12 +339,13 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_WINDOW:
         if (salvo_parse_window(v, &c->window_n, &c->window_ns) || c->window_n > 10000000)
             return bad(flag, v, "expected N/PERIOD such as 50/1s, 250/10s or 200/1m");
+        a->given.window = 1;
         break;
     case O_CONC:
         if (salvo_parse_uint(v, 1, 100000, &u))
             return bad(flag, v, "expected a whole number from 1 to 100000");
         c->concurrency = (uint32_t)u;
-        a->concurrency_given = 1;
+        a->given.concurrency = 1;
         break;
     case O_RETRIES:
         if (salvo_parse_uint(v, 0, SALVO_MAX_ATTEMPTS - 1, &u))
@@ -399,7 +434,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||
         (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
         (a->secret_headers = calloc(2 * (size_t)argc + 1, sizeof *a->secret_headers)) == NULL ||
-        (a->secret_values = calloc((size_t)argc + 2, sizeof *a->secret_values)) == NULL)
+        (a->secret_values = calloc((size_t)argc + 2 + SALVO_SECRET_COUNT, sizeof *a->secret_values)) == NULL)
         return out_of_memory();
 
     int o, drain_set = 0;
@@ -419,11 +454,19 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         a->input_path = argv[optind++];
     if (optind < argc)
         return usage_error("one input file at most, got '%s' too", argv[optind]);
-    int r = check_exec(a);
-    if (r >= 0)
-        return r;
+    if (a->check_profile) { /* the first row (or a sample), as it would be sent */
+        c->dry_run = 1;
+        c->max_orders = 1;
+    }
+    int rb = check_exec(a);
+    if (rb >= 0)
+        return rb;
+    if ((rb = tool_broker_load(a)) >= 0)
+        return rb;
+    if (a->profile && (rb = redact_profile_headers(a)) >= 0)
+        return rb;
     if (c->url == NULL && a->exec_cmd == NULL)
-        return usage_error("--url is required (or --exec for a broker reached through SDK workers)");
+        return usage_error("--url is required (or --broker, or --exec for a broker reached through SDK workers)");
     if (c->retry_ambiguous && c->idempotency_header == NULL)
         return usage_error("--retry-ambiguous needs the idempotency header (drop --no-idempotency-header)");
     if (c->resend_unknown && c->idempotency_header == NULL)
@@ -432,7 +475,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");
     c->redact = a->redact;
     c->nredact = a->nredact;
-    r = tool_refuse_secret_headers(a);
+    int r = tool_refuse_secret_headers(a);
     if (r >= 0)
         return r;
     if ((r = check_at(a)) >= 0)
@@ -444,7 +487,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s", err);
     c->headers = a->headers;
     c->nheaders = a->nheaders;
-    r = a->exec_cmd ? 0 : tool_load_api_key(a); /* a worker holds its own credentials */
+    /* A profile brings its own credentials; --api-key-env still adds a bearer. A worker holds its own. */
+    r = a->exec_cmd || (a->profile && !a->api_key_env && !a->api_key_file) ? 0 : tool_load_api_key(a);
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
@@ -475,5 +519,6 @@ void salvo_args_free(salvo_args_t *a)
     free(a->warm_url);
     free(a->exec_line);
     free(a->headers);
+    salvo_profile_free(a->profile);
     memset(a, 0, sizeof *a);
 }

@@ -17,6 +17,7 @@
 #include "salvo/salvo.h"
 #include "tool.h"
 #include "tool_args.h"
+#include "tool_broker.h"
 #include "tool_msgs.h"
 #include "tool_output.h"
 #include "tool_summary.h"
@@ -121,10 +122,37 @@ static int ensure_open_files(uint32_t concurrency)
     return 0;
 }
 
-static int load_body(salvo_args_t *a)
+static int load_template(salvo_args_t *a);
+
+/* The body from --body-template, else the profile's, else the default. */
+static int profile_body(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
     char err[320];
+    char *text = salvo_profile_body(a->profile);
+    if (text == NULL)
+        return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
+    c->body = salvo_body_new_template(text, strlen(text), err, sizeof err);
+    free(text);
+    if (c->body == NULL) {
+        fprintf(stderr, "salvo: --broker %s: its body: %s\n", a->broker, err);
+        return SALVO_EXIT_USAGE;
+    }
+    return -1;
+}
+
+static int load_body(salvo_args_t *a)
+{
+    int r = load_template(a);
+    return r >= 0 ? r : tool_broker_shape_body(a);
+}
+
+static int load_template(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    char err[320];
+    if (a->body_template == NULL && a->profile)
+        return profile_body(a);
     if (a->body_template == NULL)
         return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
     size_t len;
@@ -142,9 +170,48 @@ static int load_body(salvo_args_t *a)
     return -1;
 }
 
+/* --check-profile without a file: one sample row naming every column the
+ * profile's body and URL use. */
+static int sample_input(salvo_args_t *a)
+{
+    static const char *const canon[] = {"symbol", "price", "quantity", "side", "type"};
+    static const char *const value[] = {"BTCUSDT", "50000.5", "1", "BUY", "LIMIT"};
+    char head[2048], row[2048];
+    size_t hn = 0, rn = 0;
+    for (size_t i = 0; i < 5; i++) {
+        hn += (size_t)snprintf(head + hn, sizeof head - hn, "%s%s", i ? "," : "", canon[i]);
+        rn += (size_t)snprintf(row + rn, sizeof row - rn, "%s%s", i ? "," : "", value[i]);
+    }
+    const char *const *names;
+    size_t n = salvo_body_columns(a->cfg.body, &names);
+    salvo_layout_t l;
+    if (salvo_layout_init(&l, NULL, 0) < 0)
+        return out_of_memory();
+    for (size_t i = 0; i < n && hn + 80 < sizeof head && rn + 80 < sizeof row; i++) {
+        if (salvo_layout_find(&l, names[i]) >= 0 || strstr(names[i], "_lower"))
+            continue;
+        hn += (size_t)snprintf(head + hn, sizeof head - hn, ",%s", names[i]);
+        rn += (size_t)snprintf(row + rn, sizeof row - rn, ",SAMPLE");
+    }
+    salvo_layout_free(&l);
+    int fd[2];
+    if (pipe(fd) < 0) {
+        fprintf(stderr, "salvo: --check-profile: %s\n", strerror(errno));
+        return SALVO_EXIT_IO;
+    }
+    fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+    dprintf(fd[1], "%s\n%s\n", head, row); /* well under a pipe's buffer */
+    close(fd[1]);
+    a->cfg.input_fd = fd[0];
+    return -1;
+}
+
 static int open_files(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
+    int sr;
+    if (a->check_profile && a->input_path == NULL && (sr = sample_input(a)) >= 0)
+        return sr;
     if (a->input_path && strcmp(a->input_path, "-") != 0 &&
         (c->input_fd = open(a->input_path, O_RDONLY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "salvo: cannot read %s: %s\n", a->input_path, strerror(errno));
@@ -326,7 +393,10 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
     int code;
     if ((code = load_body(a)) >= 0)
         return code;
-    if (ensure_open_files(c->concurrency + 3 * c->workers) < 0) /* --exec: three pipes a worker */
+    if (a->check_profile)
+        tool_broker_describe(a, stderr);
+    /* --exec: three pipes a worker */
+    if (ensure_open_files(c->concurrency + 3 * c->workers) < 0)
         return SALVO_EXIT_USAGE;
     if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;

@@ -1,0 +1,67 @@
+/* Broker profiles: one JSON file says how to build, sign and read the
+ * requests of one broker's order API (docs/profiles.md).
+ *
+ *   salvo_profile_parse(&p, json, len, err, errlen)
+ *   for each slot salvo_profile_needs(p, slot): salvo_profile_set_secret(p, slot, value, len, ...)
+ *   cfg.profile = p; cfg.url = salvo_profile_url(p, sandbox); ...
+ *   salvo_profile_free(p)           after the engine is freed
+ *
+ * The library reads no environment: the caller finds the secrets (the
+ * variables the profile names) and hands them over; they are wiped on free. */
+#ifndef SALVO_PROFILE_H
+#define SALVO_PROFILE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct salvo_profile salvo_profile_t;
+
+enum salvo_secret_slot { SALVO_SECRET_KEY, SALVO_SECRET_SECRET, SALVO_SECRET_PASSPHRASE, SALVO_SECRET_COUNT };
+
+enum salvo_encoding { SALVO_ENC_JSON, SALVO_ENC_FORM, SALVO_ENC_QUERY };
+
+/* 0; -EINVAL with a message naming the field; -ENOMEM. */
+int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, char *err, size_t errlen);
+void salvo_profile_free(salvo_profile_t *p);
+
+const char *salvo_profile_name(const salvo_profile_t *p);
+const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none */
+/* The order endpoint; sandbox: the test one (NULL when the profile has none). */
+const char *salvo_profile_url(const salvo_profile_t *p, int sandbox);
+const char *salvo_profile_method(const salvo_profile_t *p);    /* "POST" by default */
+int salvo_profile_encoding(const salvo_profile_t *p);
+/* The body template as JSON text (malloc'd), or NULL when it has none. */
+char *salvo_profile_body(const salvo_profile_t *p);
+const char *salvo_profile_warm_url(const salvo_profile_t *p);  /* NULL when none */
+/* A JSON pointer to the broker's clock in the warm_url's answer, or NULL. */
+const char *salvo_profile_server_time(const salvo_profile_t *p);
+/* "rate", "window", "concurrency": the broker's limits in the flags' own
+ * syntax, or NULL. */
+const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
+/* The client id shape: max length (0: any) and whether c may appear. */
+unsigned salvo_profile_id_max(const salvo_profile_t *p);
+int salvo_profile_id_allows(const salvo_profile_t *p, unsigned char c);
+
+/* The i-th header whose value holds a secret (a key, a passphrase, the
+ * signature), by name, or NULL past the last: for redaction. */
+const char *salvo_profile_secret_header(const salvo_profile_t *p, size_t i);
+
+/* Does the profile use this secret? And from which variable by default
+ * ("BYBIT_API_KEY"). */
+int salvo_profile_needs(const salvo_profile_t *p, int slot);
+const char *salvo_profile_secret_var(const salvo_profile_t *p, int slot);
+/* Hand over a secret (copied). A PEM key or a base64 secret is decoded
+ * here: -EINVAL with a message that never holds the secret. */
+int salvo_profile_set_secret(salvo_profile_t *p, int slot, const char *value, size_t len, char *err,
+                             size_t errlen);
+/* 1 when every secret it needs has been set. */
+int salvo_profile_ready(const salvo_profile_t *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,82 @@
+/* The inside of a loaded profile, for the signer and the engine (not
+ * installed). Strings point into root unless said otherwise. */
+#ifndef SALVO_PROFILE_INT_H
+#define SALVO_PROFILE_INT_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+#include "rules.h"
+#include "salvo/profile.h"
+#include "tmpl.h"
+
+struct cJSON;
+
+enum salvo_sign_algo {
+    SALVO_SIGN_NONE,
+    SALVO_SIGN_HMAC_SHA256,
+    SALVO_SIGN_HMAC_SHA384,
+    SALVO_SIGN_HMAC_SHA512,
+    SALVO_SIGN_KRAKEN,
+    SALVO_SIGN_RSA_SHA256,
+    SALVO_SIGN_ED25519,
+    SALVO_SIGN_JWT_ES256,
+    SALVO_SIGN_JWT_EDDSA,
+};
+
+enum salvo_out_enc { SALVO_OUT_HEX, SALVO_OUT_BASE64, SALVO_OUT_BASE64URL };
+enum salvo_secret_enc { SALVO_SECENC_RAW, SALVO_SECENC_BASE64, SALVO_SECENC_HEX };
+enum salvo_reset_unit { SALVO_RESET_EPOCH_S, SALVO_RESET_EPOCH_MS, SALVO_RESET_DELTA_S, SALVO_RESET_DELTA_MS };
+
+typedef struct salvo_param {
+    const char *name;
+    salvo_tmpl_t value;
+} salvo_param_t;
+
+typedef struct salvo_hdr {
+    const char *name;
+    salvo_tmpl_t value;
+    int secret; /* its value holds a key, a passphrase or the signature */
+} salvo_hdr_t;
+
+typedef struct salvo_sign_spec {
+    int algo, output, secret_enc;
+    salvo_tmpl_t string, jwt_header, jwt_claims;
+    salvo_param_t *params;
+    size_t nparams;
+    const char *param; /* append the signature as this parameter; NULL: none */
+    int64_t ttl_s;
+} salvo_sign_spec_t;
+
+struct salvo_profile {
+    struct cJSON *root;
+    const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
+    const char *rate, *window;
+    char concurrency[24]; /* "" when none */
+    int encoding;
+    salvo_hdr_t *headers;
+    size_t nheaders;
+    salvo_sign_spec_t sign;
+    salvo_rules_t rules;
+    struct {
+        const char *remaining, *reset;
+        int reset_unit;
+        const char **capture;
+        size_t ncapture;
+    } rl;
+    unsigned id_max;
+    unsigned char id_allowed[256];
+    int id_shaped;
+    char secret_var[SALVO_SECRET_COUNT][96];
+    int needs[SALVO_SECRET_COUNT];
+    char *secret[SALVO_SECRET_COUNT]; /* owned, wiped on free */
+    size_t secret_len[SALVO_SECRET_COUNT];
+    unsigned char *hmac_key;          /* the decoded HMAC key, owned, wiped */
+    size_t hmac_key_len;
+    salvo_pkey_t *pkey;
+};
+
+/* The profile's answer rules (for the engine and the tests). */
+static inline const salvo_rules_t *salvo_profile_rules(const salvo_profile_t *p) { return &p->rules; }
+
+#endif

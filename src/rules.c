@@ -1,0 +1,334 @@
+#include "rules.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "lookup.h"
+#include "salvo/result.h"
+
+enum { OP_EQ, OP_NE, OP_IN, OP_NOT_IN, OP_EXISTS, OP_NONEMPTY, OP_CONTAINS, OP_COUNT };
+static const char *const op_names[OP_COUNT] = {"eq", "ne", "in", "not_in", "exists", "nonempty", "contains"};
+
+static const char *const verdict_names[] = {"accepted", "rejected", "duplicate", "unknown", "rate_limited", "banned"};
+
+const char *salvo_verdict_name(int v)
+{
+    return v >= 0 && v < (int)(sizeof verdict_names / sizeof *verdict_names) ? verdict_names[v] : "none";
+}
+
+static int verdict_of(const char *s)
+{
+    for (size_t i = 0; i < sizeof verdict_names / sizeof *verdict_names; i++)
+        if (strcmp(s, verdict_names[i]) == 0)
+            return (int)i;
+    return SALVO_V_NONE;
+}
+
+/* ---------- parsing ---------- */
+
+static int fail(char *err, size_t errlen, size_t rule, const char *what)
+{
+    snprintf(err, errlen, "result.rules[%zu]: %s", rule, what);
+    return -EINVAL;
+}
+
+static int parse_http(salvo_rule_t *r, const cJSON *http, size_t i, char *err, size_t errlen)
+{
+    if (http == NULL)
+        return 0;
+    if (!cJSON_IsArray(http) || cJSON_GetArraySize(http) == 0)
+        return fail(err, errlen, i, "\"http\" must be a list of statuses (200) and classes (\"4xx\")");
+    size_t n = (size_t)cJSON_GetArraySize(http);
+    if ((r->http = calloc(n, sizeof *r->http)) == NULL)
+        return -ENOMEM;
+    const cJSON *h;
+    cJSON_ArrayForEach(h, http) {
+        int code = 0;
+        if (cJSON_IsNumber(h) && h->valuedouble >= 100 && h->valuedouble <= 599 && h->valuedouble == floor(h->valuedouble))
+            code = (int)h->valuedouble;
+        else if (cJSON_IsString(h) && strlen(h->valuestring) == 3 && h->valuestring[0] >= '1' &&
+                 h->valuestring[0] <= '5' && strcmp(h->valuestring + 1, "xx") == 0)
+            code = h->valuestring[0] - '0';
+        else
+            return fail(err, errlen, i, "\"http\" holds something that is neither a status (100-599) nor a class (\"4xx\")");
+        r->http[r->nhttp++] = code;
+    }
+    return 0;
+}
+
+static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size_t errlen)
+{
+    const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(o, "pointer");
+    if (!cJSON_IsString(ptr) || (ptr->valuestring[0] != '/' && ptr->valuestring[0] != '\0'))
+        return fail(err, errlen, i, "a condition needs a \"pointer\" (\"/retCode\")");
+    if ((c->pointer = strdup(ptr->valuestring)) == NULL)
+        return -ENOMEM;
+    c->op = -1;
+    for (int k = 0; k < OP_COUNT; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, op_names[k]);
+        if (v == NULL)
+            continue;
+        if (c->op >= 0)
+            return fail(err, errlen, i, "a condition has one test (eq, ne, in, not_in, exists, nonempty, contains)");
+        c->op = k;
+        if ((k == OP_IN || k == OP_NOT_IN) && !cJSON_IsArray(v))
+            return fail(err, errlen, i, "\"in\" and \"not_in\" take a list");
+        if ((k == OP_EXISTS || k == OP_NONEMPTY) && !cJSON_IsBool(v))
+            return fail(err, errlen, i, "\"exists\" and \"nonempty\" take true or false");
+        if (k == OP_CONTAINS && !cJSON_IsString(v))
+            return fail(err, errlen, i, "\"contains\" takes a string");
+        if ((c->value = cJSON_Duplicate(v, 1)) == NULL)
+            return -ENOMEM;
+    }
+    if (c->op < 0)
+        return fail(err, errlen, i, "a condition needs a test (eq, ne, in, not_in, exists, nonempty, contains)");
+    return 0;
+}
+
+static int parse_rule(salvo_rule_t *r, const cJSON *o, size_t i, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(o))
+        return fail(err, errlen, i, "a rule is an object");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+    if (!cJSON_IsString(st) || (r->verdict = verdict_of(st->valuestring)) == SALVO_V_NONE)
+        return fail(err, errlen, i,
+                    "\"status\" must be accepted, rejected, duplicate, unknown, rate_limited or banned");
+    int rc = parse_http(r, cJSON_GetObjectItemCaseSensitive(o, "http"), i, err, errlen);
+    if (rc < 0)
+        return rc;
+    const cJSON *conds = cJSON_GetObjectItemCaseSensitive(o, "if");
+    if (conds == NULL)
+        return r->nhttp ? 0 : fail(err, errlen, i, "a rule needs \"http\" or \"if\"");
+    if (!cJSON_IsArray(conds))
+        return fail(err, errlen, i, "\"if\" is a list of conditions");
+    size_t n = (size_t)cJSON_GetArraySize(conds);
+    if (n && (r->cond = calloc(n, sizeof *r->cond)) == NULL)
+        return -ENOMEM;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, conds) {
+        if ((rc = parse_cond(&r->cond[r->ncond++], c, i, err, errlen)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int dup_pointer(char **out, const cJSON *v, const char *what, char *err, size_t errlen)
+{
+    if (!cJSON_IsString(v) || (v->valuestring[0] != '/' && v->valuestring[0] != '\0')) {
+        snprintf(err, errlen, "result.%s must be a JSON pointer (\"/result/orderId\")", what);
+        return -EINVAL;
+    }
+    return (*out = strdup(v->valuestring)) ? 0 : -ENOMEM;
+}
+
+static int parse_error_pointers(salvo_rules_t *rs, const cJSON *e, char *err, size_t errlen)
+{
+    if (e == NULL)
+        return 0;
+    size_t n = cJSON_IsArray(e) ? (size_t)cJSON_GetArraySize(e) : 1;
+    if ((rs->error = calloc(n, sizeof *rs->error)) == NULL)
+        return -ENOMEM;
+    if (!cJSON_IsArray(e))
+        return rs->nerror = 1, dup_pointer(&rs->error[0], e, "error", err, errlen);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, e) {
+        int rc = dup_pointer(&rs->error[rs->nerror++], p, "error", err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_all(salvo_rules_t *rs, const cJSON *result, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(result)) {
+        snprintf(err, errlen, "\"result\" must be an object");
+        return -EINVAL;
+    }
+    const cJSON *oid = cJSON_GetObjectItemCaseSensitive(result, "order_id");
+    int rc = oid ? dup_pointer(&rs->order_id, oid, "order_id", err, errlen) : 0;
+    if (rc == 0)
+        rc = parse_error_pointers(rs, cJSON_GetObjectItemCaseSensitive(result, "error"), err, errlen);
+    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(result, "rules");
+    if (rc < 0 || rules == NULL)
+        return rc;
+    if (!cJSON_IsArray(rules)) {
+        snprintf(err, errlen, "result.rules must be a list");
+        return -EINVAL;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(rules);
+    if (n && (rs->rule = calloc(n, sizeof *rs->rule)) == NULL)
+        return -ENOMEM;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rules) {
+        if ((rc = parse_rule(&rs->rule[rs->n], r, rs->n, err, errlen)) < 0) {
+            rs->n++;
+            return rc;
+        }
+        rs->n++;
+    }
+    return 0;
+}
+
+int salvo_rules_parse(salvo_rules_t *rs, const cJSON *result, char *err, size_t errlen)
+{
+    memset(rs, 0, sizeof *rs);
+    if (result == NULL)
+        return 0;
+    int rc = parse_all(rs, result, err, errlen);
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    if (rc < 0)
+        salvo_rules_free(rs);
+    return rc;
+}
+
+void salvo_rules_free(salvo_rules_t *rs)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        for (size_t k = 0; k < rs->rule[i].ncond; k++) {
+            free(rs->rule[i].cond[k].pointer);
+            cJSON_Delete(rs->rule[i].cond[k].value);
+        }
+        free(rs->rule[i].cond);
+        free(rs->rule[i].http);
+    }
+    free(rs->rule);
+    for (size_t i = 0; i < rs->nerror; i++)
+        free(rs->error[i]);
+    free(rs->error);
+    free(rs->order_id);
+    memset(rs, 0, sizeof *rs);
+}
+
+/* ---------- matching ---------- */
+
+/* A number equals a number of the same value, a string the same string,
+ * true/false/null themselves: "0" is not 0. */
+static int same(const cJSON *a, const cJSON *b)
+{
+    if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+        return a->valuedouble == b->valuedouble;
+    if (cJSON_IsString(a) && cJSON_IsString(b))
+        return strcmp(a->valuestring, b->valuestring) == 0;
+    if (cJSON_IsBool(a) && cJSON_IsBool(b))
+        return cJSON_IsTrue(a) == cJSON_IsTrue(b);
+    return cJSON_IsNull(a) && cJSON_IsNull(b);
+}
+
+static int in_list(const cJSON *v, const cJSON *list)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, list) {
+        if (same(v, x))
+            return 1;
+    }
+    return 0;
+}
+
+static int nonempty(const cJSON *v)
+{
+    if (cJSON_IsArray(v) || cJSON_IsObject(v))
+        return v->child != NULL;
+    return cJSON_IsString(v) && v->valuestring[0] != '\0';
+}
+
+static int cond_holds(const salvo_cond_t *c, const cJSON *body)
+{
+    const cJSON *v = body ? salvo_json_pointer(body, c->pointer) : NULL;
+    if (c->op == OP_EXISTS)
+        return (v != NULL) == cJSON_IsTrue(c->value);
+    if (v == NULL)
+        return 0;
+    switch (c->op) {
+    case OP_EQ: return same(v, c->value);
+    case OP_NE: return !same(v, c->value);
+    case OP_IN: return in_list(v, c->value);
+    case OP_NOT_IN: return !in_list(v, c->value);
+    case OP_NONEMPTY: return nonempty(v) == cJSON_IsTrue(c->value);
+    case OP_CONTAINS: return cJSON_IsString(v) && strstr(v->valuestring, c->value->valuestring) != NULL;
+    }
+    return 0;
+}
+
+static int http_applies(const salvo_rule_t *r, long http)
+{
+    if (r->nhttp == 0)
+        return http < 500;
+    for (size_t i = 0; i < r->nhttp; i++)
+        if (r->http[i] == http || (r->http[i] < 10 && r->http[i] == http / 100))
+            return 1;
+    return 0;
+}
+
+int salvo_rules_match(const salvo_rules_t *rs, long http, const cJSON *body)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        const salvo_rule_t *r = &rs->rule[i];
+        if (!http_applies(r, http))
+            continue;
+        size_t k = 0;
+        while (k < r->ncond && cond_holds(&r->cond[k], body))
+            k++;
+        if (k == r->ncond)
+            return r->verdict;
+    }
+    return SALVO_V_NONE;
+}
+
+/* A scalar as text: strings as they are, numbers as written in JSON. */
+static int scalar_text(const cJSON *v, char *out, size_t cap)
+{
+    if (cJSON_IsString(v))
+        return snprintf(out, cap, "%s", v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d == floor(d) && fabs(d) < 9e15)
+            return snprintf(out, cap, "%.0f", d);
+        return snprintf(out, cap, "%.17g", d);
+    }
+    if (cJSON_IsBool(v))
+        return snprintf(out, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    if (cJSON_IsArray(v) && v->child) /* Kraken: ["EOrder:Insufficient funds"] */
+        return scalar_text(v->child, out, cap);
+    return -1;
+}
+
+void salvo_rules_order_id(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (rs->order_id && body)
+        scalar_text(salvo_json_pointer(body, rs->order_id), out, cap);
+}
+
+void salvo_rules_error(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < rs->nerror && body && len + 1 < cap; i++) {
+        char part[160];
+        if (scalar_text(salvo_json_pointer(body, rs->error[i]), part, sizeof part) <= 0)
+            continue;
+        int n = snprintf(out + len, cap - len, len ? " (%s)" : "%s", part);
+        if (n > 0)
+            len += (size_t)n < cap - len ? (size_t)n : cap - len - 1;
+    }
+}
+
+salvo_outcome_t salvo_verdict_outcome(int v, int earlier_copy, salvo_outcome_t by_status)
+{
+    switch (v) {
+    case SALVO_V_ACCEPTED: return (salvo_outcome_t){SALVO_ACCEPTED, SALVO_RETRY_NO};
+    case SALVO_V_DUPLICATE: return (salvo_outcome_t){SALVO_DUPLICATE, SALVO_RETRY_NO};
+    case SALVO_V_UNKNOWN: return (salvo_outcome_t){SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS};
+    case SALVO_V_REJECTED: return (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_REJECTED, SALVO_RETRY_NO};
+    case SALVO_V_RATE_LIMITED: return salvo_classify(0, 429, 1, earlier_copy, 0); /* not acted on, as a 429 */
+    case SALVO_V_BANNED: return (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_FAILED, SALVO_RETRY_NO};
+    }
+    return by_status;
+}

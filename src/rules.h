@@ -1,0 +1,65 @@
+/* A profile's rules for reading an answer: the first rule whose HTTP
+ * statuses and body conditions all hold decides what the answer means
+ * (docs/profiles.md, "Reading the answer"). Not installed. */
+#ifndef SALVO_RULES_H
+#define SALVO_RULES_H
+
+#include <stddef.h>
+
+#include "retry.h"
+
+struct cJSON;
+
+enum salvo_verdict {
+    SALVO_V_NONE = -1, /* no rule matched: the HTTP status decides */
+    SALVO_V_ACCEPTED,
+    SALVO_V_REJECTED,
+    SALVO_V_DUPLICATE,
+    SALVO_V_UNKNOWN,
+    SALVO_V_RATE_LIMITED, /* the broker did not act; pause every send, then retry */
+    SALVO_V_BANNED,       /* the broker refuses this client for a while: stop */
+};
+
+typedef struct salvo_cond {
+    char *pointer;
+    int op;
+    struct cJSON *value; /* owned */
+} salvo_cond_t;
+
+typedef struct salvo_rule {
+    int *http;     /* codes; 1..5 stand for the classes 1xx..5xx */
+    size_t nhttp;  /* 0: any status below 500 */
+    salvo_cond_t *cond;
+    size_t ncond;
+    int verdict;
+} salvo_rule_t;
+
+typedef struct salvo_rules {
+    salvo_rule_t *rule;
+    size_t n;
+    char *order_id;  /* pointer to the broker's order id, or NULL */
+    char **error;    /* pointers whose values make the error text */
+    size_t nerror;
+} salvo_rules_t;
+
+/* From a profile's "result" object (NULL: no rules). 0, or -EINVAL with a
+ * message naming the rule; -ENOMEM. */
+int salvo_rules_parse(salvo_rules_t *rs, const struct cJSON *result, char *err, size_t errlen);
+void salvo_rules_free(salvo_rules_t *rs);
+
+/* The verdict for an answer: body may be NULL (not JSON). */
+int salvo_rules_match(const salvo_rules_t *rs, long http, const struct cJSON *body);
+
+/* The broker's order id as text into out ("" when none). */
+void salvo_rules_order_id(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
+/* The broker's words ("insufficient balance (110007)") into out, "" when none. */
+void salvo_rules_error(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
+
+const char *salvo_verdict_name(int v);
+
+/* What a verdict means for the order; by_status is the reading by HTTP
+ * status alone (kept when no rule matched). A "no" after an earlier copy
+ * may have reached the broker is not believed: unknown, as without rules. */
+salvo_outcome_t salvo_verdict_outcome(int verdict, int earlier_copy, salvo_outcome_t by_status);
+
+#endif

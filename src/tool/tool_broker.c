@@ -1,0 +1,202 @@
+/* --broker: loading a profile, its defaults, its secrets. */
+#include "tool_broker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "tool_msgs.h"
+
+#define PROFILE_MAX (1 << 20)
+
+static const char *const slot_names[SALVO_SECRET_COUNT] = {"key", "secret", "passphrase"};
+
+int tool_broker_secret_env(salvo_args_t *a, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    for (int s = 0; eq && s < SALVO_SECRET_COUNT; s++) {
+        if (strlen(slot_names[s]) == (size_t)(eq - v) && strncmp(v, slot_names[s], (size_t)(eq - v)) == 0 &&
+            eq[1] != '\0') {
+            a->secret_env[s] = eq + 1;
+            return -1;
+        }
+    }
+    return usage_error("--secret-env '%s': expected key=VAR, secret=VAR or passphrase=VAR", v);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = malloc(PROFILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, PROFILE_MAX + 1, f) : 0;
+    int err = ferror(f) ? EIO : n > PROFILE_MAX ? EFBIG : 0;
+    fclose(f);
+    if (buf == NULL || err) {
+        free(buf);
+        errno = buf ? err : ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* A bundled profile's file: $SALVO_BROKERS_DIR, beside the installed
+ * binary (../share/salvo/brokers), the install prefix, the source tree. */
+static char *find_bundled(const char *name, size_t *len, char *path, size_t cap)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    const char *dirs[4] = {getenv("SALVO_BROKERS_DIR"), NULL, SALVO_BROKERS_DIR, SALVO_SOURCE_BROKERS_DIR};
+    char beside[4200];
+    if (slash) {
+        snprintf(beside, sizeof beside, "%s/../share/salvo/brokers", exe);
+        dirs[1] = beside;
+    }
+    for (size_t i = 0; i < 4; i++) {
+        if (dirs[i] == NULL || dirs[i][0] == '\0')
+            continue;
+        snprintf(path, cap, "%s/%s.json", dirs[i], name);
+        char *text = slurp(path, len);
+        if (text)
+            return text;
+    }
+    return NULL;
+}
+
+static int is_file_name(const char *v)
+{
+    size_t n = strlen(v);
+    return strchr(v, '/') != NULL || (n > 5 && strcmp(v + n - 5, ".json") == 0);
+}
+
+static int read_profile(salvo_args_t *a)
+{
+    char path[4400];
+    size_t len = 0;
+    char *text;
+    if (is_file_name(a->broker)) {
+        snprintf(path, sizeof path, "%s", a->broker);
+        if ((text = slurp(path, &len)) == NULL)
+            return usage_error("--broker %s: %s", a->broker, strerror(errno));
+    } else if ((text = find_bundled(a->broker, &len, path, sizeof path)) == NULL) {
+        return usage_error("--broker %s: no such bundled profile (see examples/brokers/, or give a FILE.json)",
+                           a->broker);
+    }
+    char err[320];
+    int r = salvo_profile_parse(&a->profile, text, len, err, sizeof err);
+    free(text);
+    if (r == -ENOMEM)
+        return out_of_memory();
+    if (r < 0)
+        return usage_error("--broker %s: %s", path, err);
+    return -1;
+}
+
+/* The profile's limits where no flag set them. */
+static int apply_defaults(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    const salvo_profile_t *p = a->profile;
+    const char *v;
+    uint64_t u;
+    if (!a->given.rate && (v = salvo_profile_default(p, "rate")) && salvo_parse_rate(v, &c->rate))
+        return usage_error("--broker %s: \"rate\": \"%s\" is not a rate such as 10/s", a->broker, v);
+    if (!a->given.window && (v = salvo_profile_default(p, "window")) &&
+        salvo_parse_window(v, &c->window_n, &c->window_ns))
+        return usage_error("--broker %s: \"window\": \"%s\" is not N/PERIOD such as 60/2s", a->broker, v);
+    if (!a->given.concurrency && (v = salvo_profile_default(p, "concurrency")) &&
+        salvo_parse_uint(v, 1, 100000, &u) == 0)
+        c->concurrency = (uint32_t)u;
+    if (!a->given.method)
+        c->method = salvo_profile_method(p);
+    if (c->warm_url == NULL && a->given.at)
+        c->warm_url = salvo_profile_warm_url(p);
+    if (!a->given.url) {
+        c->url = salvo_profile_url(p, a->sandbox);
+        if (c->url == NULL)
+            return usage_error("--broker %s: the profile has no %s; give --url", a->broker,
+                               a->sandbox ? "sandbox_url (--sandbox)" : "url");
+    }
+    return -1;
+}
+
+/* Each secret the profile uses, from its variable (or --secret-env). A
+ * dry run or --check-profile goes on without: nothing is signed then. */
+static int load_secrets(salvo_args_t *a)
+{
+    for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
+        if (!salvo_profile_needs(a->profile, s))
+            continue;
+        const char *var = a->secret_env[s] ? a->secret_env[s] : salvo_profile_secret_var(a->profile, s);
+        const char *v = getenv(var);
+        if (v == NULL || *v == '\0') {
+            if (a->cfg.dry_run || a->check_profile)
+                continue;
+            return usage_error("--broker %s needs its %s in $%s, which is not set (or --secret-env %s=VAR)",
+                               salvo_profile_name(a->profile), slot_names[s], var, slot_names[s]);
+        }
+        char err[256];
+        int r = salvo_profile_set_secret(a->profile, s, v, strlen(v), err, sizeof err);
+        if (r == -ENOMEM)
+            return out_of_memory();
+        if (r < 0)
+            return usage_error("--broker %s: %s", salvo_profile_name(a->profile), err);
+        a->secret_values[a->nvalues++] = v; /* for the trace's redaction */
+    }
+    return -1;
+}
+
+int tool_broker_load(salvo_args_t *a)
+{
+    if (a->broker == NULL) {
+        if (a->sandbox || a->check_profile)
+            return usage_error("%s needs --broker NAME|FILE", a->sandbox ? "--sandbox" : "--check-profile");
+        return -1;
+    }
+    int r = read_profile(a);
+    if (r < 0)
+        r = apply_defaults(a);
+    if (r < 0)
+        r = load_secrets(a);
+    if (r < 0)
+        a->cfg.profile = a->profile;
+    return r;
+}
+
+int tool_broker_shape_body(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    char err[320];
+    int r = a->profile ? salvo_body_set_encoding(c->body, salvo_profile_encoding(a->profile), err, sizeof err) : 0;
+    if (r == 0 && c->url)
+        r = salvo_body_set_url(c->body, c->url, err, sizeof err);
+    if (r == -ENOMEM)
+        return out_of_memory();
+    if (r < 0)
+        return usage_error("%s: %s", a->profile ? a->broker : "--url", err);
+    return -1;
+}
+
+void tool_broker_describe(const salvo_args_t *a, FILE *out)
+{
+    const salvo_profile_t *p = a->profile;
+    fprintf(out, "salvo: profile %s%s%s\n", salvo_profile_name(p), *salvo_profile_about(p) ? ": " : "",
+            salvo_profile_about(p));
+    fprintf(out, "salvo: sends %s %s\n", a->cfg.method, a->cfg.url);
+    for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
+        if (!salvo_profile_needs(p, s))
+            continue;
+        const char *var = a->secret_env[s] ? a->secret_env[s] : salvo_profile_secret_var(p, s);
+        const char *v = getenv(var);
+        fprintf(out, "salvo: its %s comes from $%s (%s)\n", slot_names[s], var, v && *v ? "set" : "NOT SET");
+    }
+}

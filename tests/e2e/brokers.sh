@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# salvo with each bundled broker profile against tests/broker_emu.py, which
+# checks every request the way the broker would (signature, receive window,
+# nonce, JWT) and answers in the broker's own envelope. Per profile: an
+# accepted order, a reject in the broker's words, a duplicate client id, a
+# 5xx and an in-body "outcome unknown", a rate limit that a retry gets past;
+# a ban that stops the run (Binance 418, Bybit 403, Kraken lockout); no secret
+# in stdout, stderr or the trace; a missing secret variable named.
+# Skipped (exit 77) while salvo has no --broker.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+: "${EXAMPLES:?}" "${BROKER_EMU:?}"
+PYTHON3=${PYTHON3:-python3}
+ulimit -c 0
+
+if ! "$SALVO" --help 2>&1 | grep -q -- '--broker'; then
+    echo "SKIP: salvo --help does not mention --broker yet"
+    exit 77
+fi
+
+# ---- Secrets: fresh random values, so finding one in an output means a leak ----
+rnd() { head -c "$1" /dev/urandom | base64 | tr -d '/+=\n'; }
+for b in ALPACA BINANCE BYBIT OKX OKX_DEMO BITGET; do
+    export "${b}_API_KEY=k$(rnd 18)" "${b}_API_SECRET=s$(rnd 24)"
+done
+OKX_PASSPHRASE="p$(rnd 9)" OKX_DEMO_PASSPHRASE="p$(rnd 9)" BITGET_PASSPHRASE="p$(rnd 9)"
+KRAKEN_API_KEY="k$(rnd 30)" KRAKEN_API_SECRET=$(head -c 64 /dev/urandom | base64 -w0)
+OANDA_API_KEY="t$(rnd 24)" TRADIER_API_KEY="t$(rnd 24)"
+COINBASE_API_KEY="organizations/o$(rnd 6)/apiKeys/k$(rnd 6)"
+COINBASE_API_SECRET=$(openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null)
+export OKX_PASSPHRASE OKX_DEMO_PASSPHRASE BITGET_PASSPHRASE KRAKEN_API_KEY KRAKEN_API_SECRET \
+    OANDA_API_KEY TRADIER_API_KEY COINBASE_API_KEY COINBASE_API_SECRET
+BINANCE_ED25519_API_KEY="k$(rnd 18)"
+BINANCE_ED25519_API_SECRET=$(openssl genpkey -algorithm ed25519 2>/dev/null)
+export BINANCE_ED25519_API_KEY BINANCE_ED25519_API_SECRET
+# the PEMs' body lines are what a leak would show
+COINBASE_PEM_BODY=$(printf '%s\n' "$COINBASE_API_SECRET" | sed -n 2p)
+ED25519_PEM_BODY=$(printf '%s\n' "$BINANCE_ED25519_API_SECRET" | sed -n 2p)
+SECRETS=()
+for v in ALPACA_API_KEY ALPACA_API_SECRET BINANCE_API_KEY BINANCE_API_SECRET BYBIT_API_KEY BYBIT_API_SECRET \
+    OKX_API_KEY OKX_API_SECRET OKX_PASSPHRASE OKX_DEMO_API_KEY OKX_DEMO_API_SECRET OKX_DEMO_PASSPHRASE \
+    BITGET_API_KEY BITGET_API_SECRET BITGET_PASSPHRASE KRAKEN_API_KEY KRAKEN_API_SECRET OANDA_API_KEY \
+    TRADIER_API_KEY COINBASE_API_KEY BINANCE_ED25519_API_KEY; do
+    SECRETS+=("${!v}")
+done
+SECRETS+=("$COINBASE_PEM_BODY" "$ED25519_PEM_BODY")
+
+# ---- The emulator: wait for its port line (a FIFO read, not a sleep) ----
+mkfifo "$WORK/emu.fifo"
+"$PYTHON3" "$BROKER_EMU" --ban-seconds 30 > "$WORK/emu.fifo" 2> "$WORK/emu.err" &
+MOCK_PIDS+=($!)
+EPORT=""
+read -r -t 30 EPORT < "$WORK/emu.fifo" || true
+if ! [[ "$EPORT" =~ ^[0-9]+$ ]]; then
+    echo "FAIL: broker_emu did not start:"; cat "$WORK/emu.err"
+    exit 1
+fi
+EMU="http://127.0.0.1:$EPORT"
+emu_reset() { curl -s -m 5 -X POST "$EMU/_emu/reset" > /dev/null; }
+emu_log() { curl -s -m 5 "$EMU/_emu/log"; }
+
+# status_of FILE SYMBOL: the status of the order for SYMBOL in an NDJSON result file
+status_of() { jq -r --arg s "$2" 'select(.symbol == $s) | .status' "$1" | head -1; }
+field_of() { jq -r --arg s "$2" "select(.symbol == \$s) | $3" "$1" | head -1; }
+
+no_secret_in() { # no_secret_in FILE...: none of SECRETS appears in any of them
+    local f s
+    for f in "$@"; do
+        [ -e "$f" ] || continue
+        for s in "${SECRETS[@]}"; do
+            if grep -qF -- "$s" "$f"; then echo "  a secret is in $f"; return 1; fi
+        done
+    done
+}
+
+# Requests the emulator refused for a reason other than the test's own
+# (a bad signature, a stale timestamp, a nonce, a malformed body): a signer bug.
+bad_requests() {
+    emu_log | jq -r --arg b "$1" '.[] | select(.broker == $b)
+        | select(.verdict | IN("auth", "signature", "timestamp", "nonce", "malformed", "invalid", "uri", "replay"))
+        | "\(.verdict) \(.status) \(.symbol) \(.client_order_id)"'
+}
+
+# Input rows. side_title/type_title (Bybit) and signed_quantity (OANDA) are
+# proposed canonical variables (docs/profiles.md, "Proposed"); until salvo
+# derives them, the input supplies them, and a note says so.
+HEADER="symbol,price,quantity,side,type,client_order_id,account_id,side_title,type_title,signed_quantity"
+row() { # row SYMBOL QUANTITY SIDE [CLIENT_ID]
+    local title=Buy signed=$2
+    if [ "$3" = SELL ]; then title=Sell signed="-$2"; fi
+    echo "$1,10.5,$2,$3,LIMIT,${4:-},ACC-1,$title,Limit,$signed"
+}
+for v in side_title signed_quantity; do
+    printf 'symbol,price,quantity,side\nX,1,1,BUY\n' > "$WORK/probe.csv"
+    printf '{"name":"probe","url":"http://127.0.0.1:1/x","body":{"v":"{{%s}}"}}\n' "$v" > "$WORK/probe.json"
+    if "$SALVO" --broker "$WORK/probe.json" --dry-run "$WORK/probe.csv" 2>&1 | grep -q "names column '$v'"; then
+        echo "NOTE: salvo does not derive {{$v}} yet (docs/profiles.md, Proposed): the test input supplies it"
+    fi
+done
+
+# run_broker NAME URL_PATH SYMBOL DUP_STATUS REJECT_TEXT
+run_broker() {
+    local name=$1 sym=$3 dup_status=$4 reject_text=$5
+    local dir="$WORK/$name" url="$EMU$2"
+    mkdir -p "$dir"
+    emu_reset
+    { echo "$HEADER"; row "$sym" 1 BUY dupA1b2c3; } > "$dir/seed.csv"
+    {
+        echo "$HEADER"
+        row "$sym" 2 BUY
+        row REJECT 1 BUY
+        row UNKNOWN 1 BUY
+        row TIMEOUT 1 BUY
+        row LIMIT 1 SELL
+        row "$sym" 1 BUY dupA1b2c3 # the seed's id again
+    } > "$dir/orders.csv"
+
+    "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$url" "$dir/seed.csv" \
+        > "$dir/seed.out" 2> "$dir/seed.err"
+    check "$name: the seed order is accepted" accepted "$(jq -r .status "$dir/seed.out" | head -1)"
+
+    "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$url" --retries 2 --retry-max-backoff 5s \
+        --trace "$dir/trace" "$dir/orders.csv" > "$dir/out" 2> "$dir/err"
+    check "$name: exit 1 (a reject and unknowns among the results)" 1 $?
+    check "$name: accepted" accepted "$(jq -r --arg s "$sym" 'select(.symbol == $s and .client_order_id != "dupA1b2c3") | .status' "$dir/out")"
+    check_true "$name: accepted with the broker's order id" \
+        test -n "$(jq -r --arg s "$sym" 'select(.symbol == $s and .status == "accepted") | .order_id // empty' "$dir/out" | head -1)"
+    check "$name: REJECT rejected" rejected "$(status_of "$dir/out" REJECT)"
+    check_true "$name: the reject carries the broker's words ($reject_text)" \
+        grep -qF -- "$reject_text" <<< "$(field_of "$dir/out" REJECT '.error // ""')"
+    check "$name: a 5xx is unknown" unknown "$(status_of "$dir/out" UNKNOWN)"
+    check "$name: an unknown outcome is never resent" 1 "$(field_of "$dir/out" UNKNOWN .attempts)"
+    check "$name: the broker's own 'outcome unknown' is unknown" unknown "$(status_of "$dir/out" TIMEOUT)"
+    check "$name: rate-limited, then accepted on retry" accepted "$(status_of "$dir/out" LIMIT)"
+    check "$name: the rate-limited order took two attempts" 2 "$(field_of "$dir/out" LIMIT .attempts)"
+    check "$name: repeated client id" "$dup_status" \
+        "$(jq -r 'select(.client_order_id == "dupA1b2c3") | .status' "$dir/out")"
+    check "$name: no request refused for its signature, time or shape" "" "$(bad_requests "${name%%-*}")"
+    check_true "$name: no secret in stdout, stderr or the trace" \
+        no_secret_in "$dir/out" "$dir/err" "$dir/trace" "$dir/seed.out" "$dir/seed.err"
+}
+
+run_broker alpaca  /v2/orders                        AAPL     duplicate "insufficient buying power"
+run_broker binance /api/v3/order                     BTCUSDT  duplicate "insufficient balance"
+run_broker binance-ed25519 /api/v3/order            BTCUSDT  duplicate "insufficient balance"
+run_broker bybit   /v5/order/create                  BTCUSDT  duplicate "Balance insufficient"
+run_broker okx     /api/v5/trade/order               BTC-USDT duplicate "Insufficient USDT balance"
+run_broker kraken  /0/private/AddOrder               XBTUSD   duplicate "EOrder:Insufficient funds"
+run_broker coinbase /api/v3/brokerage/orders         BTC-USD  accepted  "INSUFFICIENT_FUND"
+run_broker bitget  /api/v2/spot/trade/place-order    BTCUSDT  duplicate "Insufficient balance"
+run_broker oanda   '/v3/accounts/{{account_id}}/orders' EUR_USD duplicate "INSUFFICIENT_MARGIN"
+run_broker tradier '/v1/accounts/{{account_id}}/orders' SPY    accepted  "Backoffice rejected"
+
+check "kraken: every request carried a User-Agent (Kraken requires one)" 0 \
+    "$(emu_log | jq '[.[] | select(.broker == "kraken" and (.user_agent // "") == "")] | length')"
+
+# ---- --sandbox: the broker's test host, or a refusal where it has none ----
+for b in alpaca:paper-api.alpaca.markets binance:testnet.binance.vision bybit:api-testnet.bybit.com \
+    coinbase:api-sandbox.coinbase.com oanda:api-fxpractice.oanda.com tradier:sandbox.tradier.com; do
+    "$SALVO" --broker "$EXAMPLES/brokers/${b%%:*}.json" --sandbox --check-profile > "$WORK/sb.out" 2> "$WORK/sb.err"
+    check_true "${b%%:*} --sandbox: sends to ${b#*:}" grep -qF "https://${b#*:}/" "$WORK/sb.err"
+done
+for b in okx kraken; do
+    "$SALVO" --broker "$EXAMPLES/brokers/$b.json" --sandbox --check-profile > "$WORK/sb.out" 2> "$WORK/sb.err"
+    check "$b --sandbox: refused, it has no sandbox host" 2 $?
+done
+
+# ---- OKX demo trading: the same endpoint with x-simulated-trading: 1 and demo keys ----
+emu_reset
+printf 'symbol,price,quantity,side\nBTC-USDT,10.5,1,BUY\n' > "$WORK/one.csv"
+"$SALVO" --broker "$EXAMPLES/brokers/okx-demo.json" --url "$EMU/api/v5/trade/order" "$WORK/one.csv" \
+    > "$WORK/demo.out" 2> "$WORK/demo.err"
+check "okx-demo: accepted with the demo keys" accepted "$(jq -r .status "$WORK/demo.out")"
+check "okx-demo: nothing refused" "" "$(bad_requests okx)"
+
+# ---- A ban stops the run: nothing is sent after it ----
+ban_run() { # ban_run NAME URL_PATH SYMBOL
+    local name=$1 dir="$WORK/ban-$1"
+    mkdir -p "$dir"
+    emu_reset
+    { echo "$HEADER"; row "$3" 1 BUY; row BAN 1 BUY
+      for i in 1 2 3 4 5; do row "$3" "$i" SELL; done; } > "$dir/orders.csv"
+    "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$EMU$2" --concurrency 1 --retries 2 \
+        "$dir/orders.csv" > "$dir/out" 2> "$dir/err"
+    check "$name ban: exit 1" 1 $?
+    check "$name ban: the banned order failed" failed "$(status_of "$dir/out" BAN)"
+    check "$name ban: the orders after it not sent" 5 "$(jq -r 'select(.status == "not_sent") | .seq' "$dir/out" | wc -l)"
+    check "$name ban: the broker saw nothing after the ban" 0 \
+        "$(emu_log | jq --arg b "$name" '[.[] | select(.broker == $b)] | (map(.verdict) | index("ban")) as $i | length - $i - 1')"
+    check "$name ban: one line per order" 7 "$(wc -l < "$dir/out")"
+}
+ban_run binance /api/v3/order       BTCUSDT
+ban_run bybit   /v5/order/create    BTCUSDT
+ban_run kraken  /0/private/AddOrder XBTUSD
+
+# ---- A missing secret variable: refused before anything is sent, naming it ----
+emu_reset
+missing() { # missing NAME VAR URL_PATH
+    (unset "$2"; "$SALVO" --broker "$EXAMPLES/brokers/$1.json" --url "$EMU$3" "$WORK/one.csv" \
+        > "$WORK/miss.out" 2> "$WORK/miss.err")
+    check "$1 without \$$2: exit 2" 2 $?
+    check_true "$1 without \$$2: the error names it" grep -qF -- "$2" "$WORK/miss.err"
+}
+missing binance BINANCE_API_SECRET /api/v3/order
+missing okx OKX_PASSPHRASE /api/v5/trade/order
+missing coinbase COINBASE_API_SECRET /api/v3/brokerage/orders
+missing alpaca ALPACA_API_SECRET /v2/orders
+check "missing secrets: nothing reached the broker" 0 "$(emu_log | jq length)"
+
+# ---- --broker NAME finds the bundled profile; --check-profile sends nothing ----
+"$SALVO" --broker binance --check-profile > "$WORK/cp.out" 2> "$WORK/cp.err"
+check "--broker binance --check-profile: exit 0" 0 $?
+check_true "--check-profile: no secret shown" no_secret_in "$WORK/cp.out" "$WORK/cp.err"
+check "--check-profile: nothing reached the broker" 0 "$(emu_log | jq length)"
+
+finish

@@ -1,0 +1,398 @@
+/* Broker profiles: loading and its errors, send-time signing against the
+ * brokers' published examples, and the rules that read HTTP-200 rejects. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+
+#include "crypto.h"
+#include "profile_int.h"
+#include "rules.h"
+#include "salvo/result.h"
+#include "salvo/profile.h"
+#include "sign.h"
+#include "tmpl.h"
+
+static salvo_profile_t *load(const char *json)
+{
+    salvo_profile_t *p = NULL;
+    char err[320];
+    int rc = salvo_profile_parse(&p, json, strlen(json), err, sizeof err);
+    if (rc != 0)
+        fail_msg("profile refused: %s", err);
+    return p;
+}
+
+static void assert_refused(const char *json, const char *words)
+{
+    salvo_profile_t *p = NULL;
+    char err[320] = "";
+    assert_int_equal(salvo_profile_parse(&p, json, strlen(json), err, sizeof err), -EINVAL);
+    assert_null(p);
+    if (strstr(err, words) == NULL)
+        fail_msg("message \"%s\" does not say \"%s\"", err, words);
+}
+
+static void set_secret(salvo_profile_t *p, int slot, const char *v)
+{
+    char err[256];
+    if (salvo_profile_set_secret(p, slot, v, strlen(v), err, sizeof err) != 0)
+        fail_msg("secret refused: %s", err);
+}
+
+static const char *header(const salvo_wire_t *w, const char *name)
+{
+    for (size_t i = 0; i < w->nh; i++) {
+        const char *h = salvo_wire_header(w, i);
+        if (strncmp(h, name, strlen(name)) == 0 && h[strlen(name)] == ':')
+            return h + strlen(name) + 2;
+    }
+    return NULL;
+}
+
+/* ---------- loading ---------- */
+
+static void test_load_errors_name_the_field(void **state)
+{
+    (void)state;
+    assert_refused("{\"name\":\"x\",\"urll\":\"https://h/\"}", "urll");
+    assert_refused("{\"url\":\"https://h/\"}", "name");
+    assert_refused("{\"name\":\"x\",\"encoding\":\"xml\"}", "encoding");
+    assert_refused("{\"name\":\"x\",\"headers\":[\"X-Sig: {{secret}}\"]}", "secret");
+    assert_refused("{\"name\":\"x\",\"headers\":[\"X-Sig: {{timestamp}}\"]}", "{{timestamp}}");
+    assert_refused("{\"name\":\"x\",\"sign\":{\"algo\":\"hmac-md5\",\"string\":\"a\"}}", "sign.algo");
+    assert_refused("{\"name\":\"x\",\"sign\":{\"algo\":\"hmac-sha256\"}}", "string");
+    assert_refused("{\"name\":\"x\",\"result\":{\"rules\":[{\"if\":[{\"pointer\":\"/a\"}],\"status\":\"rejected\"}]}}",
+                   "rules[0]");
+    assert_refused("{\"name\":\"x\",\"result\":{\"rules\":[{\"http\":[200],\"status\":\"maybe\"}]}}", "status");
+    assert_refused("{\"name\":\"x\",\"client_id\":{\"charset\":\"z-a\"}}", "charset");
+    assert_refused("not json", "JSON");
+    /* "_notes" and the like are for people */
+    salvo_profile_t *p = load("{\"name\":\"x\",\"_sources\":\"docs\"}");
+    salvo_profile_free(p);
+}
+
+static void test_secret_variables(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load("{\"name\":\"okx\",\"headers\":[\"K: {{key}}\",\"P: {{passphrase}}\",\"S: {{signature}}\","
+                              "\"T: {{timestamp_iso}}\"],\"sign\":{\"algo\":\"hmac-sha256\",\"string\":\"x\"}}");
+    assert_true(salvo_profile_needs(p, SALVO_SECRET_KEY));
+    assert_true(salvo_profile_needs(p, SALVO_SECRET_SECRET));
+    assert_true(salvo_profile_needs(p, SALVO_SECRET_PASSPHRASE));
+    assert_string_equal(salvo_profile_secret_var(p, SALVO_SECRET_PASSPHRASE), "OKX_PASSPHRASE");
+    /* the headers holding secrets, for redaction: not the timestamp */
+    assert_string_equal(salvo_profile_secret_header(p, 0), "K");
+    assert_string_equal(salvo_profile_secret_header(p, 1), "P");
+    assert_string_equal(salvo_profile_secret_header(p, 2), "S");
+    assert_null(salvo_profile_secret_header(p, 3));
+    assert_false(salvo_profile_ready(p));
+    salvo_profile_free(p);
+    p = load("{\"name\":\"alpaca\",\"headers\":[\"APCA-API-KEY-ID: {{key}}\"],\"secrets\":{\"key\":\"APCA_KEY\"}}");
+    assert_string_equal(salvo_profile_secret_var(p, SALVO_SECRET_KEY), "APCA_KEY");
+    assert_false(salvo_profile_needs(p, SALVO_SECRET_SECRET));
+    salvo_profile_free(p);
+}
+
+/* ---------- signing ---------- */
+
+/* Binance's published HMAC example (binance-spot-api-docs, rest-api.md,
+ * "SIGNED Endpoint Examples"): the params appended, then the signature,
+ * over query || body exactly as sent. */
+static void test_binance_published_example(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load(
+        "{\"name\":\"binance\",\"encoding\":\"form\",\"headers\":[\"X-MBX-APIKEY: {{key}}\"],"
+        "\"sign\":{\"params\":{\"recvWindow\":\"5000\",\"timestamp\":\"{{timestamp_ms}}\"},"
+        "\"algo\":\"hmac-sha256\",\"string\":\"{{query}}{{body}}\",\"param\":\"signature\"}}");
+    set_secret(p, SALVO_SECRET_KEY, "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A");
+    set_secret(p, SALVO_SECRET_SECRET, "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j");
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    const char *body = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1";
+    char err[200];
+    assert_int_equal(salvo_sign_build(p, &st, "https://api.binance.com/api/v3/order", body, strlen(body),
+                                      1499827319559000LL, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1"
+                                  "&recvWindow=5000&timestamp=1499827319559"
+                                  "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
+    assert_int_equal(w.body_len, strlen(w.body.p));
+    assert_string_equal(w.url.p, "https://api.binance.com/api/v3/order");
+    assert_string_equal(header(&w, "X-MBX-APIKEY"), "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A");
+    assert_int_equal(w.secret, 1u);
+    /* a dry run shows neither the key nor the signature */
+    w.redact = 1;
+    assert_int_equal(salvo_sign_build(p, &st, "https://api.binance.com/api/v3/order", body, strlen(body),
+                                      1499827319559000LL, &w, err, sizeof err), 0);
+    assert_null(strstr(w.body.p, "c8db5682"));
+    assert_string_equal(header(&w, "X-MBX-APIKEY"), "***");
+    salvo_wire_free(&w);
+    salvo_profile_free(p);
+}
+
+/* Kraken's published API-Sign example (docs.kraken.com, REST
+ * authentication): HMAC-SHA512(b64dec(secret), path || SHA256(nonce || body)). */
+static void test_kraken_published_example(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load(
+        "{\"name\":\"kraken\",\"encoding\":\"form\",\"headers\":[\"API-Key: {{key}}\",\"API-Sign: {{signature}}\"],"
+        "\"sign\":{\"algo\":\"kraken\",\"output\":\"base64\",\"params\":{\"nonce\":\"{{nonce}}\",\"ordertype\":\"limit\","
+        "\"pair\":\"XBTUSD\",\"price\":\"37500\",\"type\":\"buy\",\"volume\":\"1.25\"}}}");
+    set_secret(p, SALVO_SECRET_KEY, "k");
+    set_secret(p, SALVO_SECRET_SECRET,
+               "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==");
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    char err[200];
+    /* the nonce is Unix microseconds: this "now" gives the example's nonce */
+    assert_int_equal(salvo_sign_build(p, &st, "https://api.kraken.com/0/private/AddOrder", "", 0, 1616492376594LL, &w,
+                                      err, sizeof err), 0);
+    assert_string_equal(w.body.p, "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25");
+    assert_string_equal(header(&w, "API-Sign"),
+                        "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ==");
+    /* the same microsecond again: the nonce still goes up */
+    assert_int_equal(salvo_sign_build(p, &st, "https://api.kraken.com/0/private/AddOrder", "", 0, 1616492376594LL, &w,
+                                      err, sizeof err), 0);
+    assert_non_null(strstr(w.body.p, "nonce=1616492376595&"));
+    salvo_wire_free(&w);
+    salvo_profile_free(p);
+}
+
+/* OKX: ISO timestamp, METHOD + path + body, base64; a passphrase header. */
+static void test_okx_shape(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load(
+        "{\"name\":\"okx\",\"headers\":[\"OK-ACCESS-KEY: {{key}}\",\"OK-ACCESS-SIGN: {{signature}}\","
+        "\"OK-ACCESS-TIMESTAMP: {{timestamp_iso}}\",\"OK-ACCESS-PASSPHRASE: {{passphrase}}\"],"
+        "\"sign\":{\"algo\":\"hmac-sha256\",\"string\":\"{{timestamp_iso}}{{method}}{{path_query}}{{body}}\","
+        "\"output\":\"base64\"}}");
+    set_secret(p, SALVO_SECRET_KEY, "key");
+    set_secret(p, SALVO_SECRET_SECRET, "secret");
+    set_secret(p, SALVO_SECRET_PASSPHRASE, "pass");
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    char err[200];
+    const char *body = "{\"instId\":\"BTC-USDT\"}";
+    assert_int_equal(salvo_sign_build(p, &st, "https://www.okx.com/api/v5/trade/order", body, strlen(body),
+                                      1607418537715123LL, &w, err, sizeof err), 0);
+    assert_string_equal(header(&w, "OK-ACCESS-TIMESTAMP"), "2020-12-08T09:08:57.715Z");
+    assert_string_equal(header(&w, "OK-ACCESS-PASSPHRASE"), "pass");
+    /* independently: HMAC-SHA256("secret", ts + "POST" + path + body), base64 */
+    const char *msg = "2020-12-08T09:08:57.715ZPOST/api/v5/trade/order{\"instId\":\"BTC-USDT\"}";
+    unsigned char mac[64];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), "secret", 6, (const unsigned char *)msg, strlen(msg), mac, &n);
+    char b64[128];
+    EVP_EncodeBlock((unsigned char *)b64, mac, (int)n);
+    assert_string_equal(header(&w, "OK-ACCESS-SIGN"), b64);
+    assert_string_equal(w.body.p, body); /* JSON bodies are sent as rendered */
+    assert_int_equal(w.secret, 0x0bu);   /* key, sign, passphrase; not the timestamp */
+    salvo_wire_free(&w);
+    salvo_profile_free(p);
+}
+
+/* base64url text to bytes (JWT parts have no padding). */
+static size_t b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+    char buf[2048];
+    assert_true(n + 4 < sizeof buf);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        buf[k++] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+    while (k % 4)
+        buf[k++] = '=';
+    int len = salvo_b64_decode(buf, k, out, cap);
+    assert_true(len >= 0);
+    return (size_t)len;
+}
+
+/* Coinbase: a fresh ES256 JWT per request; the claims name the request,
+ * and the signature verifies with the public key (libcrypto directly). */
+static void test_coinbase_jwt(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    assert_non_null(key);
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
+    char *pem;
+    long pem_len = BIO_get_mem_data(bio, &pem);
+    salvo_profile_t *p = load(
+        "{\"name\":\"coinbase\",\"headers\":[\"Authorization: Bearer {{signature}}\"],"
+        "\"sign\":{\"algo\":\"jwt-es256\","
+        "\"jwt_header\":\"{\\\"alg\\\":\\\"ES256\\\",\\\"kid\\\":\\\"{{key}}\\\",\\\"nonce\\\":\\\"{{random_hex}}\\\",\\\"typ\\\":\\\"JWT\\\"}\","
+        "\"jwt_claims\":\"{\\\"sub\\\":\\\"{{key}}\\\",\\\"iss\\\":\\\"cdp\\\",\\\"nbf\\\":{{timestamp_s}},\\\"exp\\\":{{expires_s}},"
+        "\\\"uri\\\":\\\"{{method}} {{host}}{{path}}\\\"}\"}}");
+    set_secret(p, SALVO_SECRET_KEY, "organizations/o1/apiKeys/k1");
+    char err[256];
+    assert_int_equal(salvo_profile_set_secret(p, SALVO_SECRET_SECRET, pem, (size_t)pem_len, err, sizeof err), 0);
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    assert_int_equal(salvo_sign_build(p, &st, "https://api.coinbase.com/api/v3/brokerage/orders", "{}", 2,
+                                      1700000000000000LL, &w, err, sizeof err), 0);
+    const char *tok = header(&w, "Authorization");
+    assert_non_null(tok);
+    assert_memory_equal(tok, "Bearer ", 7);
+    tok += 7;
+    const char *dot1 = strchr(tok, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    assert_non_null(dot2);
+    unsigned char claims[512];
+    size_t cl = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), claims, sizeof claims - 1);
+    claims[cl] = '\0';
+    cJSON *c = cJSON_Parse((const char *)claims);
+    assert_non_null(c);
+    assert_string_equal(cJSON_GetObjectItem(c, "uri")->valuestring, "POST api.coinbase.com/api/v3/brokerage/orders");
+    assert_string_equal(cJSON_GetObjectItem(c, "sub")->valuestring, "organizations/o1/apiKeys/k1");
+    assert_int_equal((int)cJSON_GetObjectItem(c, "exp")->valuedouble - (int)cJSON_GetObjectItem(c, "nbf")->valuedouble, 120);
+    assert_int_equal((long)cJSON_GetObjectItem(c, "nbf")->valuedouble, 1700000000L);
+    cJSON_Delete(c);
+    /* r||s back to DER, verified over header.claims */
+    unsigned char rs[128];
+    assert_int_equal(b64url_decode(dot2 + 1, strlen(dot2 + 1), rs, sizeof rs), 64);
+    ECDSA_SIG *sig = ECDSA_SIG_new();
+    ECDSA_SIG_set0(sig, BN_bin2bn(rs, 32, NULL), BN_bin2bn(rs + 32, 32, NULL));
+    unsigned char *der = NULL;
+    int dlen = i2d_ECDSA_SIG(sig, &der);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key), 1);
+    assert_int_equal(EVP_DigestVerify(md, der, (size_t)dlen, (const unsigned char *)tok, (size_t)(dot2 - tok)), 1);
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+    ECDSA_SIG_free(sig);
+    /* a second request: a new token (new nonce) */
+    char first[1024];
+    snprintf(first, sizeof first, "%s", header(&w, "Authorization"));
+    assert_int_equal(salvo_sign_build(p, &st, "https://api.coinbase.com/api/v3/brokerage/orders", "{}", 2,
+                                      1700000000000000LL, &w, err, sizeof err), 0);
+    assert_string_not_equal(first, header(&w, "Authorization"));
+    salvo_wire_free(&w);
+    salvo_profile_free(p);
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+}
+
+static void test_wrong_key_kind(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
+    char *pem;
+    long n = BIO_get_mem_data(bio, &pem);
+    salvo_profile_t *p = load("{\"name\":\"b\",\"sign\":{\"algo\":\"ed25519\",\"string\":\"{{body}}\",\"output\":\"base64\"}}");
+    char err[256];
+    assert_int_equal(salvo_profile_set_secret(p, SALVO_SECRET_SECRET, pem, (size_t)n, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "B_API_SECRET"));
+    assert_null(strstr(err, "PRIVATE KEY")); /* never the key's text */
+    salvo_profile_free(p);
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+}
+
+/* ---------- reading answers ---------- */
+
+static int verdict(const salvo_profile_t *p, long http, const char *body)
+{
+    const salvo_rules_t *rs = salvo_profile_rules(p);
+    cJSON *doc = cJSON_Parse(body);
+    int v = salvo_rules_match(rs, http, doc);
+    cJSON_Delete(doc);
+    return v;
+}
+
+static void test_rules_http_200_rejects(void **state)
+{
+    (void)state;
+    salvo_profile_t *bybit = load(
+        "{\"name\":\"bybit\",\"result\":{\"order_id\":\"/result/orderId\",\"error\":[\"/retMsg\",\"/retCode\"],\"rules\":["
+        "{\"if\":[{\"pointer\":\"/retCode\",\"in\":[110072,170141]}],\"status\":\"duplicate\"},"
+        "{\"if\":[{\"pointer\":\"/retCode\",\"in\":[10006]}],\"status\":\"rate_limited\"},"
+        "{\"http\":[403],\"status\":\"banned\"},"
+        "{\"if\":[{\"pointer\":\"/retCode\",\"ne\":0}],\"status\":\"rejected\"}]}}");
+    assert_int_equal(verdict(bybit, 200, "{\"retCode\":0,\"result\":{\"orderId\":\"1\"}}"), SALVO_V_NONE);
+    assert_int_equal(verdict(bybit, 200, "{\"retCode\":110007,\"retMsg\":\"ab not enough\"}"), SALVO_V_REJECTED);
+    assert_int_equal(verdict(bybit, 200, "{\"retCode\":170141,\"retMsg\":\"Duplicate clientOrderId\"}"), SALVO_V_DUPLICATE);
+    assert_int_equal(verdict(bybit, 200, "{\"retCode\":10006}"), SALVO_V_RATE_LIMITED);
+    assert_int_equal(verdict(bybit, 403, "access too frequent"), SALVO_V_BANNED);
+    /* a 5xx is not read by a rule that does not name it: it stays unknown */
+    assert_int_equal(verdict(bybit, 502, "{\"retCode\":10001}"), SALVO_V_NONE);
+    /* no retCode at all: no rule holds */
+    assert_int_equal(verdict(bybit, 200, "<html>"), SALVO_V_NONE);
+    char words[200], id[64];
+    cJSON *doc = cJSON_Parse("{\"retCode\":110007,\"retMsg\":\"ab not enough\",\"result\":{\"orderId\":12345678901234}}");
+    salvo_rules_error(salvo_profile_rules(bybit), doc, words, sizeof words);
+    salvo_rules_order_id(salvo_profile_rules(bybit), doc, id, sizeof id);
+    cJSON_Delete(doc);
+    assert_string_equal(words, "ab not enough (110007)");
+    assert_string_equal(id, "12345678901234");
+    salvo_profile_free(bybit);
+
+    /* OKX's codes are strings: "0" is success, 0 would not be */
+    salvo_profile_t *okx = load(
+        "{\"name\":\"okx\",\"result\":{\"rules\":["
+        "{\"if\":[{\"pointer\":\"/data/0/sCode\",\"eq\":\"51016\"}],\"status\":\"duplicate\"},"
+        "{\"if\":[{\"pointer\":\"/code\",\"ne\":\"0\"}],\"status\":\"rejected\"}]}}");
+    assert_int_equal(verdict(okx, 200, "{\"code\":\"0\",\"data\":[{\"sCode\":\"0\"}]}"), SALVO_V_NONE);
+    assert_int_equal(verdict(okx, 200, "{\"code\":\"1\",\"data\":[{\"sCode\":\"51016\"}]}"), SALVO_V_DUPLICATE);
+    assert_int_equal(verdict(okx, 200, "{\"code\":\"1\",\"data\":[{\"sCode\":\"51008\"}]}"), SALVO_V_REJECTED);
+    assert_int_equal(verdict(okx, 200, "{\"code\":0}"), SALVO_V_REJECTED);
+    salvo_profile_free(okx);
+
+    /* Kraken: a non-empty error list; classes of statuses */
+    salvo_profile_t *kraken = load(
+        "{\"name\":\"kraken\",\"result\":{\"error\":\"/error\",\"rules\":["
+        "{\"http\":[\"2xx\"],\"if\":[{\"pointer\":\"/error\",\"nonempty\":true}],\"status\":\"rejected\"}]}}");
+    assert_int_equal(verdict(kraken, 200, "{\"error\":[],\"result\":{}}"), SALVO_V_NONE);
+    assert_int_equal(verdict(kraken, 200, "{\"error\":[\"EOrder:Insufficient funds\"]}"), SALVO_V_REJECTED);
+    assert_int_equal(verdict(kraken, 400, "{\"error\":[\"EGeneral:Invalid arguments\"]}"), SALVO_V_NONE);
+    doc = cJSON_Parse("{\"error\":[\"EOrder:Insufficient funds\"]}");
+    salvo_rules_error(salvo_profile_rules(kraken), doc, words, sizeof words);
+    cJSON_Delete(doc);
+    assert_string_equal(words, "EOrder:Insufficient funds");
+    salvo_profile_free(kraken);
+}
+
+/* The promise holds under rules too: a "no" is only believed when no
+ * earlier copy may have reached the broker. */
+static void test_verdict_outcomes(void **state)
+{
+    (void)state;
+    salvo_outcome_t ok = {SALVO_ACCEPTED, SALVO_RETRY_NO};
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_REJECTED, 0, ok).status, SALVO_REJECTED);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_REJECTED, 1, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_BANNED, 0, ok).status, SALVO_FAILED);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_BANNED, 1, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_DUPLICATE, 1, ok).status, SALVO_DUPLICATE);
+    salvo_outcome_t rl = salvo_verdict_outcome(SALVO_V_RATE_LIMITED, 0, ok);
+    assert_int_equal(rl.retry, SALVO_RETRY_SAFE); /* the broker did not act: another attempt is safe */
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_RATE_LIMITED, 1, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_UNKNOWN, 0, ok).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_verdict_outcome(SALVO_V_NONE, 0, ok).status, SALVO_ACCEPTED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_errors_name_the_field), cmocka_unit_test(test_secret_variables),
+        cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
+        cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
+        cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
