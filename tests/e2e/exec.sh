@@ -46,8 +46,8 @@ check "fubon: exit 1 (not all accepted)" 1 $?
 check "fubon: each order has its outcome" "accepted accepted rejected failed unknown accepted" \
     "$(for s in 2330 2317 REJECT1 BUSY1 RAISE1 2881; do status_of $s "$WORK/out"; done | xargs)"
 check "fubon: one line per order, the summary agrees" "8 8" "$(jq -s length "$WORK/out") $(jq .orders "$WORK/s.json")"
-check_true "fubon: the broker's order number is in the response" \
-    jqe 'map(select(.status == "accepted")) | all(.response.order_id | startswith("P"))' "$WORK/out"
+check_true "fubon: the broker's order number is in the result and its response" \
+    jqe 'map(select(.status == "accepted")) | all((.order_id | startswith("P")) and .response.order_id == .order_id)' "$WORK/out"
 check_true "fubon: the reject says why" grep -q '股票代號錯誤' "$WORK/out"
 check_true "fubon: results name their worker" jqe 'all(.[]; .worker >= 1 and .worker <= 3)' "$WORK/out"
 check_true "fubon: each worker's stderr is marked with its number" grep -q '^\[worker 3\] worker 3 logged in' "$WORK/err"
