@@ -101,6 +101,11 @@ int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
         r = salvo_engine_start(tl->engine);
     if (r == 0)
         uv_run(&tl->loop, UV_RUN_DEFAULT);
+    if (r == 0 && !tl->engine_done) { /* the loop ran dry before the run ended: a bug, never silence */
+        tl->st = *salvo_engine_stats(tl->engine);
+        tl->st.invariant_broken = 1;
+        fprintf(stderr, "salvo: BUG: the run stalled before every order had its result\n");
+    }
     if (r < 0)
         fprintf(stderr, "salvo: cannot start: %s\n",
                 r == -EISDIR ? "the input is a directory" : salvo_strerror(r));
