@@ -32,6 +32,7 @@ static void usage(FILE *out)
         "  --max-body BYTES       largest accepted request body (default 1048576)\n"
         "  --tls-cert FILE --tls-key FILE   serve HTTPS (HTTP/2 by ALPN)\n"
         "  -h, --help             this text\n"
+        "  --version              print the version\n"
         "Endpoints: POST/GET /orders, GET /orders/{client_order_id}, GET /stats, POST /reset, GET /health\n",
         out);
 }

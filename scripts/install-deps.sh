@@ -10,11 +10,12 @@ set -eu
 
 # python3 runs the --exec bridges (examples/bridges) over the stand-in SDKs in
 # tests/e2e/exec.sh; standard library only.
+# groff-base and man-db render the manuals in tests/e2e/docs.sh.
 # nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh, which
 # starts its own from a temporary config; the system service is never used.
 PKGS="build-essential cmake pkg-config
 libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
-jq curl openssl
+jq curl openssl groff-base man-db
 nginx clang libclang-rt-14-dev shellcheck
 python3 python3-cryptography"
 

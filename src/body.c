@@ -40,13 +40,18 @@ struct salvo_body {
     size_t nparts;
     const char **columns; /* names of the slots, then of the URL's columns */
     size_t ncolumns;
-    char lower[2][16];  /* side_lower, type_lower of the order being rendered */
+    char derived[5][72]; /* the pseudo-columns of the order being rendered */
+    salvo_body_t *market; /* the template for MARKET orders, owned; NULL: this one */
 };
 
-/* Pseudo-columns: the canonical side and type in lower case (Deribit's
- * /private/buy, Tradier's side=buy). */
-#define COL_SIDE_LOWER (-10L)
-#define COL_TYPE_LOWER (-11L)
+/* Pseudo-columns, from the validated order: side and type in lower case
+ * (Deribit's /private/buy, Tradier's side=buy) and in title case (Bybit's
+ * Buy, Limit), and the quantity negative for a SELL (OANDA's units). */
+enum { COL_SIDE_LOWER = -10, COL_TYPE_LOWER = -11, COL_SIDE_TITLE = -12, COL_TYPE_TITLE = -13, COL_SIGNED_QTY = -14 };
+static const struct { const char *name; long col; } pseudo[] = {
+    {"side_lower", COL_SIDE_LOWER}, {"type_lower", COL_TYPE_LOWER}, {"side_title", COL_SIDE_TITLE},
+    {"type_title", COL_TYPE_TITLE}, {"signed_quantity", COL_SIGNED_QTY},
+};
 
 static const char default_template[] =
     "{\"symbol\":\"{{symbol}}\",\"price\":\"{{price}}\",\"quantity\":\"{{quantity:number}}\","
@@ -160,6 +165,7 @@ void salvo_body_free(salvo_body_t *b)
 {
     if (b == NULL)
         return;
+    salvo_body_free(b->market);
     free(b->url);
     free(b->parts);
     free(b->columns);
@@ -184,18 +190,27 @@ size_t salvo_body_columns(const salvo_body_t *b, const char *const **names)
     return b->nslots;
 }
 
+int salvo_body_is_pseudo(const char *name)
+{
+    for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++)
+        if (strcmp(name, pseudo[i].name) == 0)
+            return 1;
+    return 0;
+}
+
 static long bind_one(const salvo_layout_t *l, const char *name)
 {
-    if (strcmp(name, "side_lower") == 0)
-        return COL_SIDE_LOWER;
-    if (strcmp(name, "type_lower") == 0)
-        return COL_TYPE_LOWER;
+    for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++)
+        if (strcmp(name, pseudo[i].name) == 0)
+            return pseudo[i].col;
     long col = salvo_layout_find(l, name);
     return col < 0 || (col >= SALVO_COL_CANONICAL && l->pos[col] < 0) ? -1 : col;
 }
 
 int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen)
 {
+    if (b->market && salvo_body_bind(b->market, l, err, errlen) < 0)
+        return -ENOENT;
     for (size_t i = 0; i < b->nslots; i++) {
         if ((b->slots[i].col = bind_one(l, b->names[i])) == -1) {
             snprintf(err, errlen, "body template names column '%s', which the input does not have", b->names[i]);
@@ -223,20 +238,31 @@ static int add_url_part(salvo_body_t *b, const char *lit, size_t len, const char
     return 0;
 }
 
-/* The body's columns and the URL's, for the layout. */
+/* The body's columns, the MARKET body's and the URL's, for the layout. */
 static int list_columns(salvo_body_t *b)
 {
-    size_t n = b->nslots;
+    size_t n = b->nslots + (b->market ? b->market->nslots : 0);
     for (size_t i = 0; i < b->nparts; i++)
         n += b->parts[i].lit == NULL;
+    free(b->columns);
+    b->ncolumns = 0;
     if ((b->columns = calloc(n ? n : 1, sizeof *b->columns)) == NULL)
         return -ENOMEM;
     for (size_t i = 0; i < b->nslots; i++)
         b->columns[b->ncolumns++] = b->names[i];
+    for (size_t i = 0; b->market && i < b->market->nslots; i++)
+        b->columns[b->ncolumns++] = b->market->names[i];
     for (size_t i = 0; i < b->nparts; i++)
         if (b->parts[i].lit == NULL)
             b->columns[b->ncolumns++] = b->parts[i].name;
     return 0;
+}
+
+int salvo_body_set_market(salvo_body_t *b, salvo_body_t *market)
+{
+    salvo_body_free(b->market);
+    b->market = market;
+    return list_columns(b);
 }
 
 int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errlen)
@@ -266,6 +292,8 @@ int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errle
 
 int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t errlen)
 {
+    if (b->market && salvo_body_set_encoding(b->market, encoding, err, errlen) < 0)
+        return -EINVAL;
     b->encoding = encoding;
     if (encoding == SALVO_ENC_JSON)
         return 0;
@@ -283,12 +311,19 @@ int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t err
     return 0;
 }
 
-static const char *lowered(char out[16], const char *v)
+/* "SELL" as "sell" (title 0) or "Sell" (title 1). */
+static const char *recased(char out[72], const char *v, int title)
 {
     size_t i = 0;
-    for (; v[i] && i < 15; i++)
-        out[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+    for (; v[i] && i < 71; i++)
+        out[i] = (char)((i > 0 || !title) && v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
     out[i] = '\0';
+    return out;
+}
+
+static const char *signed_quantity(char out[72], const salvo_order_t *o)
+{
+    snprintf(out, 72, "%s%s", strcmp(o->side, "SELL") == 0 ? "-" : "", o->quantity);
     return out;
 }
 
@@ -296,8 +331,11 @@ static const char *col_value(salvo_body_t *b, long col, const salvo_order_t *o, 
                              const salvo_row_t *row)
 {
     switch (col) {
-    case COL_SIDE_LOWER: return lowered(b->lower[0], o->side);
-    case COL_TYPE_LOWER: return lowered(b->lower[1], o->type);
+    case COL_SIDE_LOWER: return recased(b->derived[0], o->side, 0);
+    case COL_TYPE_LOWER: return recased(b->derived[1], o->type, 0);
+    case COL_SIDE_TITLE: return recased(b->derived[2], o->side, 1);
+    case COL_TYPE_TITLE: return recased(b->derived[3], o->type, 1);
+    case COL_SIGNED_QTY: return signed_quantity(b->derived[4], o);
     case SALVO_COL_SYMBOL: return o->symbol;
     case SALVO_COL_PRICE: return o->price;
     case SALVO_COL_QUANTITY: return o->quantity;
@@ -439,7 +477,7 @@ static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
     return end_jbuf(&jb, &o->target, &o->target_cap, NULL);
 }
 
-int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
+static int render_body(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
 {
     size_t i;
     int rc = 0;
@@ -474,6 +512,12 @@ int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
     if (rc == 0)
         rc = b->encoding == SALVO_ENC_JSON ? print_into(b->root, o) : print_pairs(b->root, o);
     restore(b, i);
+    return rc;
+}
+
+int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
+{
+    int rc = render_body(o->order_type == SALVO_MARKET && b->market ? b->market : b, o, l, row);
     if (rc == 0 && b->url)
         rc = render_url(b, o, l, row);
     return rc;

@@ -140,8 +140,18 @@ static long collect_members(struct salvo_reader *r, const char *line, size_t len
     return r->scratch.oom ? -ENOMEM : (long)n;
 }
 
-/* Sort the members by key, report the first key that repeats an earlier
- * one, and note which wanted column each member fills. */
+/* Does this member fill the wanted column? Its key is the column's name in
+ * any case, or "qty" for quantity, as in a CSV header (order.c). */
+static int fills(const char *col, const struct salvo_jsonl_member *m)
+{
+    if (strlen(col) == m->key_len && casecmp(col, m->key, m->key_len) == 0)
+        return 1;
+    return m->key_len == 3 && casecmp(m->key, "qty", 3) == 0 && strcmp(col, "quantity") == 0;
+}
+
+/* Sort the members by key, note which wanted column each member fills,
+ * and report the first key that repeats an earlier one, or fills a column
+ * an earlier one fills (quantity and qty). */
 static void match_keys(struct salvo_reader *r, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -152,13 +162,26 @@ static void match_keys(struct salvo_reader *r, size_t n)
     for (size_t i = 1; i < n; i++)
         if (same_key(&r->members[i - 1], &r->members[i]) && (dup == NULL || r->members[i].index < dup->index))
             dup = &r->members[i];
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < r->ncols && r->members[i].col < 0; c++)
+            if (fills(r->cols[c], &r->members[i]))
+                r->members[i].col = (long)c;
+    for (size_t c = 0; c < r->ncols; c++) { /* the second member to fill c, by position */
+        const struct salvo_jsonl_member *first = NULL, *second = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const struct salvo_jsonl_member *m = &r->members[i];
+            if (m->col != (long)c)
+                continue;
+            if (first == NULL || m->index < first->index)
+                second = first, first = m;
+            else if (second == NULL || m->index < second->index)
+                second = m;
+        }
+        if (second != NULL && (dup == NULL || second->index < dup->index))
+            dup = second;
+    }
     if (dup != NULL)
         row_error_key(r, SALVO_ROW_DUP_KEY, dup->key, dup->key_len);
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < r->ncols; c++)
-            if (strlen(r->cols[c]) == r->members[i].key_len &&
-                casecmp(r->cols[c], r->members[i].key, r->members[i].key_len) == 0)
-                r->members[i].col = (long)c;
 }
 
 /* Map one complete line to the wanted columns. */

@@ -171,6 +171,11 @@ static int type_upper(const char *s, size_t n, const char **out)
     return -1;
 }
 
+static int quantity_ok(const salvo_order_defaults_t *d, const char *v, size_t n)
+{
+    return d->decimal_quantity ? salvo_is_positive_decimal(v, n) : salvo_is_positive_integer(v, n);
+}
+
 int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen)
 {
     const char *u;
@@ -178,8 +183,9 @@ int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_
         return snprintf(err, errlen, "--side must be BUY or SELL, not '%s'", d->side), -EINVAL;
     if (d->type && type_upper(d->type, strlen(d->type), &u) < 0)
         return snprintf(err, errlen, "--type must be LIMIT or MARKET, not '%s'", d->type), -EINVAL;
-    if (d->quantity && !salvo_is_positive_integer(d->quantity, strlen(d->quantity)))
-        return snprintf(err, errlen, "--quantity must be a positive integer, not '%s'", d->quantity), -EINVAL;
+    if (d->quantity && !quantity_ok(d, d->quantity, strlen(d->quantity)))
+        return snprintf(err, errlen, "--quantity must be a positive %s, not '%s'",
+                        d->decimal_quantity ? "decimal" : "integer", d->quantity), -EINVAL;
     return 0;
 }
 
@@ -234,11 +240,13 @@ static int is_clean_id(const char *s, size_t n)
     return 1;
 }
 
-/* Copy values into o->text; pointers are fixed up once it stops moving. */
+/* Copy values into o->text; pointers are fixed up once it stops moving.
+ * A column not put (an invalid row stopped before it) is "". */
 struct text_builder {
     salvo_order_t *o;
     size_t len;
     size_t off[SALVO_COL_CANONICAL];
+    unsigned put; /* bit c: column c was put */
 };
 
 static int tb_put(struct text_builder *b, int col, const char *s, size_t n)
@@ -249,6 +257,7 @@ static int tb_put(struct text_builder *b, int col, const char *s, size_t n)
     memcpy(o->text + b->len, s, n);
     o->text[b->len + n] = '\0';
     b->off[col] = b->len;
+    b->put |= 1u << col;
     b->len += n + 1;
     return 0;
 }
@@ -259,20 +268,17 @@ static void tb_finish(struct text_builder *b)
     const char **slots[SALVO_COL_CANONICAL] = {&o->symbol, &o->price, &o->quantity,
                                                &o->side, &o->type, &o->client_order_id};
     for (int c = 0; c < SALVO_COL_CANONICAL; c++)
-        *slots[c] = o->text + b->off[c];
+        *slots[c] = b->put & (1u << c) ? o->text + b->off[c] : "";
 }
 
-int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
-                         const salvo_row_t *row, uint64_t seq)
+/* Validate the row's values in turn into b: 0 valid, 1 invalid at the
+ * first bad one (the values before it are in b), -ENOMEM. */
+static int fill(salvo_order_t *o, struct text_builder *b, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+                const salvo_row_t *row)
 {
-    struct text_builder b = {.o = o};
     size_t n;
     const char *v;
 
-    o->seq = seq;
-    o->line = row->line;
-    o->error[0] = '\0';
-    o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
     if (row->error != SALVO_ROW_OK && row->error_detail != NULL)
         return invalid(o, "%s \"%.*s\"", salvo_row_strerror(row->error), SHOWN(strlen(row->error_detail)),
                        row->error_detail);
@@ -286,7 +292,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         return invalid(o, "client_order_id \"%.*s\" must be 1 to 128 printable ASCII characters without spaces",
                        SHOWN(n), v);
     }
-    if (tb_put(&b, SALVO_COL_CLIENT_ORDER_ID, v, n) < 0)
+    if (tb_put(b, SALVO_COL_CLIENT_ORDER_ID, v, n) < 0)
         return -ENOMEM;
 
     v = col_value(l, row, SALVO_COL_SYMBOL, &n);
@@ -294,7 +300,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         return invalid(o, "symbol is missing");
     if (!is_clean_symbol(v, n))
         return invalid(o, "symbol \"%.*s\" has control characters or is not valid UTF-8", SHOWN(n), v);
-    if (tb_put(&b, SALVO_COL_SYMBOL, v, n) < 0)
+    if (tb_put(b, SALVO_COL_SYMBOL, v, n) < 0)
         return -ENOMEM;
 
     const char *side = NULL;
@@ -309,7 +315,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     } else {
         return invalid(o, "side is missing: add a side column or --side");
     }
-    if (tb_put(&b, SALVO_COL_SIDE, side, strlen(side)) < 0)
+    if (tb_put(b, SALVO_COL_SIDE, side, strlen(side)) < 0)
         return -ENOMEM;
 
     const char *type = "LIMIT";
@@ -319,7 +325,7 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
     if (n == 0 && d->type)
         type_upper(d->type, strlen(d->type), &type);
     o->order_type = strcmp(type, "MARKET") == 0 ? SALVO_MARKET : SALVO_LIMIT;
-    if (tb_put(&b, SALVO_COL_TYPE, type, strlen(type)) < 0)
+    if (tb_put(b, SALVO_COL_TYPE, type, strlen(type)) < 0)
         return -ENOMEM;
 
     v = col_value(l, row, SALVO_COL_QUANTITY, &n);
@@ -327,11 +333,12 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         v = d->quantity, n = strlen(d->quantity);
     if (n == 0)
         return invalid(o, "quantity is missing: add a quantity column or --quantity");
-    if (!salvo_is_positive_integer(v, n))
-        return invalid(o, "quantity \"%.*s\" is not a positive integer", SHOWN(n), v);
-    while (n > 1 && *v == '0') /* "007" is 7: JSON numbers have no leading zeros */
+    if (!quantity_ok(d, v, n))
+        return invalid(o, "quantity \"%.*s\" is not a positive %s", SHOWN(n), v,
+                       d->decimal_quantity ? "decimal" : "integer");
+    while (n > 1 && *v == '0' && v[1] != '.') /* "007" is 7: JSON numbers have no leading zeros */
         v++, n--;
-    if (tb_put(&b, SALVO_COL_QUANTITY, v, n) < 0)
+    if (tb_put(b, SALVO_COL_QUANTITY, v, n) < 0)
         return -ENOMEM;
 
     v = col_value(l, row, SALVO_COL_PRICE, &n);
@@ -341,11 +348,23 @@ int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_
         return invalid(o, "price is missing for a LIMIT order");
     if (n > 0 && !salvo_is_positive_decimal(v, n))
         return invalid(o, "price \"%.*s\" is not a positive decimal", SHOWN(n), v);
-    if (tb_put(&b, SALVO_COL_PRICE, v, n) < 0)
+    if (tb_put(b, SALVO_COL_PRICE, v, n) < 0)
         return -ENOMEM;
-
-    tb_finish(&b);
     return 0;
+}
+
+int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+                         const salvo_row_t *row, uint64_t seq)
+{
+    struct text_builder b = {.o = o};
+    o->seq = seq;
+    o->line = row->line;
+    o->error[0] = '\0';
+    o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
+    int rc = fill(o, &b, l, d, row);
+    if (rc >= 0)
+        tb_finish(&b); /* an invalid row too: its result shows what was valid */
+    return rc;
 }
 
 void salvo_order_free(salvo_order_t *o)

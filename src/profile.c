@@ -103,20 +103,31 @@ static int parse_header(ctx_t *c, salvo_hdr_t *h, const cJSON *v)
     return rc;
 }
 
-static int parse_headers(ctx_t *c, const cJSON *a)
+/* "headers", then "sandbox_headers" (sent only with --sandbox: OKX's demo
+ * trading is the live host plus x-simulated-trading: 1). */
+static int parse_headers(ctx_t *c, const cJSON *a, const cJSON *sandbox)
 {
-    if (a == NULL)
-        return 0;
-    if (!cJSON_IsArray(a))
-        return bad(c, "profile field \"%s\" is a list of \"Name: value\" strings", "headers");
-    size_t n = (size_t)cJSON_GetArraySize(a);
+    const cJSON *lists[2] = {a, sandbox};
+    const char *names[2] = {"headers", "sandbox_headers"};
+    size_t n = 0;
+    for (int k = 0; k < 2; k++) {
+        if (lists[k] && !cJSON_IsArray(lists[k]))
+            return bad(c, "profile field \"%s\" is a list of \"Name: value\" strings", names[k]);
+        n += lists[k] ? (size_t)cJSON_GetArraySize(lists[k]) : 0;
+    }
+    if (n > SALVO_PROFILE_MAX_HEADERS)
+        return bad(c, "a profile has at most 24 headers (%s)", "headers and sandbox_headers");
     if (n && (c->p->headers = calloc(n, sizeof *c->p->headers)) == NULL)
         return -ENOMEM;
-    const cJSON *v;
-    cJSON_ArrayForEach(v, a) {
-        int rc = parse_header(c, &c->p->headers[c->p->nheaders++], v);
-        if (rc < 0)
-            return rc;
+    for (int k = 0; k < 2; k++) {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, lists[k]) {
+            salvo_hdr_t *h = &c->p->headers[c->p->nheaders++];
+            h->sandbox_only = k == 1;
+            int rc = parse_header(c, h, v);
+            if (rc < 0)
+                return rc;
+        }
     }
     return 0;
 }
@@ -356,7 +367,8 @@ static int parse_top(ctx_t *c, const cJSON *root)
 {
     static const char *const keys[] = {"name", "about", "url", "sandbox_url", "method", "encoding", "body",
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
-                                       "warm_url", "server_time", "rate", "window", "concurrency", NULL};
+                                       "warm_url", "server_time", "rate", "window", "concurrency", "quantity",
+                                       "body_market", "sandbox_headers", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
     p->method = "POST";
@@ -378,10 +390,17 @@ static int parse_top(ctx_t *c, const cJSON *root)
         return rc;
     if (p->name == NULL || p->name[0] == '\0')
         return bad(c, "a profile needs a \"%s\"", "name");
-    const cJSON *body = item(root, "body");
-    if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body))
-        return bad(c, "profile field \"%s\" must be a JSON object (a template)", "body");
-    if ((rc = parse_defaults(c, root)) < 0 || (rc = parse_headers(c, item(root, "headers"))) < 0 ||
+    const char *qty = "integer";
+    static const char *const qty_names[] = {"integer", "decimal", NULL};
+    if ((rc = str_field(c, root, "quantity", &qty)) < 0 || (rc = pick(c, qty, "quantity", qty_names, &p->decimal_quantity)) < 0)
+        return rc;
+    const char *const bodies[] = {"body", "body_market"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *body = item(root, bodies[i]);
+        if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body))
+            return bad(c, "profile field \"%s\" must be a JSON object (a template)", bodies[i]);
+    }
+    if ((rc = parse_defaults(c, root)) < 0 || (rc = parse_headers(c, item(root, "headers"), item(root, "sandbox_headers"))) < 0 ||
         (rc = parse_sign(c, item(root, "sign"))) < 0 || (rc = parse_client_id(c, item(root, "client_id"))) < 0 ||
         (rc = parse_rate_limit(c, item(root, "rate_limit"))) < 0 || (rc = parse_secrets(c, item(root, "secrets"))) < 0)
         return rc;
@@ -466,11 +485,15 @@ const char *salvo_profile_secret_header(const salvo_profile_t *p, size_t i)
 int salvo_profile_needs(const salvo_profile_t *p, int slot) { return p->needs[slot]; }
 const char *salvo_profile_secret_var(const salvo_profile_t *p, int slot) { return p->secret_var[slot]; }
 
-char *salvo_profile_body(const salvo_profile_t *p)
+char *salvo_profile_body(const salvo_profile_t *p, int market)
 {
-    const cJSON *b = item(p->root, "body");
+    const cJSON *b = item(p->root, market ? "body_market" : "body");
     return b ? cJSON_PrintUnformatted(b) : NULL;
 }
+
+int salvo_profile_decimal_quantity(const salvo_profile_t *p) { return p->decimal_quantity; }
+
+void salvo_profile_use_sandbox(salvo_profile_t *p, int on) { p->sandbox = on; }
 
 const char *salvo_profile_default(const salvo_profile_t *p, const char *flag)
 {

@@ -37,7 +37,10 @@ typedef struct salvo_hdr {
     const char *name;
     salvo_tmpl_t value;
     int secret; /* its value holds a key, a passphrase or the signature */
+    int sandbox_only; /* from sandbox_headers: sent only with --sandbox */
 } salvo_hdr_t;
+
+#define SALVO_PROFILE_MAX_HEADERS 24 /* under SALVO_WIRE_MAX_HEADERS */
 
 typedef struct salvo_sign_spec {
     int algo, output, secret_enc;
@@ -54,6 +57,8 @@ struct salvo_profile {
     const char *rate, *window;
     char concurrency[24]; /* "" when none */
     int encoding;
+    int decimal_quantity;
+    int sandbox;       /* --sandbox: sandbox_headers are sent */
     salvo_hdr_t *headers;
     size_t nheaders;
     salvo_sign_spec_t sign;

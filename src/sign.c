@@ -230,6 +230,8 @@ static int add_headers(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tv
 {
     for (size_t i = 0; i < p->nheaders && i < SALVO_WIRE_MAX_HEADERS; i++) {
         const salvo_hdr_t *h = &p->headers[i];
+        if (h->sandbox_only && !p->sandbox)
+            continue;
         w->hoff[w->nh] = w->hdr.len;
         salvo_jbuf_cstr(&w->hdr, h->name);
         salvo_jbuf_raw(&w->hdr, ": ", 2);

@@ -64,7 +64,7 @@ static void test_bad_flags_named(void **state)
 {
     (void)state;
     expect_usage("-zh", "unknown option '-z'");
-    expect_usage("--url http://h/o -q", "unknown option '-q'");
+    expect_usage("--url http://h/o -x", "unknown option '-x'"); /* -q is --quiet */
     expect_usage("--url http://h/o --frobnicate", "option '--frobnicate' is ambiguous or unknown");
     expect_usage("--url http://h/o --resume=yes", "option '--resume=yes' takes no value");
     expect_usage("--url http://h/o --re", "option '--re' is ambiguous or unknown");

@@ -238,6 +238,31 @@ static void test_url_template(void **state)
     teardown_fx(&fx);
 }
 
+
+/* The derived columns (Bybit's Buy/Limit, OANDA's signed units) and a
+ * second template for MARKET orders. */
+static void test_derived_columns_and_market_body(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    const char *const vals[6] = {"EUR_USD", "", "100", "sell", "MARKET", "acct"};
+    assert_int_equal(setup_row(&fx, NULL, 0, vals), 0);
+    static const char t[] = "{\"s\":\"{{side_title}}\",\"t\":\"{{type_title}}\",\"u\":\"{{signed_quantity}}\","
+                            "\"tif\":\"GTC\",\"px\":\"{{price}}\"}";
+    static const char m[] = "{\"s\":\"{{side_title}}\",\"kind\":\"market\",\"u\":\"{{signed_quantity}}\"}";
+    char err[160];
+    salvo_body_t *b = salvo_body_new_template(t, sizeof t - 1, err, sizeof err);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "{\"s\":\"Sell\",\"t\":\"Market\",\"u\":\"-100\",\"tif\":\"GTC\"}");
+    assert_int_equal(salvo_body_set_market(b, salvo_body_new_template(m, sizeof m - 1, err, sizeof err)), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "{\"s\":\"Sell\",\"kind\":\"market\",\"u\":\"-100\"}");
+    salvo_body_free(b);
+    teardown_fx(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_template_utf8_and_whole),
         cmocka_unit_test(test_form_encoding),
         cmocka_unit_test(test_url_template),
+        cmocka_unit_test(test_derived_columns_and_market_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

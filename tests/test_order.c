@@ -44,6 +44,13 @@ static const struct order_case cases[] = {
     {",590,20,BUY,,", NULL, "!line 9: symbol is missing"},
     {"23\x01" "30,590,20,BUY,,", NULL, "!line 9: symbol \"23\x01" "30\" has control characters or is not valid UTF-8"},
     {"\xff\xfe,590,20,BUY,,", NULL, "!line 9: symbol \"\xff\xfe\" has control characters or is not valid UTF-8"},
+    /* --decimal-quantity (crypto venues): fractions, leading zeros as JSON wants them */
+    {"BTC,50000,0.001,BUY,,", "decimal", "BTC 50000 0.001 BUY LIMIT P-#"},
+    {"BTC,50000,007.50,BUY,,", "decimal", "BTC 50000 7.50 BUY LIMIT P-#"},
+    {"BTC,50000,00.5,BUY,,", "decimal", "BTC 50000 0.5 BUY LIMIT P-#"},
+    {"BTC,50000,0.000,BUY,,", "decimal", "!line 9: quantity \"0.000\" is not a positive decimal"},
+    {"BTC,50000,.5,BUY,,", "decimal", "!line 9: quantity \".5\" is not a positive decimal"},
+    {"BTC,50000,1e-3,BUY,,", "decimal", "!line 9: quantity \"1e-3\" is not a positive decimal"},
     {"2330,590,20,BUY,,has space", NULL,
      "!line 9: client_order_id \"has space\" must be 1 to 128 printable ASCII characters without spaces"},
 };
@@ -95,6 +102,8 @@ static void test_cases(void **state)
             d.side = "BUY";
         if (cases[i].defaults && strstr(cases[i].defaults, "quantity=5"))
             d.quantity = "5";
+        if (cases[i].defaults && strstr(cases[i].defaults, "decimal"))
+            d.decimal_quantity = 1;
         int rc = salvo_order_from_row(&o, &l, &d, &row, 1);
         salvo_orderid_t ids;
         salvo_orderid_init(&ids);
@@ -112,6 +121,44 @@ static void test_cases(void **state)
             snprintf(got, sizeof got, "!%s", o.error);
         if (strcmp(got, cases[i].expect) != 0)
             fail_msg("row '%s': got '%s', want '%s'", cases[i].row, got, cases[i].expect);
+    }
+    salvo_order_free(&o);
+    salvo_layout_free(&l);
+}
+
+/* An invalid row keeps the fields that validated before the bad one, so a
+ * result line shows which symbol was bad; the bad field and those after it
+ * are empty (never an unchecked value in a field a reader trusts). */
+static void test_invalid_keeps_fields(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *row, *expect; /* "symbol|side|type|quantity|price|id" */
+    } cs[] = {
+        {"2330,590,1.5,BUY,,", "2330|BUY|LIMIT|||"},
+        {"2330,abc,20,SELL,,", "2330|SELL|LIMIT|20||"},
+        {"2330,590,20,HOLD,,my-1", "2330|||||my-1"},
+        {",590,20,BUY,,", "|||||"},
+    };
+    salvo_layout_t l;
+    assert_int_equal(salvo_layout_init(&l, NULL, 0), 0);
+    salvo_field_t hf[6] = {{"symbol", 6, 1}, {"price", 5, 1}, {"quantity", 8, 1}, {"side", 4, 1}, {"type", 4, 1},
+                           {"client_order_id", 15, 1}};
+    salvo_row_t header = {.line = 1, .nfields = 6, .fields = hf};
+    salvo_layout_from_header(&l, &header);
+    salvo_order_t o = {0};
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+        char buf[256], got[512];
+        salvo_field_t f[8];
+        salvo_row_t row;
+        snprintf(buf, sizeof buf, "%s", cs[i].row);
+        split_row(buf, f, &row);
+        salvo_order_defaults_t d = {.id_prefix = "P"};
+        assert_int_equal(salvo_order_from_row(&o, &l, &d, &row, 1), 1);
+        snprintf(got, sizeof got, "%s|%s|%s|%s|%s|%s", o.symbol, o.side, o.type, o.quantity, o.price,
+                 o.client_order_id);
+        if (strcmp(got, cs[i].expect) != 0)
+            fail_msg("row '%s': got '%s', want '%s'", cs[i].row, got, cs[i].expect);
     }
     salvo_order_free(&o);
     salvo_layout_free(&l);
@@ -330,7 +377,7 @@ static void test_number_grammar(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases), cmocka_unit_test(test_header_detection),
+        cmocka_unit_test(test_cases), cmocka_unit_test(test_header_detection), cmocka_unit_test(test_invalid_keeps_fields),
         cmocka_unit_test(test_check_defaults), cmocka_unit_test(test_idmap),
         cmocka_unit_test(test_number_grammar), cmocka_unit_test(test_content_ids),
         cmocka_unit_test(test_content_ids_many_identical), cmocka_unit_test(test_idmap_payload),

@@ -290,6 +290,13 @@ static const struct csv_case jsonl_orders[] = {
      "!line 1: lone UTF-16 surrogate escape in \"symbol\""},
     {"invalid UTF-8", "{\"symbol\":\"\xe5\x8f\",\"price\":1,\"quantity\":1,\"side\":\"BUY\"}",
      "!line 1: not valid UTF-8"},
+    /* qty is quantity, as in a CSV header */
+    {"qty alias", "{\"symbol\":\"A\",\"price\":1,\"QTY\":7,\"side\":\"BUY\"}",
+     "{\"symbol\":\"A\",\"price\":\"1\",\"quantity\":7,\"side\":\"BUY\",\"type\":\"LIMIT\"}"},
+    {"qty and quantity", "{\"symbol\":\"A\",\"price\":1,\"quantity\":7,\"side\":\"BUY\",\"qty\":8}",
+     "!line 1: duplicate key \"qty\""},
+    {"quantity and qty", "{\"qty\":8,\"symbol\":\"A\",\"price\":1,\"quantity\":7,\"side\":\"BUY\"}",
+     "!line 1: duplicate key \"quantity\""},
 };
 
 static void test_jsonl_orders(void **state)

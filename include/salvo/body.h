@@ -6,8 +6,9 @@
  * column's value as a JSON string, "{{column:number}}" becomes it as a JSON
  * number. The canonical columns (symbol, price, quantity, side, type,
  * client_order_id) give their validated values (side upper-cased, ...);
- * side_lower and type_lower are side and type in lower case; any other
- * name is a raw input column. An empty value drops its key from
+ * side_lower and type_lower are side and type in lower case, side_title
+ * and type_title in title case (Buy, Limit), signed_quantity the quantity
+ * with a - for a SELL; any other name is a raw input column. An empty value drops its key from
  * the object (a MARKET order has no price), or is null inside an array. */
 #ifndef SALVO_BODY_H
 #define SALVO_BODY_H
@@ -46,6 +47,14 @@ int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t err
  * URL without placeholders changes nothing (o->target stays empty). 0,
  * -EINVAL with err, or -ENOMEM. */
 int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errlen);
+
+/* A second template for MARKET orders (Binance refuses timeInForce on
+ * them; Coinbase names the order kind in a key); b owns it from here.
+ * Encoding and URL are b's. 0 or -ENOMEM. */
+int salvo_body_set_market(salvo_body_t *b, salvo_body_t *market);
+
+/* Is name one of the derived columns above (side_lower, ...)? */
+int salvo_body_is_pseudo(const char *name);
 
 /* Resolve the named columns against a layout (after its header is known):
  * 0, or -ENOENT with the first unknown column named in err. */

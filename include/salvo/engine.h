@@ -122,6 +122,7 @@ typedef struct salvo_stats {
     uint64_t count[SALVO_STATUS_COUNT]; /* results by status: they sum to `orders` */
     uint64_t orders;   /* rows read: each has had exactly one result */
     uint64_t sends;    /* HTTP attempts */
+    uint64_t in_flight; /* live, during a run: orders sent (or waiting to retry) without a result yet */
     uint64_t resent;   /* libcurl resent on its own */
     int64_t wall_ns;
     int64_t first_send_ns, last_send_ns;
@@ -133,6 +134,7 @@ typedef struct salvo_stats {
     uint64_t lookups;  /* --reconcile-url requests */
     uint64_t reconciled;
     uint64_t held;     /* --resume: sent earlier, no outcome, not sent again */
+    uint64_t done_earlier; /* --resume: skipped, the journal has their outcome (a cap's skips are not) */
     uint64_t resent_unknown; /* --resume --resend-unknown: sent again */
     int stop_reason;   /* enum salvo_stop_reason */
     int journal_error; /* negative errno of a failed journal write or fsync */

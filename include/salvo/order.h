@@ -55,6 +55,7 @@ void salvo_layout_identity(salvo_layout_t *l);
 typedef struct salvo_order_defaults {
     const char *quantity, *side, *type;
     const char *id_prefix; /* ids made for orders without one are PREFIX-HASH (src/orderid.h) */
+    int decimal_quantity;  /* quantity may be a positive decimal (crypto: 0.001), not only an integer */
 } salvo_order_defaults_t;
 
 /* Check the defaults themselves; 0, or -EINVAL with a message. */

@@ -33,8 +33,13 @@ const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none *
 const char *salvo_profile_url(const salvo_profile_t *p, int sandbox);
 const char *salvo_profile_method(const salvo_profile_t *p);    /* "POST" by default */
 int salvo_profile_encoding(const salvo_profile_t *p);
-/* The body template as JSON text (malloc'd), or NULL when it has none. */
-char *salvo_profile_body(const salvo_profile_t *p);
+/* The body template as JSON text (malloc'd), or NULL when it has none;
+ * market: the one for MARKET orders ("body_market"). */
+char *salvo_profile_body(const salvo_profile_t *p, int market);
+/* "quantity": "decimal": quantities may be fractions (crypto). */
+int salvo_profile_decimal_quantity(const salvo_profile_t *p);
+/* Send the profile's sandbox_headers too (with its sandbox_url). */
+void salvo_profile_use_sandbox(salvo_profile_t *p, int on);
 const char *salvo_profile_warm_url(const salvo_profile_t *p);  /* NULL when none */
 /* A JSON pointer to the broker's clock in the warm_url's answer, or NULL. */
 const char *salvo_profile_server_time(const salvo_profile_t *p);

@@ -52,6 +52,7 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
     switch (state) {
     case SALVO_J_ACCEPTED:
     case SALVO_J_REJECTED:
+        e->st.done_earlier++;
         salvo_job_report(e, j, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
         return 1;
     default: /* sent, or unknown: it may be at the broker */

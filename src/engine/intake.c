@@ -4,11 +4,13 @@
  * or terminal through libuv, one chunk at a time: reading stops while a
  * chunk is unparsed, which is the input's share of backpressure. Knows
  * nothing of the engine: it says "more input" through on_input. */
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "parts.h"
 #include "orderid.h"
+#include "utf8.h"
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -133,6 +135,61 @@ int salvo_intake_init(salvo_intake_t *in, uv_loop_t *loop, const salvo_config_t 
     return open_stream(in);
 }
 
+/* A first row that names a column salvo knows, or whose cells are all
+ * words (no number in it, none empty), is a header, not an order. */
+static int looks_like_header(const salvo_row_t *row)
+{
+    static const char *const known[] = {"price", "quantity", "qty", "side", "type", "client_order_id"};
+    if (row->error != SALVO_ROW_OK)
+        return 0;
+    int words = 1;
+    for (size_t i = 0; i < row->nfields; i++) {
+        const salvo_field_t *f = &row->fields[i];
+        size_t b = strspn(f->s, " \t"), n = f->len - b;
+        while (n && (f->s[b + n - 1] == ' ' || f->s[b + n - 1] == '\t'))
+            n--;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (strlen(known[k]) == n && strncasecmp(f->s + b, known[k], n) == 0)
+                return 1;
+        if (n == 0 || salvo_is_positive_decimal(f->s + b, n) || (f->s[b] == '-' && n > 1))
+            words = 0;
+    }
+    return words;
+}
+
+/* "line 1 looks like a header ...: it has A, B, C; expected ...", the cells cut
+ * to fit, whole UTF-8 characters kept and anything else (a control
+ * character, a stray byte) shown as '?'. */
+static void unknown_header(salvo_intake_t *in, const salvo_row_t *row)
+{
+    char seen[72] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < row->nfields && k + 8 < sizeof seen; i++) {
+        if (i)
+            k += (size_t)snprintf(seen + k, sizeof seen - k, ", ");
+        const char *c = row->fields[i].s;
+        size_t n = row->fields[i].len, j = 0;
+        while (j < n && j < 24 && k + 9 < sizeof seen) {
+            size_t len = salvo_utf8_seq_len(c + j, n - j);
+            if (len == 0 || (len == 1 && ((unsigned char)c[j] < 0x20 || c[j] == 0x7f))) {
+                seen[k++] = '?';
+                j++;
+                continue;
+            }
+            memcpy(seen + k, c + j, len);
+            k += len;
+            j += len;
+        }
+        seen[k] = '\0';
+    }
+    if (k + 8 >= sizeof seen)
+        snprintf(seen + k, sizeof seen - k, "...");
+    snprintf(in->setup_err, sizeof in->setup_err,
+             "line %llu looks like a header without a symbol column: it has %s; expected symbol, price, "
+             "quantity (or qty), side, type, client_order_id (any case), or --no-header",
+             (unsigned long long)row->line, seen);
+}
+
 /* The first CSV row decides the layout; then the template must bind. */
 static int setup_layout(salvo_intake_t *in, const salvo_row_t *row, int *consumed)
 {
@@ -141,9 +198,15 @@ static int setup_layout(salvo_intake_t *in, const salvo_row_t *row, int *consume
         salvo_layout_identity(&in->layout);
     } else if (!in->cfg->no_header && salvo_layout_is_header(row)) {
         salvo_layout_from_header(&in->layout, row);
+        in->width = row->nfields;
+        in->layout_from_header = 1;
         *consumed = 1;
+    } else if (!in->cfg->no_header && looks_like_header(row)) {
+        unknown_header(in, row);
+        return -EINVAL;
     } else {
         salvo_layout_positional(&in->layout);
+        in->width = SALVO_COL_CLIENT_ORDER_ID; /* symbol,price,quantity,side,type */
     }
     in->layout_ready = 1;
     if (salvo_body_bind(in->cfg->body, &in->layout, in->setup_err, sizeof in->setup_err) < 0)
@@ -199,10 +262,31 @@ static int shape_id(salvo_intake_t *in, salvo_order_t *o)
     return 1;
 }
 
+/* A CSV row with more fields than the header is invalid: it is most likely
+ * misaligned (a value with an unquoted delimiter, "1,234.50"), so none of
+ * its values can be trusted, and sending it could place a wrong order. */
+static int extra_fields(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
+{
+    if (in->width == 0 || row->nfields <= in->width || row->error != SALVO_ROW_OK)
+        return 0;
+    o->symbol = o->price = o->quantity = o->side = o->type = o->client_order_id = "";
+    if (in->layout_from_header)
+        snprintf(o->error, sizeof o->error, "line %llu: %zu fields where the header has %zu (a value with an "
+                 "unquoted \"%c\"?); not sent", (unsigned long long)row->line, row->nfields, in->width,
+                 in->cfg->delim ? in->cfg->delim : ',');
+    else
+        snprintf(o->error, sizeof o->error, "line %llu: %zu fields where salvo reads at most %zu without a header "
+                 "(symbol,price,quantity,side,type); not sent", (unsigned long long)row->line, row->nfields,
+                 in->width);
+    return 1;
+}
+
 /* One row into an order: 0 valid, 1 invalid, -ENOMEM. */
 static int build_order(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
 {
     int rc = salvo_order_from_row(o, &in->layout, &in->cfg->defaults, row, ++in->seq);
+    if (rc >= 0 && extra_fields(in, row, o))
+        return 1;
     if (rc == 0 && in->cfg->defaults.id_prefix)
         rc = salvo_orderid_assign(&in->oids, o, in->cfg->defaults.id_prefix);
     if (rc == 0)

@@ -47,6 +47,7 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
     salvo_queue_remove(&j->qlink);
     salvo_queue_insert_tail(&e->busy, &j->busy_link);
     e->active++;
+    e->st.in_flight = e->active;
     memset(&j->res, 0, sizeof j->res);
     j->res.order = &j->order;
     j->res.reused = -1;
@@ -191,6 +192,7 @@ void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j)
     }
     salvo_queue_remove(&j->busy_link);
     e->active--;
+    e->st.in_flight = e->active;
     emit(e, r);
     salvo_job_release(e, j);
 }

@@ -154,6 +154,8 @@ typedef struct salvo_intake {
     salvo_reader_t *reader;
     salvo_layout_t layout;
     int layout_ready;
+    size_t width;            /* CSV: fields a row may have (the header's, or 5); 0: any */
+    int layout_from_header;
     uv_stream_t *stream;     /* pipe or tty; NULL for a regular file */
     union { uv_pipe_t pipe; uv_tty_t tty; } handle;
     int reading, eof, closed;

@@ -9,6 +9,7 @@
 #include "salvo/salvo.h"
 #include "tool_args.h"
 #include "tool_output.h"
+#include "tool_progress.h"
 
 /* What one invocation holds while it runs. */
 typedef struct tool {
@@ -25,6 +26,8 @@ typedef struct tool {
     int checking;             /* a check pass runs: bad rows to stderr (with --check), none to the output */
     salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
     int warned_h1;            /* --http2 fell back to HTTP/1.1: said once */
+    tool_progress_t progress; /* the live line on a terminal */
+    uint64_t input_rows;      /* a check pass counted the input's orders; 0: none ran */
     int collect_oom;
     /* --check on a stream: its copy, made on the loop so a signal stops it */
     uv_pipe_t spool_in;

@@ -132,7 +132,7 @@ enum {
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
     O_EXEC, O_WORKERS, O_EXECSTART, O_EXECLOOKUP,
-    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE,
+    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE, O_DECQTY,
 };
 
 static const struct option long_opts[] = {
@@ -158,8 +158,8 @@ static const struct option long_opts[] = {
     {"exec", 1, 0, O_EXEC}, {"workers", 1, 0, O_WORKERS}, {"exec-start-timeout", 1, 0, O_EXECSTART},
     {"exec-lookup", 0, 0, O_EXECLOOKUP},
     {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
-    {"check-profile", 0, 0, O_CHECKPROFILE},
-    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"check-profile", 0, 0, O_CHECKPROFILE}, {"decimal-quantity", 0, 0, O_DECQTY},
+    {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 /* The profile's secret headers (a signature, a key) are blanked in the
  * trace and the dry run like --redact-header's. */
@@ -207,6 +207,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_SANDBOX: a->sandbox = 1; break;
     case O_SECRETENV: return tool_broker_secret_env(a, v);
     case O_CHECKPROFILE: a->check_profile = 1; break;
+    case O_DECQTY: c->defaults.decimal_quantity = 1; break;
     case 'H':
         if (!tool_valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
@@ -381,6 +382,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_SIDE: c->defaults.side = v; break;
     case O_TYPE: c->defaults.type = v; break;
     case 'o': a->output_path = v; break;
+    case 'q': a->quiet = 1; break;
     case O_SUMMARY: a->summary_json = v; break;
     case O_DRYRUN: c->dry_run = 1; break;
     case O_DRAIN:
@@ -440,7 +442,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     int o, drain_set = 0;
     opterr = 0;
     optind = 0; /* glibc: start afresh, so argv can be parsed more than once (tests) */
-    while ((o = getopt_long(argc, argv, ":H:o:h", long_opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":H:o:hq", long_opts, NULL)) != -1) {
         if (o == '?')
             return unknown_option(argv[optind - 1]);
         if (o == ':')

@@ -45,6 +45,7 @@ typedef struct salvo_args {
     char *warm_url;          /* owned: the default, the order URL's origin */
     salvo_trace_t *trace;    /* --trace, owned */
     int output_fd;           /* results go here */
+    int quiet;               /* --quiet: no progress line on a terminal */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
     const char *broker;      /* --broker NAME|FILE */
     salvo_profile_t *profile; /* owned */

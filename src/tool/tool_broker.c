@@ -101,6 +101,24 @@ static int read_profile(salvo_args_t *a)
     return -1;
 }
 
+/* The warm-up GET on the origin of the URL in use (--sandbox, --url):
+ * warm_url's path there, so a test or sandbox run never warms the live
+ * broker. */
+static int rebase_warm_url(salvo_args_t *a, const char *warm)
+{
+    const char *url = a->cfg.url, *s = strstr(url, "://");
+    size_t origin = s ? (size_t)(s + 3 - url) + strcspn(s + 3, "/?#") : strlen(url);
+    const char *ws = strstr(warm, "://");
+    const char *path = ws ? ws + 3 + strcspn(ws + 3, "/?#") : warm;
+    size_t n = origin + strlen(path) + 2;
+    free(a->warm_url);
+    if ((a->warm_url = malloc(n)) == NULL)
+        return out_of_memory();
+    snprintf(a->warm_url, n, "%.*s%s%s", (int)origin, url, *path == '/' ? "" : "/", path);
+    a->cfg.warm_url = a->warm_url;
+    return -1;
+}
+
 /* The profile's limits where no flag set them. */
 static int apply_defaults(salvo_args_t *a)
 {
@@ -118,14 +136,17 @@ static int apply_defaults(salvo_args_t *a)
         c->concurrency = (uint32_t)u;
     if (!a->given.method)
         c->method = salvo_profile_method(p);
-    if (c->warm_url == NULL && a->given.at)
-        c->warm_url = salvo_profile_warm_url(p);
+    if (salvo_profile_decimal_quantity(p))
+        c->defaults.decimal_quantity = 1;
+    salvo_profile_use_sandbox(a->profile, a->sandbox);
     if (!a->given.url) {
         c->url = salvo_profile_url(p, a->sandbox);
         if (c->url == NULL)
             return usage_error("--broker %s: the profile has no %s; give --url", a->broker,
                                a->sandbox ? "sandbox_url (--sandbox)" : "url");
     }
+    if (c->warm_url == NULL && a->given.at && salvo_profile_warm_url(p))
+        return rebase_warm_url(a, salvo_profile_warm_url(p));
     return -1;
 }
 

@@ -39,6 +39,7 @@ static void on_result(void *ud, const salvo_result_t *r)
     }
     if (tl->a->cfg.http2 && r->http_version == CURL_HTTP_VERSION_1_1 && !tl->warned_h1) {
         tl->warned_h1 = 1;
+        tool_progress_erase(&tl->progress);
         fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
     }
     tool_out_line(&tl->out, r);

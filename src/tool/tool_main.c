@@ -124,21 +124,37 @@ static int ensure_open_files(uint32_t concurrency)
 
 static int load_template(salvo_args_t *a);
 
-/* The body from --body-template, else the profile's, else the default. */
-static int profile_body(salvo_args_t *a)
+/* One of the profile's bodies into *out (NULL when it has no such body). */
+static int profile_template(salvo_args_t *a, int market, salvo_body_t **out)
 {
-    salvo_config_t *c = &a->cfg;
     char err[320];
-    char *text = salvo_profile_body(a->profile);
+    char *text = salvo_profile_body(a->profile, market);
+    *out = NULL;
     if (text == NULL)
-        return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
-    c->body = salvo_body_new_template(text, strlen(text), err, sizeof err);
+        return -1;
+    *out = salvo_body_new_template(text, strlen(text), err, sizeof err);
     free(text);
-    if (c->body == NULL) {
-        fprintf(stderr, "salvo: --broker %s: its body: %s\n", a->broker, err);
+    if (*out == NULL) {
+        fprintf(stderr, "salvo: --broker %s: its %s: %s\n", a->broker, market ? "body_market" : "body", err);
         return SALVO_EXIT_USAGE;
     }
     return -1;
+}
+
+/* The body from --body-template, else the profile's (and its MARKET one),
+ * else the default. */
+static int profile_body(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    salvo_body_t *market;
+    int r = profile_template(a, 0, &c->body);
+    if (r < 0 && c->body == NULL && (c->body = salvo_body_new_default()) == NULL)
+        return out_of_memory();
+    if (r < 0)
+        r = profile_template(a, 1, &market);
+    if (r < 0 && market && salvo_body_set_market(c->body, market) < 0)
+        return out_of_memory();
+    return r;
 }
 
 static int load_body(salvo_args_t *a)
@@ -188,7 +204,7 @@ static int sample_input(salvo_args_t *a)
     if (salvo_layout_init(&l, NULL, 0) < 0)
         return out_of_memory();
     for (size_t i = 0; i < n && hn + 80 < sizeof head && rn + 80 < sizeof row; i++) {
-        if (salvo_layout_find(&l, names[i]) >= 0 || strstr(names[i], "_lower"))
+        if (salvo_layout_find(&l, names[i]) >= 0 || salvo_body_is_pseudo(names[i]))
             continue;
         hn += (size_t)snprintf(head + hn, sizeof head - hn, ",%s", names[i]);
         rn += (size_t)snprintf(row + rn, sizeof row - rn, ",SAMPLE");
@@ -366,7 +382,12 @@ static int send_orders(tool_t *tl)
         return SALVO_EXIT_IO;
     }
     tool_watch_output(tl);
+    if (tool_progress_wanted(a->quiet, a->output_fd, a->cfg.input_fd) &&
+        tool_progress_start(&tl->progress, &tl->loop, (const salvo_engine_t *const *)&tl->engine, tl->input_rows,
+                            &a->cfg) < 0)
+        tool_progress_stop(&tl->progress); /* no line, then */
     r = tool_run_engine(tl, &a->cfg);
+    tool_progress_stop(&tl->progress); /* erased before anything else is said */
     finish_output(tl);
     if (r < 0)
         return r == -EINVAL ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;

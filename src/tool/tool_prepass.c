@@ -140,6 +140,7 @@ static int check_pass(tool_t *tl, salvo_idmap_t *collect)
                 tl->collect_oom ? "out of memory" : strerror(st->input_error));
         return SALVO_EXIT_IO;
     }
+    tl->input_rows = st->orders; /* the progress line's total */
     return -1;
 }
 

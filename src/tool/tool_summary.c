@@ -47,11 +47,11 @@ void tool_summary_print(const salvo_stats_t *s, int64_t at_unix_us, int fd)
                       (double)s->latency.min / 1e3, (double)salvo_hist_percentile(&s->latency, 50) / 1e3,
                       (double)salvo_hist_percentile(&s->latency, 90) / 1e3,
                       (double)salvo_hist_percentile(&s->latency, 99) / 1e3, (double)s->latency.max / 1e3);
-    if (s->count[SALVO_SKIPPED] || s->held || s->resent_unknown)
+    if (s->done_earlier || s->held || s->resent_unknown)
         n = put(buf, sizeof buf, n,
                       "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
                       "held as unknown, %llu of those sent again",
-                      (unsigned long long)s->count[SALVO_SKIPPED], (unsigned long long)s->held,
+                      (unsigned long long)s->done_earlier, (unsigned long long)s->held,
                       (unsigned long long)s->resent_unknown);
     if (s->lookups)
         n = put(buf, sizeof buf, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled",
@@ -106,7 +106,7 @@ int tool_summary_write_json(const salvo_stats_t *s, int signal, int64_t at_unix_
             achieved_rate(s), (double)h->min / 1e3,
             (double)salvo_hist_percentile(h, 50) / 1e3, (double)salvo_hist_percentile(h, 90) / 1e3,
             (double)salvo_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
-            h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal, (unsigned long long)s->count[SALVO_SKIPPED],
+            h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal, (unsigned long long)s->done_earlier,
             (unsigned long long)s->held, (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups,
             (unsigned long long)s->reconciled);
     if (s->ttfb.n) {

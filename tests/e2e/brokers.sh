@@ -81,22 +81,13 @@ bad_requests() {
         | "\(.verdict) \(.status) \(.symbol) \(.client_order_id)"'
 }
 
-# Input rows. side_title/type_title (Bybit) and signed_quantity (OANDA) are
-# proposed canonical variables (docs/profiles.md, "Proposed"); until salvo
-# derives them, the input supplies them, and a note says so.
-HEADER="symbol,price,quantity,side,type,client_order_id,account_id,side_title,type_title,signed_quantity"
+# Input rows. Bybit's Buy/Limit and OANDA's negative units for a SELL are
+# derived by salvo ({{side_title}}, {{type_title}}, {{signed_quantity}}):
+# the input carries only the canonical columns and OANDA's account id.
+HEADER="symbol,price,quantity,side,type,client_order_id,account_id"
 row() { # row SYMBOL QUANTITY SIDE [CLIENT_ID]
-    local title=Buy signed=$2
-    if [ "$3" = SELL ]; then title=Sell signed="-$2"; fi
-    echo "$1,10.5,$2,$3,LIMIT,${4:-},ACC-1,$title,Limit,$signed"
+    echo "$1,10.5,$2,$3,LIMIT,${4:-},ACC-1"
 }
-for v in side_title signed_quantity; do
-    printf 'symbol,price,quantity,side\nX,1,1,BUY\n' > "$WORK/probe.csv"
-    printf '{"name":"probe","url":"http://127.0.0.1:1/x","body":{"v":"{{%s}}"}}\n' "$v" > "$WORK/probe.json"
-    if "$SALVO" --broker "$WORK/probe.json" --dry-run "$WORK/probe.csv" 2>&1 | grep -q "names column '$v'"; then
-        echo "NOTE: salvo does not derive {{$v}} yet (docs/profiles.md, Proposed): the test input supplies it"
-    fi
-done
 
 # run_broker NAME URL_PATH SYMBOL DUP_STATUS REJECT_TEXT
 run_broker() {
@@ -153,6 +144,18 @@ run_broker tradier '/v1/accounts/{{account_id}}/orders' SPY    accepted  "Backof
 
 check "kraken: every request carried a User-Agent (Kraken requires one)" 0 \
     "$(emu_log | jq '[.[] | select(.broker == "kraken" and (.user_agent // "") == "")] | length')"
+
+# ---- MARKET orders (body_market) and fractional quantities (crypto) ----
+for b in binance:/api/v3/order:BTCUSDT coinbase:/api/v3/brokerage/orders:BTC-USD okx:/api/v5/trade/order:BTC-USDT \
+    bybit:/v5/order/create:BTCUSDT kraken:/0/private/AddOrder:XBTUSD; do
+    IFS=: read -r name path sym <<< "$b"
+    emu_reset
+    printf 'symbol,price,quantity,side,type\n%s,,0.001,BUY,MARKET\n%s,10.5,0.25,SELL,LIMIT\n' "$sym" "$sym" > "$WORK/frac.csv"
+    "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$EMU$path" "$WORK/frac.csv" > "$WORK/frac.out" 2> "$WORK/frac.err"
+    check "$name: a MARKET order and a fractional quantity are accepted" "accepted accepted" \
+        "$(jq -r .status "$WORK/frac.out" | sort | xargs)"
+    check "$name: neither refused for its shape" "" "$(bad_requests "$name")"
+done
 
 # ---- --sandbox: the broker's test host, or a refusal where it has none ----
 for b in alpaca:paper-api.alpaca.markets binance:testnet.binance.vision bybit:api-testnet.bybit.com \

@@ -60,6 +60,13 @@ static void take_row(struct reader_opts *op, salvo_layout_t *l, const salvo_row_
     FUZZ_CHECK(o->line == row->line);
     if (r == 1) {
         FUZZ_CHECK(o->error[0] != '\0');
+        /* an invalid order keeps only values that were checked: a result
+         * line never shows an unchecked quantity or price as a field */
+        FUZZ_CHECK(!*o->quantity || (op->defaults.decimal_quantity ? salvo_is_positive_decimal
+                                                                      : salvo_is_positive_integer)(o->quantity,
+                                                                                                   strlen(o->quantity)));
+        FUZZ_CHECK(!*o->price || salvo_is_positive_decimal(o->price, strlen(o->price)));
+        FUZZ_CHECK(!*o->symbol || salvo_is_utf8(o->symbol, strlen(o->symbol)));
         salvo_jbuf_printf(out, "%llu invalid: %s\n", (unsigned long long)row->line, o->error);
         return;
     }

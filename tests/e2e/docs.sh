@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The manuals and the bash completion: salvo --help and salvo(1) never
+# disagree (every flag --help lists has an entry under OPTIONS, every entry
+# there is a flag --help lists and the command takes, every flag in the
+# command's option table is in --help); the same for salvo-mock. The pages
+# render without a warning, cmake --install puts them and the completion
+# where man and bash look, and the completion completes.
+#
+# A new flag needs only its --help line and its .TP entry in docs/man.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+: "${BUILD_DIR:?}" "${SOURCE_DIR:?}"
+
+# The flags --help lists, as the completion reads them (one extractor).
+# shellcheck source=/dev/null
+. "$BUILD_DIR/completions/salvo"
+help_flags() { _salvo_flags "$1" | tr ' ' '\n' | grep . | sort -u; }
+# The flags of the .TP entries under OPTIONS (up to the next .SH).
+man_flags() {
+    awk '/^\.SH OPTIONS/ { on = 1; next } /^\.SH/ { on = 0 } on && tp { print } { tp = on && /^\.TP/ }' "$1" |
+        sed 's/\\-/-/g' | grep -oE -- '(^|[ "])--?[A-Za-z0-9][a-z0-9-]*' | sed 's/^[ "]//' | sort -u
+}
+# The long options in the command's getopt table(s).
+table_flags() {
+    grep -ohE '\{"[a-z0-9][a-z0-9-]*", [0-2], 0,' "$@" | sed -E 's/^\{"([^"]*)".*/--\1/' | sort -u
+}
+
+for cmd in salvo salvo-mock; do
+    bin=$SALVO
+    srcs=("$SOURCE_DIR"/src/tool/*.c)
+    if [ "$cmd" = salvo-mock ]; then bin=$SALVO_MOCK; srcs=("$SOURCE_DIR"/mock/*.c); fi
+    page=$BUILD_DIR/man/$cmd.1
+    help_flags "$bin" > "$WORK/help.$cmd"
+    man_flags "$page" > "$WORK/man.$cmd"
+    table_flags "${srcs[@]}" > "$WORK/table.$cmd"
+    check_true "$cmd: --help lists flags ($(wc -l < "$WORK/help.$cmd"))" test "$(wc -l < "$WORK/help.$cmd")" -gt 10
+    check "$cmd: in --help but not in $cmd(1) / in $cmd(1) but not in --help" "" \
+        "$(diff "$WORK/help.$cmd" "$WORK/man.$cmd" | grep '^[<>]' | tr '\n' ' ')"
+    check "$cmd: in the option table but not in --help" "" \
+        "$(comm -23 "$WORK/table.$cmd" "$WORK/help.$cmd" | tr '\n' ' ')"
+    unknown=""
+    while read -r f; do # each flag of the page is one the command takes
+        if timeout 10 "$bin" "$f" < /dev/null 2>&1 >/dev/null | grep -qiE 'unknown|unrecognized'; then
+            unknown="$unknown $f"
+        fi
+    done < "$WORK/man.$cmd"
+    check "$cmd: flags of $cmd(1) the command does not take" "" "$unknown"
+    # Renders without a warning, by groff and by man.
+    check "$cmd: groff -ww warnings" "" "$(groff -man -Tutf8 -ww -z "$page" 2>&1)"
+    check "$cmd: man --warnings" "" "$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)"
+    check_true "$cmd: the page names its version" grep -q "$("$bin" --version | awk '{ print $2 }')" "$page"
+done
+
+# Installed where man and bash-completion look.
+cmake --install "$BUILD_DIR" --prefix "$WORK/prefix" > "$WORK/install.log" 2>&1
+check "cmake --install" 0 $?
+for cmd in salvo salvo-mock; do
+    check "$cmd(1) installed" "$WORK/prefix/share/man/man1/$cmd.1" "$(man -M "$WORK/prefix/share/man" -w "$cmd" 2>&1)"
+    check_true "$cmd completion installed" test -s "$WORK/prefix/share/bash-completion/completions/$cmd"
+done
+
+# The installed completion, in a bash that has nothing else loaded.
+mkdir -p "$WORK/cwd/examples/brokers"
+touch "$WORK/cwd/examples/brokers/alpaca.json" "$WORK/cwd/examples/brokers/binance.json"
+complete_words() { # complete_words WORD... : what <TAB> after the last word offers
+    (cd "$WORK/cwd" && PATH="$(dirname "$SALVO"):$(dirname "$SALVO_MOCK"):$PATH" bash --norc --noprofile -c '
+        . "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        complete -p "$1" > /dev/null || exit 1
+        _salvo; [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"' _ "$WORK/prefix/share/bash-completion/completions/salvo" "$@" |
+        sort | tr '\n' ' ')
+}
+check "complete salvo --ra" "--rate " "$(complete_words salvo --ra)"
+check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-backoff " "$(complete_words salvo --retry-)"
+check "complete salvo -q" "-q " "$(complete_words salvo -q)"
+check "complete salvo --broker (examples/brokers)" "alpaca binance " "$(complete_words salvo --broker '')"
+check "complete salvo --broker b" "binance " "$(complete_words salvo --broker b)"
+check "complete salvo --broker ./ (a file: readline's)" "" "$(complete_words salvo --broker ./)"
+rm -r "$WORK/cwd/examples/brokers"; cp -r "$SOURCE_DIR/examples/brokers" "$WORK/cwd/examples/brokers"
+check "complete salvo --broker okx (the bundled profiles)" "okx okx-demo " "$(complete_words salvo --broker okx)"
+check "complete salvo --side" "BUY SELL " "$(complete_words salvo --side '')"
+check "complete salvo --input-format" "csv jsonl " "$(complete_words salvo --url x --input-format '')"
+check "complete salvo --rate (a value: no guess)" "" "$(complete_words salvo --rate '')"
+check "complete salvo-mock --tls" "--tls-cert --tls-key " "$(complete_words salvo-mock --tls)"
+finish
