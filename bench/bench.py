@@ -460,7 +460,7 @@ SDK_LABEL = {"executor": "asyncio + run_in_executor (ThreadPoolExecutor)", "thre
 
 
 def sdk_env(call_ms, record=None):
-    env = dict(os.environ, PYTHONPATH=STANDIN, STANDIN_CALL_MS=str(call_ms), FUBON_ID="A123456789",
+    env = dict(os.environ, PYTHONPATH=STANDIN, PYTHONDONTWRITEBYTECODE="1", STANDIN_CALL_MS=str(call_ms), FUBON_ID="A123456789",
                FUBON_PASSWORD="pw", FUBON_CERT_PATH="cert.pfx", FUBON_CERT_PASSWORD="cpw")
     env.pop("STANDIN_RECORD", None)
     if record:

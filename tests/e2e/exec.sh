@@ -12,7 +12,7 @@ command -v python3 >/dev/null || { echo "FAIL: python3 is needed (scripts/instal
 STANDIN="$(cd "$(dirname "$0")/../standin" && pwd)"
 # The bridges are run from a copy in WORK: pgrep -f "$WORK" finds this test's workers and no one else's.
 cp -r "$EXAMPLES/bridges" "$WORK/bridges"
-export PYTHONPATH="$STANDIN" STANDIN_RECORD="$WORK/book"
+export PYTHONPATH="$STANDIN" STANDIN_RECORD="$WORK/book" PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the source tree
 export FUBON_ID=A123456789 FUBON_PASSWORD=pw FUBON_CERT_PATH="$WORK/cert.pfx" FUBON_CERT_PASSWORD=cpw
 export SHIOAJI_API_KEY=key SHIOAJI_SECRET_KEY=secret SHIOAJI_CA_PATH="$WORK/ca.pfx" SHIOAJI_CA_PASSWORD=cpw \
     SHIOAJI_PERSON_ID=A123456789
