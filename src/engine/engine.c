@@ -503,6 +503,19 @@ static void run_done(void *ud, const salvo_stats_t *st)
         c->cb->on_done(c->ud, st);
 }
 
+/* The caller's own ud, not the context's (on_wire was handed the context). */
+static void run_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+{
+    struct run_ctx *c = ud;
+    c->cb->on_wire(c->ud, slot, id, kind, data, len);
+}
+
+static void run_worker_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
+{
+    struct run_ctx *c = ud;
+    c->cb->on_worker_log(c->ud, worker, kind, line, len);
+}
+
 int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *st)
 {
     uv_loop_t loop;
@@ -510,7 +523,9 @@ int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, 
     if (r < 0)
         return r;
     struct run_ctx ctx = {cb, ud, st};
-    salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done, .on_wire = cb ? cb->on_wire : NULL};
+    salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done,
+                              .on_wire = cb && cb->on_wire ? run_wire : NULL,
+                              .on_worker_log = cb && cb->on_worker_log ? run_worker_log : NULL};
     salvo_engine_t *e;
     memset(st, 0, sizeof *st);
     r = salvo_engine_new(&e, &loop, cfg, &mine, &ctx);
