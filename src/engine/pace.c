@@ -72,8 +72,12 @@ void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, in
         return;
     if (sent < 0 || sent > now)
         sent = now; /* never left, or a clock quirk: hold the slot from now, the safe side */
+    /* --window is the broker's own limit, counted by arrival: the request
+     * arrived by the time its answer came (now), so holding the slot
+     * PERIOD past the answer keeps the broker's count within N however
+     * late the request got there. It costs a latency per PERIOD. */
     if (p->has_window)
-        salvo_window_settle(&p->window, t->window_id, sent);
+        salvo_window_settle(&p->window, t->window_id, now);
     if (p->has_rate_window)
         salvo_window_settle(&p->rate_window, t->rate_window_id, sent);
     t->taken = 0;

@@ -50,6 +50,15 @@ finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
+# The most RFC 3339 timestamps (one a line, as salvo's sent_at) in any
+# second-long window.
+busiest_second() {
+    python3 -c '
+import sys, datetime, bisect
+t = sorted(datetime.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp()
+           for l in open(sys.argv[1]) if l.strip())
+print(max((bisect.bisect_left(t, x + 1.0) - i for i, x in enumerate(t)), default=0))' "$1"
+}
 make_orders() { # make_orders N [side] > file
     awk -v n="$1" -v side="${2:-BUY}" 'BEGIN { print "symbol,price,quantity,side"; for (i = 1; i <= n; i++) printf "S%d,%d.5,%d,%s\n", i, 100 + i % 50, 1 + i % 9, side }'
 }
