@@ -56,7 +56,7 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
         salvo_job_report(e, j, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
         return 1;
     default: /* sent, or unknown: it may be at the broker */
-        if (e->cfg->reconcile_url) {
+        if (e->cfg->reconcile_url || e->cfg->exec_lookup) {
             j->lookup_first = 1;
             return 0;
         }
@@ -66,8 +66,10 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
         }
         e->st.held++;
         salvo_job_report(e, j, SALVO_UNKNOWN, salvo_jstate_name(state),
-                         "sent by an earlier run with no outcome recorded; not sent again "
-                         "(see --reconcile-url, --resend-unknown)");
+                         e->cfg->exec_argv ? "sent by an earlier run with no outcome recorded; not sent again "
+                                             "(see --exec-lookup, --resend-unknown)"
+                                           : "sent by an earlier run with no outcome recorded; not sent again "
+                                             "(see --reconcile-url, --resend-unknown)");
         return 1;
     }
 }
@@ -139,9 +141,35 @@ static int dry_wire(struct salvo_engine *e, salvo_job_t *j)
     return rc;
 }
 
+/* --exec: the worker command the order would go to, and its body. */
+static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
+{
+    const salvo_config_t *c = e->cfg;
+    salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
+    salvo_jbuf_cstr(&b, "{\"exec\":[");
+    for (size_t i = 0; c->exec_argv[i]; i++) {
+        salvo_jbuf_cstr(&b, i ? "," : "");
+        salvo_jbuf_str(&b, c->exec_argv[i], strlen(c->exec_argv[i]));
+    }
+    salvo_jbuf_cstr(&b, "],\"body\":");
+    salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
+    salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
+    j->request = b.p;
+    j->request_cap = b.cap;
+    if (b.oom) {
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
+        return;
+    }
+    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+}
+
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
     const salvo_config_t *c = e->cfg;
+    if (c->exec_argv) {
+        exec_dry_run(e, j);
+        return;
+    }
     if (c->profile && dry_wire(e, j) < 0) {
         salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
         return;
