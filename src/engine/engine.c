@@ -121,7 +121,13 @@ static void launch(struct salvo_engine *e)
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
         j->state = JOB_FLIGHT;
         int sr = e->tops->send(e->transport, j);
-        if (sr == -EBUSY) { /* no free connection slot yet: it goes again with the next token */
+        if (sr == -EBUSY) {
+            /* No free connection slot yet (the dispatch counts slots, so only
+             * a transport with slots of its own gets here): its window slots are
+             * settled as if it left now (the safe side, never left open), and it
+             * goes again with the next token. Its journal line says "sent": on --resume it is looked up
+             * or held, never sent twice. */
+            salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
             retry_push(e, j);
         } else if (sr < 0) {
             salvo_job_not_sent(e, j, sr == -ENOMEM    ? "out of memory"
