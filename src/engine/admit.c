@@ -141,6 +141,19 @@ static int dry_wire(struct salvo_engine *e, salvo_job_t *j)
     return rc;
 }
 
+/* The request's JSON closed and kept with the job; the dry-run result. */
+static void close_dry_run(struct salvo_engine *e, salvo_job_t *j, salvo_jbuf_t *b)
+{
+    salvo_jbuf_raw(b, "}", 2); /* with its NUL */
+    j->request = b->p;
+    j->request_cap = b->cap;
+    if (b->oom) {
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
+        return;
+    }
+    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+}
+
 /* --exec: the worker command the order would go to, and its body. */
 static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
@@ -153,14 +166,24 @@ static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
     }
     salvo_jbuf_cstr(&b, "],\"body\":");
     salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
-    salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
-    j->request = b.p;
-    j->request_cap = b.cap;
-    if (b.oom) {
-        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
+    close_dry_run(e, j, &b);
+}
+
+/* The body as it would go (a form's as a string), and what a profile signs. */
+static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo_wire_t *w, const salvo_order_t *o)
+{
+    if (w == NULL) {
+        salvo_jbuf_raw(b, o->body, o->body_len);
         return;
     }
-    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+    if (salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
+        salvo_jbuf_str(b, w->body.p ? w->body.p : "", w->body_len);
+    else
+        salvo_jbuf_raw(b, w->body.p, w->body_len);
+    if (w->canon.len) { /* what is signed, secrets as ***: signature mismatches are found here */
+        salvo_jbuf_cstr(b, ",\"signs\":");
+        salvo_jbuf_str(b, w->canon.p, w->canon.len);
+    }
 }
 
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
@@ -197,22 +220,6 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
         salvo_jbuf_free(&idem);
     }
     salvo_jbuf_cstr(&b, "],\"body\":");
-    if (w && salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
-        salvo_jbuf_str(&b, w->body.p ? w->body.p : "", w->body_len);
-    else if (w)
-        salvo_jbuf_raw(&b, w->body.p, w->body_len);
-    else
-        salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
-    if (w && w->canon.len) { /* what is signed, secrets as ***: signature mismatches are found here */
-        salvo_jbuf_cstr(&b, ",\"signs\":");
-        salvo_jbuf_str(&b, w->canon.p, w->canon.len);
-    }
-    salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
-    j->request = b.p;
-    j->request_cap = b.cap;
-    if (b.oom) {
-        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
-        return;
-    }
-    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+    write_dry_body(&b, c, w, &j->order);
+    close_dry_run(e, j, &b);
 }
