@@ -8,6 +8,8 @@
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -eu
 
+# python3 runs the --exec bridges (examples/bridges) over the stand-in SDKs in
+# tests/e2e/exec.sh; standard library only.
 # groff-base and man-db render the manuals in tests/e2e/docs.sh.
 # nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh, which
 # starts its own from a temporary config; the system service is never used.

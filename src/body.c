@@ -448,9 +448,9 @@ static int print_pairs(cJSON *root, salvo_order_t *o)
             continue;
         if (jb.len)
             salvo_jbuf_raw(&jb, "&", 1);
-        salvo_pct_encode(&jb, c->string, strlen(c->string));
+        salvo_jbuf_pct(&jb, c->string, strlen(c->string));
         salvo_jbuf_raw(&jb, "=", 1);
-        salvo_pct_encode(&jb, v, strlen(v));
+        salvo_jbuf_pct(&jb, v, strlen(v));
     }
     return end_jbuf(&jb, &o->body, &o->body_cap, &o->body_len);
 }
@@ -472,7 +472,7 @@ static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
             end_jbuf(&jb, &o->target, &o->target_cap, NULL);
             return 1;
         }
-        salvo_pct_encode(&jb, v, strlen(v));
+        salvo_jbuf_pct(&jb, v, strlen(v));
     }
     return end_jbuf(&jb, &o->target, &o->target_cap, NULL);
 }

@@ -90,7 +90,9 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
         for (unsigned i = 0; i < r->attempts && i < SALVO_MAX_ATTEMPTS; i++) {
             if (i)
                 salvo_jbuf_raw(b, ",", 1);
-            if (r->attempt[i].curl_code == 0)
+            if (r->attempt[i].word)
+                salvo_jbuf_printf(b, "\"%s\"", r->attempt[i].word);
+            else if (r->attempt[i].curl_code == 0)
                 salvo_jbuf_printf(b, "%d", r->attempt[i].http_status);
             else
                 salvo_jbuf_printf(b, "\"curl:%d\"", r->attempt[i].curl_code);
@@ -111,6 +113,8 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
                           r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms);
     if (r->http_version > 0)
         salvo_jbuf_printf(b, ",\"http_version\":\"%s\"", http_version_name(r->http_version));
+    if (r->worker > 0)
+        salvo_jbuf_printf(b, ",\"worker\":%u", r->worker);
     if (r->transport_resent) {
         key(b, "transport_resent");
         salvo_jbuf_cstr(b, "true");

@@ -85,9 +85,9 @@ static void add_pair(salvo_jbuf_t *b, int first, const char *name, const char *v
 {
     if (!first)
         salvo_jbuf_raw(b, "&", 1);
-    salvo_pct_encode(b, name, strlen(name));
+    salvo_jbuf_pct(b, name, strlen(name));
     salvo_jbuf_raw(b, "=", 1);
-    salvo_pct_encode(b, val, vlen);
+    salvo_jbuf_pct(b, val, vlen);
 }
 
 static int params_in_body(const salvo_profile_t *p)

@@ -1,7 +1,5 @@
 #include "util.h"
 
-#include "salvo/jbuf.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,23 +70,4 @@ void salvo_wipe(void *p, size_t n)
 {
     if (p != NULL)
         explicit_bzero(p, n);
-}
-
-void salvo_pct_encode(salvo_jbuf_t *out, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0; /* unreserved bytes not yet copied */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
-            run++;
-            continue;
-        }
-        salvo_jbuf_raw(out, s + i - run, run);
-        run = 0;
-        char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-        salvo_jbuf_raw(out, e, 3);
-    }
-    salvo_jbuf_raw(out, s + n - run, run);
 }

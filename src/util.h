@@ -31,9 +31,4 @@ int salvo_grow(void **p, size_t *cap, size_t need, size_t elem);
 /* Wipe memory holding a secret; not optimised away. */
 void salvo_wipe(void *p, size_t n);
 
-/* Percent-encode for a URL's path, query or a form body: RFC 3986's
- * unreserved characters (A-Za-z0-9-._~) as they are, every other byte %XX. */
-struct salvo_jbuf;
-void salvo_pct_encode(struct salvo_jbuf *out, const char *s, size_t n);
-
 #endif

@@ -234,12 +234,78 @@ static void test_stop_now(void **state)
     single_end(&t);
 }
 
+/* salvo_run hands the caller's own ud to every callback, the optional
+ * ones too: on_wire (HTTP) and on_worker_log (--exec, here a worker in sh
+ * that speaks the protocol and says hello on its stderr). */
+typedef struct own {
+    int wire, wire_wrong, logs, log_wrong, hello;
+    uint64_t accepted;
+} own_t;
+
+static own_t own;
+
+static void own_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+{
+    (void)slot, (void)id, (void)kind, (void)data, (void)len;
+    own.wire++;
+    own.wire_wrong += ud != &own;
+}
+
+static void own_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
+{
+    (void)worker;
+    own.logs++;
+    own.log_wrong += ud != &own;
+    own.hello += kind == SALVO_WORKER_STDERR && len == 5 && memcmp(line, "hello", 5) == 0;
+}
+
+static void own_result(void *ud, const salvo_result_t *r)
+{
+    (void)ud;
+    own.accepted += r->status == SALVO_ACCEPTED;
+}
+
+static void test_run_own_ud(void **state)
+{
+    (void)state;
+    mock_t m;
+    mock_start(&m, dir, "own", NULL);
+    salvo_body_t *body = salvo_body_new_default();
+    salvo_callbacks_t cb = {.on_result = own_result, .on_wire = own_wire, .on_worker_log = own_log};
+    salvo_stats_t st;
+    salvo_config_t c = config(m.url, orders_file(dir, "own", 5, "W"), body, 2);
+    assert_int_equal(salvo_run(&c, &cb, &own, &st), 0);
+    close(c.input_fd);
+    mock_stop(&m);
+    assert_int_equal(own.accepted, 5);
+    assert_true(own.wire > 0);
+    assert_int_equal(own.wire_wrong, 0);
+
+    const char *argv[] = {"/bin/sh", "-c",
+                          "read hello; echo hello >&2; echo '{\"protocol\":1,\"ready\":true}'; "
+                          "while read line; do id=$(echo \"$line\" | sed 's/.*\"id\":\\([0-9]*\\).*/\\1/'); "
+                          "echo \"{\\\"id\\\":$id,\\\"status\\\":\\\"accepted\\\"}\"; done",
+                          NULL};
+    c = config(NULL, orders_file(dir, "ownx", 4, "X"), body, 2);
+    c.exec_argv = argv;
+    c.workers = 2;
+    own.accepted = 0;
+    assert_int_equal(salvo_run(&c, &cb, &own, &st), 0);
+    close(c.input_fd);
+    assert_int_equal(own.accepted, 4);
+    assert_int_equal(st.count[SALVO_ACCEPTED], 4);
+    assert_int_equal(own.hello, 2); /* each worker's stderr, as one line */
+    assert_int_equal(own.log_wrong, 0);
+    salvo_body_free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_engines_one_loop),
         cmocka_unit_test(test_stop_from_callback),
         cmocka_unit_test(test_stop_now),
+        cmocka_unit_test(test_run_own_ud),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

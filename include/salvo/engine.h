@@ -96,6 +96,14 @@ typedef struct salvo_config {
                                        (401/403, TLS verification, connection refused); 0: never */
     uint64_t max_orders;            /* 0: no cap; else stop dispatching past it */
     double max_notional;            /* 0: no cap; sum of price x quantity of LIMIT orders */
+
+    /* SDK-only brokers: instead of HTTP, each order goes as one JSON line
+     * to one of `workers` long-lived worker processes (docs/exec-protocol.md).
+     * url is then unused; timeout_ns bounds each answer. */
+    const char *const *exec_argv;   /* NULL-terminated argv of a worker; NULL: HTTP */
+    unsigned workers;               /* worker processes (concurrency must not exceed it) */
+    int64_t exec_start_timeout_ns;  /* a worker's handshake; 0: 30 s */
+    int exec_lookup;                /* look up unknown orders through the workers ("lookup" lines) */
 } salvo_config_t;
 
 /* Why the engine stopped sending before the input ended. */
@@ -156,7 +164,15 @@ typedef struct salvo_callbacks {
     /* Optional: libcurl's debug stream (kind is a curl_infotype), for a
      * wire trace. Header values may be secrets: see salvo/secret.h. */
     void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
+    /* Optional, exec_argv runs: a line a worker (1-based) wrote to its
+     * stderr (kind SALVO_WORKER_STDERR, without its newline), or what salvo
+     * saw of it (SALVO_WORKER_NOTE: died, restarted, ...). Workers are reaped
+     * after on_done, so their last lines may come then, until the loop has
+     * closed the engine's handles (salvo_engine_free, then uv_run). */
+    void (*on_worker_log)(void *ud, unsigned worker, int kind, const char *line, size_t len);
 } salvo_callbacks_t;
+
+enum salvo_worker_log { SALVO_WORKER_STDERR, SALVO_WORKER_NOTE };
 
 typedef struct salvo_engine salvo_engine_t;
 

@@ -20,6 +20,9 @@ void salvo_jbuf_free(salvo_jbuf_t *b);
 void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n);
 void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s); /* raw, NUL-terminated */
 void salvo_jbuf_str(salvo_jbuf_t *b, const char *s, size_t n); /* "escaped" */
+/* Percent-encoded for a URL's path or query or a form body: RFC 3986's
+ * unreserved characters (A-Za-z0-9-._~) as they are, every other byte %XX. */
+void salvo_jbuf_pct(salvo_jbuf_t *b, const char *s, size_t n);
 void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus

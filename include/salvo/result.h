@@ -33,6 +33,7 @@ const char *salvo_status_name(int status);
 typedef struct salvo_attempt {
     int http_status; /* 0 when none */
     int curl_code;   /* CURLcode, 0 when OK */
+    const char *word; /* a worker's attempt (exec runs): "accepted", "timeout", ...; NULL: HTTP */
 } salvo_attempt_t;
 
 typedef struct salvo_result {
@@ -60,6 +61,7 @@ typedef struct salvo_result {
     const char *request;  /* --dry-run: the request as a JSON object */
     const char *order_id; /* the broker's order id (a profile's result.order_id), NULL when none */
     const char *headers;  /* a profile's captured response headers, a JSON object; NULL when none */
+    unsigned worker;      /* exec runs: the worker (1-based) of the last attempt; 0: none */
     const char *run;      /* the caller's run id, written as "run" when set (the engine leaves it NULL) */
 } salvo_result_t;
 

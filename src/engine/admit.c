@@ -56,7 +56,7 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
         salvo_job_report(e, j, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
         return 1;
     default: /* sent, or unknown: it may be at the broker */
-        if (e->cfg->reconcile_url) {
+        if (e->cfg->reconcile_url || e->cfg->exec_lookup) {
             j->lookup_first = 1;
             return 0;
         }
@@ -66,8 +66,10 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
         }
         e->st.held++;
         salvo_job_report(e, j, SALVO_UNKNOWN, salvo_jstate_name(state),
-                         "sent by an earlier run with no outcome recorded; not sent again "
-                         "(see --reconcile-url, --resend-unknown)");
+                         e->cfg->exec_argv ? "sent by an earlier run with no outcome recorded; not sent again "
+                                             "(see --exec-lookup, --resend-unknown)"
+                                           : "sent by an earlier run with no outcome recorded; not sent again "
+                                             "(see --reconcile-url, --resend-unknown)");
         return 1;
     }
 }
@@ -139,9 +141,58 @@ static int dry_wire(struct salvo_engine *e, salvo_job_t *j)
     return rc;
 }
 
+/* The request's JSON closed and kept with the job; the dry-run result. */
+static void close_dry_run(struct salvo_engine *e, salvo_job_t *j, salvo_jbuf_t *b)
+{
+    salvo_jbuf_raw(b, "}", 2); /* with its NUL */
+    j->request = b->p;
+    j->request_cap = b->cap;
+    if (b->oom) {
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
+        return;
+    }
+    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+}
+
+/* --exec: the worker command the order would go to, and its body. */
+static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
+{
+    const salvo_config_t *c = e->cfg;
+    salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
+    salvo_jbuf_cstr(&b, "{\"exec\":[");
+    for (size_t i = 0; c->exec_argv[i]; i++) {
+        salvo_jbuf_cstr(&b, i ? "," : "");
+        salvo_jbuf_str(&b, c->exec_argv[i], strlen(c->exec_argv[i]));
+    }
+    salvo_jbuf_cstr(&b, "],\"body\":");
+    salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
+    close_dry_run(e, j, &b);
+}
+
+/* The body as it would go (a form's as a string), and what a profile signs. */
+static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo_wire_t *w, const salvo_order_t *o)
+{
+    if (w == NULL) {
+        salvo_jbuf_raw(b, o->body, o->body_len);
+        return;
+    }
+    if (salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
+        salvo_jbuf_str(b, w->body.p ? w->body.p : "", w->body_len);
+    else
+        salvo_jbuf_raw(b, w->body.p, w->body_len);
+    if (w->canon.len) { /* what is signed, secrets as ***: signature mismatches are found here */
+        salvo_jbuf_cstr(b, ",\"signs\":");
+        salvo_jbuf_str(b, w->canon.p, w->canon.len);
+    }
+}
+
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
     const salvo_config_t *c = e->cfg;
+    if (c->exec_argv) {
+        exec_dry_run(e, j);
+        return;
+    }
     if (c->profile && dry_wire(e, j) < 0) {
         salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
         return;
@@ -169,22 +220,6 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
         salvo_jbuf_free(&idem);
     }
     salvo_jbuf_cstr(&b, "],\"body\":");
-    if (w && salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
-        salvo_jbuf_str(&b, w->body.p ? w->body.p : "", w->body_len);
-    else if (w)
-        salvo_jbuf_raw(&b, w->body.p, w->body_len);
-    else
-        salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
-    if (w && w->canon.len) { /* what is signed, secrets as ***: signature mismatches are found here */
-        salvo_jbuf_cstr(&b, ",\"signs\":");
-        salvo_jbuf_str(&b, w->canon.p, w->canon.len);
-    }
-    salvo_jbuf_raw(&b, "}", 2); /* with its NUL */
-    j->request = b.p;
-    j->request_cap = b.cap;
-    if (b.oom) {
-        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, "not shown: out of memory");
-        return;
-    }
-    salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
+    write_dry_body(&b, c, w, &j->order);
+    close_dry_run(e, j, &b);
 }

@@ -49,8 +49,9 @@ void salvo_at_schedule(struct salvo_engine *e, uv_timer_cb cb)
     uv_timer_start(&e->at_timer, cb, salvo_ns_to_timer_ms(next - now), 0);
 }
 
-/* Until start_at: keep warm, then wait the last 2 ms precisely (the loop's
- * timers are whole milliseconds) and let the orders go. 1 when fired. */
+/* Until start_at: keep warm, then wait the last stretch (at most
+ * AT_SPIN_NS: the loop's timers are whole milliseconds and a VM's overshoot)
+ * by spinning on the clock, and let the orders go. 1 when fired. */
 int salvo_at_reached(struct salvo_engine *e)
 {
     if (e->fired)
@@ -59,7 +60,7 @@ int salvo_at_reached(struct salvo_engine *e)
     if ((int64_t)uv_hrtime() < start - AT_SPIN_NS)
         return 0;
     while ((int64_t)uv_hrtime() < start)
-        ; /* at most 2 ms */
+        ; /* at most AT_SPIN_NS, once a run */
     e->fired = 1;
     e->st.fired_unix_us = salvo_unix_us();
     /* A warm-up still out keeps its slot (cancelling would close a warm

@@ -21,7 +21,9 @@ static void backoff(salvo_job_t *j, int64_t delay_ns)
 int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j)
 {
     free(j->lookup_url);
-    if ((j->lookup_url = salvo_lookup_url(e->cfg->reconcile_url, j->order.client_order_id)) == NULL)
+    j->lookup_url = NULL; /* --exec-lookup: the worker looks it up by its id */
+    if (e->cfg->reconcile_url &&
+        (j->lookup_url = salvo_lookup_url(e->cfg->reconcile_url, j->order.client_order_id)) == NULL)
         return -ENOMEM;
     j->mode = JOB_LOOKUP;
     j->lookups++;
@@ -39,12 +41,23 @@ static void keep_body(salvo_job_t *j, const salvo_reply_t *r)
     j->resp_len = r->body_len;
 }
 
+/* A worker's lookup (exec.c): found, absent, or it cannot tell. */
+static int known_lookup(const salvo_reply_t *rep)
+{
+    return rep->known == 1 + SALVO_ACCEPTED ? SALVO_LOOKUP_FOUND
+           : rep->known == 1 + SALVO_FAILED ? SALVO_LOOKUP_ABSENT
+                                               : SALVO_LOOKUP_UNSURE;
+}
+
 /* What a --reconcile-url lookup says about an order of unknown outcome. */
 static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
 {
     salvo_result_t *r = &j->res;
     const char *ptr = e->cfg->reconcile_pointer ? e->cfg->reconcile_pointer : "/client_order_id";
-    switch (salvo_lookup_outcome(rep->code, rep->http, rep->body, rep->body_len, ptr, j->order.client_order_id)) {
+    int outcome = rep->known ? known_lookup(rep)
+                               : salvo_lookup_outcome(rep->code, rep->http, rep->body, rep->body_len, ptr,
+                                                      j->order.client_order_id);
+    switch (outcome) {
     case SALVO_LOOKUP_FOUND:
         r->status = SALVO_ACCEPTED;
         r->reconciled = 1;
@@ -68,7 +81,9 @@ static void lookup_done(struct salvo_engine *e, salvo_job_t *j, const salvo_repl
         r->error = j->errbuf;
         break;
     default:
-        if (rep->code != CURLE_OK)
+        if (rep->known)
+            snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup: %s", rep->error ? rep->error : "the worker could not tell");
+        else if (rep->code != CURLE_OK)
             snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup failed: %s", rep->error);
         else if (rep->http >= 200 && rep->http < 300)
             snprintf(j->errbuf, sizeof j->errbuf, "reconcile lookup: HTTP %ld, but the answer does not name the order "
@@ -114,7 +129,8 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
                  (long long)retry_after_s);
         r->error = j->errbuf;
     }
-    if (r->status == SALVO_UNKNOWN && c->reconcile_url && j->lookups < SALVO_MAX_LOOKUPS && !e->stopping) {
+    if (r->status == SALVO_UNKNOWN && (c->reconcile_url || c->exec_lookup) && j->lookups < SALVO_MAX_LOOKUPS &&
+        !e->stopping) {
         if (salvo_job_set_lookup(e, j) == 0) {
             backoff(j, c->backoff_ns); /* give the broker a moment to finish what it may be doing */
             return;
@@ -127,6 +143,8 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
  * certificate that will not verify, nobody listening. 0 for anything else. */
 static int fatal_kind(const salvo_reply_t *rep)
 {
+    if (rep->known) /* a worker's answer: only "no worker can run" is fatal */
+        return rep->fatal ? 2000 : 0;
     if (rep->code == CURLE_OK)
         return rep->http == 401 || rep->http == 403 || rep->http == 407 ? (int)(1000 + rep->http) : 0;
     switch (rep->code) {
@@ -155,7 +173,10 @@ static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
     if (n == 0 || e->fatal_run < n || e->stopping)
         return;
     char why[160];
-    if (rep->code == CURLE_OK)
+    if (rep->known)
+        snprintf(why, sizeof why, "%u orders in a row failed: %s; the run gave up (--give-up-after)", n,
+                 rep->error ? rep->error : "no worker");
+    else if (rep->code == CURLE_OK)
         snprintf(why, sizeof why, "%u orders in a row were answered HTTP %ld; the run gave up (--give-up-after)", n,
                  rep->http);
     else
@@ -168,7 +189,8 @@ static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
 {
     salvo_result_t *r = &j->res;
     if (r->attempts < SALVO_MAX_ATTEMPTS)
-        r->attempt[r->attempts] = (salvo_attempt_t){.http_status = (int)rep->http, .curl_code = rep->code};
+        r->attempt[r->attempts] = (salvo_attempt_t){.http_status = (int)rep->http, .curl_code = rep->code,
+                                                    .word = rep->word};
     r->attempts++;
     r->status = status;
     r->http_status = (int)rep->http;
@@ -176,10 +198,11 @@ static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
     r->latency_ms = (double)rep->total_us / 1000.0;
     r->error = NULL;
     r->location = NULL;
-    if (rep->code != CURLE_OK) {
+    if (rep->code != CURLE_OK || (rep->known && rep->error)) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", rep->error ? rep->error : "transfer failed");
         r->error = j->errbuf;
     }
+    r->worker = rep->worker;
     if (rep->http >= 300 && rep->http < 400) {
         r->location = rep->location; /* valid until the next attempt: copied below */
         r->error = "redirect not followed: the order endpoint must answer directly";
@@ -302,9 +325,14 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     /* A copy that may have arrived earlier (resent by libcurl, an ambiguous
      * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
     int earlier_copy = rep->resent || j->maybe_delivered;
-    salvo_outcome_t oc = salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
+    salvo_outcome_t oc = rep->known ? (salvo_outcome_t){rep->known - 1, rep->known_retry}
+                                    : salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
+    if (rep->known && earlier_copy && oc.status != SALVO_ACCEPTED && oc.status != SALVO_DUPLICATE)
+        oc.status = SALVO_UNKNOWN; /* a "no" to this copy proves nothing about an earlier one */
     char said[200];
     read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
+    if (rep->order_id) /* a worker's answer named it */
+        snprintf(j->order_id, sizeof j->order_id, "%s", rep->order_id);
     if (e->cfg->profile == NULL && rep->code == CURLE_OK && rep->http == 429)
         pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
     if (oc.status == SALVO_UNKNOWN)
@@ -319,7 +347,7 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     }
     j->res.order_id = j->order_id[0] ? j->order_id : NULL;
     j->res.headers = j->captured.len ? j->captured.p : NULL;
-    j->res.reused = rep->reused;
+    j->res.reused = rep->known ? -1 : rep->reused; /* a worker has no connection to speak of */
     if (e->cfg->timings) {
         salvo_hist_add(&e->st.dns, (uint64_t)rep->dns_us);
         salvo_hist_add(&e->st.connect, (uint64_t)rep->connect_us);

@@ -116,15 +116,30 @@ static void launch(struct salvo_engine *e)
         return; /* the stop reported every job on launch as not sent */
     }
     salvo_queue_t *q;
+    int freed = 0;
     while ((q = salvo_queue_pop_head(&e->launch)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
         j->state = JOB_FLIGHT;
         int sr = e->tops->send(e->transport, j);
-        if (sr == -EBUSY) /* no free connection slot yet: it goes again with the next token */
+        if (sr == -EBUSY) {
+            /* No free connection slot yet (the dispatch counts slots, so only
+             * a transport with slots of its own gets here): its window slots are
+             * settled as if it left now (the safe side, never left open), and it
+             * goes again with the next token. Its journal line says "sent": on --resume it is looked up
+             * or held, never sent twice. */
+            salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
             retry_push(e, j);
-        else if (sr < 0)
-            salvo_job_not_sent(e, j, sr == -ENOMEM ? "out of memory" : "the request could not be set up");
+        } else if (sr < 0) {
+            salvo_job_not_sent(e, j, sr == -ENOMEM    ? "out of memory"
+                                     : sr == -ENOTCONN ? "no worker is running (--exec)"
+                                                       : "the request could not be set up");
+            freed = 1;
+        }
     }
+    /* A send that failed here freed its slot, and no answer will come to
+     * pump for the orders still waiting: pump on the next turn. */
+    if (freed)
+        pump_later(e);
 }
 
 static void maybe_done(struct salvo_engine *e);
@@ -160,7 +175,7 @@ void salvo_engine_pump(struct salvo_engine *e)
     if (e->done || !e->started)
         return;
     fill(e);
-    if (!salvo_at_reached(e)) {
+    if (e->waiting_transport || !salvo_at_reached(e)) {
         apply_raised(e);
         maybe_done(e);
         return;
@@ -259,6 +274,20 @@ static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
 
 static void on_input(void *ud) { salvo_engine_pump(ud); }
 
+/* --exec: the workers are up (the sends may begin), or one could not
+ * start (nothing is sent: a setup error). */
+static void on_transport_state(void *ud, int state, const char *why)
+{
+    struct salvo_engine *e = ud;
+    if (state == SALVO_EXEC_READY) {
+        e->waiting_transport = 0;
+        pump_later(e);
+        return;
+    }
+    snprintf(e->st.setup_error, sizeof e->st.setup_error, "%s", why);
+    fail(e, SALVO_STOP_SETUP, why);
+}
+
 /* ================= life ================= */
 
 static void handle_gone(struct salvo_engine *e);
@@ -339,7 +368,9 @@ static int make_jobs(struct salvo_engine *e)
 
 static int check_config(const salvo_config_t *c)
 {
-    if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL))
+    if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL && c->exec_argv == NULL))
+        return -EINVAL;
+    if (c->exec_argv && (c->workers == 0 || c->concurrency > c->workers))
         return -EINVAL;
     return 0;
 }
@@ -385,8 +416,13 @@ int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t
         r = salvo_pace_init(&e->pace, cfg);
     if (r == 0 && (e->shared_headers = make_shared_headers(cfg)) == NULL)
         r = -ENOMEM;
-    if (r == 0 && !cfg->dry_run && !cfg->check_only)
+    if (r == 0 && !cfg->dry_run && !cfg->check_only && cfg->exec_argv) {
+        e->tops = &salvo_exec_ops;
+        e->waiting_transport = 1;
+        r = salvo_exec_new(&e->transport, loop, cfg, on_reply, e, on_transport_state, cb, ud);
+    } else if (r == 0 && !cfg->dry_run && !cfg->check_only) {
         r = salvo_http_new(&e->transport, loop, cfg, e->shared_headers, on_reply, e, cb, ud);
+    }
     return r;
 }
 
@@ -403,6 +439,8 @@ int salvo_engine_start(salvo_engine_t *e)
     }
     if (!e->fired)
         salvo_at_schedule(e, on_at_timer);
+    if (e->waiting_transport && salvo_exec_start(e->transport) < 0)
+        return -ENOMEM;
     salvo_engine_pump(e);
     return 0;
 }
@@ -476,6 +514,19 @@ static void run_done(void *ud, const salvo_stats_t *st)
         c->cb->on_done(c->ud, st);
 }
 
+/* The caller's own ud, not the context's (on_wire was handed the context). */
+static void run_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
+{
+    struct run_ctx *c = ud;
+    c->cb->on_wire(c->ud, slot, id, kind, data, len);
+}
+
+static void run_worker_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
+{
+    struct run_ctx *c = ud;
+    c->cb->on_worker_log(c->ud, worker, kind, line, len);
+}
+
 int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *st)
 {
     uv_loop_t loop;
@@ -483,7 +534,9 @@ int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, 
     if (r < 0)
         return r;
     struct run_ctx ctx = {cb, ud, st};
-    salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done, .on_wire = cb ? cb->on_wire : NULL};
+    salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done,
+                              .on_wire = cb && cb->on_wire ? run_wire : NULL,
+                              .on_worker_log = cb && cb->on_worker_log ? run_worker_log : NULL};
     salvo_engine_t *e;
     memset(st, 0, sizeof *st);
     r = salvo_engine_new(&e, &loop, cfg, &mine, &ctx);

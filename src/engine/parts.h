@@ -14,6 +14,8 @@
  *   pace.c      token bucket + windows (knows no engine)
  *   http.c      the HTTP transport: a pool of easy handles, libcurl <-> libuv
  *               (knows no engine: replies go back through a callback)
+ *   exec.c      the worker transport (--exec): SDK worker processes speaking
+ *               docs/exec-protocol.md (knows no engine, as http.c)
  *
  * A job is one order from the moment it is read to its result. Jobs come
  * from a fixed pool; each sits on at most one queue at a time, through
@@ -121,6 +123,15 @@ typedef struct salvo_reply {
     /* A response header's value, or NULL (during the callback only). */
     const char *(*header)(const struct salvo_reply *r, const char *name);
     void *hctx;
+    /* A transport that knows the outcome itself (worker processes, exec.c)
+     * says so here instead of in code/http: known is 1 + enum salvo_status
+     * (a lookup: ACCEPTED found, FAILED absent, UNKNOWN cannot tell),
+     * known_retry an enum salvo_retry. 0: classify code/http as HTTP. */
+    int known, known_retry;
+    const char *word;      /* its name for the attempt, for attempt_statuses */
+    unsigned worker;       /* 1-based, 0: none */
+    int fatal;             /* every later order would fail the same way (no worker can run) */
+    const char *order_id;  /* the broker's order id, when the transport was told it */
 } salvo_reply_t;
 
 typedef void (*salvo_reply_cb)(void *ud, salvo_job_t *j, const salvo_reply_t *r);
@@ -192,6 +203,20 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
                    salvo_reply_cb cb, void *ud, const salvo_callbacks_t *wire, void *wire_ud);
 extern const salvo_transport_ops_t salvo_http_ops;
 
+/* ---- exec.c: worker processes (docs/exec-protocol.md) ---- */
+
+enum { SALVO_EXEC_READY = 1, SALVO_EXEC_FAILED = 2 };
+/* Jobs handed over while no worker is free wait inside, on their qlink
+ * (a JOB_FLIGHT job is on no engine queue). on_state is called once: every
+ * worker answered its handshake (READY), or one could not start (FAILED,
+ * why says which and how). */
+int salvo_exec_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, salvo_reply_cb cb, void *ud,
+                   void (*on_state)(void *ud, int state, const char *why), const salvo_callbacks_t *log,
+                   void *log_ud);
+/* Spawn the workers. 0 or -ENOMEM; a spawn that fails is reported through on_state. */
+int salvo_exec_start(void *t);
+extern const salvo_transport_ops_t salvo_exec_ops;
+
 /* ---- the engine ---- */
 
 struct salvo_engine {
@@ -226,6 +251,7 @@ struct salvo_engine {
     int handles;             /* open: the engine goes with the last (salvo_engine_free) */
 
     int started, stopping, aborting, held, input_done, done, freed, in_stop;
+    int waiting_transport;   /* the workers are starting: nothing may be sent yet */
     int capped;              /* a --max-* cap was hit: read no further */
     int fail_reason;         /* a part asked the run to stop (salvo_engine_raise) */
     char fail_why[160];

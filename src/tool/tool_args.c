@@ -68,7 +68,7 @@ static int check_at(salvo_args_t *a)
     if (ahead > 24LL * 3600 * 1000000)
         return usage_error("--at %s is more than 24 hours ahead", a->at);
     a->check = 1;
-    if (!a->warm_given)
+    if (!a->warm_given && !a->exec_cmd) /* workers have no connections to warm */
         c->warm = c->concurrency;
     if (c->warm_url == NULL && c->url) {
         const char *p = strstr(c->url, "://");
@@ -83,6 +83,47 @@ static int check_at(salvo_args_t *a)
     return -1;
 }
 
+/* --exec: the workers take the place of HTTP; what only HTTP has is
+ * refused rather than ignored. */
+static int check_exec(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    if (a->exec_cmd == NULL) {
+        if (a->workers_given || c->exec_lookup || c->exec_start_timeout_ns)
+            return usage_error("%s needs --exec 'CMD ARGS'", a->workers_given ? "--workers"
+                                                               : c->exec_lookup ? "--exec-lookup"
+                                                                                : "--exec-start-timeout");
+        return -1;
+    }
+    const char *http_only = c->url ? "--url" : a->broker ? "--broker" : a->sandbox ? "--sandbox"
+                          : a->check_profile ? "--check-profile" : c->reconcile_url ? "--reconcile-url" : c->http2 ? "--http2"
+                          : a->nheaders ? "--header" : a->nsecret ? "--header-env" : a->api_key_env ? "--api-key-env"
+                          : a->api_key_file ? "--api-key-file" : a->warm_given ? "--warm" : c->warm_url ? "--warm-url"
+                          : c->timings ? "--timings" : a->trace_path ? "--trace" : c->no_reuse ? "--no-reuse"
+                          : c->cacert ? "--cacert" : c->h2_streams ? "--h2-streams" : NULL;
+    if (http_only)
+        return usage_error("%s is for HTTP brokers; with --exec the worker talks to the broker (see docs/exec-protocol.md)",
+                           http_only);
+    if (!a->workers_given)
+        c->workers = a->given.concurrency ? c->concurrency : 8;
+    if (!a->given.concurrency)
+        c->concurrency = c->workers;
+    if (c->concurrency > c->workers)
+        return usage_error("--concurrency %u is more than --workers %u: each order in flight needs a worker of its own",
+                           c->concurrency, c->workers);
+    size_t n = strlen(a->exec_cmd);
+    if ((a->exec_line = malloc(n + 6)) == NULL)
+        return out_of_memory();
+    memcpy(a->exec_line, "exec ", 5);
+    memcpy(a->exec_line + 5, a->exec_cmd, n + 1);
+    a->exec_argv[0] = "/bin/sh";
+    a->exec_argv[1] = "-c";
+    a->exec_argv[2] = a->exec_line;
+    a->exec_argv[3] = NULL;
+    c->exec_argv = a->exec_argv;
+    return -1;
+}
+
 enum {
     O_URL = 256, O_METHOD, O_TIMEOUT, O_CTIMEOUT, O_KEYENV, O_KEYFILE, O_TEMPLATE, O_IDPREFIX, O_IDEMHDR,
     O_NOIDEM, O_HTTP2, O_INSECURE, O_CACERT, O_NOREUSE, O_RATE, O_BURST, O_WINDOW, O_CONC, O_RETRIES,
@@ -90,6 +131,7 @@ enum {
     O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
+    O_EXEC, O_WORKERS, O_EXECSTART, O_EXECLOOKUP,
     O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE, O_DECQTY,
 };
 
@@ -113,6 +155,8 @@ static const struct option long_opts[] = {
     {"reconcile-id-pointer", 1, 0, O_RECPTR}, {"give-up-after", 1, 0, O_GIVEUP},
     {"h2-streams", 1, 0, O_H2STREAMS}, {"at", 1, 0, O_AT}, {"at-late", 0, 0, O_ATLATE},
     {"warm", 1, 0, O_WARM}, {"warm-url", 1, 0, O_WARMURL}, {"timings", 0, 0, O_TIMINGS},
+    {"exec", 1, 0, O_EXEC}, {"workers", 1, 0, O_WORKERS}, {"exec-start-timeout", 1, 0, O_EXECSTART},
+    {"exec-lookup", 0, 0, O_EXECLOOKUP},
     {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
     {"check-profile", 0, 0, O_CHECKPROFILE}, {"decimal-quantity", 0, 0, O_DECQTY},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
@@ -206,6 +250,22 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->warm_url = v;
         break;
     case O_TIMINGS: c->timings = 1; break;
+    case O_EXEC:
+        if (strspn(v, " \t") == strlen(v))
+            return bad(flag, v, "expected a command such as 'python3 bridges/fubon_neo.py'");
+        a->exec_cmd = v;
+        break;
+    case O_WORKERS:
+        if (salvo_parse_uint(v, 1, 1000, &u))
+            return bad(flag, v, "expected a whole number of worker processes from 1 to 1000");
+        c->workers = (unsigned)u;
+        a->workers_given = 1;
+        break;
+    case O_EXECSTART:
+        if (salvo_parse_duration(v, &c->exec_start_timeout_ns) || c->exec_start_timeout_ns < SALVO_NS_PER_MS)
+            return bad(flag, v, "expected a duration such as 30s");
+        break;
+    case O_EXECLOOKUP: c->exec_lookup = 1; break;
     case O_H2STREAMS:
         if (salvo_parse_uint(v, 1, 1000, &u))
             return bad(flag, v, "expected a whole number from 1 to 1000");
@@ -400,13 +460,15 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         c->dry_run = 1;
         c->max_orders = 1;
     }
-    int rb = tool_broker_load(a);
+    int rb = check_exec(a);
     if (rb >= 0)
+        return rb;
+    if ((rb = tool_broker_load(a)) >= 0)
         return rb;
     if (a->profile && (rb = redact_profile_headers(a)) >= 0)
         return rb;
-    if (c->url == NULL)
-        return usage_error("--url is required");
+    if (c->url == NULL && a->exec_cmd == NULL)
+        return usage_error("--url is required (or --broker, or --exec for a broker reached through SDK workers)");
     if (c->retry_ambiguous && c->idempotency_header == NULL)
         return usage_error("--retry-ambiguous needs the idempotency header (drop --no-idempotency-header)");
     if (c->resend_unknown && c->idempotency_header == NULL)
@@ -427,8 +489,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("%s", err);
     c->headers = a->headers;
     c->nheaders = a->nheaders;
-    /* A profile brings its own credentials; --api-key-env still adds a bearer. */
-    r = a->profile && !a->api_key_env && !a->api_key_file ? 0 : tool_load_api_key(a);
+    /* A profile brings its own credentials; --api-key-env still adds a bearer. A worker holds its own. */
+    r = a->exec_cmd || (a->profile && !a->api_key_env && !a->api_key_file) ? 0 : tool_load_api_key(a);
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
@@ -457,6 +519,7 @@ void salvo_args_free(salvo_args_t *a)
     free(a->redact);
     free(a->id_prefix);
     free(a->warm_url);
+    free(a->exec_line);
     free(a->headers);
     salvo_profile_free(a->profile);
     memset(a, 0, sizeof *a);

@@ -56,6 +56,10 @@ typedef struct salvo_args {
     int sandbox, check_profile;
     const char *secret_env[SALVO_SECRET_COUNT]; /* --secret-env overrides */
     struct { int url, method, rate, window, concurrency, at; } given; /* flags a profile must not override */
+    const char *exec_cmd;    /* --exec 'CMD ARGS': run by /bin/sh -c 'exec CMD ARGS' */
+    char *exec_line;         /* owned: "exec " + exec_cmd */
+    const char *exec_argv[4];
+    int workers_given;
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:

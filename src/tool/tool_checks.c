@@ -50,6 +50,8 @@ static int check_url(const char *flag, const char *url, const char *shown)
 
 static int check_urls(const salvo_args_t *a)
 {
+    if (a->cfg.url == NULL) /* --exec */
+        return -1;
     int r = check_url("--url", a->cfg.url, a->cfg.url);
     if (r >= 0 || a->cfg.reconcile_url == NULL)
         return r;

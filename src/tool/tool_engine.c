@@ -63,6 +63,17 @@ static void on_wire(void *ud, unsigned slot, const char *id, int kind, const cha
     salvo_trace_event(tl->a->trace, slot, id, kind, data, len);
 }
 
+/* --exec: a worker's stderr, and what salvo saw of it, each line marked
+ * with the worker's number. */
+static void on_worker_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
+{
+    (void)ud;
+    if (kind == SALVO_WORKER_STDERR)
+        fprintf(stderr, "[worker %u] %.*s\n", worker, (int)len, line);
+    else
+        fprintf(stderr, "salvo: worker %u %.*s\n", worker, (int)len, line);
+}
+
 static void on_out_pressure(void *ud, int high)
 {
     tool_t *tl = ud;
@@ -83,7 +94,8 @@ static void on_out_error(void *ud, int err)
  * engine could not start (a message is printed). */
 int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
 {
-    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid};
+    salvo_callbacks_t cb = {.on_result = on_result, .on_done = on_done, .on_valid = on_valid,
+                            .on_worker_log = on_worker_log};
     if (tl->a->trace && !cfg->check_only)
         cb.on_wire = on_wire;
     tl->engine_done = 0;
@@ -95,6 +107,11 @@ int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
         r = salvo_engine_start(tl->engine);
     if (r == 0)
         uv_run(&tl->loop, UV_RUN_DEFAULT);
+    if (r == 0 && !tl->engine_done) { /* the loop ran dry before the run ended: a bug, never silence */
+        tl->st = *salvo_engine_stats(tl->engine);
+        tl->st.invariant_broken = 1;
+        fprintf(stderr, "salvo: BUG: the run stalled before every order had its result\n");
+    }
     if (r < 0)
         fprintf(stderr, "salvo: cannot start: %s\n",
                 r == -EISDIR ? "the input is a directory" : salvo_strerror(r));

@@ -436,7 +436,8 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
         return code;
     if (a->check_profile)
         tool_broker_describe(a, stderr);
-    if (ensure_open_files(c->concurrency) < 0)
+    /* --exec: three pipes a worker */
+    if (ensure_open_files(c->concurrency + 3 * c->workers) < 0)
         return SALVO_EXIT_USAGE;
     if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;

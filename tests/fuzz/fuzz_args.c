@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r = salvo_args_parse(&a, argc, argv);
     FUZZ_CHECK(r == -1 || r == SALVO_EXIT_OK || r == SALVO_EXIT_USAGE || r == SALVO_EXIT_IO);
     if (r == -1) {
-        FUZZ_CHECK(a.cfg.url != NULL && a.cfg.defaults.id_prefix != NULL);
+        FUZZ_CHECK((a.cfg.url != NULL) != (a.cfg.exec_argv != NULL) && a.cfg.defaults.id_prefix != NULL);
+        FUZZ_CHECK(a.cfg.exec_argv == NULL || (a.cfg.workers >= 1 && a.cfg.concurrency <= a.cfg.workers));
         FUZZ_CHECK(a.cfg.concurrency >= 1 && a.cfg.retries < SALVO_MAX_ATTEMPTS);
     }
     salvo_args_free(&a);
