@@ -42,7 +42,7 @@ check "--workers without --exec: exit 2" 2 $?
 orders 2330 2317 REJECT1 BUSY1 RAISE1 2881 2882 2883 > "$WORK/mix.csv"
 STANDIN_CALL_MS=20 "$SALVO" --exec "$FUBON" --workers 3 --retries 0 --summary-json "$WORK/s.json" "$WORK/mix.csv" \
     > "$WORK/out" 2> "$WORK/err"
-check "fubon: exit 1 (not all accepted)" 1 $?
+check "fubon: exit 4 (an order unknown among them)" 4 $?
 check "fubon: each order has its outcome" "accepted accepted rejected failed unknown accepted" \
     "$(for s in 2330 2317 REJECT1 BUSY1 RAISE1 2881; do status_of $s "$WORK/out"; done | xargs)"
 check "fubon: one line per order, the summary agrees" "8 8" "$(jq -s length "$WORK/out") $(jq .orders "$WORK/s.json")"
@@ -59,7 +59,7 @@ check_true "fubon: the workers are gone after the run" test -z "$(pgrep -f "$WOR
 rm -f "$WORK/book"
 orders $(seq 3001 3009) CRASH1 $(seq 3010 3019) > "$WORK/crash.csv"
 STANDIN_CALL_MS=10 "$SALVO" --exec "$FUBON" --workers 3 --journal "$WORK/j1" "$WORK/crash.csv" > "$WORK/out" 2> "$WORK/err"
-check "crash: exit 1" 1 $?
+check "crash: exit 4 (an order unknown)" 4 $?
 check "crash: that order is unknown, saying the worker was killed" "unknown 1" \
     "$(status_of CRASH1 "$WORK/out") $(jq -r 'select(.symbol == "CRASH1") | .error' "$WORK/out" | grep -c "killed by signal 9")"
 check "crash: every other order accepted" 19 "$(count '.status == "accepted"' "$WORK/out")"
@@ -71,7 +71,7 @@ check "crash: every order reached the broker once" "20 20" \
     "$(jq -s 'map(.tag) | unique | length' "$WORK/book") $(booked)"
 # resume: the crashed order is held (it may be at the broker); --exec-lookup asks the bridge, which finds it.
 "$SALVO" --exec "$FUBON" --workers 2 --journal "$WORK/j1" --resume "$WORK/crash.csv" > "$WORK/out" 2> "$WORK/err"
-check "resume: the unknown order is held, not sent again" "1 unknown 19 20" \
+check "resume: the unknown order is held, not sent again" "4 unknown 19 20" \
     "$? $(status_of CRASH1 "$WORK/out") $(count '.status == "skipped"' "$WORK/out") $(booked)"
 check_true "resume: it points at --exec-lookup" grep -q "see --exec-lookup" "$WORK/out"
 "$SALVO" --exec "$FUBON" --workers 2 --journal "$WORK/j1" --resume --exec-lookup "$WORK/crash.csv" > "$WORK/out" 2> "$WORK/err"
@@ -82,7 +82,7 @@ check "resume --exec-lookup: found at the broker, accepted (reconciled), nothing
 rm -f "$WORK/book"
 orders 4001 HANG1 4002 4003 > "$WORK/hang.csv"
 "$SALVO" --exec "$FUBON" --workers 2 --timeout 2s "$WORK/hang.csv" > "$WORK/out" 2> "$WORK/err"
-check "hang: exit 1, that order unknown after --timeout" "1 unknown timeout" \
+check "hang: exit 4, that order unknown after --timeout" "4 unknown timeout" \
     "$? $(status_of HANG1 "$WORK/out") $(jq -r 'select(.symbol == "HANG1") | .attempt_statuses[0]' "$WORK/out")"
 check "hang: the others accepted" 3 "$(count '.status == "accepted"' "$WORK/out")"
 check_true "hang: the hung worker was killed (none left)" test -z "$(pgrep -f "$WORK/")"
@@ -97,7 +97,7 @@ for line in sys.stdin:
 EOF
 orders 5001 5002 > "$WORK/two.csv"
 "$SALVO" --exec "python3 $WORK/garbage.py" --workers 1 --retries 0 "$WORK/two.csv" > "$WORK/out" 2> "$WORK/err"
-check "garbage: exit 1, both orders unknown" "1 2" "$? $(count '.status == "unknown" and (.error | test("not a protocol answer"))' "$WORK/out")"
+check "garbage: exit 4, both orders unknown" "4 2" "$? $(count '.status == "unknown" and (.error | test("not a protocol answer"))' "$WORK/out")"
 check_true "garbage: the worker was restarted" grep -q "ready again" "$WORK/err"
 
 # A worker whose stdin is closed before a byte of the line reached it: the line goes to another
@@ -139,7 +139,7 @@ EOF
 orders 8001 8002 8003 8004 8005 > "$WORK/five.csv"
 WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/flaky.py" --workers 1 --summary-json "$WORK/s.json" "$WORK/five.csv" \
     > "$WORK/out" 2> "$WORK/err"
-check "every worker given up: exit 1, unknown, failed, not_sent x3, the summary agrees" "1 unknown failed 3 5" \
+check "every worker given up: exit 4, unknown, failed, not_sent x3, the summary agrees" "4 unknown failed 3 5" \
     "$? $(status_of 8001 "$WORK/out") $(status_of 8002 "$WORK/out") $(count '.status == "not_sent"' "$WORK/out") $(jq .orders "$WORK/s.json")"
 check_true "every worker given up: salvo said so" grep -q "given up after 8 starts" "$WORK/err"
 
@@ -158,14 +158,14 @@ print('{"protocol":2,"ready":true}', flush=True)
 sys.stdin.readline()
 EOF
 "$SALVO" --exec "python3 $WORK/v2.py" --workers 1 "$WORK/two.csv" > /dev/null 2> "$WORK/err"
-check "a worker speaking another protocol: exit 2 saying so" "2 1" "$? $(grep -c "speaks protocol 2; this salvo speaks 1" "$WORK/err")"
+check "a worker speaking another protocol: exit 2 saying so" "2 1" "$? $(grep -m1 -c "speaks protocol 2; this salvo speaks 1" "$WORK/err")"
 cat > "$WORK/mute.py" <<'EOF'
 import sys, time
 sys.stdin.readline()
 time.sleep(60)
 EOF
 "$SALVO" --exec "python3 $WORK/mute.py" --workers 1 --exec-start-timeout 500ms "$WORK/two.csv" > /dev/null 2> "$WORK/err"
-check "no handshake within --exec-start-timeout: exit 2" "2 1" "$? $(grep -c "gave no handshake" "$WORK/err")"
+check "no handshake within --exec-start-timeout: exit 2" "2 1" "$? $(grep -m1 -c "gave no handshake" "$WORK/err")"
 check_true "the silent worker was killed" test -z "$(pgrep -f "$WORK/mute.py")"
 
 # SIGTERM: answers in flight are waited for, the rest not_sent, then the workers' stdin closes
@@ -211,6 +211,6 @@ check_true "shioaji: the SDK's own stdout went to stderr, marked" grep -q '^\[wo
 
 # The template bridge starts, and says plainly that place() is not written yet (unknown, not a "no").
 "$SALVO" --exec "python3 $WORK/bridges/template_bridge.py" --workers 1 --retries 0 "$WORK/one.csv" > "$WORK/out" 2>/dev/null
-check "template: an unwritten place() is unknown" "1 unknown" "$? $(status_of 2330 "$WORK/out")"
+check "template: an unwritten place() is unknown (exit 4)" "4 unknown" "$? $(status_of 2330 "$WORK/out")"
 workers_left && echo "note: workers still running: $(pgrep -af "$WORK/")"
 finish
