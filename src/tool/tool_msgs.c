@@ -28,3 +28,16 @@ int bad(const char *flag, const char *val, const char *want)
 {
     return usage_error("%s '%s': %s", flag, val, want);
 }
+
+size_t tool_put(char *buf, size_t cap, size_t n, const char *fmt, ...)
+{
+    if (n + 1 >= cap)
+        return n;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
+    if (k < 0)
+        return n;
+    return n + (size_t)k >= cap ? cap - 1 : n + (size_t)k;
+}

@@ -1,6 +1,7 @@
 /* The live progress line: see tool_progress.h. No colour is used, so
  * NO_COLOR has nothing to turn off. */
 #include "tool_progress.h"
+#include "tool_msgs.h"
 
 #include "salvo/order.h"
 #include "salvo/reader.h"
@@ -23,21 +24,6 @@ int tool_progress_wanted(int quiet, int out_fd, int in_fd)
     if (quiet || !isatty(2) || isatty(out_fd) || isatty(in_fd))
         return 0;
     return term == NULL || strcmp(term, "dumb") != 0;
-}
-
-/* Append to buf, never past its end. */
-static size_t put(char *buf, size_t cap, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static size_t put(char *buf, size_t cap, size_t n, const char *fmt, ...)
-{
-    if (n + 1 >= cap)
-        return n;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf + n, cap - n, fmt, ap);
-    va_end(ap);
-    if (k < 0)
-        return n;
-    return n + (size_t)k >= cap ? cap - 1 : n + (size_t)k;
 }
 
 /* The line, as segments in a fixed order: a segment that does not fit in
@@ -63,7 +49,7 @@ static void segment(struct line *l, const char *fmt, ...)
     size_t need = l->n + strlen(sep) + add;
     if ((l->width && need > l->width) || need + 1 > l->cap)
         return;
-    l->n = put(l->buf, l->cap, l->n, "%s%s", sep, seg);
+    l->n = tool_put(l->buf, l->cap, l->n, "%s%s", sep, seg);
 }
 
 static void duration(char *out, size_t cap, double s)

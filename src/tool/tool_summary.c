@@ -1,6 +1,7 @@
 /* The summary: one aggregate, fed the same record live and from the
  * results read back, formatted by one function. */
 #include "tool_summary.h"
+#include "tool_msgs.h"
 
 #include <errno.h>
 #include <math.h>
@@ -110,21 +111,6 @@ void tool_agg_add(tool_agg_t *g, const tool_rec_t *r)
         add_why(g, r->error, r->error_len);
 }
 
-/* Append to buf, never past its end: n stays within the buffer. */
-static size_t put(char *buf, size_t cap, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static size_t put(char *buf, size_t cap, size_t n, const char *fmt, ...)
-{
-    if (n + 1 >= cap)
-        return n;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf + n, cap - n, fmt, ap);
-    va_end(ap);
-    if (k < 0)
-        return n;
-    return n + (size_t)k >= cap ? cap - 1 : n + (size_t)k;
-}
-
 static int by_count(const void *a, const void *b)
 {
     const tool_why_t *x = *(const tool_why_t *const *)a, *y = *(const tool_why_t *const *)b;
@@ -147,24 +133,24 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
 {
     const salvo_stats_t *s = live ? live->st : NULL;
     if (g->run[0])
-        n = put(buf, cap, n, "salvo: run %s\n", g->run);
-    n = put(buf, cap, n, "salvo: %llu orders:", (unsigned long long)g->orders);
+        n = tool_put(buf, cap, n, "salvo: run %s\n", g->run);
+    n = tool_put(buf, cap, n, "salvo: %llu orders:", (unsigned long long)g->orders);
     for (int i = 0, first = 1; i < SALVO_STATUS_COUNT; i++)
         if (g->count[i]) {
-            n = put(buf, cap, n, "%s %llu %s", first ? "" : ",", (unsigned long long)g->count[i],
+            n = tool_put(buf, cap, n, "%s %llu %s", first ? "" : ",", (unsigned long long)g->count[i],
                     salvo_status_name(i));
             first = 0;
         }
     if (g->requests) {
-        n = put(buf, cap, n, "\nsalvo: by HTTP status:");
+        n = tool_put(buf, cap, n, "\nsalvo: by HTTP status:");
         int first = 1;
         for (int i = 100; i < TOOL_HTTP_MAX; i++)
             if (g->http[i]) {
-                n = put(buf, cap, n, "%s %d x%llu", first ? "" : ",", i, (unsigned long long)g->http[i]);
+                n = tool_put(buf, cap, n, "%s %d x%llu", first ? "" : ",", i, (unsigned long long)g->http[i]);
                 first = 0;
             }
         if (g->http[0])
-            n = put(buf, cap, n, "%s no answer x%llu", first ? "" : ",", (unsigned long long)g->http[0]);
+            n = tool_put(buf, cap, n, "%s no answer x%llu", first ? "" : ",", (unsigned long long)g->http[0]);
     }
     if (g->nwhy) {
         const tool_why_t *order[TOOL_WHY_KINDS];
@@ -175,38 +161,38 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
         uint64_t rest = g->why_more;
         for (unsigned i = shown; i < g->nwhy; i++)
             rest += order[i]->n;
-        n = put(buf, cap, n, "\nsalvo: by error:");
+        n = tool_put(buf, cap, n, "\nsalvo: by error:");
         for (unsigned i = 0; i < shown; i++)
-            n = put(buf, cap, n, "%s %llu x %s", i ? ";" : "", (unsigned long long)order[i]->n, order[i]->text);
+            n = tool_put(buf, cap, n, "%s %llu x %s", i ? ";" : "", (unsigned long long)order[i]->n, order[i]->text);
         if (rest)
-            n = put(buf, cap, n, "; %llu more of other kinds", (unsigned long long)rest);
+            n = tool_put(buf, cap, n, "; %llu more of other kinds", (unsigned long long)rest);
     }
     if (g->sent) {
-        n = put(buf, cap, n, "\nsalvo: %llu orders sent", (unsigned long long)g->sent);
+        n = tool_put(buf, cap, n, "\nsalvo: %llu orders sent", (unsigned long long)g->sent);
         if (g->requests != g->sent)
-            n = put(buf, cap, n, " (%llu requests)", (unsigned long long)g->requests);
+            n = tool_put(buf, cap, n, " (%llu requests)", (unsigned long long)g->requests);
         double rate = send_rate(g);
         if (rate > 0)
-            n = put(buf, cap, n, ", first to last send %.3f s: send rate %.1f/s",
+            n = tool_put(buf, cap, n, ", first to last send %.3f s: send rate %.1f/s",
                     (double)(g->last_sent_us - g->first_sent_us) / 1e6, rate);
         else if (g->sent > 1)
-            n = put(buf, cap, n, " in the same microsecond");
+            n = tool_put(buf, cap, n, " in the same microsecond");
         if (g->target_rate > 0)
-            n = put(buf, cap, n, " (--rate %.6g/s)", g->target_rate);
+            n = tool_put(buf, cap, n, " (--rate %.6g/s)", g->target_rate);
     }
     if (s) /* only the live run knows its wall time */
-        n = put(buf, cap, n, "\nsalvo: wall time %.3f s, start to end", (double)s->wall_ns / 1e9);
+        n = tool_put(buf, cap, n, "\nsalvo: wall time %.3f s, start to end", (double)s->wall_ns / 1e9);
     if (s && g->sent && s->wall_ns > 0)
-        n = put(buf, cap, n, ": %.1f orders/s", (double)g->orders * 1e9 / (double)s->wall_ns);
+        n = tool_put(buf, cap, n, ": %.1f orders/s", (double)g->orders * 1e9 / (double)s->wall_ns);
     if (s && s->resent)
-        n = put(buf, cap, n, "; %llu requests resent by libcurl", (unsigned long long)s->resent);
+        n = tool_put(buf, cap, n, "; %llu requests resent by libcurl", (unsigned long long)s->resent);
     const salvo_hist_t *h = &g->latency;
     if (h->n)
-        n = put(buf, cap, n, "\nsalvo: latency ms min %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f", ms(h->min),
+        n = tool_put(buf, cap, n, "\nsalvo: latency ms min %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f", ms(h->min),
                 ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),
                 ms(salvo_hist_percentile(h, 99)), ms(h->max));
     if (g->has_at)
-        n = put(buf, cap, n, "\nsalvo: --at: the first order left %+.3f ms from TIME", (double)g->at_first_us / 1e3);
+        n = tool_put(buf, cap, n, "\nsalvo: --at: the first order left %+.3f ms from TIME", (double)g->at_first_us / 1e3);
     return n;
 }
 
@@ -214,24 +200,24 @@ static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t
 {
     const salvo_stats_t *s = live->st;
     if (s->done_earlier || s->held || s->resent_unknown) /* what the journal settled, not a cap's skips */
-        n = put(buf, cap, n,
+        n = tool_put(buf, cap, n,
                 "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
                 "held as unknown, %llu of those sent again",
                 (unsigned long long)s->done_earlier, (unsigned long long)s->held,
                 (unsigned long long)s->resent_unknown);
     if (s->lookups)
-        n = put(buf, cap, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled", (unsigned long long)s->lookups,
+        n = tool_put(buf, cap, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled", (unsigned long long)s->lookups,
                 (unsigned long long)s->reconciled);
     if (s->ttfb.n) {
         const salvo_hist_t *hs[] = {&s->dns, &s->connect, &s->tls, &s->ttfb};
         const char *names[] = {"dns", "connect", "tls", "ttfb"};
-        n = put(buf, cap, n, "\nsalvo: timings ms p50/p99:");
+        n = tool_put(buf, cap, n, "\nsalvo: timings ms p50/p99:");
         for (int i = 0; i < 4; i++)
-            n = put(buf, cap, n, " %s %.3f/%.3f", names[i], ms(salvo_hist_percentile(hs[i], 50)),
+            n = tool_put(buf, cap, n, " %s %.3f/%.3f", names[i], ms(salvo_hist_percentile(hs[i], 50)),
                     ms(salvo_hist_percentile(hs[i], 99)));
     }
     if (live->at_unix_us && s->first_send_unix_us)
-        n = put(buf, cap, n,
+        n = tool_put(buf, cap, n,
                 "\nsalvo: --at warm-up: the first burst spread over %.3f ms; %llu of %llu requests on warm "
                 "connections; warm-up %llu ok, %llu failed",
                 (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->sends,
@@ -240,9 +226,9 @@ static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t
         /* Date has whole seconds: only a second or more says anything */
         long off = s->broker_offset_ms;
         if (off > -1000 && off < 1000)
-            n = put(buf, cap, n, "; the broker's clock (Date) agrees with ours within 1 s");
+            n = tool_put(buf, cap, n, "; the broker's clock (Date) agrees with ours within 1 s");
         else
-            n = put(buf, cap, n, "; the broker's clock (Date) is %ld s %s ours", (off < 0 ? -off : off) / 1000,
+            n = tool_put(buf, cap, n, "; the broker's clock (Date) is %ld s %s ours", (off < 0 ? -off : off) / 1000,
                     off < 0 ? "behind" : "ahead of");
     }
     return n;
@@ -256,7 +242,7 @@ size_t tool_summary_format(const tool_agg_t *g, const tool_live_t *live, char *b
     size_t n = format_shared(g, buf, cap, 0, live);
     if (live)
         n = format_live(live, buf, cap, n);
-    return put(buf, cap, n, "\n");
+    return tool_put(buf, cap, n, "\n");
 }
 
 void tool_summary_print(const tool_agg_t *g, const tool_live_t *live, int fd)
