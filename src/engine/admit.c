@@ -127,20 +127,6 @@ static void add_header(salvo_jbuf_t *b, const char *h, const salvo_config_t *c, 
     salvo_jbuf_free(&shown);
 }
 
-/* A profile's request as it would be signed now, secrets as ***. */
-static int dry_wire(struct salvo_engine *e, salvo_job_t *j)
-{
-    const salvo_order_t *o = &j->order;
-    char err[200];
-    j->wire.redact = 1;
-    int rc = salvo_sign_build(e->cfg->profile, &e->signer, o->target && o->target[0] ? o->target : e->cfg->url,
-                              o->body, o->body_len, salvo_unix_us(), &j->wire, err, sizeof err);
-    j->wire.redact = 0;
-    if (rc < 0)
-        snprintf(j->errbuf, sizeof j->errbuf, "not shown: %s", err);
-    return rc;
-}
-
 /* The request's JSON closed and kept with the job; the dry-run result. */
 static void close_dry_run(struct salvo_engine *e, salvo_job_t *j, salvo_jbuf_t *b)
 {
@@ -193,8 +179,10 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
         exec_dry_run(e, j);
         return;
     }
-    if (c->profile && dry_wire(e, j) < 0) {
-        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
+    if (c->profile && salvo_job_build_wire(e, j, 1) < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "not shown: %s", j->errbuf);
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, why);
         return;
     }
     const salvo_wire_t *w = c->profile ? &j->wire : NULL;

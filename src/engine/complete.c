@@ -262,18 +262,19 @@ static void read_rate_headers(struct salvo_engine *e, salvo_job_t *j, const salv
 }
 
 /* What the profile's rules make of a whole answer: oc is replaced when a
- * rule matches. *msg gets the broker's words for a non-accepted answer. */
-static void read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, int earlier_copy,
-                            salvo_outcome_t *oc, char *msg, size_t msglen)
+ * rule matches. *msg gets the broker's words for a non-accepted answer.
+ * Returns the verdict, SALVO_V_NONE when no rule decided. */
+static int read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, int earlier_copy,
+                           salvo_outcome_t *oc, char *msg, size_t msglen)
 {
     const salvo_profile_t *p = e->cfg->profile;
     msg[0] = '\0';
     if (p == NULL || rep->code != CURLE_OK || rep->http < 100)
-        return;
+        return SALVO_V_NONE;
     if (rep->header)
         read_rate_headers(e, j, rep);
     if (rep->body_over) /* a cut-off answer proves nothing a rule could read */
-        return;
+        return SALVO_V_NONE;
     cJSON *doc = rep->body_len ? cJSON_ParseWithLength(rep->body, rep->body_len) : NULL;
     int v = salvo_rules_match(&p->rules, rep->http, doc);
     salvo_rules_order_id(&p->rules, doc, j->order_id, sizeof j->order_id);
@@ -285,10 +286,9 @@ static void read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_
         snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
         salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
     }
-    if (v == SALVO_V_RATE_LIMITED || (v == SALVO_V_NONE && rep->http == 429))
-        pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
     if (oc->status == SALVO_ACCEPTED)
         msg[0] = '\0';
+    return v;
 }
 
 /* The first attempt's moment on the wire (libcurl about to write it), not
@@ -330,10 +330,11 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     if (rep->known && earlier_copy && oc.status != SALVO_ACCEPTED && oc.status != SALVO_DUPLICATE)
         oc.status = SALVO_UNKNOWN; /* a "no" to this copy proves nothing about an earlier one */
     char said[200];
-    read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
+    int v = read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
     if (rep->order_id) /* a worker's answer named it */
         snprintf(j->order_id, sizeof j->order_id, "%s", rep->order_id);
-    if (e->cfg->profile == NULL && rep->code == CURLE_OK && rep->http == 429)
+    /* A 429, or what a profile's rule calls a rate limit: every send waits. */
+    if (rep->code == CURLE_OK && (v == SALVO_V_RATE_LIMITED || (v == SALVO_V_NONE && rep->http == 429)))
         pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
     if (oc.status == SALVO_UNKNOWN)
         j->maybe_delivered = 1;

@@ -85,16 +85,20 @@ static int set_idempotency(struct salvo_engine *e, salvo_job_t *j)
     return 0;
 }
 
-/* A profile's request, signed now: after the limiter and any backoff, so
- * its timestamp is fresh. The header lines go before the shared ones. */
-static int build_wire(struct salvo_engine *e, salvo_job_t *j)
+/* A profile's request for j, signed now: after the limiter and any
+ * backoff, so its timestamp is fresh (redact: a dry run's, secrets as ***).
+ * The header lines go before the shared ones. 0, or a negative errno with
+ * j->errbuf saying why. */
+int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact)
 {
     const salvo_order_t *o = &j->order;
     const char *url = o->target && o->target[0] ? o->target : e->cfg->url;
     char err[200];
     j->has_wire = 0;
+    j->wire.redact = redact;
     int rc = salvo_sign_build(e->cfg->profile, &e->signer, url, o->body, o->body_len, salvo_unix_us(), &j->wire,
                               err, sizeof err);
+    j->wire.redact = 0;
     if (rc < 0) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", err);
         return rc;
@@ -119,7 +123,7 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
         return -1;
     }
     salvo_pace_take(&e->pace, now, &j->ticket);
-    if (j->mode == JOB_POST && e->cfg->profile && build_wire(e, j) < 0) {
+    if (j->mode == JOB_POST && e->cfg->profile && salvo_job_build_wire(e, j, 0) < 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", j->errbuf);
         salvo_job_not_sent(e, j, why);

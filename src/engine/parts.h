@@ -304,5 +304,6 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why);
 int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
+int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact);
 
 #endif
