@@ -81,6 +81,9 @@ struct salvo_profile {
     salvo_pkey_t *pkey;
 };
 
+/* "hmac-sha256", ... for messages. */
+const char *salvo_sign_algo_name(int algo);
+
 /* The profile's answer rules (for the engine and the tests). */
 static inline const salvo_rules_t *salvo_profile_rules(const salvo_profile_t *p) { return &p->rules; }
 
