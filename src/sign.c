@@ -252,6 +252,14 @@ static int add_headers(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tv
     return w->hdr.oom ? -ENOMEM : 0;
 }
 
+/* A JWT is a bearer credential for its lifetime: wiped, not just freed. */
+static void free_signature(salvo_jbuf_t *sig)
+{
+    if (sig->p)
+        salvo_crypto_wipe(sig->p, sig->cap);
+    salvo_jbuf_free(sig);
+}
+
 static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, salvo_wire_t *w, char *err,
                  size_t errlen)
 {
@@ -282,7 +290,7 @@ static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, s
         }
         if ((rc = make_signature(p, w, &v, &sig)) < 0) {
             snprintf(err, errlen, "signing failed (%s)", salvo_strerror(rc));
-            salvo_jbuf_free(&sig);
+            free_signature(&sig);
             return rc;
         }
         set(&v, SALVO_TV_SIGNATURE, sig.p, sig.len);
@@ -293,7 +301,7 @@ static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, s
     rc = add_headers(p, w, &v);
     if (rc == -EINVAL)
         snprintf(err, errlen, "a header value holds a line break");
-    salvo_jbuf_free(&sig);
+    free_signature(&sig);
     return rc;
 }
 
