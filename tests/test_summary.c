@@ -187,6 +187,60 @@ static void an_error_given_twice(void **state)
     tool_report_free(&rp);
 }
 
+/* Found by fuzz_report (CI, stop 9): numbers out of any sane range were
+ * cast to int (UB for 1e10), and an offset of -9e15 ms overflowed when the
+ * --at instant was worked out from it. They read as absent, and the line
+ * still counts under its status. */
+static void numbers_out_of_range(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "{\"status\":\"rejected\",\"http_status\":1e10,\"attempts\":1,\"latency_ms\":1e300}",
+        "{\"status\":\"rejected\",\"http_status\":4294967718,\"attempts\":1,\"latency_ms\":-5}",
+        "{\"status\":\"accepted\",\"http_status\":-1e300,\"attempts\":1,"
+        "\"sent_at\":\"2026-11-24T08:30:00.000001Z\",\"at_offset_ms\":-9.2e15}",
+    };
+    tool_report_t rp;
+    assert_int_equal(tool_report_init(&rp, 0, 1), 0);
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        tool_report_line(&rp, lines[i], strlen(lines[i]));
+    assert_int_equal(rp.bad, 0);
+    const tool_agg_t *g = &rp.runs[0].agg;
+    assert_int_equal(g->count[SALVO_REJECTED], 2);
+    assert_int_equal(g->count[SALVO_ACCEPTED], 1);
+    assert_int_equal(g->http[0], 3); /* none is an HTTP status, 422 least of all */
+    assert_int_equal(g->http[422], 0);
+    assert_int_equal(g->has_at, 0);
+    assert_int_equal(rp.runs[0].at_unix_us, 0);
+    assert_true(salvo_hist_percentile(&g->latency, 100) == 0);
+    salvo_jbuf_t page = {0};
+    assert_int_equal(tool_report_page(&rp, "<in>", &page), 0);
+    salvo_jbuf_free(&page);
+    tool_report_free(&rp);
+}
+
+/* Found by fuzz_report: an empty "sent_at" as the report's first string
+ * left the scratch buffer unallocated, and the date parser copied from
+ * its NULL (UB even for 0 bytes). The order counts, unsent in time. */
+static void an_empty_sent_at(void **state)
+{
+    (void)state;
+    static const char line[] = "{\"status\":\"accepted\",\"attempts\":1,\"sent_at\":\"\"}";
+    tool_report_t rp;
+    assert_int_equal(tool_report_init(&rp, 0, 1), 0);
+    tool_report_line(&rp, line, sizeof line - 1);
+    assert_int_equal(rp.bad, 0);
+    assert_int_equal(rp.runs[0].agg.count[SALVO_ACCEPTED], 1);
+    assert_int_equal(rp.runs[0].agg.sent, 0);
+    static const char row[] = "{\"status\":\"rejected\",\"symbol\":\"\"}"; /* a table cell, empty */
+    tool_report_t rp2;
+    assert_int_equal(tool_report_init(&rp2, 0, 1), 0);
+    tool_report_line(&rp2, row, sizeof row - 1);
+    assert_int_equal(rp2.runs[0].nrows, 1);
+    tool_report_free(&rp2);
+    tool_report_free(&rp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +252,8 @@ int main(void)
         cmocka_unit_test(html_escape),
         cmocka_unit_test(a_line_reads_back_as_its_result),
         cmocka_unit_test(an_error_given_twice),
+        cmocka_unit_test(numbers_out_of_range),
+        cmocka_unit_test(an_empty_sent_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

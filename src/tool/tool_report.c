@@ -73,7 +73,10 @@ static int key_is(const salvo_json_member_t *m, const char *k)
     return m->key_len == strlen(k) && memcmp(m->key, k, m->key_len) == 0;
 }
 
-static int num_of(const salvo_json_member_t *m, double *out)
+/* A JSON number within [lo, hi]; -1 otherwise. The ranges are what a run
+ * can write, so any value kept converts to an integer type and the sums
+ * made of them cannot overflow. */
+static int num_in(const salvo_json_member_t *m, double lo, double hi, double *out)
 {
     char buf[64];
     if (m->value_len == 0 || m->value_len >= sizeof buf || salvo_json_number_len(m->value, m->value_len) != m->value_len)
@@ -81,8 +84,11 @@ static int num_of(const salvo_json_member_t *m, double *out)
     memcpy(buf, m->value, m->value_len);
     buf[m->value_len] = '\0';
     *out = strtod(buf, NULL);
-    return isfinite(*out) ? 0 : -1;
+    return *out >= lo && *out <= hi ? 0 : -1; /* false for NaN too */
 }
+
+/* A day in ms: no latency or --at offset salvo writes comes near. */
+#define REP_MS_MAX 86400e3
 
 /* The string value unescaped into b (reset first). 0, or -1 when not a string. */
 static int str_of(const salvo_json_member_t *m, salvo_jbuf_t *b)
@@ -99,7 +105,7 @@ static int str_of(const salvo_json_member_t *m, salvo_jbuf_t *b)
 static int64_t parse_rfc3339_us(const char *s, size_t n)
 {
     char buf[40];
-    if (n >= sizeof buf)
+    if (n == 0 || n >= sizeof buf) /* n == 0: s may be an empty buffer's NULL */
         return 0;
     memcpy(buf, s, n);
     buf[n] = '\0';
@@ -154,16 +160,16 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
             L->run_len = m.value_len - 2;
         } else if (key_is(&m, "http_status")) {
             L->http = m, L->has_http = 1;
-            if (num_of(&m, &d) == 0)
+            if (num_in(&m, 0, 999, &d) == 0)
                 L->rec.http_status = (int)d;
         } else if (key_is(&m, "attempts")) {
-            if (num_of(&m, &d) == 0 && d >= 0 && d < 1e6)
+            if (num_in(&m, 0, 1e6, &d) == 0)
                 L->rec.attempts = (unsigned)d;
         } else if (key_is(&m, "latency_ms")) {
-            if (num_of(&m, &d) == 0)
+            if (num_in(&m, 0, REP_MS_MAX, &d) == 0)
                 L->rec.latency_us = llround(d * 1000.0);
         } else if (key_is(&m, "at_offset_ms")) {
-            if (num_of(&m, &d) == 0) {
+            if (num_in(&m, -REP_MS_MAX, REP_MS_MAX, &d) == 0) {
                 L->rec.has_at = 1;
                 L->rec.at_offset_us = llround(d * 1000.0);
             }
@@ -235,7 +241,7 @@ static void cell(salvo_jbuf_t *b, const salvo_json_member_t *m, int has, salvo_j
         const char *s = m->value;
         size_t n = m->value_len;
         if (str_of(m, tmp) == 0) {
-            s = tmp->p;
+            s = tmp->p ? tmp->p : ""; /* "": never allocated */
             n = tmp->len;
         }
         if (n > max) { /* at a character boundary */
