@@ -15,17 +15,13 @@
 #include <signal.h>
 #include <stdarg.h>
 
-#include <cjson/cJSON.h>
-
+#include "exec_proto.h"
 #include "parse.h"
-#include "parts.h"
 #include "retry.h"
-#include "salvo/version.h"
 #include "util.h"
 
 extern char **environ;
 
-#define EXEC_PROTOCOL 1
 #define LINE_MAX_BYTES (1024 * 1024)   /* an answer longer than this is garbage */
 #define ERRLINE_MAX 2048               /* stderr is passed on in lines of at most this */
 #define START_TIMEOUT_MS 30000         /* handshake, unless the config says */
@@ -132,7 +128,6 @@ static int all_gone(const exec_t *x)
 }
 
 /* How much of a bad line to show (it is not NUL-terminated). */
-#define SHOWN(n) ((int)((n) < 100 ? (n) : 100))
 
 static double secs(int64_t ns) { return (double)ns / 1e9; }
 
@@ -247,80 +242,27 @@ static void lost(worker_t *w, const char *word, const char *fmt, ...)
         reply_lost(w, j, word, w->why);
 }
 
-static int status_of(const char *s, int *retry)
-{
-    static const struct {
-        const char *name;
-        int status, retry;
-    } map[] = {
-        {"accepted", SALVO_ACCEPTED, SALVO_RETRY_NO},
-        {"duplicate", SALVO_DUPLICATE, SALVO_RETRY_NO},
-        {"rejected", SALVO_REJECTED, SALVO_RETRY_NO},
-        {"failed", SALVO_FAILED, SALVO_RETRY_SAFE},      /* provably not placed: may be sent again */
-        {"unknown", SALVO_UNKNOWN, SALVO_RETRY_AMBIGUOUS},
-    };
-    for (size_t i = 0; s && i < sizeof map / sizeof *map; i++)
-        if (strcmp(s, map[i].name) == 0) {
-            *retry = map[i].retry;
-            return 1 + map[i].status;
-        }
-    return 0;
-}
-
-static const char *const status_words[] = {"accepted", "duplicate", "rejected", "failed", "unknown"};
-
 /* A busy worker's line: its answer, or garbage. */
 static void answer(worker_t *w, const char *s, size_t n)
 {
     exec_t *x = w->x;
-    cJSON *v = cJSON_ParseWithLength(s, n);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "id");
     salvo_job_t *j = w->job;
-    salvo_reply_t r = {.retry_after_s = -1, .connected = 1, .worker = w->n};
-    if (cJSON_IsObject(v) && cJSON_IsNumber(id) && id->valuedouble == (double)w->want_id) {
-        if (j && j->mode == JOB_LOOKUP) {
-            const cJSON *found = cJSON_GetObjectItemCaseSensitive(v, "found");
-            r.known = 1 + (cJSON_IsTrue(found) ? SALVO_ACCEPTED : cJSON_IsFalse(found) ? SALVO_FAILED : SALVO_UNKNOWN);
-            r.word = cJSON_IsTrue(found) ? "found" : cJSON_IsFalse(found) ? "absent" : "unknown";
-        } else {
-            const cJSON *st = cJSON_GetObjectItemCaseSensitive(v, "status");
-            r.known = status_of(cJSON_GetStringValue(st), &r.known_retry);
-            r.word = r.known ? status_words[r.known - 1] : NULL;
-        }
-    }
-    if (r.known == 0) {
-        cJSON_Delete(v);
-        lost(w, "garbage", "answered with something that is not a protocol answer (%.*s%s)", SHOWN(n), s,
+    salvo_exec_answer_t a;
+    if (salvo_exec_answer_read(&a, s, n, w->want_id, j && j->mode == JOB_LOOKUP, w->sent_ns, uv_hrtime()) < 0) {
+        salvo_exec_answer_free(&a);
+        lost(w, "garbage", "answered with something that is not a protocol answer (%.*s%s)", SALVO_EXEC_SHOWN(n), s,
              n > 100 ? "..." : "");
         return;
     }
-    r.error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "error"));
-    const cJSON *oid = cJSON_GetObjectItemCaseSensitive(v, "order_id");
-    char oid_buf[32];
-    if (cJSON_IsString(oid))
-        r.order_id = oid->valuestring;
-    else if (cJSON_IsNumber(oid) && snprintf(oid_buf, sizeof oid_buf, "%.17g", oid->valuedouble) > 0)
-        r.order_id = oid_buf; /* a number: as cJSON read it (the whole answer keeps its digits) */
-    uint64_t now = uv_hrtime();
-    r.total_us = (int64_t)(now - w->sent_ns) / 1000;
-    /* When the SDK call began, on the machine's monotonic clock (uv_hrtime's):
-     * the windows count the order from then, as they count an HTTP request
-     * from when it started going out, so a worker that woke late cannot bunch
-     * orders at the broker. A time outside the write..answer span is ignored. */
-    const cJSON *called = cJSON_GetObjectItemCaseSensitive(v, "called_mono_ns");
-    if (cJSON_IsNumber(called) && called->valuedouble >= (double)w->sent_ns && called->valuedouble <= (double)now)
-        r.pretransfer_us = (int64_t)((called->valuedouble - (double)w->sent_ns) / 1000);
-    r.body = s;
-    r.body_len = n < SALVO_RESPONSE_MAX ? n : SALVO_RESPONSE_MAX;
-    r.body_over = n > SALVO_RESPONSE_MAX;
+    a.r.worker = w->n;
     w->served = 1;
     w->failed_starts = 0;
     w->job = NULL;
     uv_timer_stop(&w->timer);
     idle_push(w); /* before the reply: the engine may send again from it */
     if (j)        /* NULL: cancelled, the answer is not wanted */
-        x->on_reply(x->ud, j, &r);
-    cJSON_Delete(v);
+        x->on_reply(x->ud, j, &a.r);
+    salvo_exec_answer_free(&a);
     dispatch(x);
 }
 
@@ -329,29 +271,20 @@ static void answer(worker_t *w, const char *s, size_t n)
 static void hello(worker_t *w, const char *s, size_t n)
 {
     exec_t *x = w->x;
-    cJSON *v = cJSON_ParseWithLength(s, n);
-    const cJSON *proto = cJSON_GetObjectItemCaseSensitive(v, "protocol");
-    const cJSON *ready = cJSON_GetObjectItemCaseSensitive(v, "ready");
-    const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "error"));
-    if (!cJSON_IsObject(v) || !cJSON_IsNumber(proto))
-        lost(w, "garbage", "answered the handshake with something that is not one (%.*s%s)", SHOWN(n), s,
-             n > 100 ? "..." : "");
-    else if (proto->valuedouble != EXEC_PROTOCOL)
-        lost(w, "garbage", "speaks protocol %g; this salvo speaks %d", proto->valuedouble, EXEC_PROTOCOL);
-    else if (!cJSON_IsTrue(ready))
-        lost(w, "garbage", "said it is not ready: %s", error ? error : "(no error given)");
-    else {
-        uv_timer_stop(&w->timer);
-        if (x->said)
-            note(w, "ready again (pid %d)", w->proc.pid);
-        idle_push(w);
-        if (!x->said && ++x->ready == x->nw) {
-            x->said = 1;
-            x->on_state(x->ud, SALVO_EXEC_READY, NULL);
-        }
-        dispatch(x);
+    char why[240];
+    if (salvo_exec_hello_read(s, n, why, sizeof why) < 0) {
+        lost(w, "garbage", "%s", why);
+        return;
     }
-    cJSON_Delete(v);
+    uv_timer_stop(&w->timer);
+    if (x->said)
+        note(w, "ready again (pid %d)", w->proc.pid);
+    idle_push(w);
+    if (!x->said && ++x->ready == x->nw) {
+        x->said = 1;
+        x->on_state(x->ud, SALVO_EXEC_READY, NULL);
+    }
+    dispatch(x);
 }
 
 static void one_line(worker_t *w, const char *s, size_t n)
@@ -365,7 +298,7 @@ static void one_line(worker_t *w, const char *s, size_t n)
     else if (w->state == W_BUSY)
         answer(w, s, n);
     else if (w->state == W_IDLE)
-        lost(w, "garbage", "wrote a line with no order out (%.*s%s)", SHOWN(n), s, n > 100 ? "..." : "");
+        lost(w, "garbage", "wrote a line with no order out (%.*s%s)", SALVO_EXEC_SHOWN(n), s, n > 100 ? "..." : "");
 }
 
 /* ================= reading ================= */
@@ -504,37 +437,6 @@ static int write_line(worker_t *w)
     return uv_write(&w->wreq, (uv_stream_t *)&w->in, &b, 1, on_written) < 0 && n <= 0 ? -1 : 0;
 }
 
-static void order_line(worker_t *w, const salvo_job_t *j)
-{
-    salvo_jbuf_t *b = &w->wbuf;
-    const salvo_order_t *o = &j->order;
-    b->len = 0;
-    if (j->mode == JOB_LOOKUP) {
-        salvo_jbuf_printf(b, "{\"op\":\"lookup\",\"id\":%llu,\"client_order_id\":", (unsigned long long)w->want_id);
-        salvo_jbuf_str(b, o->client_order_id, strlen(o->client_order_id));
-        salvo_jbuf_raw(b, "}\n", 2);
-        return;
-    }
-    salvo_jbuf_printf(b, "{\"op\":\"order\",\"id\":%llu,\"seq\":%llu,\"line\":%llu,\"attempt\":%u",
-                      (unsigned long long)w->want_id, (unsigned long long)o->seq, (unsigned long long)o->line,
-                      j->res.attempts + 1);
-    const struct {
-        const char *k, *v;
-    } f[] = {{"client_order_id", o->client_order_id}, {"symbol", o->symbol}, {"side", o->side},
-             {"quantity", o->quantity}, {"price", o->price}, {"type", o->type}};
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
-        if (f[i].v == NULL || *f[i].v == '\0')
-            continue;
-        salvo_jbuf_printf(b, ",\"%s\":", f[i].k);
-        salvo_jbuf_str(b, f[i].v, strlen(f[i].v));
-    }
-    if (o->body_len) {
-        salvo_jbuf_cstr(b, ",\"body\":");
-        salvo_jbuf_raw(b, o->body, o->body_len);
-    }
-    salvo_jbuf_raw(b, "}\n", 2);
-}
-
 /* Give j's line to idle worker w. 0, or -1 when not a byte reached it
  * (w is then down, and j is still the caller's). */
 static int give(worker_t *w, salvo_job_t *j)
@@ -542,7 +444,8 @@ static int give(worker_t *w, salvo_job_t *j)
     exec_t *x = w->x;
     salvo_queue_remove(&w->idle_link);
     w->want_id = ++x->next_id;
-    order_line(w, j);
+    w->wbuf.len = 0;
+    salvo_exec_order_line(&w->wbuf, j, w->want_id);
     if (w->wbuf.oom)
         return -ENOMEM;
     w->state = W_BUSY;
@@ -700,8 +603,7 @@ static void spawn(worker_t *w)
     uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
     uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
     w->wbuf.len = 0;
-    salvo_jbuf_printf(&w->wbuf, "{\"salvo\":\"%s\",\"protocol\":%d,\"worker\":%u,\"workers\":%u}\n",
-                      SALVO_VERSION_STRING, EXEC_PROTOCOL, w->n, x->nw);
+    salvo_exec_hello_line(&w->wbuf, w->n, x->nw);
     if (w->wbuf.oom || write_line(w) < 0) {
         lost(w, "died", "did not take the handshake (its stdin is closed)");
         return;
@@ -722,7 +624,7 @@ static int make_env(exec_t *x)
         if (strncmp(environ[i], "SALVO_WORKER", 12) != 0 && strncmp(environ[i], "SALVO_EXEC_PROTOCOL=", 20) != 0)
             x->env[k++] = environ[i];
     snprintf(x->env_workers, sizeof x->env_workers, "SALVO_WORKERS=%u", x->nw);
-    snprintf(x->env_protocol, sizeof x->env_protocol, "SALVO_EXEC_PROTOCOL=%d", EXEC_PROTOCOL);
+    snprintf(x->env_protocol, sizeof x->env_protocol, "SALVO_EXEC_PROTOCOL=%d", SALVO_EXEC_PROTOCOL);
     x->env[k++] = x->env_worker;
     x->env[k++] = x->env_workers;
     x->env[k++] = x->env_protocol;
