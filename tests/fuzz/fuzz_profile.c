@@ -1,0 +1,111 @@
+/* A broker profile (a user's --broker FILE) and a broker's answer read by
+ * its rules. Input: two bytes (the answer's HTTP status, the clock), the
+ * profile's JSON up to the first NUL, then the answer's body. Checked: a
+ * refused profile says why; an accepted one builds a request whose header
+ * lines hold no CR or LF (no header injection, whatever the profile says)
+ * and whose dry run shows no secret; any answer reads as a verdict salvo
+ * knows, with an order id and error text that fit their buffers. */
+#include <errno.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "fuzz.h"
+#include "profile_int.h"
+#include "rules.h"
+#include "salvo/profile.h"
+#include "salvo/result.h"
+#include "sign.h"
+
+#define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQ="
+
+/* redact: a dry run, checked for the secret unless the profile's own
+ * text holds it (then it is no secret) */
+static void build(const salvo_profile_t *p, int64_t now_us, int redact)
+{
+    const char *url = salvo_profile_url(p, 0);
+    char *body = salvo_profile_body(p, 0);
+    const char *b = body ? body : "symbol=AAPL&side=BUY&quantity=1";
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    w.redact = redact;
+    char err[320] = "";
+    int rc = salvo_sign_build(p, &st, url ? url : "https://broker.example/orders", b, strlen(b), now_us, &w, err,
+                              sizeof err);
+    FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM);
+    if (rc == 0) {
+        FUZZ_CHECK(w.nh <= SALVO_WIRE_MAX_HEADERS && w.url.p != NULL);
+        for (size_t i = 0; i < w.nh; i++) {
+            const char *h = salvo_wire_header(&w, i);
+            FUZZ_CHECK(strpbrk(h, "\r\n") == NULL);
+            FUZZ_CHECK(!redact || strstr(h, SECRET) == NULL);
+        }
+        FUZZ_CHECK(!redact || w.body.p == NULL || strstr(w.body.p, SECRET) == NULL);
+    } else if (rc == -EINVAL) {
+        FUZZ_CHECK(err[0] != '\0');
+    }
+    salvo_wire_free(&w);
+    free(body);
+}
+
+static void answer(const salvo_profile_t *p, long http, const char *s, size_t n)
+{
+    const salvo_rules_t *rs = salvo_profile_rules(p);
+    cJSON *doc = cJSON_ParseWithLength(s, n);
+    int v = salvo_rules_match(rs, http, doc);
+    FUZZ_CHECK(v >= SALVO_V_NONE && v <= SALVO_V_BANNED && salvo_verdict_name(v) != NULL);
+    char id[64], why[200];
+    memset(id, 'x', sizeof id);
+    memset(why, 'x', sizeof why);
+    salvo_rules_order_id(rs, doc, id, sizeof id);
+    salvo_rules_error(rs, doc, why, sizeof why);
+    FUZZ_CHECK(memchr(id, '\0', sizeof id) != NULL && memchr(why, '\0', sizeof why) != NULL);
+    for (int earlier = 0; earlier < 2; earlier++) {
+        salvo_outcome_t by = salvo_classify(0 /* CURLE_OK */, http, 1, earlier, 0);
+        salvo_outcome_t o = salvo_verdict_outcome(v, earlier, by);
+        FUZZ_CHECK(o.status >= SALVO_ACCEPTED && o.status <= SALVO_UNKNOWN);
+        /* a "no" after an earlier copy may have reached the broker is never believed */
+        FUZZ_CHECK(!earlier || o.status != SALVO_REJECTED);
+    }
+    cJSON_Delete(doc);
+}
+
+static int holds(const char *s, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(s + i, w, k) == 0)
+            return 1;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_in_t in = {data, size};
+    static const long codes[] = {200, 201, 400, 401, 403, 409, 418, 422, 429, 500, 503, 302};
+    long http = codes[fuzz_byte(&in) % (sizeof codes / sizeof codes[0])];
+    int64_t now_us = 1764234000000000 + (int64_t)fuzz_byte(&in) * 999999;
+    const char *s = (const char *)in.p;
+    const char *nul = memchr(s, '\0', in.n);
+    size_t plen = nul ? (size_t)(nul - s) : in.n;
+    salvo_profile_t *p = NULL;
+    char err[320] = "";
+    int rc = salvo_profile_parse(&p, s, plen, err, sizeof err);
+    FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM);
+    if (rc != 0) {
+        FUZZ_CHECK(p == NULL && (rc == -ENOMEM || err[0] != '\0'));
+        return 0;
+    }
+    int literal = holds(s, plen, SECRET);
+    build(p, now_us, !literal); /* a dry run: secrets not there yet */
+    for (int slot = 0; slot < SALVO_SECRET_COUNT; slot++)
+        if (salvo_profile_needs(p, slot))
+            salvo_profile_set_secret(p, slot, SECRET, strlen(SECRET), err, sizeof err);
+    build(p, now_us, !literal);
+    if (salvo_profile_ready(p))
+        build(p, now_us, 0);
+    if (nul)
+        answer(p, http, nul + 1, in.n - plen - 1);
+    salvo_profile_free(p);
+    return 0;
+}
