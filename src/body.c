@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,7 +417,13 @@ static int scalar(const cJSON *c, char *buf, size_t cap, const char **out)
         return *out = cJSON_IsTrue(c) ? "true" : "false", 0;
     if (cJSON_IsNumber(c)) {
         double d = c->valuedouble;
-        snprintf(buf, cap, d == (double)(long long)d ? "%.0f" : "%.17g", d);
+        /* whole and within 2^53: digits; else the shortest of %.15g and
+         * %.17g that reads back as d, as cJSON prints (a cast of 1e300 to an
+         * integer type, to tell whole numbers, was UB) */
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            snprintf(buf, cap, "%.0f", d);
+        else if (snprintf(buf, cap, "%.15g", d) > 0 && strtod(buf, NULL) != d)
+            snprintf(buf, cap, "%.17g", d);
         return *out = buf, 0;
     }
     return -1; /* null: no pair */

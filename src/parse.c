@@ -224,3 +224,13 @@ int salvo_parse_at(const char *s, int64_t *out_unix_us)
     *out_unix_us = (int64_t)t * 1000000 + us;
     return 0;
 }
+
+int salvo_parse_clock_ms(double t, double *out_ms)
+{
+    /* 1e9 s is 2001, 1e17 us is 5138: anything else is not a clock (and
+     * NaN fails both) */
+    if (!(t > 1e9 && t < 1e17))
+        return -EINVAL;
+    *out_ms = t > 1e14 ? t / 1e3 : t > 1e11 ? t : t * 1e3;
+    return 0;
+}

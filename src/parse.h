@@ -25,6 +25,10 @@ int salvo_parse_fraction(const char *s, double *out);
  * Unix microseconds. */
 int salvo_parse_at(const char *s, int64_t *out_unix_us);
 
+/* A broker's clock (a profile's server_time) in Unix seconds, ms or us,
+ * told apart by size: Unix ms. -EINVAL when it is no time of this era. */
+int salvo_parse_clock_ms(double t, double *out_ms);
+
 /* A whole number in [min, max]. */
 int salvo_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

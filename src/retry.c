@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* strptime, timegm */
 #include "retry.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,4 +122,17 @@ int64_t salvo_parse_retry_after(const char *v, int64_t now_unix)
     if (now_unix < at - SALVO_RETRY_AFTER_MAX_S)
         return SALVO_RETRY_AFTER_MAX_S * 1000000000LL; /* a date in 9999 */
     return at > now_unix ? (at - now_unix) * 1000000000LL : 0;
+}
+
+int64_t salvo_parse_rate_reset(const char *v, int epoch, double unit_s, double now_s)
+{
+    char *end;
+    double x = v ? strtod(v, &end) : -1;
+    if (v == NULL || end == v || !(x >= 0) || isinf(x)) /* !(x >= 0): NaN too */
+        return -1;
+    double secs = x * unit_s - (epoch ? now_s : 0);
+    if (secs <= 0)
+        return 0;
+    /* clamp before converting: 1e300 s is no int64 */
+    return secs < (double)SALVO_RETRY_AFTER_MAX_S ? (int64_t)(secs * 1e9) : SALVO_RETRY_AFTER_MAX_S * 1000000000LL;
 }

@@ -54,4 +54,9 @@ int64_t salvo_backoff_ns(unsigned attempt, int64_t base_ns, int64_t cap_ns, doub
  * unparseable or negative. */
 int64_t salvo_parse_retry_after(const char *value, int64_t now_unix);
 
+/* A profile's rate_limit.reset value: an instant (epoch) or a delay, in
+ * units of unit_s seconds (1, 1e-3); now_s: Unix seconds. ns to wait,
+ * clamped like Retry-After, 0 when passed, or -1 when it is no number. */
+int64_t salvo_parse_rate_reset(const char *value, int epoch, double unit_s, double now_s);
+
 #endif

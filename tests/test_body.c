@@ -195,6 +195,15 @@ static void test_form_encoding(void **state)
     assert_string_equal(fx.o.body, "symbol=ETH%20USDT&side=SELL&tif=GTC&recv=5000&acct=a%2Fb%26c&s=sell");
     assert_int_equal(fx.o.body_len, strlen(fx.o.body));
     salvo_body_free(b);
+    /* a literal too big for an integer type (a cast of it was UB): as JSON wrote it */
+    static const char big[] = "{\"symbol\":\"{{symbol}}\",\"n\":1e300,\"m\":-9.5e18,\"k\":12345678901234567}";
+    b = salvo_body_new_template(big, sizeof big - 1, err, sizeof err);
+    assert_non_null(b);
+    assert_int_equal(salvo_body_set_encoding(b, SALVO_ENC_FORM, err, sizeof err), 0);
+    assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+    assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+    assert_string_equal(fx.o.body, "symbol=ETH%20USDT&n=1e%2B300&m=-9.5e%2B18&k=12345678901234568");
+    salvo_body_free(b);
     /* nested objects cannot be form pairs */
     static const char nested[] = "{\"a\":{\"b\":\"{{symbol}}\"}}";
     b = salvo_body_new_template(nested, sizeof nested - 1, err, sizeof err);

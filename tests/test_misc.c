@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -363,6 +365,46 @@ static void test_retry_after_bounds(void **state)
     assert_int_equal(salvo_parse_retry_after("5x", 0), -1);
 }
 
+/* A profile's rate_limit.reset header, in its four units. The broker's
+ * text, so: NaN, 1e300 and negatives must not reach an integer cast (UB),
+ * and a reset years away is clamped like Retry-After. */
+static void test_rate_reset(void **state)
+{
+    (void)state;
+    const int64_t s = 1000000000LL, year = SALVO_RETRY_AFTER_MAX_S * s;
+    const double now = 1764234000.0;
+    assert_int_equal(salvo_parse_rate_reset("1764234002", 1, 1, now), 2 * s);
+    assert_int_equal(salvo_parse_rate_reset("1764234002500", 1, 1e-3, now), 2500000000LL);
+    assert_int_equal(salvo_parse_rate_reset("3", 0, 1, now), 3 * s);
+    assert_int_equal(salvo_parse_rate_reset("250", 0, 1e-3, now), 250000000LL);
+    assert_int_equal(salvo_parse_rate_reset("1764233000", 1, 1, now), 0); /* passed: now */
+    assert_int_equal(salvo_parse_rate_reset("1e300", 0, 1, now), year);
+    assert_int_equal(salvo_parse_rate_reset("1e300", 1, 1e-3, now), year);
+    assert_int_equal(salvo_parse_rate_reset("nan", 0, 1, now), -1);
+    assert_int_equal(salvo_parse_rate_reset("inf", 0, 1, now), -1);
+    assert_int_equal(salvo_parse_rate_reset("-1e300", 0, 1, now), -1);
+    assert_int_equal(salvo_parse_rate_reset("soon", 0, 1, now), -1);
+    assert_int_equal(salvo_parse_rate_reset("", 0, 1, now), -1);
+}
+
+/* A broker's clock (profile server_time) in s, ms or us, as Unix ms;
+ * refused when it is no time: 1e300 was cast to long (UB). */
+static void test_clock_ms(void **state)
+{
+    (void)state;
+    double ms = 0;
+    assert_int_equal(salvo_parse_clock_ms(1764234000.25, &ms), 0);
+    assert_true(ms == 1764234000250.0);
+    assert_int_equal(salvo_parse_clock_ms(1764234000250.0, &ms), 0);
+    assert_true(ms == 1764234000250.0);
+    assert_int_equal(salvo_parse_clock_ms(1764234000250123.0, &ms), 0);
+    assert_true(fabs(ms - 1764234000250.123) < 1e-3);
+    assert_int_equal(salvo_parse_clock_ms(5, &ms), -EINVAL);
+    assert_int_equal(salvo_parse_clock_ms(1e300, &ms), -EINVAL);
+    assert_int_equal(salvo_parse_clock_ms(-1e300, &ms), -EINVAL);
+    assert_int_equal(salvo_parse_clock_ms(NAN, &ms), -EINVAL);
+}
+
 static void test_parse_values(void **state)
 {
     (void)state;
@@ -428,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_effective_code),
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_default_id_prefix),
         cmocka_unit_test(test_result_response_not_quite_json), cmocka_unit_test(test_retry_after_bounds),
+        cmocka_unit_test(test_rate_reset), cmocka_unit_test(test_clock_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,9 +96,9 @@ static int server_time_offset(struct salvo_engine *e, const salvo_reply_t *r)
     const cJSON *v = salvo_json_pointer(doc, ptr);
     double t = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsString(v) ? strtod(v->valuestring, NULL) : 0;
     cJSON_Delete(doc);
-    if (!(t > 1e9))
+    double ms;
+    if (salvo_parse_clock_ms(t, &ms) < 0)
         return 0;
-    double ms = t > 1e14 ? t / 1e3 : t > 1e11 ? t : t * 1e3;
     double ours = (double)salvo_unix_us() / 1e3 - (double)r->total_us / 2e3;
     e->st.broker_offset_ms = (long)(ms - ours);
     e->st.broker_offset_known = 1;

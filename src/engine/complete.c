@@ -226,14 +226,9 @@ static void pause_sends(struct salvo_engine *e, int64_t delay_ns)
 /* ns until a rate_limit.reset value comes, or -1. */
 static int64_t reset_in(int unit, const char *v)
 {
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || x < 0)
-        return -1;
-    double now_s = (double)salvo_unix_us() / 1e6;
-    double secs = unit == SALVO_RESET_EPOCH_S ? x - now_s : unit == SALVO_RESET_EPOCH_MS ? x / 1e3 - now_s
-                  : unit == SALVO_RESET_DELTA_S ? x : x / 1e3;
-    return secs <= 0 ? 0 : (int64_t)(secs * 1e9);
+    int epoch = unit == SALVO_RESET_EPOCH_S || unit == SALVO_RESET_EPOCH_MS;
+    double unit_s = unit == SALVO_RESET_EPOCH_S || unit == SALVO_RESET_DELTA_S ? 1 : 1e-3;
+    return salvo_parse_rate_reset(v, epoch, unit_s, (double)salvo_unix_us() / 1e6);
 }
 
 /* rate_limit: a spent budget pauses every send until its reset; the

@@ -39,6 +39,11 @@ static void check_retry_after(const char *v, int64_t now)
 {
     int64_t ns = salvo_parse_retry_after(v, now);
     FUZZ_CHECK(ns == -1 || (ns >= 0 && ns <= SALVO_RETRY_AFTER_MAX_S * 1000000000LL));
+    /* the same text as a profile's rate_limit.reset, in each unit */
+    for (int u = 0; u < 4; u++) {
+        ns = salvo_parse_rate_reset(v, u < 2, u % 2 ? 1e-3 : 1, (double)now);
+        FUZZ_CHECK(ns == -1 || (ns >= 0 && ns <= SALVO_RETRY_AFTER_MAX_S * 1000000000LL));
+    }
 }
 
 static void check_result_line(const salvo_result_t *r)
