@@ -116,7 +116,8 @@ void salvo_at_warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_repl
         e->st.warm_failed++;
     if (!e->st.broker_offset_known && server_time_offset(e, r))
         return;
-    if (r->date_unix > 0 && !e->st.broker_offset_known) {
+    /* a Date past 2^40 s (year 36812) is the broker's garbage: x 1000 must not overflow */
+    if (r->date_unix > 0 && r->date_unix < (int64_t)1 << 40 && !e->st.broker_offset_known) {
         e->st.broker_offset_ms = (long)(r->date_unix * 1000 - salvo_unix_us() / 1000);
         e->st.broker_offset_known = 1;
     }
