@@ -15,13 +15,15 @@
 #include "tool_args.h"
 
 static const char report_usage[] =
-    "usage: salvo report [--rate R] [--html FILE] [FILE|-]\n"
+    "usage: salvo report [--rate R] [--window N/PERIOD] [--html FILE] [FILE|-]\n"
     "Read salvo's result lines (FILE, or stdin when absent or -) and print the summary of\n"
     "each run in them again: counts by status, by HTTP status and by error, the send rate,\n"
     "latency percentiles, the first send against --at. Lines of several runs are told\n"
     "apart by their \"run\" id.\n"
     "\n"
     "  --rate R        the run's --rate, to show the send rate against it: 100, 100/s, 6000/m\n"
+    "  --window N/P    the run's --window (50/1s): the page draws it and counts the orders\n"
+    "                  sent in the busiest PERIOD\n"
     "  --html FILE     also write one self-contained HTML page (no network, no JavaScript):\n"
     "                  latency histogram, every order over time, orders per second against\n"
     "                  the limit, a table of the orders not accepted\n"
@@ -425,9 +427,11 @@ static int print_and_write(const tool_report_t *rp, const char *input, const cha
 int tool_report_main(int argc, char **argv)
 {
     double rate = 0;
+    uint32_t window_n = 0;
+    int64_t window_ns = 0;
     const char *html = NULL;
     static const struct option opts[] = {
-        {"rate", 1, 0, 'r'}, {"html", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"rate", 1, 0, 'r'}, {"window", 1, 0, 'w'}, {"html", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -436,6 +440,13 @@ int tool_report_main(int argc, char **argv)
         case 'r':
             if (salvo_parse_rate(optarg, &rate) != 0 || rate <= 0) {
                 fprintf(stderr, "salvo report: --rate '%s': want a rate like 100, 100/s, 6000/m (see salvo report --help)\n",
+                        optarg);
+                return SALVO_EXIT_USAGE;
+            }
+            break;
+        case 'w':
+            if (salvo_parse_window(optarg, &window_n, &window_ns) != 0) {
+                fprintf(stderr, "salvo report: --window '%s': want N/PERIOD like 50/1s, 250/10s (see salvo report --help)\n",
                         optarg);
                 return SALVO_EXIT_USAGE;
             }
@@ -461,6 +472,8 @@ int tool_report_main(int argc, char **argv)
     }
     tool_report_t rp;
     int code = SALVO_EXIT_OK, r = tool_report_init(&rp, rate, html != NULL);
+    rp.window_n = window_n;
+    rp.window_ns = window_ns;
     if (r == 0)
         r = read_results(&rp, f);
     if (r < 0) {

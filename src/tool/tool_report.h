@@ -40,6 +40,8 @@ typedef struct tool_report {
     uint64_t first_bad;    /* the first of those, as a line number */
     uint64_t runs_over;
     double rate;           /* --rate given to report; 0: none */
+    uint32_t window_n;     /* --window N/PERIOD given to report; 0: none */
+    int64_t window_ns;
     int want_html;         /* keep what the page needs (points, table rows) */
     int oom;
     salvo_jbuf_t tmp, err;

@@ -71,6 +71,13 @@ static void fmt_num(char *out, size_t cap, double v)
         snprintf(out, cap, "%.6g", v);
 }
 
+/* A period in seconds, as fmt_num writes it: out. */
+static const char *fmt_secs(char *out, size_t cap, int64_t ns)
+{
+    fmt_num(out, cap, (double)ns / 1e9);
+    return out;
+}
+
 static void svg_open(salvo_jbuf_t *b, const char *kind, size_t run, const char *label)
 {
     salvo_jbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart %s\" id=\"%s-%zu\" width=\"%d\" "
@@ -275,9 +282,46 @@ static int timeline(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0
     return 0;
 }
 
-/* ---- orders per second against the limit ---- */
-static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0, double span_s)
+static int by_time(const void *a, const void *b)
 {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The most orders sent within any period_us (a span shorter than it, as
+ * --window counts), or -1 out of memory. */
+static int64_t busiest_window(const rep_run_t *run, int64_t period_us)
+{
+    int64_t *t = malloc(run->npts * sizeof *t);
+    if (t == NULL)
+        return -1;
+    for (size_t i = 0; i < run->npts; i++)
+        t[i] = run->pts[i].sent_us;
+    qsort(t, run->npts, sizeof *t, by_time);
+    size_t most = 0;
+    for (size_t i = 0, j = 0; i < run->npts; i++) {
+        while (t[i] - t[j] >= period_us)
+            j++;
+        if (i - j + 1 > most)
+            most = i - j + 1;
+    }
+    free(t);
+    return (int64_t)most;
+}
+
+static void limit_line(salvo_jbuf_t *b, double per_s, double top, int row, const char *label)
+{
+    double y = MT + PH - per_s / top * PH;
+    salvo_jbuf_printf(b, "<line class=\"limit\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+                         "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
+                      ML, y, ML + PW, y, ML + PW - 4, y - 4 - 14 * row, label);
+}
+
+/* ---- orders per second against the limit ---- */
+static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0, double span_s,
+                      const tool_report_t *rp)
+{
+    double wlimit = rp->window_n ? rp->window_n / ((double)rp->window_ns / 1e9) : 0;
     /* about 100 bins, but at least 5 orders a bin on average: fewer says
      * more about the bin's edges than about the rate */
     double bin = nice(span_s / 100), few = nice(5 * span_s / (double)run->npts);
@@ -311,8 +355,10 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
             top = (double)c[k] / BIN_W(k);
     if (limit > top)
         top = limit;
+    if (wlimit > top)
+        top = wlimit;
     top = nice(top * 1.1);
-    char lab[32];
+    char lab[32], ylab[64];
     fmt_num(lab, sizeof lab, bin);
     svg_open(b, "rate", ri, "orders sent per second against the limit");
     salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\">", lab, nb, limit);
@@ -330,19 +376,34 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     salvo_jbuf_cstr(b, "\"/>");
 #undef BIN_W
     free(c);
+    char wlab[48] = "";
+    if (rp->window_n)
+        snprintf(wlab, sizeof wlab, "%u/%ss", rp->window_n, fmt_secs(lab, sizeof lab, rp->window_ns));
     if (limit > 0) {
-        double y = MT + PH - limit / top * PH;
-        salvo_jbuf_printf(b, "<line class=\"limit\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-                             "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">--rate %.6g/s</text>",
-                          ML, y, ML + PW, y, ML + PW - 4, y - 4, limit);
+        snprintf(ylab, sizeof ylab, "--rate %.6g/s", limit);
+        limit_line(b, limit, top, 0, ylab);
+    }
+    if (wlimit > 0) {
+        snprintf(ylab, sizeof ylab, "--window %s", wlab);
+        limit_line(b, wlimit, top, limit > 0, ylab);
     }
     fmt_num(lab, sizeof lab, bin);
-    char ylab[64];
     snprintf(ylab, sizeof ylab, "orders/s (in %s s bins)", lab);
     axes(b, "seconds since the first send", ylab);
     salvo_jbuf_cstr(b, "</svg>\n");
-    if (limit <= 0)
-        salvo_jbuf_cstr(b, "<p>No limit drawn: give <code>salvo report --rate R</code> the run's --rate.</p>\n");
+    if (rp->window_n) {
+        /* the window's promise is a count, not a rate: say the count */
+        int64_t most = busiest_window(run, rp->window_ns / 1000);
+        if (most < 0)
+            return -ENOMEM;
+        salvo_jbuf_printf(b, "<p class=\"window\" data-busiest=\"%lld\" data-limit=\"%u\">The busiest %ss: "
+                             "%lld orders sent, against --window %s.</p>\n",
+                          (long long)most, rp->window_n, fmt_secs(lab, sizeof lab, rp->window_ns), (long long)most,
+                          wlab);
+    }
+    if (limit <= 0 && !rp->window_n)
+        salvo_jbuf_cstr(b, "<p>No limit drawn: give <code>salvo report --rate R</code> (or <code>--window N/PERIOD</code>) "
+                           "the run's limit.</p>\n");
     return 0;
 }
 
@@ -359,8 +420,9 @@ static void counts_table(salvo_jbuf_t *b, const tool_agg_t *g, size_t ri)
                       (unsigned long long)g->orders, (unsigned long long)g->orders);
 }
 
-static int one_run(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, const char *summary)
+static int one_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t ri, const char *summary)
 {
+    const rep_run_t *run = &rp->runs[ri];
     salvo_jbuf_printf(b, "<section class=\"run\" id=\"run-%zu\" data-run=\"", ri + 1);
     esc(b, run->id);
     salvo_jbuf_printf(b, "\" data-orders=\"%llu\">\n<h2>", (unsigned long long)run->agg.orders);
@@ -397,7 +459,7 @@ static int one_run(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, const char 
         if (timeline(b, run, ri, t0, span_s) < 0)
             return -ENOMEM;
         salvo_jbuf_cstr(b, "<h3>Orders sent per second</h3>\n");
-        if (rate_chart(b, run, ri, t0, span_s) < 0)
+        if (rate_chart(b, run, ri, t0, span_s, rp) < 0)
             return -ENOMEM;
     } else {
         salvo_jbuf_cstr(b, "<p>No order was sent: no charts.</p>\n");
@@ -436,7 +498,7 @@ int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *
     for (size_t i = 0; i < rp->nruns && r == 0; i++) {
         char summary[8192];
         tool_report_text(rp, i, summary, sizeof summary);
-        r = one_run(b, &rp->runs[i], i, summary);
+        r = one_run(b, rp, i, summary);
     }
     salvo_jbuf_cstr(b, "</body></html>\n");
     return r == 0 && b->oom ? -ENOMEM : r;

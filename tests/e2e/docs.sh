@@ -84,7 +84,7 @@ complete_words() { # complete_words WORD... : what <TAB> after the last word off
 }
 check "complete salvo --ra" "--rate " "$(complete_words salvo --ra)"
 check "complete salvo rep" "report " "$(complete_words salvo rep)"
-check "complete salvo report --" "--help --html --rate " "$(complete_words salvo report --)"
+check "complete salvo report --" "--help --html --rate --window " "$(complete_words salvo report --)"
 check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-backoff " "$(complete_words salvo --retry-)"
 check "complete salvo -q" "-q " "$(complete_words salvo -q)"
 check "complete salvo --broker (examples/brokers)" "alpaca binance " "$(complete_words salvo --broker '')"

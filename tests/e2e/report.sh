@@ -86,4 +86,23 @@ check_true "--html: broker text escaped" grep -q '&lt;script&gt;alert(1)&lt;/scr
 check_true "--html: a symbol escaped" grep -q '&lt;img src=x onerror=alert(1)&gt;' "$WORK/r.html"
 check "--html: three charts for each of two runs" 6 "$(grep -oE 'class="chart (latency-histogram|timeline|rate)"' "$WORK/r.html" | wc -l)"
 stop_mock
+
+# 7. A --window run: the page draws the window and counts its busiest
+# period, which is what the window promises (the first 20 leave at once).
+start_mock --latency 2ms
+make_orders 50 > "$WORK/o50.csv"
+"$SALVO" --no-auth --url "$URL" --window 20/1s "$WORK/o50.csv" > "$WORK/outw" 2>/dev/null
+check "--window run: exit 0" 0 $?
+"$SALVO" report --window 20/1s --html "$WORK/w.html" "$WORK/outw" > /dev/null 2>&1
+check "report --window: exit 0" 0 $?
+check "report --window: the busiest 1 s holds the window's 20" '<p class="window" data-busiest="20" data-limit="20">' \
+    "$(grep -o '<p class="window"[^>]*>' "$WORK/w.html")"
+check_true "report --window: the limit drawn, labelled" grep -q '>--window 20/1s</text>' "$WORK/w.html"
+"$SALVO" report --window 5/0.25s --html "$WORK/w.html" "$WORK/outw" > /dev/null 2>&1
+check "report --window 5/0.25s of that run: its busiest quarter second is over 5" 20 \
+    "$(grep -o 'data-busiest="[0-9]*"' "$WORK/w.html" | tr -dc 0-9)"
+"$SALVO" report --window 20 "$WORK/outw" > /dev/null 2> "$WORK/rep.err"
+check "report --window 20: exit 2" 2 $?
+check_true "report --window 20: names the flag" grep -q "^salvo report: --window '20'" "$WORK/rep.err"
+stop_mock
 finish
