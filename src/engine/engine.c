@@ -246,6 +246,8 @@ static void maybe_done(struct salvo_engine *e)
 
 static void finish_run(struct salvo_engine *e)
 {
+    if (e->transport && e->tops->stats)
+        e->tops->stats(e->transport, &e->st);
     if (e->transport) { /* its connections close: the loop can end */
         e->tops->close(e->transport);
         e->transport = NULL;

@@ -84,6 +84,7 @@ struct exec {
     void *log_ud;
     uint64_t next_id;
     unsigned ready;        /* workers through their first handshake */
+    uint64_t restarts, given_up;
     int said;              /* on_state has been called */
     int closing, started;
     unsigned timers_open;  /* x goes with the last */
@@ -510,6 +511,7 @@ static void after_down(worker_t *w)
         w->failed_starts++;
     if (w->failed_starts >= MAX_FAILED_STARTS) {
         w->state = W_GONE;
+        x->given_up++;
         note(w, "given up after %u starts in a row that answered nothing", w->failed_starts);
         if (all_gone(x))
             fail_waiting(x);
@@ -520,6 +522,7 @@ static void after_down(worker_t *w)
     if (delay > RESTART_CAP_MS)
         delay = RESTART_CAP_MS;
     note(w, "restarting in %llu ms", (unsigned long long)delay);
+    x->restarts++;
     w->state = W_OFF;
     uv_timer_start(&w->timer, on_timer, delay, 0);
 }
@@ -742,8 +745,16 @@ static void exec_close(void *t)
     }
 }
 
+static void exec_stats(const void *t, salvo_stats_t *st)
+{
+    const exec_t *x = t;
+    st->worker_restarts = x->restarts;
+    st->workers_given_up = x->given_up;
+}
+
 const salvo_transport_ops_t salvo_exec_ops = {
     .send = exec_send,
     .cancel = exec_cancel,
     .close = exec_close,
+    .stats = exec_stats,
 };

@@ -146,6 +146,8 @@ typedef struct salvo_transport_ops {
     void (*cancel)(void *t, salvo_job_t *j);
     /* Release everything; handles close on the loop. */
     void (*close)(void *t);
+    /* Optional: add what only the transport knows to the run's stats. */
+    void (*stats)(const void *t, salvo_stats_t *st);
 } salvo_transport_ops_t;
 
 /* ---- intake.c: input -> orders ---- */

@@ -208,6 +208,10 @@ static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t
     if (s->lookups)
         n = tool_put(buf, cap, n, "\nsalvo: reconcile: %llu lookups, %llu orders settled", (unsigned long long)s->lookups,
                 (unsigned long long)s->reconciled);
+    if (s->worker_restarts || s->workers_given_up)
+        n = tool_put(buf, cap, n, "\nsalvo: --exec: workers restarted %llu time%s, %llu given up",
+                     (unsigned long long)s->worker_restarts, s->worker_restarts == 1 ? "" : "s",
+                     (unsigned long long)s->workers_given_up);
     if (s->ttfb.n) {
         const salvo_hist_t *hs[] = {&s->dns, &s->connect, &s->tls, &s->ttfb};
         const char *names[] = {"dns", "connect", "tls", "ttfb"};
@@ -267,13 +271,15 @@ int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int si
             "},\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
-            "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu}",
+            "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu},"
+            "\"workers\":{\"restarts\":%llu,\"given_up\":%llu}",
             (unsigned long long)s->sends, (unsigned long long)s->resent, (double)s->wall_ns / 1e9,
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
             send_rate(g), ms(h->min), ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),
             ms(salvo_hist_percentile(h, 99)), ms(h->max), h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal,
             (unsigned long long)s->done_earlier, (unsigned long long)s->held,
-            (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups, (unsigned long long)s->reconciled);
+            (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups, (unsigned long long)s->reconciled,
+            (unsigned long long)s->worker_restarts, (unsigned long long)s->workers_given_up);
     fputs(",\"http_status\":{", f);
     for (int i = 100, first = 1; i <= TOOL_HTTP_MAX; i++) {
         int k = i == TOOL_HTTP_MAX ? 0 : i;

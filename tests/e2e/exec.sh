@@ -67,6 +67,7 @@ check_true "crash: salvo said which worker died holding which order" \
     grep -q "worker [123] was killed by signal 9; its order $(jq -r 'select(.symbol == "CRASH1") | .client_order_id' "$WORK/out")" \
     "$WORK/err"
 check_true "crash: salvo said it restarts the worker" grep -q "worker [123] restarting in 100 ms" "$WORK/err"
+check_true "crash: the summary counts the restart" grep -q "^salvo: --exec: workers restarted 1 time, 0 given up$" "$WORK/err"
 check "crash: every order reached the broker once" "20 20" \
     "$(jq -s 'map(.tag) | unique | length' "$WORK/book") $(booked)"
 # resume: the crashed order is held (it may be at the broker); --exec-lookup asks the bridge, which finds it.
@@ -142,6 +143,8 @@ WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/flaky.py" --workers 1 --summary-j
 check "every worker given up: exit 4, unknown, failed, not_sent x3, the summary agrees" "4 unknown failed 3 5" \
     "$? $(status_of 8001 "$WORK/out") $(status_of 8002 "$WORK/out") $(count '.status == "not_sent"' "$WORK/out") $(jq .orders "$WORK/s.json")"
 check_true "every worker given up: salvo said so" grep -q "given up after 8 starts" "$WORK/err"
+check "every worker given up: --summary-json counts 7 restarts (after the 8th start, none) and 1 given up" "7 1" \
+    "$(jq -r '"\(.workers.restarts) \(.workers.given_up)"' "$WORK/s.json")"
 
 # A worker that cannot start: exit 2 before anything is sent, every order not_sent.
 rm -f "$WORK/book"
