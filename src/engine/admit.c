@@ -2,6 +2,7 @@
  * settle it from the journal (resume), hold it back (a cap), or queue it. */
 #include <stdlib.h>
 
+#include "exec_proto.h"
 #include "parts.h"
 #include "util.h"
 #include "salvo/jbuf.h"
@@ -140,7 +141,8 @@ static void close_dry_run(struct salvo_engine *e, salvo_job_t *j, salvo_jbuf_t *
     salvo_job_report(e, j, SALVO_DRY_RUN, NULL, NULL);
 }
 
-/* --exec: the worker command the order would go to, and its body. */
+/* --exec: the worker command the order would go to, its body, and the
+ * protocol line a worker would read (its id is a worker's count: 1 here). */
 static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
     const salvo_config_t *c = e->cfg;
@@ -152,6 +154,15 @@ static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
     }
     salvo_jbuf_cstr(&b, "],\"body\":");
     salvo_jbuf_raw(&b, j->order.body, j->order.body_len);
+    salvo_jbuf_t line = {0};
+    salvo_exec_order_line(&line, j, 1);
+    if (line.oom)
+        b.oom = 1;
+    else if (line.len > 1) {
+        salvo_jbuf_cstr(&b, ",\"line\":");
+        salvo_jbuf_raw(&b, line.p, line.len - 1); /* an object: the line without its '\n' */
+    }
+    salvo_jbuf_free(&line);
     close_dry_run(e, j, &b);
 }
 

@@ -146,6 +146,15 @@ check_true "every worker given up: salvo said so" grep -q "given up after 8 star
 check "every worker given up: --summary-json counts 7 restarts (after the 8th start, none) and 1 given up" "7 1" \
     "$(jq -r '"\(.workers.restarts) \(.workers.given_up)"' "$WORK/s.json")"
 
+# A dry run: no worker starts; each result shows the command, the body and the
+# exact protocol line a worker would read.
+rm -f "$WORK/book"
+"$SALVO" --exec "$FUBON" --workers 3 --dry-run "$WORK/two.csv" > "$WORK/out" 2> "$WORK/err"
+check "dry run: exit 0, nothing reached the broker, no worker ran" "0 0 0" "$? $(booked) $(grep -c 'worker' "$WORK/err")"
+check "dry run: the protocol line is an order with the result's id and the body shown" "order true true 2" \
+    "$(jq -r '.request.line.op' "$WORK/out" | sort -u) $(jq -s 'all(.request.line.client_order_id == .client_order_id)' "$WORK/out") \
+$(jq -s 'all(.request.line.body == .request.body)' "$WORK/out") $(count '.status == "dry_run"' "$WORK/out")"
+
 # A worker that cannot start: exit 2 before anything is sent, every order not_sent.
 rm -f "$WORK/book"
 STANDIN_LOGIN_FAIL=1 "$SALVO" --exec "$FUBON" --workers 3 "$WORK/crash.csv" > "$WORK/out" 2> "$WORK/err"
