@@ -29,7 +29,7 @@ for cmd in salvo salvo-mock; do
     bin=$SALVO
     srcs=()
     for f in "$SOURCE_DIR"/src/tool/*.c; do # salvo report's flags are its own (below)
-        [ "$f" = "$SOURCE_DIR/src/tool/tool_report.c" ] || srcs+=("$f")
+        [ "$f" = "$SOURCE_DIR/src/tool/tool_report_main.c" ] || srcs+=("$f")
     done
     if [ "$cmd" = salvo-mock ]; then bin=$SALVO_MOCK; srcs=("$SOURCE_DIR"/mock/*.c); fi
     page=$BUILD_DIR/man/$cmd.1
@@ -56,7 +56,7 @@ done
 
 # salvo report: its option table, its --help and salvo(1)'s REPORT section agree.
 report_help=$(_salvo_flags "$SALVO" report | tr ' ' '\n' | grep . | sort -u | tr '\n' ' ')
-check "salvo report: its option table is its --help" "$(table_flags "$SOURCE_DIR/src/tool/tool_report.c" | tr '\n' ' ')" \
+check "salvo report: its option table is its --help" "$(table_flags "$SOURCE_DIR/src/tool/tool_report_main.c" | tr '\n' ' ')" \
     "${report_help/-h /}"
 report_man=$(awk '/^\.SH REPORT/ { on = 1; next } /^\.SH/ { on = 0 } on && tp { print } { tp = on && /^\.TP/ }' \
     "$BUILD_DIR/man/salvo.1" | sed 's/\\-/-/g' | grep -oE -- '--[a-z0-9-]+' | sort -u | tr '\n' ' ')
