@@ -1,6 +1,7 @@
-/* salvo report [--rate R] [--html FILE] [FILE|-]: the summary of a run
- * again, from the result lines it printed (tool_report.c), and one
- * self-contained HTML page of it with SVG charts (tool_report_html.c). */
+/* salvo report [--rate R] [--window N/PERIOD] [--html FILE] [FILE|-]: the
+ * summary of a run again, from the result lines it printed (tool_report.c),
+ * and one self-contained HTML page of it with SVG charts
+ * (tool_report_html.c); the verb is tool_report_main.c. */
 #ifndef SALVO_TOOL_REPORT_H
 #define SALVO_TOOL_REPORT_H
 
