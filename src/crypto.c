@@ -203,6 +203,20 @@ static int kind_of(EVP_PKEY *pk, char *err, size_t errlen)
     return -1;
 }
 
+/* A key whose PEM parses may still not sign (one changed character in an
+ * RSA prime: libcrypto's check of its own signature fails): find out at
+ * load, not at every order's send. */
+static int try_sign(salvo_pkey_t *k)
+{
+    unsigned char *sig = malloc(k->sig_max);
+    size_t n = 0;
+    if (sig == NULL)
+        return -ENOMEM;
+    int rc = salvo_pkey_sign(k, "salvo", 5, sig, k->sig_max, &n);
+    free(sig);
+    return rc == -ENOMEM ? rc : rc < 0 ? -EINVAL : 0;
+}
+
 int salvo_pkey_load_pem(salvo_pkey_t **out, const char *pem, size_t len, char *err, size_t errlen)
 {
     *out = NULL;
@@ -258,8 +272,13 @@ int salvo_pkey_load_pem(salvo_pkey_t **out, const char *pem, size_t len, char *e
     k->kind = kind;
     k->sig_max = kind == SALVO_PKEY_RSA ? (size_t)EVP_PKEY_get_size(pk) : 2 * ES256_HALF;
     pk = NULL;
+    if ((rc = try_sign(k)) < 0) {
+        set_err(err, errlen, rc == -ENOMEM ? "out of memory reading a private key"
+                                           : "the private key cannot sign: it is damaged (a character changed?)", NULL);
+        salvo_pkey_free(k);
+        goto out;
+    }
     *out = k;
-    rc = 0;
 out:
     EVP_PKEY_free(pk);
     salvo_crypto_wipe(text, len);

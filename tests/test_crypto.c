@@ -518,6 +518,16 @@ static void test_pem_refused(void **state)
     expect_refusal("hello", 5, "not a PEM private key", NULL);
     expect_refusal("", 0, "no PEM private key", NULL);
 
+    /* Found by fuzz_crypto: one character changed inside p (the last byte
+     * of RFC 7515's RSA prime). The PEM still parses, but no signature can
+     * be made with it: refused when loaded, not at every order's send. */
+    char rsa_bad[sizeof rsa_a2];
+    memcpy(rsa_bad, rsa_a2, sizeof rsa_bad);
+    char *at = strstr(rsa_bad, "y2XDwGUcCgYEA");
+    assert_non_null(at);
+    at[7] = 'g';
+    expect_refusal(rsa_bad, strlen(rsa_bad), "cannot sign", "MIIEowIBAAKCAQEA");
+
     /* Encrypted: refused without asking for a passphrase. */
     BIO *in = BIO_new_mem_buf(ed_test1, -1), *out = BIO_new(BIO_s_mem());
     EVP_PKEY *pk = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
