@@ -197,8 +197,7 @@ static void numbers_out_of_range(void **state)
     static const char *const lines[] = {
         "{\"status\":\"rejected\",\"http_status\":1e10,\"attempts\":1,\"latency_ms\":1e300}",
         "{\"status\":\"rejected\",\"http_status\":4294967718,\"attempts\":1,\"latency_ms\":-5}",
-        "{\"status\":\"accepted\",\"http_status\":-1e300,\"attempts\":1,"
-        "\"sent_at\":\"2026-11-24T08:30:00.000001Z\",\"at_offset_ms\":-9.2e15}",
+        "{\"status\":\"accepted\",\"http_status\":-1e300,\"attempts\":1,\"sent_at\":\"2026-11-24T08:30:00.000001Z\",\"at_offset_ms\":-9.2e15}",
     };
     tool_report_t rp;
     assert_int_equal(tool_report_init(&rp, 0, 1), 0);
