@@ -33,8 +33,9 @@ journal_settled() {
 no_sanitizer_report() { ! grep -q -E 'AddressSanitizer|runtime error|LeakSanitizer' "$1"; }
 
 start_fault() { # MODE: sets FURL, FLOG
-    local pf="$WORK/fport.$RANDOM"
-    FLOG="$WORK/flog.$RANDOM"
+    STARTS=$((STARTS + 1)) # a new name each time: see start_mock
+    local pf="$WORK/fport.$STARTS"
+    FLOG="$WORK/flog.$STARTS"
     : > "$FLOG"
     "$FAULT_SERVER" "$1" "$pf" "$FLOG" &
     MOCK_PIDS+=($!)

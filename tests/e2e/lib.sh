@@ -17,8 +17,10 @@ cleanup() {
 trap cleanup EXIT
 
 # start_mock [flags...]: sets PORT and URL (the orders endpoint)
+STARTS=0 # numbers the port files: a name reused ($RANDOM did repeat) is read at once, the old port in it
 start_mock() {
-    local pf="$WORK/port.$RANDOM"
+    STARTS=$((STARTS + 1))
+    local pf="$WORK/port.$STARTS"
     "$SALVO_MOCK" --listen 127.0.0.1:0 --port-file "$pf" "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
     MOCK_PIDS+=($!)
     MOCK_PID=$!
