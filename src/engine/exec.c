@@ -128,8 +128,6 @@ static int all_gone(const exec_t *x)
     return 1;
 }
 
-/* How much of a bad line to show (it is not NUL-terminated). */
-
 static double secs(int64_t ns) { return (double)ns / 1e9; }
 
 /* ================= handles ================= */

@@ -11,7 +11,7 @@
 
 #define SALVO_EXEC_PROTOCOL 1
 
-/* How much of a bad line a message quotes. */
+/* How much of a bad line a message quotes (the line is not NUL-terminated). */
 #define SALVO_EXEC_SHOWN(n) ((int)((n) < 100 ? (n) : 100))
 
 /* An answer read. r's strings point into v (error), oid (a numeric order
