@@ -9,13 +9,6 @@
 # shellcheck disable=SC2153 # URL, BASE: set by start_mock (lib.sh)
 ulimit -c 0
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 20 ms).
-wait_for() {
-    local tries=$(($1 * 50)); shift
-    while [ "$tries" -gt 0 ]; do "$@" && return 0; sleep 0.02; tries=$((tries - 1)); done
-    return 1
-}
-received_at_least() { [ "$(stat_of received 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
 orders_at_least() { [ "$(stat_of orders 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
 # The process has its SIGTERM handler in place (bit 15 of SigCgt).
 catches_term() { local m; m=$(awk '/^SigCgt/ {print $2}' "/proc/$1/status" 2>/dev/null) && [ $((0x$m >> 14 & 1)) -eq 1 ]; }

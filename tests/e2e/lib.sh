@@ -35,6 +35,14 @@ start_mock() {
 }
 stop_mock() { kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null; }
 stat_of() { curl -s -m 5 "$BASE/stats" "${@:2}" | jq -r ".$1"; }
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 20 ms).
+# Tests wait for events this way, never for a time a busy machine may miss.
+wait_for() {
+    local tries=$(($1 * 50)); shift
+    while [ "$tries" -gt 0 ]; do "$@" && return 0; sleep 0.02; tries=$((tries - 1)); done
+    return 1
+}
+received_at_least() { [ "$(stat_of received 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
 
 check() { # check NAME EXPECTED ACTUAL
     if [ "$2" = "$3" ]; then

@@ -59,7 +59,10 @@ for seed in $(seq 1 "$SEEDS"); do
     "$SALVO" --url "$URL" --no-auth --concurrency 32 --rate 3000/s --id-prefix "k$seed" --journal "$j" \
         "$WORK/o5000.csv" > "$WORK/out1" 2>/dev/null &
     pid=$!
-    sleep "0.$((3 + seed % 7))"
+    # killed at a time the seed picks, counted from its first send (from
+    # the start, a busy machine could kill it before it sent anything)
+    wait_for 20 grep -q '"sent"' "$j"
+    sleep "0.$((1 + seed % 7))"
     kill -KILL $pid
     wait $pid 2>/dev/null
     sent_before=$(grep -c '"sent"' "$j")
@@ -125,7 +128,7 @@ for sig in INT TERM; do
     start_mock --latency 400ms
     "$SALVO" --url "$URL" --no-auth --concurrency 10 --journal "$WORK/jsig$sig" "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null &
     pid=$!
-    sleep 0.6
+    wait_for 20 received_at_least 10 # its handlers are in place and 10 orders are out
     kill -$sig $pid
     wait $pid
     code=$?
@@ -140,7 +143,7 @@ done
 start_mock --latency 5s
 "$SALVO" --url "$URL" --no-auth --concurrency 5 "$WORK/o2000.csv" > "$WORK/out" 2>/dev/null &
 pid=$!
-sleep 0.5
+wait_for 20 received_at_least 5 # the 5 in flight
 kill -INT $pid
 sleep 0.2
 kill -INT $pid
@@ -234,7 +237,7 @@ stop_mock
 start_mock --latency 300ms
 "$SALVO" --url "$URL" --no-auth --concurrency 1 --journal "$WORK/jl" "$WORK/o10.csv" > /dev/null 2>&1 &
 pid=$!
-sleep 0.5
+wait_for 20 received_at_least 1 # the first run holds the journal
 "$SALVO" --url "$URL" --no-auth --journal "$WORK/jl" --resume "$WORK/o10.csv" > "$WORK/out" 2> "$WORK/err"
 check "a second run on a journal in use: usage error, nothing printed" "2 0" "$? $(wc -l < "$WORK/out")"
 check_true "a second run on a journal in use: names the holder's pid" grep -q "another run (pid $pid) is using it" "$WORK/err"

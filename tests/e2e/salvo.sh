@@ -133,7 +133,7 @@ start_mock --latency 400ms
 make_orders 200 > "$WORK/o200.csv"
 "$SALVO" --url "$URL" --no-auth --concurrency 10 "$WORK/o200.csv" > "$WORK/out" 2>/dev/null &
 pid=$!
-sleep 0.6
+wait_for 20 received_at_least 10 # its handlers are in place and 10 orders are out
 kill -TERM $pid
 wait $pid
 check "sigterm exit" 143 $?
