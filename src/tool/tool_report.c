@@ -39,20 +39,33 @@ void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n)
 
 /* ================= one line ================= */
 
+/* The members a line's table row shows, kept as they were written. */
+enum rep_field { F_SEQ, F_LINE, F_ID, F_SYMBOL, F_SIDE, F_QUANTITY, F_PRICE, F_HTTP, F_ERROR, F_RESPONSE, F_COUNT };
+static const char *const field_keys[F_COUNT] = {"seq",   "line",  "client_order_id", "symbol", "side",
+                                                "quantity", "price", "http_status", "error", "response"};
+
 /* What a line says, as spans into the line or into tmp. */
 typedef struct rep_line {
     tool_rec_t rec;
     int has_status;
     const char *run;
     size_t run_len;
-    salvo_json_member_t seq, line, id, symbol, side, quantity, price, http, response, error;
-    int has_seq, has_line, has_id, has_symbol, has_side, has_quantity, has_price, has_http, has_response;
-    int has_error;
+    salvo_json_member_t f[F_COUNT];
+    unsigned char has[F_COUNT];
 } rep_line_t;
 
 static int key_is(const salvo_json_member_t *m, const char *k)
 {
     return m->key_len == strlen(k) && memcmp(m->key, k, m->key_len) == 0;
+}
+
+/* Which of the kept members m is, or -1. */
+static int field_of(const salvo_json_member_t *m)
+{
+    for (int k = 0; k < F_COUNT; k++)
+        if (key_is(m, field_keys[k]))
+            return k;
+    return -1;
 }
 
 /* A JSON number within [lo, hi]; -1 otherwise. The ranges are what a run
@@ -130,7 +143,7 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
     if (salvo_json_object_open(s, n, &pos) < 0)
         return -1;
     salvo_json_member_t m;
-    int r;
+    int r, k;
     double d;
     while ((r = salvo_json_object_next(s, n, &pos, &m)) == 1) {
         if (key_is(&m, "status")) {
@@ -140,10 +153,6 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
         } else if (key_is(&m, "run") && m.value_len >= 2 && m.value[0] == '"') {
             L->run = m.value + 1;
             L->run_len = m.value_len - 2;
-        } else if (key_is(&m, "http_status")) {
-            L->http = m, L->has_http = 1;
-            if (num_in(&m, 0, 999, &d) == 0)
-                L->rec.http_status = (int)d;
         } else if (key_is(&m, "attempts")) {
             if (num_in(&m, 0, 1e6, &d) == 0)
                 L->rec.attempts = (unsigned)d;
@@ -158,31 +167,18 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
         } else if (key_is(&m, "sent_at")) {
             if (str_of(&m, tmp) == 0)
                 L->rec.sent_at_us = parse_rfc3339_us(tmp->p, tmp->len);
-        } else if (key_is(&m, "error")) {
-            L->error = m, L->has_error = 1;
-        } else if (key_is(&m, "seq")) {
-            L->seq = m, L->has_seq = 1;
-        } else if (key_is(&m, "line")) {
-            L->line = m, L->has_line = 1;
-        } else if (key_is(&m, "client_order_id")) {
-            L->id = m, L->has_id = 1;
-        } else if (key_is(&m, "symbol")) {
-            L->symbol = m, L->has_symbol = 1;
-        } else if (key_is(&m, "side")) {
-            L->side = m, L->has_side = 1;
-        } else if (key_is(&m, "quantity")) {
-            L->quantity = m, L->has_quantity = 1;
-        } else if (key_is(&m, "price")) {
-            L->price = m, L->has_price = 1;
-        } else if (key_is(&m, "response")) {
-            L->response = m, L->has_response = 1;
+        } else if ((k = field_of(&m)) >= 0) {
+            L->f[k] = m;
+            L->has[k] = 1;
+            if (k == F_HTTP && num_in(&m, 0, 999, &d) == 0)
+                L->rec.http_status = (int)d;
         }
     }
     if (r < 0 || !L->has_status || salvo_json_skip_ws(s, n, pos) != n)
         return -1;
     /* after the walk: a key given twice must not leave a pointer into a
      * buffer its second value moved */
-    if (L->has_error && str_of(&L->error, err) == 0) {
+    if (L->has[F_ERROR] && str_of(&L->f[F_ERROR], err) == 0) {
         L->rec.error = err->p;
         L->rec.error_len = err->len;
     }
@@ -247,20 +243,17 @@ static void add_row(rep_run_t *run, const rep_line_t *L, salvo_jbuf_t *tmp)
     }
     salvo_jbuf_t *b = &run->rows;
     salvo_jbuf_printf(b, "<tr data-status=\"%s\">", salvo_status_name(L->rec.status));
-    cell(b, &L->seq, L->has_seq, tmp, 24);
-    cell(b, &L->line, L->has_line, tmp, 24);
-    cell(b, &L->id, L->has_id, tmp, 80);
-    cell(b, &L->symbol, L->has_symbol, tmp, 40);
-    cell(b, &L->side, L->has_side, tmp, 8);
-    cell(b, &L->quantity, L->has_quantity, tmp, 24);
-    cell(b, &L->price, L->has_price, tmp, 24);
+    static const struct {
+        int f;
+        size_t max; /* bytes shown */
+    } before[] = {{F_SEQ, 24}, {F_LINE, 24}, {F_ID, 80}, {F_SYMBOL, 40}, {F_SIDE, 8}, {F_QUANTITY, 24}, {F_PRICE, 24}};
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
+        cell(b, &L->f[before[i].f], L->has[before[i].f], tmp, before[i].max);
     salvo_jbuf_printf(b, "<td><i class=\"sw st-%s\"></i>%s</td>", salvo_status_name(L->rec.status),
                       salvo_status_name(L->rec.status));
-    cell(b, &L->http, L->has_http, tmp, 8);
-    if (L->has_error)
-        cell(b, &L->error, 1, tmp, 300);
-    else
-        cell(b, &L->response, L->has_response, tmp, 300);
+    cell(b, &L->f[F_HTTP], L->has[F_HTTP], tmp, 8);
+    int why = L->has[F_ERROR] ? F_ERROR : F_RESPONSE;
+    cell(b, &L->f[why], L->has[why], tmp, 300);
     salvo_jbuf_raw(b, "</tr>\n", 6);
     run->nrows++;
 }
