@@ -105,7 +105,22 @@ def summarize(runs, key):
 
 # ---------------- the broker ----------------
 
-class Mock:
+class Server:
+    """A server process the bench starts (self.p), stopped when its `with` ends."""
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+        self.p.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Mock(Server):
     def __init__(self, *flags, prefix=()):
         pf = os.path.join(WORK, "port")
         if os.path.exists(pf):
@@ -124,16 +139,6 @@ class Mock:
 
     def reset(self):
         urllib.request.urlopen(urllib.request.Request(self.base + "/reset", method="POST")).read()
-
-    def stop(self):
-        self.p.terminate()
-        self.p.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 # ---------------- order files ----------------
@@ -451,7 +456,7 @@ http {
 """
 
 
-class Nginx:
+class Nginx(Server):
     """nginx, 2 workers, TLS + h2 by ALPN, from a config in WORK (as tests/e2e/nginx_h2.sh)."""
 
     def __init__(self, cert, key, prefix=()):
@@ -477,17 +482,6 @@ class Nginx:
                     time.sleep(0.1)
             self.stop()
         raise RuntimeError("nginx did not start: %s" % open(os.path.join(d, "error.log")).read()[-500:])
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-        self.p.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def unix_us(iso):
