@@ -14,15 +14,7 @@
 #include <string.h>
 
 #include "tool_report.h"
-
-#define CW 960   /* chart size */
-#define CH 300
-#define ML 64    /* margins */
-#define MR 20
-#define MT 14
-#define MB 40
-#define PW (CW - ML - MR)
-#define PH (CH - MT - MB)
+#include "tool_svg.h"
 
 /* Drawn last, on top: the statuses a reader looks for. */
 static const int draw_order[] = {SALVO_ACCEPTED, SALVO_DUPLICATE, SALVO_DRY_RUN, SALVO_SKIPPED, SALVO_NOT_SENT,
@@ -46,71 +38,6 @@ static const char css[] =
     ".st-skipped{stroke:#bbb;background:#bbb}.st-invalid{stroke:#8d5524;background:#8d5524}"
     ".st-dry_run{stroke:#4a7ab5;background:#4a7ab5}"
     "td .sw{vertical-align:middle}td{white-space:nowrap}td:last-child{white-space:normal}";
-
-static void esc(salvo_jbuf_t *b, const char *s) { tool_html_escape(b, s, strlen(s)); }
-
-/* 1, 2 or 5 times a power of ten, at least x. */
-static double nice(double x)
-{
-    if (!(x > 0))
-        return 1;
-    double p = pow(10, floor(log10(x)));
-    for (int i = 0; i < 3; i++) {
-        double m = (double[]){1, 2, 5}[i] * p;
-        if (m >= x * 0.999999)
-            return m;
-    }
-    return 10 * p;
-}
-
-static void fmt_num(char *out, size_t cap, double v)
-{
-    if (v != 0 && fabs(v) < 0.01)
-        snprintf(out, cap, "%.3g", v);
-    else
-        snprintf(out, cap, "%.6g", v);
-}
-
-/* A period in seconds, as fmt_num writes it: out. */
-static const char *fmt_secs(char *out, size_t cap, int64_t ns)
-{
-    fmt_num(out, cap, (double)ns / 1e9);
-    return out;
-}
-
-static void svg_open(salvo_jbuf_t *b, const char *kind, size_t run, const char *label)
-{
-    salvo_jbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart %s\" id=\"%s-%zu\" width=\"%d\" "
-                         "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
-                      kind, kind, run + 1, CW, CH, CW, CH);
-    esc(b, label);
-    salvo_jbuf_cstr(b, "\"");
-}
-
-static void axes(salvo_jbuf_t *b, const char *xlabel, const char *ylabel)
-{
-    salvo_jbuf_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", ML, MT + PH, ML + PW,
-                      MT + PH);
-    salvo_jbuf_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", ML, MT, ML, MT + PH);
-    salvo_jbuf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ML + PW / 2, CH - 6);
-    esc(b, xlabel);
-    salvo_jbuf_printf(b, "</text><text transform=\"translate(14 %d) rotate(-90)\" text-anchor=\"middle\">",
-                      MT + PH / 2);
-    esc(b, ylabel);
-    salvo_jbuf_cstr(b, "</text>");
-}
-
-static void xtick(salvo_jbuf_t *b, double x, const char *label)
-{
-    salvo_jbuf_printf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>", x, MT, x, MT + PH);
-    salvo_jbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x, MT + PH + 14, label);
-}
-
-static void ytick(salvo_jbuf_t *b, double y, const char *label)
-{
-    salvo_jbuf_printf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", ML, y, ML + PW, y);
-    salvo_jbuf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>", ML - 4, y + 4, label);
-}
 
 /* The latency axis, log scale, whole decades in ms around the run's values. */
 typedef struct lat_axis {
@@ -148,12 +75,12 @@ static void lat_ticks(salvo_jbuf_t *b, const lat_axis_t *a, int vertical)
             double v = d + log10(m);
             if (v > a->hi + 1e-9 || (m > 1 && a->hi - a->lo > 2))
                 continue;
-            fmt_num(lab, sizeof lab, pow(10, v));
+            tool_svg_num(lab, sizeof lab, pow(10, v));
             double f = (v - a->lo) / (a->hi - a->lo);
             if (vertical)
-                ytick(b, MT + PH - f * PH, lab);
+                tool_svg_ytick(b, SVG_MT + SVG_PH - f * SVG_PH, lab);
             else
-                xtick(b, ML + f * PW, lab);
+                tool_svg_xtick(b, SVG_ML + f * SVG_PW, lab);
         }
 }
 
@@ -174,7 +101,7 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
     for (int k = 0; k < nb; k++)
         if (counts[k] > most)
             most = counts[k];
-    svg_open(b, "latency-histogram", ri, "latency histogram, log scales");
+    tool_svg_open(b, "latency-histogram", ri, "latency histogram, log scales");
     salvo_jbuf_printf(b, " data-samples=\"%zu\" data-bins=\"%d\">", run->npts, nb);
     char lab[32];
     lat_ticks(b, &a, 0);
@@ -183,41 +110,41 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
         ytop = 1;
     for (double c = 1; c <= (double)most * 1.0001; c *= 10) {
         snprintf(lab, sizeof lab, "%.0f", c);
-        ytick(b, MT + PH - log10(c + 1) / ytop * PH, lab);
+        tool_svg_ytick(b, SVG_MT + SVG_PH - log10(c + 1) / ytop * SVG_PH, lab);
     }
-    double bw = (double)PW / nb;
+    double bw = (double)SVG_PW / nb;
     for (int k = 0; k < nb; k++) {
         if (!counts[k])
             continue;
-        double h = log10((double)counts[k] + 1) / ytop * PH;
+        double h = log10((double)counts[k] + 1) / ytop * SVG_PH;
         char l1[32], l2[32];
-        fmt_num(l1, sizeof l1, pow(10, a.lo + (a.hi - a.lo) * k / nb));
-        fmt_num(l2, sizeof l2, pow(10, a.lo + (a.hi - a.lo) * (k + 1) / nb));
+        tool_svg_num(l1, sizeof l1, pow(10, a.lo + (a.hi - a.lo) * k / nb));
+        tool_svg_num(l2, sizeof l2, pow(10, a.lo + (a.hi - a.lo) * (k + 1) / nb));
         salvo_jbuf_printf(b,
                           "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                           "data-count=\"%llu\"><title>%s-%s ms: %llu</title></rect>",
-                          ML + k * bw + 0.5, MT + PH - h, bw - 1 > 1 ? bw - 1 : 1, h, (unsigned long long)counts[k],
-                          l1, l2, (unsigned long long)counts[k]);
+                          SVG_ML + k * bw + 0.5, SVG_MT + SVG_PH - h, bw - 1 > 1 ? bw - 1 : 1, h,
+                          (unsigned long long)counts[k], l1, l2, (unsigned long long)counts[k]);
     }
     static const double pcts[] = {50, 99};
     for (int i = 0; i < 2 && g->latency.n; i++) {
         int64_t v = (int64_t)salvo_hist_percentile(&g->latency, pcts[i]);
-        double x = ML + lat_pos(&a, v, PW);
+        double x = SVG_ML + lat_pos(&a, v, SVG_PW);
         salvo_jbuf_printf(b, "<line class=\"pct\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
                              "<text x=\"%.1f\" y=\"%d\">p%.0f %.3f ms</text>",
-                          x, MT, x, MT + PH, x + 3, MT + 10 + 12 * i, pcts[i], (double)v / 1e3);
+                          x, SVG_MT, x, SVG_MT + SVG_PH, x + 3, SVG_MT + 10 + 12 * i, pcts[i], (double)v / 1e3);
     }
-    axes(b, "latency, ms (log scale)", "orders (log scale)");
+    tool_svg_axes(b, "latency, ms (log scale)", "orders (log scale)");
     salvo_jbuf_cstr(b, "</svg>\n");
 }
 
 static void time_ticks(salvo_jbuf_t *b, double span_s)
 {
-    double step = nice(span_s / 8);
+    double step = tool_svg_nice(span_s / 8);
     char lab[32];
     for (double t = 0; t <= span_s * 1.000001; t += step) {
-        fmt_num(lab, sizeof lab, t);
-        xtick(b, ML + t / span_s * PW, lab);
+        tool_svg_num(lab, sizeof lab, t);
+        tool_svg_xtick(b, SVG_ML + t / span_s * SVG_PW, lab);
     }
 }
 
@@ -226,13 +153,13 @@ static int timeline(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0
 {
     const tool_agg_t *g = &run->agg;
     lat_axis_t a = lat_axis_of(g);
-    uint16_t *seen = calloc((size_t)PW * PH, sizeof *seen);
+    uint16_t *seen = calloc((size_t)SVG_PW * SVG_PH, sizeof *seen);
     if (seen == NULL)
         return -ENOMEM;
     uint64_t non_accepted = 0;
     for (size_t i = 0; i < run->npts; i++)
         non_accepted += run->pts[i].status != SALVO_ACCEPTED && run->pts[i].status != SALVO_DUPLICATE;
-    svg_open(b, "timeline", ri, "every order: send time against latency, coloured by status");
+    tool_svg_open(b, "timeline", ri, "every order: send time against latency, coloured by status");
     salvo_jbuf_printf(b, " data-orders=\"%llu\" data-sent=\"%zu\" data-non-accepted=\"%llu\">",
                       (unsigned long long)g->orders, run->npts, (unsigned long long)non_accepted);
     time_ticks(b, span_s);
@@ -249,16 +176,16 @@ static int timeline(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0
                 continue;
             n++;
             double xf = span_s > 0 ? (double)(p->sent_us - t0) / 1e6 / span_s : 0;
-            int x = (int)(xf * (PW - 1) + 0.5);
-            int y = (int)(PH - 1 - lat_pos(&a, p->latency_us, PH - 1) + 0.5);
-            x = x < 0 ? 0 : x >= PW ? PW - 1 : x;
-            y = y < 0 ? 0 : y >= PH ? PH - 1 : y;
+            int x = (int)(xf * (SVG_PW - 1) + 0.5);
+            int y = (int)(SVG_PH - 1 - lat_pos(&a, p->latency_us, SVG_PH - 1) + 0.5);
+            x = x < 0 ? 0 : x >= SVG_PW ? SVG_PW - 1 : x;
+            y = y < 0 ? 0 : y >= SVG_PH ? SVG_PH - 1 : y;
             uint16_t bit = (uint16_t)(1u << st);
-            if (seen[(size_t)y * PW + (size_t)x] & bit)
+            if (seen[(size_t)y * SVG_PW + (size_t)x] & bit)
                 continue;
-            seen[(size_t)y * PW + (size_t)x] |= bit;
+            seen[(size_t)y * SVG_PW + (size_t)x] |= bit;
             marks++;
-            salvo_jbuf_printf(b, "M%d %dh0", ML + x, MT + y);
+            salvo_jbuf_printf(b, "M%d %dh0", SVG_ML + x, SVG_MT + y);
         }
         if (n == 0) {
             b->len = start; /* no path for a status with no orders */
@@ -272,7 +199,7 @@ static int timeline(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t t0
     free(seen);
     salvo_jbuf_printf(b, "<desc data-marks=\"%llu\">orders on one pixel with one status share a dot</desc>",
                       (unsigned long long)marks_all);
-    axes(b, "seconds since the first send", "latency, ms (log scale)");
+    tool_svg_axes(b, "seconds since the first send", "latency, ms (log scale)");
     salvo_jbuf_cstr(b, "</svg>\n<p class=\"legend\">");
     for (int st = 0; st < SALVO_STATUS_COUNT; st++)
         if (g->count[st])
@@ -311,10 +238,10 @@ static int64_t busiest_window(const rep_run_t *run, int64_t period_us)
 
 static void limit_line(salvo_jbuf_t *b, double per_s, double top, int row, const char *label)
 {
-    double y = MT + PH - per_s / top * PH;
+    double y = SVG_MT + SVG_PH - per_s / top * SVG_PH;
     salvo_jbuf_printf(b, "<line class=\"limit\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
                          "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
-                      ML, y, ML + PW, y, ML + PW - 4, y - 4 - 14 * row, label);
+                      SVG_ML, y, SVG_ML + SVG_PW, y, SVG_ML + SVG_PW - 4, y - 4 - 14 * row, label);
 }
 
 /* ---- orders per second against the limit ---- */
@@ -324,7 +251,7 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     double wlimit = rp->window_n ? rp->window_n / ((double)rp->window_ns / 1e9) : 0;
     /* about 100 bins, but at least 5 orders a bin on average: fewer says
      * more about the bin's edges than about the rate */
-    double bin = nice(span_s / 100), few = nice(5 * span_s / (double)run->npts);
+    double bin = tool_svg_nice(span_s / 100), few = tool_svg_nice(5 * span_s / (double)run->npts);
     if (bin < few)
         bin = few;
     if (bin < 0.001)
@@ -357,20 +284,21 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
         top = limit;
     if (wlimit > top)
         top = wlimit;
-    top = nice(top * 1.1);
+    top = tool_svg_nice(top * 1.1);
     char lab[32], ylab[64];
-    fmt_num(lab, sizeof lab, bin);
-    svg_open(b, "rate", ri, "orders sent per second against the limit");
+    tool_svg_num(lab, sizeof lab, bin);
+    tool_svg_open(b, "rate", ri, "orders sent per second against the limit");
     salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\">", lab, nb, limit);
     time_ticks(b, xspan);
     for (int i = 0; i <= 5; i++) {
-        fmt_num(lab, sizeof lab, top * i / 5);
-        ytick(b, MT + PH - (double)PH * i / 5, lab);
+        tool_svg_num(lab, sizeof lab, top * i / 5);
+        tool_svg_ytick(b, SVG_MT + SVG_PH - (double)SVG_PH * i / 5, lab);
     }
     salvo_jbuf_cstr(b, "<path class=\"rate-line\" d=\"");
     for (size_t k = 0; k < nb; k++) {
-        double y = MT + PH - (double)c[k] / BIN_W(k) / top * PH;
-        double x0 = ML + (double)k * bin / xspan * PW, x1 = ML + ((double)k * bin + BIN_W(k)) / xspan * PW;
+        double y = SVG_MT + SVG_PH - (double)c[k] / BIN_W(k) / top * SVG_PH;
+        double x0 = SVG_ML + (double)k * bin / xspan * SVG_PW,
+               x1 = SVG_ML + ((double)k * bin + BIN_W(k)) / xspan * SVG_PW;
         salvo_jbuf_printf(b, "%s%.1f %.1fH%.1f", k ? "L" : "M", x0, y, x1);
     }
     salvo_jbuf_cstr(b, "\"/>");
@@ -378,7 +306,7 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     free(c);
     char wlab[48] = "";
     if (rp->window_n)
-        snprintf(wlab, sizeof wlab, "%u/%ss", rp->window_n, fmt_secs(lab, sizeof lab, rp->window_ns));
+        snprintf(wlab, sizeof wlab, "%u/%ss", rp->window_n, tool_svg_secs(lab, sizeof lab, rp->window_ns));
     if (limit > 0) {
         snprintf(ylab, sizeof ylab, "--rate %.6g/s", limit);
         limit_line(b, limit, top, 0, ylab);
@@ -387,9 +315,9 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
         snprintf(ylab, sizeof ylab, "--window %s", wlab);
         limit_line(b, wlimit, top, limit > 0, ylab);
     }
-    fmt_num(lab, sizeof lab, bin);
+    tool_svg_num(lab, sizeof lab, bin);
     snprintf(ylab, sizeof ylab, "orders/s (in %s s bins)", lab);
-    axes(b, "seconds since the first send", ylab);
+    tool_svg_axes(b, "seconds since the first send", ylab);
     salvo_jbuf_cstr(b, "</svg>\n");
     if (rp->window_n) {
         /* the window's promise is a count, not a rate: say the count */
@@ -398,7 +326,7 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
             return -ENOMEM;
         salvo_jbuf_printf(b, "<p class=\"window\" data-busiest=\"%lld\" data-limit=\"%u\">The busiest %ss: "
                              "%lld orders sent, against --window %s.</p>\n",
-                          (long long)most, rp->window_n, fmt_secs(lab, sizeof lab, rp->window_ns), (long long)most,
+                          (long long)most, rp->window_n, tool_svg_secs(lab, sizeof lab, rp->window_ns), (long long)most,
                           wlab);
     }
     if (limit <= 0 && !rp->window_n)
@@ -424,11 +352,11 @@ static int one_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t ri, const ch
 {
     const rep_run_t *run = &rp->runs[ri];
     salvo_jbuf_printf(b, "<section class=\"run\" id=\"run-%zu\" data-run=\"", ri + 1);
-    esc(b, run->id);
+    tool_html_str(b, run->id);
     salvo_jbuf_printf(b, "\" data-orders=\"%llu\">\n<h2>", (unsigned long long)run->agg.orders);
     if (run->id[0]) {
         salvo_jbuf_cstr(b, "Run ");
-        esc(b, run->id);
+        tool_html_str(b, run->id);
     } else {
         salvo_jbuf_cstr(b, "The run");
     }
@@ -465,11 +393,12 @@ static int one_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t ri, const ch
         salvo_jbuf_cstr(b, "<p>No order was sent: no charts.</p>\n");
     }
     salvo_jbuf_printf(b, "<h3>Orders not accepted (%llu)</h3>\n", (unsigned long long)(run->nrows + run->rows_more));
-    salvo_jbuf_printf(b,
-                      "<table class=\"not-accepted\" id=\"not-accepted-%zu\" data-rows=\"%llu\" data-total=\"%llu\">"
-                      "<tr><th>seq</th><th>line</th><th>client_order_id</th><th>symbol</th><th>side</th>"
-                      "<th>quantity</th><th>price</th><th>status</th><th>HTTP</th><th>error or broker's answer</th></tr>\n",
-                      ri + 1, (unsigned long long)run->nrows, (unsigned long long)(run->nrows + run->rows_more));
+    salvo_jbuf_printf(
+        b,
+        "<table class=\"not-accepted\" id=\"not-accepted-%zu\" data-rows=\"%llu\" data-total=\"%llu\">"
+        "<tr><th>seq</th><th>line</th><th>client_order_id</th><th>symbol</th><th>side</th>"
+        "<th>quantity</th><th>price</th><th>status</th><th>HTTP</th><th>error or broker's answer</th></tr>\n",
+        ri + 1, (unsigned long long)run->nrows, (unsigned long long)(run->nrows + run->rows_more));
     salvo_jbuf_raw(b, run->rows.p ? run->rows.p : "", run->rows.len);
     salvo_jbuf_cstr(b, "</table>\n");
     if (run->rows_more)
@@ -485,9 +414,9 @@ int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *
     salvo_jbuf_t *b = out;
     salvo_jbuf_cstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                        "<meta name=\"generator\" content=\"salvo report\"><title>salvo report: ");
-    esc(b, source);
+    tool_html_str(b, source);
     salvo_jbuf_printf(b, "</title><style>%s</style></head>\n<body>\n<h1>salvo report: ", css);
-    esc(b, source);
+    tool_html_str(b, source);
     uint64_t orders = 0;
     for (size_t i = 0; i < rp->nruns; i++)
         orders += rp->runs[i].agg.orders;
