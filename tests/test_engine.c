@@ -51,10 +51,15 @@ static void mock_start(mock_t *m, const char *dir, const char *name, const char 
     fail_msg("salvo-mock did not start");
 }
 
+/* The mock exits 0 on SIGTERM; anything else (a sanitizer report in it
+ * exits non-zero) fails the test. */
 static void mock_stop(mock_t *m)
 {
+    int status = 0;
     kill(m->pid, SIGTERM);
-    waitpid(m->pid, NULL, 0);
+    assert_int_equal(waitpid(m->pid, &status, 0), m->pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("salvo-mock ended with status 0x%x (a sanitizer report is on stderr)", status);
 }
 
 static int orders_file(const char *dir, const char *name, int n, const char *sym)

@@ -20,7 +20,14 @@ check "installed salvo --version" "salvo $(PKG_CONFIG_PATH="$libdir/pkgconfig" p
     "$(LD_LIBRARY_PATH="$libdir" "$PREFIX/bin/salvo" --version | cut -d' ' -f1-2)"
 
 san=()
-[ -n "${SANITIZE:-}" ] && san=(-fsanitize="$SANITIZE")
+if [ -n "${SANITIZE:-}" ]; then
+    san=(-fsanitize="$SANITIZE" -fno-sanitize-recover=all)
+    # gcc's UBSan writes to UBSAN_OPTIONS' log_path only when linked in
+    # statically, as the project builds it (CMakeLists.txt)
+    if [[ $SANITIZE == *undefined* ]] && ! "${CC:-cc}" -dM -E - < /dev/null | grep -q __clang__; then
+        san+=(-static-libubsan)
+    fi
+fi
 # shellcheck disable=SC2046 # pkg-config's words are separate flags
 "${CC:-cc}" "${san[@]}" -Wall -Wextra -Werror -o "$WORK/embed" "$EXAMPLES/embed/embed.c" \
     $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs salvo) 2> "$WORK/cc.log"

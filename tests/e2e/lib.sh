@@ -9,6 +9,11 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/salvo-e2e.XXXXXX") # not tmp.*: see tests/fuzz
 MOCK_PIDS=()
 PASSED=0
 FAILED=0
+# Every sanitized process a test starts (salvo, salvo-mock, a test's own
+# build) writes its reports to $WORK/san.PID, and exits 86, a status no salvo
+# outcome has: finish() fails on any report, whatever the checks said.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san:exitcode=86"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/san:exitcode=86:print_stacktrace=1:halt_on_error=1"
 cleanup() {
     for p in "${MOCK_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
@@ -37,9 +42,12 @@ stop_mock() { kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null; }
 stat_of() { curl -s -m 5 "$BASE/stats" "${@:2}" | jq -r ".$1"; }
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 20 ms).
 # Tests wait for events this way, never for a time a busy machine may miss.
+# A wait that times out is a failure, named, and returns 1.
 wait_for() {
-    local tries=$(($1 * 50)); shift
+    local secs=$1 tries=$(($1 * 50)); shift
     while [ "$tries" -gt 0 ]; do "$@" && return 0; sleep 0.02; tries=$((tries - 1)); done
+    FAILED=$((FAILED + 1))
+    echo "FAIL: waited ${secs}s for: $*"
     return 1
 }
 received_at_least() { [ "$(stat_of received 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
@@ -56,7 +64,37 @@ check_true() { # check_true NAME COMMAND...
     local name=$1; shift
     if "$@"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); echo "FAIL: $name"; fi
 }
+# check_same NAME EXPECTED ACTUAL: two texts (lists of ids, ...) equal, and
+# the expected one not empty; on a difference, the head of the diff.
+check_same() {
+    if [ -z "$2" ]; then
+        FAILED=$((FAILED + 1)); echo "FAIL: $1: nothing to compare (the expected side is empty)"
+    elif [ "$2" = "$3" ]; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1)); echo "FAIL: $1:"; diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -6
+    fi
+}
+# check_nonempty NAME VALUE: a comparison of two empty things proves
+# nothing; call this before one whose sides could both be empty.
+check_nonempty() {
+    if [ -n "$2" ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); echo "FAIL: $1: empty"; fi
+}
+# Sanitizer reports of every process this script started, the mocks
+# stopped first so that theirs (leaks at exit) are written too.
+check_sanitizer_reports() {
+    local p f n=0
+    for p in "${MOCK_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    for f in "$WORK"/san.*; do
+        [ -e "$f" ] || continue
+        n=$((n + 1))
+        FAILED=$((FAILED + 1))
+        echo "FAIL: a sanitizer report ($f)"
+        [ "$n" -le 3 ] && head -30 "$f"
+    done
+}
 finish() {
+    check_sanitizer_reports
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
