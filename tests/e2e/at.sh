@@ -33,7 +33,7 @@ c0=$(conns)
     > "$WORK/out" 2> "$WORK/err" &
 pid=$!
 warm_open() { [ "$(conns)" -ge $((c0 + 4)) ]; } # its 4 warm connections are up
-for _ in $(seq 500); do warm_open && break; sleep 0.02; done
+wait_for 10 warm_open
 kill -TERM $pid
 wait $pid
 check "SIGTERM while waiting for --at: exit 143" 143 $?

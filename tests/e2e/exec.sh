@@ -186,7 +186,7 @@ rm -f "$WORK/book" "$WORK/j2"
 orders $(seq 6001 6010) > "$WORK/ten.csv"
 STANDIN_CALL_MS=700 "$SALVO" --exec "$FUBON" --workers 2 --journal "$WORK/j2" "$WORK/ten.csv" > "$WORK/out" 2> "$WORK/err" &
 pid=$!
-for _ in $(seq 600); do grep -q '"sent"' "$WORK/j2" 2>/dev/null && break; sleep 0.02; done
+wait_for 12 grep -q '"sent"' "$WORK/j2"
 kill -TERM $pid
 wait $pid
 check "SIGTERM: exit 143" 143 $?
@@ -201,9 +201,9 @@ check_true "SIGTERM: the workers were reaped" test -z "$(pgrep -f "$WORK/")"
 rm -f "$WORK/j3"
 STANDIN_CALL_MS=1500 "$SALVO" --exec "$FUBON" --workers 2 --journal "$WORK/j3" "$WORK/ten.csv" > "$WORK/out" 2> "$WORK/err" &
 pid=$!
-for _ in $(seq 600); do grep -q '"sent"' "$WORK/j3" 2>/dev/null && break; sleep 0.02; done
+wait_for 12 grep -q '"sent"' "$WORK/j3"
 kill -TERM $pid
-for _ in $(seq 200); do grep -q '"not_sent"' "$WORK/out" 2>/dev/null && break; sleep 0.02; done # the first was heard
+wait_for 4 grep -q '"not_sent"' "$WORK/out" # the first was heard
 kill -TERM $pid
 wait $pid
 check "second SIGTERM: exit 143, the orders out unknown, the rest not_sent" "143 2 8" \

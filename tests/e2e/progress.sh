@@ -40,7 +40,8 @@ check_true "pty: the erase is \\r ESC[K, then the summary" grep -qF "${CR}${ESC}
 rm -f "$WORK/pid"
 on_pty "$WORK/pty" "'$SALVO' --url '$URL' --no-auth --rate 20/s '$WORK/o40.csv' > '$WORK/out' & echo \$! > '$WORK/pid'; wait" &
 SCRIPT_PID=$!
-for _ in $(seq 400); do [ -s "$WORK/pid" ] && [ "$(wc -l < "$WORK/out" 2>/dev/null || echo 0)" -ge 5 ] && break; sleep 0.05; done
+five_out() { [ -s "$WORK/pid" ] && [ "$(wc -l < "$WORK/out" 2>/dev/null || echo 0)" -ge 5 ]; }
+wait_for 20 five_out
 kill -INT "$(cat "$WORK/pid")"
 wait "$SCRIPT_PID"
 after=$(awk -v RS="$ESC\\\\[K" 'END { print }' "$WORK/pty")
