@@ -3,6 +3,7 @@
 
 #include "utf8.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -48,6 +49,67 @@ void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...)
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+}
+
+/* Digits of v, least significant first, into the end of buf; the start. */
+static char *digits_before(char *end, unsigned long long v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+void salvo_jbuf_u64(salvo_jbuf_t *b, unsigned long long v)
+{
+    char buf[24];
+    char *s = digits_before(buf + sizeof buf, v);
+    salvo_jbuf_raw(b, s, (size_t)(buf + sizeof buf - s));
+}
+
+void salvo_jbuf_i64(salvo_jbuf_t *b, long long v)
+{
+    char buf[24];
+    /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char *s = digits_before(buf + sizeof buf, m);
+    if (v < 0)
+        *--s = '-';
+    salvo_jbuf_raw(b, s, (size_t)(buf + sizeof buf - s));
+}
+
+/* Round as printf does, on the exact value of a*1000: p is it rounded to a
+ * double (frac its fraction), which can only make a tie out of a near one;
+ * fma gives what that rounding took off, and a true tie goes to the even. */
+static int rounds_up(double a, double p, double frac, unsigned long long whole)
+{
+    if (frac != 0.5)
+        return frac > 0.5;
+    double lost = fma(a, 1000.0, -p);
+    return lost > 0 || (lost == 0 && (whole & 1));
+}
+
+void salvo_jbuf_fixed3(salvo_jbuf_t *b, double v)
+{
+    if (!(v > -1e15 && v < 1e15)) { /* NaN, infinities, and beyond 2^53 thousandths */
+        salvo_jbuf_printf(b, "%.3f", v);
+        return;
+    }
+    int neg = signbit(v);
+    double a = neg ? -v : v, p = a * 1000.0, whole = floor(p);
+    unsigned long long milli = (unsigned long long)whole;
+    if (rounds_up(a, p, p - whole, milli))
+        milli++;
+    char buf[32];
+    char *end = buf + sizeof buf, *s = end;
+    for (int i = 0; i < 3; i++, milli /= 10)
+        *--s = (char)('0' + milli % 10);
+    *--s = '.';
+    s = digits_before(s, milli);
+    if (neg) /* %.3f keeps the sign of a negative that rounds to zero */
+        *--s = '-';
+    salvo_jbuf_raw(b, s, (size_t)(end - s));
 }
 
 void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)

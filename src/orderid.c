@@ -54,6 +54,22 @@ static uint64_t next_occurrence(salvo_orderid_t *ids, uint64_t content)
     return more ? 255 + ++*more : 0;
 }
 
+/* "PREFIX-%016llx" into out, cut as snprintf cuts; by hand: one an order. */
+static void write_made_id(char *out, size_t cap, const char *prefix, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tail[17];
+    tail[0] = '-';
+    for (int i = 16; i >= 1; i--, v >>= 4)
+        tail[i] = hex[v & 15];
+    size_t np = strlen(prefix);
+    np = np < cap - 1 ? np : cap - 1;
+    size_t nt = sizeof tail < cap - 1 - np ? sizeof tail : cap - 1 - np;
+    memcpy(out, prefix, np);
+    memcpy(out + np, tail, nt);
+    out[np + nt] = '\0';
+}
+
 int salvo_orderid_assign(salvo_orderid_t *ids, salvo_order_t *o, const char *prefix)
 {
     if (o->client_order_id[0] != '\0')
@@ -62,7 +78,7 @@ int salvo_orderid_assign(salvo_orderid_t *ids, salvo_order_t *o, const char *pre
     uint64_t k = next_occurrence(ids, content);
     if (k == 0)
         return -ENOMEM;
-    snprintf(o->made_id, sizeof o->made_id, "%s-%016llx", prefix, (unsigned long long)with_count(content, k));
+    write_made_id(o->made_id, sizeof o->made_id, prefix, with_count(content, k));
     o->client_order_id = o->made_id;
     return 0;
 }

@@ -15,13 +15,47 @@ const char *salvo_status_name(int status)
     return status >= 0 && status < SALVO_STATUS_COUNT ? names[status] : "unknown";
 }
 
+/* n decimal digits of v, zero-padded, at out. */
+static char *put_digits(char *out, unsigned v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+    return out + n;
+}
+
+/* By hand, not strftime + snprintf: every result line has one. The date
+ * from days since 1970 is Howard Hinnant's civil_from_days. Years 0 to
+ * 9999 (a clock outside them is not a time salvo sends at). */
 void salvo_format_rfc3339_us(int64_t us, char out[32])
 {
-    time_t secs = (time_t)(us / 1000000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%06dZ", (int)(us % 1000000));
+    const int64_t day_us = 86400LL * 1000000;
+    const int64_t lo = -719528LL * day_us, hi = 2932897LL * day_us; /* 0000-01-01, 10000-01-01 */
+    if (us < lo || us >= hi)
+        us = us < lo ? lo : hi - 1;
+    int64_t days = us >= 0 ? us / day_us : -((-us + day_us - 1) / day_us);
+    int64_t rest = us - days * day_us; /* 0 .. day_us - 1 */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    unsigned y = (unsigned)(yoe + era * 400) + (m <= 2);
+    unsigned secs = (unsigned)(rest / 1000000), micros = (unsigned)(rest % 1000000);
+    char *p = put_digits(out, y, 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, secs / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, secs / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, secs % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, micros, 6);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 static void key(salvo_jbuf_t *b, const char *k)
@@ -37,6 +71,12 @@ static void kv_str(salvo_jbuf_t *b, const char *k, const char *v)
         return;
     key(b, k);
     salvo_jbuf_str(b, v, strlen(v));
+}
+
+static void kv_ms(salvo_jbuf_t *b, const char *k, double ms)
+{
+    key(b, k);
+    salvo_jbuf_fixed3(b, ms);
 }
 
 /* Embed a JSON body byte-exact, only whitespace dropped (an NDJSON line is
@@ -68,7 +108,10 @@ static const char *http_version_name(long v)
 void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
 {
     const salvo_order_t *o = r->order;
-    salvo_jbuf_printf(b, "{\"seq\":%llu,\"line\":%llu", (unsigned long long)o->seq, (unsigned long long)o->line);
+    salvo_jbuf_cstr(b, "{\"seq\":");
+    salvo_jbuf_u64(b, o->seq);
+    salvo_jbuf_cstr(b, ",\"line\":");
+    salvo_jbuf_u64(b, o->line);
     kv_str(b, "run", r->run);
     kv_str(b, "client_order_id", o->client_order_id);
     kv_str(b, "symbol", o->symbol);
@@ -83,21 +126,31 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
     if (r->attempts > 0 || r->status == SALVO_UNKNOWN || r->status == SALVO_FAILED) {
         key(b, "http_status");
         if (r->http_status > 0)
-            salvo_jbuf_printf(b, "%d", r->http_status);
+            salvo_jbuf_i64(b, r->http_status);
         else
             salvo_jbuf_cstr(b, "null");
-        salvo_jbuf_printf(b, ",\"attempts\":%u,\"attempt_statuses\":[", r->attempts);
+        salvo_jbuf_cstr(b, ",\"attempts\":");
+        salvo_jbuf_u64(b, r->attempts);
+        salvo_jbuf_cstr(b, ",\"attempt_statuses\":[");
         for (unsigned i = 0; i < r->attempts && i < SALVO_MAX_ATTEMPTS; i++) {
             if (i)
                 salvo_jbuf_raw(b, ",", 1);
-            if (r->attempt[i].word)
-                salvo_jbuf_printf(b, "\"%s\"", r->attempt[i].word);
-            else if (r->attempt[i].curl_code == 0)
-                salvo_jbuf_printf(b, "%d", r->attempt[i].http_status);
-            else
-                salvo_jbuf_printf(b, "\"curl:%d\"", r->attempt[i].curl_code);
+            if (r->attempt[i].word) {
+                salvo_jbuf_raw(b, "\"", 1);
+                salvo_jbuf_cstr(b, r->attempt[i].word);
+                salvo_jbuf_raw(b, "\"", 1);
+            } else if (r->attempt[i].curl_code == 0) {
+                salvo_jbuf_i64(b, r->attempt[i].http_status);
+            } else {
+                salvo_jbuf_cstr(b, "\"curl:");
+                salvo_jbuf_i64(b, r->attempt[i].curl_code);
+                salvo_jbuf_raw(b, "\"", 1);
+            }
         }
-        salvo_jbuf_printf(b, "],\"latency_ms\":%.3f,\"queued_ms\":%.3f", r->latency_ms, r->queued_ms);
+        salvo_jbuf_cstr(b, "],\"latency_ms\":");
+        salvo_jbuf_fixed3(b, r->latency_ms);
+        salvo_jbuf_cstr(b, ",\"queued_ms\":");
+        salvo_jbuf_fixed3(b, r->queued_ms);
         if (r->sent_at_us > 0) {
             char ts[32];
             salvo_format_rfc3339_us(r->sent_at_us, ts);
@@ -105,16 +158,23 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
         }
     }
     if (r->has_at)
-        salvo_jbuf_printf(b, ",\"at_offset_ms\":%.3f", r->at_offset_ms);
+        kv_ms(b, "at_offset_ms", r->at_offset_ms);
     if (r->reused >= 0 && r->attempts > 0)
         salvo_jbuf_cstr(b, r->reused ? ",\"connection\":\"reused\"" : ",\"connection\":\"new\"");
-    if (r->has_timings)
-        salvo_jbuf_printf(b, ",\"timings_ms\":{\"dns\":%.3f,\"connect\":%.3f,\"tls\":%.3f,\"ttfb\":%.3f}",
-                          r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms);
+    if (r->has_timings) {
+        salvo_jbuf_cstr(b, ",\"timings_ms\":{\"dns\":");
+        salvo_jbuf_fixed3(b, r->dns_ms);
+        kv_ms(b, "connect", r->connect_ms);
+        kv_ms(b, "tls", r->tls_ms);
+        kv_ms(b, "ttfb", r->ttfb_ms);
+        salvo_jbuf_raw(b, "}", 1);
+    }
     if (r->http_version > 0)
-        salvo_jbuf_printf(b, ",\"http_version\":\"%s\"", http_version_name(r->http_version));
-    if (r->worker > 0)
-        salvo_jbuf_printf(b, ",\"worker\":%u", r->worker);
+        kv_str(b, "http_version", http_version_name(r->http_version));
+    if (r->worker > 0) {
+        key(b, "worker");
+        salvo_jbuf_u64(b, r->worker);
+    }
     if (r->transport_resent) {
         key(b, "transport_resent");
         salvo_jbuf_cstr(b, "true");

@@ -17,6 +17,7 @@
 
 #include "salvo/hist.h"
 #include "parse.h"
+#include "salvo/jbuf.h"
 #include "salvo/result.h"
 #include "retry.h"
 #include "tool_args.h"
@@ -459,6 +460,73 @@ static void test_default_id_prefix(void **state)
     }
 }
 
+/* The number writers agree with printf, and the RFC 3339 writer with
+ * gmtime_r + strftime, over edges and a spread of values. */
+static void test_jbuf_numbers_match_printf(void **state)
+{
+    (void)state;
+    const unsigned long long us[] = {0, 1, 9, 10, 99, 100, 12345, 4294967295ULL, 18446744073709551615ULL};
+    const long long is[] = {0, -1, 1, -9, 429, -2147483648LL, 9223372036854775807LL, -9223372036854775807LL - 1};
+    const double ds[] = {0, 0.0004, 0.0006, 1, 1.5, 12.3456, 999.9996, -0.25, -3.1416, -0.0004, 123456789.123,
+                         1e14, 5e-7, 7.0625, 7.0615, 0.0005, 0.0015, 2.5e-4, 1e15, -1e16};
+    char want[64];
+    for (size_t i = 0; i < sizeof us / sizeof *us; i++) {
+        salvo_jbuf_t b = {0};
+        salvo_jbuf_u64(&b, us[i]);
+        snprintf(want, sizeof want, "%llu", us[i]);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.p, want, b.len);
+        salvo_jbuf_free(&b);
+    }
+    for (size_t i = 0; i < sizeof is / sizeof *is; i++) {
+        salvo_jbuf_t b = {0};
+        salvo_jbuf_i64(&b, is[i]);
+        snprintf(want, sizeof want, "%lld", is[i]);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.p, want, b.len);
+        salvo_jbuf_free(&b);
+    }
+    for (size_t i = 0; i < sizeof ds / sizeof *ds; i++) {
+        salvo_jbuf_t b = {0};
+        salvo_jbuf_fixed3(&b, ds[i]);
+        snprintf(want, sizeof want, "%.3f", ds[i]);
+        if (b.len != strlen(want) || memcmp(b.p, want, b.len) != 0)
+            fail_msg("%.17g: wrote %.*s, printf %s", ds[i], (int)b.len, b.p, want);
+        salvo_jbuf_free(&b);
+    }
+    /* a latency as the engine computes it: integer nanoseconds / 1e6 */
+    for (long long ns = 0; ns < 50000000; ns += 7919) {
+        salvo_jbuf_t b = {0};
+        double ms = (double)ns / 1e6;
+        salvo_jbuf_fixed3(&b, ms);
+        snprintf(want, sizeof want, "%.3f", ms);
+        if (b.len != strlen(want) || memcmp(b.p, want, b.len) != 0)
+            fail_msg("%lld ns: wrote %.*s, printf %s", ns, (int)b.len, b.p, want);
+        salvo_jbuf_free(&b);
+    }
+}
+
+static void test_rfc3339_matches_strftime(void **state)
+{
+    (void)state;
+    const int64_t day = 86400LL * 1000000;
+    const int64_t at[] = {0, 1, 999999, day - 1, day, 951782400LL * 1000000 /* 2000-02-29 */,
+                          4107542399LL * 1000000 + 999999 /* 2100-02-28 23:59:59 */, 1798761600LL * 1000000,
+                          -1, -day, -2208988800LL * 1000000 /* 1900-01-01 */, 253402300799LL * 1000000 + 999999};
+    for (size_t i = 0; i < sizeof at / sizeof *at + 2000; i++) {
+        int64_t us = i < sizeof at / sizeof *at ? at[i] : (int64_t)(i * 7919) * 1000003LL * 997;
+        char got[32], want[40];
+        salvo_format_rfc3339_us(us, got);
+        time_t secs = (time_t)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000));
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want + n, sizeof want - n, ".%06dZ", (int)(us - (int64_t)secs * 1000000));
+        if (strcmp(got, want) != 0)
+            fail_msg("%lld us: wrote %s, strftime %s", (long long)us, got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_default_id_prefix),
         cmocka_unit_test(test_result_response_not_quite_json), cmocka_unit_test(test_retry_after_bounds),
         cmocka_unit_test(test_rate_reset), cmocka_unit_test(test_clock_ms),
+        cmocka_unit_test(test_jbuf_numbers_match_printf), cmocka_unit_test(test_rfc3339_matches_strftime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

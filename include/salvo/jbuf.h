@@ -24,6 +24,13 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *s, size_t n); /* "escaped" */
  * unreserved characters (A-Za-z0-9-._~) as they are, every other byte %XX. */
 void salvo_jbuf_pct(salvo_jbuf_t *b, const char *s, size_t n);
 void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Numbers without printf (a result line writes several per order):
+ * decimal integers, and a double with exactly three decimals, byte for
+ * byte as %.3f writes it (a value that is not finite or not below 1e15 in
+ * magnitude goes through printf). */
+void salvo_jbuf_u64(salvo_jbuf_t *b, unsigned long long v);
+void salvo_jbuf_i64(salvo_jbuf_t *b, long long v);
+void salvo_jbuf_fixed3(salvo_jbuf_t *b, double v);
 
 #ifdef __cplusplus
 }

@@ -76,10 +76,12 @@ static int set_idempotency(struct salvo_engine *e, salvo_job_t *j)
     j->idem_node.data = NULL;
     if (name == NULL || !j->order.client_order_id[0] || j->mode != JOB_POST)
         return 0;
-    size_t need = strlen(name) + 2 + strlen(j->order.client_order_id) + 1;
-    if (salvo_grow((void **)&j->idem, &j->idem_cap, need, 1) < 0)
+    size_t nn = strlen(name), ni = strlen(j->order.client_order_id);
+    if (salvo_grow((void **)&j->idem, &j->idem_cap, nn + 2 + ni + 1, 1) < 0)
         return -ENOMEM;
-    snprintf(j->idem, j->idem_cap, "%s: %s", name, j->order.client_order_id);
+    memcpy(j->idem, name, nn); /* "%s: %s", without printf: one an order */
+    memcpy(j->idem + nn, ": ", 2);
+    memcpy(j->idem + nn + 2, j->order.client_order_id, ni + 1);
     j->idem_node.data = j->idem;
     j->idem_node.next = e->shared_headers;
     return 0;
