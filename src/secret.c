@@ -68,12 +68,21 @@ size_t salvo_header_secret_at(const char *line, size_t len, const char *const *e
     return 0;
 }
 
-/* RFC 7230 tchar: what a header name is made of. */
-static int is_tchar(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
+/* RFC 7230 tchar: what a header name is made of. A table: every byte of
+ * every response is looked at. */
+static const unsigned char tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1,
+    ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static int is_tchar(unsigned char c) { return tchar[c]; }
 
 /* The length of a JSON escape of CR or LF at t[i] ("\\r", "\\n",
  * "\\u000d", "\\u000a"), else 0: a request a broker echoes inside a JSON
@@ -90,16 +99,19 @@ static size_t escaped_break_at(const char *t, size_t i, size_t len)
     return 0;
 }
 
-/* Does a header name start at t[i]: at the text's start, after a byte no
- * name holds, or after an escaped line end (not at the letter of an escape:
- * "\\nAuthorization" is no name "nAuthorization"). */
-static int name_starts_at(const char *t, size_t i)
+/* Where the header name that ends at t[j] starts: back over its bytes,
+ * but not into an escape before it ("\\r\\nAuthorization" names
+ * Authorization, not nAuthorization). */
+static size_t name_start(const char *t, size_t j, size_t len)
 {
-    if (i == 0)
-        return 1;
-    if (!is_tchar((unsigned char)t[i - 1]))
-        return t[i - 1] != '\\';
-    return (i >= 2 && escaped_break_at(t, i - 2, i) == 2) || (i >= 6 && escaped_break_at(t, i - 6, i) == 6);
+    size_t i = j;
+    while (i > 0 && is_tchar((unsigned char)t[i - 1]))
+        i--;
+    if (i > 0 && i < j && t[i - 1] == '\\') {
+        size_t e = escaped_break_at(t, i - 1, len);
+        i = e ? i - 1 + e : i + 1;
+    }
+    return i < j ? i : j;
 }
 
 /* Where the line from t[from] ends; escaped: at an escaped line end too. */
@@ -142,27 +154,23 @@ static size_t value_end(const char *t, size_t len, size_t start, size_t v)
 }
 
 /* Secret header values: a header name (a whole token), an optional closing
- * quote, blanks, ':', blanks, then the value. */
+ * quote, blanks, ':', blanks, then the value. Found from each ':' back to
+ * the name, so the bytes between colons cost a memchr. */
 static size_t mask_named(const char *t, size_t len, const salvo_secrets_t *s, unsigned char *mask)
 {
-    size_t marked = 0, i = 0;
-    while (i < len) {
-        if (!is_tchar((unsigned char)t[i]) || !name_starts_at(t, i)) {
-            i++;
+    size_t marked = 0, from = 0;
+    const char *colon;
+    while (from < len && (colon = memchr(t + from, ':', len - from)) != NULL) {
+        size_t k = (size_t)(colon - t), j = k;
+        from = k + 1;
+        while (j > 0 && (t[j - 1] == ' ' || t[j - 1] == '\t'))
+            j--;
+        int quoted = j > 0 && t[j - 1] == '"';
+        j -= (size_t)quoted;
+        size_t i = name_start(t, j, len);
+        if (i == j || (quoted && (i == 0 || t[i - 1] != '"')) ||
+            !salvo_secret_name(t + i, j - i, s ? s->names : NULL, s ? s->nnames : 0))
             continue;
-        }
-        size_t j = i;
-        while (j < len && is_tchar((unsigned char)t[j]))
-            j++;
-        size_t k = j;
-        if (k < len && t[k] == '"' && i > 0 && t[i - 1] == '"')
-            k++;
-        while (k < len && (t[k] == ' ' || t[k] == '\t'))
-            k++;
-        if (k >= len || t[k] != ':' || !salvo_secret_name(t + i, j - i, s ? s->names : NULL, s ? s->nnames : 0)) {
-            i = j;
-            continue;
-        }
         size_t v = k + 1;
         while (v < len && (t[v] == ' ' || t[v] == '\t'))
             v++;
@@ -170,7 +178,7 @@ static size_t mask_named(const char *t, size_t len, const salvo_secrets_t *s, un
         if (v < e && t[v] == '"')
             v++; /* keep the quotes, hide what they hold */
         marked += mark(mask, v, e);
-        i = e > j ? e : j;
+        from = e > from ? e : from;
     }
     return marked;
 }
