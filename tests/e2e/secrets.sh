@@ -185,5 +185,26 @@ check_true "echo, bearer: the echoed --header-env header is blanked" grep -q 'X-
 "$SALVO" report --html "$WORK/b.html" "$WORK/b.out" > "$WORK/b.report" 2>&1
 check "echo, bearer: no secret in any form in stdout, stderr, trace, journal, summary, report" "" \
     "$(leaks_in "$WORK/b.out" "$WORK/b.err" "$WORK/b.trace" "$WORK/b.journal" "$WORK/b.sum" "$WORK/b.report" "$WORK/b.html")"
+# ---- A line break in a profile's header or in a secret: refused when the
+# profile is loaded (exit 2, naming it), not found order by order at send ----
+jq '.headers += ["X-Desk: a\r\nX-Evil: 1"]' "$WORK/echo.json" > "$WORK/crlf.json"
+sent_before=$(wc -l < "$WORK/flog.$STARTS")
+for mode in --check-profile --dry-run ""; do
+    ECHO_KEY=key-$MK ECHO_PASS=pass-$MK ECHO_SECRET=sec-$MK "$SALVO" --broker "$WORK/crlf.json" --url "$FURL" $mode "$WORK/o3.csv" \
+        > /dev/null 2> "$WORK/err"
+    check "a header with CR/LF in the profile, ${mode:-a run}: exit 2" 2 $?
+    check_true "a header with CR/LF in the profile, ${mode:-a run}: names it" grep -q 'X-Desk.*line break' "$WORK/err"
+done
+for var in ECHO_KEY ECHO_PASS; do
+    for mode in --check-profile --dry-run ""; do
+        env ECHO_KEY=key-$MK ECHO_PASS=pass-$MK ECHO_SECRET=sec-$MK "$var=v$MK"$'\r\nX-Evil: 1' "$SALVO" --broker "$WORK/echo.json" \
+            --url "$FURL" $mode "$WORK/o3.csv" > "$WORK/out" 2> "$WORK/err"
+        check "\$$var with CR/LF, ${mode:-a run}: exit 2" 2 $?
+        check_true "\$$var with CR/LF, ${mode:-a run}: names the variable" grep -q "$var.*line break" "$WORK/err"
+        check "\$$var with CR/LF, ${mode:-a run}: no result, the value not shown" "0 0" \
+            "$(wc -l < "$WORK/out") $(grep -c "v$MK" "$WORK/err")"
+    done
+done
+check "nothing sent with a line break in a header or a secret" "$sent_before" "$(wc -l < "$WORK/flog.$STARTS")"
 stop_fault
 finish
