@@ -167,6 +167,8 @@ static size_t mask_named(const char *t, size_t len, const salvo_secrets_t *s, un
             j--;
         int quoted = j > 0 && t[j - 1] == '"';
         j -= (size_t)quoted;
+        if (quoted && j > 0 && t[j - 1] == '\\')
+            j--; /* \" : a JSON object echoed inside a JSON string */
         size_t i = name_start(t, j, len);
         if (i == j || (quoted && (i == 0 || t[i - 1] != '"')) ||
             !salvo_secret_name(t + i, j - i, s ? s->names : NULL, s ? s->nnames : 0))

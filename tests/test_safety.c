@@ -503,6 +503,10 @@ static void test_secret_cut_and_echo(void **state)
     salvo_secret_redact(echo, strlen(echo), NULL, out, sizeof out);
     assert_string_equal(out, "{\"msg\":\"POST / HTTP/1.1\\r\\nAuthorization: ***\\r\\nHost: h\\u000d\\u000a"
                              "X-MBX-APIKEY: ***\\u000d\\u000aAccept: */*\"}");
+    /* a JSON object echoed inside a JSON string: its names' quotes are \" */
+    const char nested[] = "{\"req\":\"{\\\"Authorization\\\": \\\"Bearer SIG\\\"}\"}";
+    salvo_secret_redact(nested, strlen(nested), NULL, out, sizeof out);
+    assert_string_equal(out, "{\"req\":\"{\\\"Authorization\\\": ***");
 }
 
 /* A result's text from outside: blanked where a secret is, untouched (the
