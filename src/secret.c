@@ -132,11 +132,27 @@ static size_t mark(unsigned char *mask, size_t from, size_t to)
     return n;
 }
 
+/* Where a header line written as a JSON string ("Name: value", as a dry
+ * run's request lists them; \"Name: value\" nested in another string)
+ * has its value end: at the string's closing quote, or at the line's end. */
+static size_t string_value_end(const char *t, size_t start, size_t v, size_t eol)
+{
+    int nested = start > 1 && t[start - 2] == '\\';
+    for (size_t e = v; e < eol; e++) {
+        if (t[e] == '"')
+            return nested && e > v && t[e - 1] == '\\' ? e - 1 : e;
+        if (!nested && t[e] == '\\')
+            e++;
+    }
+    return eol;
+}
+
 /* Where the value of the header named at t[start..] ends, given that the
  * value starts at v: a quoted value at its closing quote, a bracketed
- * "[name: value]" at the line's last ']', else at the end of the line (an
- * escaped one too: the value ends there inside an echo's JSON string). */
-static size_t value_end(const char *t, size_t len, size_t start, size_t v)
+ * "[name: value]" at the line's last ']', a line in a JSON string
+ * (in_string) at the string's end, else at the end of the line (an escaped
+ * one too: the value ends there inside an echo's JSON string). */
+static size_t value_end(const char *t, size_t len, size_t start, size_t v, int in_string)
 {
     if (v < len && t[v] == '"') {
         size_t eol = line_end(t, v, len, 0);
@@ -146,6 +162,8 @@ static size_t value_end(const char *t, size_t len, size_t start, size_t v)
         return e < eol ? e : eol;
     }
     size_t eol = line_end(t, v, len, 1);
+    if (in_string)
+        return string_value_end(t, start, v, eol);
     if (start > 0 && t[start - 1] == '[')
         for (size_t e = eol; e > v; e--)
             if (t[e - 1] == ']')
@@ -176,7 +194,8 @@ static size_t mask_named(const char *t, size_t len, const salvo_secrets_t *s, un
         size_t v = k + 1;
         while (v < len && (t[v] == ' ' || t[v] == '\t'))
             v++;
-        size_t e = value_end(t, len, i, v);
+        /* a quote before an unquoted name: the whole line is a JSON string */
+        size_t e = value_end(t, len, i, v, !quoted && i > 0 && t[i - 1] == '"');
         if (v < e && t[v] == '"')
             v++; /* keep the quotes, hide what they hold */
         marked += mark(mask, v, e);

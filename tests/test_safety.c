@@ -503,6 +503,13 @@ static void test_secret_cut_and_echo(void **state)
     salvo_secret_redact(echo, strlen(echo), NULL, out, sizeof out);
     assert_string_equal(out, "{\"msg\":\"POST / HTTP/1.1\\r\\nAuthorization: ***\\r\\nHost: h\\u000d\\u000a"
                              "X-MBX-APIKEY: ***\\u000d\\u000aAccept: */*\"}");
+    /* header lines as JSON strings (a dry run's request), nested too: each
+     * value ends with its string, the JSON around it stays */
+    const char lines[] = "{\"headers\":[\"Authorization: ***\",\"X-API-KEY: k\\\"2\",\"Accept: */*\"],"
+                         "\"m\":\"[\\\"Cookie: c=1\\\",\\\"Host: h\\\"]\"}";
+    salvo_secret_redact(lines, strlen(lines), NULL, out, sizeof out);
+    assert_string_equal(out, "{\"headers\":[\"Authorization: ***\",\"X-API-KEY: ***\",\"Accept: */*\"],"
+                             "\"m\":\"[\\\"Cookie: ***\\\",\\\"Host: h\\\"]\"}");
     /* a JSON object echoed inside a JSON string: its names' quotes are \" */
     const char nested[] = "{\"req\":\"{\\\"Authorization\\\": \\\"Bearer SIG\\\"}\"}";
     salvo_secret_redact(nested, strlen(nested), NULL, out, sizeof out);
@@ -525,8 +532,8 @@ static void test_redact_result(void **state)
     salvo_result_t r = {.order = &o, .response = resp, .response_len = sizeof resp - 1, .error = "broker: k/e y",
                         .headers = "{\"X-Echo\":\"k/e y\"}", .order_id = "42", .location = NULL};
     tool_redact_result(&rd, &r);
-    /* a named header's value goes to the end of its line: here, the text's */
-    assert_string_equal(r.response, "{\"msg\":\"bad key ***\",\"h\":\"X-API-KEY: ***");
+    /* a header line in a JSON string: its value ends with the string */
+    assert_string_equal(r.response, "{\"msg\":\"bad key ***\",\"h\":\"X-API-KEY: ***\"}");
     assert_int_equal(r.response_len, strlen(r.response));
     assert_string_equal(r.error, "broker: ***");
     assert_string_equal(r.headers, "{\"X-Echo\":\"***\"}");
