@@ -96,6 +96,9 @@ static int parse_header(ctx_t *c, salvo_hdr_t *h, const cJSON *v)
     for (const char *s = h->name; *s; s++)
         if (!isgraph((unsigned char)*s))
             return bad(c, "headers: the name \"%.60s\" holds a space or a control character", h->name);
+    /* found here, not at every order's send: it would end the header early */
+    if (strpbrk(val, "\r\n") != NULL)
+        return bad(c, "headers: the value of %.60s holds a line break (CR or LF)", h->name);
     char where[96];
     snprintf(where, sizeof where, "header %.60s", h->name);
     int rc = compile(c, &h->value, val, where);

@@ -83,6 +83,13 @@ int salvo_profile_set_secret(salvo_profile_t *p, int slot, const char *value, si
 {
     if (slot < 0 || slot >= SALVO_SECRET_COUNT)
         return -EINVAL;
+    /* The key and the passphrase are sent as text, in a header or a
+     * parameter: a line break is a paste error, and in a header it would
+     * fail every order at its send. (The signing secret is key material.) */
+    if (slot != SALVO_SECRET_SECRET && (memchr(value, '\r', len) || memchr(value, '\n', len))) {
+        snprintf(err, errlen, "%s holds a line break (CR or LF)", p->secret_var[slot]);
+        return -EINVAL;
+    }
     if (p->secret[slot]) {
         salvo_crypto_wipe(p->secret[slot], p->secret_len[slot]);
         free(p->secret[slot]);

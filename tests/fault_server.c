@@ -1,6 +1,7 @@
 /* A raw HTTP/1.1 server that misbehaves on cue, for answers no real server
  * library would send: a 200 with a header past libcurl's limit, a garbage
- * status line, a 200 that names nothing, Retry-After beyond every bound.
+ * status line, a 200 that names nothing, Retry-After beyond every bound,
+ * a 401 that echoes the whole request back (credentials included).
  *
  *   fault_server MODE PORTFILE LOGFILE
  *
@@ -49,6 +50,25 @@ static void reply(int fd, const char *status, const char *extra, const char *bod
                      "Connection: close\r\n\r\n", status, strlen(body), extra);
     send_all(fd, head, (size_t)n);
     send_all(fd, body, strlen(body));
+}
+
+/* A 401 whose JSON body repeats the request, headers and body, as a
+ * careless broker's error page does: {"msg": "<the request>", "code": 401}. */
+static void echo_request(int fd, const char *req, size_t len)
+{
+    static char body[4 * 65536 + 64];
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"msg\":\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)req[i];
+        if (c == '"' || c == '\\')
+            n += (size_t)snprintf(body + n, sizeof body - n, "\\%c", c);
+        else if (c < 0x20)
+            n += (size_t)snprintf(body + n, sizeof body - n, "\\u%04x", c);
+        else
+            body[n++] = (char)c;
+    }
+    snprintf(body + n, sizeof body - n, "\",\"code\":401}");
+    reply(fd, "401 Unauthorized", "", body);
 }
 
 static void answer(int fd, const char *method, const char *path)
@@ -104,7 +124,10 @@ static int try_request(conn_t *c)
     sscanf(c->buf, "%15s %511s", method, path);
     fprintf(reqlog, "%s %s\n", method, path);
     fflush(reqlog);
-    answer(c->fd, method, path);
+    if (strcmp(mode, "echo401") == 0)
+        echo_request(c->fd, c->buf, head + clen);
+    else
+        answer(c->fd, method, path);
     return 1;
 }
 

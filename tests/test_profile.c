@@ -80,6 +80,9 @@ static void test_load_errors_name_the_field(void **state)
     assert_refused("{\"name\":\"x\",\"result\":{\"rules\":[{\"http\":[200],\"status\":\"maybe\"}]}}", "status");
     assert_refused("{\"name\":\"x\",\"client_id\":{\"charset\":\"z-a\"}}", "charset");
     assert_refused("not json", "JSON");
+    /* a line break in a header's value: refused at load, not at every order's send */
+    assert_refused("{\"name\":\"x\",\"headers\":[\"X-Desk: a\\r\\nX-Evil: 1\"]}", "X-Desk holds a line break");
+    assert_refused("{\"name\":\"x\",\"sandbox_headers\":[\"X-Sim: 1\\n\"]}", "X-Sim holds a line break");
     /* "_notes" and the like are for people */
     salvo_profile_t *p = load("{\"name\":\"x\",\"_sources\":\"docs\"}");
     salvo_profile_free(p);
@@ -100,6 +103,16 @@ static void test_secret_variables(void **state)
     assert_string_equal(salvo_profile_secret_header(p, 2), "S");
     assert_null(salvo_profile_secret_header(p, 3));
     assert_false(salvo_profile_ready(p));
+    /* a key or passphrase with a line break: refused when handed over, naming its variable */
+    char err[256];
+    assert_int_equal(salvo_profile_set_secret(p, SALVO_SECRET_KEY, "k\r\nX-Evil: 1", 12, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "OKX_API_KEY holds a line break (CR or LF)");
+    assert_int_equal(salvo_profile_set_secret(p, SALVO_SECRET_PASSPHRASE, "p\n", 2, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "OKX_PASSPHRASE holds a line break (CR or LF)");
+    set_secret(p, SALVO_SECRET_KEY, "k");
+    set_secret(p, SALVO_SECRET_PASSPHRASE, "p");
+    set_secret(p, SALVO_SECRET_SECRET, "s\n"); /* key material: its bytes are the HMAC key */
+    assert_true(salvo_profile_ready(p));
     salvo_profile_free(p);
     p = load("{\"name\":\"alpaca\",\"headers\":[\"APCA-API-KEY-ID: {{key}}\"],\"secrets\":{\"key\":\"APCA_KEY\"}}");
     assert_string_equal(salvo_profile_secret_var(p, SALVO_SECRET_KEY), "APCA_KEY");

@@ -19,6 +19,21 @@ typedef struct salvo_secrets {
     size_t nvalues;
 } salvo_secrets_t;
 
+/* The held secret values, each in every form it may be written in: as it
+ * is; percent-encoded as salvo writes a query or form value (%XX, a space
+ * as %20) and with '+' for a space; inside a JSON string as salvo writes it
+ * and with "\/" for '/'; inside base64url (a JWT's claims) at each of the
+ * three offsets. forms is NULL-terminated, for salvo_secrets_t.values; the
+ * set owns its strings and wipes them when freed. */
+typedef struct salvo_secret_forms {
+    char **forms;
+    size_t n, cap;
+} salvo_secret_forms_t;
+
+/* Add value[0..len) and its forms (each once). 0, or -ENOMEM. */
+int salvo_secret_forms_add(salvo_secret_forms_t *f, const char *value, size_t len);
+void salvo_secret_forms_free(salvo_secret_forms_t *f);
+
 /* 1 if the header name name[0..n) is secret (case-insensitive): a built-in
  * name or prefix, or one of extra (where a trailing '*' makes a prefix). */
 int salvo_secret_name(const char *name, size_t n, const char *const *extra, size_t nextra);
@@ -34,6 +49,11 @@ size_t salvo_header_secret_at(const char *line, size_t len, const char *const *e
  * occurrence of a value in s. Other bytes of mask are left as they are.
  * Returns how many bytes were newly marked. s may be NULL. */
 size_t salvo_secret_mask(const char *text, size_t len, const salvo_secrets_t *s, unsigned char *mask);
+
+/* For a text cut at len (a response kept to its first bytes): mark in mask
+ * a tail of text that is the start of a value in s, which the cut split.
+ * Returns how many bytes were newly marked. */
+size_t salvo_secret_mask_cut(const char *text, size_t len, const salvo_secrets_t *s, unsigned char *mask);
 
 /* text[0..len) with each run of secret bytes replaced by "***", written to
  * out (always NUL-terminated when cap > 0, cut at cap - 1). Returns the

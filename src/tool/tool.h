@@ -10,6 +10,7 @@
 #include "tool_args.h"
 #include "tool_output.h"
 #include "tool_progress.h"
+#include "tool_redact.h"
 #include "tool_summary.h"
 
 /* What one invocation holds while it runs. */
@@ -26,6 +27,7 @@ typedef struct tool {
     char run_id[16];          /* "run" in every result line: tells runs apart in one file */
     int engine_done;
     tool_out_t out;
+    tool_redact_t redact;     /* each result's text, its secrets blanked before it goes anywhere */
     int checking;             /* a check pass runs: bad rows to stderr (with --check), none to the output */
     salvo_idmap_t *collect;   /* a check pass: the valid orders' ids go here */
     int warned_h1;            /* --http2 fell back to HTTP/1.1: said once */

@@ -494,7 +494,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     if (r != 0)
         return r;
     c->auth_header = a->auth_header;
-    a->secrets = (salvo_secrets_t){a->redact, a->nredact, a->secret_values, a->nvalues};
+    if ((r = tool_gather_secrets(a)) >= 0)
+        return r;
     tool_hold_secrets_privately(a);
     if (a->id_prefix == NULL && (r = default_id_prefix(a)) != 0)
         return r;
@@ -516,6 +517,7 @@ void salvo_args_free(salvo_args_t *a)
     }
     free(a->secret_headers);
     free(a->secret_values);
+    salvo_secret_forms_free(&a->secret_forms);
     free(a->redact);
     free(a->id_prefix);
     free(a->warm_url);

@@ -38,7 +38,8 @@ typedef struct salvo_args {
     size_t nredact;
     const char **secret_values; /* the key and --header-env values, pointing into the above */
     size_t nvalues;
-    salvo_secrets_t secrets; /* redact + secret_values, for the trace */
+    salvo_secret_forms_t secret_forms; /* owned: secret_values, each in all its forms */
+    salvo_secrets_t secrets; /* redact + secret_forms: for the trace and the result lines */
     int no_auth;             /* --no-auth: the broker needs no credentials */
     const char *journal_path, *trace_path;
     int resume, fsync, check;

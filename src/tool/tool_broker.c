@@ -165,6 +165,8 @@ static int load_secrets(salvo_args_t *a)
             return usage_error("--broker %s needs its %s in $%s, which is not set (or --secret-env %s=VAR)",
                                salvo_profile_name(a->profile), slot_names[s], var, slot_names[s]);
         }
+        if (s != SALVO_SECRET_SECRET && strpbrk(v, "\r\n")) /* named as given, --secret-env or not */
+            return usage_error("--broker %s: $%s holds a line break (CR or LF)", salvo_profile_name(a->profile), var);
         char err[256];
         int r = salvo_profile_set_secret(a->profile, s, v, strlen(v), err, sizeof err);
         if (r == -ENOMEM)

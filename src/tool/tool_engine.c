@@ -32,20 +32,21 @@ static void on_done(void *ud, const salvo_stats_t *st)
 static void on_result(void *ud, const salvo_result_t *r)
 {
     tool_t *tl = ud;
+    salvo_result_t line = *r;
+    tool_redact_result(&tl->redact, &line); /* before any of it is written or counted */
     if (tl->checking) {
         if (tl->a->check)
-            fprintf(stderr, "salvo: %s\n", r->error);
+            fprintf(stderr, "salvo: %s\n", line.error);
         return;
     }
-    if (tl->a->cfg.http2 && r->http_version == CURL_HTTP_VERSION_1_1 && !tl->warned_h1) {
+    if (tl->a->cfg.http2 && line.http_version == CURL_HTTP_VERSION_1_1 && !tl->warned_h1) {
         tl->warned_h1 = 1;
         tool_progress_erase(&tl->progress);
         fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
     }
     tool_rec_t rec;
-    tool_rec_from_result(&rec, r);
+    tool_rec_from_result(&rec, &line);
     tool_agg_add(&tl->agg, &rec);
-    salvo_result_t line = *r;
     line.run = tl->run_id[0] ? tl->run_id : NULL;
     tool_out_line(&tl->out, &line);
 }

@@ -476,6 +476,7 @@ int main(int argc, char **argv)
         code = SALVO_EXIT_IO;
     } else {
         tl->a = &a;
+        tool_redact_init(&tl->redact, &a.secrets);
         if (watch_signals(tl) < 0) {
             fprintf(stderr, "salvo: cannot watch signals\n");
             code = SALVO_EXIT_IO;
@@ -487,6 +488,7 @@ int main(int argc, char **argv)
         uv_close((uv_handle_t *)&tl->drain, NULL);
         uv_run(&tl->loop, UV_RUN_DEFAULT);
         uv_loop_close(&tl->loop);
+        tool_redact_free(&tl->redact);
     }
     salvo_journal_close(a.cfg.journal); /* when run() stopped early */
     salvo_trace_close(a.trace);

@@ -141,6 +141,16 @@ int tool_load_api_key(salvo_args_t *a)
     return r;
 }
 
+int tool_gather_secrets(salvo_args_t *a)
+{
+    for (size_t i = 0; i < a->nvalues; i++)
+        if (salvo_secret_forms_add(&a->secret_forms, a->secret_values[i], strlen(a->secret_values[i])) < 0)
+            return out_of_memory();
+    a->secrets = (salvo_secrets_t){a->redact, a->nredact, (const char *const *)a->secret_forms.forms,
+                                   a->secret_forms.n};
+    return -1;
+}
+
 /* While salvo holds a secret, no other process of the same user may read
  * its memory (ptrace, /proc/PID/mem) and no core dump is written: a gcore
  * of a running salvo would hold the key. The price: a crashing salvo

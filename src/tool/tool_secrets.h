@@ -13,6 +13,10 @@ int tool_add_env_header(salvo_args_t *a, const char *v);
 int tool_refuse_secret_headers(const salvo_args_t *a);
 /* The key from $SALVO_API_KEY (--api-key-env) or --api-key-file. 0, or an exit code. */
 int tool_load_api_key(salvo_args_t *a);
+/* The values held (the key, --header-env values, a profile's secrets), each
+ * in every form it may be written in, and the secret header names: what
+ * the trace and the result lines blank. */
+int tool_gather_secrets(salvo_args_t *a);
 /* While a secret is held: no ptrace by the same user, no core dump. */
 void tool_hold_secrets_privately(const salvo_args_t *a);
 

@@ -14,11 +14,11 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv jsonl template classify journal args crypto report exec profile)
+[ ${#targets[@]} -gt 0 ] || targets=(csv jsonl template classify journal args crypto report exec profile redact)
 
 # Longest input per target: a few lines of orders, a template plus rows, one
 # response body (salvo keeps at most 4096 bytes of it), a command line.
-declare -A max_len=([csv]=4096 [jsonl]=4096 [template]=4096 [classify]=4200 [journal]=8192 [args]=1024 [crypto]=4096 [report]=8192 [exec]=4096 [profile]=8192)
+declare -A max_len=([csv]=4096 [jsonl]=4096 [template]=4096 [classify]=4200 [journal]=8192 [args]=1024 [crypto]=4096 [report]=8192 [exec]=4096 [profile]=8192 [redact]=4200)
 # fuzz_args prints usage errors for nearly every input: close stdout and
 # stderr (sanitizer reports still get through).
 declare -A extra=([args]=-close_fd_mask=3)
