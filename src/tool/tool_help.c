@@ -25,6 +25,7 @@ const char tool_usage_text[] =
     "Request:\n"
     "  --url URL               order endpoint (required without --broker); {{column}} in it is\n"
     "                          each order's value, percent-encoded: /accounts/{{account_id}}/orders\n"
+    "                          (a value that makes a path segment . or .. is invalid)\n"
     "  --method M              HTTP method (default POST)\n"
     "  -H, --header 'N: v'     extra request header (repeatable; not for secrets)\n"
     "  --header-env N=VAR      header N with the value of environment variable VAR, kept secret\n"
