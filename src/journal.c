@@ -147,7 +147,7 @@ int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *e
         if (r < 0)
             return r;
         if (r == 1) {
-            if (last) { /* the crash came mid-write: that line never counted */
+            if (last && ix->headers > 0) { /* the crash came mid-write: that line never counted */
                 ix->torn_tail = 1;
                 return 0;
             }

@@ -62,6 +62,11 @@ static const struct jcase jcases[] = {
      "line 2 is not a salvo journal record", {NULL}, {0}, 0},
     {"not a journal", "symbol,price\nAAPL,1\n", -EINVAL, "line 1 is not a salvo journal record (is this a journal?)",
      {NULL}, {0}, 0},
+    /* A file without a header is no journal, even when its only line looks torn: it is refused, not cut. */
+    {"one JSON line without newline", "{\"config\":\"precious\"}", -EINVAL,
+     "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
+    {"a header torn mid-write", "{\"salvo_journal\":1,\"id_prefix\":\"p\"", -EINVAL,
+     "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
     {"records before the header", "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n" HDR, -EINVAL,
      "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
     {"two headers with other ids", HDR "{\"salvo_journal\":1,\"id_prefix\":\"q\"}\n{\"sent\":\"q-1\"}\n", -EINVAL,

@@ -50,9 +50,10 @@ typedef struct salvo_jindex {
 } salvo_jindex_t;
 
 /* Parse a journal's text. 0; -EINVAL with err naming the line for
- * corruption anywhere but the last line (a crash mid-write is tolerated
- * there), or for a record whose id is neither given nor the header's
- * PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
+ * corruption anywhere but the last line after a header (a crash mid-write
+ * is tolerated there; a first line that is not a whole header means the
+ * file is no journal), or for a record whose id is neither given nor the
+ * header's PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
  * half full. */
 int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
 int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
