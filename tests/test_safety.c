@@ -478,6 +478,13 @@ static void test_lookup_url(void **state)
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (salvo_lookup_outcome(t[i].curl, t[i].http, t[i].body, strlen(t[i].body), t[i].ptr, "p-1") != t[i].want)
             fail_msg("lookup row %zu: %s", i, t[i].body);
+    /* an id "." or ".." in a lookup's path looks up another path: its 404 proves nothing */
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 404, "", 0, "/client_order_id", ".."), SALVO_LOOKUP_UNSURE);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 410, "", 0, "/client_order_id", "."), SALVO_LOOKUP_UNSURE);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 404, "", 0, "/client_order_id", "..."), SALVO_LOOKUP_ABSENT);
+    static const char named[] = "{\"client_order_id\":\"..\"}";
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 200, named, sizeof named - 1, "/client_order_id", ".."),
+                     SALVO_LOOKUP_FOUND);
 }
 
 /* ---- secrets ---- */

@@ -102,6 +102,15 @@ check "a literal dot segment: libcurl sends what the dry run shows" "POST $(cat 
     "$(grep -o 'POST .*' "$WORK/dot.trace")"
 stop_mock
 
+# An order id "." or ".." in a --reconcile-url path looks up another path
+# (/orders/.. is /): its 404 says nothing of the order, which stays unknown.
+start_mock --drop-rate 1 --seed 1
+printf 'symbol,price,quantity,side,client_order_id\nS1,1.5,1,BUY,..\nS2,1.5,1,BUY,.\nS3,1.5,1,BUY,ok-1\n' |
+    "$SALVO" --url "$URL" --no-auth --retries 0 --reconcile-url "$BASE/orders/{{client_order_id}}" - > "$WORK/out" 2>/dev/null
+check "dot id: the broker has every order" 3 "$(curl -s "$URL" | wc -l)"
+check "dot id: a lookup elsewhere is no 'no'" "unknown unknown accepted" "$(jq -rs 'sort_by(.line) | map(.status) | join(" ")' "$WORK/out")"
+stop_mock
+
 # A TLS failure says why, in libcurl's words (CURLOPT_ERRORBUFFER).
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 \
     -subj /CN=localhost >/dev/null 2>&1
