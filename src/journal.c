@@ -105,6 +105,11 @@ static void describe_dest(char *out, size_t cap, const char *endpoint, const cha
              sandbox ? ", --sandbox" : "");
 }
 
+static int is_journal_dest(const salvo_jindex_t *ix, const char *endpoint, const char *profile, int sandbox)
+{
+    return strcmp(endpoint, ix->endpoint) == 0 && strcmp(profile, ix->profile) == 0 && !sandbox == !ix->sandbox;
+}
+
 int salvo_jindex_check_dest(const salvo_jindex_t *ix, const salvo_jdest_t *dest, char *err, size_t errlen)
 {
     if (ix->headers == 0) /* an empty file: a new journal */
@@ -115,7 +120,7 @@ int salvo_jindex_check_dest(const salvo_jindex_t *ix, const salvo_jdest_t *dest,
     }
     char endpoint[sizeof ix->endpoint], profile[sizeof ix->profile];
     dest_fields(dest, endpoint, sizeof endpoint, profile, sizeof profile);
-    if (strcmp(endpoint, ix->endpoint) == 0 && strcmp(profile, ix->profile) == 0 && !dest->sandbox == !ix->sandbox)
+    if (is_journal_dest(ix, endpoint, profile, dest->sandbox))
         return 0;
     char there[sizeof ix->endpoint + sizeof ix->profile + 32], here[sizeof there];
     describe_dest(there, sizeof there, ix->endpoint, ix->profile, ix->sandbox);
@@ -173,7 +178,7 @@ static int index_header_dest(salvo_jindex_t *ix, const cJSON *rec)
         ix->sandbox = sandbox;
         return 0;
     }
-    return strcmp(endpoint, ix->endpoint) == 0 && strcmp(profile, ix->profile) == 0 && sandbox == ix->sandbox ? 0 : -1;
+    return is_journal_dest(ix, endpoint, profile, sandbox) ? 0 : -1;
 }
 
 static int index_header(salvo_jindex_t *ix, const cJSON *rec)
