@@ -39,6 +39,7 @@ struct salvo_body {
     char *url;          /* the URL template's own copy, cut into parts; NULL: none */
     struct url_part *parts;
     size_t nparts;
+    unsigned path_slash; /* the URL's path starts at its Nth '/': 3 after "scheme://", else 1 */
     const char **columns; /* names of the slots, then of the URL's columns */
     size_t ncolumns;
     char derived[5][72]; /* the pseudo-columns of the order being rendered */
@@ -272,6 +273,7 @@ int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errle
         return 0;
     if ((b->url = strdup(url)) == NULL)
         return -ENOMEM;
+    b->path_slash = strstr(url, "://") ? 3 : 1;
     char *s = b->url;
     while (*s) {
         char *open = strstr(s, "{{");
@@ -462,14 +464,76 @@ static int print_pairs(cJSON *root, salvo_order_t *o)
     return end_jbuf(&jb, &o->body, &o->body_cap, &o->body_len);
 }
 
-/* The order's URL: the template with each column's value percent-encoded. */
+/* A path segment that is "." or "..", a dot also as %2E (servers decode it
+ * before they remove dot segments). */
+static int is_dot_segment(const char *s, size_t n)
+{
+    size_t dots = 0, i = 0;
+    while (i < n && dots < 3) {
+        if (s[i] == '.')
+            i += 1;
+        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'E' || s[i + 2] == 'e'))
+            i += 3;
+        else
+            return 0;
+        dots++;
+    }
+    return i == n && (dots == 1 || dots == 2);
+}
+
+/* The URL as render_url builds it, walked for a dot segment a column's
+ * value helped make: libcurl, or else the server, would drop it with the
+ * segment before it, so the value would change the path. A value's '/',
+ * '?' and '#' are percent-encoded: only the template's text has them. */
+struct url_walk {
+    unsigned slashes;  /* '/' seen, up to the query */
+    unsigned path_at;  /* the path starts at this '/' */
+    int query;         /* past the path: a '?' or '#' was seen */
+    size_t seg;        /* where the current segment starts */
+    const char *col;   /* the last column whose value is in it; NULL: none */
+    const char *value;
+};
+
+/* The segment ending at end: 1 when a value made it a dot segment (col
+ * and value still name it), else 0 and the next segment starts. */
+static int walk_segment_end(struct url_walk *w, const char *p, size_t end)
+{
+    if (w->col && !w->query && w->slashes >= w->path_at && is_dot_segment(p + w->seg, end - w->seg))
+        return 1;
+    w->seg = end + 1;
+    w->col = w->value = NULL;
+    return 0;
+}
+
+/* The template's text just added, p[from..to). */
+static int walk_literal(struct url_walk *w, const char *p, size_t from, size_t to)
+{
+    for (size_t i = from; i < to && !w->query; i++) {
+        if (p[i] != '/' && p[i] != '?' && p[i] != '#')
+            continue;
+        if (walk_segment_end(w, p, i))
+            return 1;
+        if (p[i] == '/')
+            w->slashes++;
+        else
+            w->query = 1;
+    }
+    return 0;
+}
+
+/* The order's URL: the template with each column's value percent-encoded.
+ * 1 (o->error says why) when a value is empty or would change the path. */
 static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
 {
     salvo_jbuf_t jb = as_jbuf(o->target, o->target_cap);
-    for (size_t i = 0; i < b->nparts; i++) {
+    struct url_walk w = {.path_at = b->path_slash};
+    int dot = 0;
+    for (size_t i = 0; i < b->nparts && !dot; i++) {
         const struct url_part *p = &b->parts[i];
+        size_t from = jb.len;
         if (p->lit) {
             salvo_jbuf_raw(&jb, p->lit, p->len);
+            dot = !jb.oom && walk_literal(&w, jb.p, from, jb.len);
             continue;
         }
         const char *v = col_value(b, p->col, o, l, row);
@@ -480,8 +544,19 @@ static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
             return 1;
         }
         salvo_jbuf_pct(&jb, v, strlen(v));
+        w.col = p->name, w.value = v;
     }
-    return end_jbuf(&jb, &o->target, &o->target_cap, NULL);
+    if (!dot && !jb.oom)
+        dot = walk_segment_end(&w, jb.p, jb.len);
+    int rc = end_jbuf(&jb, &o->target, &o->target_cap, NULL);
+    if (rc == 0 && dot) {
+        snprintf(o->error, sizeof o->error,
+                 "line %llu: column %s value \"%.40s\" would change the URL's path (a \".\" or \"..\" segment); "
+                 "not sent",
+                 (unsigned long long)o->line, w.col, w.value);
+        return 1;
+    }
+    return rc;
 }
 
 static int render_body(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)

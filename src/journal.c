@@ -1,6 +1,7 @@
 /* The journal: see journal.h. */
 #include "salvo/journal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -41,6 +42,96 @@ static int jstate_from_name(const char *s)
     return -1;
 }
 
+/* ================= where the orders go ================= */
+
+/* Append s[0..n) lower-cased, as far as out's cap bytes allow. */
+static void put_lower(char *out, size_t cap, size_t *used, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && *used + 1 < cap; i++)
+        out[(*used)++] = (char)tolower((unsigned char)s[i]);
+    out[*used] = '\0';
+}
+
+/* The origin of url, scheme://host[:port]: lower case, without a
+ * user:password (no secret goes in a journal) or the scheme's default
+ * port, so one endpoint written two ways is one. */
+static void url_origin(const char *url, char *out, size_t cap)
+{
+    const char *sep = strstr(url, "://");
+    const char *auth = sep ? sep + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    for (size_t i = alen; i > 0; i--) {
+        if (auth[i - 1] == '@') {
+            auth += i, alen -= i;
+            break;
+        }
+    }
+    const char *bracket = memchr(auth, ']', alen); /* an IPv6 host's ':' are inside [...] */
+    size_t host_len = alen, from = bracket ? (size_t)(bracket - auth) : 0;
+    for (size_t i = alen; i > from; i--) {
+        if (auth[i - 1] == ':') {
+            host_len = i - 1;
+            break;
+        }
+    }
+    const char *port = auth + host_len + (host_len < alen);
+    size_t port_len = alen - host_len - (host_len < alen);
+    size_t n = 0;
+    put_lower(out, cap, &n, sep ? url : "http", sep ? (size_t)(sep - url) : 4);
+    int is_default = (port_len == 2 && strncmp(port, "80", 2) == 0 && strcmp(out, "http") == 0) ||
+                     (port_len == 3 && strncmp(port, "443", 3) == 0 && strcmp(out, "https") == 0);
+    put_lower(out, cap, &n, "://", 3);
+    put_lower(out, cap, &n, auth, host_len);
+    if (port_len && !is_default) {
+        put_lower(out, cap, &n, ":", 1);
+        put_lower(out, cap, &n, port, port_len);
+    }
+}
+
+/* What a journal header says of dest: its endpoint and profile ("" none). */
+static void dest_fields(const salvo_jdest_t *d, char *endpoint, size_t ecap, char *profile, size_t pcap)
+{
+    if (d->url)
+        url_origin(d->url, endpoint, ecap);
+    else
+        snprintf(endpoint, ecap, "%s%s", d->exec ? "exec " : "", d->exec ? d->exec : "");
+    snprintf(profile, pcap, "%s", d->profile ? d->profile : "");
+}
+
+/* "https://api.example.com (profile bybit, --sandbox)", for messages. */
+static void describe_dest(char *out, size_t cap, const char *endpoint, const char *profile, int sandbox)
+{
+    snprintf(out, cap, "%s (%s%s%s)", endpoint, *profile ? "profile " : "no profile", profile,
+             sandbox ? ", --sandbox" : "");
+}
+
+static int is_journal_dest(const salvo_jindex_t *ix, const char *endpoint, const char *profile, int sandbox)
+{
+    return strcmp(endpoint, ix->endpoint) == 0 && strcmp(profile, ix->profile) == 0 && !sandbox == !ix->sandbox;
+}
+
+int salvo_jindex_check_dest(const salvo_jindex_t *ix, const salvo_jdest_t *dest, char *err, size_t errlen)
+{
+    if (ix->headers == 0) /* an empty file: a new journal */
+        return 0;
+    if (ix->endpoint[0] == '\0') {
+        snprintf(err, errlen, "it does not say where its orders went (a journal an older salvo wrote)");
+        return -ENOENT;
+    }
+    char endpoint[sizeof ix->endpoint], profile[sizeof ix->profile];
+    dest_fields(dest, endpoint, sizeof endpoint, profile, sizeof profile);
+    if (is_journal_dest(ix, endpoint, profile, dest->sandbox))
+        return 0;
+    char there[sizeof ix->endpoint + sizeof ix->profile + 32], here[sizeof there];
+    describe_dest(there, sizeof there, ix->endpoint, ix->profile, ix->sandbox);
+    describe_dest(here, sizeof here, endpoint, profile, dest->sandbox);
+    snprintf(err, errlen,
+             "its orders went to %s, this run sends to %s: a resume there would skip, as done, orders it never had; "
+             "resume against the same, or start a new journal; nothing was sent",
+             there, here);
+    return -EINVAL;
+}
+
 /* ================= reading ================= */
 
 /* Per id, besides its state: where the journal first names it (bits 32-62)
@@ -60,6 +151,36 @@ static int has_prefix(const char *id, const char *prefix)
     return strncmp(id, prefix, n) == 0 && id[n] == '-';
 }
 
+/* A header's destination, as the index holds one: 1 when it names one. */
+static int header_dest(const cJSON *rec, char *endpoint, size_t ecap, char *profile, size_t pcap, int *sandbox)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "endpoint");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "profile");
+    if (!cJSON_IsString(e) || e->valuestring[0] == '\0')
+        return 0;
+    snprintf(endpoint, ecap, "%s", e->valuestring);
+    snprintf(profile, pcap, "%s", cJSON_IsString(p) ? p->valuestring : "");
+    *sandbox = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "sandbox"));
+    return 1;
+}
+
+/* The first header naming a destination sets the journal's; a later one
+ * naming another is not of this journal: -1. */
+static int index_header_dest(salvo_jindex_t *ix, const cJSON *rec)
+{
+    char endpoint[sizeof ix->endpoint], profile[sizeof ix->profile];
+    int sandbox;
+    if (!header_dest(rec, endpoint, sizeof endpoint, profile, sizeof profile, &sandbox))
+        return 0;
+    if (ix->endpoint[0] == '\0') {
+        memcpy(ix->endpoint, endpoint, sizeof endpoint);
+        memcpy(ix->profile, profile, sizeof profile);
+        ix->sandbox = sandbox;
+        return 0;
+    }
+    return is_journal_dest(ix, endpoint, profile, sandbox) ? 0 : -1;
+}
+
 static int index_header(salvo_jindex_t *ix, const cJSON *rec)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "salvo_journal");
@@ -74,12 +195,15 @@ static int index_header(salvo_jindex_t *ix, const cJSON *rec)
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(rec, "input");
     if (cJSON_IsString(in) && ix->input[0] == '\0')
         snprintf(ix->input, sizeof ix->input, "%s", in->valuestring);
+    if (index_header_dest(ix, rec) < 0)
+        return 3;
     ix->headers++;
     return 0;
 }
 
 /* One record into the index: 0, 1 when it is not a journal record, 2 when
- * it names an order its header's run could not have made, -ENOMEM. */
+ * it names an order its header's run could not have made, 3 when a header
+ * names another destination than the journal's, -ENOMEM. */
 static int index_record(salvo_jindex_t *ix, const cJSON *rec, uint64_t lineno)
 {
     if (!cJSON_IsObject(rec))
@@ -135,6 +259,17 @@ int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *e
         int last = nl == NULL || end + 1 == len;
         cJSON *rec = nl ? cJSON_ParseWithLength(text + pos, end - pos) : NULL;
         int r = rec ? index_record(ix, rec, lineno) : 1;
+        if (r == 3) {
+            char endpoint[sizeof ix->endpoint], profile[sizeof ix->profile], there[400], here[400];
+            int sandbox = 0;
+            header_dest(rec, endpoint, sizeof endpoint, profile, sizeof profile, &sandbox);
+            describe_dest(here, sizeof here, endpoint, profile, sandbox);
+            describe_dest(there, sizeof there, ix->endpoint, ix->profile, ix->sandbox);
+            snprintf(err, errlen, "line %llu is a run sending to %s, but the journal's orders went to %s",
+                     (unsigned long long)lineno, here, there);
+            cJSON_Delete(rec);
+            return -EINVAL;
+        }
         if (r == 2) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "sent");
             v = v ? v : cJSON_GetObjectItemCaseSensitive(rec, "id");
@@ -147,7 +282,7 @@ int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *e
         if (r < 0)
             return r;
         if (r == 1) {
-            if (last) { /* the crash came mid-write: that line never counted */
+            if (last && ix->headers > 0) { /* the crash came mid-write: that line never counted */
                 ix->torn_tail = 1;
                 return 0;
             }
@@ -237,7 +372,21 @@ static int sync_dir_of(const char *path)
     return r;
 }
 
-static int write_header(salvo_journal_t *j, const char *id_prefix, const char *input)
+static void write_dest(salvo_journal_t *j, const salvo_jdest_t *dest)
+{
+    char endpoint[sizeof ((salvo_jindex_t *)0)->endpoint], profile[sizeof ((salvo_jindex_t *)0)->profile];
+    dest_fields(dest, endpoint, sizeof endpoint, profile, sizeof profile);
+    salvo_jbuf_cstr(&j->line, ",\"endpoint\":");
+    salvo_jbuf_str(&j->line, endpoint, strlen(endpoint));
+    salvo_jbuf_cstr(&j->line, ",\"profile\":");
+    if (profile[0])
+        salvo_jbuf_str(&j->line, profile, strlen(profile));
+    else
+        salvo_jbuf_cstr(&j->line, "null");
+    salvo_jbuf_cstr(&j->line, dest->sandbox ? ",\"sandbox\":true" : ",\"sandbox\":false");
+}
+
+static int write_header(salvo_journal_t *j, const char *id_prefix, const char *input, const salvo_jdest_t *dest)
 {
     char when[32];
     salvo_format_rfc3339_us(salvo_unix_us(), when);
@@ -247,6 +396,8 @@ static int write_header(salvo_journal_t *j, const char *id_prefix, const char *i
         salvo_jbuf_cstr(&j->line, ",\"input\":");
         salvo_jbuf_str(&j->line, input, strlen(input));
     }
+    if (dest)
+        write_dest(j, dest);
     salvo_jbuf_printf(&j->line, ",\"started\":\"%s\"}\n", when);
     return write_line(j);
 }
@@ -354,7 +505,12 @@ int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix) { return salv
 
 int salvo_journal_begin_input(salvo_journal_t *j, const char *id_prefix, const char *input)
 {
-    int r = write_header(j, id_prefix, input);
+    return salvo_journal_begin_dest(j, id_prefix, input, NULL);
+}
+
+int salvo_journal_begin_dest(salvo_journal_t *j, const char *id_prefix, const char *input, const salvo_jdest_t *dest)
+{
+    int r = write_header(j, id_prefix, input, dest);
     if (r == 0 && j->fsync)
         r = salvo_journal_sync(j);
     if (r == 0 && j->fsync && j->created)

@@ -81,6 +81,10 @@ static int names_order(const char *body, size_t len, const char *pointer, const 
     return found;
 }
 
+/* An id "." or "..": in the lookup URL's path it is a dot segment, and the
+ * server looks up another path (/orders/.. is /). */
+static int id_is_dot_segment(const char *id) { return strcmp(id, ".") == 0 || strcmp(id, "..") == 0; }
+
 int salvo_lookup_outcome(int curl_code, long http, const char *body, size_t len, const char *pointer,
                          const char *id)
 {
@@ -88,7 +92,7 @@ int salvo_lookup_outcome(int curl_code, long http, const char *body, size_t len,
         return SALVO_LOOKUP_UNSURE;
     if (http >= 200 && http < 300)
         return names_order(body, len, pointer, id) ? SALVO_LOOKUP_FOUND : SALVO_LOOKUP_UNSURE;
-    if (http == 404 || http == 410)
-        return SALVO_LOOKUP_ABSENT;
+    if (http == 404 || http == 410) /* of another path's, a 404 says nothing of the order */
+        return id_is_dot_segment(id) ? SALVO_LOOKUP_UNSURE : SALVO_LOOKUP_ABSENT;
     return SALVO_LOOKUP_UNSURE;
 }

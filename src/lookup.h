@@ -17,8 +17,10 @@ char *salvo_lookup_url(const char *tmpl, const char *id);
 /* What a lookup's answer says: found only when it is a 2xx whose JSON body
  * holds the order's id at the JSON pointer (RFC 6901, e.g.
  * "/client_order_id" or "/0/clientOrderId"): a search endpoint answering
- * 200 {} or [] for every id proves nothing. 404 or 410: absent. Anything
- * else (a transport error, 5xx, 401, an unrelated 200) proves nothing. */
+ * 200 {} or [] for every id proves nothing. 404 or 410: absent, unless
+ * the id is "." or ".." (a dot segment: the lookup asked another path).
+ * Anything else (a transport error, 5xx, 401, an unrelated 200) proves
+ * nothing. */
 int salvo_lookup_outcome(int curl_code, long http, const char *body, size_t len, const char *pointer,
                          const char *id);
 

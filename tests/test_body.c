@@ -248,6 +248,65 @@ static void test_url_template(void **state)
 }
 
 
+/* Render one account value into url; the order's error when refused. */
+static int render_account(const char *url, const char *account, char *target, size_t cap, char *error, size_t ecap)
+{
+    struct fixture fx = {0};
+    const char *const vals[6] = {"EUR_USD", "1.1", "100", "BUY", "LIMIT", account};
+    salvo_body_t *b = salvo_body_new_default();
+    char err[160];
+    const char *const *names;
+    int rc = salvo_body_set_url(b, url, err, sizeof err);
+    size_t n = salvo_body_columns(b, &names);
+    if (rc == 0)
+        rc = setup_row(&fx, names, n, vals);
+    if (rc == 0)
+        rc = salvo_body_bind(b, &fx.l, err, sizeof err);
+    if (rc == 0)
+        rc = salvo_body_render(b, &fx.o, &fx.l, &fx.row);
+    snprintf(target, cap, "%s", rc == 0 && fx.o.target ? fx.o.target : "");
+    snprintf(error, ecap, "%s", fx.o.error);
+    salvo_body_free(b);
+    teardown_fx(&fx);
+    return rc;
+}
+
+/* A value that makes a path segment "." or ".." would change the path
+ * (libcurl, or the server, drops it with the segment before; a server
+ * decodes %2E first): the order is refused, naming its line and column. */
+static void test_url_dot_segments_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url, *account;
+        int refused;
+    } cases[] = {
+        {"https://h/v3/accounts/{{account}}/orders", "..", 1},
+        {"https://h/v3/accounts/{{account}}/orders", ".", 1},
+        {"https://h/v3/accounts/{{account}}", "..", 1},          /* the last segment */
+        {"https://h/v3/accounts/.{{account}}/orders", ".", 1},   /* with the template's own dot */
+        {"https://h/v3/accounts/%2E{{account}}/orders", ".", 1}, /* servers decode %2E */
+        {"https://h/v3/{{account}}{{side_lower}}/orders", ".", 0}, /* ".buy" is a name */
+        {"https://h/v3/accounts/{{account}}/orders", "...", 0},
+        {"https://h/v3/accounts/{{account}}/orders", ".a", 0},
+        {"https://h/v3/orders?account={{account}}", "..", 0},    /* the query is no path */
+        {"https://h/v3/orders#{{account}}", "..", 0},
+        {"h:8080/v3/accounts/{{account}}/orders", "..", 1},      /* no scheme: the path starts at its first / */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char target[160], error[256];
+        int rc = render_account(cases[i].url, cases[i].account, target, sizeof target, error, sizeof error);
+        if (rc != cases[i].refused)
+            fail_msg("%s with \"%s\": rc %d, target \"%s\", error \"%s\"", cases[i].url, cases[i].account, rc,
+                     target, error);
+        if (cases[i].refused) {
+            assert_non_null(strstr(error, "line 2"));
+            assert_non_null(strstr(error, "account"));
+        }
+    }
+}
+
+
 /* The derived columns (Bybit's Buy/Limit, OANDA's signed units) and a
  * second template for MARKET orders. */
 static void test_derived_columns_and_market_body(void **state)
@@ -280,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_template_utf8_and_whole),
         cmocka_unit_test(test_form_encoding),
         cmocka_unit_test(test_url_template),
+        cmocka_unit_test(test_url_dot_segments_refused),
         cmocka_unit_test(test_derived_columns_and_market_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,6 +64,11 @@ static const struct jcase jcases[] = {
      "line 2 is not a salvo journal record", {NULL}, {0}, 0},
     {"not a journal", "symbol,price\nAAPL,1\n", -EINVAL, "line 1 is not a salvo journal record (is this a journal?)",
      {NULL}, {0}, 0},
+    /* A file without a header is no journal, even when its only line looks torn: it is refused, not cut. */
+    {"one JSON line without newline", "{\"config\":\"precious\"}", -EINVAL,
+     "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
+    {"a header torn mid-write", "{\"salvo_journal\":1,\"id_prefix\":\"p\"", -EINVAL,
+     "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
     {"records before the header", "{\"sent\":\"p-1\",\"line\":2,\"attempt\":1}\n" HDR, -EINVAL,
      "line 1 is not a salvo journal record (is this a journal?)", {NULL}, {0}, 0},
     {"two headers with other ids", HDR "{\"salvo_journal\":1,\"id_prefix\":\"q\"}\n{\"sent\":\"q-1\"}\n", -EINVAL,
@@ -76,6 +81,14 @@ static const struct jcase jcases[] = {
      -EINVAL, "line 3 records order \"q-1\", which is not one of this journal's (p-...)", {NULL}, {0}, 0},
     {"an outcome of another prefix, last", HDR "{\"id\":\"pp-1\",\"status\":\"accepted\",\"http\":200}\n", -EINVAL,
      "line 2 records order \"pp-1\", which is not one of this journal's (p-...)", {NULL}, {0}, 0},
+    {"a header naming another destination",
+     "{\"salvo_journal\":1,\"id_prefix\":\"p\",\"endpoint\":\"https://a\",\"profile\":null,\"sandbox\":false}\n"
+     "{\"salvo_journal\":1,\"id_prefix\":\"p\",\"endpoint\":\"https://b\",\"profile\":\"x\",\"sandbox\":true}\n",
+     -EINVAL, "line 2 is a run sending to https://b (profile x, --sandbox), but the journal's orders went to https://a "
+              "(no profile)", {NULL}, {0}, 0},
+    {"an old header, then one naming the destination",
+     HDR "{\"salvo_journal\":1,\"id_prefix\":\"p\",\"endpoint\":\"https://a\",\"profile\":null,\"sandbox\":false}\n",
+     0, NULL, {"p-1"}, {SALVO_J_NONE}, 0},
     {"ids the input gave need no prefix",
      HDR "{\"sent\":\"acct-7\",\"line\":2,\"attempt\":1,\"given\":true}\n"
          "{\"id\":\"acct-7\",\"status\":\"accepted\",\"http\":200,\"given\":true}\n",
@@ -89,7 +102,7 @@ static void test_jindex_cases(void **state)
         const struct jcase *c = &jcases[i];
         salvo_jindex_t ix;
         memset(&ix, 0, sizeof ix);
-        char err[128] = "";
+        char err[256] = "";
         int rc = salvo_jindex_parse(&ix, c->text, strlen(c->text), err, sizeof err);
         if (rc != c->rc)
             fail_msg("%s: rc %d, want %d (%s)", c->name, rc, c->rc, err);
@@ -181,6 +194,92 @@ static void test_journal_round_trip(void **state)
     salvo_journal_close(j);
     salvo_jindex_free(&ix);
     unlink(path);
+}
+
+/* A journal names where its orders went; a resume must send there. The
+ * endpoint is the URL's origin: however it is written, without a password. */
+static void test_journal_dest(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "";
+    temp_path(path, sizeof path, "dest");
+    salvo_jindex_t ix;
+    memset(&ix, 0, sizeof ix);
+    salvo_journal_t *j;
+    const salvo_jdest_t first = {.url = "HTTPS://user:pw-77@API.Example.com:443/v1/{{account}}/orders?x=1",
+                                 .profile = "bybit", .sandbox = 1};
+    assert_int_equal(salvo_journal_open(&j, path, 0, &ix, err, sizeof err), 0);
+    assert_int_equal(salvo_jindex_check_dest(&ix, &first, err, sizeof err), 0); /* a new journal */
+    assert_int_equal(salvo_journal_begin_dest(j, "p", "o.csv", &first), 0);
+    assert_int_equal(salvo_journal_close(j), 0);
+    assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
+    salvo_journal_close(j);
+    assert_string_equal(ix.endpoint, "https://api.example.com");
+    assert_string_equal(ix.profile, "bybit");
+    assert_int_equal(ix.sandbox, 1);
+    static const struct {
+        salvo_jdest_t d;
+        int rc;
+        const char *here;
+    } cases[] = {
+        {{.url = "https://api.example.com/v1/x", .profile = "bybit", .sandbox = 1}, 0, NULL},
+        {{.url = "https://api.example.com:8443/v1/x", .profile = "bybit", .sandbox = 1}, -EINVAL,
+         "this run sends to https://api.example.com:8443 (profile bybit, --sandbox)"},
+        {{.url = "http://api.example.com/v1/x", .profile = "bybit", .sandbox = 1}, -EINVAL,
+         "this run sends to http://api.example.com (profile bybit, --sandbox)"},
+        {{.url = "https://api.example.com/v1/x", .profile = "bybit"}, -EINVAL,
+         "this run sends to https://api.example.com (profile bybit):"},
+        {{.url = "https://api.example.com/v1/x", .profile = "okx", .sandbox = 1}, -EINVAL,
+         "this run sends to https://api.example.com (profile okx, --sandbox)"},
+        {{.url = "https://api.example.com/v1/x"}, -EINVAL, "this run sends to https://api.example.com (no profile)"},
+        {{.exec = "python3 bridge.py"}, -EINVAL, "this run sends to exec python3 bridge.py (no profile)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        err[0] = '\0';
+        int rc = salvo_jindex_check_dest(&ix, &cases[i].d, err, sizeof err);
+        if (rc != cases[i].rc || (cases[i].here && strstr(err, cases[i].here) == NULL))
+            fail_msg("case %zu: rc %d, err \"%s\"", i, rc, err);
+        if (rc && strstr(err, "its orders went to https://api.example.com (profile bybit, --sandbox)") == NULL)
+            fail_msg("case %zu: does not name the journal's: \"%s\"", i, err);
+    }
+    /* the password is nowhere in the file */
+    FILE *f = fopen(path, "r");
+    char text[1024] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    assert_null(strstr(text, "pw-77"));
+    salvo_jindex_free(&ix);
+    unlink(path);
+
+    /* origins: default ports dropped, IPv6 kept whole */
+    static const char *const same[][2] = {
+        {"http://h:80/a", "http://H/b"},
+        {"http://[::1]:8080/a", "http://[::1]:8080"},
+        {"http://u@[::1]/a", "http://[::1]:80/"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        memset(&ix, 0, sizeof ix);
+        temp_path(path, sizeof path, "dest2");
+        assert_int_equal(salvo_journal_open(&j, path, 0, &ix, err, sizeof err), 0);
+        assert_int_equal(salvo_journal_begin_dest(j, "p", NULL, &(salvo_jdest_t){.url = same[i][0]}), 0);
+        salvo_journal_close(j);
+        assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
+        salvo_journal_close(j);
+        if (salvo_jindex_check_dest(&ix, &(salvo_jdest_t){.url = same[i][1]}, err, sizeof err) != 0)
+            fail_msg("%s and %s: %s", same[i][0], same[i][1], err);
+        assert_int_equal(salvo_jindex_check_dest(&ix, &(salvo_jdest_t){.url = "http://[::2]:8080/"}, err, sizeof err),
+                         -EINVAL);
+        salvo_jindex_free(&ix);
+        unlink(path);
+    }
+
+    /* an old journal names none: the caller decides */
+    memset(&ix, 0, sizeof ix);
+    assert_int_equal(salvo_jindex_parse(&ix, HDR, strlen(HDR), err, sizeof err), 0);
+    assert_int_equal(salvo_jindex_check_dest(&ix, &first, err, sizeof err), -ENOENT);
+    assert_non_null(strstr(err, "does not say where its orders went"));
+    salvo_jindex_free(&ix);
 }
 
 static void test_journal_refuses_other_files(void **state)
@@ -381,6 +480,13 @@ static void test_lookup_url(void **state)
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (salvo_lookup_outcome(t[i].curl, t[i].http, t[i].body, strlen(t[i].body), t[i].ptr, "p-1") != t[i].want)
             fail_msg("lookup row %zu: %s", i, t[i].body);
+    /* an id "." or ".." in a lookup's path looks up another path: its 404 proves nothing */
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 404, "", 0, "/client_order_id", ".."), SALVO_LOOKUP_UNSURE);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 410, "", 0, "/client_order_id", "."), SALVO_LOOKUP_UNSURE);
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 404, "", 0, "/client_order_id", "..."), SALVO_LOOKUP_ABSENT);
+    static const char named[] = "{\"client_order_id\":\"..\"}";
+    assert_int_equal(salvo_lookup_outcome(CURLE_OK, 200, named, sizeof named - 1, "/client_order_id", ".."),
+                     SALVO_LOOKUP_FOUND);
 }
 
 /* ---- secrets ---- */
@@ -564,6 +670,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jindex_cases),     cmocka_unit_test(test_journal_round_trip),
         cmocka_unit_test(test_journal_refuses_other_files), cmocka_unit_test(test_lookup_url),
+        cmocka_unit_test(test_journal_dest),
         cmocka_unit_test(test_secret_headers),   cmocka_unit_test(test_trace_blanks_secrets),
         cmocka_unit_test(test_journal_lock),     cmocka_unit_test(test_resume_checks_input),
         cmocka_unit_test(test_secret_forms),     cmocka_unit_test(test_secret_cut_and_echo),

@@ -2,12 +2,16 @@
  * so a crashed or stopped run can be resumed without sending an order twice.
  *
  * One JSON object a line, each line written with one write(2):
- *   {"salvo_journal":1,"id_prefix":"s261127","input":"orders.csv","started":"2026-11-27T08:29:59.5Z"}
+ *   {"salvo_journal":1,"id_prefix":"s261127","input":"orders.csv","endpoint":"https://api.example.com",
+ *    "profile":null,"sandbox":false,"started":"2026-11-27T08:29:59.5Z"}
  *   {"sent":"s261127-3fa9c0d2e1b4a5f6","line":2,"attempt":1}     before libcurl has it
  *   {"id":"s261127-3fa9c0d2e1b4a5f6","status":"accepted","http":200}   its final outcome
  * Each run (the first and every resume) starts with a header naming the id
  * prefix and the input it read ("-" for stdin; informational: what decides
- * whether an input is the same is its orders, see salvo_journal_check_input).
+ * whether an input is the same is its orders, see salvo_journal_check_input)
+ * and where its orders go: the endpoint's origin (or the --exec command),
+ * the broker profile and --sandbox; a resume must send to the same place
+ * (salvo_jindex_check_dest), or it would skip orders the other never had.
  * A record whose id came from the input's client_order_id column says
  * "given":true; every other id must carry the header's prefix.
  * The last line of an order decides its state. A kill -9 loses nothing the
@@ -43,6 +47,9 @@ typedef struct salvo_jindex {
     salvo_idmap_t states; /* id -> state; payload: first journal line and input line */
     char id_prefix[80]; /* "" when the journal named none */
     char input[256];    /* the input its first run named, or "" */
+    char endpoint[256]; /* where its orders went (see salvo_jdest_t); "": no header names it */
+    char profile[80];   /* the profile they went through, or "" */
+    int sandbox;
     unsigned headers;   /* run headers read */
     uint64_t records;   /* order records read */
     size_t good_len;    /* bytes up to the end of the last whole record */
@@ -50,9 +57,10 @@ typedef struct salvo_jindex {
 } salvo_jindex_t;
 
 /* Parse a journal's text. 0; -EINVAL with err naming the line for
- * corruption anywhere but the last line (a crash mid-write is tolerated
- * there), or for a record whose id is neither given nor the header's
- * PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
+ * corruption anywhere but the last line after a header (a crash mid-write
+ * is tolerated there; a first line that is not a whole header means the
+ * file is no journal), or for a record whose id is neither given nor the
+ * header's PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
  * half full. */
 int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
 int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
@@ -64,6 +72,21 @@ int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
 int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *input_ids, uint64_t *jline,
                                uint64_t *input_line);
 void salvo_jindex_free(salvo_jindex_t *ix);
+
+/* Where a run sends its orders. The journal keeps the URL's origin only
+ * (scheme://host[:port], lower case, no user:password, no default port). */
+typedef struct salvo_jdest {
+    const char *url;     /* the order URL (a template's {{column}} may be in it) */
+    const char *exec;    /* or the --exec command, when url is NULL */
+    const char *profile; /* the broker profile's name; NULL: none */
+    int sandbox;         /* its sandbox endpoint */
+} salvo_jdest_t;
+
+/* On resume: does this run send where the journal's orders went? 0 when it
+ * does (or the journal is empty); -EINVAL, err naming both, when it does
+ * not; -ENOENT when no header names a destination (a journal written
+ * before salvo recorded one): the caller decides. */
+int salvo_jindex_check_dest(const salvo_jindex_t *ix, const salvo_jdest_t *dest, char *err, size_t errlen);
 
 typedef struct salvo_journal salvo_journal_t;
 
@@ -84,6 +107,9 @@ int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo
 int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix);
 /* The same, naming the input in the header (a path as given, "-" for stdin). */
 int salvo_journal_begin_input(salvo_journal_t *j, const char *id_prefix, const char *input);
+/* The same, naming where the orders go too (dest may be NULL: not named). */
+int salvo_journal_begin_dest(salvo_journal_t *j, const char *id_prefix, const char *input,
+                             const salvo_jdest_t *dest);
 
 /* On resume, before anything is sent: 0 when the input holds every order
  * the journal records (see salvo_jindex_first_missing); else -EINVAL, err

@@ -110,6 +110,7 @@ static int slot_options(http_t *h, slot_t *s)
     SET(CURLOPT_WRITEDATA, s);
     SET(CURLOPT_ERRORBUFFER, s->errbuf);
     SET(CURLOPT_FOLLOWLOCATION, 0L); /* Authorization must not follow a redirect */
+    SET(CURLOPT_PATH_AS_IS, 1L); /* the path as the dry run shows it and a profile signs it: no "/../" dropped */
     SET(CURLOPT_TIMEOUT_MS, (long)(c->timeout_ns / SALVO_NS_PER_MS));
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_timeout_ns / SALVO_NS_PER_MS));
     SET(CURLOPT_TCP_NODELAY, 1L);

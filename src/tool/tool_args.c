@@ -128,7 +128,7 @@ enum {
     O_URL = 256, O_METHOD, O_TIMEOUT, O_CTIMEOUT, O_KEYENV, O_KEYFILE, O_TEMPLATE, O_IDPREFIX, O_IDEMHDR,
     O_NOIDEM, O_HTTP2, O_INSECURE, O_CACERT, O_NOREUSE, O_RATE, O_BURST, O_WINDOW, O_CONC, O_RETRIES,
     O_BACKOFF, O_MAXBACKOFF, O_RETRYAMB, O_FORMAT, O_DELIM, O_NOHEADER, O_QTY, O_SIDE, O_TYPE,
-    O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_JFSYNC, O_RESEND, O_RECONCILE,
+    O_SUMMARY, O_DRYRUN, O_DRAIN, O_SEED, O_VERSION, O_JOURNAL, O_RESUME, O_RESUMEOLD, O_JFSYNC, O_RESEND, O_RECONCILE,
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
     O_EXEC, O_WORKERS, O_EXECSTART, O_EXECLOOKUP,
@@ -148,7 +148,8 @@ static const struct option long_opts[] = {
     {"no-header", 0, 0, O_NOHEADER}, {"quantity", 1, 0, O_QTY}, {"side", 1, 0, O_SIDE},
     {"type", 1, 0, O_TYPE}, {"output", 1, 0, 'o'}, {"summary-json", 1, 0, O_SUMMARY},
     {"dry-run", 0, 0, O_DRYRUN}, {"drain-timeout", 1, 0, O_DRAIN}, {"seed", 1, 0, O_SEED},
-    {"journal", 1, 0, O_JOURNAL}, {"resume", 0, 0, O_RESUME}, {"fsync", 0, 0, O_JFSYNC},
+    {"journal", 1, 0, O_JOURNAL}, {"resume", 0, 0, O_RESUME},
+    {"resume-old-journal", 0, 0, O_RESUMEOLD}, {"fsync", 0, 0, O_JFSYNC},
     {"resend-unknown", 0, 0, O_RESEND}, {"reconcile-url", 1, 0, O_RECONCILE}, {"check", 0, 0, O_CHECK},
     {"max-orders", 1, 0, O_MAXORDERS}, {"max-notional", 1, 0, O_MAXNOTIONAL}, {"trace", 1, 0, O_TRACE},
     {"redact-header", 1, 0, O_REDACT}, {"header-env", 1, 0, O_HDRENV}, {"no-auth", 0, 0, O_NOAUTH},
@@ -222,6 +223,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         break;
     case O_JOURNAL: a->journal_path = v; break;
     case O_RESUME: a->resume = 1; break;
+    case O_RESUMEOLD: a->resume_old_journal = 1; break;
     case O_JFSYNC: a->fsync = 1; break;
     case O_RESEND: c->resend_unknown = 1; break;
     case O_RECONCILE:
@@ -475,6 +477,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return usage_error("--resend-unknown needs the idempotency header (drop --no-idempotency-header)");
     if ((a->resume || a->fsync) && a->journal_path == NULL)
         return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");
+    if (a->resume_old_journal && !a->resume)
+        return usage_error("--resume-old-journal needs --resume");
     c->redact = a->redact;
     c->nredact = a->nredact;
     int r = tool_refuse_secret_headers(a);

@@ -43,6 +43,7 @@ typedef struct salvo_args {
     int no_auth;             /* --no-auth: the broker needs no credentials */
     const char *journal_path, *trace_path;
     int resume, fsync, check;
+    int resume_old_journal; /* a journal naming no destination: take it as this run's */
     const char *at;          /* --at TIME as given */
     int64_t at_unix_us;      /* its moment; 0: none */
     int at_late;             /* --at-late: a time already past fires at once */

@@ -247,6 +247,31 @@ static int open_files(salvo_args_t *a)
     return -1;
 }
 
+/* --resume: the journal's orders went where this run sends, or nothing
+ * is sent (a resume elsewhere would skip orders that broker never had). */
+static int check_journal_dest(const salvo_args_t *a, const salvo_jindex_t *ix, const salvo_jdest_t *dest)
+{
+    char err[1024];
+    int r = salvo_jindex_check_dest(ix, dest, err, sizeof err);
+    if (r == -ENOENT && a->resume_old_journal) {
+        fprintf(stderr, "salvo: --journal %s: %s; --resume-old-journal: taken as sent where this run sends\n",
+                a->journal_path, err);
+        return -1;
+    }
+    if (r == -ENOENT) {
+        fprintf(stderr,
+                "salvo: --journal %s: %s: if they went where this run sends, pass --resume-old-journal; "
+                "nothing was sent\n",
+                a->journal_path, err);
+        return SALVO_EXIT_USAGE;
+    }
+    if (r < 0) {
+        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
+        return SALVO_EXIT_USAGE;
+    }
+    return -1;
+}
+
 /* Open the journal; on --resume, take the ids of the run it records. */
 static int open_journal(tool_t *tl, salvo_jindex_t *ix)
 {
@@ -259,6 +284,13 @@ static int open_journal(tool_t *tl, salvo_jindex_t *ix)
         fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
         return r == -EINVAL || r == -EEXIST || r == -EBUSY ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
     }
+    const salvo_jdest_t dest = {.url = a->exec_cmd ? NULL : c->url,
+                                .exec = a->exec_cmd,
+                                .profile = a->profile ? salvo_profile_name(a->profile) : NULL,
+                                .sandbox = a->sandbox};
+    int code;
+    if (a->resume && (code = check_journal_dest(a, ix, &dest)) >= 0)
+        return code;
     if (ix->id_prefix[0]) {
         if (a->id_prefix_given && strcmp(a->id_prefix, ix->id_prefix) != 0) {
             fprintf(stderr, "salvo: --journal %s was written with --id-prefix %s, not %s; nothing was sent\n",
@@ -272,14 +304,14 @@ static int open_journal(tool_t *tl, salvo_jindex_t *ix)
         c->defaults.id_prefix = a->id_prefix;
     }
     if (a->resume) {
-        int code = tool_check_resumed_input(tl, ix);
+        code = tool_check_resumed_input(tl, ix);
         if (code >= 0)
             return code;
         c->resume = ix;
         fprintf(stderr, "salvo: resuming %s: %llu records%s\n", a->journal_path, (unsigned long long)ix->records,
                 ix->torn_tail ? "; its torn last line was dropped" : "");
     }
-    if ((r = salvo_journal_begin_input(c->journal, a->id_prefix, a->input_path ? a->input_path : "-")) < 0) {
+    if ((r = salvo_journal_begin_dest(c->journal, a->id_prefix, a->input_path ? a->input_path : "-", &dest)) < 0) {
         fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, strerror(-r));
         return SALVO_EXIT_IO;
     }

@@ -72,6 +72,45 @@ run --journal "$WORK/r.journal" --resume --max-orders 5 "$WORK/r.csv"
 check_true "a resume still says so" grep -q 'resume: 2 done earlier (skipped)' "$WORK/err"
 stop_mock
 
+# A URL column whose value is "." or ".." would change the path (libcurl,
+# or else the broker, drops it with the segment before: /v3/accounts/../orders
+# is /v3/orders). The row is refused, in a dry run too; the mock takes orders
+# only at the one path an honest value gives.
+start_mock --orders-path /v3/accounts/A1/orders
+printf 'symbol,price,quantity,side,account_id\nS1,1.5,1,BUY,A1\nS2,1.5,1,BUY,..\nS3,1.5,1,BUY,.\n' > "$WORK/dots.csv"
+for mode in send dry; do
+    extra=()
+    [ $mode = dry ] && extra=(--dry-run)
+    "$SALVO" --url "$BASE/v3/accounts/{{account_id}}/orders" --no-auth "${extra[@]}" "$WORK/dots.csv" > "$WORK/out" 2> "$WORK/err"
+    RC=$?
+    check "dot segment ($mode): exit 1" 1 "$RC"
+    check "dot segment ($mode): only the honest row goes" "$([ $mode = dry ] && echo dry_run || echo accepted) invalid invalid" \
+        "$(jq -rs 'sort_by(.line) | map(.status) | join(" ")' "$WORK/out")"
+    check "dot segment ($mode): the message names the line and the column" \
+        'line 3: column account_id value ".." would change the URL'"'"'s path (a "." or ".." segment); not sent' \
+        "$(jq -rs '.[] | select(.line == 3) | .error' "$WORK/out")"
+done
+check "dot segment: the broker got the honest row only, at its path" "1 1" "$(stat_of received) $(curl -s "$BASE/v3/accounts/A1/orders" | wc -l)"
+# The template's own dot segment goes as written (CURLOPT_PATH_AS_IS): the
+# request line on the wire is the path the dry run shows (and a profile signs).
+head -2 "$WORK/dots.csv" > "$WORK/dot1.csv"
+"$SALVO" --url "$BASE/v3/x/../accounts/{{account_id}}/orders" --no-auth --dry-run "$WORK/dot1.csv" 2>/dev/null |
+    jq -r .request.url | sed "s|^$BASE||" > "$WORK/dry_path"
+"$SALVO" --url "$BASE/v3/x/../accounts/{{account_id}}/orders" --no-auth --trace "$WORK/dot.trace" "$WORK/dot1.csv" >/dev/null 2>&1
+check "a literal dot segment: the dry run shows it" /v3/x/../accounts/A1/orders "$(cat "$WORK/dry_path")"
+check "a literal dot segment: libcurl sends what the dry run shows" "POST $(cat "$WORK/dry_path") HTTP/1.1" \
+    "$(grep -o 'POST .*' "$WORK/dot.trace")"
+stop_mock
+
+# An order id "." or ".." in a --reconcile-url path looks up another path
+# (/orders/.. is /): its 404 says nothing of the order, which stays unknown.
+start_mock --drop-rate 1 --seed 1
+printf 'symbol,price,quantity,side,client_order_id\nS1,1.5,1,BUY,..\nS2,1.5,1,BUY,.\nS3,1.5,1,BUY,ok-1\n' |
+    "$SALVO" --url "$URL" --no-auth --retries 0 --reconcile-url "$BASE/orders/{{client_order_id}}" - > "$WORK/out" 2>/dev/null
+check "dot id: the broker has every order" 3 "$(curl -s "$URL" | wc -l)"
+check "dot id: a lookup elsewhere is no 'no'" "unknown unknown accepted" "$(jq -rs 'sort_by(.line) | map(.status) | join(" ")' "$WORK/out")"
+stop_mock
+
 # A TLS failure says why, in libcurl's words (CURLOPT_ERRORBUFFER).
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 \
     -subj /CN=localhost >/dev/null 2>&1
