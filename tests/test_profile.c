@@ -20,6 +20,7 @@
 
 #include "crypto.h"
 #include "profile_int.h"
+#include "retry.h"
 #include "rules.h"
 #include "salvo/result.h"
 #include "salvo/profile.h"
@@ -34,6 +35,21 @@ static salvo_profile_t *load(const char *json)
     if (rc != 0)
         fail_msg("profile refused: %s", err);
     return p;
+}
+
+/* A bundled profile, examples/brokers/NAME.json, as shipped. */
+static salvo_profile_t *load_bundled(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return load(text);
 }
 
 static void assert_refused(const char *json, const char *words)
@@ -368,6 +384,53 @@ static void test_rules_http_200_rejects(void **state)
     salvo_profile_free(kraken);
 }
 
+/* What the order becomes when the bundled profile reads this answer (no
+ * earlier copy): the rules' verdict, else the HTTP status alone. */
+static int outcome_of(const salvo_profile_t *p, long http, const char *body)
+{
+    salvo_outcome_t by_status = salvo_classify(0, http, 1, 0, 0);
+    return (int)salvo_verdict_outcome(verdict(p, http, body), 0, by_status).status;
+}
+
+/* Binance: -1006 UNEXPECTED_RESP says "Execution status unknown" (errors.md),
+ * like -1007 and -1000: never a reject. 403 is its WAF (a rate-limit
+ * violation or a security block, rest-api.md): the run stops rather than
+ * rejecting every order after it one by one. */
+static void test_bundled_binance_unknowns_and_waf(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load_bundled("binance");
+    assert_int_equal(outcome_of(p, 400, "{\"code\":-1006,\"msg\":\"An unexpected response was received from the "
+                                        "message bus. Execution status unknown.\"}"), SALVO_UNKNOWN);
+    assert_int_equal(outcome_of(p, 400, "{\"code\":-1007,\"msg\":\"Timeout waiting for response from backend "
+                                        "server. Send status unknown; execution status unknown.\"}"), SALVO_UNKNOWN);
+    assert_int_equal(outcome_of(p, 400, "{\"code\":-1000,\"msg\":\"An unknown error occurred while processing "
+                                        "the request.\"}"), SALVO_UNKNOWN);
+    assert_int_equal(verdict(p, 403, "<html><body>403 Forbidden</body></html>"), SALVO_V_BANNED);
+    assert_int_equal(verdict(p, 403, "{\"code\":-1003,\"msg\":\"Too many requests\"}"), SALVO_V_BANNED);
+    /* a plain business reject stays a reject */
+    assert_int_equal(outcome_of(p, 400, "{\"code\":-2010,\"msg\":\"Account has insufficient balance for "
+                                        "requested action.\"}"), SALVO_REJECTED);
+    salvo_profile_free(p);
+}
+
+/* Bybit: retCode 10429 "System level frequency protection" and the UTA
+ * body code 429 "high server load. Please retry" (docs/v5/error.mdx) are
+ * rate limits: paused and retried, never a reject. */
+static void test_bundled_bybit_rate_limits(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load_bundled("bybit");
+    assert_int_equal(verdict(p, 200, "{\"retCode\":10429,\"retMsg\":\"System level frequency protection\"}"),
+                     SALVO_V_RATE_LIMITED);
+    assert_int_equal(verdict(p, 200, "{\"retCode\":429,\"retMsg\":\"The trading service is experiencing a high "
+                                     "server load. Please retry if you encounter this issue.\"}"), SALVO_V_RATE_LIMITED);
+    assert_int_equal(verdict(p, 200, "{\"retCode\":10006,\"retMsg\":\"Too many visits!\"}"), SALVO_V_RATE_LIMITED);
+    assert_int_equal(verdict(p, 429, "{}"), SALVO_V_RATE_LIMITED);
+    assert_int_equal(verdict(p, 200, "{\"retCode\":170131,\"retMsg\":\"Balance insufficient\"}"), SALVO_V_REJECTED);
+    salvo_profile_free(p);
+}
+
 /* The promise holds under rules too: a "no" is only believed when no
  * earlier copy may have reached the broker. */
 static void test_verdict_outcomes(void **state)
@@ -393,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
+        cmocka_unit_test(test_bundled_binance_unknowns_and_waf), cmocka_unit_test(test_bundled_bybit_rate_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
