@@ -431,6 +431,52 @@ static void test_bundled_bybit_rate_limits(void **state)
     salvo_profile_free(p);
 }
 
+/* Bitget sizes a spot MARKET BUY in the quote coin: the bundled profile
+ * refuses such rows (its body would send the base quantity as USDT); other
+ * rows, and a body of the user's own, go. */
+static int refused(const salvo_profile_t *p, const char *side, const char *type)
+{
+    salvo_order_t o = {.symbol = "DOGEUSDT", .side = side, .type = type};
+    return salvo_profile_refusal(p, &o) != NULL;
+}
+
+static void test_bundled_bitget_refuses_market_buy(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load_bundled("bitget");
+    assert_true(refused(p, "BUY", "MARKET"));
+    const char *why = salvo_profile_refusal(p, &(salvo_order_t){.symbol = "X", .side = "BUY", .type = "MARKET"});
+    assert_non_null(strstr(why, "quote coin"));
+    assert_false(refused(p, "SELL", "MARKET"));
+    assert_false(refused(p, "BUY", "LIMIT"));
+    salvo_profile_replace_body(p); /* --body-template: the user's own body decides */
+    assert_false(refused(p, "BUY", "MARKET"));
+    salvo_profile_free(p);
+    /* the other bundled profiles send MARKET BUYs in the base coin */
+    const char *const base[] = {"binance", "bybit", "okx", "coinbase", "kraken"};
+    for (size_t i = 0; i < sizeof base / sizeof *base; i++) {
+        p = load_bundled(base[i]);
+        assert_false(refused(p, "BUY", "MARKET"));
+        salvo_profile_free(p);
+    }
+}
+
+static void test_refuse_field(void **state)
+{
+    (void)state;
+    assert_refused("{\"name\":\"x\",\"refuse\":{\"side\":\"BUY\"}}", "refuse");
+    assert_refused("{\"name\":\"x\",\"refuse\":[{\"side\":\"BUY\"}]}", "why");
+    assert_refused("{\"name\":\"x\",\"refuse\":[{\"why\":\"w\"}]}", "symbol, side, type");
+    assert_refused("{\"name\":\"x\",\"refuse\":[{\"quantity\":\"1\",\"why\":\"w\"}]}", "quantity");
+    assert_refused("{\"name\":\"x\",\"refuse\":[{\"side\":1,\"why\":\"w\"}]}", "side");
+    /* every column named must match, case-insensitively */
+    salvo_profile_t *p = load("{\"name\":\"x\",\"refuse\":[{\"symbol\":\"btc-usd\",\"type\":\"market\",\"why\":\"w\"}]}");
+    assert_true(salvo_profile_refusal(p, &(salvo_order_t){.symbol = "BTC-USD", .side = "SELL", .type = "MARKET"}) != NULL);
+    assert_null(salvo_profile_refusal(p, &(salvo_order_t){.symbol = "ETH-USD", .side = "SELL", .type = "MARKET"}));
+    assert_null(salvo_profile_refusal(p, &(salvo_order_t){.symbol = "BTC-USD", .side = "SELL", .type = "LIMIT"}));
+    salvo_profile_free(p);
+}
+
 /* The promise holds under rules too: a "no" is only believed when no
  * earlier copy may have reached the broker. */
 static void test_verdict_outcomes(void **state)
@@ -457,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
         cmocka_unit_test(test_bundled_binance_unknowns_and_waf), cmocka_unit_test(test_bundled_bybit_rate_limits),
+        cmocka_unit_test(test_bundled_bitget_refuses_market_buy), cmocka_unit_test(test_refuse_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,20 @@ for b in binance:/api/v3/order:BTCUSDT coinbase:/api/v3/brokerage/orders:BTC-USD
     check "$name: neither refused for its shape" "" "$(bad_requests "$name")"
 done
 
+# ---- Bitget sizes a spot MARKET BUY in the quote coin (size = USDT to spend): such a row is
+# refused, never sent with the base quantity as if it were the quote amount ----
+emu_reset
+printf 'symbol,price,quantity,side,type\nDOGEUSDT,,500,BUY,MARKET\nDOGEUSDT,,500,SELL,MARKET\nDOGEUSDT,0.1,500,BUY,LIMIT\n' \
+    > "$WORK/bg.csv"
+"$SALVO" --broker "$EXAMPLES/brokers/bitget.json" --url "$EMU/api/v2/spot/trade/place-order" "$WORK/bg.csv" \
+    > "$WORK/bg.out" 2> "$WORK/bg.err"
+check "bitget: the MARKET BUY row is invalid" invalid "$(jq -r 'select(.line == 2) | .status' "$WORK/bg.out")"
+check_true "bitget: its message names the line and the quote coin" \
+    grep -q '^line 2: .*quote coin' <<< "$(jq -r 'select(.line == 2) | .error // ""' "$WORK/bg.out")"
+check "bitget: the MARKET SELL and the LIMIT BUY are accepted" "accepted accepted" \
+    "$(jq -r 'select(.line != 2) | .status' "$WORK/bg.out" | xargs)"
+check "bitget: the broker saw those two only" 2 "$(emu_log | jq '[.[] | select(.broker == "bitget")] | length')"
+
 # ---- --sandbox: the broker's test host, or a refusal where it has none ----
 for b in alpaca:paper-api.alpaca.markets binance:testnet.binance.vision bybit:api-testnet.bybit.com \
     coinbase:api-sandbox.coinbase.com oanda:api-fxpractice.oanda.com tradier:sandbox.tradier.com; do
