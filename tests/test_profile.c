@@ -327,7 +327,7 @@ static int verdict(const salvo_profile_t *p, long http, const char *body)
 {
     const salvo_rules_t *rs = salvo_profile_rules(p);
     cJSON *doc = cJSON_Parse(body);
-    int v = salvo_rules_match(rs, http, doc);
+    int v = salvo_rules_match(rs, http, doc, NULL);
     cJSON_Delete(doc);
     return v;
 }
@@ -477,6 +477,79 @@ static void test_refuse_field(void **state)
     salvo_profile_free(p);
 }
 
+/* Coinbase answers a repeated client_order_id with the existing order and
+ * success true. When that order is another than the one sent (its side,
+ * product, size or price differ), this send placed nothing: duplicate. The
+ * same order written another way (0.50 for 0.5, btc-usd) is not another. */
+static int coinbase_verdict(const salvo_profile_t *p, const salvo_order_t *o, const char *side, const char *product,
+                            const char *conf)
+{
+    char body[1024];
+    snprintf(body, sizeof body, "{\"success\":true,\"success_response\":{\"order_id\":\"11111111-2222\","
+             "\"product_id\":\"%s\",\"side\":\"%s\",\"client_order_id\":\"c1\"},\"order_configuration\":%s}",
+             product, side, conf);
+    cJSON *doc = cJSON_Parse(body);
+    assert_non_null(doc);
+    int v = salvo_rules_match(salvo_profile_rules(p), 200, doc, o);
+    cJSON_Delete(doc);
+    return v;
+}
+
+static void test_bundled_coinbase_earlier_order(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load_bundled("coinbase");
+    salvo_order_t lim = {.symbol = "BTC-USD", .price = "100", .quantity = "0.5", .side = "BUY", .type = "LIMIT",
+                         .client_order_id = "c1"};
+    const char *same = "{\"limit_limit_gtc\":{\"base_size\":\"0.50\",\"limit_price\":\"100.00\",\"post_only\":false}}";
+    assert_int_equal(coinbase_verdict(p, &lim, "BUY", "BTC-USD", same), SALVO_V_NONE); /* accepted */
+    assert_int_equal(coinbase_verdict(p, &lim, "buy", "btc-usd", same), SALVO_V_NONE);
+    assert_int_equal(coinbase_verdict(p, &lim, "SELL", "BTC-USD", same), SALVO_V_DUPLICATE);
+    assert_int_equal(coinbase_verdict(p, &lim, "BUY", "ETH-USD", same), SALVO_V_DUPLICATE);
+    assert_int_equal(coinbase_verdict(p, &lim, "BUY", "BTC-USD",
+                                      "{\"limit_limit_gtc\":{\"base_size\":\"0.7\",\"limit_price\":\"100\"}}"),
+                     SALVO_V_DUPLICATE);
+    assert_int_equal(coinbase_verdict(p, &lim, "BUY", "BTC-USD",
+                                      "{\"limit_limit_gtc\":{\"base_size\":\"0.5\",\"limit_price\":\"99\"}}"),
+                     SALVO_V_DUPLICATE);
+    salvo_order_t mkt = {.symbol = "BTC-USD", .price = "", .quantity = "0.5", .side = "BUY", .type = "MARKET",
+                         .client_order_id = "c1"};
+    assert_int_equal(coinbase_verdict(p, &mkt, "BUY", "BTC-USD", "{\"market_market_ioc\":{\"base_size\":\"0.5\"}}"),
+                     SALVO_V_NONE);
+    assert_int_equal(coinbase_verdict(p, &mkt, "BUY", "BTC-USD", "{\"market_market_ioc\":{\"base_size\":\"2\"}}"),
+                     SALVO_V_DUPLICATE);
+    /* without the order (or an answer without the echo) nothing is told */
+    assert_int_equal(coinbase_verdict(p, NULL, "SELL", "ETH-USD", same), SALVO_V_NONE);
+    assert_int_equal(coinbase_verdict(p, &lim, "BUY", "BTC-USD", "{}"), SALVO_V_NONE);
+    assert_int_equal(verdict(p, 200, "{\"success\":false,\"error_response\":{\"error\":\"INSUFFICIENT_FUND\"}}"),
+                     SALVO_V_REJECTED);
+    salvo_profile_free(p);
+}
+
+/* The general form: an eq/ne value "{{column}}" is the order's own value. */
+static void test_rules_order_values(void **state)
+{
+    (void)state;
+    assert_refused("{\"name\":\"x\",\"result\":{\"rules\":[{\"if\":[{\"pointer\":\"/s\",\"ne\":\"{{sidee}}\"}],"
+                   "\"status\":\"duplicate\"}]}}", "names one of the order's columns");
+    salvo_profile_t *p = load("{\"name\":\"x\",\"result\":{\"rules\":["
+                              "{\"if\":[{\"pointer\":\"/qty\",\"eq\":\"{{quantity}}\"}],\"status\":\"accepted\"},"
+                              "{\"if\":[{\"pointer\":\"/id\",\"ne\":\"{{client_order_id}}\"}],\"status\":\"duplicate\"}]}}");
+    salvo_order_t o = {.symbol = "A", .price = "", .quantity = "3", .side = "BUY", .type = "MARKET",
+                       .client_order_id = "k1"};
+    const salvo_rules_t *rs = salvo_profile_rules(p);
+    cJSON *doc = cJSON_Parse("{\"qty\":3.0,\"id\":\"k1\"}");
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_ACCEPTED); /* a JSON number against "3" */
+    cJSON_Delete(doc);
+    doc = cJSON_Parse("{\"qty\":\"4\",\"id\":\"k2\"}");
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_DUPLICATE);
+    cJSON_Delete(doc);
+    doc = cJSON_Parse("{\"qty\":\"{{quantity}}\"}"); /* the mark itself in an answer is only text */
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_NONE);
+    cJSON_Delete(doc);
+    salvo_profile_free(p);
+}
+
 /* The promise holds under rules too: a "no" is only believed when no
  * earlier copy may have reached the broker. */
 static void test_verdict_outcomes(void **state)
@@ -504,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
         cmocka_unit_test(test_bundled_binance_unknowns_and_waf), cmocka_unit_test(test_bundled_bybit_rate_limits),
         cmocka_unit_test(test_bundled_bitget_refuses_market_buy), cmocka_unit_test(test_refuse_field),
+        cmocka_unit_test(test_bundled_coinbase_earlier_order), cmocka_unit_test(test_rules_order_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
