@@ -281,8 +281,6 @@ static int same_as_order(const cJSON *v, const char *text)
     double a, b;
     if (cJSON_IsNumber(v))
         return as_number(text, &b) && v->valuedouble == b;
-    if (!cJSON_IsString(v))
-        return 0;
     if (as_number(v->valuestring, &a) && as_number(text, &b))
         return a == b;
     return strcasecmp(v->valuestring, text) == 0;
@@ -296,11 +294,12 @@ static const char *order_value(const salvo_order_t *o, int col)
 }
 
 /* eq/ne against the order's own value: an order without that value (no
- * price for a MARKET order) makes the condition false, as a missing pointer. */
+ * price for a MARKET order), or an answer whose value is no string or
+ * number (null), makes the condition false, as a missing pointer does. */
 static int order_cond_holds(const salvo_cond_t *c, const cJSON *v, const salvo_order_t *o)
 {
     const char *text = o ? order_value(o, c->column) : NULL;
-    if (v == NULL || text == NULL || text[0] == '\0')
+    if (text == NULL || text[0] == '\0' || !(cJSON_IsString(v) || cJSON_IsNumber(v)))
         return 0;
     return same_as_order(v, text) == (c->op == OP_EQ);
 }

@@ -544,6 +544,9 @@ static void test_rules_order_values(void **state)
     doc = cJSON_Parse("{\"qty\":\"4\",\"id\":\"k2\"}");
     assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_DUPLICATE);
     cJSON_Delete(doc);
+    doc = cJSON_Parse("{\"qty\":null,\"id\":null}"); /* no value to compare: nothing is told */
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_NONE);
+    cJSON_Delete(doc);
     doc = cJSON_Parse("{\"qty\":\"{{quantity}}\"}"); /* the mark itself in an answer is only text */
     assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_NONE);
     cJSON_Delete(doc);
