@@ -396,10 +396,9 @@ static int outcome_of(const salvo_profile_t *p, long http, const char *body)
  * like -1007 and -1000: never a reject. 403 is its WAF (a rate-limit
  * violation or a security block, rest-api.md): the run stops rather than
  * rejecting every order after it one by one. */
-static void test_bundled_binance_unknowns_and_waf(void **state)
+static void binance_unknowns_and_waf(const char *name)
 {
-    (void)state;
-    salvo_profile_t *p = load_bundled("binance");
+    salvo_profile_t *p = load_bundled(name);
     assert_int_equal(outcome_of(p, 400, "{\"code\":-1006,\"msg\":\"An unexpected response was received from the "
                                         "message bus. Execution status unknown.\"}"), SALVO_UNKNOWN);
     assert_int_equal(outcome_of(p, 400, "{\"code\":-1007,\"msg\":\"Timeout waiting for response from backend "
@@ -412,6 +411,13 @@ static void test_bundled_binance_unknowns_and_waf(void **state)
     assert_int_equal(outcome_of(p, 400, "{\"code\":-2010,\"msg\":\"Account has insufficient balance for "
                                         "requested action.\"}"), SALVO_REJECTED);
     salvo_profile_free(p);
+}
+
+static void test_bundled_binance_unknowns_and_waf(void **state)
+{
+    (void)state;
+    binance_unknowns_and_waf("binance");
+    binance_unknowns_and_waf("binance-ed25519"); /* the same API, another key type */
 }
 
 /* Bybit: retCode 10429 "System level frequency protection" and the UTA
