@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -352,6 +353,66 @@ static void find_needs(salvo_profile_t *p)
     p->needs[SALVO_SECRET_SECRET] = p->sign.algo != SALVO_SIGN_NONE;
 }
 
+/* ---------- rows the body cannot send ---------- */
+
+static const char *const refuse_keys[] = {"symbol", "side", "type", "why", NULL};
+
+static int parse_refusal(ctx_t *c, salvo_refusal_t *r, const cJSON *o)
+{
+    if (!cJSON_IsObject(o))
+        return bad(c, "%s: each entry is an object: columns (symbol, side, type) and a \"why\"", "refuse");
+    int rc = check_keys(c, o, "refuse", refuse_keys);
+    for (int k = 0; rc == 0 && k < SALVO_REFUSE_COLS; k++)
+        rc = str_field(c, o, refuse_keys[k], &r->is[k]);
+    if (rc == 0)
+        rc = str_field(c, o, "why", &r->why);
+    if (rc < 0)
+        return rc;
+    if (r->why == NULL || r->why[0] == '\0')
+        return bad(c, "refuse: each entry needs a \"why\": %s", "the message a refused row gets");
+    if (!r->is[SALVO_REFUSE_SYMBOL] && !r->is[SALVO_REFUSE_SIDE] && !r->is[SALVO_REFUSE_TYPE])
+        return bad(c, "refuse: an entry names at least one of %s", "symbol, side, type");
+    return 0;
+}
+
+static int parse_refuse(ctx_t *c, const cJSON *a)
+{
+    salvo_profile_t *p = c->p;
+    if (a == NULL)
+        return 0;
+    if (!cJSON_IsArray(a))
+        return bad(c, "profile field \"%s\" is a list of {columns, \"why\"}", "refuse");
+    size_t n = (size_t)cJSON_GetArraySize(a);
+    if (n && (p->refuse = calloc(n, sizeof *p->refuse)) == NULL)
+        return -ENOMEM;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, a) {
+        int rc = parse_refusal(c, &p->refuse[p->nrefuse++], o);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int refusal_matches(const salvo_refusal_t *r, const salvo_order_t *o)
+{
+    const char *has[SALVO_REFUSE_COLS] = {o->symbol, o->side, o->type};
+    for (int k = 0; k < SALVO_REFUSE_COLS; k++)
+        if (r->is[k] && (has[k] == NULL || strcasecmp(r->is[k], has[k]) != 0))
+            return 0;
+    return 1;
+}
+
+const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o)
+{
+    for (size_t i = 0; i < p->nrefuse && !p->body_replaced; i++)
+        if (refusal_matches(&p->refuse[i], o))
+            return p->refuse[i].why;
+    return NULL;
+}
+
+void salvo_profile_replace_body(salvo_profile_t *p) { p->body_replaced = 1; }
+
 /* ---------- the whole ---------- */
 
 static const char *const enc_names[] = {"json", "form", "query", NULL};
@@ -376,7 +437,7 @@ static int parse_top(ctx_t *c, const cJSON *root)
     static const char *const keys[] = {"name", "about", "url", "sandbox_url", "method", "encoding", "body",
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
                                        "warm_url", "server_time", "rate", "window", "concurrency", "quantity",
-                                       "body_market", "sandbox_headers", NULL};
+                                       "body_market", "sandbox_headers", "refuse", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
     p->method = "POST";
@@ -410,7 +471,8 @@ static int parse_top(ctx_t *c, const cJSON *root)
     }
     if ((rc = parse_defaults(c, root)) < 0 || (rc = parse_headers(c, item(root, "headers"), item(root, "sandbox_headers"))) < 0 ||
         (rc = parse_sign(c, item(root, "sign"))) < 0 || (rc = parse_client_id(c, item(root, "client_id"))) < 0 ||
-        (rc = parse_rate_limit(c, item(root, "rate_limit"))) < 0 || (rc = parse_secrets(c, item(root, "secrets"))) < 0)
+        (rc = parse_rate_limit(c, item(root, "rate_limit"))) < 0 || (rc = parse_secrets(c, item(root, "secrets"))) < 0 ||
+        (rc = parse_refuse(c, item(root, "refuse"))) < 0)
         return rc;
     if ((rc = salvo_rules_parse(&p->rules, item(root, "result"), c->err, c->errlen)) < 0)
         return rc;
@@ -457,6 +519,7 @@ void salvo_profile_free(salvo_profile_t *p)
     salvo_tmpl_free(&p->sign.jwt_header);
     salvo_tmpl_free(&p->sign.jwt_claims);
     salvo_rules_free(&p->rules);
+    free(p->refuse);
     free(p->rl.capture);
     for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
         if (p->secret[s])

@@ -42,6 +42,15 @@ typedef struct salvo_hdr {
 
 #define SALVO_PROFILE_MAX_HEADERS 24 /* under SALVO_WIRE_MAX_HEADERS */
 
+/* "refuse": rows the profile's body would send wrong (Bitget sizes a
+ * MARKET BUY in the quote coin). A row matches when every column named
+ * (symbol, side, type; NULL: any) has that value, case-insensitively. */
+enum { SALVO_REFUSE_SYMBOL, SALVO_REFUSE_SIDE, SALVO_REFUSE_TYPE, SALVO_REFUSE_COLS };
+typedef struct salvo_refusal {
+    const char *is[SALVO_REFUSE_COLS];
+    const char *why;
+} salvo_refusal_t;
+
 typedef struct salvo_sign_spec {
     int algo, output, secret_enc;
     salvo_tmpl_t string, jwt_header, jwt_claims;
@@ -63,6 +72,9 @@ struct salvo_profile {
     size_t nheaders;
     salvo_sign_spec_t sign;
     salvo_rules_t rules;
+    salvo_refusal_t *refuse;
+    size_t nrefuse;
+    int body_replaced; /* --body-template: the refusals were about the profile's body */
     struct {
         const char *remaining, *reset;
         int reset_unit;

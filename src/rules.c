@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
 #include "lookup.h"
+#include "salvo/order.h"
 #include "salvo/result.h"
 
 enum { OP_EQ, OP_NE, OP_IN, OP_NOT_IN, OP_EXISTS, OP_NONEMPTY, OP_CONTAINS, OP_COUNT };
@@ -61,6 +63,23 @@ static int parse_http(salvo_rule_t *r, const cJSON *http, size_t i, char *err, s
     return 0;
 }
 
+/* "{{side}}" as an eq/ne value: the order's own side. -1 when v is no such
+ * mark, -2 when it names no column of the order. */
+static int order_column(const cJSON *v)
+{
+    static const char *const cols[SALVO_COL_CANONICAL] = {"symbol", "price", "quantity", "side", "type",
+                                                          "client_order_id"};
+    if (!cJSON_IsString(v) || strncmp(v->valuestring, "{{", 2) != 0)
+        return -1;
+    size_t n = strlen(v->valuestring);
+    if (n < 4 || strcmp(v->valuestring + n - 2, "}}") != 0)
+        return -1;
+    for (int k = 0; k < SALVO_COL_CANONICAL; k++)
+        if (strlen(cols[k]) == n - 4 && strncmp(v->valuestring + 2, cols[k], n - 4) == 0)
+            return k;
+    return -2;
+}
+
 static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size_t errlen)
 {
     const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(o, "pointer");
@@ -69,6 +88,7 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
     if ((c->pointer = strdup(ptr->valuestring)) == NULL)
         return -ENOMEM;
     c->op = -1;
+    c->column = -1;
     for (int k = 0; k < OP_COUNT; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, op_names[k]);
         if (v == NULL)
@@ -84,6 +104,10 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
             return fail(err, errlen, i, "\"contains\" takes a string");
         if ((c->value = cJSON_Duplicate(v, 1)) == NULL)
             return -ENOMEM;
+        c->column = k == OP_EQ || k == OP_NE ? order_column(v) : -1;
+        if (c->column == -2)
+            return fail(err, errlen, i, "\"{{...}}\" in a condition names one of the order's columns: symbol, price, "
+                                        "quantity, side, type, client_order_id");
     }
     if (c->op < 0)
         return fail(err, errlen, i, "a condition needs a test (eq, ne, in, not_in, exists, nonempty, contains)");
@@ -238,9 +262,53 @@ static int nonempty(const cJSON *v)
     return cJSON_IsString(v) && v->valuestring[0] != '\0';
 }
 
-static int cond_holds(const salvo_cond_t *c, const cJSON *body)
+/* A decimal number written whole ("0.0010"), or 0. */
+static int as_number(const char *s, double *out)
+{
+    char *end;
+    if (s[0] == '\0' || strchr(" \t\n\r\f\v", s[0]))
+        return 0;
+    *out = strtod(s, &end);
+    return *end == '\0' && isfinite(*out);
+}
+
+/* The answer's value against the order's own text: equal as numbers when
+ * both are numbers (a broker may write 0.0010 for 0.001), else as text,
+ * ignoring case (it may write BTC-USD for btc-usd). So a broker's
+ * rewriting of the same order is never taken for another order. */
+static int same_as_order(const cJSON *v, const char *text)
+{
+    double a, b;
+    if (cJSON_IsNumber(v))
+        return as_number(text, &b) && v->valuedouble == b;
+    if (as_number(v->valuestring, &a) && as_number(text, &b))
+        return a == b;
+    return strcasecmp(v->valuestring, text) == 0;
+}
+
+static const char *order_value(const salvo_order_t *o, int col)
+{
+    const char *const vals[SALVO_COL_CANONICAL] = {o->symbol, o->price, o->quantity, o->side, o->type,
+                                                   o->client_order_id};
+    return vals[col];
+}
+
+/* eq/ne against the order's own value: an order without that value (no
+ * price for a MARKET order), or an answer whose value is no string or
+ * number (null), makes the condition false, as a missing pointer does. */
+static int order_cond_holds(const salvo_cond_t *c, const cJSON *v, const salvo_order_t *o)
+{
+    const char *text = o ? order_value(o, c->column) : NULL;
+    if (text == NULL || text[0] == '\0' || !(cJSON_IsString(v) || cJSON_IsNumber(v)))
+        return 0;
+    return same_as_order(v, text) == (c->op == OP_EQ);
+}
+
+static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o)
 {
     const cJSON *v = body ? salvo_json_pointer(body, c->pointer) : NULL;
+    if (c->column >= 0)
+        return order_cond_holds(c, v, o);
     if (c->op == OP_EXISTS)
         return (v != NULL) == cJSON_IsTrue(c->value);
     if (v == NULL)
@@ -266,14 +334,14 @@ static int http_applies(const salvo_rule_t *r, long http)
     return 0;
 }
 
-int salvo_rules_match(const salvo_rules_t *rs, long http, const cJSON *body)
+int salvo_rules_match(const salvo_rules_t *rs, long http, const cJSON *body, const salvo_order_t *o)
 {
     for (size_t i = 0; i < rs->n; i++) {
         const salvo_rule_t *r = &rs->rule[i];
         if (!http_applies(r, http))
             continue;
         size_t k = 0;
-        while (k < r->ncond && cond_holds(&r->cond[k], body))
+        while (k < r->ncond && cond_holds(&r->cond[k], body, o))
             k++;
         if (k == r->ncond)
             return r->verdict;

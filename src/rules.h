@@ -9,6 +9,7 @@
 #include "retry.h"
 
 struct cJSON;
+struct salvo_order;
 
 enum salvo_verdict {
     SALVO_V_NONE = -1, /* no rule matched: the HTTP status decides */
@@ -24,6 +25,7 @@ typedef struct salvo_cond {
     char *pointer;
     int op;
     struct cJSON *value; /* owned */
+    int column;          /* eq/ne "{{side}}": the order's own value (SALVO_COL_*), or -1 */
 } salvo_cond_t;
 
 typedef struct salvo_rule {
@@ -47,8 +49,9 @@ typedef struct salvo_rules {
 int salvo_rules_parse(salvo_rules_t *rs, const struct cJSON *result, char *err, size_t errlen);
 void salvo_rules_free(salvo_rules_t *rs);
 
-/* The verdict for an answer: body may be NULL (not JSON). */
-int salvo_rules_match(const salvo_rules_t *rs, long http, const struct cJSON *body);
+/* The verdict for an answer to order o: body may be NULL (not JSON); o may
+ * be NULL (then a condition on the order's own values never holds). */
+int salvo_rules_match(const salvo_rules_t *rs, long http, const struct cJSON *body, const struct salvo_order *o);
 
 /* The broker's order id as text into out ("" when none). */
 void salvo_rules_order_id(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);

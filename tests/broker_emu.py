@@ -28,9 +28,12 @@ The symbol steers the answer (case-insensitive, anywhere in the symbol):
   BAN      its ban (Binance 418, Bybit 403, Kraken EGeneral:Temporary
            lockout); for BAN_SECONDS afterwards every request gets it too;
            brokers without a ban answer REJECT
+Broker-specific words: Binance WAF (its 403, a WAF rule violated, before the
+order reaches the API; other brokers ignore the word); Bybit SYSFREQ with
+LIMIT (retCode 10429, "System level frequency protection", instead of 10006).
 A client id seen before gets the broker's duplicate answer (Coinbase returns
-the existing order, Tradier has no dedupe and places it again, OANDA dedupes
-pending orders only).
+the existing order, its own product, side and configuration; Tradier has no
+dedupe and places it again; OANDA dedupes pending orders only).
 
 Introspection (not any broker's): GET /_emu/log (every request: broker,
 verdict, status, client id, symbol, time), GET /_emu/orders (the orders
@@ -315,6 +318,8 @@ def binance(emu, req):
     cid = params.get("newClientOrderId", "")
     if cid and not re.fullmatch(r"[a-zA-Z0-9_-]{1,36}", cid):
         raise Answer(400, {"code": -1100, "msg": "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[a-zA-Z0-9-_]{1,36}$'."}, "invalid")
+    if "WAF" in params["symbol"].upper():  # rest-api.md: "HTTP 403 ... when a WAF rule has been violated"
+        raise Answer(403, "<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>", "waf")
     what, order = emu.place("binance", cid, params["symbol"])
     used = {"X-MBX-USED-WEIGHT-1M": "1"}
     if what == "BAN":
@@ -377,6 +382,8 @@ def bybit(emu, req):
     rl = {"X-Bapi-Limit": "20", "X-Bapi-Limit-Status": "19", "X-Bapi-Limit-Reset-Timestamp": str(now_ms())}
     if what == "BAN":
         raise Answer(403, "access too frequent", "ban")
+    if what == "LIMIT" and "SYSFREQ" in o["symbol"].upper():
+        raise Answer(200, bybit_env(10429, "System level frequency protection"), "limit", rl)
     if what == "LIMIT":
         raise Answer(200, bybit_env(10006, "Too many visits. Exceeded the API Rate Limit."), "limit",
                      {**rl, "X-Bapi-Limit-Status": "0", "X-Bapi-Limit-Reset-Timestamp": str(now_ms() + 500)})
@@ -571,10 +578,14 @@ def coinbase(emu, req):
     if what in ("UNKNOWN", "TIMEOUT"):
         raise Answer(500, {"error": "INTERNAL", "message": "internal error"}, "unknown")
     oid = f"11111111-2222-3333-4444-{int(order['id']):012d}"
-    verdict = "duplicate" if what == "DUPLICATE" else "accepted"  # the existing order, as Coinbase documents
-    return 200, {"success": True, "success_response": {"order_id": oid, "product_id": o["product_id"],
-                                                       "side": o["side"], "client_order_id": cid},
-                 "order_configuration": conf}, verdict, {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "29"}
+    if what == "PLACED":
+        order.update(product_id=o["product_id"], side=o["side"], conf=conf)
+    # a repeated id: "the order corresponding with that ID will be returned instead", so the
+    # answer is the existing order's (its product, side and configuration), not this request's
+    verdict = "duplicate" if what == "DUPLICATE" else "accepted"
+    return 200, {"success": True, "success_response": {"order_id": oid, "product_id": order["product_id"],
+                                                       "side": order["side"], "client_order_id": cid},
+                 "order_configuration": order["conf"]}, verdict, {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "29"}
 
 
 def bitget(emu, req):

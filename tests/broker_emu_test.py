@@ -172,6 +172,7 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.binance(symbol="REJECT")[1]["code"], -2010)
         self.assertEqual(self.binance(symbol="LIMIT", cid="l1")[0], 429)
         self.assertEqual(self.binance(symbol="LIMIT", cid="l1")[0], 200)
+        self.assertEqual(self.binance(symbol="WAF")[0], 403)
         self.assertEqual(self.binance(symbol="UNKNOWN")[0], 503)
         st, _, r = self.binance(symbol="BAN")
         self.assertEqual((st, r.getheader("Retry-After")), (418, "120"))
@@ -218,6 +219,8 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.bybit(symbol="REJECT")[1]["retCode"], 170131)
         self.assertEqual(self.bybit(symbol="LIMIT", cid="l1")[1]["retCode"], 10006)
         self.assertEqual(self.bybit(symbol="LIMIT", cid="l1")[1]["retCode"], 0)
+        self.assertEqual(self.bybit(symbol="LIMITSYSFREQ", cid="l2")[1]["retCode"], 10429)
+        self.assertEqual(self.bybit(symbol="LIMITSYSFREQ", cid="l2")[1]["retCode"], 0)
         self.assertEqual(self.bybit(symbol="TIMEOUT")[1]["retCode"], 10016)
         self.assertEqual(self.bybit(symbol="UNKNOWN")[0], 502)
         self.assertEqual(self.bybit(symbol="BAN")[0], 403)
@@ -310,6 +313,8 @@ class Wire(unittest.TestCase):
         oid = b["success_response"]["order_id"]
         b = self.coinbase(cid="c1")[1]  # a repeated id returns the existing order
         self.assertEqual((b["success"], b["success_response"]["order_id"]), (True, oid))
+        b = self.coinbase(product="ETH-USD", cid="c1")[1]  # the existing order's own fields, not this request's
+        self.assertEqual((b["success_response"]["order_id"], b["success_response"]["product_id"]), (oid, "BTC-USD"))
         uri = f"POST 127.0.0.1:{self.port}/api/v3/brokerage/orders"
         self.assertEqual(self.coinbase(token=self.jwt("POST 127.0.0.1/api/v3/brokerage/orders"))[0], 200)  # host without port
         self.assertEqual(self.coinbase(token=self.jwt("POST api.coinbase.com/api/v3/brokerage/other"))[0], 401)

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "salvo/order.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,6 +48,12 @@ const char *salvo_profile_server_time(const salvo_profile_t *p);
 /* "rate", "window", "concurrency": the broker's limits in the flags' own
  * syntax, or NULL. */
 const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
+/* Why the profile's body cannot send this order ("refuse"), or NULL when it
+ * can. */
+const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o);
+/* The caller sends its own body (--body-template), not the profile's: the
+ * refusals, which are about what the profile's body sends, no longer apply. */
+void salvo_profile_replace_body(salvo_profile_t *p);
 /* The client id shape: max length (0: any) and whether c may appear. */
 unsigned salvo_profile_id_max(const salvo_profile_t *p);
 int salvo_profile_id_allows(const salvo_profile_t *p, unsigned char c);

@@ -262,6 +262,20 @@ static int shape_id(salvo_intake_t *in, salvo_order_t *o)
     return 1;
 }
 
+/* A row the profile's body would send wrong is invalid, with the profile's
+ * reason: Bitget's MARKET BUY size is quote coins, and sending the base
+ * quantity there would buy another amount than the row says. */
+static int refused_by_profile(salvo_intake_t *in, salvo_order_t *o)
+{
+    const salvo_profile_t *p = in->cfg->profile;
+    const char *why = p ? salvo_profile_refusal(p, o) : NULL;
+    if (why == NULL)
+        return 0;
+    snprintf(o->error, sizeof o->error, "line %llu: %s: %s; not sent", (unsigned long long)o->line,
+             salvo_profile_name(p), why);
+    return 1;
+}
+
 /* A CSV row with more fields than the header is invalid: it is most likely
  * misaligned (a value with an unquoted delimiter, "1,234.50"), so none of
  * its values can be trusted, and sending it could place a wrong order. */
@@ -286,6 +300,8 @@ static int build_order(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t
 {
     int rc = salvo_order_from_row(o, &in->layout, &in->cfg->defaults, row, ++in->seq);
     if (rc >= 0 && extra_fields(in, row, o))
+        return 1;
+    if (rc == 0 && refused_by_profile(in, o))
         return 1;
     if (rc == 0 && in->cfg->defaults.id_prefix)
         rc = salvo_orderid_assign(&in->oids, o, in->cfg->defaults.id_prefix);

@@ -139,6 +139,8 @@ static int apply_defaults(salvo_args_t *a)
     if (salvo_profile_decimal_quantity(p))
         c->defaults.decimal_quantity = 1;
     salvo_profile_use_sandbox(a->profile, a->sandbox);
+    if (a->body_template) /* the user's own body: the profile's refusals were about its body */
+        salvo_profile_replace_body(a->profile);
     if (!a->given.url) {
         c->url = salvo_profile_url(p, a->sandbox);
         if (c->url == NULL)

@@ -157,6 +157,20 @@ for b in binance:/api/v3/order:BTCUSDT coinbase:/api/v3/brokerage/orders:BTC-USD
     check "$name: neither refused for its shape" "" "$(bad_requests "$name")"
 done
 
+# ---- Bitget sizes a spot MARKET BUY in the quote coin (size = USDT to spend): such a row is
+# refused, never sent with the base quantity as if it were the quote amount ----
+emu_reset
+printf 'symbol,price,quantity,side,type\nDOGEUSDT,,500,BUY,MARKET\nDOGEUSDT,,500,SELL,MARKET\nDOGEUSDT,0.1,500,BUY,LIMIT\n' \
+    > "$WORK/bg.csv"
+"$SALVO" --broker "$EXAMPLES/brokers/bitget.json" --url "$EMU/api/v2/spot/trade/place-order" "$WORK/bg.csv" \
+    > "$WORK/bg.out" 2> "$WORK/bg.err"
+check "bitget: the MARKET BUY row is invalid" invalid "$(jq -r 'select(.line == 2) | .status' "$WORK/bg.out")"
+check_true "bitget: its message names the line and the quote coin" \
+    grep -q '^line 2: .*quote coin' <<< "$(jq -r 'select(.line == 2) | .error // ""' "$WORK/bg.out")"
+check "bitget: the MARKET SELL and the LIMIT BUY are accepted" "accepted accepted" \
+    "$(jq -r 'select(.line != 2) | .status' "$WORK/bg.out" | xargs)"
+check "bitget: the broker saw those two only" 2 "$(emu_log | jq '[.[] | select(.broker == "bitget")] | length')"
+
 # ---- --sandbox: the broker's test host, or a refusal where it has none ----
 for b in alpaca:paper-api.alpaca.markets binance:testnet.binance.vision bybit:api-testnet.bybit.com \
     coinbase:api-sandbox.coinbase.com oanda:api-fxpractice.oanda.com tradier:sandbox.tradier.com; do
@@ -177,24 +191,53 @@ check "okx-demo: accepted with the demo keys" accepted "$(jq -r .status "$WORK/d
 check "okx-demo: nothing refused" "" "$(bad_requests okx)"
 
 # ---- A ban stops the run: nothing is sent after it ----
-ban_run() { # ban_run NAME URL_PATH SYMBOL
-    local name=$1 dir="$WORK/ban-$1"
+ban_run() { # ban_run NAME URL_PATH SYMBOL [WORD [LOG_VERDICT]]: WORD steers the emulator (default BAN)
+    local name=$1 word=${4:-BAN} logged=${5:-ban} dir="$WORK/ban-$1-${4:-BAN}"
     mkdir -p "$dir"
     emu_reset
-    { echo "$HEADER"; row "$3" 1 BUY; row BAN 1 BUY
+    { echo "$HEADER"; row "$3" 1 BUY; row "$word" 1 BUY
       for i in 1 2 3 4 5; do row "$3" "$i" SELL; done; } > "$dir/orders.csv"
     "$SALVO" --broker "$EXAMPLES/brokers/$name.json" --url "$EMU$2" --concurrency 1 --retries 2 \
         "$dir/orders.csv" > "$dir/out" 2> "$dir/err"
-    check "$name ban: exit 1" 1 $?
-    check "$name ban: the banned order failed" failed "$(status_of "$dir/out" BAN)"
-    check "$name ban: the orders after it not sent" 5 "$(jq -r 'select(.status == "not_sent") | .seq' "$dir/out" | wc -l)"
-    check "$name ban: the broker saw nothing after the ban" 0 \
-        "$(emu_log | jq --arg b "$name" '[.[] | select(.broker == $b)] | (map(.verdict) | index("ban")) as $i | length - $i - 1')"
-    check "$name ban: one line per order" 7 "$(wc -l < "$dir/out")"
+    check "$name $word: exit 1" 1 $?
+    check "$name $word: the banned order failed" failed "$(status_of "$dir/out" "$word")"
+    check "$name $word: the orders after it not sent" 5 "$(jq -r 'select(.status == "not_sent") | .seq' "$dir/out" | wc -l)"
+    check "$name $word: the broker saw nothing after the ban" 0 \
+        "$(emu_log | jq --arg b "$name" --arg v "$logged" '[.[] | select(.broker == $b)] | (map(.verdict) | index($v)) as $i | length - $i - 1')"
+    check "$name $word: one line per order" 7 "$(wc -l < "$dir/out")"
 }
 ban_run binance /api/v3/order       BTCUSDT
+ban_run binance /api/v3/order       BTCUSDT WAF waf # Binance's 403: a WAF rule, not one reject per order
 ban_run bybit   /v5/order/create    BTCUSDT
 ban_run kraken  /0/private/AddOrder XBTUSD
+
+# ---- Bybit's retCode 10429 ("System level frequency protection") is a rate limit, retried ----
+emu_reset
+{ echo "$HEADER"; row LIMITSYSFREQ 1 BUY; } > "$WORK/freq.csv"
+"$SALVO" --broker "$EXAMPLES/brokers/bybit.json" --url "$EMU/v5/order/create" --retries 2 --retry-max-backoff 5s \
+    "$WORK/freq.csv" > "$WORK/freq.out" 2> "$WORK/freq.err"
+check "bybit 10429: accepted on retry, not rejected" "accepted 2" "$(jq -r '"\(.status) \(.attempts)"' "$WORK/freq.out")"
+
+# ---- Coinbase returns the existing order for a repeated client id: when it is another order
+# (side, product, size or price differ) this send placed nothing (duplicate); the same order
+# again cannot be told from a new one (accepted: an order with this id is there) ----
+emu_reset
+printf 'symbol,price,quantity,side,type,client_order_id\nBTC-USD,10.5,1,BUY,LIMIT,cbX1\n' > "$WORK/cb1.csv"
+printf 'symbol,price,quantity,side,type,client_order_id\nBTC-USD,10.5,1,SELL,LIMIT,cbX1\nBTC-USD,10.5,1,BUY,LIMIT,cbX2\n' \
+    > "$WORK/cb2.csv"
+"$SALVO" --broker "$EXAMPLES/brokers/coinbase.json" --url "$EMU/api/v3/brokerage/orders" "$WORK/cb1.csv" \
+    > "$WORK/cb1.out" 2> "$WORK/cb1.err"
+"$SALVO" --broker "$EXAMPLES/brokers/coinbase.json" --url "$EMU/api/v3/brokerage/orders" "$WORK/cb1.csv" \
+    > "$WORK/cb1b.out" 2> "$WORK/cb1b.err"
+"$SALVO" --broker "$EXAMPLES/brokers/coinbase.json" --url "$EMU/api/v3/brokerage/orders" "$WORK/cb2.csv" \
+    > "$WORK/cb2.out" 2> "$WORK/cb2.err"
+check "coinbase: the first order is accepted" accepted "$(jq -r .status "$WORK/cb1.out")"
+check "coinbase: the same order again: accepted, with the existing order's id" \
+    "accepted $(jq -r .order_id "$WORK/cb1.out")" "$(jq -r '"\(.status) \(.order_id)"' "$WORK/cb1b.out")"
+check "coinbase: a SELL under the BUY's id is duplicate, never accepted" duplicate \
+    "$(jq -r 'select(.client_order_id == "cbX1") | .status' "$WORK/cb2.out")"
+check "coinbase: a new id beside it is accepted" accepted "$(jq -r 'select(.client_order_id == "cbX2") | .status' "$WORK/cb2.out")"
+check "coinbase: the broker placed two orders" 2 "$(curl -s -m 5 "$EMU/_emu/orders" | jq 'length')"
 
 # ---- A missing secret variable: refused before anything is sent, naming it ----
 emu_reset

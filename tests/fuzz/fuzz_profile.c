@@ -48,12 +48,19 @@ static void build(const salvo_profile_t *p, int64_t now_us, int redact)
     free(body);
 }
 
+/* An order for the rules holding "{{column}}" and for "refuse": a MARKET
+ * order has no price. */
+static const salvo_order_t a_market_buy = {.symbol = "BTC-USD", .price = "", .quantity = "0.5", .side = "BUY",
+                                           .type = "MARKET", .client_order_id = "c1"};
+
 static void answer(const salvo_profile_t *p, long http, const char *s, size_t n)
 {
     const salvo_rules_t *rs = salvo_profile_rules(p);
     cJSON *doc = cJSON_ParseWithLength(s, n);
-    int v = salvo_rules_match(rs, http, doc);
+    int v = salvo_rules_match(rs, http, doc, NULL);
     FUZZ_CHECK(v >= SALVO_V_NONE && v <= SALVO_V_BANNED && salvo_verdict_name(v) != NULL);
+    int vo = salvo_rules_match(rs, http, doc, &a_market_buy);
+    FUZZ_CHECK(vo >= SALVO_V_NONE && vo <= SALVO_V_BANNED);
     char id[64], why[200];
     memset(id, 'x', sizeof id);
     memset(why, 'x', sizeof why);
@@ -96,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(p == NULL && (rc == -ENOMEM || err[0] != '\0'));
         return 0;
     }
+    const char *why = salvo_profile_refusal(p, &a_market_buy);
+    FUZZ_CHECK(why == NULL || why[0] != '\0');
     int literal = holds(s, plen, SECRET);
     build(p, now_us, !literal); /* a dry run: secrets not there yet */
     for (int slot = 0; slot < SALVO_SECRET_COUNT; slot++)
