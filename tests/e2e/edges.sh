@@ -71,6 +71,14 @@ run --journal "$WORK/r.journal" "$WORK/r.csv"
 run --journal "$WORK/r.journal" --resume --max-orders 5 "$WORK/r.csv"
 check_true "a resume still says so" grep -q 'resume: 2 done earlier (skipped)' "$WORK/err"
 
+# A profile read one way only: a key given twice (cJSON took the first URL,
+# other readers the last) is refused, naming the file and the key.
+printf '{"name":"t","url":"%s",\n "url":"https://elsewhere.example/orders"}\n' "$URL" > "$WORK/twice.json"
+"$SALVO" --broker "$WORK/twice.json" --dry-run "$WORK/r.csv" > "$WORK/out" 2> "$WORK/err"
+check "profile with a key twice: exit 2, nothing out" "2 0" "$? $(wc -l < "$WORK/out")"
+check_true "profile with a key twice: names the file and the key" \
+    grep -qF -- "--broker $WORK/twice.json: profile: \"url\" given twice" "$WORK/err"
+
 # Too few open files is said as that, naming the knob that needs them
 # (--workers under --exec); a low soft limit under a higher hard one is
 # raised, not a failure.
