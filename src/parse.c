@@ -322,6 +322,24 @@ int salvo_parse_at(const char *s, int64_t *out_unix_us, char *why, size_t whylen
     return 0;
 }
 
+int salvo_parse_utc_us(const char *s, size_t n, int64_t *out_unix_us)
+{
+    char buf[48];
+    if (n == 0 || n >= sizeof buf) /* n == 0: s may be an empty buffer's NULL */
+        return -EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    const char *p = buf;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int64_t us;
+    if (parse_date(&p, &tm) < 0 || *p++ != 'T' || strlen(p) < 9 || p[5] != ':' || parse_clock(&p, &tm, &us) < 0 ||
+        tm.tm_sec > 59 || strcmp(p, "Z") != 0)
+        return -EINVAL;
+    *out_unix_us = (int64_t)timegm(&tm) * 1000000 + us;
+    return 0;
+}
+
 int salvo_parse_clock_ms(double t, double *out_ms)
 {
     /* 1e9 s is 2001, 1e17 us is 5138: anything else is not a clock (and

@@ -28,6 +28,11 @@ int salvo_parse_fraction(const char *s, double *out);
  * -EINVAL with why[] saying so; why[] is "" when s is no time at all. */
 int salvo_parse_at(const char *s, int64_t *out_unix_us, char *why, size_t whylen);
 
+/* A UTC time as salvo writes one (a result's sent_at): exactly
+ * "2026-11-24T08:30:00.123456Z", every field in its range (no 2026-02-30,
+ * no 24:00, no second 60). Unix microseconds. */
+int salvo_parse_utc_us(const char *s, size_t n, int64_t *out_unix_us);
+
 /* A broker's clock (a profile's server_time) in Unix seconds, ms or us,
  * told apart by size: Unix ms. -EINVAL when it is no time of this era. */
 int salvo_parse_clock_ms(double t, double *out_ms);
