@@ -266,16 +266,24 @@ int salvo_json_object_next(const char *s, size_t n, size_t *pos, salvo_json_memb
     return -1;
 }
 
-int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n)
+/* lossy: each bad sequence is U+FFFD rather than an error. */
+static int unescape(salvo_jbuf_t *out, const char *s, size_t n, int lossy)
 {
+    static const char fffd[] = "\xef\xbf\xbd"; /* U+FFFD */
     size_t i = 0, run = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
             size_t len = salvo_utf8_seq_len(s + i, n - i);
-            if (len == 0)
+            if (len > 0) {
+                i += len;
+                continue;
+            }
+            if (!lossy)
                 return SALVO_JSON_BAD_UTF8;
-            i += len;
+            salvo_jbuf_raw(out, s + run, i - run);
+            salvo_jbuf_raw(out, fffd, 3);
+            run = ++i;
             continue;
         }
         if (c != '\\') {
@@ -299,14 +307,13 @@ int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n)
         }
         long cp = escape_u(s + i, n - i);
         i += 6;
-        if (is_low(cp))
-            return SALVO_JSON_LONE_SURROGATE;
-        if (is_high(cp)) { /* needs a low surrogate right after */
-            long lo = escape_u(s + i, n - i);
-            if (!is_low(lo))
-                return SALVO_JSON_LONE_SURROGATE;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        if (is_high(cp) && is_low(escape_u(s + i, n - i))) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (escape_u(s + i, n - i) - 0xDC00);
             i += 6;
+        } else if (is_high(cp) || is_low(cp)) { /* a lone half of a pair */
+            if (!lossy)
+                return SALVO_JSON_LONE_SURROGATE;
+            cp = 0xFFFD;
         }
         char utf8[4];
         salvo_jbuf_raw(out, utf8, salvo_utf8_encode((uint32_t)cp, utf8));
@@ -315,3 +322,7 @@ int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n)
     salvo_jbuf_raw(out, s + run, n - run);
     return 0;
 }
+
+int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n) { return unescape(out, s, n, 0); }
+
+void salvo_json_unescape_lossy(salvo_jbuf_t *out, const char *s, size_t n) { unescape(out, s, n, 1); }

@@ -58,4 +58,9 @@ enum salvo_json_unescape_error {
  * negative enum salvo_json_unescape_error. */
 int salvo_json_unescape(salvo_jbuf_t *out, const char *s, size_t n);
 
+/* The same for text that is only shown: raw bytes that are not UTF-8 and
+ * a lone surrogate each become U+FFFD, so the result is always UTF-8 (at
+ * most 3n bytes). */
+void salvo_json_unescape_lossy(salvo_jbuf_t *out, const char *s, size_t n);
+
 #endif

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,8 +189,104 @@ static int parse_zone(const char **p, int *has_zone, long *offset_s)
     return **p == '\0' ? 0 : -EINVAL;
 }
 
-int salvo_parse_at(const char *s, int64_t *out_unix_us)
+static int days_in_month(int year, int mon)
 {
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return days[mon - 1] + (mon == 2 && leap);
+}
+
+/* "2026-11-30" into tm. -EINVAL when it is not that; -EDOM when the month
+ * has no such day (2026-02-30), which mktime would quietly move on. */
+static int parse_date(const char **p, struct tm *tm)
+{
+    int y1, y2, mon, day;
+    if (parse_2(p, 99, &y1) < 0 || parse_2(p, 99, &y2) < 0 || *(*p)++ != '-' || parse_2(p, 12, &mon) < 0 ||
+        *(*p)++ != '-' || parse_2(p, 31, &day) < 0 || mon < 1 || day < 1)
+        return -EINVAL;
+    tm->tm_year = y1 * 100 + y2 - 1900;
+    tm->tm_mon = mon - 1;
+    tm->tm_mday = day;
+    return day <= days_in_month(y1 * 100 + y2, mon) ? 0 : -EDOM;
+}
+
+static void why_say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void why_say(char *why, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (len)
+        vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+}
+
+/* The instants a wall-clock time names in the local zone (TZ): none when
+ * the clocks skip it, two when they pass it twice; out[] and off[] (the
+ * zone's offset east, s) in time order. Each offset the zone has a day
+ * either side is tried: wall - offset is an instant of the wall time when
+ * the zone has that offset then. */
+static int local_instants(const struct tm *wall, time_t out[2], long off[2])
+{
+    struct tm w = *wall;
+    time_t naive = timegm(&w); /* the fields read as UTC */
+    int n = 0;
+    for (int day = -1; day <= 1; day++) {
+        time_t probe = naive + day * 86400L;
+        struct tm at, back;
+        if (localtime_r(&probe, &at) == NULL)
+            continue;
+        time_t t = naive - at.tm_gmtoff;
+        if (localtime_r(&t, &back) == NULL || back.tm_gmtoff != at.tm_gmtoff || (n > 0 && out[0] == t) ||
+            (n > 1 && out[1] == t))
+            continue;
+        if (n == 2)
+            return 3; /* two changes in two days: not a zone to guess in */
+        out[n] = t;
+        off[n++] = at.tm_gmtoff;
+    }
+    if (n == 2 && out[1] < out[0]) {
+        time_t t = out[0];
+        long o = off[0];
+        out[0] = out[1], off[0] = off[1];
+        out[1] = t, off[1] = o;
+    }
+    return n;
+}
+
+static void format_offset(long off, char buf[8])
+{
+    long a = off < 0 ? -off : off;
+    snprintf(buf, 8, "%c%02ld:%02ld", off < 0 ? '-' : '+', a / 3600 % 100, a / 60 % 60);
+}
+
+/* The one instant a local wall time names, or -EINVAL with why said. */
+static int resolve_local(const struct tm *wall, time_t *out, char *why, size_t whylen)
+{
+    time_t t[2];
+    long off[2];
+    int n = local_instants(wall, t, off);
+    if (n == 1) {
+        *out = t[0];
+        return 0;
+    }
+    if (n == 0) {
+        why_say(why, whylen, "the local clock skips that time (a daylight-saving change); give another time or "
+                             "an offset (+08:00)");
+    } else if (n == 2) {
+        char a[8], b[8];
+        format_offset(off[0], a);
+        format_offset(off[1], b);
+        why_say(why, whylen, "the local clock shows that time twice (a daylight-saving change); add the offset: "
+                             "%s for the first, %s for the second", a, b);
+    } else {
+        why_say(why, whylen, "the local zone changes twice near that time; give an offset (+08:00)");
+    }
+    return -EINVAL;
+}
+
+int salvo_parse_at(const char *s, int64_t *out_unix_us, char *why, size_t whylen)
+{
+    why_say(why, whylen, "%s", "");
     if (s == NULL)
         return -EINVAL;
     struct tm tm;
@@ -197,14 +295,14 @@ int salvo_parse_at(const char *s, int64_t *out_unix_us)
     const char *p = s;
     int64_t us;
     if (strlen(s) >= 10 && s[4] == '-') { /* a date first */
-        int y1, y2, mon, day;
-        if (parse_2(&p, 99, &y1) < 0 || parse_2(&p, 99, &y2) < 0 || *p++ != '-' || parse_2(&p, 12, &mon) < 0 ||
-            *p++ != '-' || parse_2(&p, 31, &day) < 0 || (*p != 'T' && *p != 't' && *p != ' ') || mon < 1 || day < 1)
+        int rc = parse_date(&p, &tm);
+        if (rc == -EDOM) {
+            why_say(why, whylen, "no such day: %.7s has %d days", s, days_in_month(tm.tm_year + 1900, tm.tm_mon + 1));
+            return -EINVAL;
+        }
+        if (rc < 0 || (*p != 'T' && *p != 't' && *p != ' '))
             return -EINVAL;
         p++;
-        tm.tm_year = y1 * 100 + y2 - 1900;
-        tm.tm_mon = mon - 1;
-        tm.tm_mday = day;
     }
     if (parse_clock(&p, &tm, &us) < 0)
         return -EINVAL;
@@ -215,13 +313,30 @@ int salvo_parse_at(const char *s, int64_t *out_unix_us)
     time_t t;
     if (has_zone) {
         t = timegm(&tm) - offset_s;
-    } else {
-        tm.tm_isdst = -1; /* the zone's rules decide */
-        t = mktime(&tm);
-    }
-    if (t == (time_t)-1)
+        if (t == (time_t)-1)
+            return -EINVAL;
+    } else if (resolve_local(&tm, &t, why, whylen) < 0) {
         return -EINVAL;
+    }
     *out_unix_us = (int64_t)t * 1000000 + us;
+    return 0;
+}
+
+int salvo_parse_utc_us(const char *s, size_t n, int64_t *out_unix_us)
+{
+    char buf[48];
+    if (n == 0 || n >= sizeof buf) /* n == 0: s may be an empty buffer's NULL */
+        return -EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    const char *p = buf;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int64_t us;
+    if (parse_date(&p, &tm) < 0 || *p++ != 'T' || strlen(p) < 9 || p[5] != ':' || parse_clock(&p, &tm, &us) < 0 ||
+        tm.tm_sec > 59 || strcmp(p, "Z") != 0)
+        return -EINVAL;
+    *out_unix_us = (int64_t)timegm(&tm) * 1000000 + us;
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef SALVO_PARSE_H
 #define SALVO_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SALVO_NS_PER_SEC 1000000000LL
@@ -22,8 +23,15 @@ int salvo_parse_fraction(const char *s, double *out);
 
 /* A moment: "08:59:59.950" or "08:59" (today, local time, TZ honoured),
  * "2026-11-30T08:59:59.950" (local), or with a zone "...Z" / "...+08:00".
- * Unix microseconds. */
-int salvo_parse_at(const char *s, int64_t *out_unix_us);
+ * Unix microseconds. Nothing is normalised: a day the month lacks, a local
+ * time the clocks skip and one they show twice (no offset given) are
+ * -EINVAL with why[] saying so; why[] is "" when s is no time at all. */
+int salvo_parse_at(const char *s, int64_t *out_unix_us, char *why, size_t whylen);
+
+/* A UTC time as salvo writes one (a result's sent_at): exactly
+ * "2026-11-24T08:30:00.123456Z", every field in its range (no 2026-02-30,
+ * no 24:00, no second 60). Unix microseconds. */
+int salvo_parse_utc_us(const char *s, size_t n, int64_t *out_unix_us);
 
 /* A broker's clock (a profile's server_time) in Unix seconds, ms or us,
  * told apart by size: Unix ms. -EINVAL when it is no time of this era. */

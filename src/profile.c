@@ -426,8 +426,9 @@ static int parse_defaults(ctx_t *c, const cJSON *root)
     const cJSON *conc = item(root, "concurrency");
     if (rc < 0 || conc == NULL)
         return rc;
-    if (!cJSON_IsNumber(conc) || conc->valuedouble < 1 || conc->valuedouble > 100000)
-        return bad(c, "profile field \"%s\" must be a number from 1 to 100000", "concurrency");
+    if (!cJSON_IsNumber(conc) || !(conc->valuedouble >= 1 && conc->valuedouble <= 100000) ||
+        conc->valuedouble != (double)(unsigned)conc->valuedouble)
+        return bad(c, "profile field \"%s\" must be a whole number from 1 to 100000", "concurrency");
     snprintf(p->concurrency, sizeof p->concurrency, "%u", (unsigned)conc->valuedouble);
     return 0;
 }
@@ -487,14 +488,9 @@ int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, cha
     if (p == NULL)
         return -ENOMEM;
     ctx_t c = {.p = p, .err = err, .errlen = errlen};
-    const char *end = NULL;
-    p->root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    int rc = p->root ? parse_top(&c, p->root) : -EINVAL;
-    if (p->root == NULL) {
-        const char *at = cJSON_GetErrorPtr();
-        snprintf(err, errlen, "the profile is not valid JSON (near byte %ld)",
-                 at && at >= json && at <= json + len ? (long)(at - json) : 0L);
-    }
+    int rc = salvo_profile_read_json(&p->root, json, len, err, errlen);
+    if (rc == 0)
+        rc = parse_top(&c, p->root);
     if (rc == -ENOMEM)
         snprintf(err, errlen, "out of memory");
     if (rc < 0) {

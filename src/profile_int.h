@@ -93,6 +93,12 @@ struct salvo_profile {
     salvo_pkey_t *pkey;
 };
 
+/* The profile's text into *root (the caller's to cJSON_Delete): one JSON
+ * object, nothing after it, no key twice, no NUL in a string, nested at
+ * most CJSON_NESTING_LIMIT deep. 0, or -EINVAL with err saying what and
+ * where (a key's path, or a line and column); *root is then NULL. */
+int salvo_profile_read_json(struct cJSON **root, const char *json, size_t len, char *err, size_t errlen);
+
 /* "hmac-sha256", ... for messages. */
 const char *salvo_sign_algo_name(int algo);
 

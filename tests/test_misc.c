@@ -437,6 +437,50 @@ static void test_parse_values(void **state)
     assert_int_equal(salvo_parse_window("/1s", &n, &ns), -22);
 }
 
+/* --at never normalises: a day the month lacks, a local time the clocks
+ * skip, or one they pass twice is refused, not moved to a neighbour. */
+static void test_parse_at_refuses_what_is_not_a_moment(void **state)
+{
+    (void)state;
+    const char *tz = getenv("TZ");
+    char *saved = tz ? strdup(tz) : NULL;
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    int64_t us;
+    char why[200];
+    assert_int_equal(salvo_parse_at("2026-11-30T09:00:00", &us, why, sizeof why), 0);
+    assert_int_equal(us, 1796047200LL * 1000000); /* 14:00Z, EST */
+    assert_int_equal(salvo_parse_at("2028-02-29T09:00", &us, why, sizeof why), 0);
+    assert_int_equal(salvo_parse_at("2026-11-31T09:00", &us, why, sizeof why), -EINVAL);
+    assert_string_equal(why, "no such day: 2026-11 has 30 days");
+    assert_int_equal(salvo_parse_at("2026-02-30T09:00", &us, why, sizeof why), -EINVAL);
+    assert_int_equal(salvo_parse_at("2026-02-29T09:00", &us, why, sizeof why), -EINVAL);
+    assert_int_equal(salvo_parse_at("2026-04-31T09:00Z", &us, why, sizeof why), -EINVAL);
+    assert_int_equal(salvo_parse_at("2026-03-08T02:30", &us, why, sizeof why), -EINVAL); /* the clocks skip 02:00-03:00 */
+    assert_non_null(strstr(why, "skips"));
+    assert_int_equal(salvo_parse_at("2026-11-01T01:30", &us, why, sizeof why), -EINVAL); /* 01:00-02:00 happens twice */
+    assert_non_null(strstr(why, "-04:00 for the first, -05:00 for the second"));
+    assert_int_equal(salvo_parse_at("2026-11-01T01:30-04:00", &us, why, sizeof why), 0);  /* the first, EDT */
+    assert_int_equal(us, 1793511000LL * 1000000);
+    assert_int_equal(salvo_parse_at("2026-11-01T01:30-05:00", &us, why, sizeof why), 0);  /* the second, EST */
+    assert_int_equal(us, 1793514600LL * 1000000);
+    assert_int_equal(salvo_parse_at("2026-03-08T03:30", &us, why, sizeof why), 0);
+    assert_int_equal(us, 1772955000LL * 1000000);
+    assert_int_equal(salvo_parse_at("25:61", &us, why, sizeof why), -EINVAL);
+    assert_string_equal(why, ""); /* no time at all: the caller says what one looks like */
+    setenv("TZ", "Australia/Lord_Howe", 1); /* a half-hour change: 02:00-02:30 skipped on 2026-10-04 */
+    tzset();
+    assert_int_equal(salvo_parse_at("2026-10-04T02:15", &us, why, sizeof why), -EINVAL);
+    assert_int_equal(salvo_parse_at("2026-04-05T01:45", &us, why, sizeof why), -EINVAL); /* twice */
+    assert_non_null(strstr(why, "+11:00 for the first, +10:30 for the second"));
+    if (saved)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    free(saved);
+    tzset();
+}
+
 /* The default id prefix is s + the local date, whatever the input is. */
 static void test_default_id_prefix(void **state)
 {
@@ -535,7 +579,7 @@ int main(void)
         cmocka_unit_test(test_result_response_cases), cmocka_unit_test(test_result_response_depth),
         cmocka_unit_test(test_result_response_truncated),
         cmocka_unit_test(test_classify_table), cmocka_unit_test(test_backoff_and_retry_after),
-        cmocka_unit_test(test_effective_code),
+        cmocka_unit_test(test_effective_code), cmocka_unit_test(test_parse_at_refuses_what_is_not_a_moment),
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_default_id_prefix),
         cmocka_unit_test(test_result_response_not_quite_json), cmocka_unit_test(test_retry_after_bounds),
         cmocka_unit_test(test_rate_reset), cmocka_unit_test(test_clock_ms),

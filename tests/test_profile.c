@@ -104,6 +104,42 @@ static void test_load_errors_name_the_field(void **state)
     salvo_profile_free(p);
 }
 
+/* What JSON parsers disagree on is refused, not read one way: text after
+ * the object, a key given twice, a NUL inside a string (cJSON would cut the
+ * string there), a fraction of a concurrency; and nesting too deep is said
+ * as that, not as "not valid JSON". */
+static void test_load_refuses_ambiguous_json(void **state)
+{
+    (void)state;
+    assert_refused("{\"name\":\"x\"} {\"name\":\"y\"}", "text after the profile's object (line 1, column 14)");
+    assert_refused("{\"name\":\"x\"}\n\ngarbage", "line 3, column 1");
+    assert_refused("{\"name\":\"x\",\"url\":\"https://a/\",\"url\":\"https://b/\"}", "\"url\" given twice");
+    assert_refused("{\"name\":\"x\",\"sign\":{\"algo\":\"none\",\"algo\":\"hmac-sha256\"}}", "sign: \"algo\" given twice");
+    assert_refused("{\"name\":\"x\",\"body\":{\"a\":[{\"b\":1,\"b\":2}]}}", "body.a[0]: \"b\" given twice");
+    assert_refused("{\"name\":\"x\\u0000y\"}", "a string holds \\u0000");
+    assert_refused("{\"name\":\"x\\u0000y\"}", "(line 1, column 11)");
+    assert_refused("{\"name\":\"x\",\"headers\":[\"X-A: a\\u0000b\"]}", "\\u0000");
+    static const char raw_nul[] = "{\"name\":\"x\",\"url\":\"https://a/\0b\"}";
+    salvo_profile_t *p = NULL;
+    char err[320] = "";
+    assert_int_equal(salvo_profile_parse(&p, raw_nul, sizeof raw_nul - 1, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "(line 1, column 30)"));
+    assert_refused("{\"name\":\"x\",\"concurrency\":2.5}", "concurrency");
+    char deep[2100];
+    size_t n = (size_t)snprintf(deep, sizeof deep, "{\"name\":\"x\",\"body\":");
+    for (int i = 0; i < 1001; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 1001; i++)
+        deep[n++] = ']';
+    memcpy(deep + n, "}", 2);
+    assert_refused(deep, "nested deeper than");
+    /* an escaped backslash before u0000 is text, a whitespace tail is no tail */
+    p = load("{\"name\":\"x\\\\u0000\",\"concurrency\":4} \n");
+    assert_string_equal(salvo_profile_name(p), "x\\u0000");
+    assert_string_equal(salvo_profile_default(p, "concurrency"), "4");
+    salvo_profile_free(p);
+}
+
 static void test_secret_variables(void **state)
 {
     (void)state;
@@ -593,7 +629,8 @@ static void test_verdict_outcomes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_errors_name_the_field), cmocka_unit_test(test_secret_variables),
+        cmocka_unit_test(test_load_errors_name_the_field), cmocka_unit_test(test_load_refuses_ambiguous_json),
+        cmocka_unit_test(test_secret_variables),
         cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "tool_report.h"
+#include "utf8.h"
 #include "tool_summary.h"
 
 static tool_rec_t sent(int status, int http, int64_t at_us, int64_t lat_us)
@@ -172,7 +173,8 @@ static void a_line_reads_back_as_its_result(void **state)
 }
 
 /* Found by fuzz_report: "error" twice, the second one not a string that
- * unescapes, left the first one's text pointing into a moved buffer. */
+ * unescaped (now it reads as text, U+FFFD for what is not), left the first
+ * one's text pointing into a moved buffer. */
 static void an_error_given_twice(void **state)
 {
     (void)state;
@@ -183,7 +185,9 @@ static void an_error_given_twice(void **state)
     tool_report_line(&rp, line, (size_t)n);
     assert_int_equal(rp.bad, 0);
     assert_int_equal(rp.runs[0].agg.count[SALVO_FAILED], 1);
-    assert_int_equal(rp.runs[0].agg.nwhy, 0); /* the error that counts is the last, and it is not text */
+    /* the error that counts is the last, its lone surrogate read as U+FFFD */
+    assert_int_equal(rp.runs[0].agg.nwhy, 1);
+    assert_memory_equal(rp.runs[0].agg.why[0].text, "00000", 5);
     tool_report_free(&rp);
 }
 
@@ -240,6 +244,69 @@ static void an_empty_sent_at(void **state)
     tool_report_free(&rp);
 }
 
+/* A result file is text a user may have edited or a disk may have torn:
+ * bytes that are not UTF-8 (in a string, a run id, a raw JSON answer)
+ * reach neither the page nor the summary as they are; each bad sequence
+ * reads as U+FFFD. */
+#define FFFD "\xef\xbf\xbd"
+static void bytes_not_utf8_read_as_replacement(void **state)
+{
+    (void)state;
+    static const char line[] = "{\"run\":\"r\xff" "1\",\"seq\":1,\"client_order_id\":\"a\xfe\",\"symbol\":\"AA\xc3\","
+                               "\"status\":\"rejected\",\"attempts\":1,\"error\":\"bad \xff\xfe thing\","
+                               "\"sent_at\":\"2026-01-01T00:00:00Z\"}";
+    static const char raw[] = "{\"run\":\"r\xff" "1\",\"status\":\"unknown\",\"response\":{\"m\":\"\xc0\xaf\"}}";
+    tool_report_t rp;
+    assert_int_equal(tool_report_init(&rp, 0, 1), 0);
+    tool_report_line(&rp, line, sizeof line - 1);
+    tool_report_line(&rp, raw, sizeof raw - 1);
+    assert_int_equal(rp.bad, 0);
+    assert_int_equal(rp.nruns, 1);
+    const rep_run_t *run = &rp.runs[0];
+    assert_string_equal(run->id, "r" FFFD "1");
+    assert_int_equal(run->agg.nwhy, 1);
+    assert_string_equal(run->agg.why[0].text, "bad " FFFD FFFD " thing");
+    assert_true(salvo_utf8_is_valid(run->rows.p, run->rows.len));
+    assert_non_null(strstr(run->rows.p, "<td>a" FFFD "</td><td>AA" FFFD "</td>"));
+    assert_non_null(strstr(run->rows.p, "{&quot;m&quot;:&quot;" FFFD FFFD "&quot;}"));
+    char text[4096];
+    size_t n = tool_report_text(&rp, 0, text, sizeof text);
+    assert_true(salvo_utf8_is_valid(text, n));
+    salvo_jbuf_t page = {0};
+    assert_int_equal(tool_report_page(&rp, "<in\xff>", &page), 0);
+    assert_true(salvo_utf8_is_valid(page.p, page.len));
+    salvo_jbuf_free(&page);
+    tool_report_free(&rp);
+}
+
+/* A sent_at with a field out of its range (month 99, February 30th, hour
+ * 24, a sign where a digit belongs) is no time: read as absent, as numbers
+ * out of range are; the line still counts. */
+static void a_sent_at_out_of_range(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"9999-99-99T99:99:99Z", "2026-02-30T08:00:00Z", "2026-01-01T24:00:00Z",
+                                      "2026-01-01T08:60:00Z", "2026-+1-01T08:00:00Z", "2026-01-01T08:00:00+01:00",
+                                      "2026-01-01T8:00:00Z"};
+    tool_report_t rp;
+    assert_int_equal(tool_report_init(&rp, 0, 1), 0);
+    char line[200];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int n = snprintf(line, sizeof line, "{\"status\":\"accepted\",\"attempts\":1,\"sent_at\":\"%s\"}", bad[i]);
+        tool_report_line(&rp, line, (size_t)n);
+        if (rp.runs[0].agg.sent != 0)
+            fail_msg("sent_at %s was read as a time", bad[i]);
+    }
+    int n = snprintf(line, sizeof line, "{\"status\":\"accepted\",\"attempts\":1,\"sent_at\":\"%s\"}",
+                     "2028-02-29T23:59:59.25Z");
+    tool_report_line(&rp, line, (size_t)n);
+    assert_int_equal(rp.bad, 0);
+    assert_int_equal(rp.runs[0].agg.count[SALVO_ACCEPTED], 8);
+    assert_int_equal(rp.runs[0].agg.sent, 1);
+    assert_int_equal(rp.runs[0].agg.first_sent_us, 1835481599250000LL);
+    tool_report_free(&rp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +320,8 @@ int main(void)
         cmocka_unit_test(an_error_given_twice),
         cmocka_unit_test(numbers_out_of_range),
         cmocka_unit_test(an_empty_sent_at),
+        cmocka_unit_test(bytes_not_utf8_read_as_replacement),
+        cmocka_unit_test(a_sent_at_out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

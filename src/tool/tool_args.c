@@ -52,6 +52,20 @@ static int default_id_prefix(salvo_args_t *a)
     return 0;
 }
 
+/* The instant --at names, in UTC: what a local time or an offset came to
+ * is said before anything waits for it. */
+static void say_at_utc(const salvo_args_t *a)
+{
+    int64_t us = a->at_unix_us % 1000000;
+    us += us < 0 ? 1000000 : 0; /* before 1970: the second below */
+    time_t t = (time_t)((a->at_unix_us - us) / 1000000);
+    struct tm tm;
+    char day[32];
+    if (gmtime_r(&t, &tm) == NULL || strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return;
+    fprintf(stderr, "salvo: --at %s is %s.%06lldZ (UTC)\n", a->at, day, (long long)us);
+}
+
 /* --at: a moment in the next 24 hours (or past, with --at-late); the
  * input is checked whole first; the connections are warmed. */
 static int check_at(salvo_args_t *a)
@@ -62,6 +76,7 @@ static int check_at(salvo_args_t *a)
             return usage_error("%s needs --at TIME", a->at_late ? "--at-late" : a->warm_given ? "--warm" : "--warm-url");
         return -1;
     }
+    say_at_utc(a);
     int64_t now = salvo_unix_us(), ahead = a->at_unix_us - now;
     if (ahead < 0 && !a->at_late)
         return usage_error("--at %s was %.3f s ago (pass --at-late to fire at once)", a->at, (double)-ahead / 1e6);
@@ -232,13 +247,15 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         c->reconcile_url = v;
         break;
     case O_CHECK: a->check = 1; break;
-    case O_AT:
-        if (salvo_parse_at(v, &a->at_unix_us) < 0)
-            return bad(flag, v, "expected a time: 08:59:59.950 (today, local), 2026-11-30T08:59:59.950, "
-                                "or with a zone: ...Z or ...+08:00");
+    case O_AT: {
+        char why[200];
+        if (salvo_parse_at(v, &a->at_unix_us, why, sizeof why) < 0)
+            return bad(flag, v, why[0] ? why : "expected a time: 08:59:59.950 (today, local), 2026-11-30T08:59:59.950, "
+                                               "or with a zone: ...Z or ...+08:00");
         a->at = v;
         a->given.at = 1;
         break;
+    }
     case O_ATLATE: a->at_late = 1; break;
     case O_WARM:
         if (salvo_parse_uint(v, 0, 100000, &u))

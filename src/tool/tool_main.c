@@ -105,19 +105,28 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Each connection is a descriptor: raise the soft limit to what the
- * concurrency needs, or say plainly that it cannot be had. */
-static int ensure_open_files(uint32_t concurrency)
+/* Each connection is a descriptor, each --exec worker three pipes; the
+ * loop and the files take a few more. Raise the soft limit to what the
+ * run needs, or say plainly that it cannot be had, naming the knob that
+ * needs them. Before the loop exists: it needs descriptors of its own. */
+static int ensure_open_files(const salvo_config_t *c)
 {
     struct rlimit rl;
-    rlim_t need = (rlim_t)concurrency + 64;
+    rlim_t need = (rlim_t)c->concurrency + 3 * (rlim_t)c->workers + 64;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
         return 0;
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     if (rl.rlim_cur < need) {
-        fprintf(stderr, "salvo: --concurrency %u needs %llu open files; the hard limit is %llu (raise it with ulimit -Hn)\n",
-                concurrency, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+        char knob[48];
+        if (c->exec_argv)
+            snprintf(knob, sizeof knob, "--workers %u", c->workers);
+        else
+            snprintf(knob, sizeof knob, "--concurrency %u", c->concurrency);
+        fprintf(stderr, "salvo: too many open files: %s needs %llu, the limit is %llu (raise it: ulimit -n %llu; "
+                        "or lower %.*s)\n",
+                knob, (unsigned long long)need, (unsigned long long)rl.rlim_max, (unsigned long long)need,
+                (int)strcspn(knob, " "), knob);
         return -1;
     }
     return 0;
@@ -462,15 +471,11 @@ static int send_orders(tool_t *tl)
 static int run(tool_t *tl, salvo_jindex_t *ix)
 {
     salvo_args_t *a = tl->a;
-    salvo_config_t *c = &a->cfg;
     int code;
     if ((code = load_body(a)) >= 0)
         return code;
     if (a->check_profile)
         tool_broker_describe(a, stderr);
-    /* --exec: three pipes a worker */
-    if (ensure_open_files(c->concurrency + 3 * c->workers) < 0)
-        return SALVO_EXIT_USAGE;
     if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;
     if (a->journal_path && (code = open_journal(tl, ix)) >= 0)
@@ -497,14 +502,21 @@ int main(int argc, char **argv)
         salvo_args_free(&a);
         return code;
     }
+    if (ensure_open_files(&a.cfg) < 0) {
+        salvo_args_free(&a);
+        return SALVO_EXIT_USAGE;
+    }
     signal(SIGPIPE, SIG_IGN); /* a closed stdout is an EPIPE we handle */
     signal(SIGXFSZ, SIG_IGN); /* a file over ulimit -f is an EFBIG we handle */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tool_t *tl = calloc(1, sizeof *tl);
     salvo_jindex_t ix;
     memset(&ix, 0, sizeof ix);
-    if (tl == NULL || uv_loop_init(&tl->loop) < 0) {
-        fprintf(stderr, "salvo: cannot start: out of memory\n");
+    int r = tl ? uv_loop_init(&tl->loop) : UV_ENOMEM;
+    if (r < 0) {
+        fprintf(stderr, "salvo: cannot start: %s\n", r == UV_EMFILE || r == UV_ENFILE
+                                                        ? "too many open files (raise them: ulimit -n)"
+                                                        : uv_strerror(r));
         code = SALVO_EXIT_IO;
     } else {
         tl->a = &a;

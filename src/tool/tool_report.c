@@ -11,28 +11,40 @@
 #include <time.h>
 
 #include "jsonscan.h"
+#include "parse.h"
+#include "utf8.h"
+
+/* The HTML for one byte of text (or NULL: the byte as it is). */
+static const char *html_entity(unsigned char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return c < 0x20 || c == 0x7f ? " " : NULL;
+    }
+}
 
 void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n)
 {
     size_t from = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *rep = NULL;
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                rep = " ";
+        const char *rep;
+        if ((unsigned char)s[i] >= 0x80) {
+            size_t len = salvo_utf8_seq_len(s + i, n - i);
+            if (len > 0) { /* a whole character, kept */
+                i += len - 1;
+                continue;
+            }
+            rep = "\xef\xbf\xbd"; /* not UTF-8: U+FFFD, what a browser would show */
+        } else if ((rep = html_entity((unsigned char)s[i])) == NULL) {
+            continue;
         }
-        if (rep) {
-            salvo_jbuf_raw(b, s + from, i - from);
-            salvo_jbuf_cstr(b, rep);
-            from = i + 1;
-        }
+        salvo_jbuf_raw(b, s + from, i - from);
+        salvo_jbuf_cstr(b, rep);
+        from = i + 1;
     }
     salvo_jbuf_raw(b, s + from, n - from);
 }
@@ -85,46 +97,16 @@ static int num_in(const salvo_json_member_t *m, double lo, double hi, double *ou
 /* A day in ms: no latency or --at offset salvo writes comes near. */
 #define REP_MS_MAX 86400e3
 
-/* The string value unescaped into b (reset first). 0, or -1 when not a string. */
+/* The string value unescaped into b (reset first), as UTF-8: what is not
+ * (a raw byte, a lone surrogate) reads as U+FFFD, so neither the page nor
+ * the summary carries it on. 0, or -1 when not a string. */
 static int str_of(const salvo_json_member_t *m, salvo_jbuf_t *b)
 {
     b->len = 0;
     if (m->value_len < 2 || m->value[0] != '"')
         return -1;
-    if (salvo_json_unescape(b, m->value + 1, m->value_len - 2) < 0 || b->oom)
-        return -1;
-    return 0;
-}
-
-/* "2026-11-24T08:30:00.123456Z" -> Unix us; 0 when it is not that. */
-static int64_t parse_rfc3339_us(const char *s, size_t n)
-{
-    char buf[40];
-    if (n == 0 || n >= sizeof buf) /* n == 0: s may be an empty buffer's NULL */
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int used = 0;
-    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-               &tm.tm_sec, &used) != 6 || used != 19)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    const char *rest = buf + used;
-    long us = 0;
-    if (*rest == '.') {
-        int digits = 0;
-        for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-            if (digits < 6)
-                us = us * 10 + (*rest - '0');
-        for (; digits < 6; digits++)
-            us *= 10;
-    }
-    if (*rest != 'Z')
-        return 0;
-    return (int64_t)timegm(&tm) * 1000000 + us;
+    salvo_json_unescape_lossy(b, m->value + 1, m->value_len - 2);
+    return b->oom ? -1 : 0;
 }
 
 static int status_of(const char *s, size_t n)
@@ -165,8 +147,9 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
                 L->rec.at_offset_us = llround(d * 1000.0);
             }
         } else if (key_is(&m, "sent_at")) {
+            int64_t us; /* a time out of range is no time, as numbers are */
             if (str_of(&m, tmp) == 0)
-                L->rec.sent_at_us = parse_rfc3339_us(tmp->p, tmp->len);
+                L->rec.sent_at_us = salvo_parse_utc_us(tmp->p, tmp->len, &us) == 0 ? us : 0;
         } else if ((k = field_of(&m)) >= 0) {
             L->f[k] = m;
             L->has[k] = 1;
@@ -190,10 +173,28 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
 /* ================= runs ================= */
 
 
-static rep_run_t *run_for(tool_report_t *rp, const char *id, size_t len)
+/* A line's run id as the report shows it: unescaped, UTF-8 (U+FFFD for
+ * what is not), control bytes as spaces, cut whole to fit id[]. tmp is
+ * scratch. */
+static void run_id_of(const rep_line_t *L, salvo_jbuf_t *tmp, char id[REP_RUN_ID_LEN])
 {
-    if (len >= sizeof rp->runs[0].id)
-        len = sizeof rp->runs[0].id - 1;
+    tmp->len = 0;
+    if (L->run)
+        salvo_json_unescape_lossy(tmp, L->run, L->run_len);
+    size_t n = tmp->oom ? 0 : tmp->len;
+    if (n >= REP_RUN_ID_LEN) { /* at a character boundary */
+        n = REP_RUN_ID_LEN - 1;
+        while (n > 0 && ((unsigned char)tmp->p[n] & 0xc0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++)
+        id[i] = (unsigned char)tmp->p[i] < 0x20 || tmp->p[i] == 0x7f ? ' ' : tmp->p[i];
+    id[n] = '\0';
+}
+
+static rep_run_t *run_for(tool_report_t *rp, const char *id)
+{
+    size_t len = strlen(id);
     for (size_t i = 0; i < rp->nruns; i++)
         if (strlen(rp->runs[i].id) == len && memcmp(rp->runs[i].id, id, len) == 0)
             return &rp->runs[i];
@@ -273,7 +274,9 @@ void tool_report_line(tool_report_t *rp, const char *s, size_t n)
             rp->first_bad = rp->lineno;
         return;
     }
-    rep_run_t *run = run_for(rp, L.run ? L.run : "", L.run_len);
+    char id[REP_RUN_ID_LEN];
+    run_id_of(&L, tmp, id);
+    rep_run_t *run = run_for(rp, id);
     tool_agg_add(&run->agg, &L.rec);
     if (L.rec.has_at && L.rec.sent_at_us && !run->at_unix_us)
         run->at_unix_us = L.rec.sent_at_us - L.rec.at_offset_us;

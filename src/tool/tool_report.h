@@ -19,9 +19,11 @@ typedef struct rep_point {
 
 #define REP_TABLE_MAX 1000 /* rows of the not-accepted table; the rest are counted */
 
+#define REP_RUN_ID_LEN 40 /* a run id shown, with its NUL */
+
 /* The results of one run (one "run" id, or every line without one). */
 typedef struct rep_run {
-    char id[40];
+    char id[REP_RUN_ID_LEN];
     tool_agg_t agg;
     rep_point_t *pts;
     size_t npts, cap;
@@ -62,7 +64,8 @@ void tool_report_free(tool_report_t *rp);
 /* The salvo command's `report` verb: argv[0] is "report". An exit code. */
 int tool_report_main(int argc, char **argv);
 
-/* Append s[0..n) with & < > " ' as entities, control bytes as spaces. */
+/* Append s[0..n) with & < > " ' as entities, control bytes as spaces,
+ * bytes that are not UTF-8 as U+FFFD. */
 void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n);
 
 #endif

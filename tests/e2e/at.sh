@@ -11,13 +11,29 @@ make_orders 20 > "$WORK/o20.csv"
 conns() { stat_of connections; }
 at_in() { date -d "+$1 sec" +%H:%M:%S.%N | cut -c1-12; } # local time, today
 
-"$SALVO" --no-auth --url "$URL" --at "$(date -d '-5 sec' +%H:%M:%S)" "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
+past=$(date -d '-5 sec' +%H:%M:%S)
+"$SALVO" --no-auth --url "$URL" --at "$past" "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
 check "--at in the past: exit 2" 2 $?
 check_true "--at in the past: says how long ago, and what to do" grep -q "ago (pass --at-late" "$WORK/err"
+check "--at local: the instant it came to is said, in UTC" 1 \
+    "$(grep -c -- "^salvo: --at $past is $(date -u -d "$past" +%Y-%m-%dT%H:%M:%S).000000Z (UTC)$" "$WORK/err")"
 "$SALVO" --no-auth --url "$URL" --at "$(date -u -d '+25 hours' +%Y-%m-%dT%H:%M:%SZ)" "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
 check "--at more than 24 h ahead: exit 2" 2 $?
 "$SALVO" --no-auth --url "$URL" --at 25:61 "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
 check "--at with a bad time: exit 2 naming the flag" "2 1" "$? $(grep -c -- "--at '25:61'" "$WORK/err")"
+# Nothing is normalised: no such day, a local time the clocks skip or show
+# twice (TZ picks the zone) is refused, naming the flag, the value and why.
+refused_at() { # TIME WHY
+    TZ=America/New_York "$SALVO" --no-auth --url "$URL" --at "$1" "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
+    check "--at $1 (New York): exit 2, the flag, the value and why" "2 1" "$? $(grep -c -- "--at '$1': $2" "$WORK/err")"
+}
+refused_at 2026-11-31T09:00 "no such day: 2026-11 has 30 days"
+refused_at 2026-02-30T09:00 "no such day: 2026-02 has 28 days"
+refused_at 2026-03-08T02:30 "the local clock skips that time"
+refused_at 2026-11-01T01:30 ".*add the offset: -04:00 for the first, -05:00 for the second"
+TZ=America/New_York "$SALVO" --no-auth --url "$URL" --at 2020-11-01T01:30-05:00 "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
+check "--at with an offset: the instant it came to is said, in UTC (then refused: past)" "2 1" \
+    "$? $(grep -c -- "^salvo: --at 2020-11-01T01:30-05:00 is 2020-11-01T06:30:00.000000Z (UTC)$" "$WORK/err")"
 "$SALVO" --no-auth --url "$URL" --warm 4 "$WORK/o20.csv" > /dev/null 2> "$WORK/err"
 check "--warm without --at: exit 2" 2 $?
 check "nothing was sent by any of those" 0 "$(stat_of received)"

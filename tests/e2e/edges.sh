@@ -70,6 +70,32 @@ printf 'symbol,price,quantity,side\nR1,1,1,BUY\nR2,1,1,BUY\n' > "$WORK/r.csv"
 run --journal "$WORK/r.journal" "$WORK/r.csv"
 run --journal "$WORK/r.journal" --resume --max-orders 5 "$WORK/r.csv"
 check_true "a resume still says so" grep -q 'resume: 2 done earlier (skipped)' "$WORK/err"
+
+# A profile read one way only: a key given twice (cJSON took the first URL,
+# other readers the last) is refused, naming the file and the key.
+printf '{"name":"t","url":"%s",\n "url":"https://elsewhere.example/orders"}\n' "$URL" > "$WORK/twice.json"
+"$SALVO" --broker "$WORK/twice.json" --dry-run "$WORK/r.csv" > "$WORK/out" 2> "$WORK/err"
+check "profile with a key twice: exit 2, nothing out" "2 0" "$? $(wc -l < "$WORK/out")"
+check_true "profile with a key twice: names the file and the key" \
+    grep -qF -- "--broker $WORK/twice.json: profile: \"url\" given twice" "$WORK/err"
+
+# Too few open files is said as that, naming the knob that needs them
+# (--workers under --exec); a low soft limit under a higher hard one is
+# raised, not a failure.
+printf 'symbol,price,quantity,side\nA,1,1,BUY\n' > "$WORK/one.csv"
+(ulimit -n 8; "$SALVO" --url "$URL" --no-auth "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err")
+check "ulimit -n 8: exit 2" 2 $?
+check_true "ulimit -n 8: says open files and how to raise them" grep -q "open files.*ulimit -n" "$WORK/err"
+check_true "ulimit -n 8: not 'out of memory'" bash -c "! grep -q 'out of memory' '$WORK/err'"
+(ulimit -n 20; "$SALVO" --exec 'cat' "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err")
+check "ulimit -n 20, --exec: exit 2" 2 $?
+check_true "ulimit -n 20, --exec: names --workers 8, the knob that was in play" grep -q -- "--workers 8 needs" "$WORK/err"
+check_true "ulimit -n 20, --exec: not a --concurrency never given" bash -c "! grep -q -- '--concurrency' '$WORK/err'"
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 200 ]; then
+    (ulimit -Sn 8; "$SALVO" --url "$URL" --no-auth --id-prefix ulim "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err")
+    check "ulimit -Sn 8 (the hard limit higher): raised, sent" "0 accepted" "$? $(jq -r .status "$WORK/out")"
+fi
+
 stop_mock
 
 # A URL column whose value is "." or ".." would change the path (libcurl,

@@ -105,4 +105,16 @@ check "report --window 5/0.25s of that run: its busiest quarter second is over 5
 check "report --window 20: exit 2" 2 $?
 check_true "report --window 20: names the flag" grep -q "^salvo report: --window '20'" "$WORK/rep.err"
 stop_mock
+
+# 8. A result file a hand or a torn disk changed: bytes that are not UTF-8
+# reach neither the summary nor the page (each reads as U+FFFD), and a
+# sent_at out of range (month 99) is no time, so no send span of 8000 years.
+printf '{"run":"r\xff1","seq":1,"symbol":"AA\xc3","status":"rejected","attempts":1,"error":"bad \xff thing","latency_ms":3,"sent_at":"2026-01-01T00:00:00Z"}\n' > "$WORK/torn"
+printf '{"run":"r\xff1","seq":2,"status":"rejected","attempts":1,"latency_ms":3,"sent_at":"9999-99-99T99:99:99Z","response":{"m":"\xff"}}\n' >> "$WORK/torn"
+"$SALVO" report --html "$WORK/torn.html" "$WORK/torn" > "$WORK/torn.txt" 2>&1
+check "torn file: exit 0, both lines read" "0 2" "$? $(grep -o '^salvo: [0-9]* orders:' "$WORK/torn.txt" | tr -dc 0-9)"
+check_true "torn file: the summary is UTF-8" iconv -f UTF-8 -t UTF-8 "$WORK/torn.txt" -o /dev/null
+check_true "torn file: the page is UTF-8" iconv -f UTF-8 -t UTF-8 "$WORK/torn.html" -o /dev/null
+check_true "torn file: the bad bytes read as U+FFFD" grep -q "by error: 1 x bad $(printf '\xef\xbf\xbd') thing" "$WORK/torn.txt"
+check "torn file: one send (the other's sent_at is no time), so no span" 0 "$(grep -c 'first to last send' "$WORK/torn.txt")"
 finish

@@ -1,10 +1,12 @@
 /* salvo report (result lines read back, the page written): any bytes give
  * summaries that add up, and a page whose every tag is one salvo writes:
- * nothing from the results (broker text) reaches the page unescaped. */
+ * nothing from the results (broker text) reaches the page unescaped; the
+ * summary and the page are UTF-8 whatever bytes the results hold. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "tool_report.h"
+#include "utf8.h"
 
 static const char *const tags[] = {"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3",
                                    "p", "section", "pre", "table", "tr", "th", "td", "i", "code", "svg", "line",
@@ -42,10 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char buf[8192];
         size_t n = tool_report_text(&rp, i, buf, sizeof buf);
         FUZZ_CHECK(n < sizeof buf && buf[n] == '\0' && strncmp(buf, "salvo: ", 7) == 0);
+        FUZZ_CHECK(salvo_utf8_is_valid(buf, n));
     }
     FUZZ_CHECK(orders + rp.bad == rp.lines);
     salvo_jbuf_t page = {0};
     if (tool_report_page(&rp, "<in>", &page) == 0) {
+        FUZZ_CHECK(salvo_utf8_is_valid(page.p, page.len));
         for (size_t i = 0; i < page.len; i++) {
             if (page.p[i] != '<')
                 continue;
