@@ -393,6 +393,22 @@ unsigned salvo_h2_streams_default(void)
     return curl_version_info(CURLVERSION_NOW)->version_num >= HTTP_CURL_MULTIPLEXES ? HTTP_H2_STREAMS : 1;
 }
 
+/* Connections warmed for a start time share the open's orders: libcurl
+ * fills the first connection it finds up to its streams, so 100 a
+ * connection would put 64 orders on one warm connection and leave 63 idle. */
+static unsigned http_h2_streams(const salvo_config_t *cfg)
+{
+    if (cfg->h2_streams)
+        return cfg->h2_streams;
+    unsigned streams = salvo_h2_streams_default();
+    if (cfg->warm && cfg->warm_url && cfg->start_at_ns) {
+        unsigned per_warm = (cfg->concurrency + cfg->warm - 1) / cfg->warm;
+        if (per_warm < streams)
+            streams = per_warm;
+    }
+    return streams;
+}
+
 #define MSET(opt, val) (rc |= curl_multi_setopt(h->multi, opt, val) != CURLM_OK)
 
 int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const struct curl_slist *headers,
@@ -424,7 +440,7 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     MSET(CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->concurrency);
     MSET(CURLMOPT_MAXCONNECTS, (long)cfg->concurrency);
     MSET(CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    MSET(CURLMOPT_MAX_CONCURRENT_STREAMS, (long)(cfg->h2_streams ? cfg->h2_streams : salvo_h2_streams_default()));
+    MSET(CURLMOPT_MAX_CONCURRENT_STREAMS, (long)http_h2_streams(cfg));
     return rc ? -EINVAL : 0;
 }
 

@@ -130,15 +130,25 @@ run h2 "$NPORT" "$N" https HTTP/2.0 64 --http2 --insecure "${STREAM_FLAGS[@]}"
 # easy handles. At 128 in flight more than one connection's 100 requests.
 # nginx sends its GOAWAY before the 100th answer: with one stream per
 # connection nothing is refused, so a refused stream proves streams shared
-# a connection.
+# a connection (given orders enough for connections to reach 100).
 for c in 64 128; do
     run "h2ka100c$c" "$((NPORT + 2))" "$N" https HTTP/2.0 "$c" --http2 --insecure "${STREAM_FLAGS[@]}"
-    if [ "$STREAMS" -gt 1 ]; then
+    if [ "$STREAMS" -gt 1 ] && [ "$N" -ge 2000 ]; then
         check_true "h2ka100c$c: streams shared connections (refused ones resent)" test -s "$WORK/h2ka100c$c.resent"
     fi
 done
 # HTTP/1.1: keepalive_requests ends each connection with Connection: close.
 run h1 "$((NPORT + 1))" "$N" http HTTP/1.1 64
+
+# --at: the open's 64 orders spread over the 64 warm connections (one stream
+# each by default), not stacked on the first: libcurl fills the first
+# connection it finds up to its streams.
+head -65 "$WORK/orders.csv" > "$WORK/at.csv"
+"$SALVO" --no-auth --url "https://127.0.0.1:$NPORT/orders" --http2 --insecure --concurrency 64 --id-prefix h2at \
+    --at "$(date -d '+2 sec' +%H:%M:%S.%N | cut -c1-12)" "$WORK/at.csv" > "$WORK/h2at.out" 2> "$WORK/h2at.err"
+check "h2at: exit" 0 $?
+CONNS=$(awk -v p="$NPORT" '$1 == p && index($4, "h2at-") == 1 { print $5 }' "$WORK/nginx/access.log" | sort -u | wc -l)
+check_true "h2at: the open's 64 orders on the warm connections, not a few ($CONNS)" test "$CONNS" -ge 32
 
 grep -E '\[(alert|crit|emerg)\]' "$WORK/nginx/error.log" && FAILED=$((FAILED + 1))
 finish
