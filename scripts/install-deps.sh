@@ -67,9 +67,9 @@ codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d 
 curl_install=""
 if [ -n "$curl_old" ] && [ "$codename" = bookworm ]; then
     # The suite named per package, not apt-get -t: -t would take every
-    # dependency it can from backports too (e2fsprogs, krb5's error tables).
+    # dependency it can from backports too (e2fsprogs, libcom-err2 and more).
     for p in $CURL_PKGS; do curl_install="$curl_install $p/bookworm-backports"; done
-    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    if ! grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
         echo "install-deps: adding bookworm-backports ($BACKPORTS_LIST) for libcurl 8" >&2
         if [ -n "${SALVO_DEPS_DRY_RUN:-}" ]; then
             echo "would write $BACKPORTS_LIST:"
