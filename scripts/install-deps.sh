@@ -6,6 +6,7 @@
 # python3-cryptography for the broker emulator (tests/broker_emu.py: Coinbase's
 # ES256 JWTs).
 # Usage: scripts/install-deps.sh [extra-package ...]
+# SALVO_DEPS_DRY_RUN=1: say what it would change and run, change nothing.
 set -eu
 
 # python3 runs the --exec bridges (examples/bridges) over the stand-in SDKs in
@@ -15,30 +16,74 @@ set -eu
 # starts its own from a temporary config; the system service is never used.
 # chromium (headless) only for tests/e2e/report_browser.sh: salvo report --html.
 PKGS="build-essential cmake pkg-config
-libcurl4-openssl-dev libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
-jq curl openssl groff-base man-db
+libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
+jq openssl groff-base man-db
 nginx clang libclang-rt-14-dev shellcheck chromium
 python3 python3-cryptography"
 
+# libcurl 8 (CMakeLists.txt: libcurl 7's HTTP/2 loses answers on shared
+# connections). Debian 12 ships 7.88; its bookworm-backports carries 8.x,
+# the same libcurl.so.4, every dependency from bookworm itself. curl (the
+# command, for the tests) goes along: it needs the libcurl4 of its version.
+CURL_PKGS="curl libcurl4 libcurl4-openssl-dev"
+BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
+
+# deb822, as Debian 12's own /etc/apt/sources.list.d/debian.sources
+backports_entry() {
+    printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' \
+        'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+}
+
+installed_version() {
+    dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^install ok installed //p'
+}
+
 missing=""
 for p in $PKGS "$@"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-        missing="$missing $p"
+    [ -n "$(installed_version "$p")" ] || missing="$missing $p"
+done
+curl_old=""
+for p in $CURL_PKGS; do
+    v=$(installed_version "$p")
+    if [ -z "$v" ] || ! dpkg --compare-versions "$v" ge 8~; then
+        curl_old="$curl_old $p"
     fi
 done
 
-[ -z "$missing" ] && exit 0
+[ -z "$missing$curl_old" ] && exit 0
 
-echo "install-deps: installing:$missing" >&2
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
+if [ -n "${SALVO_DEPS_DRY_RUN:-}" ]; then
+    SUDO="echo would run:"
+elif [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null 2>&1 || {
-        echo "install-deps: need root or sudo to install:$missing" >&2
+        echo "install-deps: need root or sudo to install:$missing$curl_old" >&2
         exit 1
     }
     SUDO="sudo"
 fi
+
+codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d '"')
+curl_install=""
+if [ -n "$curl_old" ] && [ "$codename" = bookworm ]; then
+    # The suite named per package, not apt-get -t: -t would take every
+    # dependency it can from backports too (e2fsprogs, libcom-err2 and more).
+    for p in $CURL_PKGS; do curl_install="$curl_install $p/bookworm-backports"; done
+    if ! grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        echo "install-deps: adding bookworm-backports ($BACKPORTS_LIST) for libcurl 8" >&2
+        if [ -n "${SALVO_DEPS_DRY_RUN:-}" ]; then
+            echo "would write $BACKPORTS_LIST:"
+            backports_entry
+        else
+            backports_entry | $SUDO tee "$BACKPORTS_LIST" >/dev/null
+        fi
+    fi
+else
+    curl_install=$curl_old # a newer Debian's own libcurl is 8 already
+fi
+
+echo "install-deps: installing:$missing$curl_install" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+$SUDO apt-get install -y -qq --no-install-recommends $missing $curl_install

@@ -42,7 +42,8 @@ typedef struct salvo_config {
     const char *idempotency_header; /* NULL: none */
     int64_t timeout_ns, connect_timeout_ns;
     int no_reuse, insecure, http2;
-    unsigned h2_streams;            /* HTTP/2 streams per connection; 0: 1 (see http.c) */
+    unsigned h2_streams;            /* HTTP/2 streams per connection; 0: salvo_h2_streams_default(),
+                                     * and with a warm-up at most concurrency / warm */
     const char *cacert;
     /* A broker profile (salvo/profile.h), borrowed: each attempt is built
      * and signed from it at send time, and its rules read the answers.
@@ -208,6 +209,12 @@ const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e);
  * close callbacks (uv_run once more). Call after on_done, or to abandon a
  * run (results not yet delivered are then lost). */
 void salvo_engine_free(salvo_engine_t *e);
+
+/* HTTP/2 streams per connection when cfg->h2_streams is 0, decided by the
+ * libcurl in use (curl_version_info): 100 on libcurl 8 or newer, 1 on
+ * libcurl 7, whose HTTP/2 loses answers on shared connections. With a
+ * warm-up (start_at_ns, warm), at most concurrency / warm, rounded up. */
+unsigned salvo_h2_streams_default(void);
 
 /* Convenience: run cfg on a private loop until done. stats filled. */
 int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *stats);

@@ -22,7 +22,7 @@ typedef struct slot {
     int own_url;         /* the last order had a URL of its own */
     unsigned sends;      /* times libcurl began sending this attempt (prereq callback) */
     int64_t sent_unix_us; /* when it first began: the order's moment on the wire */
-    int needs_reset;     /* clear libcurl 7.88's lifetime retry counter before the next use */
+    int needs_reset;     /* clear libcurl's lifetime retry counter before the next use (before 8.17) */
     char resp[SALVO_RESPONSE_MAX];
     size_t resp_len;
     int resp_over;
@@ -38,6 +38,7 @@ struct http {
     slot_t *slots;
     size_t nslots, busy;
     salvo_queue_t free_slots;
+    int sticky_retries;      /* this libcurl never clears a handle's retry count */
     salvo_reply_cb on_reply;
     void *ud;
     void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
@@ -142,11 +143,12 @@ static int slot_setup(http_t *h, slot_t *s)
     return slot_options(h, s);
 }
 
-/* libcurl 7.88 counts its own resends per easy handle, not per transfer,
- * and never resets the count (fixed in 8.17): a pooled handle that has
- * resent 5 times in its life fails its next refused HTTP/2 stream with
- * "Connection died, tried 5 times before giving up" after one try. Only
- * curl_easy_reset clears it. */
+/* libcurl before 8.17 (7.88, and 8.14 too) counts its own resends per easy
+ * handle, not per transfer, and never resets the count: a pooled handle
+ * that has resent 5 times in its life fails its next refused HTTP/2 stream
+ * with "Connection died, tried 5 times before giving up" after one try.
+ * Only curl_easy_reset clears it (8.17 clears it per transfer). */
+#define HTTP_CURL_CLEARS_RETRIES 0x081100
 static int slot_reset(http_t *h, slot_t *s)
 {
     curl_easy_reset(s->easy);
@@ -338,7 +340,7 @@ static void on_done(http_t *h, CURL *easy, CURLcode result)
     r.sent_unix_us = s->sent_unix_us;
     /* A resend or a failure may have bumped libcurl's retry count: reset
      * the handle before its next transfer (not now: r points into it). */
-    if (r.resent || result != CURLE_OK)
+    if (h->sticky_retries && (r.resent || result != CURLE_OK))
         s->needs_reset = 1;
     r.body = s->resp;
     r.body_len = s->resp_len;
@@ -372,6 +374,42 @@ static void on_glue_closed(void *ud)
     free(h);
 }
 
+/* Streams per HTTP/2 connection when --h2-streams is not given. libcurl 7
+ * (Debian 12's 7.88) loses an answer another transfer's read took off the
+ * socket when the server ends the stream early (nginx: RST_STREAM NO_ERROR
+ * right after its answer): against nginx under load 64 streams a
+ * connection cost 10-60 orders in 30,000 and 4 still lost a few; 1 lost
+ * none. libcurl 8's HTTP/2 (measured: 8.14.1) loses none. The server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS caps it further (nginx: 128).
+ * Orders are not made to wait for a connection they could share
+ * (CURLOPT_PIPEWAIT): on a busy machine the orders waiting on one slow
+ * handshake passed the connect timeout, and with GOAWAY every 100 requests
+ * at 128 in flight some order was refused 6 times running (libcurl gives
+ * up after 5). */
+#define HTTP_H2_STREAMS 100
+#define HTTP_CURL_MULTIPLEXES 0x080000
+
+unsigned salvo_h2_streams_default(void)
+{
+    return curl_version_info(CURLVERSION_NOW)->version_num >= HTTP_CURL_MULTIPLEXES ? HTTP_H2_STREAMS : 1;
+}
+
+/* Connections warmed for a start time share the open's orders: libcurl
+ * fills the first connection it finds up to its streams, so 100 a
+ * connection would put 64 orders on one warm connection and leave 63 idle. */
+static unsigned http_h2_streams(const salvo_config_t *cfg)
+{
+    if (cfg->h2_streams)
+        return cfg->h2_streams;
+    unsigned streams = salvo_h2_streams_default();
+    if (cfg->warm && cfg->warm_url && cfg->start_at_ns) {
+        unsigned per_warm = (cfg->concurrency + cfg->warm - 1) / cfg->warm;
+        if (per_warm < streams)
+            streams = per_warm;
+    }
+    return streams;
+}
+
 #define MSET(opt, val) (rc |= curl_multi_setopt(h->multi, opt, val) != CURLM_OK)
 
 int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const struct curl_slist *headers,
@@ -387,6 +425,7 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     h->ud = ud;
     h->on_wire = wire ? wire->on_wire : NULL;
     h->wire_ud = wire_ud;
+    h->sticky_retries = curl_version_info(CURLVERSION_NOW)->version_num < HTTP_CURL_CLEARS_RETRIES;
     salvo_queue_init(&h->free_slots);
     h->slots = calloc(cfg->concurrency, sizeof *h->slots);
     h->multi = curl_multi_init();
@@ -402,12 +441,7 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     MSET(CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->concurrency);
     MSET(CURLMOPT_MAXCONNECTS, (long)cfg->concurrency);
     MSET(CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    /* Streams per HTTP/2 connection (--h2-streams, default 1): libcurl 7.88
-     * loses an answer another transfer's read took off the socket when the
-     * server ends the stream early (nginx: RST_STREAM NO_ERROR right after
-     * its answer). Against nginx under load, 64 streams a connection cost
-     * 10-60 orders in 30,000 and 4 still lost a few; 1 lost none. */
-    MSET(CURLMOPT_MAX_CONCURRENT_STREAMS, (long)(cfg->h2_streams ? cfg->h2_streams : 1));
+    MSET(CURLMOPT_MAX_CONCURRENT_STREAMS, (long)http_h2_streams(cfg));
     return rc ? -EINVAL : 0;
 }
 

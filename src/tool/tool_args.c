@@ -415,7 +415,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
         break;
     case 'h': fputs(tool_usage_text, stdout); return SALVO_EXIT_OK;
     case O_VERSION:
-        printf("salvo %s (libsalvo %s, %s)\n", SALVO_VERSION_STRING, salvo_version(), curl_version());
+        tool_print_version();
         return SALVO_EXIT_OK;
     default: return usage_error("unknown option");
     }

@@ -1,5 +1,11 @@
-/* salvo --help: every flag with its default. */
+/* salvo --help: every flag with its default; salvo --version. */
 #include "tool_help.h"
+
+#include <stdio.h>
+
+#include <curl/curl.h>
+
+#include "salvo/salvo.h"
 
 const char tool_usage_text[] =
     "usage: salvo --url URL [options] [FILE|-]\n"
@@ -47,10 +53,12 @@ const char tool_usage_text[] =
     "                          a header name of at most 64 characters\n"
     "  --no-idempotency-header send no idempotency header\n"
     "  --http2                 use HTTP/2 over TLS when the server offers it\n"
-    "  --h2-streams N          HTTP/2 requests in flight on one connection (default 1). More\n"
-    "                          saves connections, but libcurl 7.88 can lose the answer of a\n"
-    "                          server that ends a stream right after answering (nginx): such an\n"
-    "                          order ends unknown\n"
+    "  --h2-streams N          HTTP/2 requests in flight on one connection (default 100, or\n"
+    "                          fewer if the server says so; with --at, the concurrency over\n"
+    "                          --warm; 1 when salvo runs on libcurl 7, a -DSALVO_ALLOW_CURL7\n"
+    "                          build: its HTTP/2 can lose the answer of a server that ends a\n"
+    "                          stream right after answering, nginx, and such an order ends\n"
+    "                          unknown); salvo --version says which\n"
     "  --insecure              do not verify the TLS peer (test servers only)\n"
     "  --cacert FILE           CA bundle for a private CA\n"
     "  --no-reuse              a fresh connection per order (default: keep-alive). Costs a TCP\n"
@@ -159,3 +167,22 @@ const char tool_usage_text[] =
     "      3 input, results or journal could not be read or written\n"
     "      130 SIGINT, 143 SIGTERM\n"
     "      When several apply: 130/143, then 3, 2, 4, 1.\n";
+
+void tool_print_version(void)
+{
+    const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    unsigned streams = salvo_h2_streams_default();
+    printf("salvo %s (libsalvo %s, %s)\n", SALVO_VERSION_STRING, salvo_version(), curl_version());
+    if (!(cv->features & CURL_VERSION_HTTP2)) {
+        printf("HTTP/2: not in this libcurl (%s)\n", cv->version);
+        return;
+    }
+    printf("HTTP/2: %u stream%s per connection by default (libcurl %s", streams, streams == 1 ? "" : "s",
+           cv->version);
+    if (streams == 1)
+        fputs(": its HTTP/2 can lose answers on shared connections", stdout);
+#if LIBCURL_VERSION_NUM < 0x080000
+    printf("; built against libcurl %s with SALVO_ALLOW_CURL7", LIBCURL_VERSION);
+#endif
+    fputs(")\n", stdout);
+}

@@ -4,4 +4,8 @@
 /* What salvo --help prints. */
 extern const char tool_usage_text[];
 
+/* What salvo --version prints: salvo's, libsalvo's and libcurl's versions,
+ * and what the libcurl in use means for HTTP/2. */
+void tool_print_version(void);
+
 #endif

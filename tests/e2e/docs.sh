@@ -51,7 +51,7 @@ for cmd in salvo salvo-mock; do
     # Renders without a warning, by groff and by man.
     check "$cmd: groff -ww warnings" "" "$(groff -man -Tutf8 -ww -z "$page" 2>&1)"
     check "$cmd: man --warnings" "" "$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)"
-    check_true "$cmd: the page names its version" grep -q "$("$bin" --version | awk '{ print $2 }')" "$page"
+    check_true "$cmd: the page names its version" grep -q "$("$bin" --version | awk 'NR == 1 { print $2 }')" "$page"
 done
 
 # salvo report: its option table, its --help and salvo(1)'s REPORT section agree.

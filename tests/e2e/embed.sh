@@ -17,7 +17,7 @@ libdir=$(dirname "$(dirname "$pc")")
 check_true "installed: libsalvo.a, libsalvo.so with a SONAME" test -e "$libdir/libsalvo.a" -a -L "$libdir/libsalvo.so"
 check "SONAME" "libsalvo.so.0" "$(objdump -p "$libdir/libsalvo.so" | awk '/SONAME/ {print $2}')"
 check "installed salvo --version" "salvo $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --modversion salvo)" \
-    "$(LD_LIBRARY_PATH="$libdir" "$PREFIX/bin/salvo" --version | cut -d' ' -f1-2)"
+    "$(LD_LIBRARY_PATH="$libdir" "$PREFIX/bin/salvo" --version | head -1 | cut -d' ' -f1-2)"
 
 san=()
 if [ -n "${SANITIZE:-}" ]; then
