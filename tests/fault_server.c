@@ -1,6 +1,7 @@
 /* A raw HTTP/1.1 server that misbehaves on cue, for answers no real server
  * library would send: a 200 with a header past libcurl's limit, a garbage
- * status line, a 200 that names nothing, Retry-After beyond every bound.
+ * status line, a 200 that names nothing, Retry-After beyond every bound
+ * (under a 503, retryafter:V, or a 429, ratelimit:V).
  *
  *   fault_server MODE PORTFILE LOGFILE
  *
@@ -77,6 +78,10 @@ static void answer(int fd, const char *method, const char *path)
         char extra[128];
         snprintf(extra, sizeof extra, "Retry-After: %s\r\n", mode + 11);
         reply(fd, "503 Service Unavailable", extra, "{\"error\":\"busy\"}");
+    } else if (strncmp(mode, "ratelimit:", 10) == 0) {
+        char extra[128];
+        snprintf(extra, sizeof extra, "Retry-After: %s\r\n", mode + 10);
+        reply(fd, "429 Too Many Requests", extra, "{\"error\":\"slow down\"}");
     } else if (strncmp(mode, "status:", 7) == 0) {
         char st[64];
         snprintf(st, sizeof st, "%s Whatever", mode + 7);
