@@ -1,12 +1,14 @@
 /* A raw HTTP/1.1 server that misbehaves on cue, for answers no real server
  * library would send: a 200 with a header past libcurl's limit, a garbage
  * status line, a 200 that names nothing, Retry-After beyond every bound
- * (under a 503, retryafter:V, or a 429, ratelimit:V).
+ * (under a 503, retryafter:V, or a 429, ratelimit:V), a GET that never
+ * answers (stallget: --at's warm-up against a stalled clock endpoint).
  *
  *   fault_server MODE PORTFILE LOGFILE
  *
  * It reads each request whole (headers, then Content-Length bytes), logs
- * "METHOD PATH" to LOGFILE, answers per MODE, and closes the connection.
+ * "METHOD PATH" to LOGFILE, answers per MODE, and closes the connection
+ * (a stalled one stays open, unanswered, until the client closes it).
  * Single-threaded, poll(2); one request per connection. For tests only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +28,7 @@ typedef struct conn {
     int fd;
     char buf[65536];
     size_t len;
+    int stalled; /* its request is held unanswered */
 } conn_t;
 
 static const char *mode;
@@ -52,8 +55,11 @@ static void reply(int fd, const char *status, const char *extra, const char *bod
     send_all(fd, body, strlen(body));
 }
 
-static void answer(int fd, const char *method, const char *path)
+/* 1 when the request is held unanswered (the connection stays open). */
+static int answer(int fd, const char *method, const char *path)
 {
+    if (strcmp(mode, "stallget") == 0 && strcmp(method, "GET") == 0)
+        return 1;
     if (strcmp(mode, "bigheader") == 0) {
         /* A 200 whose header is past libcurl's limit: it was answered. */
         const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Big: ";
@@ -90,9 +96,10 @@ static void answer(int fd, const char *method, const char *path)
         reply(fd, "200 OK", "", "{\"status\":\"accepted\"}");
     }
     (void)path;
+    return 0;
 }
 
-/* A whole request is in c->buf: 1 (and answered), or 0 for more. */
+/* A whole request is in c->buf: 1 (and answered), 2 (held), or 0 for more. */
 static int try_request(conn_t *c)
 {
     char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
@@ -109,8 +116,7 @@ static int try_request(conn_t *c)
     sscanf(c->buf, "%15s %511s", method, path);
     fprintf(reqlog, "%s %s\n", method, path);
     fflush(reqlog);
-    answer(c->fd, method, path);
-    return 1;
+    return answer(c->fd, method, path) ? 2 : 1;
 }
 
 int main(int argc, char **argv)
@@ -165,14 +171,18 @@ int main(int argc, char **argv)
                 if (fd >= 0 && i == MAXC)
                     close(fd);
                 else if (fd >= 0)
-                    conns[i].fd = fd, conns[i].len = 0;
+                    conns[i].fd = fd, conns[i].len = 0, conns[i].stalled = 0;
                 continue;
             }
             conn_t *c = &conns[map[k]];
-            ssize_t r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+            ssize_t r = read(c->fd, c->buf + (c->stalled ? 0 : c->len), sizeof c->buf - (c->stalled ? 0 : c->len));
+            if (c->stalled && r > 0)
+                continue; /* held: whatever more comes is not read as a request */
             if (r > 0)
                 c->len += (size_t)r;
-            if (r <= 0 || try_request(c) || c->len == sizeof c->buf) {
+            int t = r > 0 ? try_request(c) : 0;
+            c->stalled = t == 2;
+            if (r <= 0 || t == 1 || c->len == sizeof c->buf) {
                 if (r > 0 && strcmp(mode, "drop") == 0)
                     shutdown(c->fd, SHUT_RDWR);
                 close(c->fd);

@@ -223,7 +223,7 @@ static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t
     if (live->at_unix_us && s->first_send_unix_us)
         n = tool_put(buf, cap, n,
                 "\nsalvo: --at warm-up: the first burst spread over %.3f ms; %llu of %llu requests on warm "
-                "connections; warm-up %llu ok, %llu failed",
+                "connections; warm-up %llu ok, %llu failed or not back by TIME",
                 (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->sends,
                 (unsigned long long)s->warmed, (unsigned long long)s->warm_failed);
     if (live->at_unix_us && s->broker_offset_known) {
