@@ -97,7 +97,11 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
             else
                 salvo_jbuf_printf(b, "\"curl:%d\"", r->attempt[i].curl_code);
         }
-        salvo_jbuf_printf(b, "],\"latency_ms\":%.3f,\"queued_ms\":%.3f", r->latency_ms, r->queued_ms);
+        if (r->latency_ms >= 0)
+            salvo_jbuf_printf(b, "],\"latency_ms\":%.3f", r->latency_ms);
+        else
+            salvo_jbuf_cstr(b, "],\"latency_ms\":null");
+        salvo_jbuf_printf(b, ",\"queued_ms\":%.3f", r->queued_ms);
         if (r->sent_at_us > 0) {
             char ts[32];
             salvo_format_rfc3339_us(r->sent_at_us, ts);

@@ -52,6 +52,8 @@ check_true "fubon: the reject says why" grep -q '股票代號錯誤' "$WORK/out"
 check_true "fubon: results name their worker" jqe 'all(.[]; .worker >= 1 and .worker <= 3)' "$WORK/out"
 check_true "fubon: each worker's stderr is marked with its number" grep -q '^\[worker 3\] worker 3 logged in' "$WORK/err"
 check "fubon: the book holds what reached the broker (all but the rate-limited one)" 7 "$(booked)"
+check "fubon: no HTTP status breakdown (a worker's answer has none; it read \"no answer x5\")" "0 {}" \
+    "$(grep -c 'by HTTP status' "$WORK/err") $(jq -c .http_status "$WORK/s.json")"
 check_true "fubon: the workers are gone after the run" test -z "$(pgrep -f "$WORK/")"
 
 # A worker killed mid-order (SIGKILL inside the SDK call): that order is unknown, never a "no";
@@ -262,6 +264,12 @@ kill -TERM $pid
 wait $pid
 check "second SIGTERM: exit 143, the orders out unknown, the rest not_sent" "143 2 8" \
     "$? $(count '.status == "unknown" and (.error | test("no answer waited for"))' "$WORK/out") $(count '.status == "not_sent"' "$WORK/out")"
+# No answer came: no latency (it read 0.000), and two sends a few us apart are a burst, not a rate
+# (it read 750000/s).
+check "second SIGTERM: the unanswered orders have no latency" "null null" \
+    "$(jq -r 'select(.status == "unknown") | .latency_ms' "$WORK/out" | xargs)"
+check "second SIGTERM: the summary shows no latency and no send rate" "0 0" \
+    "$(grep -c '^salvo: latency' "$WORK/err") $(grep -c 'send rate' "$WORK/err")"
 check_true "second SIGTERM: the workers were reaped" test -z "$(pgrep -f "$WORK/")"
 
 # The Shioaji bridge: the SDK prints on stdout (as the real one does at login); that goes to
