@@ -202,7 +202,7 @@ static void take_down(worker_t *w, int politely)
     }
     if (w->running && politely)
         uv_timer_start(&w->timer, on_timer, CLOSE_GRACE_MS, 0);
-    if (!w->running && (!w->out_eof || !w->err_eof)) /* exited: children may hold its pipes */
+    if (!w->running && (!w->out_eof || !w->err_eof || w->writing)) /* exited: children may hold its pipes */
         uv_timer_start(&w->timer, on_timer, LINGER_MS, 0);
     if (w->out_eof)
         close_h(&w->out);
@@ -422,7 +422,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
     if (w->state == W_BUSY && !w->out_eof)
         return;
     gone_quiet(w);
-    if (w->state == W_DOWN && (!w->out_eof || !w->err_eof)) /* children may hold its pipes */
+    if (w->state == W_DOWN && (!w->out_eof || !w->err_eof || w->writing)) /* children may hold its pipes */
         uv_timer_start(&w->timer, on_timer, LINGER_MS, 0);
 }
 
