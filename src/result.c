@@ -148,7 +148,10 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
             }
         }
         salvo_jbuf_cstr(b, "],\"latency_ms\":");
-        salvo_jbuf_fixed3(b, r->latency_ms);
+        if (r->latency_ms >= 0)
+            salvo_jbuf_fixed3(b, r->latency_ms);
+        else
+            salvo_jbuf_cstr(b, "null");
         salvo_jbuf_cstr(b, ",\"queued_ms\":");
         salvo_jbuf_fixed3(b, r->queued_ms);
         if (r->sent_at_us > 0) {

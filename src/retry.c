@@ -124,6 +124,13 @@ int64_t salvo_parse_retry_after(const char *v, int64_t now_unix)
     return at > now_unix ? (at - now_unix) * 1000000000LL : 0;
 }
 
+int64_t salvo_retry_after_ns(int64_t secs, int64_t cap_ns)
+{
+    if (secs < 0)
+        return -1;
+    return secs >= cap_ns / 1000000000LL ? cap_ns : secs * 1000000000LL;
+}
+
 int64_t salvo_parse_rate_reset(const char *v, int epoch, double unit_s, double now_s)
 {
     char *end;

@@ -54,6 +54,11 @@ int64_t salvo_backoff_ns(unsigned attempt, int64_t base_ns, int64_t cap_ns, doub
  * unparseable or negative. */
 int64_t salvo_parse_retry_after(const char *value, int64_t now_unix);
 
+/* A Retry-After of secs seconds as ns, at most cap_ns (>= 0); -1 when
+ * secs < 0 (none). Clamped before multiplying: a broker's 99999999999 s
+ * must not overflow int64. */
+int64_t salvo_retry_after_ns(int64_t secs, int64_t cap_ns);
+
 /* A profile's rate_limit.reset value: an instant (epoch) or a delay, in
  * units of unit_s seconds (1, 1e-3); now_s: Unix seconds. ns to wait,
  * clamped like Retry-After, 0 when passed, or -1 when it is no number. */

@@ -1,12 +1,15 @@
 /* A raw HTTP/1.1 server that misbehaves on cue, for answers no real server
  * library would send: a 200 with a header past libcurl's limit, a garbage
- * status line, a 200 that names nothing, Retry-After beyond every bound,
+ * status line, a 200 that names nothing, Retry-After beyond every bound
+ * (under a 503, retryafter:V, or a 429, ratelimit:V), a GET that never
+ * answers (stallget: --at's warm-up against a stalled clock endpoint),
  * a 401 that echoes the whole request back (credentials included).
  *
  *   fault_server MODE PORTFILE LOGFILE
  *
  * It reads each request whole (headers, then Content-Length bytes), logs
- * "METHOD PATH" to LOGFILE, answers per MODE, and closes the connection.
+ * "METHOD PATH" to LOGFILE, answers per MODE, and closes the connection
+ * (a stalled one stays open, unanswered, until the client closes it).
  * Single-threaded, poll(2); one request per connection. For tests only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +29,7 @@ typedef struct conn {
     int fd;
     char buf[65536];
     size_t len;
+    int stalled; /* its request is held unanswered */
 } conn_t;
 
 static const char *mode;
@@ -71,8 +75,11 @@ static void echo_request(int fd, const char *req, size_t len)
     reply(fd, "401 Unauthorized", "", body);
 }
 
-static void answer(int fd, const char *method, const char *path)
+/* 1 when the request is held unanswered (the connection stays open). */
+static int answer(int fd, const char *method, const char *path)
 {
+    if (strcmp(mode, "stallget") == 0 && strcmp(method, "GET") == 0)
+        return 1;
     if (strcmp(mode, "bigheader") == 0) {
         /* A 200 whose header is past libcurl's limit: it was answered. */
         const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Big: ";
@@ -97,6 +104,10 @@ static void answer(int fd, const char *method, const char *path)
         char extra[128];
         snprintf(extra, sizeof extra, "Retry-After: %s\r\n", mode + 11);
         reply(fd, "503 Service Unavailable", extra, "{\"error\":\"busy\"}");
+    } else if (strncmp(mode, "ratelimit:", 10) == 0) {
+        char extra[128];
+        snprintf(extra, sizeof extra, "Retry-After: %s\r\n", mode + 10);
+        reply(fd, "429 Too Many Requests", extra, "{\"error\":\"slow down\"}");
     } else if (strncmp(mode, "status:", 7) == 0) {
         char st[64];
         snprintf(st, sizeof st, "%s Whatever", mode + 7);
@@ -105,9 +116,10 @@ static void answer(int fd, const char *method, const char *path)
         reply(fd, "200 OK", "", "{\"status\":\"accepted\"}");
     }
     (void)path;
+    return 0;
 }
 
-/* A whole request is in c->buf: 1 (and answered), or 0 for more. */
+/* A whole request is in c->buf: 1 (and answered), 2 (held), or 0 for more. */
 static int try_request(conn_t *c)
 {
     char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
@@ -124,11 +136,11 @@ static int try_request(conn_t *c)
     sscanf(c->buf, "%15s %511s", method, path);
     fprintf(reqlog, "%s %s\n", method, path);
     fflush(reqlog);
-    if (strcmp(mode, "echo401") == 0)
+    if (strcmp(mode, "echo401") == 0) {
         echo_request(c->fd, c->buf, head + clen);
-    else
-        answer(c->fd, method, path);
-    return 1;
+        return 1;
+    }
+    return answer(c->fd, method, path) ? 2 : 1;
 }
 
 int main(int argc, char **argv)
@@ -183,14 +195,18 @@ int main(int argc, char **argv)
                 if (fd >= 0 && i == MAXC)
                     close(fd);
                 else if (fd >= 0)
-                    conns[i].fd = fd, conns[i].len = 0;
+                    conns[i].fd = fd, conns[i].len = 0, conns[i].stalled = 0;
                 continue;
             }
             conn_t *c = &conns[map[k]];
-            ssize_t r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+            ssize_t r = read(c->fd, c->buf + (c->stalled ? 0 : c->len), sizeof c->buf - (c->stalled ? 0 : c->len));
+            if (c->stalled && r > 0)
+                continue; /* held: whatever more comes is not read as a request */
             if (r > 0)
                 c->len += (size_t)r;
-            if (r <= 0 || try_request(c) || c->len == sizeof c->buf) {
+            int t = r > 0 ? try_request(c) : 0;
+            c->stalled = t == 2;
+            if (r <= 0 || t == 1 || c->len == sizeof c->buf) {
                 if (r > 0 && strcmp(mode, "drop") == 0)
                     shutdown(c->fd, SHUT_RDWR);
                 close(c->fd);

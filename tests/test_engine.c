@@ -304,6 +304,52 @@ static void test_run_own_ud(void **state)
     salvo_body_free(body);
 }
 
+/* salvo_run in check mode hands each valid order to on_valid, with the
+ * caller's own ud; an invalid row is a result, never a valid order. */
+typedef struct checked {
+    int valid, wrong_ud, invalid;
+    char first[16];
+} checked_t;
+
+static checked_t checked;
+
+static void checked_valid(void *ud, const salvo_order_t *o)
+{
+    checked.wrong_ud += ud != &checked;
+    if (checked.valid++ == 0)
+        snprintf(checked.first, sizeof checked.first, "%s", o->symbol);
+}
+
+static void checked_result(void *ud, const salvo_result_t *r)
+{
+    (void)ud;
+    checked.invalid += r->status == SALVO_INVALID;
+}
+
+static void test_run_on_valid(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/valid.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "symbol,price,quantity,side\nV1,1.5,1,BUY\nV2,xx,1,BUY\nV3,2.5,2,SELL\n");
+    fclose(f);
+    salvo_body_t *body = salvo_body_new_default();
+    salvo_config_t c = config(NULL, open(path, O_RDONLY), body, 1);
+    c.check_only = 1;
+    salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid};
+    salvo_stats_t st;
+    assert_int_equal(salvo_run(&c, &cb, &checked, &st), 0);
+    close(c.input_fd);
+    salvo_body_free(body);
+    assert_int_equal(checked.valid, 2);
+    assert_string_equal(checked.first, "V1");
+    assert_int_equal(checked.wrong_ud, 0);
+    assert_int_equal(checked.invalid, 1);
+    assert_int_equal(st.orders, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_stop_from_callback),
         cmocka_unit_test(test_stop_now),
         cmocka_unit_test(test_run_own_ud),
+        cmocka_unit_test(test_run_on_valid),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

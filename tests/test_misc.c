@@ -359,6 +359,14 @@ static void test_retry_after_bounds(void **state)
     assert_int_equal(salvo_parse_retry_after("31536000", 0), year);
     assert_int_equal(salvo_parse_retry_after("31535999", 0), year - 1000000000LL);
     assert_int_equal(salvo_parse_retry_after("0", 0), 0);
+    /* A 429's Retry-After pauses every send for at most --retry-max-backoff:
+     * clamped before the seconds become ns (issue 19). */
+    const int64_t s = 1000000000LL;
+    assert_int_equal(salvo_retry_after_ns(99999999999LL, 5 * s), 5 * s);
+    assert_int_equal(salvo_retry_after_ns(INT64_MAX, INT64_MAX), INT64_MAX);
+    assert_int_equal(salvo_retry_after_ns(3, 5 * s), 3 * s);
+    assert_int_equal(salvo_retry_after_ns(0, 5 * s), 0);
+    assert_int_equal(salvo_retry_after_ns(-1, 5 * s), -1);
     assert_int_equal(salvo_parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", 1700000000), 0);
     assert_int_equal(salvo_parse_retry_after("-5", 0), -1);
     assert_int_equal(salvo_parse_retry_after("-999999999999999999999999", 0), -1);

@@ -55,6 +55,26 @@ static void counts_why_and_rate(void **state)
     assert_null(strstr(s, "wall time")); /* only the live run knows it */
 }
 
+/* Issue 19: orders a second signal left unanswered have no latency (it
+ * read 0.000); sends microseconds apart are a burst, not a rate (it read
+ * 750000/s); a worker's answers have no HTTP status (it read "no answer"). */
+static void unanswered_burst_and_workers(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    int64_t t0 = 1764234000000000;
+    for (int i = 0; i < 4; i++) {
+        tool_rec_t r = sent(SALVO_UNKNOWN, 0, t0 + i, -1);
+        r.by_worker = 1;
+        tool_agg_add(&g, &r);
+    }
+    const char *s = text(&g);
+    assert_non_null(strstr(s, "salvo: 4 orders sent, first to last send 0.003 ms: one burst, no rate\n"));
+    assert_null(strstr(s, "latency"));
+    assert_null(strstr(s, "by HTTP status"));
+}
+
 static void dry_run_says_nothing_of_requests(void **state)
 {
     (void)state;
@@ -311,6 +331,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counts_why_and_rate),
+        cmocka_unit_test(unanswered_burst_and_workers),
         cmocka_unit_test(dry_run_says_nothing_of_requests),
         cmocka_unit_test(many_kinds_of_error),
         cmocka_unit_test(an_error_is_cut_whole_and_on_one_line),

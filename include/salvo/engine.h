@@ -147,7 +147,7 @@ typedef struct salvo_stats {
     int64_t first_send_unix_us;
     int64_t burst_spread_ns;   /* first send to the concurrency-th */
     uint64_t reused;           /* orders that went out on a connection open before */
-    uint64_t warmed, warm_failed; /* warm-up requests answered / failed */
+    uint64_t warmed, warm_failed; /* warm-up requests answered / failed or abandoned at start_at */
     long broker_offset_ms;     /* broker's Date minus ours at warm-up (1 s resolution); 0: unknown */
     int broker_offset_known;
     /* --timings: each phase of the first attempts, us from the transfer's start */

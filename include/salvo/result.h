@@ -42,7 +42,8 @@ typedef struct salvo_result {
     int http_status;
     unsigned attempts;
     salvo_attempt_t attempt[SALVO_MAX_ATTEMPTS];
-    double latency_ms, queued_ms;
+    double latency_ms, queued_ms; /* latency_ms < 0: the last attempt had no answer to time (the run stopped
+                                   * without waiting for it) */
     int64_t sent_at_us; /* Unix time, 0 when never sent */
     const char *response; /* broker's body, NULL when none */
     size_t response_len;

@@ -16,6 +16,11 @@
 #define REWARM_MARGIN_NS (500 * 1000000LL) /* the warm-up itself has just finished: no re-warm needed */
 #define REWARM_EVERY_NS (45 * SALVO_NS_PER_SEC) /* and this often before that */
 
+/* A warm-up round trip this many times as long as the slowest seen must
+ * fit before TIME, or the re-warm is skipped: one still out at TIME holds
+ * the slot an order wants (and is abandoned then, its connection lost). */
+#define REWARM_FIT 2
+
 static void send_warm(struct salvo_engine *e)
 {
     for (unsigned i = 0; i < e->nwarm && !e->stopping; i++) {
@@ -49,6 +54,22 @@ void salvo_at_schedule(struct salvo_engine *e, uv_timer_cb cb)
     uv_timer_start(&e->at_timer, cb, salvo_ns_to_timer_ms(next - now), 0);
 }
 
+/* At TIME every slot is the orders': a warm-up still out (a slow or
+ * stalled warm-up endpoint) is given up, its connection with it, rather
+ * than have the first orders wait for its answer or its --timeout. */
+static void abandon_warm(struct salvo_engine *e)
+{
+    for (unsigned i = 0; i < e->nwarm; i++) {
+        salvo_job_t *w = &e->warm_jobs[i];
+        if (w->state != JOB_FLIGHT)
+            continue;
+        e->tops->cancel(e->transport, w);
+        w->state = JOB_FREE;
+        e->warm_busy--;
+        e->st.warm_failed++;
+    }
+}
+
 /* Until start_at: keep warm, then wait the last stretch (at most
  * AT_SPIN_NS: the loop's timers are whole milliseconds and a VM's overshoot)
  * by spinning on the clock, and let the orders go. 1 when fired. */
@@ -63,9 +84,8 @@ int salvo_at_reached(struct salvo_engine *e)
         ; /* at most AT_SPIN_NS, once a run */
     e->fired = 1;
     e->st.fired_unix_us = salvo_unix_us();
-    /* A warm-up still out keeps its slot (cancelling would close a warm
-     * connection); the orders take the others, and that one when it ends. */
     uv_timer_stop(&e->at_timer);
+    abandon_warm(e);
     return 1;
 }
 
@@ -78,7 +98,8 @@ int salvo_at_tick(struct salvo_engine *e)
         return 1;
     if (e->rewarm_at && now >= e->rewarm_at) {
         e->rewarm_at = 0;
-        send_warm(e);
+        if (now + REWARM_FIT * e->warm_slowest_ns < e->cfg->start_at_ns - AT_SPIN_NS)
+            send_warm(e);
     }
     return 0;
 }
@@ -110,6 +131,8 @@ void salvo_at_warm_done(struct salvo_engine *e, salvo_job_t *w, const salvo_repl
 {
     w->state = JOB_FREE;
     e->warm_busy--;
+    if (r->total_us * SALVO_NS_PER_US > e->warm_slowest_ns)
+        e->warm_slowest_ns = r->total_us * SALVO_NS_PER_US;
     if (r->code == CURLE_OK)
         e->st.warmed++;
     else

@@ -211,7 +211,7 @@ static void record_attempt(salvo_job_t *j, const salvo_reply_t *rep, int status)
 
 /* ---- a broker profile's reading of an answer ---- */
 
-/* Hold every send for delay_ns (clamped to --retry-max-backoff): the
+/* Hold every send for delay_ns (at most --retry-max-backoff): the
  * broker said to slow down, and retrying into its limit is how a client
  * gets banned (Binance: 429s, then 418). */
 static void pause_sends(struct salvo_engine *e, int64_t delay_ns)
@@ -330,7 +330,8 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
         snprintf(j->order_id, sizeof j->order_id, "%s", rep->order_id);
     /* A 429, or what a profile's rule calls a rate limit: every send waits. */
     if (rep->code == CURLE_OK && (v == SALVO_V_RATE_LIMITED || (v == SALVO_V_NONE && rep->http == 429)))
-        pause_sends(e, rep->retry_after_s >= 0 ? rep->retry_after_s * SALVO_NS_PER_SEC : e->cfg->backoff_ns);
+        pause_sends(e, rep->retry_after_s >= 0 ? salvo_retry_after_ns(rep->retry_after_s, e->cfg->max_backoff_ns)
+                                               : e->cfg->backoff_ns);
     if (oc.status == SALVO_UNKNOWN)
         j->maybe_delivered = 1;
     if (j->res.attempts == 0 && rep->reused)

@@ -529,6 +529,12 @@ static void run_worker_log(void *ud, unsigned worker, int kind, const char *line
     c->cb->on_worker_log(c->ud, worker, kind, line, len);
 }
 
+static void run_valid(void *ud, const salvo_order_t *o)
+{
+    struct run_ctx *c = ud;
+    c->cb->on_valid(c->ud, o);
+}
+
 int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *st)
 {
     uv_loop_t loop;
@@ -537,6 +543,7 @@ int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, 
         return r;
     struct run_ctx ctx = {cb, ud, st};
     salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done,
+                              .on_valid = cb && cb->on_valid ? run_valid : NULL,
                               .on_wire = cb && cb->on_wire ? run_wire : NULL,
                               .on_worker_log = cb && cb->on_worker_log ? run_worker_log : NULL};
     salvo_engine_t *e;

@@ -36,6 +36,7 @@ enum wstate {
     W_HELLO, /* spawned, the handshake sent, its answer awaited */
     W_IDLE,  /* on the idle list */
     W_BUSY,  /* holds one line */
+    W_FLUSH, /* answered before its line was written whole: no new line until that write is done */
     W_DOWN,  /* being taken down: killed or told to go, its handles closing */
     W_GONE,  /* never again (given up, or the transport is closing) */
 };
@@ -66,6 +67,7 @@ typedef struct worker {
     size_t eline_len;
     salvo_jbuf_t wbuf;    /* the line being written; kept until its write is done */
     uv_write_t wreq;
+    int writing;          /* wreq is pending: wbuf and wreq are libuv's until on_written */
     salvo_queue_t idle_link;
     char why[240];        /* why it went down */
 } worker_t;
@@ -118,6 +120,17 @@ static void idle_push(worker_t *w)
     w->state = W_IDLE;
     salvo_queue_remove(&w->idle_link);
     salvo_queue_insert_tail(&w->x->idle, &w->idle_link);
+}
+
+/* It answered: the next line may go once the last is written whole (a
+ * worker may answer from the first bytes of a line longer than the pipe
+ * holds; wbuf and wreq stay libuv's until then). */
+static void ready_for_line(worker_t *w)
+{
+    if (w->writing)
+        w->state = W_FLUSH; /* on_written makes it idle */
+    else
+        idle_push(w);
 }
 
 static int all_gone(const exec_t *x)
@@ -173,21 +186,23 @@ static void close_h(void *h)
 static void on_timer(uv_timer_t *t);
 
 /* Take this incarnation down: stop it if it runs (at once, or politely at
- * the end: its stdin closes, and it has CLOSE_GRACE_MS to leave), and close
- * its pipes as they reach their ends. */
+ * the end: its stdin closes once the line being written is whole, and it
+ * has CLOSE_GRACE_MS to leave), and close its pipes as they reach their
+ * ends. */
 static void take_down(worker_t *w, int politely)
 {
     w->state = W_DOWN;
     salvo_queue_remove(&w->idle_link);
     uv_timer_stop(&w->timer);
-    close_h(&w->in);
+    if (!politely || !w->writing) /* else on_written closes it: a worker never reads a torn line */
+        close_h(&w->in);
     if (w->running && !politely) {
         uv_process_kill(&w->proc, SIGKILL);
         w->killed = 2;
     }
     if (w->running && politely)
         uv_timer_start(&w->timer, on_timer, CLOSE_GRACE_MS, 0);
-    if (!w->running && (!w->out_eof || !w->err_eof)) /* exited: children may hold its pipes */
+    if (!w->running && (!w->out_eof || !w->err_eof || w->writing)) /* exited: children may hold its pipes */
         uv_timer_start(&w->timer, on_timer, LINGER_MS, 0);
     if (w->out_eof)
         close_h(&w->out);
@@ -216,7 +231,7 @@ static void reply_lost(worker_t *w, salvo_job_t *j, const char *word, const char
 static void lost(worker_t *w, const char *word, const char *fmt, ...)
 {
     exec_t *x = w->x;
-    if (w->state != W_HELLO && w->state != W_IDLE && w->state != W_BUSY)
+    if (w->state != W_HELLO && w->state != W_IDLE && w->state != W_BUSY && w->state != W_FLUSH)
         return;
     int was = w->state;
     va_list ap;
@@ -257,8 +272,9 @@ static void answer(worker_t *w, const char *s, size_t n)
     w->served = 1;
     w->failed_starts = 0;
     w->job = NULL;
-    uv_timer_stop(&w->timer);
-    idle_push(w); /* before the reply: the engine may send again from it */
+    if (!w->writing) /* else --timeout still bounds the rest of its line */
+        uv_timer_stop(&w->timer);
+    ready_for_line(w); /* before the reply: the engine may send again from it */
     if (j)        /* NULL: cancelled, the answer is not wanted */
         x->on_reply(x->ud, j, &a.r);
     salvo_exec_answer_free(&a);
@@ -275,10 +291,11 @@ static void hello(worker_t *w, const char *s, size_t n)
         lost(w, "garbage", "%s", why);
         return;
     }
-    uv_timer_stop(&w->timer);
+    if (!w->writing)
+        uv_timer_stop(&w->timer);
     if (x->said)
         note(w, "ready again (pid %d)", w->proc.pid);
-    idle_push(w);
+    ready_for_line(w);
     if (!x->said && ++x->ready == x->nw) {
         x->said = 1;
         x->on_state(x->ud, SALVO_EXEC_READY, NULL);
@@ -296,7 +313,7 @@ static void one_line(worker_t *w, const char *s, size_t n)
         hello(w, s, n);
     else if (w->state == W_BUSY)
         answer(w, s, n);
-    else if (w->state == W_IDLE)
+    else if (w->state == W_IDLE || w->state == W_FLUSH)
         lost(w, "garbage", "wrote a line with no order out (%.*s%s)", SALVO_EXEC_SHOWN(n), s, n > 100 ? "..." : "");
 }
 
@@ -405,7 +422,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
     if (w->state == W_BUSY && !w->out_eof)
         return;
     gone_quiet(w);
-    if (w->state == W_DOWN && (!w->out_eof || !w->err_eof)) /* children may hold its pipes */
+    if (w->state == W_DOWN && (!w->out_eof || !w->err_eof || w->writing)) /* children may hold its pipes */
         uv_timer_start(&w->timer, on_timer, LINGER_MS, 0);
 }
 
@@ -414,8 +431,16 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 static void on_written(uv_write_t *req, int status)
 {
     worker_t *w = req->data;
-    if (status < 0 && w->state == W_BUSY)
+    w->writing = 0;
+    if (w->state == W_DOWN) /* taken down politely while this was written */
+        close_h(&w->in);
+    else if (status < 0 && (w->state == W_BUSY || w->state == W_FLUSH || w->state == W_HELLO))
         lost(w, "died", "did not take the whole line (%s)", uv_strerror(status));
+    else if (w->state == W_FLUSH) { /* it answered early; now its next line may go */
+        uv_timer_stop(&w->timer);
+        idle_push(w);
+        dispatch(w->x);
+    }
 }
 
 /* Write w->wbuf. 0: written (or queued); -1: not a byte of it written. */
@@ -433,10 +458,14 @@ static int write_line(worker_t *w)
     }
     w->wreq.data = w;
     /* From here a failure may have left part of the line with it: unknown. */
-    return uv_write(&w->wreq, (uv_stream_t *)&w->in, &b, 1, on_written) < 0 && n <= 0 ? -1 : 0;
+    int r = uv_write(&w->wreq, (uv_stream_t *)&w->in, &b, 1, on_written);
+    if (r == 0)
+        w->writing = 1;
+    return r < 0 && n <= 0 ? -1 : 0;
 }
 
-/* Give j's line to idle worker w. 0, or -1 when not a byte reached it
+/* Give j's line to idle worker w (never one still writing: wbuf and wreq
+ * are in use until on_written). 0, or -1 when not a byte reached it
  * (w is then down, and j is still the caller's). */
 static int give(worker_t *w, salvo_job_t *j)
 {
@@ -550,6 +579,12 @@ static void on_timer(uv_timer_t *t)
     case W_IDLE: /* only its stdout's end starts the timer of an idle worker */
         lost(w, "died", "closed its stdout");
         break;
+    case W_FLUSH:
+        if (w->out_eof)
+            lost(w, "died", "closed its stdout");
+        else
+            lost(w, "timeout", "answered, but did not read the rest of its line in time (killed)");
+        break;
     case W_DOWN:
         if (w->running && w->killed < 2) { /* the end: it had its grace */
             w->killed++;
@@ -557,6 +592,7 @@ static void on_timer(uv_timer_t *t)
             note(w, "did not exit after its stdin closed: sent %s", w->killed == 1 ? "SIGTERM" : "SIGKILL");
             uv_timer_start(&w->timer, on_timer, CLOSE_GRACE_MS, 0);
         } else if (!w->running) { /* dead, but something holds its pipes */
+            close_h(&w->in);
             close_h(&w->out);
             close_h(&w->err);
         }
@@ -730,6 +766,7 @@ static void exec_close(void *t)
             break;
         case W_IDLE:
         case W_BUSY:
+        case W_FLUSH:
             take_down(w, 1);
             break;
         case W_DOWN:

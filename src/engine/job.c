@@ -185,10 +185,10 @@ void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j)
     r->response = j->resp_len ? j->resp : NULL;
     r->response_len = j->resp_len;
     r->response_truncated = j->resp_over;
-    if (r->attempts > 0) {
+    if (r->attempts > 0 && r->latency_ms >= 0) /* < 0: never answered */
         salvo_hist_add(&e->st.latency, (uint64_t)(r->latency_ms * 1000.0));
+    if (r->attempts > 0)
         e->st.last_done_ns = salvo_engine_now(e);
-    }
     if (r->reconciled)
         e->st.reconciled++;
     if (e->cfg->journal && (r->attempts > 0 || r->reconciled || r->status == SALVO_NOT_SENT)) {

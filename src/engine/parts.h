@@ -249,6 +249,7 @@ struct salvo_engine {
     int64_t rewarm_at;       /* uv_hrtime() of the next re-warm, 0: none due */
     salvo_job_t *warm_jobs;  /* --warm: requests that open connections early */
     unsigned nwarm, warm_busy;
+    int64_t warm_slowest_ns; /* the longest warm-up round trip yet: a re-warm must be back by start_at */
     uv_idle_t later;         /* pump on the next turn */
     int handles;             /* open: the engine goes with the last (salvo_engine_free) */
 

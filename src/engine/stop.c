@@ -55,6 +55,7 @@ static void abort_in_flight(struct salvo_engine *e, salvo_job_t *j)
         if (r->attempts < SALVO_MAX_ATTEMPTS)
             r->attempt[r->attempts] = (salvo_attempt_t){0, CURLE_ABORTED_BY_CALLBACK};
         r->attempts++;
+        r->latency_ms = -1; /* no answer: nothing to time, nothing for the latency percentiles */
     }
     r->status = SALVO_UNKNOWN;
     snprintf(j->errbuf, sizeof j->errbuf, "no answer waited for (%s); it may have reached the broker", e->stop_why);

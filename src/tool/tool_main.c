@@ -459,6 +459,7 @@ static int send_orders(tool_t *tl)
     report_stop(tl);
     tool_live_t live = {.st = &tl->st, .at_unix_us = a->at_unix_us};
     tl->agg.target_rate = a->cfg.rate;
+    tl->agg.workers = a->cfg.exec_argv != NULL;
     snprintf(tl->agg.run, sizeof tl->agg.run, "%s", tl->run_id);
     tool_summary_print(&tl->agg, &live, 2);
     if (a->summary_json && (r = tool_summary_write_json(&tl->agg, &live, tl->signal, a->summary_json)) < 0) {

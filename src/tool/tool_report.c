@@ -121,6 +121,7 @@ static int status_of(const char *s, size_t n)
 static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp, salvo_jbuf_t *err)
 {
     memset(L, 0, sizeof *L);
+    L->rec.latency_us = -1; /* until a latency_ms is read (null: never answered) */
     size_t pos = 0;
     if (salvo_json_object_open(s, n, &pos) < 0)
         return -1;
@@ -138,6 +139,8 @@ static int parse_line(const char *s, size_t n, rep_line_t *L, salvo_jbuf_t *tmp,
         } else if (key_is(&m, "attempts")) {
             if (num_in(&m, 0, 1e6, &d) == 0)
                 L->rec.attempts = (unsigned)d;
+        } else if (key_is(&m, "worker")) {
+            L->rec.by_worker = num_in(&m, 1, 1e6, &d) == 0;
         } else if (key_is(&m, "latency_ms")) {
             if (num_in(&m, 0, REP_MS_MAX, &d) == 0)
                 L->rec.latency_us = llround(d * 1000.0);

@@ -95,6 +95,8 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
         nb = 200;
     uint64_t counts[200] = {0}, most = 0;
     for (size_t i = 0; i < run->npts; i++) {
+        if (run->pts[i].latency_us < 0)
+            continue; /* never answered: no latency */
         int k = (int)(lat_pos(&a, run->pts[i].latency_us, 1) * nb);
         counts[k >= nb ? nb - 1 : k]++;
     }

@@ -22,10 +22,11 @@ void tool_rec_from_result(tool_rec_t *out, const salvo_result_t *r)
     out->http_status = r->http_status;
     out->attempts = r->attempts;
     /* the line prints latency_ms with 3 decimals: whole microseconds */
-    out->latency_us = llround(r->latency_ms * 1000.0);
+    out->latency_us = r->latency_ms >= 0 ? llround(r->latency_ms * 1000.0) : -1;
     out->sent_at_us = r->attempts > 0 ? r->sent_at_us : 0;
     out->has_at = r->has_at;
     out->at_offset_us = r->has_at ? llround(r->at_offset_ms * 1000.0) : 0;
+    out->by_worker = r->worker > 0;
     if (r->error && *r->error) {
         out->error = r->error;
         out->error_len = strlen(r->error);
@@ -89,12 +90,14 @@ static void add_why(tool_agg_t *g, const char *e, size_t n)
 void tool_agg_add(tool_agg_t *g, const tool_rec_t *r)
 {
     g->orders++;
+    g->workers |= r->by_worker;
     if (r->status >= 0 && r->status < SALVO_STATUS_COUNT)
         g->count[r->status]++;
     if (r->attempts > 0) {
         g->requests += r->attempts;
         g->http[r->http_status >= 100 && r->http_status < TOOL_HTTP_MAX ? r->http_status : 0]++;
-        salvo_hist_add(&g->latency, (uint64_t)(r->latency_us > 0 ? r->latency_us : 0));
+        if (r->latency_us >= 0) /* -1: never answered, nothing to time */
+            salvo_hist_add(&g->latency, (uint64_t)r->latency_us);
     }
     if (r->sent_at_us > 0) {
         if (g->sent == 0 || r->sent_at_us < g->first_sent_us)
@@ -121,12 +124,17 @@ static int by_count(const void *a, const void *b)
 
 static double ms(uint64_t us) { return (double)us / 1e3; }
 
+/* Sends closer than this are one burst (the first sends at the
+ * concurrency, a stop's last few): a "rate" over it says nothing
+ * (two sends 3 us apart made 750000/s). */
+#define RATE_MIN_SPAN_US 10000
+
 /* Orders per second between the first send and the last: n sends make
  * n - 1 gaps. 0 when it cannot be told. */
 static double send_rate(const tool_agg_t *g)
 {
     int64_t span = g->last_sent_us - g->first_sent_us;
-    return g->sent > 1 && span > 0 ? (double)(g->sent - 1) * 1e6 / (double)span : 0;
+    return g->sent > 1 && span >= RATE_MIN_SPAN_US ? (double)(g->sent - 1) * 1e6 / (double)span : 0;
 }
 
 static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n, const tool_live_t *live)
@@ -141,7 +149,7 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
                     salvo_status_name(i));
             first = 0;
         }
-    if (g->requests) {
+    if (g->requests && !g->workers) { /* a worker's answer has no HTTP status: "no answer" would be a lie */
         n = tool_put(buf, cap, n, "\nsalvo: by HTTP status:");
         int first = 1;
         for (int i = 100; i < TOOL_HTTP_MAX; i++)
@@ -175,6 +183,9 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
         if (rate > 0)
             n = tool_put(buf, cap, n, ", first to last send %.3f s: send rate %.1f/s",
                     (double)(g->last_sent_us - g->first_sent_us) / 1e6, rate);
+        else if (g->sent > 1 && g->last_sent_us > g->first_sent_us)
+            n = tool_put(buf, cap, n, ", first to last send %.3f ms: one burst, no rate",
+                    (double)(g->last_sent_us - g->first_sent_us) / 1e3);
         else if (g->sent > 1)
             n = tool_put(buf, cap, n, " in the same microsecond");
         if (g->target_rate > 0)
@@ -223,7 +234,7 @@ static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t
     if (live->at_unix_us && s->first_send_unix_us)
         n = tool_put(buf, cap, n,
                 "\nsalvo: --at warm-up: the first burst spread over %.3f ms; %llu of %llu requests on warm "
-                "connections; warm-up %llu ok, %llu failed",
+                "connections; warm-up %llu ok, %llu failed or not back by TIME",
                 (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->sends,
                 (unsigned long long)s->warmed, (unsigned long long)s->warm_failed);
     if (live->at_unix_us && s->broker_offset_known) {
@@ -281,7 +292,7 @@ int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int si
             (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups, (unsigned long long)s->reconciled,
             (unsigned long long)s->worker_restarts, (unsigned long long)s->workers_given_up);
     fputs(",\"http_status\":{", f);
-    for (int i = 100, first = 1; i <= TOOL_HTTP_MAX; i++) {
+    for (int i = 100, first = 1; i <= TOOL_HTTP_MAX && !g->workers; i++) {
         int k = i == TOOL_HTTP_MAX ? 0 : i;
         if (g->http[k]) {
             if (k)

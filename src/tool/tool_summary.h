@@ -20,12 +20,13 @@ typedef struct tool_rec {
     int status;            /* enum salvo_status */
     int http_status;       /* 0: none */
     unsigned attempts;     /* 0: never sent */
-    int64_t latency_us;    /* with attempts > 0 */
+    int64_t latency_us;    /* with attempts > 0; -1: no answer to time */
     int64_t sent_at_us;    /* Unix time of the last attempt; 0: never sent */
     int has_at;
     int64_t at_offset_us;  /* first send from --at's TIME */
     const char *error;     /* NULL: none */
     size_t error_len;
+    int by_worker;         /* --exec: a worker answered, not HTTP (no HTTP status to count) */
 } tool_rec_t;
 
 #define TOOL_HTTP_MAX 600   /* statuses 100..599; [0]: sent, no status */
@@ -52,6 +53,7 @@ typedef struct tool_agg {
     int64_t at_first_us;       /* the smallest at_offset: the first send from TIME */
     double target_rate;        /* --rate, per second; 0: none given */
     char run[40];              /* the run id, "": none */
+    int workers;               /* --exec (or a result named its worker): no HTTP status breakdown */
 } tool_agg_t;
 
 void tool_agg_init(tool_agg_t *g);

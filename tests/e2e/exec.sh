@@ -52,6 +52,8 @@ check_true "fubon: the reject says why" grep -q '股票代號錯誤' "$WORK/out"
 check_true "fubon: results name their worker" jqe 'all(.[]; .worker >= 1 and .worker <= 3)' "$WORK/out"
 check_true "fubon: each worker's stderr is marked with its number" grep -q '^\[worker 3\] worker 3 logged in' "$WORK/err"
 check "fubon: the book holds what reached the broker (all but the rate-limited one)" 7 "$(booked)"
+check "fubon: no HTTP status breakdown (a worker's answer has none; it read \"no answer x5\")" "0 {}" \
+    "$(grep -c 'by HTTP status' "$WORK/err") $(jq -c .http_status "$WORK/s.json")"
 check_true "fubon: the workers are gone after the run" test -z "$(pgrep -f "$WORK/")"
 
 # A worker killed mid-order (SIGKILL inside the SDK call): that order is unknown, never a "no";
@@ -122,6 +124,60 @@ WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/deaf.py" --workers 2 --retries 0 
 check "a worker with its stdin closed: every order still accepted, once" "0 4 4" \
     "$? $(count '.status == "accepted"' "$WORK/out") $(jq -s 'map(.attempts) | add' "$WORK/out")"
 check_true "a worker with its stdin closed: salvo said so" grep -q "did not take a line" "$WORK/err"
+
+# A worker that answers before salvo has finished writing its line (it reads the first 40 bytes,
+# answers, then reads the rest): each line is 300 KB, past the pipe's buffer, so its write is still
+# pending when the answer comes. The next line waits for that write (it used to reuse the buffer and
+# the request under libuv: SEGV, one result for 6 orders). The worker checks each line it read whole.
+cat > "$WORK/early.py" <<'EOF'
+import json, os, re, sys
+inp = sys.stdin.buffer
+inp.readline()
+print('{"protocol":1,"ready":true}', flush=True)
+seen = open(os.path.join(os.environ["WORKDIR"], "early.seen"), "a")
+while True:
+    head = inp.read(40)
+    if not head:
+        break
+    wanted = int(re.search(rb'"id":(\d+)', head).group(1))
+    print(json.dumps({"id": wanted, "status": "accepted"}), flush=True)
+    line = json.loads(head + inp.readline())
+    print("whole" if line["id"] == wanted and len(line["body"]["pad4"]) == 60000 else "torn", file=seen, flush=True)
+EOF
+{
+    echo "symbol,price,quantity,side,pad"
+    pad=$(printf '%060000d' 0)
+    for i in 1 2 3 4 5 6; do echo "E$i,10.5,1,BUY,$pad"; done
+} > "$WORK/wide.csv"
+echo '{"symbol":"{{symbol}}","side":"{{side}}","quantity":"{{quantity:number}}","price":"{{price}}","pad0":"{{pad}}",
+"pad1":"{{pad}}","pad2":"{{pad}}","pad3":"{{pad}}","pad4":"{{pad}}"}' > "$WORK/wide.json"
+WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/early.py" --workers 1 --journal "$WORK/jw" \
+    --body-template "$WORK/wide.json" "$WORK/wide.csv" > "$WORK/out" 2> "$WORK/err"
+check "an answer before the line was written: exit 0, 6 orders accepted once each" "0 6 6" \
+    "$? $(count '.status == "accepted"' "$WORK/out") $(jq -s 'map(.attempts) | add' "$WORK/out")"
+check "an answer before the line was written: the worker read 6 whole lines" 6 \
+    "$(grep -c '^whole$' "$WORK/early.seen" 2>/dev/null)"
+check_true "an answer before the line was written: no memory error" \
+    test -z "$(grep -E 'AddressSanitizer|runtime error' "$WORK/err")"
+
+# One that answers early and then stops reading: its answer stands; --timeout ends the wait for
+# the rest of its line (killed, restarted), and the next order goes to the next incarnation.
+cat > "$WORK/early_stuck.py" <<'EOF'
+import json, re, sys, time
+inp = sys.stdin.buffer
+inp.readline()
+print('{"protocol":1,"ready":true}', flush=True)
+head = inp.read(40)
+print(json.dumps({"id": int(re.search(rb'"id":(\d+)', head).group(1)), "status": "accepted"}), flush=True)
+time.sleep(3)
+EOF
+head -3 "$WORK/wide.csv" > "$WORK/wide2.csv"
+"$SALVO" --exec "python3 $WORK/early_stuck.py" --workers 1 --timeout 1s --body-template "$WORK/wide.json" \
+    "$WORK/wide2.csv" > "$WORK/out" 2> "$WORK/err"
+check "an early answer, then the rest of the line never read: both orders accepted" "0 2" \
+    "$? $(count '.status == "accepted"' "$WORK/out")"
+check_true "an early answer, then the rest never read: the worker was killed after --timeout" \
+    grep -q "worker 1 answered, but did not read the rest of its line in time" "$WORK/err"
 
 # Every worker given up (its restarts never start: 8 in a row, about 11 s of backoff): the order it
 # held is unknown, the one waiting for a worker failed (it reached none), every later one not_sent,
@@ -208,6 +264,12 @@ kill -TERM $pid
 wait $pid
 check "second SIGTERM: exit 143, the orders out unknown, the rest not_sent" "143 2 8" \
     "$? $(count '.status == "unknown" and (.error | test("no answer waited for"))' "$WORK/out") $(count '.status == "not_sent"' "$WORK/out")"
+# No answer came: no latency (it read 0.000), and two sends a few us apart are a burst, not a rate
+# (it read 750000/s).
+check "second SIGTERM: the unanswered orders have no latency" "null null" \
+    "$(jq -r 'select(.status == "unknown") | .latency_ms' "$WORK/out" | xargs)"
+check "second SIGTERM: the summary shows no latency and no send rate" "0 0" \
+    "$(grep -c '^salvo: latency' "$WORK/err") $(grep -c 'send rate' "$WORK/err")"
 check_true "second SIGTERM: the workers were reaped" test -z "$(pgrep -f "$WORK/")"
 
 # The Shioaji bridge: the SDK prints on stdout (as the real one does at login); that goes to
