@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Every row is accounted for (issue 19): a run that stops early still gives
+# each row of a file its line, a stream says how far it was read, a full
+# disk says how many lines it lost, and salvo report never takes an error
+# for the end of its input.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+export SALVO_API_KEY=
+
+lines_of() { wc -l < "$1" | tr -d ' '; }
+# distinct input lines with a result, and the rows of a CSV file (header excluded)
+result_rows() { jq -s 'map(.line) | unique | length' "$1"; }
+status_count() { jq -s --arg s "$2" 'map(select(.status == $s)) | length' "$1"; }
+counts_sum() { jq '[.counts[]] | add' "$1"; }
+
+# ---- a run that stops early: the rest of a file still gets its lines ----
+# A wrong key, --give-up-after 5, 200 rows (one invalid, late in the file):
+# the run gives up after five 401s, yet every row has exactly one line.
+start_mock --api-key right
+make_orders 200 | awk 'NR == 151 { $0 = "BAD,1.5,1.5,BUY" } { print }' > "$WORK/o200.csv"
+SALVO_API_KEY=wrong "$SALVO" --url "$URL" --give-up-after 5 --concurrency 2 --journal "$WORK/j1" \
+    --summary-json "$WORK/s1.json" "$WORK/o200.csv" > "$WORK/out1" 2> "$WORK/err1"
+check "give up: exit 1" 1 $?
+check "give up: one line per row of the file" "200 200" "$(lines_of "$WORK/out1") $(result_rows "$WORK/out1")"
+check "give up: the summary counts every row" "200 200" "$(jq .orders "$WORK/s1.json") $(counts_sum "$WORK/s1.json")"
+check_true "give up: the summary line says 200 orders" grep -q '^salvo: 200 orders:' "$WORK/err1"
+check "give up: the invalid row keeps its own status and reason" \
+    'invalid line 151: quantity "1.5" is not a positive integer' \
+    "$(jq -r 'select(.line == 151) | "\(.status) \(.error)"' "$WORK/out1")"
+rejected=$(status_count "$WORK/out1" rejected)
+not_sent=$(status_count "$WORK/out1" not_sent)
+check "give up: rejected + not_sent + the invalid row are all 200" 200 $((rejected + not_sent + 1))
+check_true "give up: the rows never read before say why they were not sent" \
+    jq -se 'map(select(.line > 100 and .status == "not_sent")) | length > 0 and all(.error | test("gave up"))' \
+    "$WORK/out1" >/dev/null
+check "give up: the file was read to its end" true "$(jq .input.read_to_end "$WORK/s1.json")"
+# The rows not sent have no journal record; --resume with the right key sends them.
+SALVO_API_KEY=right "$SALVO" --url "$URL" --resume --journal "$WORK/j1" "$WORK/o200.csv" > "$WORK/out1r" 2> "$WORK/err1r"
+check "give up, then --resume: every row not sent is sent and accepted" "$not_sent $not_sent" \
+    "$(status_count "$WORK/out1r" accepted) $(stat_of accepted -H 'Authorization: Bearer right')"
+check "give up, then --resume: the rejected ones are skipped, one line per row" "$rejected 200" \
+    "$(status_count "$WORK/out1r" skipped) $(lines_of "$WORK/out1r")"
+stop_mock
+
+# SIGTERM on a file: the orders out are answered, every other row is not_sent.
+start_mock --latency 300ms
+make_orders 100 > "$WORK/o100.csv"
+"$SALVO" --url "$URL" --no-auth --concurrency 4 --summary-json "$WORK/s2.json" "$WORK/o100.csv" \
+    > "$WORK/out2" 2> "$WORK/err2" &
+pid=$!
+check_true "SIGTERM: the broker has the first orders" wait_for 30 received_at_least 4
+kill -TERM $pid
+wait $pid
+check "SIGTERM on a file: exit 143" 143 $?
+check "SIGTERM on a file: one line per row" "100 100" "$(lines_of "$WORK/out2") $(result_rows "$WORK/out2")"
+check "SIGTERM on a file: the summary counts every row" "100 100" \
+    "$(jq .orders "$WORK/s2.json") $(counts_sum "$WORK/s2.json")"
+check "SIGTERM on a file: accepted are the broker's, the rest not_sent" "$(stat_of received) $((100 - $(stat_of received)))" \
+    "$(status_count "$WORK/out2" accepted) $(status_count "$WORK/out2" not_sent)"
+stop_mock
+
+# SIGTERM on a stream that stays open: it cannot be read to its end; the
+# summary and --summary-json say how far it was.
+start_mock --latency 300ms
+make_orders 20 > "$WORK/o20.csv"
+mkfifo "$WORK/fifo"
+"$SALVO" --url "$URL" --no-auth --concurrency 4 --summary-json "$WORK/s3.json" - < "$WORK/fifo" \
+    > "$WORK/out3" 2> "$WORK/err3" &
+pid=$!
+exec 3> "$WORK/fifo"
+cat "$WORK/o20.csv" >&3
+check_true "SIGTERM on a stream: the broker has the first orders" wait_for 30 received_at_least 4
+kill -TERM $pid
+wait $pid
+check "SIGTERM on a stream: exit 143" 143 $?
+exec 3>&-
+check "SIGTERM on a stream: one line per row read" 20 "$(lines_of "$WORK/out3")"
+check "SIGTERM on a stream: --summary-json says it was not read past line 21" "false 21" \
+    "$(jq -r '"\(.input.read_to_end) \(.input.last_line)"' "$WORK/s3.json")"
+check_true "SIGTERM on a stream: the summary says it was not read past line 21" \
+    grep -q '^salvo: the input was not read past line 21' "$WORK/err3"
+stop_mock
+
+# Two signals during a long file: the second is heard at once (in-flight
+# orders unknown); the file is read to its end, or the summary says where
+# it stopped; either way the lines match what it says.
+start_mock --latency 5s
+make_orders 200000 > "$WORK/o200k.csv"
+"$SALVO" --url "$URL" --no-auth --concurrency 2 --summary-json "$WORK/s4.json" "$WORK/o200k.csv" \
+    > "$WORK/out4" 2> "$WORK/err4" &
+pid=$!
+check_true "two signals: the broker has the first orders" wait_for 30 received_at_least 2
+kill -TERM $pid
+# a second signal sent before the first is taken would merge with it
+check_true "two signals: the first one was taken" wait_for 30 grep -q not_sent "$WORK/out4"
+kill -TERM $pid
+wait $pid
+check "two signals: exit 143" 143 $?
+check "two signals: the orders out are unknown" 2 "$(status_count "$WORK/out4" unknown)"
+if [ "$(jq .input.read_to_end "$WORK/s4.json")" = true ]; then
+    check "two signals, read to the end: one line per row" 200000 "$(lines_of "$WORK/out4")"
+else
+    last=$(jq '.input.last_line // 0' "$WORK/s4.json")
+    check "two signals, stopped reading: one line per row up to the line said" "$((last - 1))" "$(lines_of "$WORK/out4")"
+    check_true "two signals, stopped reading: the summary says where" \
+        grep -q "^salvo: the input was not read past line $last" "$WORK/err4"
+fi
+check "two signals: the summary counts every line" "$(lines_of "$WORK/out4")" "$(counts_sum "$WORK/s4.json")"
+stop_mock
+
+finish
