@@ -108,4 +108,33 @@ fi
 check "two signals: the summary counts every line" "$(lines_of "$WORK/out4")" "$(counts_sum "$WORK/s4.json")"
 stop_mock
 
+# ---- -o on a full filesystem: every line lost is counted, none is cut ----
+# A 64 KiB tmpfs fills after a hundred lines or so; salvo stops, says how
+# many results it could not write, and that is exactly how many are missing.
+start_mock
+make_orders 1000 > "$WORK/o1000.csv"
+mkdir "$WORK/full"
+if mount -t tmpfs -o size=64k tmpfs "$WORK/full" 2> "$WORK/mount.err"; then
+    trap 'umount "$WORK/full" 2>/dev/null; cleanup' EXIT
+    "$SALVO" --url "$URL" --no-auth --summary-json "$WORK/s5.json" -o "$WORK/full/out" "$WORK/o1000.csv" 2> "$WORK/err5"
+    check "full disk: exit 3" 3 $?
+    written=$(lines_of "$WORK/full/out")
+    check_true "full disk: some lines were written before it filled ($written)" test "$written" -gt 0
+    check "full disk: the summary still counts every order" 1000 "$(jq .orders "$WORK/s5.json")"
+    check "full disk: the count said is the lines missing" \
+        "salvo: $((1000 - written)) results could not be written" \
+        "$(grep '^salvo: [0-9]* results could not be written' "$WORK/err5")"
+    check "full disk: the file ends with a whole line" 0a "$(tail -c 1 "$WORK/full/out" | od -An -tx1 | tr -d ' ')"
+    check "full disk: every line in the file is a result" "$written" "$(jq -c .status "$WORK/full/out" 2>&1 | wc -l)"
+    umount "$WORK/full"
+else
+    echo "SKIP: full disk: cannot mount a tmpfs here ($(cat "$WORK/mount.err")); the /dev/full check below still runs"
+fi
+# /dev/full: no line can be written; every one is counted lost.
+"$SALVO" --url "$URL" --no-auth -o /dev/full "$WORK/o20.csv" 2> "$WORK/err6"
+check "/dev/full: exit 3" 3 $?
+check "/dev/full: all 20 results counted as not written" "salvo: 20 results could not be written" \
+    "$(grep '^salvo: [0-9]* results could not be written' "$WORK/err6")"
+stop_mock
+
 finish
