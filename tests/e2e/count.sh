@@ -42,6 +42,33 @@ check "give up, then --resume: the rejected ones are skipped, one line per row" 
     "$(status_count "$WORK/out1r" skipped) $(lines_of "$WORK/out1r")"
 stop_mock
 
+# --resume after a kill -9, stopped again at once: an order the earlier run
+# sent (no outcome) may be at the broker, so it is unknown, never not_sent,
+# whether it was queued when the run stopped (rows 10, 11) or read after
+# (rows 250, 251).
+make_orders 300 > "$WORK/o300.csv"
+sed -n '1p;11,12p;251,252p' "$WORK/o300.csv" > "$WORK/o4.csv"
+start_mock --latency 5s
+"$SALVO" --url "$URL" --no-auth --concurrency 4 --id-prefix kk --journal "$WORK/j2" "$WORK/o4.csv" \
+    > /dev/null 2>&1 &
+pid=$!
+check_true "sent earlier: the broker has the four orders" wait_for 30 received_at_least 4
+kill -KILL $pid
+wait $pid 2>/dev/null
+stop_mock
+start_mock --api-key right
+SALVO_API_KEY=wrong "$SALVO" --url "$URL" --resume --resend-unknown --journal "$WORK/j2" --give-up-after 1 \
+    --concurrency 1 "$WORK/o300.csv" > "$WORK/out7" 2> "$WORK/err7"
+check "sent earlier, stopped: exit 4" 4 $?
+check "sent earlier, stopped: one line per row" 300 "$(lines_of "$WORK/out7")"
+check "sent earlier, stopped: the four sent earlier are unknown (previous: sent)" "11 12 251 252" \
+    "$(jq -r 'select(.status == "unknown" and .previous == "sent") | .line' "$WORK/out7" | sort -n | xargs)"
+check "sent earlier, stopped: no other unknown" 4 "$(status_count "$WORK/out7" unknown)"
+check_true "sent earlier, stopped: the summary holds four, sends none again" \
+    grep -q 'resume: 0 done earlier (skipped), 4 sent earlier without an outcome and held as unknown, 0 of those sent again' \
+    "$WORK/err7"
+stop_mock
+
 # SIGTERM on a file: the orders out are answered, every other row is not_sent.
 start_mock --latency 300ms
 make_orders 100 > "$WORK/o100.csv"
