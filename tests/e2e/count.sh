@@ -164,4 +164,24 @@ check "/dev/full: all 20 results counted as not written" "salvo: 20 results coul
     "$(grep '^salvo: [0-9]* results could not be written' "$WORK/err6")"
 stop_mock
 
+# ---- salvo report: memory running out is an error, never the end of the input ----
+# A 64 MiB line between two results, through a pipe (nothing on disk), with
+# allocations capped below it: ASan's cap in a sanitized build (its warning
+# goes to a log of its own, which must hold nothing else), ulimit -v otherwise.
+two_results() { jq -c . "$WORK/out1" | head -2; }
+big_middle() { two_results | head -1; head -c 64M /dev/zero | tr '\0' x; echo; two_results | tail -1; }
+if ASAN_OPTIONS=help=1 "$SALVO" --version 2>&1 | grep -q allocator_may_return_null; then
+    big_middle | ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_allocation_size_mb=32:allocator_may_return_null=1:log_path=$WORK/oom-asan" \
+        "$SALVO" report - > "$WORK/out8" 2> "$WORK/err8"
+    rc=$?
+    check "report, out of memory: the sanitizer said nothing but the refused allocation" "" \
+        "$(cat "$WORK"/oom-asan* 2>/dev/null | grep -v 'failed to allocate' | grep .)"
+else
+    big_middle | (ulimit -v 60000; "$SALVO" report - > "$WORK/out8" 2> "$WORK/err8")
+    rc=$?
+fi
+check "report, out of memory: exit 3" 3 "$rc"
+check "report, out of memory: says so" "salvo report: reading stdin: Cannot allocate memory" "$(cat "$WORK/err8")"
+check "report, out of memory: no summary of half the input" "" "$(cat "$WORK/out8")"
+
 finish
