@@ -67,11 +67,12 @@ static int apply_raised(struct salvo_engine *e)
 /* The run stopped (or hit a cap) before the end of a regular file: its
  * other rows are read, cheaply, sending nothing, so each has its line. Not
  * a stream (it may never end), nor after a hard stop (it is cut short),
- * nor when the input itself is at fault, nor in a check pass. */
+ * nor when the input itself failed (a read error, out of memory, rows that
+ * cannot be orders), nor in a check pass. */
 static int reading_rest(const struct salvo_engine *e)
 {
     return (e->stopping || e->capped) && !e->input_done && e->in.stream == NULL && !e->aborting &&
-           !e->cfg->check_only && e->st.stop_reason != SALVO_STOP_SETUP && e->st.stop_reason != SALVO_STOP_INPUT;
+           !e->cfg->check_only && !e->st.input_error && !e->in.setup_err[0];
 }
 
 /* Read orders while there is room: invalid ones are reported at once,
