@@ -42,6 +42,8 @@ static void pressure(tool_out_t *o)
 static uint64_t count_lines(const char *p, size_t len)
 {
     uint64_t n = 0;
+    if (len == 0)
+        return 0; /* p may be NULL: no arithmetic on it */
     for (const char *end = p + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
         n++;
     return n;
