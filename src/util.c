@@ -31,9 +31,10 @@ uint64_t salvo_rng_next(uint64_t *state)
 
 double salvo_rng_unit(uint64_t *state) { return (double)(salvo_rng_next(state) >> 11) * 0x1.0p-53; }
 
-int salvo_write_all(int fd, const void *p, size_t n)
+int salvo_write_all_n(int fd, const void *p, size_t n, size_t *written)
 {
     const char *c = p;
+    *written = 0;
     while (n > 0) {
         ssize_t w = write(fd, c, n);
         if (w < 0 && errno == EINTR)
@@ -42,8 +43,15 @@ int salvo_write_all(int fd, const void *p, size_t n)
             return -errno;
         c += w;
         n -= (size_t)w;
+        *written += (size_t)w;
     }
     return 0;
+}
+
+int salvo_write_all(int fd, const void *p, size_t n)
+{
+    size_t written;
+    return salvo_write_all_n(fd, p, n, &written);
 }
 
 int salvo_grow(void **p, size_t *cap, size_t need, size_t elem)

@@ -22,6 +22,8 @@ double salvo_rng_unit(uint64_t *state);
 
 /* write(2) until all n bytes are out (EINTR retried). 0 or -errno. */
 int salvo_write_all(int fd, const void *p, size_t n);
+/* The same; *written says how many bytes went, also when it fails part way. */
+int salvo_write_all_n(int fd, const void *p, size_t n, size_t *written);
 
 /* Make room for `need` elements of `elem` bytes in *p (capacity *cap,
  * counted in elements), at least doubling. 0, or -ENOMEM on allocation

@@ -142,6 +142,11 @@ typedef struct salvo_stats {
     int stop_reason;   /* enum salvo_stop_reason */
     int journal_error; /* negative errno of a failed journal write or fsync */
     int invariant_broken; /* results != orders read: a bug; the caller must say so */
+    /* The input was not read to its end: a stream when the run stopped early
+     * (a regular file's rest is read and reported not sent, unless a
+     * SALVO_STOP_NOW cut that short). Rows after input_line have no result. */
+    int input_unread;
+    uint64_t input_line; /* the input line the last row read began on */
     /* market open (start_at_ns) */
     int64_t fired_unix_us;     /* when the engine let the first order go */
     int64_t first_send_unix_us;
@@ -194,7 +199,9 @@ enum salvo_stop_mode {
 };
 
 /* Stop: every order read and not yet sent gets a not_sent result saying
- * `why` (copied); orders waiting to retry are reported with what their
+ * `why` (copied), and so does every later row of a regular file input,
+ * read on the loop (in slices) sending nothing; a stream is not read on
+ * (stats.input_unread). Orders waiting to retry are reported with what their
  * attempts showed. Safe to call at any time, more than once (NOW after
  * DRAIN cuts the drain short). */
 void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why);

@@ -108,6 +108,28 @@ void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
     queue_ready(e, j);
 }
 
+/* After a stop, an order read only to be accounted for. What the journal
+ * says of it still holds: one an earlier run sent may be at the broker,
+ * so it is unknown, never a "no". */
+void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j)
+{
+    int state = e->cfg->resume ? salvo_jindex_get(e->cfg->resume, j->order.client_order_id) : SALVO_J_NONE;
+    if (state == SALVO_J_ACCEPTED || state == SALVO_J_REJECTED) {
+        e->st.done_earlier++;
+        salvo_job_report(e, j, SALVO_SKIPPED, salvo_jstate_name(state), NULL);
+    } else if (state != SALVO_J_NONE && state != SALVO_J_FAILED) {
+        e->st.held++;
+        snprintf(j->errbuf, sizeof j->errbuf, "sent by an earlier run with no outcome recorded; not sent again: %s",
+                 e->stop_why);
+        salvo_job_report(e, j, SALVO_UNKNOWN, salvo_jstate_name(state), j->errbuf);
+    } else if (e->capped) {
+        report_capped(e, j);
+    } else {
+        snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
+    }
+}
+
 /* ---- dry run: the request as it would go, secrets as *** ---- */
 
 static void add_header(salvo_jbuf_t *b, const char *h, const salvo_config_t *c, int *first)

@@ -64,14 +64,29 @@ static int apply_raised(struct salvo_engine *e)
     return e->stopping;
 }
 
+/* The run stopped (or hit a cap) before the end of a regular file: its
+ * other rows are read, cheaply, sending nothing, so each has its line. Not
+ * a stream (it may never end), nor after a hard stop (it is cut short),
+ * nor when the input itself failed (a read error, out of memory, rows that
+ * cannot be orders), nor in a check pass. */
+static int reading_rest(const struct salvo_engine *e)
+{
+    return (e->stopping || e->capped) && !e->input_done && e->in.stream == NULL && !e->aborting &&
+           !e->cfg->check_only && !e->st.input_error && !e->in.setup_err[0];
+}
+
 /* Read orders while there is room: invalid ones are reported at once,
- * valid ones admitted (queued, or settled). */
+ * valid ones admitted (queued, or settled); after a stop, the rest of a
+ * file is reported not sent (salvo_admit_unsent). */
 static void fill(struct salvo_engine *e)
 {
     /* A regular file is read without waiting: yield to the loop now and
-     * then, so a signal (or a stop) is heard in a long check pass too. */
+     * then, so a signal (or a stop) is heard in a long pass too. */
     unsigned budget = 4096;
-    while (!e->stopping && !e->capped && !e->input_done) {
+    for (;;) {
+        int rest = reading_rest(e);
+        if (rest ? e->held : e->stopping || e->capped || e->input_done)
+            return; /* the rest waits while the output drains (hold) */
         if (budget-- == 0) {
             pump_later(e);
             return;
@@ -94,11 +109,13 @@ static void fill(struct salvo_engine *e)
             return;
         }
         e->st.orders++;
-        if (rc == INTAKE_INVALID) {
+        e->st.input_line = j->order.line;
+        if (rc == INTAKE_INVALID)
             salvo_job_report(e, j, SALVO_INVALID, NULL, j->order.error);
-            continue;
-        }
-        salvo_admit(e, j);
+        else if (rest)
+            salvo_admit_unsent(e, j);
+        else
+            salvo_admit(e, j);
     }
 }
 
@@ -224,10 +241,11 @@ static void maybe_done(struct salvo_engine *e)
 {
     if (e->done || e->active > 0)
         return;
-    int input_over = e->input_done || e->capped || e->stopping;
+    int input_over = e->input_done || ((e->capped || e->stopping) && !reading_rest(e));
     if (!input_over || !salvo_queue_empty(&e->ready) || !salvo_queue_empty(&e->retry))
         return;
     e->done = 1;
+    e->st.input_unread = !e->input_done;
     e->st.wall_ns = salvo_engine_now(e);
     if (e->st.burst_spread_ns == 0 && e->st.sends > 1)
         e->st.burst_spread_ns = e->st.last_send_ns - e->st.first_send_ns;
@@ -463,6 +481,8 @@ void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why)
     }
     uv_timer_stop(&e->at_timer);
     salvo_stop_all(e, mode);
+    if (reading_rest(e)) /* no answer may come to pump: read the rest on the next turn */
+        pump_later(e);
     maybe_done(e);
 }
 

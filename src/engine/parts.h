@@ -282,6 +282,8 @@ void salvo_engine_pump(struct salvo_engine *e);
 /* admit.c: a valid order just read; it is reported or queued. */
 void salvo_admit(struct salvo_engine *e, salvo_job_t *j);
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
+/* A valid order read after the run stopped (or hit a cap): reported, never sent. */
+void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j);
 
 /* complete.c: after it, j is finished (JOB_FREE), or waits: JOB_BACKOFF
  * (for j->delay_ns) or JOB_RETRY (for a token); the engine arranges that. */

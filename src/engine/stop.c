@@ -5,12 +5,23 @@
  * finishing one never disturbs the walk. */
 #include "parts.h"
 
-/* Read, never started: not sent. */
+/* Read, never started: not sent by this run. One an earlier run sent
+ * (--resume, queued to be looked up or sent again) may be at the broker:
+ * unknown, as the journal left it, never a "no". */
 static void report_ready(struct salvo_engine *e)
 {
     salvo_queue_t *q;
     while ((q = salvo_queue_pop_head(&e->ready)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
+        if (j->journal_state == SALVO_J_SENT || j->journal_state == SALVO_J_UNKNOWN) {
+            e->st.held++;
+            if (!j->lookup_first && e->st.resent_unknown > 0)
+                e->st.resent_unknown--; /* admit.c counted it to be sent again: it was not */
+            snprintf(j->errbuf, sizeof j->errbuf, "sent by an earlier run with no outcome recorded; not sent "
+                     "again: %s", e->stop_why);
+            salvo_job_report(e, j, SALVO_UNKNOWN, salvo_jstate_name(j->journal_state), j->errbuf);
+            continue;
+        }
         snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
         salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
     }

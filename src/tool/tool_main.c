@@ -343,12 +343,14 @@ static void report_stop(const tool_t *tl)
     if (tl->out.error && tl->out.lost)
         fprintf(stderr, "salvo: %llu results could not be written%s\n", (unsigned long long)tl->out.lost,
                 a->journal_path ? "; the journal holds every order's outcome (--resume reads it)" : "");
+    /* a file's rest was read and reported skipped; a stream's was not read */
+    const char *rest = st->input_unread ? "not read or sent" : "not sent";
     if (st->stop_reason == SALVO_STOP_MAX_ORDERS)
-        fprintf(stderr, "salvo: --max-orders %llu reached: the rest of %s was not read or sent\n",
-                (unsigned long long)c->max_orders, tool_input_name(a));
+        fprintf(stderr, "salvo: --max-orders %llu reached: the rest of %s was %s\n",
+                (unsigned long long)c->max_orders, tool_input_name(a), rest);
     if (st->stop_reason == SALVO_STOP_MAX_NOTIONAL)
-        fprintf(stderr, "salvo: --max-notional %.10g reached: the rest of %s was not read or sent\n",
-                c->max_notional, tool_input_name(a));
+        fprintf(stderr, "salvo: --max-notional %.10g reached: the rest of %s was %s\n", c->max_notional,
+                tool_input_name(a), rest);
     if (st->journal_error)
         fprintf(stderr, "salvo: --journal %s: %s; the run stopped, orders in flight were recorded as far as possible\n",
                 a->journal_path, strerror(-st->journal_error));

@@ -39,11 +39,24 @@ static void pressure(tool_out_t *o)
     }
 }
 
+static uint64_t count_lines(const char *p, size_t len)
+{
+    uint64_t n = 0;
+    if (len == 0)
+        return 0; /* p may be NULL: no arithmetic on it */
+    for (const char *end = p + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A write that failed (or was cancelled) loses every line it held. */
 static void on_written(uv_write_t *req, int status)
 {
     out_write_t *w = (out_write_t *)req;
     tool_out_t *o = w->o;
     o->queued -= w->len;
+    if (status < 0)
+        o->lost += count_lines(w->data, w->len);
     free(w->data);
     free(w);
     if (status < 0 && status != UV_ECANCELED)
@@ -51,11 +64,31 @@ static void on_written(uv_write_t *req, int status)
     pressure(o);
 }
 
+/* A write that failed part way leaves a line cut short in a regular
+ * file: cut the file back to the last whole line (`tail` bytes past it). */
+static void drop_partial_line(tool_out_t *o, size_t tail)
+{
+    struct stat st;
+    off_t end = lseek(o->fd, 0, SEEK_CUR);
+    if (tail == 0 || end < (off_t)tail || fstat(o->fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return;
+    if (ftruncate(o->fd, end - (off_t)tail) == 0)
+        lseek(o->fd, end - (off_t)tail, SEEK_SET);
+}
+
+/* Every line not written whole is lost, counted, and leaves no trace. */
 static void write_direct(tool_out_t *o)
 {
-    int r = salvo_write_all(o->fd, o->buf.p, o->buf.len);
-    if (r < 0)
-        fail(o, -r);
+    size_t done = 0;
+    int r = salvo_write_all_n(o->fd, o->buf.p, o->buf.len, &done);
+    if (r == 0)
+        return;
+    size_t kept = done; /* up to the last newline that went */
+    while (kept > 0 && o->buf.p[kept - 1] != '\n')
+        kept--;
+    drop_partial_line(o, done - kept);
+    o->lost += count_lines(o->buf.p + kept, o->buf.len - kept);
+    fail(o, -r);
 }
 
 /* The buffer itself goes with the write request: no copy. */
@@ -63,6 +96,7 @@ static void write_stream(tool_out_t *o)
 {
     out_write_t *w = malloc(sizeof *w);
     if (w == NULL) {
+        o->lost += count_lines(o->buf.p, o->buf.len);
         fail(o, ENOMEM);
         return;
     }
@@ -74,6 +108,7 @@ static void write_stream(tool_out_t *o)
     uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
     int r = uv_write(&w->req, o->stream, &b, 1, on_written);
     if (r < 0) {
+        o->lost += count_lines(w->data, w->len);
         free(w->data);
         free(w);
         fail(o, -r);
@@ -85,6 +120,8 @@ static void write_stream(tool_out_t *o)
 
 void tool_out_flush(tool_out_t *o)
 {
+    if (o->error) /* the lines buffered before the error was known */
+        o->lost += count_lines(o->buf.p, o->buf.len);
     if (o->buf.len == 0 || o->error) {
         o->buf.len = 0;
         return;

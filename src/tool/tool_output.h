@@ -4,8 +4,9 @@
  * behind, on_pressure(1) asks the caller to stop admitting orders, and
  * on_pressure(0) lets it go on once the backlog has drained. A regular
  * file is written directly (it does not block for long). The first write
- * error is sticky: on_error is called once, and every later line is
- * counted as lost. */
+ * error is sticky: on_error is called once; every line of the failed
+ * write, and every later line, is counted as lost, and a line cut short in
+ * a regular file is cut off (the file ends with a whole line). */
 #ifndef SALVO_TOOL_OUTPUT_H
 #define SALVO_TOOL_OUTPUT_H
 
@@ -25,7 +26,7 @@ typedef struct tool_out {
     salvo_jbuf_t buf;          /* lines not yet handed to a write */
     size_t queued;             /* bytes in write requests */
     int error;                 /* errno of the first failure */
-    uint64_t lost;             /* lines not written after an error */
+    uint64_t lost;             /* lines not written whole: those of a failed write, and all after it */
     int high;
     void (*on_pressure)(void *ud, int high);
     void (*on_error)(void *ud, int err);

@@ -30,18 +30,30 @@ static const char report_usage[] =
     "Exit: 0 done (whatever the orders' outcomes), 2 usage, 3 the input or FILE could not\n"
     "be read or written.\n";
 
+/* Every line to the report. getline's -1 is the end only when feof says
+ * so: a line it had no memory for (ENOMEM, the stream's error flag unset)
+ * or a read error stops the report with an error, never a short count. */
 static int read_results(tool_report_t *rp, FILE *f)
 {
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
-    while ((got = getline(&line, &cap, f)) >= 0 && !rp->oom) {
+    int e = 0;
+    for (;;) {
+        errno = 0;
+        got = getline(&line, &cap, f);
+        if (got < 0) {
+            if (errno == ENOMEM || ferror(f) || !feof(f))
+                e = errno ? errno : EIO;
+            break;
+        }
         size_t n = (size_t)got;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             n--;
         tool_report_line(rp, line, n);
+        if (rp->oom)
+            break;
     }
-    int e = ferror(f) ? errno : 0;
     free(line);
     return e ? -e : rp->oom ? -ENOMEM : 0;
 }

@@ -207,9 +207,20 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
     return n;
 }
 
+/* A stream the run stopped reading (or a file a hard stop cut short):
+ * the rows after the line said have no result line. An input salvo could
+ * not make sense of (a setup error) says so on its own. */
+static int input_cut_short(const salvo_stats_t *s)
+{
+    return s->input_unread && s->stop_reason != SALVO_STOP_SETUP;
+}
+
 static size_t format_live(const tool_live_t *live, char *buf, size_t cap, size_t n)
 {
     const salvo_stats_t *s = live->st;
+    if (input_cut_short(s))
+        n = tool_put(buf, cap, n, "\nsalvo: the input was not read past line %llu: the rows after it (if any) "
+                     "have no result line and were not sent", (unsigned long long)s->input_line);
     if (s->done_earlier || s->held || s->resent_unknown) /* what the journal settled, not a cap's skips */
         n = tool_put(buf, cap, n,
                 "\nsalvo: resume: %llu done earlier (skipped), %llu sent earlier without an outcome and "
@@ -291,6 +302,8 @@ int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int si
             (unsigned long long)s->done_earlier, (unsigned long long)s->held,
             (unsigned long long)s->resent_unknown, (unsigned long long)s->lookups, (unsigned long long)s->reconciled,
             (unsigned long long)s->worker_restarts, (unsigned long long)s->workers_given_up);
+    fprintf(f, ",\"input\":{\"read_to_end\":%s,\"last_line\":%llu}", input_cut_short(s) ? "false" : "true",
+            (unsigned long long)s->input_line);
     fputs(",\"http_status\":{", f);
     for (int i = 100, first = 1; i <= TOOL_HTTP_MAX && !g->workers; i++) {
         int k = i == TOOL_HTTP_MAX ? 0 : i;
