@@ -21,12 +21,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_mock [flags...]: sets PORT and URL (the orders endpoint)
+# start_mock [flags...]: sets PORT and URL (the orders endpoint), on a free
+# port or on MOCK_PORT (a mock restarted where the last one was: a journal
+# ties its orders to the origin).
 STARTS=0 # numbers the port files: a name reused ($RANDOM did repeat) is read at once, the old port in it
 start_mock() {
     STARTS=$((STARTS + 1))
     local pf="$WORK/port.$STARTS"
-    "$SALVO_MOCK" --listen 127.0.0.1:0 --port-file "$pf" "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
+    "$SALVO_MOCK" --listen "127.0.0.1:${MOCK_PORT:-0}" --port-file "$pf" "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
     MOCK_PIDS+=($!)
     MOCK_PID=$!
     for _ in $(seq 200); do [ -s "$pf" ] && break; sleep 0.05; done
