@@ -14,12 +14,38 @@
 #include "util.h"
 
 struct slot {
-    cJSON *node, *parent;
-    int index;        /* position among the parent's children */
-    int number;       /* {{col:number}} */
-    long col;         /* layout column, after bind */
-    char *placeholder; /* the node's own valuestring, restored after render */
-    int detached;
+    const cJSON *node; /* its string in the template tree, to find it when compiling */
+    int number;        /* {{col:number}} */
+    long col;          /* layout column, after bind */
+};
+
+/* The template compiled once into a program of literal text and slots, so
+ * that rendering an order is appends into its buffer: no tree to edit and
+ * print per order. A container holding a slot that an empty value drops
+ * (an object member) places its commas at run time (OP_SEP, OP_MEMBER);
+ * every other comma, key and value is literal text. */
+enum op_kind {
+    OP_LIT,    /* text */
+    OP_OPEN,   /* text ("{" or "["; "" for form pairs), and nothing written in it yet */
+    OP_SEP,    /* a separator unless it is the first element */
+    OP_MEMBER, /* text (the key and ':' or '=') and the slot's value; nothing when the value is empty */
+    OP_ELEM,   /* an array element: the slot's value, or null when empty */
+};
+
+struct op {
+    unsigned char kind;
+    unsigned depth; /* OP_OPEN, OP_SEP, OP_MEMBER, OP_ELEM: the container */
+    size_t off, len; /* text in the program's literal buffer */
+    size_t slot;
+};
+
+struct program {
+    struct op *ops;
+    size_t nops, cap;
+    salvo_jbuf_t text;     /* the literals */
+    unsigned char *first;  /* per depth: nothing written in the container yet */
+    unsigned max_depth;
+    char sep;              /* ',' (JSON) or '&' (form pairs) */
 };
 
 /* A piece of the URL template: literal text, or a column's value. */
@@ -31,7 +57,8 @@ struct url_part {
 };
 
 struct salvo_body {
-    cJSON *root;
+    cJSON *root;       /* the parsed template, kept to compile another encoding */
+    struct program prog;
     struct slot *slots;
     size_t nslots, cap;
     const char **names; /* column name of each slot */
@@ -71,7 +98,7 @@ static int placeholder(const char *s, size_t *name_len, int *number)
     return *name_len > 0 && memchr(s + 2, '{', *name_len) == NULL && memchr(s + 2, '}', *name_len) == NULL;
 }
 
-static int add_slot(salvo_body_t *b, cJSON *node, cJSON *parent, int index, size_t name_len, int number)
+static int add_slot(salvo_body_t *b, cJSON *node, size_t name_len, int number)
 {
     if (b->nslots == b->cap) {
         size_t ncap = b->cap ? b->cap * 2 : 8;
@@ -88,25 +115,26 @@ static int add_slot(salvo_body_t *b, cJSON *node, cJSON *parent, int index, size
     /* The column name lives in the node's string: cut it out in place. */
     char *name = node->valuestring + 2;
     name[name_len] = '\0';
-    b->slots[b->nslots] = (struct slot){.node = node, .parent = parent, .index = index, .number = number,
-                                        .col = -1, .placeholder = node->valuestring};
+    b->slots[b->nslots] = (struct slot){.node = node, .number = number, .col = -1};
     b->names[b->nslots] = name;
-    if (number)
-        node->type = cJSON_Raw; /* printed verbatim: the value is checked first */
     b->nslots++;
     return 0;
 }
 
+/* Find the slots, in document order. cJSON leaves valueint unused on
+ * strings and containers: it marks them here for the compiler (a slot's
+ * index + 1; 1 on a container that holds a slot). */
 static int collect(salvo_body_t *b, cJSON *node, char *err, size_t errlen)
 {
-    int index = 0;
-    for (cJSON *c = node->child; c; c = c->next, index++) {
+    for (cJSON *c = node->child; c; c = c->next) {
         if (cJSON_IsString(c)) {
             size_t nlen;
             int number;
             if (placeholder(c->valuestring, &nlen, &number)) {
-                if (add_slot(b, c, node, index, nlen, number) < 0)
+                if (add_slot(b, c, nlen, number) < 0)
                     return -ENOMEM;
+                c->valueint = (int)b->nslots;
+                node->valueint = 1;
             } else if (strstr(c->valuestring, "{{") != NULL) {
                 snprintf(err, errlen, "template value \"%.60s\": a placeholder must be the whole string",
                          c->valuestring);
@@ -116,9 +144,160 @@ static int collect(salvo_body_t *b, cJSON *node, char *err, size_t errlen)
             int e = collect(b, c, err, errlen);
             if (e < 0)
                 return e;
+            if (c->valueint)
+                node->valueint = 1;
         }
     }
     return 0;
+}
+
+/* ---------- compiling the template ---------- */
+
+static void program_free(struct program *p)
+{
+    free(p->ops);
+    free(p->text.p);
+    free(p->first);
+    *p = (struct program){0};
+}
+
+static int emit(struct program *p, enum op_kind kind, unsigned depth, const char *text, size_t len, size_t slot)
+{
+    size_t off = p->text.len;
+    salvo_jbuf_raw(&p->text, text, len);
+    if (p->text.oom)
+        return -ENOMEM;
+    if (kind == OP_LIT && p->nops && p->ops[p->nops - 1].kind == OP_LIT) {
+        p->ops[p->nops - 1].len += len; /* texts are appended in order: contiguous */
+        return 0;
+    }
+    if (p->nops == p->cap) {
+        size_t ncap = p->cap ? p->cap * 2 : 16;
+        struct op *o = realloc(p->ops, ncap * sizeof *o);
+        if (o == NULL)
+            return -ENOMEM;
+        p->ops = o;
+        p->cap = ncap;
+    }
+    p->ops[p->nops++] = (struct op){.kind = (unsigned char)kind, .depth = depth, .off = off, .len = len,
+                                    .slot = slot};
+    if (depth > p->max_depth)
+        p->max_depth = depth;
+    return 0;
+}
+
+/* A slot's index, or -1 (see collect). */
+static long slot_index(const cJSON *c) { return cJSON_IsString(c) && c->valueint > 0 ? c->valueint - 1 : -1; }
+
+/* "key": as cJSON prints it. */
+static int member_key(salvo_jbuf_t *k, const char *key)
+{
+    k->len = 0;
+    salvo_jbuf_str(k, key, strlen(key));
+    salvo_jbuf_raw(k, ":", 1);
+    return k->oom ? -ENOMEM : 0;
+}
+
+static int compile_json(struct program *p, const cJSON *node, unsigned depth, salvo_jbuf_t *key);
+
+static int compile_literal(struct program *p, const cJSON *node)
+{
+    char *t = cJSON_PrintUnformatted(node);
+    int rc = t ? emit(p, OP_LIT, 0, t, strlen(t), 0) : -ENOMEM;
+    cJSON_free(t);
+    return rc;
+}
+
+static int compile_child(struct program *p, const cJSON *c, int obj, int dynamic, int n, unsigned depth,
+                         salvo_jbuf_t *key)
+{
+    long slot = slot_index(c);
+    if (obj && member_key(key, c->string) < 0)
+        return -ENOMEM;
+    if (slot >= 0 && obj)
+        return emit(p, OP_MEMBER, depth, key->p, key->len, (size_t)slot);
+    int rc = dynamic ? emit(p, OP_SEP, depth, "", 0, 0) : n ? emit(p, OP_LIT, 0, ",", 1, 0) : 0;
+    if (rc == 0 && obj)
+        rc = emit(p, OP_LIT, 0, key->p, key->len, 0);
+    if (rc < 0)
+        return rc;
+    return slot >= 0 ? emit(p, OP_ELEM, depth, "", 0, (size_t)slot) : compile_json(p, c, depth + 1, key);
+}
+
+/* JSON text identical to cJSON_PrintUnformatted of the tree with each
+ * slot's value in place (test_body checks it against cJSON). */
+static int compile_json(struct program *p, const cJSON *node, unsigned depth, salvo_jbuf_t *key)
+{
+    int obj = cJSON_IsObject(node);
+    if (!node->valueint || !(obj || cJSON_IsArray(node)))
+        return compile_literal(p, node);
+    int dynamic = 0; /* a member an empty value drops: commas at run time */
+    for (const cJSON *c = node->child; c && obj; c = c->next)
+        dynamic |= slot_index(c) >= 0;
+    int rc = emit(p, dynamic ? OP_OPEN : OP_LIT, depth, obj ? "{" : "[", 1, 0);
+    int n = 0;
+    for (const cJSON *c = node->child; c && rc == 0; c = c->next, n++)
+        rc = compile_child(p, c, obj, dynamic, n, depth, key);
+    return rc < 0 ? rc : emit(p, OP_LIT, 0, obj ? "}" : "]", 1, 0);
+}
+
+/* A literal of a form template as text: "GTC", 5000, true. */
+static int scalar(const cJSON *c, char *buf, size_t cap, const char **out)
+{
+    if (cJSON_IsString(c) || cJSON_IsRaw(c))
+        return *out = c->valuestring, 0;
+    if (cJSON_IsBool(c))
+        return *out = cJSON_IsTrue(c) ? "true" : "false", 0;
+    if (cJSON_IsNumber(c)) {
+        double d = c->valuedouble;
+        /* whole and within 2^53: digits; else the shortest of %.15g and
+         * %.17g that reads back as d, as cJSON prints (a cast of 1e300 to an
+         * integer type, to tell whole numbers, was UB) */
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            snprintf(buf, cap, "%.0f", d);
+        else if (snprintf(buf, cap, "%.15g", d) > 0 && strtod(buf, NULL) != d)
+            snprintf(buf, cap, "%.17g", d);
+        return *out = buf, 0;
+    }
+    return -1; /* null: no pair */
+}
+
+/* name=value&... in the template's order, each percent-encoded. */
+static int compile_pairs(struct program *p, const cJSON *root, salvo_jbuf_t *key)
+{
+    char num[40];
+    int rc = emit(p, OP_OPEN, 0, "", 0, 0);
+    for (const cJSON *c = root->child; c && rc == 0; c = c->next) {
+        long slot = slot_index(c);
+        const char *v;
+        if (slot < 0 && scalar(c, num, sizeof num, &v) < 0)
+            continue; /* null: no pair */
+        key->len = 0;
+        salvo_jbuf_pct(key, c->string, strlen(c->string));
+        salvo_jbuf_raw(key, "=", 1);
+        if (slot >= 0) {
+            rc = key->oom ? -ENOMEM : emit(p, OP_MEMBER, 0, key->p, key->len, (size_t)slot);
+            continue;
+        }
+        salvo_jbuf_pct(key, v, strlen(v));
+        rc = key->oom ? -ENOMEM : emit(p, OP_SEP, 0, "", 0, 0);
+        if (rc == 0)
+            rc = emit(p, OP_LIT, 0, key->p, key->len, 0);
+    }
+    return rc;
+}
+
+static int compile(salvo_body_t *b)
+{
+    program_free(&b->prog);
+    salvo_jbuf_t key = {0};
+    int form = b->encoding != SALVO_ENC_JSON;
+    b->prog.sep = form ? '&' : ',';
+    int rc = form ? compile_pairs(&b->prog, b->root, &key) : compile_json(&b->prog, b->root, 0, &key);
+    free(key.p);
+    if (rc == 0 && (b->prog.first = calloc(b->prog.max_depth + 1, 1)) == NULL)
+        rc = -ENOMEM;
+    return rc;
 }
 
 salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, size_t errlen)
@@ -150,7 +329,10 @@ salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, s
         salvo_body_free(b);
         return NULL;
     }
-    if (collect(b, b->root, err, errlen) < 0) {
+    int rc = collect(b, b->root, err, errlen);
+    if (rc == 0 && (rc = compile(b)) < 0)
+        snprintf(err, errlen, "out of memory");
+    if (rc < 0) {
         salvo_body_free(b);
         return NULL;
     }
@@ -171,11 +353,7 @@ void salvo_body_free(salvo_body_t *b)
     free(b->url);
     free(b->parts);
     free(b->columns);
-    for (size_t i = 0; i < b->nslots; i++) {
-        b->slots[i].node->valuestring = b->slots[i].placeholder;
-        if (b->slots[i].detached)
-            cJSON_Delete(b->slots[i].node);
-    }
+    program_free(&b->prog);
     cJSON_Delete(b->root);
     free(b->slots);
     free(b->names);
@@ -299,7 +477,7 @@ int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t err
         return -EINVAL;
     b->encoding = encoding;
     if (encoding == SALVO_ENC_JSON)
-        return 0;
+        return compile(b) < 0 ? (snprintf(err, errlen, "out of memory"), -ENOMEM) : 0;
     if (!cJSON_IsObject(b->root)) {
         snprintf(err, errlen, "a form or query body template is one flat JSON object");
         return -EINVAL;
@@ -310,6 +488,10 @@ int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t err
                      c->string);
             return -EINVAL;
         }
+    }
+    if (compile(b) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
     }
     return 0;
 }
@@ -350,87 +532,6 @@ static const char *col_value(salvo_body_t *b, long col, const salvo_order_t *o, 
     return f ? f->s : "";
 }
 
-/* Put a detached child back at its index. By hand: cJSON 1.7.15's
- * cJSON_InsertItemInArray refuses to re-insert a detached object member. */
-static void insert_at(cJSON *parent, int index, cJSON *item)
-{
-    cJSON *after = parent->child;
-    for (int i = 0; after && i < index; i++)
-        after = after->next;
-    if (after == NULL) {
-        cJSON_AddItemToArray(parent, item); /* keeps item->string */
-        return;
-    }
-    item->next = after;
-    item->prev = after->prev; /* the head's prev is the tail */
-    if (after == parent->child)
-        parent->child = item;
-    else
-        item->prev->next = item;
-    after->prev = item;
-}
-
-/* Put the tree back as it was parsed, whatever render did to it. */
-static void restore(salvo_body_t *b, size_t upto)
-{
-    for (size_t i = 0; i < upto; i++) {
-        struct slot *s = &b->slots[i];
-        s->node->valuestring = s->placeholder;
-        if (s->node->type == cJSON_NULL)
-            s->node->type = s->number ? cJSON_Raw : cJSON_String;
-    }
-    for (size_t i = 0; i < upto; i++) { /* ascending: each goes back to its own index */
-        struct slot *s = &b->slots[i];
-        if (s->detached) {
-            insert_at(s->parent, s->index, s->node);
-            s->detached = 0;
-        }
-    }
-}
-
-static int print_into(cJSON *root, salvo_order_t *o)
-{
-    if (o->body_cap < 256) {
-        free(o->body);
-        if ((o->body = malloc(256)) == NULL)
-            return o->body_cap = 0, -ENOMEM;
-        o->body_cap = 256;
-    }
-    /* cJSON asks for 5 spare bytes: its size estimate is not exact. */
-    while (!cJSON_PrintPreallocated(root, o->body, (int)o->body_cap - 5, 0)) {
-        if (o->body_cap >= INT_MAX / 2)
-            return -ENOMEM;
-        char *nb = realloc(o->body, o->body_cap * 2);
-        if (nb == NULL)
-            return -ENOMEM;
-        o->body = nb;
-        o->body_cap *= 2;
-    }
-    o->body_len = strlen(o->body);
-    return 0;
-}
-
-/* A literal of a form template as text: "GTC", 5000, true. */
-static int scalar(const cJSON *c, char *buf, size_t cap, const char **out)
-{
-    if (cJSON_IsString(c) || cJSON_IsRaw(c))
-        return *out = c->valuestring, 0;
-    if (cJSON_IsBool(c))
-        return *out = cJSON_IsTrue(c) ? "true" : "false", 0;
-    if (cJSON_IsNumber(c)) {
-        double d = c->valuedouble;
-        /* whole and within 2^53: digits; else the shortest of %.15g and
-         * %.17g that reads back as d, as cJSON prints (a cast of 1e300 to an
-         * integer type, to tell whole numbers, was UB) */
-        if (d == floor(d) && fabs(d) < 9007199254740992.0)
-            snprintf(buf, cap, "%.0f", d);
-        else if (snprintf(buf, cap, "%.15g", d) > 0 && strtod(buf, NULL) != d)
-            snprintf(buf, cap, "%.17g", d);
-        return *out = buf, 0;
-    }
-    return -1; /* null: no pair */
-}
-
 /* The order's buffer as a jbuf, and back. */
 static salvo_jbuf_t as_jbuf(char *p, size_t cap) { return (salvo_jbuf_t){.p = p, .cap = cap}; }
 
@@ -444,24 +545,6 @@ static int end_jbuf(salvo_jbuf_t *jb, char **p, size_t *cap, size_t *len)
     if (len)
         *len = jb->len - 1;
     return 0;
-}
-
-/* name=value&... in the template's order, each percent-encoded. */
-static int print_pairs(cJSON *root, salvo_order_t *o)
-{
-    salvo_jbuf_t jb = as_jbuf(o->body, o->body_cap);
-    char num[40];
-    for (const cJSON *c = root->child; c; c = c->next) {
-        const char *v;
-        if (scalar(c, num, sizeof num, &v) < 0)
-            continue;
-        if (jb.len)
-            salvo_jbuf_raw(&jb, "&", 1);
-        salvo_jbuf_pct(&jb, c->string, strlen(c->string));
-        salvo_jbuf_raw(&jb, "=", 1);
-        salvo_jbuf_pct(&jb, v, strlen(v));
-    }
-    return end_jbuf(&jb, &o->body, &o->body_cap, &o->body_len);
 }
 
 /* A path segment that is "." or "..", a dot also as %2E (servers decode it
@@ -559,42 +642,84 @@ static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
     return rc;
 }
 
+/* Slot i's value for this order: 0 and *v ("" drops it), or 1 with
+ * o->error when it cannot be sent. */
+static int slot_value(salvo_body_t *b, size_t i, salvo_order_t *o, const salvo_layout_t *l,
+                      const salvo_row_t *row, const char **v)
+{
+    const struct slot *s = &b->slots[i];
+    *v = col_value(b, s->col, o, l, row);
+    if (**v == '\0')
+        return 0;
+    if ((s->col >= SALVO_COL_CANONICAL || s->col < 0) && !salvo_is_utf8(*v, strlen(*v))) { /* raw input bytes */
+        snprintf(o->error, sizeof o->error, "line %llu: column %s is not valid UTF-8", (unsigned long long)o->line,
+                 b->names[i]);
+        return 1;
+    }
+    if (s->number && !salvo_is_json_number(*v, strlen(*v))) {
+        snprintf(o->error, sizeof o->error, "line %llu: column %s value \"%.40s\" is not a number",
+                 (unsigned long long)o->line, b->names[i], *v);
+        return 1;
+    }
+    return 0;
+}
+
+static void put_value(const salvo_body_t *b, salvo_jbuf_t *jb, size_t slot, const char *v)
+{
+    size_t n = strlen(v);
+    if (b->encoding != SALVO_ENC_JSON)
+        salvo_jbuf_pct(jb, v, n);
+    else if (b->slots[slot].number)
+        salvo_jbuf_raw(jb, v, n); /* checked: a JSON number */
+    else
+        salvo_jbuf_str(jb, v, n);
+}
+
+static void put_sep(struct program *p, salvo_jbuf_t *jb, unsigned depth)
+{
+    if (!p->first[depth])
+        salvo_jbuf_raw(jb, &p->sep, 1);
+    p->first[depth] = 0;
+}
+
 static int render_body(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)
 {
-    size_t i;
-    int rc = 0;
-    for (i = 0; i < b->nslots; i++) {
-        struct slot *s = &b->slots[i];
-        const char *v = col_value(b, s->col, o, l, row);
-        if (*v == '\0') {
-            if (cJSON_IsObject(s->parent)) {
-                cJSON_DetachItemViaPointer(s->parent, s->node);
-                s->detached = 1;
-            } else {
-                s->node->type = cJSON_NULL;
-            }
-            continue;
+    struct program *p = &b->prog;
+    salvo_jbuf_t jb = as_jbuf(o->body, o->body_cap);
+    for (size_t i = 0; i < p->nops; i++) {
+        const struct op *op = &p->ops[i];
+        const char *text = p->text.p + op->off, *v = "";
+        if ((op->kind == OP_MEMBER || op->kind == OP_ELEM) && slot_value(b, op->slot, o, l, row, &v) != 0) {
+            end_jbuf(&jb, &o->body, &o->body_cap, NULL);
+            o->body_len = 0;
+            return 1;
         }
-        if ((s->col >= SALVO_COL_CANONICAL || s->col < 0) && !salvo_is_utf8(v, strlen(v))) { /* raw input bytes */
-            snprintf(o->error, sizeof o->error, "line %llu: column %s is not valid UTF-8",
-                     (unsigned long long)o->line, b->names[i]);
-            rc = 1;
-            i++;
+        switch ((enum op_kind)op->kind) {
+        case OP_OPEN:
+            p->first[op->depth] = 1;
+            /* fall through */
+        case OP_LIT:
+            salvo_jbuf_raw(&jb, text, op->len);
+            break;
+        case OP_SEP:
+            put_sep(p, &jb, op->depth);
+            break;
+        case OP_MEMBER:
+            if (*v == '\0')
+                break; /* an empty value drops its key */
+            put_sep(p, &jb, op->depth);
+            salvo_jbuf_raw(&jb, text, op->len);
+            put_value(b, &jb, op->slot, v);
+            break;
+        case OP_ELEM:
+            if (*v == '\0')
+                salvo_jbuf_raw(&jb, "null", 4);
+            else
+                put_value(b, &jb, op->slot, v);
             break;
         }
-        if (s->number && !salvo_is_json_number(v, strlen(v))) {
-            snprintf(o->error, sizeof o->error, "line %llu: column %s value \"%.40s\" is not a number",
-                     (unsigned long long)o->line, b->names[i], v);
-            rc = 1;
-            i++;
-            break;
-        }
-        s->node->valuestring = (char *)v;
     }
-    if (rc == 0)
-        rc = b->encoding == SALVO_ENC_JSON ? print_into(b->root, o) : print_pairs(b->root, o);
-    restore(b, i);
-    return rc;
+    return end_jbuf(&jb, &o->body, &o->body_cap, &o->body_len);
 }
 
 int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)

@@ -144,6 +144,8 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
         switch (c) {
         case '"': esc[1] = '"'; break;
         case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break; /* as cJSON writes them */
+        case '\f': esc[1] = 'f'; break;
         case '\n': esc[1] = 'n'; break;
         case '\r': esc[1] = 'r'; break;
         case '\t': esc[1] = 't'; break;

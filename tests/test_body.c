@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "salvo/body.h"
 #include "salvo/profile.h"
@@ -294,7 +295,7 @@ static void test_url_dot_segments_refused(void **state)
         {"h:8080/v3/accounts/{{account}}/orders", "..", 1},      /* no scheme: the path starts at its first / */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char target[160], error[256];
+        char target[160], error[320];
         int rc = render_account(cases[i].url, cases[i].account, target, sizeof target, error, sizeof error);
         if (rc != cases[i].refused)
             fail_msg("%s with \"%s\": rc %d, target \"%s\", error \"%s\"", cases[i].url, cases[i].account, rc,
@@ -331,6 +332,98 @@ static void test_derived_columns_and_market_body(void **state)
     teardown_fx(&fx);
 }
 
+/* The reference: cJSON's own print of the template with each placeholder
+ * replaced by its value (a number raw), an empty one dropped from an
+ * object and null in an array. */
+static const char *value_of(const char *name, const char *const names[6], const char *const vals[6])
+{
+    for (int i = 0; i < 6; i++)
+        if (strcmp(name, names[i]) == 0)
+            return vals[i];
+    return NULL;
+}
+
+static void substitute(cJSON *node, const char *const names[6], const char *const vals[6])
+{
+    cJSON *next;
+    for (cJSON *c = node->child; c; c = next) {
+        next = c->next;
+        if (c->child)
+            substitute(c, names, vals);
+        if (!cJSON_IsString(c) || strncmp(c->valuestring, "{{", 2) != 0)
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "%s", c->valuestring + 2);
+        int number = strstr(name, ":number}}") != NULL;
+        *strpbrk(name, ":}") = '\0';
+        const char *v = value_of(name, names, vals);
+        assert_non_null(v);
+        cJSON *with = *v == '\0' ? NULL : number ? cJSON_CreateRaw(v) : cJSON_CreateString(v);
+        if (with == NULL && cJSON_IsObject(node)) {
+            cJSON_Delete(cJSON_DetachItemViaPointer(node, c));
+            continue;
+        }
+        if (with == NULL)
+            with = cJSON_CreateNull();
+        with->string = c->string; /* the key moves over (ViaPointer keeps none) */
+        c->string = NULL;
+        cJSON_ReplaceItemViaPointer(node, c, with);
+    }
+}
+
+/* The compiled template writes what cJSON would print, byte for byte:
+ * members dropped first, last, all, and in nested objects and arrays,
+ * keys and literals cJSON escapes, numbers as cJSON prints them. */
+static void test_render_matches_cjson(void **state)
+{
+    (void)state;
+    static const char *const names[6] = {"symbol", "price", "quantity", "side", "type", "account"};
+    static const char *const templates[] = {
+        "{\"a\":\"{{account}}\",\"s\":\"{{symbol}}\"}",
+        "{\"s\":\"{{symbol}}\",\"a\":\"{{account}}\"}",
+        "{\"a\":\"{{account}}\",\"p\":\"{{price}}\"}",
+        "{\"x\":1,\"a\":\"{{account}}\",\"y\":[1,\"{{account}}\",{\"z\":\"{{account}}\",\"q\":\"{{quantity:number}}\"}],"
+        "\"e\":{},\"f\":[],\"t\":true,\"n\":null,\"d\":0.1,\"big\":1e300,\"neg\":-0}",
+        "[\"{{account}}\",\"{{symbol}}\",[\"{{price:number}}\"],{\"k\":\"{{account}}\"}]",
+        "{\"o\":{\"o\":{\"a\":\"{{account}}\",\"b\":\"{{account}}\"},\"c\":\"{{side}}\"},\"tail\":\"x\"}",
+        "{\"k\\b\\f\\u0001\\\"\\\\/\\u00e9\":\"{{symbol}}\",\"lit\":\"tab\\there\\u0002\"}",
+        "{\"a\":[[[\"{{account}}\"]]],\"b\":\"{{type}}\"}",
+        "\"{{symbol}}\"",
+        "42",
+    };
+    static const char *const rows[][6] = {
+        {"AAPL", "1.5", "3", "BUY", "LIMIT", "acct-1"},
+        {"AAPL", "", "3", "SELL", "MARKET", ""},
+        {"A\"B\\C\xc3\xa9", "2", "1000", "BUY", "LIMIT", "x\x01\b\f\n\r\t\x1f/\"\\"},
+    };
+    for (size_t t = 0; t < sizeof templates / sizeof *templates; t++) {
+        char err[160];
+        salvo_body_t *b = salvo_body_new_template(templates[t], strlen(templates[t]), err, sizeof err);
+        if (b == NULL)
+            fail_msg("template %zu: %s", t, err);
+        for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+            struct fixture fx = {0};
+            static const char *const extra[] = {"account"};
+            if (setup_row(&fx, extra, 1, rows[r]) != 0)
+                fail_msg("row %zu: %s", r, fx.o.error);
+            assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
+            assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
+            const char *const vals[6] = {fx.o.symbol, fx.o.price, fx.o.quantity, fx.o.side, fx.o.type,
+                                         rows[r][5]};
+            cJSON *ref = cJSON_Parse(templates[t]);
+            assert_non_null(ref);
+            substitute(ref, names, vals);
+            char *want = cJSON_PrintUnformatted(ref);
+            if (strcmp(fx.o.body, want) != 0 || fx.o.body_len != strlen(want))
+                fail_msg("template %zu row %zu:\n got  %s\n want %s", t, r, fx.o.body, want);
+            cJSON_free(want);
+            cJSON_Delete(ref);
+            teardown_fx(&fx);
+        }
+        salvo_body_free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_url_template),
         cmocka_unit_test(test_url_dot_segments_refused),
         cmocka_unit_test(test_derived_columns_and_market_body),
+        cmocka_unit_test(test_render_matches_cjson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
