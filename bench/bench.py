@@ -411,6 +411,46 @@ def scenario_floor(results):
                          "ratio": summarize([dict(x=a["cpu_s"] / b["cpu_s"]) for a, b in zip(salvo, floor)], "x")}
 
 
+def callgrind_ir(cmd, env=None):
+    """Instructions cmd executes (its own process, every library), by
+    callgrind: the same on a quiet and on a busy machine."""
+    out = os.path.join(WORK, "callgrind.out")
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, *cmd],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    if r.returncode != 0:
+        sys.exit("bench: %s under callgrind failed (%d): %s" % (cmd[0], r.returncode, r.stderr[-300:]))
+    for line in open(out):
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    sys.exit("bench: no instruction total in %s" % out)
+
+
+CG_SMALL, CG_BIG, CG_CONC = 2000, 6000, 64
+
+
+def scenario_callgrind(results):
+    """Marginal instructions per order (CG_SMALL -> CG_BIG orders, so start-up
+    and TLS-free connection set-up cancel out), salvo against the bare libcurl
+    loop on the same libcurl and the same broker."""
+    log("scenario 11: instructions per order (callgrind), salvo vs the bare libcurl loop, %d -> %d orders, c%d"
+        % (CG_SMALL, CG_BIG, CG_CONC))
+    ir = {"salvo": {}, "floor": {}}
+    env = dict(os.environ, SALVO_API_KEY="")
+    with Mock() as mock:
+        for n in (CG_SMALL, CG_BIG):
+            ir["salvo"][n] = callgrind_ir([SALVO, "--url", mock.url, "--no-auth", "--concurrency", str(CG_CONC),
+                                           "--retries", "0", "--id-prefix", next_prefix("cg"), orders_file(n)], env)
+            mock.reset()
+            ir["floor"][n] = callgrind_ir([FLOOR, mock.url, str(n), str(CG_CONC)])
+            mock.reset()
+    per = {k: (v[CG_BIG] - v[CG_SMALL]) / (CG_BIG - CG_SMALL) for k, v in ir.items()}
+    curl = re.search(r"libcurl/[0-9.]+", subprocess.run([SALVO, "--version"], capture_output=True, text=True).stdout)
+    results["s11"] = {"salvo_ir": per["salvo"], "floor_ir": per["floor"], "ratio": per["salvo"] / per["floor"],
+                      "libcurl": curl.group(0) if curl else "libcurl ?"}
+    log("  salvo %.1fk, floor %.1fk instructions per order: %.2fx" % (per["salvo"] / 1e3, per["floor"] / 1e3,
+                                                                     per["salvo"] / per["floor"]))
+
+
 # The market-open scenario's settings, beside the issue's own (HTTP/1.1, 64
 # warm connections, --burst 64): what a user chooses between. Name, broker,
 # salvo flags, burst. "mock5" is salvo-mock holding each answer 5 ms (a
@@ -787,6 +827,11 @@ def targets(R):
     out.append(("S6: achieved rate within 1% of 5000/s, busiest window <= 5000",
                 "%.0f/s at the broker, busiest %d" % (rate, s6["busiest_1s"]["max"]),
                 abs(rate - 5000) <= 50 and s6["busiest_1s"]["max"] <= 5000))
+    s11 = R.get("s11")
+    if s11:
+        out.append(("S11: instructions per order <= 1.25x the bare libcurl loop (callgrind)",
+                    "%.1fk vs %.1fk: %.2fx" % (s11["salvo_ir"] / 1e3, s11["floor_ir"] / 1e3, s11["ratio"]),
+                    s11["ratio"] <= 1.25))
     s9 = R.get("s9")
     if s9:
         late = "%.3f ms (salvo's stamp)" % s9["late_p99_ms"]
@@ -904,6 +949,20 @@ def write_reports(R, elapsed, only=()):
         L.append("| salvo | %s |" % fmt(f8["salvo_us"], digits=1))
         L.append("| bare libcurl multi loop (bench/floor.c) | %s |" % fmt(f8["floor_us"], digits=1))
         L.append("| ratio, run by run (target <= 1.3) | %s |" % fmt(f8["ratio"], digits=2))
+    if "s11" in R:
+        c = R["s11"]
+        L.append("")
+        L.append("## Scenario 11: instructions per order against the libcurl floor (callgrind, %d -> %d orders, "
+                 "concurrency %d; %s)" % (CG_SMALL, CG_BIG, CG_CONC, c["libcurl"]))
+        L.append("")
+        L.append("Marginal instructions per order between the two batch sizes: start-up and connection set-up "
+                 "cancel out, and the count does not depend on how busy the machine is.")
+        L.append("")
+        L.append("| | instructions per order |")
+        L.append("|---|---|")
+        L.append("| salvo | %.1fk |" % (c["salvo_ir"] / 1e3))
+        L.append("| bare libcurl multi loop (bench/floor.c) | %.1fk |" % (c["floor_ir"] / 1e3))
+        L.append("| ratio (target <= 1.25) | %.2f |" % c["ratio"])
     if "s9" in R:
         o = R["s9"]
         L.append("")
@@ -1012,7 +1071,8 @@ def main():
             R = {}
     steps = [("s1", scenario_seed_tables), ("s3", scenario_throughput), ("s4", scenario_scale),
              ("s5", scenario_streaming), ("s6", scenario_rate), ("s7", scenario_latency),
-             ("s8", scenario_floor), ("s9", scenario_open), ("s10", scenario_sdk)]
+             ("s8", scenario_floor), ("s9", scenario_open), ("s10", scenario_sdk),
+             ("s11", scenario_callgrind)]
     try:
         for key, fn in steps:
             if not only or key in only:
