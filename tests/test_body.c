@@ -382,8 +382,8 @@ static void test_render_matches_cjson(void **state)
         "{\"a\":\"{{account}}\",\"s\":\"{{symbol}}\"}",
         "{\"s\":\"{{symbol}}\",\"a\":\"{{account}}\"}",
         "{\"a\":\"{{account}}\",\"p\":\"{{price}}\"}",
-        "{\"x\":1,\"a\":\"{{account}}\",\"y\":[1,\"{{account}}\",{\"z\":\"{{account}}\",\"q\":\"{{quantity:number}}\"}],"
-        "\"e\":{},\"f\":[],\"t\":true,\"n\":null,\"d\":0.1,\"big\":1e300,\"neg\":-0}",
+        ("{\"x\":1,\"a\":\"{{account}}\",\"y\":[1,\"{{account}}\",{\"z\":\"{{account}}\",\"q\":\"{{quantity:number}}\"}],"
+         "\"e\":{},\"f\":[],\"t\":true,\"n\":null,\"d\":0.1,\"big\":1e300,\"neg\":-0}"),
         "[\"{{account}}\",\"{{symbol}}\",[\"{{price:number}}\"],{\"k\":\"{{account}}\"}]",
         "{\"o\":{\"o\":{\"a\":\"{{account}}\",\"b\":\"{{account}}\"},\"c\":\"{{side}}\"},\"tail\":\"x\"}",
         "{\"k\\b\\f\\u0001\\\"\\\\/\\u00e9\":\"{{symbol}}\",\"lit\":\"tab\\there\\u0002\"}",
