@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jbuf_put.h"
 #include "salvo/jbuf.h"
 #include "salvo/profile.h"
 #include "util.h"
@@ -615,7 +616,7 @@ static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
         const struct url_part *p = &b->parts[i];
         size_t from = jb.len;
         if (p->lit) {
-            salvo_jbuf_raw(&jb, p->lit, p->len);
+            salvo_jbuf_put(&jb, p->lit, p->len);
             dot = !jb.oom && walk_literal(&w, jb.p, from, jb.len);
             continue;
         }
@@ -670,7 +671,7 @@ static void put_value(const salvo_body_t *b, salvo_jbuf_t *jb, size_t slot, cons
     if (b->encoding != SALVO_ENC_JSON)
         salvo_jbuf_pct(jb, v, n);
     else if (b->slots[slot].number)
-        salvo_jbuf_raw(jb, v, n); /* checked: a JSON number */
+        salvo_jbuf_put(jb, v, n); /* checked: a JSON number */
     else
         salvo_jbuf_str(jb, v, n);
 }
@@ -678,7 +679,7 @@ static void put_value(const salvo_body_t *b, salvo_jbuf_t *jb, size_t slot, cons
 static void put_sep(struct program *p, salvo_jbuf_t *jb, unsigned depth)
 {
     if (!p->first[depth])
-        salvo_jbuf_raw(jb, &p->sep, 1);
+        salvo_jbuf_put(jb, &p->sep, 1);
     p->first[depth] = 0;
 }
 
@@ -699,7 +700,7 @@ static int render_body(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *
             p->first[op->depth] = 1;
             /* fall through */
         case OP_LIT:
-            salvo_jbuf_raw(&jb, text, op->len);
+            salvo_jbuf_put(&jb, text, op->len);
             break;
         case OP_SEP:
             put_sep(p, &jb, op->depth);
@@ -708,12 +709,12 @@ static int render_body(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *
             if (*v == '\0')
                 break; /* an empty value drops its key */
             put_sep(p, &jb, op->depth);
-            salvo_jbuf_raw(&jb, text, op->len);
+            salvo_jbuf_put(&jb, text, op->len);
             put_value(b, &jb, op->slot, v);
             break;
         case OP_ELEM:
             if (*v == '\0')
-                salvo_jbuf_raw(&jb, "null", 4);
+                salvo_jbuf_put(&jb, "null", 4);
             else
                 put_value(b, &jb, op->slot, v);
             break;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "jbuf_put.h"
 #include "utf8.h"
 
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -80,7 +81,7 @@ size_t salvo_json_number_len(const char *s, size_t n)
 static void put(salvo_jbuf_t *out, const char *s, size_t n)
 {
     if (out != NULL)
-        salvo_jbuf_raw(out, s, n);
+        salvo_jbuf_put(out, s, n);
 }
 
 /* The string whose opening quote is at s[*pos]. */

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "jbuf_put.h"
 #include "jsonscan.h"
 
 const char *salvo_status_name(int status)
@@ -58,24 +59,29 @@ void salvo_format_rfc3339_us(int64_t us, char out[32])
     *p = '\0';
 }
 
-static void key(salvo_jbuf_t *b, const char *k)
+/* k: a string literal ("" k will not compile otherwise), its length known */
+#define key(b, k) key_n((b), "" k, sizeof(k) - 1)
+#define kv_str(b, k, v) kv_str_n((b), "" k, sizeof(k) - 1, (v))
+#define kv_ms(b, k, ms) kv_ms_n((b), "" k, sizeof(k) - 1, (ms))
+
+static void key_n(salvo_jbuf_t *b, const char *k, size_t n)
 {
-    salvo_jbuf_raw(b, ",\"", 2);
-    salvo_jbuf_cstr(b, k);
-    salvo_jbuf_raw(b, "\":", 2);
+    SALVO_JBUF_LIT(b, ",\"");
+    salvo_jbuf_put(b, k, n);
+    SALVO_JBUF_LIT(b, "\":");
 }
 
-static void kv_str(salvo_jbuf_t *b, const char *k, const char *v)
+static void kv_str_n(salvo_jbuf_t *b, const char *k, size_t n, const char *v)
 {
     if (v == NULL || *v == '\0')
         return;
-    key(b, k);
+    key_n(b, k, n);
     salvo_jbuf_str(b, v, strlen(v));
 }
 
-static void kv_ms(salvo_jbuf_t *b, const char *k, double ms)
+static void kv_ms_n(salvo_jbuf_t *b, const char *k, size_t n, double ms)
 {
-    key(b, k);
+    key_n(b, k, n);
     salvo_jbuf_fixed3(b, ms);
 }
 
@@ -90,7 +96,7 @@ static void write_response(salvo_jbuf_t *b, const salvo_result_t *r)
     salvo_jbuf_str(b, r->response, r->response_len);
     if (r->response_truncated) {
         key(b, "response_truncated");
-        salvo_jbuf_cstr(b, "true");
+        SALVO_JBUF_LIT(b, "true");
     }
 }
 
@@ -108,9 +114,9 @@ static const char *http_version_name(long v)
 void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
 {
     const salvo_order_t *o = r->order;
-    salvo_jbuf_cstr(b, "{\"seq\":");
+    SALVO_JBUF_LIT(b, "{\"seq\":");
     salvo_jbuf_u64(b, o->seq);
-    salvo_jbuf_cstr(b, ",\"line\":");
+    SALVO_JBUF_LIT(b, ",\"line\":");
     salvo_jbuf_u64(b, o->line);
     kv_str(b, "run", r->run);
     kv_str(b, "client_order_id", o->client_order_id);
@@ -128,31 +134,31 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
         if (r->http_status > 0)
             salvo_jbuf_i64(b, r->http_status);
         else
-            salvo_jbuf_cstr(b, "null");
-        salvo_jbuf_cstr(b, ",\"attempts\":");
+            SALVO_JBUF_LIT(b, "null");
+        SALVO_JBUF_LIT(b, ",\"attempts\":");
         salvo_jbuf_u64(b, r->attempts);
-        salvo_jbuf_cstr(b, ",\"attempt_statuses\":[");
+        SALVO_JBUF_LIT(b, ",\"attempt_statuses\":[");
         for (unsigned i = 0; i < r->attempts && i < SALVO_MAX_ATTEMPTS; i++) {
             if (i)
-                salvo_jbuf_raw(b, ",", 1);
+                SALVO_JBUF_LIT(b, ",");
             if (r->attempt[i].word) {
-                salvo_jbuf_raw(b, "\"", 1);
+                SALVO_JBUF_LIT(b, "\"");
                 salvo_jbuf_cstr(b, r->attempt[i].word);
-                salvo_jbuf_raw(b, "\"", 1);
+                SALVO_JBUF_LIT(b, "\"");
             } else if (r->attempt[i].curl_code == 0) {
                 salvo_jbuf_i64(b, r->attempt[i].http_status);
             } else {
-                salvo_jbuf_cstr(b, "\"curl:");
+                SALVO_JBUF_LIT(b, "\"curl:");
                 salvo_jbuf_i64(b, r->attempt[i].curl_code);
-                salvo_jbuf_raw(b, "\"", 1);
+                SALVO_JBUF_LIT(b, "\"");
             }
         }
-        salvo_jbuf_cstr(b, "],\"latency_ms\":");
+        SALVO_JBUF_LIT(b, "],\"latency_ms\":");
         if (r->latency_ms >= 0)
             salvo_jbuf_fixed3(b, r->latency_ms);
         else
-            salvo_jbuf_cstr(b, "null");
-        salvo_jbuf_cstr(b, ",\"queued_ms\":");
+            SALVO_JBUF_LIT(b, "null");
+        SALVO_JBUF_LIT(b, ",\"queued_ms\":");
         salvo_jbuf_fixed3(b, r->queued_ms);
         if (r->sent_at_us > 0) {
             char ts[32];
@@ -165,12 +171,12 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
     if (r->reused >= 0 && r->attempts > 0)
         salvo_jbuf_cstr(b, r->reused ? ",\"connection\":\"reused\"" : ",\"connection\":\"new\"");
     if (r->has_timings) {
-        salvo_jbuf_cstr(b, ",\"timings_ms\":{\"dns\":");
+        SALVO_JBUF_LIT(b, ",\"timings_ms\":{\"dns\":");
         salvo_jbuf_fixed3(b, r->dns_ms);
         kv_ms(b, "connect", r->connect_ms);
         kv_ms(b, "tls", r->tls_ms);
         kv_ms(b, "ttfb", r->ttfb_ms);
-        salvo_jbuf_raw(b, "}", 1);
+        SALVO_JBUF_LIT(b, "}");
     }
     if (r->http_version > 0)
         kv_str(b, "http_version", http_version_name(r->http_version));
@@ -180,11 +186,11 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
     }
     if (r->transport_resent) {
         key(b, "transport_resent");
-        salvo_jbuf_cstr(b, "true");
+        SALVO_JBUF_LIT(b, "true");
     }
     if (r->reconciled) {
         key(b, "reconciled");
-        salvo_jbuf_cstr(b, "true");
+        SALVO_JBUF_LIT(b, "true");
     }
     kv_str(b, "order_id", r->order_id);
     if (r->headers) {
@@ -200,5 +206,5 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
         key(b, "request");
         salvo_jbuf_cstr(b, r->request);
     }
-    salvo_jbuf_raw(b, "}\n", 2);
+    SALVO_JBUF_LIT(b, "}\n");
 }

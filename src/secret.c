@@ -11,26 +11,49 @@
 #include "salvo/jbuf.h"
 #include "util.h"
 
-/* A trailing '*' makes a prefix. Brokers sign with several headers of one
- * family (CB-ACCESS-KEY, -SIGN, -PASSPHRASE): the prefix covers them all. */
-static const char *const builtin_secret[] = {
-    "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie",
-    "X-API-KEY", "API-Key", "API-Sign", "X-Auth-Token",
-    "APCA-API-*",   /* Alpaca */
-    "X-MBX-APIKEY", /* Binance */
-    "CB-ACCESS-*",  /* Coinbase */
-    "KC-API-*",     /* KuCoin */
-    "OK-ACCESS-*",  /* OKX */
-    "X-BAPI-*",     /* Bybit */
-    "ACCESS-*",     /* bitFlyer and others */
-    "X-GEMINI-*",   /* Gemini */
+/* A name, or a family of names (NAME- and anything after it). Brokers
+ * sign with several headers of one family (CB-ACCESS-KEY, -SIGN,
+ * -PASSPHRASE): the family covers them all. Lengths are kept: every
+ * "name": of every answer is looked up. */
+struct pattern {
+    const char *s;
+    size_t len;
+    int family;
+};
+#define NAME(s) {s, sizeof s - 1, 0}
+#define FAMILY(s) {s, sizeof s - 1, 1}
+
+static const struct pattern builtin_secret[] = {
+    NAME("Authorization"), NAME("Proxy-Authorization"), NAME("Cookie"), NAME("Set-Cookie"),
+    NAME("X-API-KEY"), NAME("API-Key"), NAME("API-Sign"), NAME("X-Auth-Token"),
+    FAMILY("APCA-API-"),   /* Alpaca */
+    NAME("X-MBX-APIKEY"),  /* Binance */
+    FAMILY("CB-ACCESS-"),  /* Coinbase */
+    FAMILY("KC-API-"),     /* KuCoin */
+    FAMILY("OK-ACCESS-"),  /* OKX */
+    FAMILY("X-BAPI-"),     /* Bybit */
+    FAMILY("ACCESS-"),     /* bitFlyer and others */
+    FAMILY("X-GEMINI-"),   /* Gemini */
 };
 
-/* Names a prefix above would catch that carry nothing secret. */
-static const char *const builtin_public[] = {"Access-Control-*"};
+/* Names a family above would catch that carry nothing secret. */
+static const struct pattern builtin_public[] = {FAMILY("Access-Control-")};
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
+static int pattern_in(const char *name, size_t n, const struct pattern *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const struct pattern *p = &list[i];
+        /* the first byte in either case (patterns start with a letter) before the call */
+        if ((p->family ? n >= p->len : n == p->len) && n > 0 && (name[0] | 0x20) == (p->s[0] | 0x20) &&
+            strncasecmp(name, p->s, p->len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The user's names (--redact-header): a trailing '*' makes a family. */
 static int name_matches(const char *name, size_t n, const char *pattern)
 {
     size_t plen = strlen(pattern);
@@ -51,8 +74,8 @@ int salvo_secret_name(const char *name, size_t n, const char *const *extra, size
 {
     if (name_in(name, n, extra, nextra))
         return 1;
-    return name_in(name, n, builtin_secret, COUNT(builtin_secret)) &&
-           !name_in(name, n, builtin_public, COUNT(builtin_public));
+    return pattern_in(name, n, builtin_secret, COUNT(builtin_secret)) &&
+           !pattern_in(name, n, builtin_public, COUNT(builtin_public));
 }
 
 size_t salvo_header_secret_at(const char *line, size_t len, const char *const *extra, size_t nextra)
