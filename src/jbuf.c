@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include "jbuf_put.h"
+#include "jsonscan.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -122,11 +123,11 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
     b->p[b->len++] = '"';
     size_t run = 0; /* copy plain bytes in runs */
     for (size_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+        if (salvo_json_plain[s[i]]) {
             i++, run++;
             continue;
         }
+        unsigned char c = s[i];
         salvo_jbuf_put(b, (const char *)s + i - run, run);
         run = 0;
         if (c >= 0x80) {

@@ -7,6 +7,15 @@
 #include "jbuf_put.h"
 #include "utf8.h"
 
+#define ROW_ALL 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+const unsigned char salvo_json_plain[256] = {
+    [0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ROW_ALL, ROW_ALL,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \\ */, 1, 1, 1,
+    ROW_ALL, ROW_ALL,
+};
+#undef ROW_ALL
+
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -89,6 +98,10 @@ static int scan_string(const char *s, size_t n, size_t *pos, salvo_jbuf_t *out)
 {
     size_t i = *pos + 1, run = *pos; /* bytes s[run..i) are still to be copied */
     while (i < n) {
+        while (i < n && salvo_json_plain[(unsigned char)s[i]])
+            i++;
+        if (i >= n)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c == '"') {
             put(out, s + run, i + 1 - run);

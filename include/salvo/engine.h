@@ -16,6 +16,8 @@
 #ifndef SALVO_ENGINE_H
 #define SALVO_ENGINE_H
 
+#include "salvo/extern.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,7 +133,7 @@ typedef struct salvo_stats {
     salvo_hist_t latency; /* us */
     int input_error;   /* errno of a failed read, or 0 */
     uint64_t valid;    /* valid orders read (check mode), or admitted to be sent */
-    double notional;   /* their LIMIT price x quantity */
+    double notional;   /* their LIMIT price x quantity, summed when max_notional is set */
     uint64_t lookups;  /* --reconcile-url requests */
     uint64_t reconciled;
     uint64_t held;     /* --resume: sent earlier, no outcome, not sent again */
@@ -187,11 +189,11 @@ typedef struct salvo_engine salvo_engine_t;
 /* 0, -EINVAL (a configuration that cannot work), -ENOMEM, or a libuv/libcurl
  * setup error as a negative errno. cfg and what it points to are borrowed
  * for the engine's life. */
-int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t *cfg,
+SALVO_EXTERN int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t *cfg,
                      const salvo_callbacks_t *cb, void *ud);
 
 /* Start reading and sending. 0 or a negative errno. */
-int salvo_engine_start(salvo_engine_t *e);
+SALVO_EXTERN int salvo_engine_start(salvo_engine_t *e);
 
 enum salvo_stop_mode {
     SALVO_STOP_DRAIN, /* no new sends; orders in flight finish */
@@ -204,27 +206,27 @@ enum salvo_stop_mode {
  * (stats.input_unread). Orders waiting to retry are reported with what their
  * attempts showed. Safe to call at any time, more than once (NOW after
  * DRAIN cuts the drain short). */
-void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why);
+SALVO_EXTERN void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why);
 
 /* Backpressure from the caller (its output is backing up): while held, no
  * new order is started; answers already on the wire are still taken. */
-void salvo_engine_hold(salvo_engine_t *e, int hold);
+SALVO_EXTERN void salvo_engine_hold(salvo_engine_t *e, int hold);
 
-const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e);
+SALVO_EXTERN const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e);
 
 /* Close the engine's handles; its memory goes when the loop has run their
  * close callbacks (uv_run once more). Call after on_done, or to abandon a
  * run (results not yet delivered are then lost). */
-void salvo_engine_free(salvo_engine_t *e);
+SALVO_EXTERN void salvo_engine_free(salvo_engine_t *e);
 
 /* HTTP/2 streams per connection when cfg->h2_streams is 0, decided by the
  * libcurl in use (curl_version_info): 100 on libcurl 8 or newer, 1 on
  * libcurl 7, whose HTTP/2 loses answers on shared connections. With a
  * warm-up (start_at_ns, warm), at most concurrency / warm, rounded up. */
-unsigned salvo_h2_streams_default(void);
+SALVO_EXTERN unsigned salvo_h2_streams_default(void);
 
 /* Convenience: run cfg on a private loop until done. stats filled. */
-int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *stats);
+SALVO_EXTERN int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *stats);
 
 #ifdef __cplusplus
 }

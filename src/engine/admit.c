@@ -8,9 +8,12 @@
 #include "salvo/jbuf.h"
 #include "salvo/secret.h"
 
-static double order_notional(const salvo_order_t *o)
+/* Only a cap reads it: two strtod an order are not free. */
+static double order_notional(const salvo_config_t *c, const salvo_order_t *o)
 {
-    return o->order_type == SALVO_LIMIT ? strtod(o->price, NULL) * strtod(o->quantity, NULL) : 0;
+    if (c->max_notional <= 0 || o->order_type != SALVO_LIMIT)
+        return 0;
+    return strtod(o->price, NULL) * strtod(o->quantity, NULL);
 }
 
 /* Count an order against the --max-* caps: it is going, or went earlier. */
@@ -84,7 +87,7 @@ static void queue_ready(struct salvo_engine *e, salvo_job_t *j)
 
 void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
 {
-    double notional = order_notional(&j->order);
+    double notional = order_notional(e->cfg, &j->order);
     if (e->cfg->check_only) {
         cap_count(e, notional);
         if (e->cb.on_valid)
