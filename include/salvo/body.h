@@ -13,6 +13,8 @@
 #ifndef SALVO_BODY_H
 #define SALVO_BODY_H
 
+#include "salvo/extern.h"
+
 #include <stddef.h>
 
 #include "salvo/order.h"
@@ -25,44 +27,44 @@ typedef struct salvo_body salvo_body_t;
 
 /* {"symbol","price","quantity","side","type","client_order_id"}, price as a
  * string exactly as written, quantity as a number. NULL on out-of-memory. */
-salvo_body_t *salvo_body_new_default(void);
+SALVO_EXTERN salvo_body_t *salvo_body_new_default(void);
 
 /* Parse a template. NULL with a message in err when it is not JSON, or
  * when a string holds a placeholder that is not the whole string. */
-salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, size_t errlen);
+SALVO_EXTERN salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, size_t errlen);
 
-void salvo_body_free(salvo_body_t *b);
+SALVO_EXTERN void salvo_body_free(salvo_body_t *b);
 
 /* The columns the template names, in order (borrowed, valid while b lives). */
-size_t salvo_body_columns(const salvo_body_t *b, const char *const **names);
+SALVO_EXTERN size_t salvo_body_columns(const salvo_body_t *b, const char *const **names);
 
 /* Encode the body as JSON (SALVO_ENC_JSON, the default) or as form pairs
  * name=value&... (SALVO_ENC_FORM, SALVO_ENC_QUERY: the same text, which the
  * sender puts in the URL), percent-encoded, in the template's key order;
  * form templates are one flat object. 0 or -EINVAL with err. */
-int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t errlen);
+SALVO_EXTERN int salvo_body_set_encoding(salvo_body_t *b, int encoding, char *err, size_t errlen);
 
 /* A URL with {{column}} in it (OANDA's /v3/accounts/{{account_id}}/orders):
  * each order's URL is rendered into o->target, values percent-encoded. A
  * URL without placeholders changes nothing (o->target stays empty). 0,
  * -EINVAL with err, or -ENOMEM. */
-int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errlen);
+SALVO_EXTERN int salvo_body_set_url(salvo_body_t *b, const char *url, char *err, size_t errlen);
 
 /* A second template for MARKET orders (Binance refuses timeInForce on
  * them; Coinbase names the order kind in a key); b owns it from here.
  * Encoding and URL are b's. 0 or -ENOMEM. */
-int salvo_body_set_market(salvo_body_t *b, salvo_body_t *market);
+SALVO_EXTERN int salvo_body_set_market(salvo_body_t *b, salvo_body_t *market);
 
 /* Is name one of the derived columns above (side_lower, ...)? */
-int salvo_body_is_pseudo(const char *name);
+SALVO_EXTERN int salvo_body_is_pseudo(const char *name);
 
 /* Resolve the named columns against a layout (after its header is known):
  * 0, or -ENOENT with the first unknown column named in err. */
-int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen);
+SALVO_EXTERN int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen);
 
 /* Render into o->body. 0; 1 when a value cannot be rendered (o->error says
  * which); -ENOMEM. */
-int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row);
+SALVO_EXTERN int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row);
 
 #ifdef __cplusplus
 }

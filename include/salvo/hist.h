@@ -4,6 +4,8 @@
 #ifndef SALVO_HIST_H
 #define SALVO_HIST_H
 
+#include "salvo/extern.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -21,11 +23,11 @@ typedef struct salvo_hist {
     double sum;
 } salvo_hist_t;
 
-void salvo_hist_init(salvo_hist_t *h);
-void salvo_hist_add(salvo_hist_t *h, uint64_t us);
+SALVO_EXTERN void salvo_hist_init(salvo_hist_t *h);
+SALVO_EXTERN void salvo_hist_add(salvo_hist_t *h, uint64_t us);
 /* The value at percentile p (0..100): exact min/max at the ends, else the
  * midpoint of the bucket that holds it. 0 when empty. */
-uint64_t salvo_hist_percentile(const salvo_hist_t *h, double p);
+SALVO_EXTERN uint64_t salvo_hist_percentile(const salvo_hist_t *h, double p);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,8 @@
 #ifndef SALVO_JOURNAL_H
 #define SALVO_JOURNAL_H
 
+#include "salvo/extern.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +42,7 @@ enum salvo_jstate {
     SALVO_J_UNKNOWN,  /* may be at the broker */
 };
 
-const char *salvo_jstate_name(int state);
+SALVO_EXTERN const char *salvo_jstate_name(int state);
 
 /* What an earlier run left: each order's last state. */
 typedef struct salvo_jindex {
@@ -62,16 +64,16 @@ typedef struct salvo_jindex {
  * file is no journal), or for a record whose id is neither given nor the
  * header's PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
  * half full. */
-int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
-int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
+SALVO_EXTERN int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
+SALVO_EXTERN int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
 /* Is every order the journal records in the input? input_ids holds the
  * input's client order ids (salvo_idmap_set(id, 1) for each valid order,
  * ids assigned as the run will assign them). 0 when all are; 1 with the
  * journal line first naming the first missing one, and the input line its
  * "sent" record gave (0 if none). */
-int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *input_ids, uint64_t *jline,
+SALVO_EXTERN int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *input_ids, uint64_t *jline,
                                uint64_t *input_line);
-void salvo_jindex_free(salvo_jindex_t *ix);
+SALVO_EXTERN void salvo_jindex_free(salvo_jindex_t *ix);
 
 /* Where a run sends its orders. The journal keeps the URL's origin only
  * (scheme://host[:port], lower case, no user:password, no default port). */
@@ -86,7 +88,7 @@ typedef struct salvo_jdest {
  * does (or the journal is empty); -EINVAL, err naming both, when it does
  * not; -ENOENT when no header names a destination (a journal written
  * before salvo recorded one): the caller decides. */
-int salvo_jindex_check_dest(const salvo_jindex_t *ix, const salvo_jdest_t *dest, char *err, size_t errlen);
+SALVO_EXTERN int salvo_jindex_check_dest(const salvo_jindex_t *ix, const salvo_jdest_t *dest, char *err, size_t errlen);
 
 typedef struct salvo_journal salvo_journal_t;
 
@@ -99,39 +101,39 @@ enum { SALVO_JOURNAL_RESUME = 1, SALVO_JOURNAL_FSYNC = 2 };
  * caller) and a torn last line cut off; without it an existing non-empty
  * journal is refused (-EEXIST). Then salvo_journal_begin() starts this
  * run's part. 0, or a negative errno with err filled. */
-int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo_jindex_t *ix, char *err,
+SALVO_EXTERN int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo_jindex_t *ix, char *err,
                        size_t errlen);
 
 /* Write this run's header line naming the id prefix (and, with
  * SALVO_JOURNAL_FSYNC, sync it and, for a new file, its directory). */
-int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix);
+SALVO_EXTERN int salvo_journal_begin(salvo_journal_t *j, const char *id_prefix);
 /* The same, naming the input in the header (a path as given, "-" for stdin). */
-int salvo_journal_begin_input(salvo_journal_t *j, const char *id_prefix, const char *input);
+SALVO_EXTERN int salvo_journal_begin_input(salvo_journal_t *j, const char *id_prefix, const char *input);
 /* The same, naming where the orders go too (dest may be NULL: not named). */
-int salvo_journal_begin_dest(salvo_journal_t *j, const char *id_prefix, const char *input,
+SALVO_EXTERN int salvo_journal_begin_dest(salvo_journal_t *j, const char *id_prefix, const char *input,
                              const salvo_jdest_t *dest);
 
 /* On resume, before anything is sent: 0 when the input holds every order
  * the journal records (see salvo_jindex_first_missing); else -EINVAL, err
  * naming the journal line, the order id and its input line. An input may
  * hold more orders (rows added since are new orders), not fewer or other. */
-int salvo_journal_check_input(salvo_journal_t *j, const salvo_jindex_t *ix, const salvo_idmap_t *input_ids,
+SALVO_EXTERN int salvo_journal_check_input(salvo_journal_t *j, const salvo_jindex_t *ix, const salvo_idmap_t *input_ids,
                               char *err, size_t errlen);
 
 /* Record that an order's attempt is about to be sent / its final outcome.
  * 0 or a negative errno: the caller must not send an order whose "sent"
  * record failed. */
-int salvo_journal_sent(salvo_journal_t *j, const salvo_order_t *o, unsigned attempt);
-int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r);
+SALVO_EXTERN int salvo_journal_sent(salvo_journal_t *j, const salvo_order_t *o, unsigned attempt);
+SALVO_EXTERN int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r);
 
 /* With SALVO_JOURNAL_FSYNC, fsync what was written since the last call.
  * An error is sticky: after one, every later call fails (a retried fsync
  * can report success for data that was lost). */
-int salvo_journal_sync(salvo_journal_t *j);
-int salvo_journal_wants_sync(const salvo_journal_t *j);
+SALVO_EXTERN int salvo_journal_sync(salvo_journal_t *j);
+SALVO_EXTERN int salvo_journal_wants_sync(const salvo_journal_t *j);
 
 /* Sync (when asked) and close. 0 or the first error seen. */
-int salvo_journal_close(salvo_journal_t *j);
+SALVO_EXTERN int salvo_journal_close(salvo_journal_t *j);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 #ifndef SALVO_ORDER_H
 #define SALVO_ORDER_H
 
+#include "salvo/extern.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,20 +37,20 @@ typedef struct salvo_layout {
 
 /* 0 or -ENOMEM. extra: further column names (copied); duplicates of
  * canonical names (or of each other) are folded. */
-int salvo_layout_init(salvo_layout_t *l, const char *const *extra, size_t nextra);
-void salvo_layout_free(salvo_layout_t *l);
+SALVO_EXTERN int salvo_layout_init(salvo_layout_t *l, const char *const *extra, size_t nextra);
+SALVO_EXTERN void salvo_layout_free(salvo_layout_t *l);
 
 /* Index of a column name (case-insensitive; "qty" is "quantity"), or -1. */
-long salvo_layout_find(const salvo_layout_t *l, const char *name);
+SALVO_EXTERN long salvo_layout_find(const salvo_layout_t *l, const char *name);
 
 /* Is this first CSV row a header? It is when it names a symbol column. */
-int salvo_layout_is_header(const salvo_row_t *row);
+SALVO_EXTERN int salvo_layout_is_header(const salvo_row_t *row);
 /* Map columns from a header row. */
-void salvo_layout_from_header(salvo_layout_t *l, const salvo_row_t *row);
+SALVO_EXTERN void salvo_layout_from_header(salvo_layout_t *l, const salvo_row_t *row);
 /* Positional: symbol,price[,quantity[,side[,type]]] (the seed's tuples). */
-void salvo_layout_positional(salvo_layout_t *l);
+SALVO_EXTERN void salvo_layout_positional(salvo_layout_t *l);
 /* Column i is field i (JSONL rows, extracted in layout order). */
-void salvo_layout_identity(salvo_layout_t *l);
+SALVO_EXTERN void salvo_layout_identity(salvo_layout_t *l);
 
 /* What fills a missing column. NULL: nothing (a row without it is invalid,
  * except type, which defaults to LIMIT). */
@@ -59,7 +61,7 @@ typedef struct salvo_order_defaults {
 } salvo_order_defaults_t;
 
 /* Check the defaults themselves; 0, or -EINVAL with a message. */
-int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen);
+SALVO_EXTERN int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen);
 
 enum salvo_order_type { SALVO_LIMIT, SALVO_MARKET };
 
@@ -78,22 +80,22 @@ typedef struct salvo_order {
     char made_id[160]; /* a content id (src/orderid.h), when the input gave none */
 } salvo_order_t;
 
-void salvo_order_free(salvo_order_t *o);
+SALVO_EXTERN void salvo_order_free(salvo_order_t *o);
 
 /* Fill o from a row. 0 valid; 1 invalid (o->error says why, with the line);
  * -ENOMEM. o->seq and o->line are set in both cases. o->client_order_id is
  * the row's own id, or "" for salvo_orderid_assign() to fill in. */
-int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+SALVO_EXTERN int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
                          const salvo_row_t *row, uint64_t seq);
 
 /* Field value of column col in a row, or NULL when absent. */
-const salvo_field_t *salvo_layout_field(const salvo_layout_t *l, const salvo_row_t *row, size_t col);
+SALVO_EXTERN const salvo_field_t *salvo_layout_field(const salvo_layout_t *l, const salvo_row_t *row, size_t col);
 
 /* Validators, exposed for tests and the body renderer. */
-int salvo_is_positive_integer(const char *s, size_t n);
-int salvo_is_positive_decimal(const char *s, size_t n);
-int salvo_is_json_number(const char *s, size_t n);
-int salvo_is_utf8(const char *s, size_t n);
+SALVO_EXTERN int salvo_is_positive_integer(const char *s, size_t n);
+SALVO_EXTERN int salvo_is_positive_decimal(const char *s, size_t n);
+SALVO_EXTERN int salvo_is_json_number(const char *s, size_t n);
+SALVO_EXTERN int salvo_is_utf8(const char *s, size_t n);
 
 #ifdef __cplusplus
 }

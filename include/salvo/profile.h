@@ -11,6 +11,8 @@
 #ifndef SALVO_PROFILE_H
 #define SALVO_PROFILE_H
 
+#include "salvo/extern.h"
+
 #include <stddef.h>
 
 #include "salvo/order.h"
@@ -26,52 +28,52 @@ enum salvo_secret_slot { SALVO_SECRET_KEY, SALVO_SECRET_SECRET, SALVO_SECRET_PAS
 enum salvo_encoding { SALVO_ENC_JSON, SALVO_ENC_FORM, SALVO_ENC_QUERY };
 
 /* 0; -EINVAL with a message naming the field; -ENOMEM. */
-int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, char *err, size_t errlen);
-void salvo_profile_free(salvo_profile_t *p);
+SALVO_EXTERN int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, char *err, size_t errlen);
+SALVO_EXTERN void salvo_profile_free(salvo_profile_t *p);
 
-const char *salvo_profile_name(const salvo_profile_t *p);
-const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none */
+SALVO_EXTERN const char *salvo_profile_name(const salvo_profile_t *p);
+SALVO_EXTERN const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none */
 /* The order endpoint; sandbox: the test one (NULL when the profile has none). */
-const char *salvo_profile_url(const salvo_profile_t *p, int sandbox);
-const char *salvo_profile_method(const salvo_profile_t *p);    /* "POST" by default */
-int salvo_profile_encoding(const salvo_profile_t *p);
+SALVO_EXTERN const char *salvo_profile_url(const salvo_profile_t *p, int sandbox);
+SALVO_EXTERN const char *salvo_profile_method(const salvo_profile_t *p);    /* "POST" by default */
+SALVO_EXTERN int salvo_profile_encoding(const salvo_profile_t *p);
 /* The body template as JSON text (malloc'd), or NULL when it has none;
  * market: the one for MARKET orders ("body_market"). */
-char *salvo_profile_body(const salvo_profile_t *p, int market);
+SALVO_EXTERN char *salvo_profile_body(const salvo_profile_t *p, int market);
 /* "quantity": "decimal": quantities may be fractions (crypto). */
-int salvo_profile_decimal_quantity(const salvo_profile_t *p);
+SALVO_EXTERN int salvo_profile_decimal_quantity(const salvo_profile_t *p);
 /* Send the profile's sandbox_headers too (with its sandbox_url). */
-void salvo_profile_use_sandbox(salvo_profile_t *p, int on);
-const char *salvo_profile_warm_url(const salvo_profile_t *p);  /* NULL when none */
+SALVO_EXTERN void salvo_profile_use_sandbox(salvo_profile_t *p, int on);
+SALVO_EXTERN const char *salvo_profile_warm_url(const salvo_profile_t *p);  /* NULL when none */
 /* A JSON pointer to the broker's clock in the warm_url's answer, or NULL. */
-const char *salvo_profile_server_time(const salvo_profile_t *p);
+SALVO_EXTERN const char *salvo_profile_server_time(const salvo_profile_t *p);
 /* "rate", "window", "concurrency": the broker's limits in the flags' own
  * syntax, or NULL. */
-const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
+SALVO_EXTERN const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
 /* Why the profile's body cannot send this order ("refuse"), or NULL when it
  * can. */
-const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o);
+SALVO_EXTERN const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o);
 /* The caller sends its own body (--body-template), not the profile's: the
  * refusals, which are about what the profile's body sends, no longer apply. */
-void salvo_profile_replace_body(salvo_profile_t *p);
+SALVO_EXTERN void salvo_profile_replace_body(salvo_profile_t *p);
 /* The client id shape: max length (0: any) and whether c may appear. */
-unsigned salvo_profile_id_max(const salvo_profile_t *p);
-int salvo_profile_id_allows(const salvo_profile_t *p, unsigned char c);
+SALVO_EXTERN unsigned salvo_profile_id_max(const salvo_profile_t *p);
+SALVO_EXTERN int salvo_profile_id_allows(const salvo_profile_t *p, unsigned char c);
 
 /* The i-th header whose value holds a secret (a key, a passphrase, the
  * signature), by name, or NULL past the last: for redaction. */
-const char *salvo_profile_secret_header(const salvo_profile_t *p, size_t i);
+SALVO_EXTERN const char *salvo_profile_secret_header(const salvo_profile_t *p, size_t i);
 
 /* Does the profile use this secret? And from which variable by default
  * ("BYBIT_API_KEY"). */
-int salvo_profile_needs(const salvo_profile_t *p, int slot);
-const char *salvo_profile_secret_var(const salvo_profile_t *p, int slot);
+SALVO_EXTERN int salvo_profile_needs(const salvo_profile_t *p, int slot);
+SALVO_EXTERN const char *salvo_profile_secret_var(const salvo_profile_t *p, int slot);
 /* Hand over a secret (copied). A PEM key or a base64 secret is decoded
  * here: -EINVAL with a message that never holds the secret. */
-int salvo_profile_set_secret(salvo_profile_t *p, int slot, const char *value, size_t len, char *err,
+SALVO_EXTERN int salvo_profile_set_secret(salvo_profile_t *p, int slot, const char *value, size_t len, char *err,
                              size_t errlen);
 /* 1 when every secret it needs has been set. */
-int salvo_profile_ready(const salvo_profile_t *p);
+SALVO_EXTERN int salvo_profile_ready(const salvo_profile_t *p);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,8 @@
 #ifndef SALVO_RESULT_H
 #define SALVO_RESULT_H
 
+#include "salvo/extern.h"
+
 #include <stdint.h>
 
 #include "salvo/jbuf.h"
@@ -25,7 +27,7 @@ enum salvo_status {
     SALVO_STATUS_COUNT
 };
 
-const char *salvo_status_name(int status);
+SALVO_EXTERN const char *salvo_status_name(int status);
 
 #define SALVO_MAX_ATTEMPTS 16
 #define SALVO_RESPONSE_MAX 4096
@@ -68,10 +70,10 @@ typedef struct salvo_result {
 
 /* Append the result as one JSON line ending in '\n'. A response that is
  * JSON is embedded as JSON, else as a string. */
-void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
+SALVO_EXTERN void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
 
 /* "2026-11-24T08:30:00.123456Z" */
-void salvo_format_rfc3339_us(int64_t unix_us, char out[32]);
+SALVO_EXTERN void salvo_format_rfc3339_us(int64_t unix_us, char out[32]);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,8 @@
 #ifndef SALVO_SALVO_H
 #define SALVO_SALVO_H
 
+#include "salvo/extern.h"
+
 #include "salvo/version.h"
 
 #include "salvo/body.h"
@@ -36,10 +38,10 @@ extern "C" {
 
 /* The library's version, "0.2.0": may differ from SALVO_VERSION_STRING
  * when a program runs against a newer shared library than it was built with. */
-const char *salvo_version(void);
+SALVO_EXTERN const char *salvo_version(void);
 
 /* A message for a negative errno-style code from any salvo function. */
-const char *salvo_strerror(int code);
+SALVO_EXTERN const char *salvo_strerror(int code);
 
 #ifdef __cplusplus
 }

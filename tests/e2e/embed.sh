@@ -16,6 +16,15 @@ pc=$(find "$PREFIX" -name salvo.pc | head -1)
 libdir=$(dirname "$(dirname "$pc")")
 check_true "installed: libsalvo.a, libsalvo.so with a SONAME" test -e "$libdir/libsalvo.a" -a -L "$libdir/libsalvo.so"
 check "SONAME" "libsalvo.so.0" "$(objdump -p "$libdir/libsalvo.so" | awk '/SONAME/ {print $2}')"
+# The library's face: libsalvo.so exports exactly the functions its installed
+# headers mark SALVO_EXTERN (hidden visibility and cmake/libsalvo.vers), each
+# under the version node SALVO_0.
+nm -D --defined-only "$libdir/libsalvo.so" | awk '$2 == "T" {print $3}' | sort -u > "$WORK/exported"
+grep -ho 'SALVO_EXTERN[^(]*(' "$PREFIX"/include/salvo/*.h | grep -o 'salvo_[a-z0-9_]*($' | tr -d '(' | sort -u \
+    > "$WORK/declared"
+check_true "headers declare SALVO_EXTERN functions" test "$(wc -l < "$WORK/declared")" -gt 50
+check_same "exported symbols = the headers' SALVO_EXTERN functions" "$(sed 's/$/@@SALVO_0/' "$WORK/declared")" \
+    "$(cat "$WORK/exported")"
 check "installed salvo --version" "salvo $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --modversion salvo)" \
     "$(LD_LIBRARY_PATH="$libdir" "$PREFIX/bin/salvo" --version | head -1 | cut -d' ' -f1-2)"
 
