@@ -171,7 +171,9 @@ stop_mock
 two_results() { jq -c . "$WORK/out1" | head -2; }
 big_middle() { two_results | head -1; head -c 64M /dev/zero | tr '\0' x; echo; two_results | tail -1; }
 if ASAN_OPTIONS=help=1 "$SALVO" --version 2>&1 | grep -q allocator_may_return_null; then
+    # clang's runtime reads log_path from UBSAN_OPTIONS after ASAN_OPTIONS: both name the log.
     big_middle | ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_allocation_size_mb=32:allocator_may_return_null=1:log_path=$WORK/oom-asan" \
+        UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/oom-asan" \
         "$SALVO" report - > "$WORK/out8" 2> "$WORK/err8"
     rc=$?
     # gcc's build links UBSan statically: its copy of the sanitizers' printer
