@@ -352,6 +352,47 @@ static void test_run_on_valid(void **state)
     assert_int_equal(st.orders, 3);
 }
 
+/* salvo_config_init: a zeroed config is refused; one from the defaults
+ * with only input and body set runs, and has the documented defaults. */
+static void test_config_init(void **state)
+{
+    (void)state;
+    salvo_config_t zero = {0};
+    salvo_engine_t *e = NULL;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    salvo_callbacks_t none = {0};
+    assert_int_equal(salvo_engine_new(&e, &loop, &zero, &none, NULL), -EINVAL);
+    assert_null(e);
+    uv_loop_close(&loop);
+
+    salvo_config_t c;
+    salvo_config_init(&c);
+    assert_string_equal(c.method, "POST");
+    assert_string_equal(c.idempotency_header, "Idempotency-Key");
+    assert_int_equal(c.concurrency, 32);
+    assert_int_equal(c.retries, 2);
+    assert_int_equal(c.delim, ',');
+    assert_true(c.timeout_ns > 0 && c.connect_timeout_ns > 0 && c.backoff_ns > 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/init.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "symbol,price,quantity,side\nI1,1.5,1,BUY\nI2,2.5,2,SELL\n");
+    fclose(f);
+    c.body = salvo_body_new_default();
+    c.input_fd = open(path, O_RDONLY);
+    c.check_only = 1;
+    salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid};
+    salvo_stats_t st;
+    memset(&checked, 0, sizeof checked);
+    assert_int_equal(salvo_run(&c, &cb, &checked, &st), 0);
+    close(c.input_fd);
+    salvo_body_free(c.body);
+    assert_int_equal(checked.valid, 2);
+    assert_int_equal(st.orders, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_stop_now),
         cmocka_unit_test(test_run_own_ud),
         cmocka_unit_test(test_run_on_valid),
+        cmocka_unit_test(test_config_init),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

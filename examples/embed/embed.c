@@ -33,13 +33,13 @@ int main(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
 
-    salvo_config_t cfg = {
-        .url = argv[1], .method = "POST", .concurrency = 8, .rate = 100,
-        .timeout_ns = 10000000000LL, .connect_timeout_ns = 5000000000LL,
-        .retries = 2, .backoff_ns = 100000000, .max_backoff_ns = 1000000000,
-        .idempotency_header = "Idempotency-Key", .defaults = {.id_prefix = "embed"},
-        .delim = ',', .body = salvo_body_new_default(),
-    };
+    salvo_config_t cfg;
+    salvo_config_init(&cfg); /* the salvo command's defaults; then what differs */
+    cfg.url = argv[1];
+    cfg.concurrency = 8;
+    cfg.rate = 100;
+    cfg.defaults.id_prefix = "embed";
+    cfg.body = salvo_body_new_default();
     cfg.input_fd = open(argv[2], O_RDONLY);
     if (cfg.input_fd < 0 || cfg.body == NULL) {
         perror(argv[2]);

@@ -186,6 +186,14 @@ enum salvo_worker_log { SALVO_WORKER_STDERR, SALVO_WORKER_NOTE };
 
 typedef struct salvo_engine salvo_engine_t;
 
+/* A configuration with salvo's defaults, the salvo command's own: POST,
+ * 30 s a request and 5 s to connect, concurrency 32, burst 1, no rate
+ * limit, 2 retries backing off from 100 ms to 5 s, an Idempotency-Key
+ * header, stop after 5 orders in a row fail the same fatal way, CSV on
+ * stdin (fd 0) with ',' and a header line. The caller then sets at least
+ * url (or exec_argv) and body. */
+SALVO_EXTERN void salvo_config_init(salvo_config_t *c);
+
 /* 0, -EINVAL (a configuration that cannot work), -ENOMEM, or a libuv/libcurl
  * setup error as a negative errno. cfg and what it points to are borrowed
  * for the engine's life. */

@@ -386,6 +386,23 @@ static int make_jobs(struct salvo_engine *e)
     return 0;
 }
 
+void salvo_config_init(salvo_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->method = "POST";
+    c->timeout_ns = 30 * SALVO_NS_PER_SEC;
+    c->connect_timeout_ns = 5 * SALVO_NS_PER_SEC;
+    c->concurrency = 32;
+    c->give_up_after = 5;
+    c->burst = 1;
+    c->retries = 2;
+    c->backoff_ns = 100 * SALVO_NS_PER_MS;
+    c->max_backoff_ns = 5 * SALVO_NS_PER_SEC;
+    c->delim = ',';
+    c->idempotency_header = "Idempotency-Key";
+    c->input_fd = 0;
+}
+
 static int check_config(const salvo_config_t *c)
 {
     if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL && c->exec_argv == NULL))

@@ -439,18 +439,7 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     salvo_config_t *c = &a->cfg;
-    c->method = "POST";
-    c->timeout_ns = 30 * SALVO_NS_PER_SEC;
-    c->connect_timeout_ns = 5 * SALVO_NS_PER_SEC;
-    c->concurrency = 32;
-    c->give_up_after = 5;
-    c->burst = 1;
-    c->retries = 2;
-    c->backoff_ns = 100 * SALVO_NS_PER_MS;
-    c->max_backoff_ns = 5 * SALVO_NS_PER_SEC;
-    c->delim = ',';
-    c->idempotency_header = "Idempotency-Key";
-    c->input_fd = 0;
+    salvo_config_init(c);
     a->output_fd = 1;
     if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||
         (a->redact = calloc((size_t)argc + 1, sizeof *a->redact)) == NULL ||
