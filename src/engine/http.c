@@ -115,6 +115,12 @@ static int slot_options(http_t *h, slot_t *s)
     SET(CURLOPT_TIMEOUT_MS, (long)(c->timeout_ns / SALVO_NS_PER_MS));
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_timeout_ns / SALVO_NS_PER_MS));
     SET(CURLOPT_TCP_NODELAY, 1L);
+    /* libcurl 8 callocs a send buffer of this size for every transfer and
+     * frees it after (64 KB by default): zeroing it, and the page faults of
+     * the heap top glibc gave back, were most of a burst's time at the open
+     * (64 orders: 11 ms on the wire instead of 3). An order is far smaller;
+     * a larger body still goes, in pieces. 16 KB is libcurl's minimum. */
+    SET(CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     SET(CURLOPT_CLOSESOCKETFUNCTION, salvo_curluv_close_socket);
     SET(CURLOPT_CLOSESOCKETDATA, &h->glue);
     SET(CURLOPT_HTTP_VERSION, c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
