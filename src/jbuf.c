@@ -1,8 +1,6 @@
 #include "salvo/jbuf.h"
 #include "util.h"
 
-#include "jbuf_put.h"
-#include "jsonscan.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -37,7 +35,7 @@ void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n)
     }
 }
 
-void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s) { salvo_jbuf_put(b, s, strlen(s)); }
+void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s) { salvo_jbuf_raw(b, s, strlen(s)); }
 
 void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...)
 {
@@ -67,7 +65,7 @@ void salvo_jbuf_u64(salvo_jbuf_t *b, unsigned long long v)
 {
     char buf[24];
     char *s = digits_before(buf + sizeof buf, v);
-    salvo_jbuf_put(b, s, (size_t)(buf + sizeof buf - s));
+    salvo_jbuf_raw(b, s, (size_t)(buf + sizeof buf - s));
 }
 
 void salvo_jbuf_i64(salvo_jbuf_t *b, long long v)
@@ -78,7 +76,7 @@ void salvo_jbuf_i64(salvo_jbuf_t *b, long long v)
     char *s = digits_before(buf + sizeof buf, m);
     if (v < 0)
         *--s = '-';
-    salvo_jbuf_put(b, s, (size_t)(buf + sizeof buf - s));
+    salvo_jbuf_raw(b, s, (size_t)(buf + sizeof buf - s));
 }
 
 /* Round as printf does, on the exact value of a*1000: p is it rounded to a
@@ -111,7 +109,7 @@ void salvo_jbuf_fixed3(salvo_jbuf_t *b, double v)
     s = digits_before(s, milli);
     if (neg) /* %.3f keeps the sign of a negative that rounds to zero */
         *--s = '-';
-    salvo_jbuf_put(b, s, (size_t)(end - s));
+    salvo_jbuf_raw(b, s, (size_t)(end - s));
 }
 
 void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
@@ -128,15 +126,15 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
             continue;
         }
         unsigned char c = s[i];
-        salvo_jbuf_put(b, (const char *)s + i - run, run);
+        salvo_jbuf_raw(b, (const char *)s + i - run, run);
         run = 0;
         if (c >= 0x80) {
             size_t l = salvo_utf8_seq_len((const char *)s + i, n - i);
             if (l == 0) {
-                salvo_jbuf_put(b, "\\ufffd", 6);
+                salvo_jbuf_raw(b, "\\ufffd", 6);
                 i++;
             } else {
-                salvo_jbuf_put(b, (const char *)s + i, l);
+                salvo_jbuf_raw(b, (const char *)s + i, l);
                 i += l;
             }
             continue;
@@ -155,11 +153,11 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
             esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
             el = 6;
         }
-        salvo_jbuf_put(b, esc, el);
+        salvo_jbuf_raw(b, esc, el);
         i++;
     }
-    salvo_jbuf_put(b, (const char *)s + n - run, run);
-    salvo_jbuf_put(b, "\"", 1);
+    salvo_jbuf_raw(b, (const char *)s + n - run, run);
+    salvo_jbuf_raw(b, "\"", 1);
 }
 
 void salvo_jbuf_pct(salvo_jbuf_t *out, const char *s, size_t n)
@@ -173,10 +171,10 @@ void salvo_jbuf_pct(salvo_jbuf_t *out, const char *s, size_t n)
             run++;
             continue;
         }
-        salvo_jbuf_put(out, s + i - run, run);
+        salvo_jbuf_raw(out, s + i - run, run);
         run = 0;
         char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-        salvo_jbuf_put(out, e, 3);
+        salvo_jbuf_raw(out, e, 3);
     }
-    salvo_jbuf_put(out, s + n - run, run);
+    salvo_jbuf_raw(out, s + n - run, run);
 }

@@ -7,15 +7,6 @@
 #include "jbuf_put.h"
 #include "utf8.h"
 
-#define ROW_ALL 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-const unsigned char salvo_json_plain[256] = {
-    [0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    ROW_ALL, ROW_ALL,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \\ */, 1, 1, 1,
-    ROW_ALL, ROW_ALL,
-};
-#undef ROW_ALL
-
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 

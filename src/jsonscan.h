@@ -14,10 +14,6 @@
 
 #define SALVO_JSON_MAX_DEPTH 64
 
-/* 1 for a byte that stands for itself inside a JSON string as salvo reads
- * and writes one (printable ASCII but '"' and '\\'): the scanners and the
- * string writer skip runs of them with one load a byte. */
-extern const unsigned char salvo_json_plain[256];
 
 /* Length of the RFC 8259 number at the start of s, or 0 when none. */
 size_t salvo_json_number_len(const char *s, size_t n);

@@ -1,5 +1,14 @@
 #include "utf8.h"
 
+#define ROW_ALL 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+const unsigned char salvo_json_plain[256] = {
+    [0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ROW_ALL, ROW_ALL,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \\ */, 1, 1, 1,
+    ROW_ALL, ROW_ALL,
+};
+#undef ROW_ALL
+
 size_t salvo_utf8_seq_len(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;

@@ -17,4 +17,9 @@ int salvo_utf8_is_valid(const char *s, size_t n);
  * number of bytes written (1..4). */
 size_t salvo_utf8_encode(uint32_t cp, char out[4]);
 
+/* 1 for a byte that stands for itself inside a JSON string as salvo reads
+ * and writes one (printable ASCII but '"' and '\\'): the scanners and the
+ * string writer skip runs of them with one load a byte. */
+extern const unsigned char salvo_json_plain[256];
+
 #endif
