@@ -328,17 +328,25 @@ static void checked_result(void *ud, const salvo_result_t *r)
     checked.invalid += r->status == SALVO_INVALID;
 }
 
+/* rows under a symbol,price,quantity,side header, in the test's directory: open for reading */
+static int open_orders(const char *name, const char *rows)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "symbol,price,quantity,side\n%s", rows);
+    fclose(f);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    return fd;
+}
+
 static void test_run_on_valid(void **state)
 {
     (void)state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/valid.csv", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "symbol,price,quantity,side\nV1,1.5,1,BUY\nV2,xx,1,BUY\nV3,2.5,2,SELL\n");
-    fclose(f);
     salvo_body_t *body = salvo_body_new_default();
-    salvo_config_t c = config(NULL, open(path, O_RDONLY), body, 1);
+    salvo_config_t c = config(NULL, open_orders("valid.csv", "V1,1.5,1,BUY\nV2,xx,1,BUY\nV3,2.5,2,SELL\n"), body, 1);
     c.check_only = 1;
     salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid};
     salvo_stats_t st;
@@ -374,14 +382,8 @@ static void test_config_init(void **state)
     assert_int_equal(c.retries, 2);
     assert_int_equal(c.delim, ',');
     assert_true(c.timeout_ns > 0 && c.connect_timeout_ns > 0 && c.backoff_ns > 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/init.csv", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "symbol,price,quantity,side\nI1,1.5,1,BUY\nI2,2.5,2,SELL\n");
-    fclose(f);
     c.body = salvo_body_new_default();
-    c.input_fd = open(path, O_RDONLY);
+    c.input_fd = open_orders("init.csv", "I1,1.5,1,BUY\nI2,2.5,2,SELL\n");
     c.check_only = 1;
     salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid};
     salvo_stats_t st;
