@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "profile_int.h"
 #include "salvo/salvo.h"
@@ -33,13 +32,13 @@ typedef struct times {
     char ms[24], s[24], iso[32], exp[24], nonce[24], rnd[40];
 } times_t;
 
+/* RFC 3339 to the millisecond (OKX, Coinbase): the result line's stamp,
+ * "....ss.uuuuuuZ", cut to "....ss.mmmZ". */
 static void iso_ms(int64_t now_us, char out[32])
 {
-    time_t t = (time_t)(now_us / 1000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(now_us / 1000 % 1000));
+    salvo_format_rfc3339_us(now_us, out);
+    out[23] = 'Z';
+    out[24] = '\0';
 }
 
 static int clock_values(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, times_t *t,

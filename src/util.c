@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -78,4 +79,31 @@ void salvo_wipe(void *p, size_t n)
 {
     if (p != NULL)
         explicit_bzero(p, n);
+}
+
+char *salvo_read_path(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got = 1;
+    int err = 0;
+    while (!err && got > 0) {
+        if (n + 1 >= cap && salvo_grow((void **)&buf, &cap, cap ? cap * 2 : 4096, 1) < 0)
+            err = ENOMEM;
+        else if ((got = fread(buf + n, 1, cap - 1 - n, f)) > 0 && (n += got) > max)
+            err = EFBIG;
+    }
+    if (!err && ferror(f))
+        err = EIO;
+    fclose(f);
+    if (err) {
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }

@@ -1,5 +1,6 @@
 /* Small things several parts need once: clocks, the RNG, a checked
- * growable array, writing a whole buffer. (Hashing: idmap.h.) */
+ * growable array, writing a whole buffer, reading a whole file. (Hashing:
+ * idmap.h.) */
 #ifndef SALVO_UTIL_H
 #define SALVO_UTIL_H
 
@@ -29,6 +30,11 @@ int salvo_write_all_n(int fd, const void *p, size_t n, size_t *written);
  * counted in elements), at least doubling. 0, or -ENOMEM on allocation
  * failure or size overflow; *p and *cap are unchanged on failure. */
 int salvo_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* The whole file at path, NUL-terminated (the NUL not counted in *len), if
+ * it holds at most max bytes: a buffer the caller frees, or NULL with errno
+ * (EFBIG past max, ENOMEM, EIO for a read error, or open's). */
+char *salvo_read_path(const char *path, size_t max, size_t *len);
 
 /* Wipe memory holding a secret; not optimised away. */
 void salvo_wipe(void *p, size_t n);

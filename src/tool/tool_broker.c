@@ -9,6 +9,7 @@
 
 #include "parse.h"
 #include "tool_msgs.h"
+#include "util.h"
 
 #define PROFILE_MAX (1 << 20)
 
@@ -25,25 +26,6 @@ int tool_broker_secret_env(salvo_args_t *a, const char *v)
         }
     }
     return usage_error("--secret-env '%s': expected key=VAR, secret=VAR or passphrase=VAR", v);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *buf = malloc(PROFILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, PROFILE_MAX + 1, f) : 0;
-    int err = ferror(f) ? EIO : n > PROFILE_MAX ? EFBIG : 0;
-    fclose(f);
-    if (buf == NULL || err) {
-        free(buf);
-        errno = buf ? err : ENOMEM;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
 }
 
 /* A bundled profile's file: $SALVO_BROKERS_DIR, beside the installed
@@ -65,7 +47,7 @@ static char *find_bundled(const char *name, size_t *len, char *path, size_t cap)
         if (dirs[i] == NULL || dirs[i][0] == '\0')
             continue;
         snprintf(path, cap, "%s/%s.json", dirs[i], name);
-        char *text = slurp(path, len);
+        char *text = salvo_read_path(path, PROFILE_MAX, len);
         if (text)
             return text;
     }
@@ -85,7 +67,7 @@ static int read_profile(salvo_args_t *a)
     char *text;
     if (is_file_name(a->broker)) {
         snprintf(path, sizeof path, "%s", a->broker);
-        if ((text = slurp(path, &len)) == NULL)
+        if ((text = salvo_read_path(path, PROFILE_MAX, &len)) == NULL)
             return usage_error("--broker %s: %s", a->broker, strerror(errno));
     } else if ((text = find_bundled(a->broker, &len, path, sizeof path)) == NULL) {
         return usage_error("--broker %s: no such bundled profile (see examples/brokers/, or give a FILE.json)",

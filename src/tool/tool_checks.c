@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,7 @@
 #include <curl/curl.h>
 
 #include "lookup.h"
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("salvo: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(code == SALVO_EXIT_USAGE ? " (see salvo --help)\n" : "\n", stderr);
-    va_end(ap);
-    return code;
-}
+#include "tool_msgs.h"
 
 /* libcurl's own parser, the one CURLOPT_URL uses: what fails here would
  * fail for every order. shown: what to print (the flag's value). */
@@ -36,7 +24,7 @@ static int check_url(const char *flag, const char *url, const char *shown)
 {
     CURLU *u = curl_url();
     if (u == NULL)
-        return fail(SALVO_EXIT_IO, "%s: out of memory", flag);
+        return tool_fail(SALVO_EXIT_IO, "%s: out of memory", flag);
     char *host = NULL;
     CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
     if (rc == CURLUE_OK)
@@ -44,7 +32,7 @@ static int check_url(const char *flag, const char *url, const char *shown)
     curl_free(host);
     curl_url_cleanup(u);
     if (rc != CURLUE_OK)
-        return fail(SALVO_EXIT_USAGE, "%s '%s': not a valid URL: %s", flag, shown, curl_url_strerror(rc));
+        return tool_fail(SALVO_EXIT_USAGE, "%s '%s': not a valid URL: %s", flag, shown, curl_url_strerror(rc));
     return -1;
 }
 
@@ -57,7 +45,7 @@ static int check_urls(const salvo_args_t *a)
         return r;
     char *sample = salvo_lookup_url(a->cfg.reconcile_url, "sample-1");
     if (sample == NULL)
-        return fail(SALVO_EXIT_IO, "--reconcile-url: out of memory");
+        return tool_fail(SALVO_EXIT_IO, "--reconcile-url: out of memory");
     r = check_url("--reconcile-url", sample, a->cfg.reconcile_url);
     free(sample);
     return r;
@@ -69,11 +57,11 @@ static int check_cacert(const char *path)
     if (path == NULL)
         return -1;
     if (stat(path, &st) != 0)
-        return fail(SALVO_EXIT_USAGE, "--cacert %s: %s", path, strerror(errno));
+        return tool_fail(SALVO_EXIT_USAGE, "--cacert %s: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return fail(SALVO_EXIT_USAGE, "--cacert %s: not a regular file (a PEM bundle of CA certificates)", path);
+        return tool_fail(SALVO_EXIT_USAGE, "--cacert %s: not a regular file (a PEM bundle of CA certificates)", path);
     if (access(path, R_OK) != 0)
-        return fail(SALVO_EXIT_USAGE, "--cacert %s: %s", path, strerror(errno));
+        return tool_fail(SALVO_EXIT_USAGE, "--cacert %s: %s", path, strerror(errno));
     return -1;
 }
 
@@ -94,7 +82,7 @@ static int check_not_input(const salvo_args_t *a)
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
         struct stat st;
         if (outs[i].path && stat(outs[i].path, &st) == 0 && st.st_dev == in.st_dev && st.st_ino == in.st_ino)
-            return fail(SALVO_EXIT_USAGE, "%s %s is the same file as the input (%s): it would be overwritten "
+            return tool_fail(SALVO_EXIT_USAGE, "%s %s is the same file as the input (%s): it would be overwritten "
                         "before it is read", outs[i].flag, outs[i].path, is_stdin ? "stdin" : a->input_path);
     }
     return -1;
@@ -109,20 +97,20 @@ static int check_summary_writable(const char *path)
         return -1;
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
-            return fail(SALVO_EXIT_IO, "--summary-json %s: is a directory", path);
+            return tool_fail(SALVO_EXIT_IO, "--summary-json %s: is a directory", path);
         if (access(path, W_OK) != 0)
-            return fail(SALVO_EXIT_IO, "--summary-json %s: %s", path, strerror(errno));
+            return tool_fail(SALVO_EXIT_IO, "--summary-json %s: %s", path, strerror(errno));
         return -1;
     }
     char *copy = strdup(path);
     if (copy == NULL)
-        return fail(SALVO_EXIT_IO, "--summary-json: out of memory");
+        return tool_fail(SALVO_EXIT_IO, "--summary-json: out of memory");
     const char *dir = dirname(copy);
     int r = -1;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        r = fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created: %s is not a directory", path, dir);
+        r = tool_fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created: %s is not a directory", path, dir);
     else if (access(dir, W_OK | X_OK) != 0)
-        r = fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created in %s: %s", path, dir, strerror(errno));
+        r = tool_fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created in %s: %s", path, dir, strerror(errno));
     free(copy);
     return r;
 }

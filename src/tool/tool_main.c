@@ -25,6 +25,9 @@
 #include "tool_trace.h"
 #include "util.h"
 
+/* A body template bigger than this is not one (the old reader stopped at 16 MB too). */
+#define BODY_TEMPLATE_MAX (1u << 24)
+
 
 /* ================= signals ================= */
 
@@ -77,33 +80,6 @@ static int watch_signals(tool_t *tl)
 
 
 /* ================= before sending ================= */
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *nb = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                errno = EFBIG;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* Each connection is a descriptor, each --exec worker three pipes; the
  * loop and the files take a few more. Raise the soft limit to what the
@@ -182,7 +158,7 @@ static int load_template(salvo_args_t *a)
     if (a->body_template == NULL)
         return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
     size_t len;
-    char *text = read_file(a->body_template, &len);
+    char *text = salvo_read_path(a->body_template, BODY_TEMPLATE_MAX, &len);
     if (text == NULL) {
         fprintf(stderr, "salvo: --body-template %s: %s\n", a->body_template, strerror(errno));
         return SALVO_EXIT_USAGE;

@@ -7,13 +7,28 @@
 
 #include "tool_args.h"
 
+static int say(int code, const char *fmt, va_list ap)
+{
+    fputs("salvo: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(code == SALVO_EXIT_USAGE ? " (see salvo --help)\n" : "\n", stderr);
+    return code;
+}
+
+int tool_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("salvo: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see salvo --help)\n", stderr);
+    say(SALVO_EXIT_USAGE, fmt, ap);
     va_end(ap);
     return SALVO_EXIT_USAGE;
 }

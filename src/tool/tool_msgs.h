@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+/* "salvo: <what>", and " (see salvo --help)" when code is SALVO_EXIT_USAGE: code. */
+int tool_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "salvo: <what> (see salvo --help)": SALVO_EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "salvo: FLAG 'VALUE': WANT": SALVO_EXIT_USAGE. */
