@@ -270,6 +270,38 @@ static void test_no_auth(void **state)
     unsetenv("SALVO_API_KEY");
 }
 
+/* Long options by their whole names only: getopt_long would take "--rat"
+ * for --rate, so a flag mistyped by a letter could silently be another. */
+static void test_long_options_exact(void **state)
+{
+    (void)state;
+    salvo_args_t a;
+    struct {
+        const char *argv[6];
+        int code;
+    } cases[] = {
+        {{"--rate", "10"}, -1},
+        {{"--rate=10"}, -1},
+        {{"--rat", "10"}, SALVO_EXIT_USAGE},
+        {{"--rat=10"}, SALVO_EXIT_USAGE},
+        {{"--concurr", "4"}, SALVO_EXIT_USAGE},
+        {{"--insec"}, SALVO_EXIT_USAGE},
+        {{"--header", "--rat: 1"}, -1}, /* a value that looks like a flag is a value */
+        {{"-H", "X-A: 1", "--retries", "1"}, -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *argv[12] = {"salvo", "--no-auth", "--url", "http://h/o"};
+        size_t n = 4;
+        for (size_t k = 0; k < 6 && cases[i].argv[k]; k++)
+            argv[n++] = cases[i].argv[k];
+        int got = parse(&a, argv);
+        salvo_args_free(&a);
+        if (got != cases[i].code)
+            fail_msg("%s %s: %d, want %d", cases[i].argv[0], cases[i].argv[1] ? cases[i].argv[1] : "", got,
+                     cases[i].code);
+    }
+}
+
 static void test_header_names(void **state)
 {
     (void)state;
@@ -410,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_check_environment),
         cmocka_unit_test(test_key_files), /* the first to hold a key: the process turns undumpable */
         cmocka_unit_test(test_no_auth),
+        cmocka_unit_test(test_long_options_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,9 +65,11 @@ static void test_bad_flags_named(void **state)
     (void)state;
     expect_usage("-zh", "unknown option '-z'");
     expect_usage("--url http://h/o -x", "unknown option '-x'"); /* -q is --quiet */
-    expect_usage("--url http://h/o --frobnicate", "option '--frobnicate' is ambiguous or unknown");
+    expect_usage("--url http://h/o --frobnicate", "unknown option '--frobnicate'");
+    expect_usage("--url http://h/o --rat 5", "unknown option '--rat': did you mean --rate?"); /* not --rate */
+    expect_usage("--url http://h/o --concurency 5", "did you mean --concurrency?");
     expect_usage("--url http://h/o --resume=yes", "option '--resume=yes' takes no value");
-    expect_usage("--url http://h/o --re", "option '--re' is ambiguous or unknown");
+    expect_usage("--url http://h/o --re", "unknown option '--re'"); /* the start of several */
     expect_usage("--url", "option '--url' needs a value");
     expect_usage("--url http://h/o -H", "option '-H' needs a value");
     expect_usage("--url ftp://h/o", "--url 'ftp://h/o'");

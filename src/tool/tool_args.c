@@ -426,12 +426,60 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
  * still points before it when it sat in a cluster like -zh), a value
  * given to a flag that takes none (its long option's value), or an
  * unknown or ambiguous long option (0). */
+/* The long option nearest to what was typed (name[0..n)): the one name it
+ * begins, else one at most 2 edits away; NULL when none is near. */
+static const char *nearest_option(const char *name, size_t n)
+{
+    const char *best = NULL, *begun = NULL;
+    size_t best_d = n <= 4 ? 2 : 3, nbegun = 0; /* within 1 edit of a short word, 2 of a longer one */
+    for (const struct option *o = long_opts; o->name; o++) {
+        size_t m = strlen(o->name);
+        if (n >= 2 && n < m && strncmp(o->name, name, n) == 0)
+            begun = o->name, nbegun++;
+        if (n > 20 || m > 20) /* the distance table below is for flag-sized names */
+            continue;
+        size_t d[21][21];
+        for (size_t i = 0; i <= n; i++)
+            d[i][0] = i;
+        for (size_t j = 0; j <= m; j++)
+            d[0][j] = j;
+        for (size_t i = 1; i <= n; i++)
+            for (size_t j = 1; j <= m; j++) {
+                size_t sub = d[i - 1][j - 1] + (name[i - 1] != o->name[j - 1]);
+                size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+                d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            }
+        if (d[n][m] < best_d)
+            best_d = d[n][m], best = o->name;
+    }
+    return nbegun == 1 ? begun : best; /* the start of several names suggests none of them */
+}
+
+/* "--name" or "--name=value" as typed: the whole name of long_opts[li]?
+ * getopt_long takes any unambiguous prefix ("--rat" for --rate), so a flag
+ * mistyped by a letter could silently be another: salvo takes whole names. */
+static int whole_name_or_refuse(const char *given, int li)
+{
+    const char *name = given + 2;
+    size_t n = strcspn(name, "=");
+    if (n == strlen(long_opts[li].name) && strncmp(name, long_opts[li].name, n) == 0)
+        return -1;
+    return usage_error("unknown option '--%.*s': did you mean --%s?", (int)n, name, long_opts[li].name);
+}
+
 static int unknown_option(const char *arg)
 {
     if (optopt > 0 && optopt < 256)
         return usage_error("unknown option '-%c'", optopt);
     if (optopt >= 256)
         return usage_error("option '%s' takes no value", arg);
+    if (strncmp(arg, "--", 2) == 0) {
+        size_t n = strcspn(arg + 2, "=");
+        const char *near = nearest_option(arg + 2, n);
+        if (near)
+            return usage_error("unknown option '--%.*s': did you mean --%s?", (int)n, arg + 2, near);
+        return usage_error("unknown option '--%.*s'", (int)n, arg + 2);
+    }
     return usage_error("option '%s' is ambiguous or unknown", arg);
 }
 
@@ -447,15 +495,23 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         (a->secret_values = calloc((size_t)argc + 2 + SALVO_SECRET_COUNT, sizeof *a->secret_values)) == NULL)
         return out_of_memory();
 
-    int o, drain_set = 0;
+    int o, li = -1, drain_set = 0;
     opterr = 0;
     optind = 0; /* glibc: start afresh, so argv can be parsed more than once (tests) */
-    while ((o = getopt_long(argc, argv, ":H:o:hq", long_opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":H:o:hq", long_opts, &li)) != -1) {
         if (o == '?')
             return unknown_option(argv[optind - 1]);
         if (o == ':')
             return optopt > 0 && optopt < 256 ? usage_error("option '-%c' needs a value", optopt)
                                                : usage_error("option '%s' needs a value", argv[optind - 1]);
+        if (li >= 0) { /* a long option: as typed, it is argv[optind - 1], or before its separate value */
+            const char *given = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
+                                                                                      : argv[optind - 1];
+            int rw = whole_name_or_refuse(given, li);
+            if (rw >= 0)
+                return rw;
+            li = -1;
+        }
         int r = parse_one(a, o, optarg, &drain_set);
         if (r >= 0)
             return r;

@@ -79,10 +79,17 @@ check "profile with a key twice: exit 2, nothing out" "2 0" "$? $(wc -l < "$WORK
 check_true "profile with a key twice: names the file and the key" \
     grep -qF -- "--broker $WORK/twice.json: profile: \"url\" given twice" "$WORK/err"
 
+printf 'symbol,price,quantity,side\nA,1,1,BUY\n' > "$WORK/one.csv"
+# A long option by its whole name only: --rat is not taken for --rate
+# (getopt would), and the nearest flag is named.
+"$SALVO" --url "$URL" --no-auth --rat 10 "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err"
+check "--rat 10: exit 2, nothing out" "2 0" "$? $(wc -l < "$WORK/out")"
+check "--rat 10: names the flag it is near" "salvo: unknown option '--rat': did you mean --rate? (see salvo --help)" \
+    "$(cat "$WORK/err")"
+
 # Too few open files is said as that, naming the knob that needs them
 # (--workers under --exec); a low soft limit under a higher hard one is
 # raised, not a failure.
-printf 'symbol,price,quantity,side\nA,1,1,BUY\n' > "$WORK/one.csv"
 (ulimit -n 8; "$SALVO" --url "$URL" --no-auth "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err")
 check "ulimit -n 8: exit 2" 2 $?
 check_true "ulimit -n 8: says open files and how to raise them" grep -q "open files.*ulimit -n" "$WORK/err"
