@@ -75,6 +75,20 @@ static void unanswered_burst_and_workers(void **state)
     assert_null(strstr(s, "by HTTP status"));
 }
 
+/* One order is "1 order", not "1 orders". */
+static void one_order_singular(void **state)
+{
+    (void)state;
+    tool_agg_t g;
+    tool_agg_init(&g);
+    tool_rec_t r = sent(SALVO_ACCEPTED, 200, 1764234000000000, 1000);
+    tool_agg_add(&g, &r);
+    const char *s = text(&g);
+    assert_non_null(strstr(s, "salvo: 1 order: 1 accepted"));
+    assert_non_null(strstr(s, "salvo: 1 order sent"));
+    assert_null(strstr(s, "1 orders"));
+}
+
 static void dry_run_says_nothing_of_requests(void **state)
 {
     (void)state;
@@ -332,6 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counts_why_and_rate),
         cmocka_unit_test(unanswered_burst_and_workers),
+        cmocka_unit_test(one_order_singular),
         cmocka_unit_test(dry_run_says_nothing_of_requests),
         cmocka_unit_test(many_kinds_of_error),
         cmocka_unit_test(an_error_is_cut_whole_and_on_one_line),

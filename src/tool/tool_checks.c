@@ -107,7 +107,9 @@ static int check_summary_writable(const char *path)
         return tool_fail(SALVO_EXIT_IO, "--summary-json: out of memory");
     const char *dir = dirname(copy);
     int r = -1;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (stat(dir, &st) != 0)
+        r = tool_fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created: %s: %s", path, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
         r = tool_fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created: %s is not a directory", path, dir);
     else if (access(dir, W_OK | X_OK) != 0)
         r = tool_fail(SALVO_EXIT_IO, "--summary-json %s: cannot be created in %s: %s", path, dir, strerror(errno));

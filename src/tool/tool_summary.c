@@ -137,12 +137,15 @@ static double send_rate(const tool_agg_t *g)
     return g->sent > 1 && span >= RATE_MIN_SPAN_US ? (double)(g->sent - 1) * 1e6 / (double)span : 0;
 }
 
+/* "1 order", "2 orders" */
+static const char *plural(unsigned long long n) { return n == 1 ? "" : "s"; }
+
 static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n, const tool_live_t *live)
 {
     const salvo_stats_t *s = live ? live->st : NULL;
     if (g->run[0])
         n = tool_put(buf, cap, n, "salvo: run %s\n", g->run);
-    n = tool_put(buf, cap, n, "salvo: %llu orders:", (unsigned long long)g->orders);
+    n = tool_put(buf, cap, n, "salvo: %llu order%s:", (unsigned long long)g->orders, plural(g->orders));
     for (int i = 0, first = 1; i < SALVO_STATUS_COUNT; i++)
         if (g->count[i]) {
             n = tool_put(buf, cap, n, "%s %llu %s", first ? "" : ",", (unsigned long long)g->count[i],
@@ -176,7 +179,7 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
             n = tool_put(buf, cap, n, "; %llu more of other kinds", (unsigned long long)rest);
     }
     if (g->sent) {
-        n = tool_put(buf, cap, n, "\nsalvo: %llu orders sent", (unsigned long long)g->sent);
+        n = tool_put(buf, cap, n, "\nsalvo: %llu order%s sent", (unsigned long long)g->sent, plural(g->sent));
         if (g->requests != g->sent)
             n = tool_put(buf, cap, n, " (%llu requests)", (unsigned long long)g->requests);
         double rate = send_rate(g);

@@ -87,6 +87,13 @@ check "--rat 10: exit 2, nothing out" "2 0" "$? $(wc -l < "$WORK/out")"
 check "--rat 10: names the flag it is near" "salvo: unknown option '--rat': did you mean --rate? (see salvo --help)" \
     "$(cat "$WORK/err")"
 
+# A --summary-json in a directory that does not exist says so (it said "is
+# not a directory").
+"$SALVO" --url "$URL" --no-auth --summary-json "$WORK/no/such/s.json" "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err"
+check "--summary-json in a missing directory: exit 3, what is missing" \
+    "3 salvo: --summary-json $WORK/no/such/s.json: cannot be created: $WORK/no/such: No such file or directory" \
+    "$? $(cat "$WORK/err")"
+
 # Too few open files is said as that, naming the knob that needs them
 # (--workers under --exec); a low soft limit under a higher hard one is
 # raised, not a failure.
