@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 
 #include "parts.h"
+#include "jsonscan.h"
 #include "lookup.h"
 #include "profile_int.h"
 #include "rules.h"
@@ -303,6 +304,61 @@ static void stamp_wire_send(struct salvo_engine *e, salvo_job_t *j, const salvo_
         e->wire_burst_last_us = rep->sent_unix_us;
 }
 
+/* The string value of a member named one of keys, decoded, into out. */
+static int string_member(const char *s, size_t n, const char *const *keys, char *out, size_t cap)
+{
+    size_t pos = 0;
+    salvo_json_member_t m;
+    if (salvo_json_object_open(s, n, &pos) < 0)
+        return 0;
+    while (salvo_json_object_next(s, n, &pos, &m) == 1) {
+        if (m.value_len < 2 || m.value[0] != '"')
+            continue;
+        for (const char *const *k = keys; *k; k++) {
+            if (strlen(*k) != m.key_len || memcmp(*k, m.key, m.key_len) != 0)
+                continue;
+            salvo_jbuf_t b = {0};
+            salvo_json_unescape_lossy(&b, m.value + 1, m.value_len - 2);
+            int ok = !b.oom && b.len > 0;
+            if (ok)
+                snprintf(out, cap, "%.*s", (int)b.len, b.p);
+            salvo_jbuf_free(&b);
+            if (ok)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* A broker's words for a "no" that no profile read (issue 22: "error":
+ * null left jq .error empty): an answer object's "error" and the first of
+ * its message/reason/... strings, joined; else the start of a text answer. */
+static void generic_reason(const salvo_reply_t *rep, char *out, size_t cap)
+{
+    static const char *const err_key[] = {"error", "code_message", NULL};
+    static const char *const why_keys[] = {"message", "msg", "reason", "detail", "description",
+                                           "error_description", "errorMessage", NULL};
+    char err[120] = "", why[160] = "";
+    string_member(rep->body, rep->body_len, err_key, err, sizeof err);
+    string_member(rep->body, rep->body_len, why_keys, why, sizeof why);
+    out[0] = '\0';
+    if (err[0] || why[0]) {
+        snprintf(out, cap, "%s%s%s", err, err[0] && why[0] ? ": " : "", why);
+        return;
+    }
+    size_t pos = salvo_json_skip_ws(rep->body, rep->body_len, 0);
+    if (pos < rep->body_len && (rep->body[pos] == '{' || rep->body[pos] == '['))
+        return; /* JSON with none of those: the whole answer is in "response" */
+    size_t k = 0;
+    for (size_t i = 0; i < rep->body_len && k + 1 < cap && k < 120; i++) {
+        unsigned char c = (unsigned char)rep->body[i];
+        if (c == '\n' || c == '\r')
+            break;
+        out[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c; /* bytes past ASCII are made U+FFFD by the writer */
+    }
+    out[k] = '\0';
+}
+
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
 {
     int64_t now = salvo_engine_now(e);
@@ -338,6 +394,9 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
         e->st.reused++;
     stamp_wire_send(e, j, rep);
     record_attempt(j, rep, oc.status);
+    if (!said[0] && oc.status == SALVO_REJECTED && !rep->known && rep->code == CURLE_OK && rep->http >= 400 &&
+        j->res.error == NULL && rep->body_len > 0)
+        generic_reason(rep, said, sizeof said);
     if (said[0]) {
         snprintf(j->errbuf, sizeof j->errbuf, "broker: %s", said);
         j->res.error = j->errbuf;

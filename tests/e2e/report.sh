@@ -33,8 +33,8 @@ start_mock --reject-rate 0.2 --error-rate 0.1 --latency 3ms --jitter 2ms --seed 
 check "mixed run: exit 4 (some unknown)" 4 $?
 same_summary "mixed run" "$WORK/out1" "$WORK/err1" --rate 200/s
 check_true "the summary says why: by HTTP status" grep -q '^salvo: by HTTP status: 200 x[0-9]*, 422 x[0-9]*, 500 x' "$WORK/err1"
-check_true "the summary says why: by error, values taken out" \
-    grep -q '^salvo: by error: 1 x price "..." is not a positive decimal; 1 x quantity "..." is not a positive integer' "$WORK/err1"
+check_true "the summary says why: by error (the broker's words for its rejects), values taken out" \
+    grep -qE '^salvo: by error: [0-9]+ x broker: rejected: insufficient buying power; 1 x price "\.\.\." is not a positive decimal; 1 x quantity "\.\.\." is not a positive integer' "$WORK/err1"
 check_true "wall time and send rate, each labelled" \
     grep -qE '^salvo: 60 orders sent, first to last send [0-9.]+ s: send rate [0-9.]+/s \(--rate 200/s\)$' "$WORK/err1"
 check_true "wall time on its own line" grep -qE '^salvo: wall time [0-9.]+ s' "$WORK/err1"

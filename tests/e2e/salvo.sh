@@ -148,4 +148,15 @@ make_orders 3000 > "$WORK/o3000.csv"
 "$SALVO" --url "$URL" --no-auth "$WORK/o3000.csv" 2>/dev/null | head -1 > /dev/null
 check "closed stdout exit" 3 "${PIPESTATUS[0]}"
 stop_mock
+
+# A reject that no profile reads still says why: the broker's own words go
+# into "error" (it was null), and the whole answer stays in "response".
+start_mock --reject-rate 1
+"$SALVO" --url "$URL" --no-auth "$EXAMPLES/orders.csv" > "$WORK/out" 2> "$WORK/err"
+check "generic reject: exit 1" 1 $?
+check "generic reject: the broker's words in error" "broker: rejected: insufficient buying power" \
+    "$(jq -r 'select(.status == "rejected") | .error' "$WORK/out" | sort -u)"
+check "generic reject: the answer kept" "insufficient buying power" \
+    "$(jq -r 'select(.status == "rejected") | .response.reason' "$WORK/out" | sort -u)"
+stop_mock
 finish
