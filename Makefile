@@ -5,26 +5,32 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test fuzz demo bench clean install
+.PHONY: all deps deps-test build test fuzz demo bench clean install
 
 all: build
 
+# What building needs (make, make demo, make install); the tests' tools too.
 deps:
+	@scripts/install-deps.sh --build
+
+deps-test:
 	@scripts/install-deps.sh
 
+# The tests build in their own tree (make test): this one has none, so it
+# needs no test library.
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(PREFIX)) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSALVO_TESTS=OFF $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(PREFIX)) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Tests build in Debug (ASan + UBSan) with warnings as errors.
-test: deps
+test: deps-test
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSALVO_WERROR=ON -DSALVO_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets (clang, ASan+UBSan), each run FUZZ_SECONDS on a copy of
 # its corpus under tests/fuzz/corpus; fails on any finding.
-fuzz: deps
+fuzz: deps-test
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSALVO_WERROR=ON \
 		-DSALVO_FUZZ=ON -DSALVO_SANITIZE=address,undefined -DSALVO_MOCK=OFF -DSALVO_TESTS=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
@@ -33,7 +39,7 @@ fuzz: deps
 demo: build
 	@examples/demo.sh $(BUILD)
 
-bench: deps
+bench: deps-test
 	@bench/run
 
 # make install PREFIX=/opt/salvo (default: CMake's, /usr/local)

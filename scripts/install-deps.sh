@@ -1,25 +1,34 @@
 #!/bin/sh
-# Install the Debian packages salvo needs to build and test, and only those
-# that are missing: a machine that has them all runs no apt at all.
-# clang and libclang-rt-14-dev (libFuzzer, Debian 12's clang 14) are for
-# make fuzz and CI's clang build; shellcheck for CI; python3 and
-# python3-cryptography for the broker emulator (tests/broker_emu.py: Coinbase's
-# ES256 JWTs).
-# Usage: scripts/install-deps.sh [extra-package ...]
+# Install the Debian packages salvo needs, and only those that are missing:
+# a machine that has them all runs no apt at all.
+# Usage: scripts/install-deps.sh [--build] [extra-package ...]
+#   --build: what building salvo and running make demo need (make, make demo,
+#            make install); without it, also every tool the tests use (make
+#            test, make fuzz, CI).
 # SALVO_DEPS_DRY_RUN=1: say what it would change and run, change nothing.
 set -eu
 
-# python3 runs the --exec bridges (examples/bridges) over the stand-in SDKs in
-# tests/e2e/exec.sh; standard library only.
-# groff-base and man-db render the manuals in tests/e2e/docs.sh.
-# nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh, which
-# starts its own from a temporary config; the system service is never used.
-# chromium (headless) only for tests/e2e/report_browser.sh: salvo report --html.
-PKGS="build-essential cmake pkg-config
-libuv1-dev libcjson-dev libcmocka-dev libh2o-dev libssl-dev
-jq openssl groff-base man-db
+# To build: the libraries, and jq for make demo's summary of the results.
+BUILD_PKGS="build-essential cmake pkg-config
+libuv1-dev libcjson-dev libh2o-dev libssl-dev jq"
+# To test, beside those: cmocka for the unit tests; openssl for test
+# certificates; groff-base and man-db render the manuals in tests/e2e/docs.sh;
+# nginx (Debian 12: ssl + http_v2 built in) only for tests/e2e/nginx_h2.sh,
+# which starts its own from a temporary config (the system service is never
+# used); chromium (headless) for tests/e2e/report_browser.sh; clang and
+# libclang-rt-14-dev (libFuzzer, Debian 12's clang 14) for make fuzz and
+# CI's clang build; shellcheck for CI; python3 runs the --exec bridges over
+# the stand-in SDKs (tests/e2e/exec.sh) and, with python3-cryptography, the
+# broker emulator (tests/broker_emu.py: Coinbase's ES256 JWTs).
+TEST_PKGS="libcmocka-dev openssl groff-base man-db
 nginx clang libclang-rt-14-dev shellcheck chromium
 python3 python3-cryptography"
+
+PKGS="$BUILD_PKGS $TEST_PKGS"
+if [ "${1:-}" = --build ]; then
+    PKGS=$BUILD_PKGS
+    shift
+fi
 
 # libcurl 8 (CMakeLists.txt: libcurl 7's HTTP/2 loses answers on shared
 # connections). Debian 12 ships 7.88; its bookworm-backports carries 8.x,
