@@ -159,4 +159,21 @@ check "generic reject: the broker's words in error" "broker: rejected: insuffici
 check "generic reject: the answer kept" "insufficient buying power" \
     "$(jq -r 'select(.status == "rejected") | .response.reason' "$WORK/out" | sort -u)"
 stop_mock
+
+# examples/ci-smoke.sh as a CI job would run it: twice in one directory (a
+# port file left by the first must not mislead the second), and bounded, with
+# a clear word, when salvo-mock is not on PATH.
+mkdir -p "$WORK/bin" "$WORK/smoke"
+ln -sf "$SALVO" "$WORK/bin/salvo"
+ln -sf "$SALVO_MOCK" "$WORK/bin/salvo-mock"
+cp "$EXAMPLES/orders.csv" "$WORK/smoke/"
+for i in 1 2; do
+    (cd "$WORK/smoke" && PATH="$WORK/bin:$PATH" timeout 60 bash "$EXAMPLES/ci-smoke.sh" 2> "$WORK/smoke/err$i")
+    check "ci-smoke run $i: exit 0" 0 $?
+    check "ci-smoke run $i: every order accepted" 10 \
+        "$(jq -s 'map(select(.status == "accepted")) | length' "$WORK/smoke/results.ndjson")"
+done
+rm "$WORK/bin/salvo-mock"
+(cd "$WORK/smoke" && PATH="$WORK/bin:/usr/bin:/bin" timeout 60 bash "$EXAMPLES/ci-smoke.sh" 2> "$WORK/smoke/err3")
+check "ci-smoke without salvo-mock: exit 2, said" "2 ci-smoke: salvo-mock is not on PATH" "$? $(cat "$WORK/smoke/err3")"
 finish
