@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2119 # every start_mock here takes the mock's defaults
 # The journal is the run's truth for --resume: it is tied to where its
 # orders went, and a file that is not a journal is never taken for one
 # (nor cut, nor written to).
@@ -38,7 +39,7 @@ stop_mock
 # broker B (or another profile, or without --sandbox) would skip, as done,
 # orders B never had. It is refused, naming both; nothing goes to B.
 start_mock
-A_BASE=$BASE A_URL=$URL A_PID=$MOCK_PID
+A_BASE=$BASE A_URL=$URL
 start_mock
 B_BASE=$BASE B_URL=$URL
 head -11 "$WORK/o20.csv" > "$WORK/o10.csv"
