@@ -68,11 +68,13 @@ static int apply_raised(struct salvo_engine *e)
  * other rows are read, cheaply, sending nothing, so each has its line. Not
  * a stream (it may never end), nor after a hard stop (it is cut short),
  * nor when the input itself failed (a read error, out of memory, rows that
- * cannot be orders), nor in a check pass. */
+ * cannot be orders), nor in a check pass, nor in a dry run a cap ended
+ * (nothing was sent: a preview of the first N rows, --check-profile's
+ * first row). */
 static int reading_rest(const struct salvo_engine *e)
 {
     return (e->stopping || e->capped) && !e->input_done && e->in.stream == NULL && !e->aborting &&
-           !e->cfg->check_only && !e->st.input_error && !e->in.setup_err[0];
+           !e->cfg->check_only && !(e->cfg->dry_run && e->capped) && !e->st.input_error && !e->in.setup_err[0];
 }
 
 /* Read orders while there is room: invalid ones are reported at once,

@@ -25,6 +25,13 @@ static void on_done(void *ud, const salvo_stats_t *st)
 {
     tool_t *tl = ud;
     tl->st = *st;
+    if (tl->a->check_profile && st->stop_reason == SALVO_STOP_MAX_ORDERS) {
+        /* its one row is its own cap, not a stop the run was cut short by */
+        tl->st.stop_reason = SALVO_STOP_NONE;
+        tl->st.input_unread = 0;
+        tl->st.orders -= tl->st.count[SALVO_SKIPPED];
+        tl->st.count[SALVO_SKIPPED] = 0;
+    }
     tl->engine_done = 1;
     uv_timer_stop(&tl->drain);
 }
@@ -33,6 +40,8 @@ static void on_result(void *ud, const salvo_result_t *r)
 {
     tool_t *tl = ud;
     salvo_result_t line = *r;
+    if (tl->a->check_profile && line.status == SALVO_SKIPPED)
+        return; /* a row past the first: --check-profile shows one */
     tool_redact_result(&tl->redact, &line); /* before any of it is written or counted */
     if (tl->checking) {
         if (tl->a->check)

@@ -160,7 +160,9 @@ int tool_precheck(tool_t *tl)
 {
     salvo_args_t *a = tl->a;
     salvo_config_t *c = &a->cfg;
-    int caps = c->max_orders || c->max_notional > 0;
+    /* --check-profile's cap of one row is its own (it shows the first), not
+     * a --max-orders the file could be over */
+    int caps = !a->check_profile && (c->max_orders || c->max_notional > 0);
     if (!a->check && !(caps && tool_is_regular(c->input_fd)))
         return -1;
     int code = make_rereadable(tl, "--check");
