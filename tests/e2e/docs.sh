@@ -25,6 +25,38 @@ table_flags() {
     grep -ohE '\{"[a-z0-9][a-z0-9-]*", [0-2], 0,' "$@" | sed -E 's/^\{"([^"]*)".*/--\1/' | sort -u
 }
 
+# The README's quick start as a new user pastes it: the set-up line apart
+# (this is the build), build/ being this build tree, a free port for 8080,
+# and not the last line against the real broker (it would send to Alpaca).
+python3 - "$SOURCE_DIR/README.md" "$WORK" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+quick = text[text.index("## Quick start"):]
+quick = quick[:quick.index("\n## ", 5)]
+for i, block in enumerate(re.findall(r"```sh\n(.*?)```", quick, re.S)):
+    open("%s/quick%d.sh" % (sys.argv[2], i + 1), "w").write(block)
+PY
+check_true "README: the quick start has its two blocks" test -s "$WORK/quick1.sh" -a -s "$WORK/quick2.sh"
+qport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/quick/build"
+ln -s "$SOURCE_DIR/examples" "$WORK/quick/examples"
+ln -s "$SALVO" "$WORK/quick/build/salvo"
+ln -s "$SALVO_MOCK" "$WORK/quick/build/salvo-mock"
+grep -v '^make ' "$WORK/quick1.sh" | sed "s/8080/$qport/g" > "$WORK/quick/q1.sh"
+(cd "$WORK/quick" && timeout 60 bash -e q1.sh > q1.out 2> q1.err)
+check "README quick start: runs" 0 $?
+check "README quick start: every order accepted" 10 \
+    "$(jq -s 'map(select(.status == "accepted")) | length' "$WORK/quick/results.ndjson")"
+check "README quick start: jq shows them" 10 "$(grep -c '"status":"accepted"' "$WORK/quick/q1.out")"
+sed -e 's/=\.\.\./=quick-start-test/g' -e '$d' "$WORK/quick2.sh" > "$WORK/quick/q2.sh"
+check_true "README quick start: the real broker's run is the last line left out" \
+    grep -q -- '--journal today.journal' <(tail -1 "$WORK/quick2.sh")
+(cd "$WORK/quick" && timeout 60 bash -e q2.sh > q2.out 2> q2.err)
+check "README quick start: --check-profile with the profile's variables set" 0 $?
+# shellcheck disable=SC2016 # the $ is salvo's, in its words
+check_true "README quick start: --check-profile says where the key comes from" \
+    grep -qF 'its key comes from $ALPACA_API_KEY (set)' "$WORK/quick/q2.err"
+
 for cmd in salvo salvo-mock; do
     bin=$SALVO
     srcs=()
