@@ -157,33 +157,67 @@ static int looks_like_header(const salvo_row_t *row)
     return words;
 }
 
-/* "line 1 looks like a header ...: it has A, B, C; expected ...", the cells cut
- * to fit, whole UTF-8 characters kept and anything else (a control
- * character, a stray byte) shown as '?'. */
-static void unknown_header(salvo_intake_t *in, const salvo_row_t *row)
+/* The header's cells as "A, B, C" into out: whole UTF-8 characters kept,
+ * a tab as \t, anything else not printable (a control character, a stray
+ * byte) as '?', and "..." where it does not fit. */
+static void show_cells(const salvo_row_t *row, char *out, size_t cap)
 {
-    char seen[72] = "";
     size_t k = 0;
-    for (size_t i = 0; i < row->nfields && k + 8 < sizeof seen; i++) {
+    out[0] = '\0';
+    for (size_t i = 0; i < row->nfields && k + 8 < cap; i++) {
         if (i)
-            k += (size_t)snprintf(seen + k, sizeof seen - k, ", ");
+            k += (size_t)snprintf(out + k, cap - k, ", ");
         const char *c = row->fields[i].s;
         size_t n = row->fields[i].len, j = 0;
-        while (j < n && j < 24 && k + 9 < sizeof seen) {
+        while (j < n && k + 9 < cap) {
             size_t len = salvo_utf8_seq_len(c + j, n - j);
-            if (len == 0 || (len == 1 && ((unsigned char)c[j] < 0x20 || c[j] == 0x7f))) {
-                seen[k++] = '?';
-                j++;
-                continue;
+            if (len == 1 && c[j] == '\t') {
+                out[k++] = '\\', out[k++] = 't';
+            } else if (len == 0 || (len == 1 && ((unsigned char)c[j] < 0x20 || c[j] == 0x7f))) {
+                out[k++] = '?';
+                len = 1;
+            } else {
+                memcpy(out + k, c + j, len);
+                k += len;
             }
-            memcpy(seen + k, c + j, len);
-            k += len;
             j += len;
         }
-        seen[k] = '\0';
+        out[k] = '\0';
     }
-    if (k + 8 >= sizeof seen)
-        snprintf(seen + k, sizeof seen - k, "...");
+    if (k + 8 >= cap)
+        snprintf(out + k, cap - k, "...");
+}
+
+/* A header read as one cell that another separator would split into
+ * known names ("symbol;price;..."): that separator, else 0. */
+static char other_delimiter(const salvo_row_t *row)
+{
+    if (row->nfields != 1)
+        return 0;
+    const char *s = row->fields[0].s;
+    size_t n = row->fields[0].len;
+    for (const char *d = "\t;|"; *d; d++) {
+        const char *p = memchr(s, *d, n);
+        if (p != NULL && (size_t)(p - s) == 6 && strncasecmp(s, "symbol", 6) == 0)
+            return *d;
+    }
+    return 0;
+}
+
+/* "line 1 looks like a header ...: it has A, B, C; expected ...", or the
+ * separator it seems to use. */
+static void unknown_header(salvo_intake_t *in, const salvo_row_t *row)
+{
+    char seen[88]; /* what the 256 bytes of stats.setup_error leave beside the words */
+    char d = other_delimiter(row);
+    if (d) {
+        snprintf(in->setup_err, sizeof in->setup_err,
+                 "line %llu looks like a header separated by '%s', not '%c': give --delimiter %s",
+                 (unsigned long long)row->line, d == '\t' ? "\\t" : (char[2]){d, 0}, in->cfg->delim,
+                 d == '\t' ? "'\\t'" : d == ';' ? "';'" : "'|'");
+        return;
+    }
+    show_cells(row, seen, sizeof seen);
     snprintf(in->setup_err, sizeof in->setup_err,
              "line %llu looks like a header without a symbol column: it has %s; expected symbol, price, "
              "quantity (or qty), side, type, client_order_id (any case), or --no-header",

@@ -388,6 +388,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
             c->format = SALVO_FORMAT_JSONL;
         else
             return bad(flag, v, "expected csv or jsonl");
+        a->format_given = 1;
         break;
     case O_DELIM:
         if (strcmp(v, "\\t") == 0 || strcmp(v, "tab") == 0)
@@ -483,6 +484,12 @@ static int unknown_option(const char *arg)
     return usage_error("option '%s' is ambiguous or unknown", arg);
 }
 
+static int is_json_lines_name(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 6 && strcmp(path + n - 6, ".jsonl") == 0) || (n > 7 && strcmp(path + n - 7, ".ndjson") == 0);
+}
+
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
@@ -518,6 +525,8 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
     }
     if (optind < argc)
         a->input_path = argv[optind++];
+    if (!a->format_given && a->input_path && is_json_lines_name(a->input_path))
+        c->format = SALVO_FORMAT_JSONL; /* orders.jsonl is JSON Lines without saying so */
     if (optind < argc)
         return usage_error("one input file at most, got '%s' too", argv[optind]);
     if (a->check_profile) { /* the first row (or a sample), as it would be sent */

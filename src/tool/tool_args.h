@@ -56,6 +56,7 @@ typedef struct salvo_args {
     const char *broker;      /* --broker NAME|FILE */
     salvo_profile_t *profile; /* owned */
     int sandbox, check_profile;
+    int format_given;            /* --input-format given (else orders.jsonl reads as JSON Lines) */
     const char *secret_env[SALVO_SECRET_COUNT]; /* --secret-env overrides */
     struct { int url, method, rate, window, concurrency, at; } given; /* flags a profile must not override */
     const char *exec_cmd;    /* --exec 'CMD ARGS': run by /bin/sh -c 'exec CMD ARGS' */

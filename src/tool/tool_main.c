@@ -439,7 +439,9 @@ static int send_orders(tool_t *tl)
     tl->agg.target_rate = a->cfg.rate;
     tl->agg.workers = a->cfg.exec_argv != NULL;
     snprintf(tl->agg.run, sizeof tl->agg.run, "%s", tl->run_id);
-    tool_summary_print(&tl->agg, &live, 2);
+    /* an input the configuration cannot read: the message is the news, not "0 orders" */
+    if (!(tl->st.stop_reason == SALVO_STOP_SETUP && tl->agg.orders == 0))
+        tool_summary_print(&tl->agg, &live, 2);
     if (a->summary_json && (r = tool_summary_write_json(&tl->agg, &live, tl->signal, a->summary_json)) < 0) {
         fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
         return SALVO_EXIT_IO;

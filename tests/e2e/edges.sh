@@ -26,6 +26,22 @@ check_true "header without symbol: says so" grep -q 'header without a symbol col
 check "header without symbol: nothing sent" 0 "$(stat_of received)"
 printf 'W\xc3\xa4hrung,Preis\x01\n' | run
 check_true "unknown header: UTF-8 kept, a control character shown as ?" grep -q 'it has Währung, Preis?;' "$WORK/err"
+# The shape of a file a new user brings: another separator is named with
+# the flag that reads it, header names are shown whole (they were cut at 24
+# characters), no "0 orders" summary follows, and orders.jsonl is JSON Lines.
+printf 'symbol;price;quantity;side\nAAPL;1.5;10;BUY\n' | run
+check "semicolons: exit 2, the flag named, no summary" \
+    "2 salvo: line 1 looks like a header separated by ';', not ',': give --delimiter ';'" "$RC $(cat "$WORK/err")"
+printf 'symbol\tprice\tquantity\tside\nAAPL\t1.5\t10\tBUY\n' | run
+check "tabs: the flag named" "salvo: line 1 looks like a header separated by '\\t', not ',': give --delimiter '\\t'" \
+    "$(cat "$WORK/err")"
+printf 'symbol\tprice\tquantity\tside\nTABS\t1.5\t10\tBUY\n' | run --delimiter '\t'
+check "tabs: --delimiter '\\t' reads them" "0 accepted" "$RC $(jq -r .status "$WORK/out")"
+printf 'Instrument_identifier_long,Preis\n' | run
+check_true "unknown header: a long name shown whole" grep -q 'it has Instrument_identifier_long, Preis;' "$WORK/err"
+printf '{"symbol":"JSONL","price":"1.5","quantity":10,"side":"BUY"}\n' > "$WORK/orders.jsonl"
+run "$WORK/orders.jsonl"
+check "orders.jsonl without --input-format: read as JSON Lines" "0 accepted" "$RC $(jq -r .status "$WORK/out")"
 printf 'AAPL,1.5,10,BUY\n' | run
 check "no header, data: sent" "0 accepted" "$RC $(jq -r .status "$WORK/out")"
 
