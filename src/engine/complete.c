@@ -141,13 +141,19 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
 }
 
 /* What makes every later order fail the same way: bad credentials, a
- * certificate that will not verify, nobody listening. 0 for anything else. */
-static int fatal_kind(const salvo_reply_t *rep)
+ * certificate that will not verify, nobody listening, and, before any
+ * order was taken, no order endpoint at --url (404, 405). 0 for anything
+ * else. */
+static int fatal_kind(const struct salvo_engine *e, const salvo_reply_t *rep)
 {
     if (rep->known) /* a worker's answer: only "no worker can run" is fatal */
         return rep->fatal ? 2000 : 0;
+    int none_taken = e->st.count[SALVO_ACCEPTED] == 0 && e->st.count[SALVO_DUPLICATE] == 0;
     if (rep->code == CURLE_OK)
-        return rep->http == 401 || rep->http == 403 || rep->http == 407 ? (int)(1000 + rep->http) : 0;
+        return rep->http == 401 || rep->http == 403 || rep->http == 407 ||
+                       (none_taken && (rep->http == 404 || rep->http == 405))
+                   ? (int)(1000 + rep->http)
+                   : 0;
     switch (rep->code) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
@@ -163,7 +169,7 @@ static int fatal_kind(const salvo_reply_t *rep)
  * the run; the rest are not sent. */
 static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
 {
-    int kind = fatal_kind(rep);
+    int kind = fatal_kind(e, rep);
     if (kind == 0 || kind != e->fatal_kind) {
         e->fatal_kind = kind;
         e->fatal_run = kind ? 1 : 0;
@@ -178,8 +184,8 @@ static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
         snprintf(why, sizeof why, "%u orders in a row failed: %s; the run gave up (--give-up-after)", n,
                  rep->error ? rep->error : "no worker");
     else if (rep->code == CURLE_OK)
-        snprintf(why, sizeof why, "%u orders in a row were answered HTTP %ld; the run gave up (--give-up-after)", n,
-                 rep->http);
+        snprintf(why, sizeof why, "%u orders in a row were answered HTTP %ld%s; the run gave up (--give-up-after)", n,
+                 rep->http, rep->http == 404 || rep->http == 405 ? " (check --url: is it the order endpoint?)" : "");
     else
         snprintf(why, sizeof why, "%u orders in a row failed: %s; the run gave up (--give-up-after)", n,
                  rep->error ? rep->error : curl_easy_strerror((CURLcode)rep->code));

@@ -103,6 +103,14 @@ check "--rat 10: exit 2, nothing out" "2 0" "$? $(wc -l < "$WORK/out")"
 check "--rat 10: names the flag it is near" "salvo: unknown option '--rat': did you mean --rate? (see salvo --help)" \
     "$(cat "$WORK/err")"
 
+# A wrong path at --url: before any order is taken, 404s in a row stop the
+# run like 401s do, and say where to look (20 rows each got a 404).
+make_orders 20 > "$WORK/o20.csv"
+"$SALVO" --url "$BASE/wrong/path" --no-auth --concurrency 1 "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
+check "404s at a wrong --url: 5 rejected, the rest not sent" "15 not_sent 5 rejected" \
+    "$(jq -rs 'group_by(.status) | map("\(length) \(.[0].status)") | join(" ")' "$WORK/out")"
+check_true "404s at a wrong --url: says check --url" grep -q 'HTTP 404 (check --url: is it the order endpoint?)' "$WORK/err"
+
 # A --summary-json in a directory that does not exist says so (it said "is
 # not a directory").
 "$SALVO" --url "$URL" --no-auth --summary-json "$WORK/no/such/s.json" "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err"
