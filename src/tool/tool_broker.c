@@ -134,21 +134,53 @@ static int apply_defaults(salvo_args_t *a)
     return -1;
 }
 
+static const char *secret_var(const salvo_args_t *a, int s)
+{
+    return a->secret_env[s] ? a->secret_env[s] : salvo_profile_secret_var(a->profile, s);
+}
+
+/* "its key in $A (not set), its secret in $B (empty)" for every secret the
+ * profile needs and the environment lacks, into buf: how many. */
+static int missing_secrets(const salvo_args_t *a, char *buf, size_t cap)
+{
+    int n = 0;
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
+        const char *v = salvo_profile_needs(a->profile, s) ? getenv(secret_var(a, s)) : "given";
+        if (v != NULL && *v != '\0')
+            continue;
+        k = tool_put(buf, cap, k, "%sits %s in $%s (%s)", n++ ? ", " : "", slot_names[s], secret_var(a, s),
+                     v ? "empty" : "not set");
+    }
+    return n;
+}
+
+int tool_broker_check_secrets(const salvo_args_t *a)
+{
+    char missing[600];
+    if (a->profile == NULL || missing_secrets(a, missing, sizeof missing) == 0)
+        return -1;
+    return tool_fail(SALVO_EXIT_USAGE, "--check-profile: %s needs %s: a real run would refuse to start",
+                     salvo_profile_name(a->profile), missing);
+}
+
 /* Each secret the profile uses, from its variable (or --secret-env). A
- * dry run or --check-profile goes on without: nothing is signed then. */
+ * dry run or --check-profile goes on without: nothing is signed then. A
+ * real run names every one missing at once. */
 static int load_secrets(salvo_args_t *a)
 {
+    char missing[600];
+    if (!a->cfg.dry_run && !a->check_profile && missing_secrets(a, missing, sizeof missing) > 0)
+        return usage_error("--broker %s needs %s (or --secret-env NAME=VAR)", salvo_profile_name(a->profile),
+                           missing);
     for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
         if (!salvo_profile_needs(a->profile, s))
             continue;
-        const char *var = a->secret_env[s] ? a->secret_env[s] : salvo_profile_secret_var(a->profile, s);
+        const char *var = secret_var(a, s);
         const char *v = getenv(var);
-        if (v == NULL || *v == '\0') {
-            if (a->cfg.dry_run || a->check_profile)
-                continue;
-            return usage_error("--broker %s needs its %s in $%s, which is not set (or --secret-env %s=VAR)",
-                               salvo_profile_name(a->profile), slot_names[s], var, slot_names[s]);
-        }
+        if (v == NULL || *v == '\0')
+            continue; /* a dry run, or --check-profile: nothing is signed */
         if (s != SALVO_SECRET_SECRET && strpbrk(v, "\r\n")) /* named as given, --secret-env or not */
             return usage_error("--broker %s: $%s holds a line break (CR or LF)", salvo_profile_name(a->profile), var);
         char err[256];
@@ -202,8 +234,8 @@ void tool_broker_describe(const salvo_args_t *a, FILE *out)
     for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
         if (!salvo_profile_needs(p, s))
             continue;
-        const char *var = a->secret_env[s] ? a->secret_env[s] : salvo_profile_secret_var(p, s);
+        const char *var = secret_var(a, s);
         const char *v = getenv(var);
-        fprintf(out, "salvo: its %s comes from $%s (%s)\n", slot_names[s], var, v && *v ? "set" : "NOT SET");
+        fprintf(out, "salvo: its %s comes from $%s (%s)\n", slot_names[s], var, !v ? "NOT SET" : *v ? "set" : "EMPTY");
     }
 }

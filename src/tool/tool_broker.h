@@ -14,5 +14,8 @@ int tool_broker_load(salvo_args_t *a);
 int tool_broker_shape_body(salvo_args_t *a);
 /* --check-profile: what the profile is and where its secrets come from. */
 void tool_broker_describe(const salvo_args_t *a, FILE *out);
+/* --check-profile's verdict on the secrets: -1 when every one the profile
+ * needs is set, else SALVO_EXIT_USAGE, each missing one named (said). */
+int tool_broker_check_secrets(const salvo_args_t *a);
 
 #endif

@@ -468,7 +468,10 @@ static int run(tool_t *tl, salvo_jindex_t *ix)
             return SALVO_EXIT_IO;
         }
     }
-    return send_orders(tl);
+    code = send_orders(tl);
+    /* a check that passes without the keys would say the run is ready */
+    int sc = a->check_profile && code == SALVO_EXIT_OK ? tool_broker_check_secrets(a) : -1;
+    return sc >= 0 ? sc : code;
 }
 
 int main(int argc, char **argv)

@@ -252,6 +252,18 @@ missing okx OKX_PASSPHRASE /api/v5/trade/order
 missing coinbase COINBASE_API_SECRET /api/v3/brokerage/orders
 missing alpaca ALPACA_API_SECRET /v2/orders
 check "missing secrets: nothing reached the broker" 0 "$(emu_log | jq length)"
+# Every missing one named at once, an empty one as empty; --check-profile
+# fails without them (a CI gate must not pass a run that would refuse).
+(unset ALPACA_API_KEY; ALPACA_API_SECRET='' "$SALVO" --broker alpaca --url "$EMU/v2/orders" "$WORK/one.csv" \
+    > "$WORK/miss.out" 2> "$WORK/miss.err")
+check "alpaca without either secret: exit 2, both named" \
+    "2 salvo: --broker alpaca needs its key in \$ALPACA_API_KEY (not set), its passphrase in \$ALPACA_API_SECRET (empty) (or --secret-env NAME=VAR) (see salvo --help)" \
+    "$? $(cat "$WORK/miss.err")"
+(unset ALPACA_API_KEY; ALPACA_API_SECRET='' "$SALVO" --broker alpaca --check-profile > "$WORK/miss.out" 2> "$WORK/miss.err")
+check "--check-profile without the secrets: exit 2" 2 $?
+check_true "--check-profile without the secrets: NOT SET and EMPTY told apart" \
+    grep -qzE 'ALPACA_API_KEY \(NOT SET\).*ALPACA_API_SECRET \(EMPTY\)' "$WORK/miss.err"
+check "missing secrets: still nothing reached the broker" 0 "$(emu_log | jq length)"
 
 # ---- --broker NAME finds the bundled profile; --check-profile sends nothing ----
 "$SALVO" --broker binance --check-profile > "$WORK/cp.out" 2> "$WORK/cp.err"
