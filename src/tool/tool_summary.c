@@ -33,9 +33,24 @@ void tool_rec_from_result(tool_rec_t *out, const salvo_result_t *r)
     }
 }
 
+/* Does out[0..o) end with a word after which libcurl writes a measured
+ * number ("after 1001 milliseconds", "with 0 out of 512 bytes")? */
+static int before_a_measure(const char *out, size_t o)
+{
+    static const char *const words[] = {"after ", "with ", "out of "};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
+        size_t w = strlen(words[k]);
+        if (o >= w && memcmp(out + o - w, words[k], w) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* An error as a kind: "line 6: quantity \"1.5\" is not a positive integer"
- * is counted as 'quantity "..." is not a positive integer'. Control bytes
- * become spaces; a cut never splits a UTF-8 sequence. */
+ * is counted as 'quantity "..." is not a positive integer', and libcurl's
+ * "timed out after 1001 milliseconds" as "after ... milliseconds" (one
+ * timeout is one kind, whatever it measured). Control bytes become spaces;
+ * a cut never splits a UTF-8 sequence. */
 static void why_key(const char *e, size_t n, char out[TOOL_WHY_LEN])
 {
     size_t i = 0, o = 0;
@@ -57,6 +72,13 @@ static void why_key(const char *e, size_t n, char out[TOOL_WHY_LEN])
                 i = j + 1;
                 continue;
             }
+        }
+        if (e[i] >= '0' && e[i] <= '9' && before_a_measure(out, o)) {
+            while (i < n && e[i] >= '0' && e[i] <= '9')
+                i++;
+            memcpy(out + o, "...", 3);
+            o += 3;
+            continue;
         }
         unsigned char c = (unsigned char)e[i++];
         out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
