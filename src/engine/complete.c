@@ -167,13 +167,13 @@ static int fatal_kind(const struct salvo_engine *e, const salvo_reply_t *rep)
 
 /* --give-up-after N: the same fatal answer for N orders in a row stops
  * the run; the rest are not sent. */
-static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep)
+static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep, int first_attempt)
 {
     int kind = fatal_kind(e, rep);
     if (kind == 0 || kind != e->fatal_kind) {
         e->fatal_kind = kind;
         e->fatal_run = kind ? 1 : 0;
-    } else {
+    } else if (first_attempt) { /* orders are counted, not their retries */
         e->fatal_run++;
     }
     unsigned n = e->cfg->give_up_after;
@@ -421,7 +421,7 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
         j->res.tls_ms = (double)rep->tls_us / 1e3;
         j->res.ttfb_ms = (double)rep->ttfb_us / 1e3;
     }
-    watch_hopeless(e, rep);
+    watch_hopeless(e, rep, j->res.attempts == 1);
     if (j->res.location) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", j->res.location);
         j->res.location = j->errbuf;

@@ -111,6 +111,14 @@ check "404s at a wrong --url: 5 rejected, the rest not sent" "15 not_sent 5 reje
     "$(jq -rs 'group_by(.status) | map("\(length) \(.[0].status)") | join(" ")' "$WORK/out")"
 check_true "404s at a wrong --url: says check --url" grep -q 'HTTP 404 (check --url: is it the order endpoint?)' "$WORK/err"
 
+# --give-up-after counts orders, not their retries: nobody listening, 2
+# retries each, and the 5th order's first refusal ends the run.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$SALVO" --url "http://127.0.0.1:$closed/orders" --no-auth --retries 2 --retry-backoff 1ms --concurrency 1 \
+    "$WORK/o20.csv" > "$WORK/out" 2> "$WORK/err"
+check "give up after 5 orders, retries apart: 5 failed, 15 not sent" "5 failed 15 not_sent" \
+    "$(jq -rs 'group_by(.status) | map("\(length) \(.[0].status)") | join(" ")' "$WORK/out")"
+
 # A --summary-json in a directory that does not exist says so (it said "is
 # not a directory").
 "$SALVO" --url "$URL" --no-auth --summary-json "$WORK/no/such/s.json" "$WORK/one.csv" > "$WORK/out" 2> "$WORK/err"
