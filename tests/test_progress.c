@@ -63,8 +63,14 @@ static void test_width(void **state)
         size_t n = strlen(buf);
         assert_true(n == 0 || buf[n - 1] != ' ');
     }
+    /* 80 columns: shorter words keep the rate and the latency (they were
+     * left out); in flight goes first */
     tool_progress_format(buf, sizeof buf, 80, &st, 1000, 0, 98.5, 100, 10.0, 0);
-    assert_string_equal(buf, "salvo: 510/1000 done (51%), ETA 10s | 32 in flight | ok 500 rej 7 unk 3");
+    assert_string_equal(buf, "salvo 510/1000 51% ETA 10s | ok 500 rej 7 unk 3 | 98.5/s of 100/s | p99 12.4ms");
+    /* the first draw has no rate to show yet: none, not 0.0/s */
+    tool_progress_format(buf, sizeof buf, 200, &st, 1000, 0, -1, 100, 0.2, 0);
+    assert_null(strstr(buf, "/s"));
+    assert_non_null(strstr(buf, "ok 500 rej 7 unk 3"));
 }
 
 static void test_count(void **state)

@@ -32,6 +32,7 @@ int tool_progress_wanted(int quiet, int out_fd, int in_fd)
 struct line {
     char *buf;
     size_t cap, n, width;
+    int dropped; /* segments left out for want of room */
 };
 
 static void segment(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -47,8 +48,10 @@ static void segment(struct line *l, const char *fmt, ...)
     size_t add = (size_t)k < sizeof seg ? (size_t)k : sizeof seg - 1;
     const char *sep = l->n ? " | " : "";
     size_t need = l->n + strlen(sep) + add;
-    if ((l->width && need > l->width) || need + 1 > l->cap)
+    if ((l->width && need > l->width) || need + 1 > l->cap) {
+        l->dropped++;
         return;
+    }
     l->n = tool_put(l->buf, l->cap, l->n, "%s%s", sep, seg);
 }
 
@@ -63,15 +66,61 @@ static void duration(char *out, size_t cap, double s)
         snprintf(out, cap, "%ldh%02ldm", t / 3600, t % 3600 / 60);
 }
 
+/* The running line; compact: the shorter words, the counts and the rate
+ * first, p99 alone, in flight last (an 80-column terminal keeps the rate
+ * and the latency instead of losing them). */
+static void format_running(struct line *l, int compact, const salvo_stats_t *st, uint64_t total, double fraction,
+                           double rate_now, double rate_limit, double elapsed_s)
+{
+    char d[32], head[128];
+    uint64_t done = 0;
+    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
+        done += st->count[i];
+    if (total)
+        fraction = (double)done / (double)total;
+    int n = snprintf(head, sizeof head, compact ? "salvo %llu" : "salvo: %llu", (unsigned long long)done);
+    if (total)
+        n += snprintf(head + n, sizeof head - (size_t)n, "/%llu", (unsigned long long)total);
+    if (!compact)
+        n += snprintf(head + n, sizeof head - (size_t)n, " done");
+    if (fraction > 0)
+        n += snprintf(head + n, sizeof head - (size_t)n, compact ? " %.0f%%" : " (%.0f%%)",
+                      fraction > 1 ? 100.0 : 100 * fraction);
+    if (fraction > 0 && fraction < 1 && elapsed_s > 0.5) {
+        duration(d, sizeof d, elapsed_s * (1 - fraction) / fraction);
+        snprintf(head + n, sizeof head - (size_t)n, compact ? " ETA %s" : ", ETA %s", d);
+    }
+    segment(l, "%s", head);
+    if (!compact)
+        segment(l, "%llu in flight", (unsigned long long)st->in_flight);
+    uint64_t ok = st->count[SALVO_ACCEPTED] + st->count[SALVO_DUPLICATE];
+    uint64_t other = done - ok - st->count[SALVO_REJECTED] - st->count[SALVO_UNKNOWN];
+    if (other)
+        segment(l, "ok %llu rej %llu unk %llu other %llu", (unsigned long long)ok,
+                (unsigned long long)st->count[SALVO_REJECTED], (unsigned long long)st->count[SALVO_UNKNOWN],
+                (unsigned long long)other);
+    else
+        segment(l, "ok %llu rej %llu unk %llu", (unsigned long long)ok, (unsigned long long)st->count[SALVO_REJECTED],
+                (unsigned long long)st->count[SALVO_UNKNOWN]);
+    if (rate_now >= 0 && rate_limit > 0) /* < 0: not measured yet (the first draw) */
+        segment(l, "%.1f/s of %.4g/s", rate_now, rate_limit);
+    else if (rate_now >= 0)
+        segment(l, "%.1f/s", rate_now);
+    if (st->latency.n && compact)
+        segment(l, "p99 %.1fms", (double)salvo_hist_percentile(&st->latency, 99) / 1e3);
+    else if (st->latency.n)
+        segment(l, "p50/p99 %.1f/%.1f ms", (double)salvo_hist_percentile(&st->latency, 50) / 1e3,
+                (double)salvo_hist_percentile(&st->latency, 99) / 1e3);
+    if (compact)
+        segment(l, "%llu in flight", (unsigned long long)st->in_flight);
+}
+
 void tool_progress_format(char *buf, size_t cap, unsigned width, const salvo_stats_t *st, uint64_t total,
                           double fraction, double rate_now, double rate_limit, double elapsed_s, double wait_s)
 {
     struct line l = {.buf = buf, .cap = cap, .width = width > 1 ? width - 1 : 0};
-    char d[32], head[128];
+    char d[32];
     buf[0] = '\0';
-    uint64_t done = 0;
-    for (int i = 0; i < SALVO_STATUS_COUNT; i++)
-        done += st->count[i];
     if (wait_s > 0) {
         if (wait_s < 10)
             snprintf(d, sizeof d, "%.1fs", wait_s);
@@ -82,36 +131,13 @@ void tool_progress_format(char *buf, size_t cap, unsigned width, const salvo_sta
         segment(&l, "%llu connections warm", (unsigned long long)st->warmed);
         return;
     }
-    if (total)
-        fraction = (double)done / (double)total;
-    int n = snprintf(head, sizeof head, "salvo: %llu", (unsigned long long)done);
-    if (total)
-        n += snprintf(head + n, sizeof head - (size_t)n, "/%llu", (unsigned long long)total);
-    n += snprintf(head + n, sizeof head - (size_t)n, " done");
-    if (fraction > 0)
-        n += snprintf(head + n, sizeof head - (size_t)n, " (%.0f%%)", fraction > 1 ? 100.0 : 100 * fraction);
-    if (fraction > 0 && fraction < 1 && elapsed_s > 0.5) {
-        duration(d, sizeof d, elapsed_s * (1 - fraction) / fraction);
-        snprintf(head + n, sizeof head - (size_t)n, ", ETA %s", d);
+    format_running(&l, 0, st, total, fraction, rate_now, rate_limit, elapsed_s);
+    if (l.dropped && l.width) { /* too narrow for the whole line: the shorter one */
+        l.n = 0;
+        l.dropped = 0;
+        buf[0] = '\0';
+        format_running(&l, 1, st, total, fraction, rate_now, rate_limit, elapsed_s);
     }
-    segment(&l, "%s", head);
-    segment(&l, "%llu in flight", (unsigned long long)st->in_flight);
-    uint64_t ok = st->count[SALVO_ACCEPTED] + st->count[SALVO_DUPLICATE];
-    uint64_t other = done - ok - st->count[SALVO_REJECTED] - st->count[SALVO_UNKNOWN];
-    if (other)
-        segment(&l, "ok %llu rej %llu unk %llu other %llu", (unsigned long long)ok,
-                (unsigned long long)st->count[SALVO_REJECTED], (unsigned long long)st->count[SALVO_UNKNOWN],
-                (unsigned long long)other);
-    else
-        segment(&l, "ok %llu rej %llu unk %llu", (unsigned long long)ok, (unsigned long long)st->count[SALVO_REJECTED],
-                (unsigned long long)st->count[SALVO_UNKNOWN]);
-    if (rate_limit > 0)
-        segment(&l, "%.1f/s of %.4g/s", rate_now, rate_limit);
-    else
-        segment(&l, "%.1f/s", rate_now);
-    if (st->latency.n)
-        segment(&l, "p50/p99 %.1f/%.1f ms", (double)salvo_hist_percentile(&st->latency, 50) / 1e3,
-                (double)salvo_hist_percentile(&st->latency, 99) / 1e3);
 }
 
 static unsigned term_width(int fd)
@@ -144,7 +170,7 @@ static double rate_now(tool_progress_t *p, int64_t now, uint64_t sends)
     p->ring_n++;
     unsigned oldest = p->ring_n > RING ? p->ring_n % RING : 0;
     int64_t dt = now - p->ring_ns[oldest];
-    return dt > 0 ? (double)(sends - p->ring_sends[oldest]) * 1e9 / (double)dt : 0;
+    return dt > 0 ? (double)(sends - p->ring_sends[oldest]) * 1e9 / (double)dt : -1; /* -1: one sample, no rate yet */
 }
 
 static double bytes_fraction(const tool_progress_t *p)

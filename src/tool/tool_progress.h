@@ -57,7 +57,9 @@ void tool_progress_erase(tool_progress_t *p);
  * close). Safe when never started, and more than once. */
 void tool_progress_stop(tool_progress_t *p);
 
-/* The line itself, for a test or a tick: at most width - 1 columns. */
+/* The line itself, for a test or a tick: at most width - 1 columns, in
+ * shorter words when the whole does not fit; rate_now < 0: not measured
+ * yet (no rate shown). */
 void tool_progress_format(char *buf, size_t cap, unsigned width, const salvo_stats_t *st, uint64_t total,
                           double fraction, double rate_now, double rate_limit, double elapsed_s, double wait_s);
 
