@@ -195,7 +195,8 @@ static int jwt_input(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tval
     return 0;
 }
 
-static int make_signature(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tvals_t *v, salvo_jbuf_t *sig)
+/* What is signed, into w->canon: 0 or a negative errno. */
+static int signing_input(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tvals_t *v)
 {
     const salvo_sign_spec_t *s = &p->sign;
     int rc = 0;
@@ -205,8 +206,15 @@ static int make_signature(const salvo_profile_t *p, salvo_wire_t *w, const salvo
         rc = jwt_input(p, w, v);
     else
         salvo_tmpl_render(&s->string, v, 0, &w->canon);
-    if (rc < 0 || w->canon.oom)
-        return rc < 0 ? rc : -ENOMEM;
+    return rc < 0 ? rc : w->canon.oom ? -ENOMEM : 0;
+}
+
+static int make_signature(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tvals_t *v, salvo_jbuf_t *sig)
+{
+    const salvo_sign_spec_t *s = &p->sign;
+    int rc = signing_input(p, w, v);
+    if (rc < 0)
+        return rc;
     unsigned char out[1024];
     size_t n = 0;
     if (s->algo <= SALVO_SIGN_KRAKEN)
@@ -279,6 +287,7 @@ static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, s
     salvo_jbuf_t sig = {0};
     int have_key = p->sign.algo <= SALVO_SIGN_KRAKEN ? p->hmac_key != NULL : p->pkey != NULL;
     if (p->sign.algo != SALVO_SIGN_NONE && w->redact && !have_key) { /* a dry run without the secret */
+        (void)signing_input(p, w, &v); /* still shown: a signature mismatch is found there */
         if (p->sign.param)
             put_param(p, w, p->sign.param, "***", 3);
     } else if (p->sign.algo != SALVO_SIGN_NONE) {

@@ -263,6 +263,9 @@ check "alpaca without either secret: exit 2, both named" \
 check "--check-profile without the secrets: exit 2" 2 $?
 check_true "--check-profile without the secrets: NOT SET and EMPTY told apart" \
     grep -qzE 'ALPACA_API_KEY \(NOT SET\).*ALPACA_API_SECRET \(EMPTY\)' "$WORK/miss.err"
+(unset BINANCE_API_KEY BINANCE_API_SECRET; "$SALVO" --broker binance --check-profile > "$WORK/miss.out" 2> "$WORK/miss.err")
+check_true "--check-profile without the secret: still shows what it would sign" \
+    jq -e '.request.signs | startswith("symbol=BTCUSDT&") and contains("&timestamp=")' "$WORK/miss.out"
 check "missing secrets: still nothing reached the broker" 0 "$(emu_log | jq length)"
 
 # ---- --broker NAME finds the bundled profile; --check-profile sends nothing ----
