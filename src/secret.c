@@ -36,8 +36,14 @@ static const struct pattern builtin_secret[] = {
     FAMILY("X-GEMINI-"),   /* Gemini */
 };
 
-/* Names a family above would catch that carry nothing secret. */
-static const struct pattern builtin_public[] = {FAMILY("Access-Control-")};
+/* Names a family above would catch that carry nothing secret: CORS,
+ * the request timestamps and windows brokers sign beside the key (a dry run
+ * shows them), and Bybit's rate-limit answers (a result line shows them). */
+static const struct pattern builtin_public[] = {
+    FAMILY("Access-Control-"), NAME("OK-ACCESS-TIMESTAMP"), NAME("CB-ACCESS-TIMESTAMP"), NAME("KC-API-TIMESTAMP"),
+    NAME("KC-API-KEY-VERSION"), NAME("X-BAPI-TIMESTAMP"), NAME("X-BAPI-RECV-WINDOW"), FAMILY("X-BAPI-LIMIT"),
+    NAME("ACCESS-TIMESTAMP"),
+};
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 

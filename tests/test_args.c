@@ -42,6 +42,10 @@ static void test_secret_names(void **state)
         {"Content-Type", 0},       {"Authorizations", 0},      {"X-API-KEYS", 0},          {"CB-ACCESS", 0},
         {"Access-Control-Allow-Origin", 0}, {"Idempotency-Key", 0}, {"X-Firm", 0},         {"Host", 0},
         {"API", 0},                {"", 0},
+        /* public members of secret families: timestamps, windows, rate limits */
+        {"OK-ACCESS-TIMESTAMP", 0}, {"x-bapi-timestamp", 0},    {"X-BAPI-RECV-WINDOW", 0},  {"X-Bapi-Limit-Status", 0},
+        {"X-Bapi-Limit", 0},       {"KC-API-TIMESTAMP", 0},    {"CB-ACCESS-TIMESTAMP", 0}, {"ACCESS-TIMESTAMP", 0},
+        {"OK-ACCESS-PASSPHRASE", 1}, {"X-BAPI-SIGN-TYPE", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int got = salvo_secret_name(cases[i].name, strlen(cases[i].name), extra, 2);

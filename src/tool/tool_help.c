@@ -138,6 +138,7 @@ const char tool_usage_text[] =
     "                          N-* names a prefix). Always secret: Authorization, cookies,\n"
     "                          X-API-KEY, API-Key, API-Sign, X-Auth-Token, X-MBX-APIKEY, APCA-API-*,\n"
     "                          CB-ACCESS-*, KC-API-*, OK-ACCESS-*, X-BAPI-*, ACCESS-*, X-GEMINI-*\n"
+    "                          (not their timestamps, X-BAPI-RECV-WINDOW, X-Bapi-Limit*)\n"
     "\n"
     "Input:\n"
     "  --input-format F        csv or jsonl (default csv)\n"

@@ -217,6 +217,9 @@ emu_reset
 "$SALVO" --broker "$EXAMPLES/brokers/bybit.json" --url "$EMU/v5/order/create" --retries 2 --retry-max-backoff 5s \
     "$WORK/freq.csv" > "$WORK/freq.out" 2> "$WORK/freq.err"
 check "bybit 10429: accepted on retry, not rejected" "accepted 2" "$(jq -r '"\(.status) \(.attempts)"' "$WORK/freq.out")"
+# the rate-limit headers the profile captures are public: shown, not blanked
+# (X-BAPI-* names the family of Bybit's secret request headers)
+check "bybit: the captured X-Bapi-Limit-Status is shown" 19 "$(jq -r '.headers["X-Bapi-Limit-Status"]' "$WORK/freq.out")"
 
 # ---- Coinbase returns the existing order for a repeated client id: when it is another order
 # (side, product, size or price differ) this send placed nothing (duplicate); the same order
