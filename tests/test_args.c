@@ -1,6 +1,6 @@
-/* Secrets and the command line: which names and values are secret and where
- * in a line they are found, what a key file may hold, and the mistakes
- * salvo_args_check_environment catches before anything is sent. */
+/* The command line: what a key file may hold, flags by their whole names,
+ * and the mistakes salvo_args_check_environment catches before anything is
+ * sent. (Which names and values are secret: test_secret.c.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,148 +17,8 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "salvo/secret.h"
 #include "tool_args.h"
-#include "tool_trace.h"
-
-/* ---- secret header names: built-in names and prefixes, any case ---- */
-
-static void test_secret_names(void **state)
-{
-    (void)state;
-    const char *extra[] = {"X-Desk-Token", "X-Firm-*"};
-    struct {
-        const char *name;
-        int secret;
-    } cases[] = {
-        {"Authorization", 1},      {"authorization", 1},       {"Proxy-Authorization", 1}, {"Cookie", 1},
-        {"set-cookie", 1},         {"X-API-KEY", 1},           {"x-api-key", 1},           {"API-Key", 1},
-        {"API-Sign", 1},           {"X-MBX-APIKEY", 1},        {"APCA-API-KEY-ID", 1},     {"apca-api-secret-key", 1},
-        {"CB-ACCESS-KEY", 1},      {"cb-access-sign", 1},      {"CB-ACCESS-PASSPHRASE", 1}, {"KC-API-KEY", 1},
-        {"kc-api-passphrase", 1},  {"OK-ACCESS-SIGN", 1},      {"X-BAPI-API-KEY", 1},      {"x-bapi-sign", 1},
-        {"ACCESS-KEY", 1},         {"access-token", 1},        {"X-GEMINI-APIKEY", 1},     {"X-Desk-Token", 1},
-        {"x-firm-anything", 1},    {"X-Firm-", 1},
-        /* not secret */
-        {"Content-Type", 0},       {"Authorizations", 0},      {"X-API-KEYS", 0},          {"CB-ACCESS", 0},
-        {"Access-Control-Allow-Origin", 0}, {"Idempotency-Key", 0}, {"X-Firm", 0},         {"Host", 0},
-        {"API", 0},                {"", 0},
-        /* public members of secret families: timestamps, windows, rate limits */
-        {"OK-ACCESS-TIMESTAMP", 0}, {"x-bapi-timestamp", 0},    {"X-BAPI-RECV-WINDOW", 0},  {"X-Bapi-Limit-Status", 0},
-        {"X-Bapi-Limit", 0},       {"KC-API-TIMESTAMP", 0},    {"CB-ACCESS-TIMESTAMP", 0}, {"ACCESS-TIMESTAMP", 0},
-        {"OK-ACCESS-PASSPHRASE", 1}, {"X-BAPI-SIGN-TYPE", 1},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        int got = salvo_secret_name(cases[i].name, strlen(cases[i].name), extra, 2);
-        if (got != cases[i].secret)
-            fail_msg("%s: %d, want %d", cases[i].name, got, cases[i].secret);
-    }
-}
-
-/* ---- secrets anywhere in a line, of every kind libcurl writes ---- */
-
-static void test_secret_redact_lines(void **state)
-{
-    (void)state;
-    const char *names[] = {"X-Desk-Token"};
-    const char *values[] = {"k3y-SeCrEt", "d3sk"};
-    salvo_secrets_t s = {names, 1, values, 2};
-    struct {
-        const char *in, *out;
-    } cases[] = {
-        /* header lines, HTTP/1.1 */
-        {"Authorization: Bearer abc", "Authorization: ***"},
-        {"authorization:Bearer abc", "authorization:***"},
-        {"X-Desk-Token : t", "X-Desk-Token : ***"},
-        {"CB-ACCESS-SIGN: xyz", "CB-ACCESS-SIGN: ***"},
-        {"Content-Type: application/json", "Content-Type: application/json"},
-        {"Host: h:8080", "Host: h:8080"},
-        {"Authorization:", "Authorization:"},
-        /* libcurl 7.88's HTTP/2 text lines, and 8.x's */
-        {"h2h3 [authorization: Bearer abc]", "h2h3 [authorization: ***]"},
-        {"h2h3 [apca-api-secret-key: s3]", "h2h3 [apca-api-secret-key: ***]"},
-        {"[HTTP/2] [1] [authorization: Bearer abc]", "[HTTP/2] [1] [authorization: ***]"},
-        {"h2h3 [:authority: 127.0.0.1:8080]", "h2h3 [:authority: 127.0.0.1:8080]"},
-        {"h2h3 [ok-access-key: a]b]", "h2h3 [ok-access-key: ***]"},
-        /* a body echoing a header */
-        {"{\"headers\":{\"Authorization\":\"Bearer abc\",\"n\":1}}", "{\"headers\":{\"Authorization\":\"***\",\"n\":1}}"},
-        {"{\"x-api-key\": \"a\\\"b\", \"k\":2}", "{\"x-api-key\": \"***\", \"k\":2}"},
-        /* a multi-line header block: each value to its own line end */
-        {"POST / HTTP/1.1\r\nAuthorization: Bearer abc\r\nHost: h\r\n", "POST / HTTP/1.1\r\nAuthorization: ***\r\nHost: h\r\n"},
-        /* the values the process holds, whatever the line */
-        {"* sending k3y-SeCrEt now", "* sending *** now"},
-        {"k3y-SeCrEtk3y-SeCrEt", "***"},
-        {"X-Whatever: pre-d3sk-post", "X-Whatever: pre-***-post"},
-        {"Authorization: Bearer k3y-SeCrEt", "Authorization: ***"},
-        /* a name must be a whole token */
-        {"NotAuthorization: x", "NotAuthorization: x"},
-        {"my-authorization: x", "my-authorization: x"},
-        {"", ""},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char out[256];
-        long n = salvo_secret_redact(cases[i].in, strlen(cases[i].in), &s, out, sizeof out);
-        if (n != (long)strlen(cases[i].out) || strcmp(out, cases[i].out) != 0)
-            fail_msg("\"%s\": \"%s\" (%ld), want \"%s\"", cases[i].in, out, n, cases[i].out);
-    }
-    /* Cut to the buffer like snprintf, never past a secret's start. */
-    char small[12];
-    assert_int_equal(salvo_secret_redact("Authorization: Bearer abc", 25, &s, small, sizeof small), 18);
-    assert_string_equal(small, "Authorizati");
-    assert_int_equal(salvo_secret_redact("ab k3y-SeCrEt", 13, NULL, small, sizeof small), 13); /* no secrets given */
-}
-
-/* ---- the trace: every kind of line goes through the redaction ---- */
-
-static char *temp_path(char *buf, size_t n, const char *name)
-{
-    const char *dir = getenv("TMPDIR");
-    snprintf(buf, n, "%s/salvo-targs-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), name);
-    unlink(buf);
-    return buf;
-}
-
-static char *slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, cap - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
-static void test_trace_every_kind(void **state)
-{
-    (void)state;
-    char path[256], buf[8192];
-    temp_path(path, sizeof path, "trace");
-    const char *values[] = {"k3y-SeCrEt"};
-    salvo_secrets_t s = {NULL, 0, values, 1};
-    salvo_trace_t *t;
-    assert_int_equal(salvo_trace_open(&t, path, &s), 0);
-    const char text[] = "h2h3 [authorization: Bearer k3y-SeCrEt]\n";
-    salvo_trace_event(t, 1, "p-1", CURLINFO_TEXT, text, sizeof text - 1);
-    salvo_trace_event(t, 1, "p-1", CURLINFO_TEXT, "h2h3 [x-bapi-sign: S1GN]\n", 25);
-    salvo_trace_event(t, 1, "p-1", CURLINFO_HEADER_IN, "X-Echo: k3y-SeCrEt\r\n", 20);
-    const char body[] = "{\"echo\":{\"authorization\":\"Bearer k3y-SeCrEt\"},\"why\":\"k3y-SeCrEt\"}";
-    salvo_trace_event(t, 1, "p-1", CURLINFO_DATA_IN, body, sizeof body - 1);
-    /* A secret across the 2,048-byte cut of a shown body: no part of it shows. */
-    char big[2100];
-    memset(big, 'x', sizeof big);
-    memcpy(big + 2044, "k3y-SeCrEt", 10);
-    salvo_trace_event(t, 1, "p-1", CURLINFO_DATA_OUT, big, sizeof big);
-    assert_int_equal(salvo_trace_close(t), 0);
-    slurp(path, buf, sizeof buf);
-    assert_null(strstr(buf, "k3y-"));
-    assert_null(strstr(buf, "S1GN"));
-    assert_non_null(strstr(buf, "[1 p-1] * h2h3 [authorization: ***]\n"));
-    assert_non_null(strstr(buf, "* h2h3 [x-bapi-sign: ***]\n"));
-    assert_non_null(strstr(buf, "< X-Echo: ***\n"));
-    assert_non_null(strstr(buf, "< [65 bytes] {\"echo\":{\"authorization\":\"***\"},\"why\":\"***\"}\n"));
-    assert_non_null(strstr(buf, "> [2100 bytes] xxxx"));
-    assert_non_null(strstr(buf, "xxx***...\n"));
-    unlink(path);
-}
+#include "testutil.h"
 
 /* ---- the command line: key files, names, --no-auth ---- */
 
@@ -441,8 +301,7 @@ static void test_check_environment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_secret_names),     cmocka_unit_test(test_secret_redact_lines),
-        cmocka_unit_test(test_trace_every_kind), cmocka_unit_test(test_header_names),
+        cmocka_unit_test(test_header_names),
         cmocka_unit_test(test_check_environment),
         cmocka_unit_test(test_key_files), /* the first to hold a key: the process turns undumpable */
         cmocka_unit_test(test_no_auth),

@@ -1,4 +1,5 @@
-/* The journal (reader and writer), lookup URLs, secret headers, traces. */
+/* The journal (reader and writer), one run at a time, resumes, lookup URLs.
+ * (Secrets: test_secret.c.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -18,10 +19,7 @@
 #include "salvo/journal.h"
 #include "lookup.h"
 #include "orderid.h"
-#include "crypto.h"
-#include "salvo/secret.h"
-#include "tool_redact.h"
-#include "tool_trace.h"
+#include "testutil.h"
 
 #define HDR "{\"salvo_journal\":1,\"id_prefix\":\"p\",\"started\":\"2026-11-24T08:00:00Z\"}\n"
 
@@ -121,14 +119,6 @@ static void test_jindex_cases(void **state)
 }
 
 /* ---- the journal writer: what one run writes, the next one reads ---- */
-
-static char *temp_path(char *buf, size_t n, const char *name)
-{
-    const char *dir = getenv("TMPDIR");
-    snprintf(buf, n, "%s/salvo-test-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), name);
-    unlink(buf);
-    return buf;
-}
 
 static void put_order(salvo_order_t *o, const char *id, uint64_t line)
 {
@@ -489,192 +479,13 @@ static void test_lookup_url(void **state)
                      SALVO_LOOKUP_FOUND);
 }
 
-/* ---- secrets ---- */
-
-static void test_secret_headers(void **state)
-{
-    (void)state;
-    const char *extra[] = {"X-Desk-Token"};
-    struct {
-        const char *line;
-        size_t at;
-    } cases[] = {
-        {"Authorization: Bearer abc", 14}, {"authorization:Bearer abc", 14}, {"APCA-API-SECRET-KEY: s", 20},
-        {"apca-api-key-id: k", 16},        {"X-MBX-APIKEY: k", 13},          {"Cookie: a=b", 7},
-        {"X-Desk-Token : t", 14},          {"Content-Type: x", 0},           {"Authorizations: x", 0},
-        {"POST /orders HTTP/1.1", 0},      {"Host: h:8080", 0},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        size_t at = salvo_header_secret_at(cases[i].line, strlen(cases[i].line), extra, 1);
-        if (at != cases[i].at)
-            fail_msg("%s: %zu, want %zu", cases[i].line, at, cases[i].at);
-    }
-}
-
-static void test_trace_blanks_secrets(void **state)
-{
-    (void)state;
-    char path[256];
-    temp_path(path, sizeof path, "trace");
-    const char *extra[] = {"X-Desk-Token"};
-    salvo_trace_t *t;
-    salvo_secrets_t s = {extra, 1, NULL, 0};
-    assert_int_equal(salvo_trace_open(&t, path, &s), 0);
-    const char out[] = "POST /orders HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer SEKRIT1\r\n"
-                       "X-Desk-Token: SEKRIT2\r\nAPCA-API-SECRET-KEY: SEKRIT3\r\n\r\n";
-    salvo_trace_event(t, 3, "p-1", CURLINFO_HEADER_OUT, out, sizeof out - 1);
-    salvo_trace_event(t, 3, "p-1", CURLINFO_HEADER_IN, "Set-Cookie: s=SEKRIT4\r\n", 23);
-    salvo_trace_event(t, 3, "p-1", CURLINFO_DATA_OUT, "{\"symbol\":\"AAPL\"}", 17);
-    assert_int_equal(salvo_trace_close(t), 0);
-    FILE *f = fopen(path, "r");
-    char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    assert_null(strstr(buf, "SEKRIT"));
-    assert_non_null(strstr(buf, "[3 p-1] > Authorization: ***\n"));
-    assert_non_null(strstr(buf, "> X-Desk-Token: ***\n"));
-    assert_non_null(strstr(buf, "< Set-Cookie: ***\n"));
-    assert_non_null(strstr(buf, "> Host: h\n"));
-    assert_non_null(strstr(buf, "> [17 bytes] {\"symbol\":\"AAPL\"}\n"));
-    unlink(path);
-}
-
-/* A held value is found in every form salvo writes it in. */
-static void test_secret_forms(void **state)
-{
-    (void)state;
-    const char key[] = "KEY/K+E=Y x\"q";
-    salvo_secret_forms_t f = {0};
-    assert_int_equal(salvo_secret_forms_add(&f, key, strlen(key)), 0);
-    assert_int_equal(salvo_secret_forms_add(&f, key, strlen(key)), 0); /* each form once */
-    size_t n = f.n;
-    assert_null(f.forms[n]);
-    salvo_secrets_t s = {NULL, 0, (const char *const *)f.forms, f.n};
-    const char *forms[] = {
-        "KEY/K+E=Y x\"q",             /* raw */
-        "KEY%2FK%2BE%3DY%20x%22q",   /* a query or form value, as salvo writes it */
-        "KEY%2FK%2BE%3DY+x%22q",     /* a form's '+' for the space */
-        "KEY/K+E=Y x\\\"q",          /* in a JSON string */
-        "KEY\\/K+E=Y x\\\"q",        /* in a JSON string, '/' escaped */
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        char text[256], out[256];
-        snprintf(text, sizeof text, "a=%s&b=1", forms[i]);
-        long len = salvo_secret_redact(text, strlen(text), &s, out, sizeof out);
-        if (len < 0 || strcmp(out, "a=***&b=1") != 0)
-            fail_msg("form %zu (%s): \"%s\"", i, forms[i], out);
-    }
-    /* in base64url (a JWT's claims) at each offset mod 3: every character
-     * whose bits are all the key's is blanked */
-    for (size_t at = 0; at < 3; at++) {
-        unsigned char claims[64] = "{\"sub\":\"";
-        memcpy(claims + at, key, sizeof key - 1);
-        memcpy(claims + at + sizeof key - 1, "\"}", 2);
-        size_t clen = at + sizeof key - 1 + 2;
-        char b64[128];
-        int blen = salvo_b64_encode(claims, clen, 1, b64, sizeof b64);
-        assert_true(blen > 0);
-        unsigned char mask[128] = {0};
-        salvo_secret_mask(b64, (size_t)blen, &s, mask);
-        for (size_t c = (8 * at + 5) / 6; c < 8 * (at + sizeof key - 1) / 6; c++)
-            if (!mask[c])
-                fail_msg("base64url at offset %zu: character %zu shown", at, c);
-    }
-    salvo_secret_forms_free(&f);
-    assert_null(f.forms);
-}
-
-/* A text cut inside a secret (a response kept to its first 4096 bytes)
- * shows no part of it; a name in an echo's JSON string is found after its
- * escaped line end, and its value ends at the next one. */
-static void test_secret_cut_and_echo(void **state)
-{
-    (void)state;
-    const char *values[] = {"s3cr3t-KEY-value"};
-    salvo_secrets_t s = {NULL, 0, values, 1};
-    const char cut[] = "apiKey=s3cr3t-KE";
-    unsigned char mask[64] = {0};
-    assert_int_equal(salvo_secret_mask(cut, strlen(cut), &s, mask), 0);
-    assert_int_equal(salvo_secret_mask_cut(cut, strlen(cut), &s, mask), 9);
-    assert_int_equal(mask[6], 0);
-    assert_int_equal(mask[7], 1);
-    const char whole[] = "apiKey=s3cr3t-KEY-value&x=s";
-    memset(mask, 0, sizeof mask);
-    assert_int_equal(salvo_secret_mask_cut(whole, strlen(whole), &s, mask), 1); /* an 's' at the end: harmless */
-
-    const char echo[] = "{\"msg\":\"POST / HTTP/1.1\\r\\nAuthorization: Bearer SIG\\r\\nHost: h\\u000d\\u000a"
-                        "X-MBX-APIKEY: K2\\u000d\\u000aAccept: */*\"}";
-    char out[256];
-    salvo_secret_redact(echo, strlen(echo), NULL, out, sizeof out);
-    assert_string_equal(out, "{\"msg\":\"POST / HTTP/1.1\\r\\nAuthorization: ***\\r\\nHost: h\\u000d\\u000a"
-                             "X-MBX-APIKEY: ***\\u000d\\u000aAccept: */*\"}");
-    /* header lines as JSON strings (a dry run's request), nested too: each
-     * value ends with its string, the JSON around it stays */
-    const char lines[] = "{\"headers\":[\"Authorization: ***\",\"X-API-KEY: k\\\"2\",\"Accept: */*\"],"
-                         "\"m\":\"[\\\"Cookie: c=1\\\",\\\"Host: h\\\"]\"}";
-    salvo_secret_redact(lines, strlen(lines), NULL, out, sizeof out);
-    assert_string_equal(out, "{\"headers\":[\"Authorization: ***\",\"X-API-KEY: ***\",\"Accept: */*\"],"
-                             "\"m\":\"[\\\"Cookie: ***\\\",\\\"Host: h\\\"]\"}");
-    /* a JSON object echoed inside a JSON string: its names' quotes are \" */
-    const char nested[] = "{\"req\":\"{\\\"Authorization\\\": \\\"Bearer SIG\\\"}\"}";
-    salvo_secret_redact(nested, strlen(nested), NULL, out, sizeof out);
-    assert_string_equal(out, "{\"req\":\"{\\\"Authorization\\\": ***");
-}
-
-/* A result's text from outside: blanked where a secret is, untouched (the
- * same pointer, no copy) where none is; embedded JSON stays JSON. */
-static void test_redact_result(void **state)
-{
-    (void)state;
-    salvo_secret_forms_t f = {0};
-    assert_int_equal(salvo_secret_forms_add(&f, "k/e y", 5), 0);
-    salvo_secrets_t s = {NULL, 0, (const char *const *)f.forms, f.n};
-    tool_redact_t rd;
-    tool_redact_init(&rd, &s);
-    salvo_order_t o = {.client_order_id = "p-1"};
-    const char resp[] = "{\"msg\":\"bad key k%2Fe%20y\",\"h\":\"X-API-KEY: k/e y\"}";
-    const char *clean = "{\"ok\":true}";
-    salvo_result_t r = {.order = &o, .response = resp, .response_len = sizeof resp - 1, .error = "broker: k/e y",
-                        .headers = "{\"X-Echo\":\"k/e y\"}", .order_id = "42", .location = NULL};
-    tool_redact_result(&rd, &r);
-    /* a header line in a JSON string: its value ends with the string */
-    assert_string_equal(r.response, "{\"msg\":\"bad key ***\",\"h\":\"X-API-KEY: ***\"}");
-    assert_int_equal(r.response_len, strlen(r.response));
-    assert_string_equal(r.error, "broker: ***");
-    assert_string_equal(r.headers, "{\"X-Echo\":\"***\"}");
-    assert_string_equal(r.order_id, "42");
-    assert_null(r.location);
-    salvo_result_t c = {.order = &o, .response = clean, .response_len = strlen(clean), .error = "timeout"};
-    const char *err = c.error;
-    tool_redact_result(&rd, &c);
-    assert_ptr_equal(c.response, clean);
-    assert_ptr_equal(c.error, err);
-    /* cut inside the key */
-    salvo_result_t t = {.order = &o, .response = "{\"msg\":\"k/e", .response_len = 11, .response_truncated = 1};
-    tool_redact_result(&rd, &t);
-    assert_string_equal(t.response, "{\"msg\":\"***");
-    /* a blank that leaves captured headers no longer JSON: withheld whole */
-    const char *values[] = {"\"X"};
-    salvo_secrets_t odd = {NULL, 0, values, 1};
-    rd.secrets = &odd;
-    salvo_result_t h = {.order = &o, .headers = "{\"X\":1}"};
-    tool_redact_result(&rd, &h);
-    assert_string_equal(h.headers, "\"[withheld: its secrets could not be blanked]\"");
-    tool_redact_free(&rd);
-    salvo_secret_forms_free(&f);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jindex_cases),     cmocka_unit_test(test_journal_round_trip),
         cmocka_unit_test(test_journal_refuses_other_files), cmocka_unit_test(test_lookup_url),
         cmocka_unit_test(test_journal_dest),
-        cmocka_unit_test(test_secret_headers),   cmocka_unit_test(test_trace_blanks_secrets),
         cmocka_unit_test(test_journal_lock),     cmocka_unit_test(test_resume_checks_input),
-        cmocka_unit_test(test_secret_forms),     cmocka_unit_test(test_secret_cut_and_echo),
-        cmocka_unit_test(test_redact_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
