@@ -456,6 +456,14 @@ static const char *nearest_option(const char *name, size_t n)
     return nbegun == 1 ? begun : best; /* the start of several names suggests none of them */
 }
 
+/* "unknown option '--NAME'", and the flag it is near when there is one. */
+static int unknown_long(const char *name, size_t n, const char *near)
+{
+    if (near)
+        return usage_error("unknown option '--%.*s': did you mean --%s?", (int)n, name, near);
+    return usage_error("unknown option '--%.*s'", (int)n, name);
+}
+
 /* "--name" or "--name=value" as typed: the whole name of long_opts[li]?
  * getopt_long takes any unambiguous prefix ("--rat" for --rate), so a flag
  * mistyped by a letter could silently be another: salvo takes whole names. */
@@ -465,7 +473,7 @@ static int whole_name_or_refuse(const char *given, int li)
     size_t n = strcspn(name, "=");
     if (n == strlen(long_opts[li].name) && strncmp(name, long_opts[li].name, n) == 0)
         return -1;
-    return usage_error("unknown option '--%.*s': did you mean --%s?", (int)n, name, long_opts[li].name);
+    return unknown_long(name, n, long_opts[li].name);
 }
 
 static int unknown_option(const char *arg)
@@ -476,10 +484,7 @@ static int unknown_option(const char *arg)
         return usage_error("option '%s' takes no value", arg);
     if (strncmp(arg, "--", 2) == 0) {
         size_t n = strcspn(arg + 2, "=");
-        const char *near = nearest_option(arg + 2, n);
-        if (near)
-            return usage_error("unknown option '--%.*s': did you mean --%s?", (int)n, arg + 2, near);
-        return usage_error("unknown option '--%.*s'", (int)n, arg + 2);
+        return unknown_long(arg + 2, n, nearest_option(arg + 2, n));
     }
     return usage_error("option '%s' is ambiguous or unknown", arg);
 }

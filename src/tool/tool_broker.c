@@ -147,7 +147,9 @@ static int missing_secrets(const salvo_args_t *a, char *buf, size_t cap)
     size_t k = 0;
     buf[0] = '\0';
     for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
-        const char *v = salvo_profile_needs(a->profile, s) ? getenv(secret_var(a, s)) : "given";
+        if (!salvo_profile_needs(a->profile, s))
+            continue;
+        const char *v = getenv(secret_var(a, s));
         if (v != NULL && *v != '\0')
             continue;
         k = tool_put(buf, cap, k, "%sits %s in $%s (%s)", n++ ? ", " : "", slot_names[s], secret_var(a, s),

@@ -321,7 +321,7 @@ static void report_stop(const tool_t *tl)
                 a->journal_path ? "; the journal holds every order's outcome (--resume reads it)" : "");
     /* a file's rest was read and reported skipped; a stream's was not read */
     const char *rest = st->input_unread ? "not read or sent" : "not sent";
-    if (st->stop_reason == SALVO_STOP_MAX_ORDERS && !a->check_profile) /* its one row is its own cap */
+    if (st->stop_reason == SALVO_STOP_MAX_ORDERS)
         fprintf(stderr, "salvo: --max-orders %llu reached: the rest of %s was %s\n",
                 (unsigned long long)c->max_orders, tool_input_name(a), rest);
     if (st->stop_reason == SALVO_STOP_MAX_NOTIONAL)
