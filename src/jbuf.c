@@ -1,6 +1,7 @@
 #include "salvo/jbuf.h"
 #include "util.h"
 
+#include "jbuf_put.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -119,15 +120,12 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
     if (reserve(b, n + 2) < 0)
         return;
     b->p[b->len++] = '"';
-    size_t run = 0; /* copy plain bytes in runs */
     for (size_t i = 0; i < n;) {
-        if (salvo_json_plain[s[i]]) {
-            i++, run++;
-            continue;
-        }
+        size_t run = salvo_json_plain_run((const char *)s + i, n - i);
+        salvo_jbuf_put(b, (const char *)s + i, run);
+        if ((i += run) == n)
+            break;
         unsigned char c = s[i];
-        salvo_jbuf_raw(b, (const char *)s + i - run, run);
-        run = 0;
         if (c >= 0x80) {
             size_t l = salvo_utf8_seq_len((const char *)s + i, n - i);
             if (l == 0) {
@@ -156,8 +154,7 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
         salvo_jbuf_raw(b, esc, el);
         i++;
     }
-    salvo_jbuf_raw(b, (const char *)s + n - run, run);
-    salvo_jbuf_raw(b, "\"", 1);
+    salvo_jbuf_put(b, "\"", 1);
 }
 
 void salvo_jbuf_pct(salvo_jbuf_t *out, const char *s, size_t n)

@@ -89,8 +89,7 @@ static int scan_string(const char *s, size_t n, size_t *pos, salvo_jbuf_t *out)
 {
     size_t i = *pos + 1, run = *pos; /* bytes s[run..i) are still to be copied */
     while (i < n) {
-        while (i < n && salvo_json_plain[(unsigned char)s[i]])
-            i++;
+        i += salvo_json_plain_run(s + i, n - i);
         if (i >= n)
             break;
         unsigned char c = (unsigned char)s[i];

@@ -20,6 +20,7 @@
 #include "salvo/jbuf.h"
 #include "salvo/result.h"
 #include "retry.h"
+#include "utf8.h"
 #include "tool_args.h"
 
 static void test_hist_percentiles(void **state)
@@ -514,6 +515,34 @@ static void test_default_id_prefix(void **state)
 
 /* The number writers agree with printf, and the RFC 3339 writer with
  * gmtime_r + strftime, over edges and a spread of values. */
+/* The word-at-a-time scan agrees with the table: each byte value at each
+ * place of a word (a borrow must not hide or invent one), and random
+ * bytes at every alignment and length. */
+static void test_json_plain_run_matches_the_table(void **state)
+{
+    (void)state;
+    unsigned char buf[24];
+    for (int c = 0; c < 256; c++)
+        for (size_t at = 0; at < sizeof buf; at++) {
+            memset(buf, 'a', sizeof buf);
+            buf[at] = (unsigned char)c;
+            if (at > 0)
+                buf[at - 1] = 0x1f + (unsigned char)(c & 1) * 0x60; /* a neighbour at an edge: 0x1f or 0x7f */
+            size_t first = at > 0 && !salvo_json_plain[buf[at - 1]] ? at - 1 : salvo_json_plain[c] ? sizeof buf : at;
+            assert_int_equal(salvo_json_plain_run((const char *)buf, sizeof buf), first);
+        }
+    unsigned char r[64];
+    srand(7);
+    for (int round = 0; round < 5000; round++) {
+        for (size_t i = 0; i < sizeof r; i++)
+            r[i] = (unsigned char)(rand() % 8 ? ' ' + rand() % 95 : rand() % 256);
+        size_t from = (size_t)rand() % sizeof r, n = (size_t)rand() % (sizeof r + 1 - from), want = 0;
+        while (want < n && salvo_json_plain[r[from + want]])
+            want++;
+        assert_int_equal(salvo_json_plain_run((const char *)r + from, n), want);
+    }
+}
+
 static void test_jbuf_numbers_match_printf(void **state)
 {
     (void)state;
@@ -591,7 +620,7 @@ int main(void)
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_default_id_prefix),
         cmocka_unit_test(test_result_response_not_quite_json), cmocka_unit_test(test_retry_after_bounds),
         cmocka_unit_test(test_rate_reset), cmocka_unit_test(test_clock_ms),
-        cmocka_unit_test(test_jbuf_numbers_match_printf), cmocka_unit_test(test_rfc3339_matches_strftime),
+        cmocka_unit_test(test_jbuf_numbers_match_printf), cmocka_unit_test(test_json_plain_run_matches_the_table), cmocka_unit_test(test_rfc3339_matches_strftime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
