@@ -11,53 +11,48 @@
 #include "salvo/jbuf.h"
 #include "util.h"
 
-/* A name, or a family of names (NAME- and anything after it). Brokers
- * sign with several headers of one family (CB-ACCESS-KEY, -SIGN,
- * -PASSPHRASE): the family covers them all. Lengths are kept: every
- * "name": of every answer is looked up. */
-struct pattern {
-    const char *s;
-    size_t len;
-    int family;
-};
-#define NAME(s) {s, sizeof s - 1, 0}
-#define FAMILY(s) {s, sizeof s - 1, 1}
+/* Is name[0..n) lit (NAME) or lit followed by anything (FAMILY)? The first
+ * two bytes are compared before the call: every "name": of every answer
+ * is looked up, and nearly all of them differ there. */
+static int name_is(const char *name, size_t n, const char *lit, size_t len, int family)
+{
+    return (family ? n >= len : n == len) && (name[1] | 0x20) == (lit[1] | 0x20) && strncasecmp(name, lit, len) == 0;
+}
+#define NAME(lit) name_is(name, n, lit, sizeof lit - 1, 0)
+#define FAMILY(lit) name_is(name, n, lit, sizeof lit - 1, 1)
 
-static const struct pattern builtin_secret[] = {
-    NAME("Authorization"), NAME("Proxy-Authorization"), NAME("Cookie"), NAME("Set-Cookie"),
-    NAME("X-API-KEY"), NAME("API-Key"), NAME("API-Sign"), NAME("X-Auth-Token"),
-    FAMILY("APCA-API-"),   /* Alpaca */
-    NAME("X-MBX-APIKEY"),  /* Binance */
-    FAMILY("CB-ACCESS-"),  /* Coinbase */
-    FAMILY("KC-API-"),     /* KuCoin */
-    FAMILY("OK-ACCESS-"),  /* OKX */
-    FAMILY("X-BAPI-"),     /* Bybit */
-    FAMILY("ACCESS-"),     /* bitFlyer and others */
-    FAMILY("X-GEMINI-"),   /* Gemini */
-};
+/* Header names whose values are secrets, by first letter. A family (NAME-
+ * and anything after it) covers the several headers brokers sign with
+ * (CB-ACCESS-KEY, -SIGN, -PASSPHRASE). */
+static int builtin_secret(const char *name, size_t n)
+{
+    if (n < 2)
+        return 0;
+    switch (name[0] | 0x20) {
+    case 'a': return NAME("Authorization") || NAME("API-Key") || NAME("API-Sign") ||
+                     FAMILY("APCA-API-") /* Alpaca */ || FAMILY("ACCESS-") /* bitFlyer and others */;
+    case 'c': return NAME("Cookie") || FAMILY("CB-ACCESS-") /* Coinbase */;
+    case 'k': return FAMILY("KC-API-") /* KuCoin */;
+    case 'o': return FAMILY("OK-ACCESS-") /* OKX */;
+    case 'p': return NAME("Proxy-Authorization");
+    case 's': return NAME("Set-Cookie");
+    case 'x': return NAME("X-API-KEY") || NAME("X-Auth-Token") || NAME("X-MBX-APIKEY") /* Binance */ ||
+                     FAMILY("X-BAPI-") /* Bybit */ || FAMILY("X-GEMINI-") /* Gemini */;
+    default: return 0;
+    }
+}
 
 /* Names a family above would catch that carry nothing secret: CORS,
  * the request timestamps and windows brokers sign beside the key (a dry run
  * shows them), and Bybit's rate-limit answers (a result line shows them). */
-static const struct pattern builtin_public[] = {
-    FAMILY("Access-Control-"), NAME("OK-ACCESS-TIMESTAMP"), NAME("CB-ACCESS-TIMESTAMP"), NAME("KC-API-TIMESTAMP"),
-    NAME("KC-API-KEY-VERSION"), NAME("X-BAPI-TIMESTAMP"), NAME("X-BAPI-RECV-WINDOW"), FAMILY("X-BAPI-LIMIT"),
-    NAME("ACCESS-TIMESTAMP"),
-};
-
-#define COUNT(a) (sizeof(a) / sizeof *(a))
-
-static int pattern_in(const char *name, size_t n, const struct pattern *list, size_t count)
+static int builtin_public(const char *name, size_t n)
 {
-    for (size_t i = 0; i < count; i++) {
-        const struct pattern *p = &list[i];
-        /* the first byte in either case (patterns start with a letter) before the call */
-        if ((p->family ? n >= p->len : n == p->len) && n > 0 && (name[0] | 0x20) == (p->s[0] | 0x20) &&
-            strncasecmp(name, p->s, p->len) == 0)
-            return 1;
-    }
-    return 0;
+    return FAMILY("Access-Control-") || NAME("OK-ACCESS-TIMESTAMP") || NAME("CB-ACCESS-TIMESTAMP") ||
+           NAME("KC-API-TIMESTAMP") || NAME("KC-API-KEY-VERSION") || NAME("X-BAPI-TIMESTAMP") ||
+           NAME("X-BAPI-RECV-WINDOW") || FAMILY("X-BAPI-LIMIT") || NAME("ACCESS-TIMESTAMP");
 }
+#undef NAME
+#undef FAMILY
 
 /* The user's names (--redact-header): a trailing '*' makes a family. */
 static int name_matches(const char *name, size_t n, const char *pattern)
@@ -80,8 +75,7 @@ int salvo_secret_name(const char *name, size_t n, const char *const *extra, size
 {
     if (name_in(name, n, extra, nextra))
         return 1;
-    return pattern_in(name, n, builtin_secret, COUNT(builtin_secret)) &&
-           !pattern_in(name, n, builtin_public, COUNT(builtin_public));
+    return builtin_secret(name, n) && !builtin_public(name, n);
 }
 
 size_t salvo_header_secret_at(const char *line, size_t len, const char *const *extra, size_t nextra)
