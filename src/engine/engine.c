@@ -337,6 +337,8 @@ static void free_memory(struct salvo_engine *e)
     free(e->shared_headers);
     salvo_intake_free(&e->in);
     salvo_pace_free(&e->pace);
+    if (e->curl_inited)
+        curl_global_cleanup();
     free(e);
 }
 
@@ -388,42 +390,21 @@ static int make_jobs(struct salvo_engine *e)
     return 0;
 }
 
-void salvo_config_init(salvo_config_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->method = "POST";
-    c->timeout_ns = 30 * SALVO_NS_PER_SEC;
-    c->connect_timeout_ns = 5 * SALVO_NS_PER_SEC;
-    c->concurrency = 32;
-    c->give_up_after = 5;
-    c->burst = 1;
-    c->retries = 2;
-    c->backoff_ns = 100 * SALVO_NS_PER_MS;
-    c->max_backoff_ns = 5 * SALVO_NS_PER_SEC;
-    c->delim = ',';
-    c->idempotency_header = "Idempotency-Key";
-    c->input_fd = 0;
-}
-
-static int check_config(const salvo_config_t *c)
-{
-    if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL && c->exec_argv == NULL))
-        return -EINVAL;
-    if (c->exec_argv && (c->workers == 0 || c->concurrency > c->workers))
-        return -EINVAL;
-    return 0;
-}
-
 int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t *cfg,
                      const salvo_callbacks_t *cb, void *ud)
 {
     *out = NULL;
-    if (check_config(cfg) < 0)
-        return -EINVAL;
+    salvo_config_t own;
+    int r = salvo_config_take(&own, cfg);
+    if (r < 0)
+        return r;
     struct salvo_engine *e = calloc(1, sizeof *e);
     if (e == NULL)
         return -ENOMEM;
-    e->cfg = cfg;
+    e->own_cfg = own;
+    e->cfg = cfg = &e->own_cfg;
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* counted: free_memory's cleanup matches it */
+    e->curl_inited = 1;
     e->cb = *cb;
     e->ud = ud;
     e->loop = loop;
@@ -444,9 +425,9 @@ int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t
     uv_timer_init(loop, &e->at_timer);
     e->pace_timer.data = e->later.data = e->at_timer.data = e;
     e->handles = 3;
-    e->fired = cfg->start_at_ns == 0;
+    e->fired = 1; /* until salvo_engine_start reads start_at_unix_us */
     *out = e;
-    int r = make_jobs(e);
+    r = make_jobs(e);
     if (r == 0)
         r = salvo_intake_init(&e->in, loop, cfg, on_input, on_input_closed, e);
     if (e->in.stream)
@@ -471,7 +452,12 @@ int salvo_engine_start(salvo_engine_t *e)
         return -EALREADY;
     e->started = 1;
     e->t0 = (int64_t)uv_hrtime();
-    if (e->cfg->warm && e->transport && e->cfg->warm_url && e->cfg->start_at_ns) {
+    /* the moment by the system clock, as late as possible; the monotonic
+     * clock from here (a clock step does not move it) */
+    int64_t ahead_us = e->cfg->start_at_unix_us ? e->cfg->start_at_unix_us - salvo_unix_us() : 0;
+    e->start_at_ns = ahead_us > 0 ? e->t0 + ahead_us * SALVO_NS_PER_US : 0;
+    e->fired = e->start_at_ns == 0;
+    if (e->cfg->warm && e->transport && e->cfg->warm_url && e->start_at_ns) {
         int r = salvo_at_start_warm(e);
         if (r < 0)
             return r;
@@ -530,70 +516,4 @@ void salvo_engine_free(salvo_engine_t *e)
     uv_close((uv_handle_t *)&e->at_timer, on_closed);
     for (size_t i = 0; e->jobs && i < e->njobs; i++)
         uv_close((uv_handle_t *)&e->jobs[i].backoff, on_job_timer_closed);
-}
-
-/* ================= a private loop ================= */
-
-struct run_ctx {
-    const salvo_callbacks_t *cb;
-    void *ud;
-    salvo_stats_t *st;
-};
-
-static void run_result(void *ud, const salvo_result_t *r)
-{
-    struct run_ctx *c = ud;
-    if (c->cb && c->cb->on_result)
-        c->cb->on_result(c->ud, r);
-}
-
-static void run_done(void *ud, const salvo_stats_t *st)
-{
-    struct run_ctx *c = ud;
-    *c->st = *st;
-    if (c->cb && c->cb->on_done)
-        c->cb->on_done(c->ud, st);
-}
-
-/* The caller's own ud, not the context's (on_wire was handed the context). */
-static void run_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
-{
-    struct run_ctx *c = ud;
-    c->cb->on_wire(c->ud, slot, id, kind, data, len);
-}
-
-static void run_worker_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
-{
-    struct run_ctx *c = ud;
-    c->cb->on_worker_log(c->ud, worker, kind, line, len);
-}
-
-static void run_valid(void *ud, const salvo_order_t *o)
-{
-    struct run_ctx *c = ud;
-    c->cb->on_valid(c->ud, o);
-}
-
-int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *st)
-{
-    uv_loop_t loop;
-    int r = uv_loop_init(&loop);
-    if (r < 0)
-        return r;
-    struct run_ctx ctx = {cb, ud, st};
-    salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done,
-                              .on_valid = cb && cb->on_valid ? run_valid : NULL,
-                              .on_wire = cb && cb->on_wire ? run_wire : NULL,
-                              .on_worker_log = cb && cb->on_worker_log ? run_worker_log : NULL};
-    salvo_engine_t *e;
-    memset(st, 0, sizeof *st);
-    r = salvo_engine_new(&e, &loop, cfg, &mine, &ctx);
-    if (r == 0)
-        r = salvo_engine_start(e);
-    if (r == 0)
-        uv_run(&loop, UV_RUN_DEFAULT);
-    salvo_engine_free(e);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    return r;
 }
