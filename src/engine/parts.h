@@ -153,6 +153,12 @@ typedef struct salvo_transport_ops {
     void (*stats)(const void *t, salvo_stats_t *st);
 } salvo_transport_ops_t;
 
+/* ---- engine.c: the loop's callbacks, which life.c registers ---- */
+
+void salvo_engine_on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r);
+void salvo_engine_on_input(void *ud);
+void salvo_engine_on_transport_state(void *ud, int state, const char *why);
+
 /* ---- config.c ---- */
 
 /* The caller's configuration into own: the fields its size holds, the
