@@ -8,13 +8,15 @@ ulimit -c 0
 PREFIX="$WORK/prefix"
 cmake --install "$BUILD_DIR" --prefix "$PREFIX" > "$WORK/install.log" 2>&1
 check "cmake --install into a fresh prefix" 0 $?
-for f in include/salvo/salvo.h include/salvo/version.h bin/salvo bin/salvo-mock; do
+for f in include/salvo/salvo.h include/salvo/version.h bin/salvo bin/salvo-mock \
+    share/man/man3/salvo_engine.3 share/man/man3/salvo_config.3 share/man/man3/salvo_profile.3 \
+    share/man/man3/salvo_journal.3; do
     check_true "installed: $f" test -e "$PREFIX/$f"
 done
 # the public headers, exactly: include/salvo/ of the sources (src/include/salvo/ is private)
 check_same "installed headers = include/salvo/ (and version.h)" \
-    "$(cd "$EXAMPLES/../include/salvo" && ls ./*.h | sed 's|^\./||'; echo version.h)" \
-    "$(cd "$PREFIX/include/salvo" && ls | sort)"
+    "$(cd "$EXAMPLES/../include/salvo" && printf '%s\n' ./*.h ./version.h | sed 's|^\./||' | sort)" \
+    "$(cd "$PREFIX/include/salvo" && printf '%s\n' ./* | sed 's|^\./||' | sort)"
 check_true "installed: private headers stay inside" test ! -e "$PREFIX/include/salvo/hist.h" \
     -a ! -e "$PREFIX/include/salvo/order.h" -a ! -e "$PREFIX/include/salvo/stats.h"
 # each public header stands alone: complete or opaque types, nothing private
