@@ -292,7 +292,7 @@ SALVO_EXTERN void salvo_engine_free(salvo_engine_t *e);
 /* HTTP/2 streams per connection when cfg->h2_streams is 0, decided by the
  * libcurl in use (curl_version_info): 100 on libcurl 8 or newer, 1 on
  * libcurl 7, whose HTTP/2 loses answers on shared connections. With a
- * warm-up (start_at_ns, warm), at most concurrency / warm, rounded up. */
+ * warm-up (start_at_unix_us, warm), at most concurrency / warm, rounded up. */
 SALVO_EXTERN unsigned salvo_h2_streams_default(void);
 
 /* Convenience: run cfg on a private loop until done; the stats come to
