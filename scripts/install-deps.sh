@@ -19,10 +19,12 @@ libuv1-dev libcjson-dev libh2o-dev libssl-dev jq"
 # libclang-rt-14-dev (libFuzzer, Debian 12's clang 14) for make fuzz and
 # CI's clang build; shellcheck for CI; python3 runs the --exec bridges over
 # the stand-in SDKs (tests/e2e/exec.sh) and, with python3-cryptography, the
-# broker emulator (tests/broker_emu.py: Coinbase's ES256 JWTs).
+# broker emulator (tests/broker_emu.py: Coinbase's ES256 JWTs); abigail-tools
+# (abidw, abidiff) compares libsalvo.so's ABI with abi/libsalvo.abi
+# (scripts/abi-check.sh).
 TEST_PKGS="libcmocka-dev openssl groff-base man-db
 nginx clang libclang-rt-14-dev shellcheck chromium
-python3 python3-cryptography"
+python3 python3-cryptography abigail-tools"
 
 PKGS="$BUILD_PKGS $TEST_PKGS"
 if [ "${1:-}" = --build ]; then

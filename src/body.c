@@ -1,4 +1,5 @@
 #include "salvo/body.h"
+#include "salvo/order.h"
 
 #include <errno.h>
 #include <stdio.h>

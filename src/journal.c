@@ -1,5 +1,5 @@
 /* The journal written: see salvo/journal.h (journal_index.c reads it back). */
-#include "salvo/journal.h"
+#include "salvo/jindex.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* The journal read back (internal to libsalvo beside journal.c): what each
  * order's last record says, and where the orders went. Pure: text in,
  * an index out; journal.c writes. See salvo/journal.h. */
-#include "salvo/journal.h"
+#include "salvo/jindex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -299,4 +299,18 @@ int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *in
 
 int salvo_jindex_get(const salvo_jindex_t *ix, const char *id) { return salvo_idmap_get(&ix->states, id); }
 
-void salvo_jindex_free(salvo_jindex_t *ix) { salvo_idmap_free(&ix->states); }
+void salvo_jindex_clear(salvo_jindex_t *ix) { salvo_idmap_free(&ix->states); }
+
+salvo_jindex_t *salvo_jindex_new(void) { return calloc(1, sizeof(salvo_jindex_t)); }
+
+void salvo_jindex_free(salvo_jindex_t *ix)
+{
+    if (ix) {
+        salvo_jindex_clear(ix);
+        free(ix);
+    }
+}
+
+const char *salvo_jindex_id_prefix(const salvo_jindex_t *ix) { return ix->id_prefix; }
+uint64_t salvo_jindex_records(const salvo_jindex_t *ix) { return ix->records; }
+int salvo_jindex_torn(const salvo_jindex_t *ix) { return ix->torn_tail; }

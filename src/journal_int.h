@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "salvo/journal.h"
+#include "salvo/jindex.h"
 
 /* dest's endpoint (a URL's origin, without user:password; or "exec CMD")
  * and profile ("" none), as a header records them. */

@@ -374,3 +374,14 @@ void salvo_order_free(salvo_order_t *o)
     free(o->target);
     memset(o, 0, sizeof *o);
 }
+
+const char *salvo_order_field(const salvo_order_t *o, int col)
+{
+    const char *v[SALVO_COL_CANONICAL] = {o->symbol, o->price, o->quantity, o->side, o->type, o->client_order_id};
+    if (col < 0 || col >= SALVO_COL_CANONICAL)
+        return NULL;
+    return v[col] ? v[col] : "";
+}
+
+uint64_t salvo_order_seq(const salvo_order_t *o) { return o->seq; }
+uint64_t salvo_order_line(const salvo_order_t *o) { return o->line; }

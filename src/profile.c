@@ -2,6 +2,7 @@
  * templates compiled, so a bad profile stops the run before anything is
  * sent, with a message naming the field. */
 #include "profile_int.h"
+#include "salvo/order.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* Input buffering and the row/field tables shared by both formats. */
 #include "reader_impl.h"
 #include "util.h"
+#include "salvo/engine.h" /* enum salvo_format */
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "salvo/result.h"
+#include "salvo/order.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -103,10 +103,10 @@ static void write_response(salvo_jbuf_t *b, const salvo_result_t *r)
 static const char *http_version_name(long v)
 {
     switch (v) {
-    case CURL_HTTP_VERSION_1_0: return "1.0";
-    case CURL_HTTP_VERSION_1_1: return "1.1";
-    case CURL_HTTP_VERSION_2_0: return "2";
-    case CURL_HTTP_VERSION_3: return "3";
+    case SALVO_HTTP_1_0: return "1.0";
+    case SALVO_HTTP_1_1: return "1.1";
+    case SALVO_HTTP_2: return "2";
+    case SALVO_HTTP_3: return "3";
     }
     return "?";
 }
@@ -207,4 +207,22 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
         salvo_jbuf_cstr(b, r->request);
     }
     SALVO_JBUF_LIT(b, "}\n");
+}
+
+long salvo_result_format(const salvo_result_t *r, char *out, size_t cap)
+{
+    salvo_jbuf_t b = {0};
+    salvo_result_write(&b, r);
+    if (b.oom) {
+        salvo_jbuf_free(&b);
+        return -1;
+    }
+    if (cap > 0) {
+        size_t n = b.len < cap - 1 ? b.len : cap - 1;
+        memcpy(out, b.p, n);
+        out[n] = '\0';
+    }
+    long len = (long)b.len;
+    salvo_jbuf_free(&b);
+    return len;
 }

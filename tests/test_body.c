@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "salvo/body.h"
+#include "salvo/order.h"
 #include "salvo/profile.h"
 
 struct fixture {

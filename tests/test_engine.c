@@ -82,7 +82,9 @@ typedef struct run {
     salvo_engine_t *e;
     uint64_t results, by_status[SALVO_STATUS_COUNT];
     int done;
-    salvo_stats_t st;
+    struct { /* from on_done's stats, through the accessors */
+        int64_t orders, invariant_broken, input_unread, stop_reason;
+    } st;
     uint64_t stop_after; /* stop from on_result after this many (0: never) */
     int bad_symbol;      /* a result for an order of the other engine */
     char prefix;
@@ -93,7 +95,7 @@ static void on_result(void *ud, const salvo_result_t *r)
     run_t *run = ud;
     run->results++;
     run->by_status[r->status]++;
-    if (r->order->symbol[0] != run->prefix)
+    if (salvo_order_field(r->order, SALVO_COL_SYMBOL)[0] != run->prefix)
         run->bad_symbol = 1;
     if (run->stop_after && run->results == run->stop_after)
         salvo_engine_stop(run->e, SALVO_STOP_DRAIN, "the test had enough");
@@ -103,17 +105,25 @@ static void on_done(void *ud, const salvo_stats_t *st)
 {
     run_t *run = ud;
     run->done++;
-    run->st = *st;
+    run->st.orders = salvo_stats_get(st, SALVO_STAT_ORDERS);
+    run->st.invariant_broken = salvo_stats_get(st, SALVO_STAT_INVARIANT_BROKEN);
+    run->st.input_unread = salvo_stats_get(st, SALVO_STAT_INPUT_UNREAD);
+    run->st.stop_reason = salvo_stats_get(st, SALVO_STAT_STOP_REASON);
 }
 
 static salvo_config_t config(const char *url, int fd, salvo_body_t *body, uint32_t concurrency)
 {
-    salvo_config_t c = {
-        .url = url, .method = "POST", .concurrency = concurrency, .timeout_ns = 10000000000LL,
-        .connect_timeout_ns = 5000000000LL, .retries = 0, .backoff_ns = 1000000, .max_backoff_ns = 1000000,
-        .idempotency_header = "Idempotency-Key", .input_fd = fd, .delim = ',', .body = body,
-        .defaults = {.id_prefix = "t"},
-    };
+    salvo_config_t c;
+    salvo_config_init(&c);
+    c.url = url;
+    c.concurrency = concurrency;
+    c.timeout_ns = 10000000000LL;
+    c.retries = 0;
+    c.backoff_ns = c.max_backoff_ns = 1000000;
+    c.input_fd = fd;
+    c.body = body;
+    c.defaults.id_prefix = "t";
+    c.give_up_after = 0;
     return c;
 }
 
@@ -233,7 +243,7 @@ static void test_stop_now(void **state)
     (void)state;
     single_t t = {0};
     single_start(&t, "n", 100, 'N', 8);
-    while (salvo_engine_stats(t.r.e)->sends < 8) /* until the first orders are in flight */
+    while (salvo_stats_get(salvo_engine_stats(t.r.e), SALVO_STAT_SENDS) < 8) /* until the first orders are in flight */
         uv_run(&t.loop, UV_RUN_ONCE);
     salvo_engine_stop(t.r.e, SALVO_STOP_NOW, "the test is in a hurry");
     uv_run(&t.loop, UV_RUN_DEFAULT);
@@ -272,16 +282,26 @@ static void own_result(void *ud, const salvo_result_t *r)
     own.accepted += r->status == SALVO_ACCEPTED;
 }
 
+/* salvo_run's stats come to on_done: what the tests read of them */
+static uint64_t done_accepted, done_orders;
+
+static void own_done(void *ud, const salvo_stats_t *st)
+{
+    (void)ud;
+    done_accepted = salvo_stats_count(st, SALVO_ACCEPTED);
+    done_orders = (uint64_t)salvo_stats_get(st, SALVO_STAT_ORDERS);
+}
+
 static void test_run_own_ud(void **state)
 {
     (void)state;
     mock_t m;
     mock_start(&m, dir, "own", NULL);
     salvo_body_t *body = salvo_body_new_default();
-    salvo_callbacks_t cb = {.on_result = own_result, .on_wire = own_wire, .on_worker_log = own_log};
-    salvo_stats_t st;
+    salvo_callbacks_t cb = {.on_result = own_result, .on_done = own_done, .on_wire = own_wire,
+                            .on_worker_log = own_log};
     salvo_config_t c = config(m.url, orders_file(dir, "own", 5, "W"), body, 2);
-    assert_int_equal(salvo_run(&c, &cb, &own, &st), 0);
+    assert_int_equal(salvo_run(&c, &cb, &own), 0);
     close(c.input_fd);
     mock_stop(&m);
     assert_int_equal(own.accepted, 5);
@@ -297,10 +317,10 @@ static void test_run_own_ud(void **state)
     c.exec_argv = argv;
     c.workers = 2;
     own.accepted = 0;
-    assert_int_equal(salvo_run(&c, &cb, &own, &st), 0);
+    assert_int_equal(salvo_run(&c, &cb, &own), 0);
     close(c.input_fd);
     assert_int_equal(own.accepted, 4);
-    assert_int_equal(st.count[SALVO_ACCEPTED], 4);
+    assert_int_equal(done_accepted, 4);
     assert_int_equal(own.hello, 2); /* each worker's stderr, as one line */
     assert_int_equal(own.log_wrong, 0);
     salvo_body_free(body);
@@ -319,7 +339,7 @@ static void checked_valid(void *ud, const salvo_order_t *o)
 {
     checked.wrong_ud += ud != &checked;
     if (checked.valid++ == 0)
-        snprintf(checked.first, sizeof checked.first, "%s", o->symbol);
+        snprintf(checked.first, sizeof checked.first, "%s", salvo_order_field(o, SALVO_COL_SYMBOL));
 }
 
 static void checked_result(void *ud, const salvo_result_t *r)
@@ -348,16 +368,15 @@ static void test_run_on_valid(void **state)
     salvo_body_t *body = salvo_body_new_default();
     salvo_config_t c = config(NULL, open_orders("valid.csv", "V1,1.5,1,BUY\nV2,xx,1,BUY\nV3,2.5,2,SELL\n"), body, 1);
     c.check_only = 1;
-    salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid};
-    salvo_stats_t st;
-    assert_int_equal(salvo_run(&c, &cb, &checked, &st), 0);
+    salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid, .on_done = own_done};
+    assert_int_equal(salvo_run(&c, &cb, &checked), 0);
     close(c.input_fd);
     salvo_body_free(body);
     assert_int_equal(checked.valid, 2);
     assert_string_equal(checked.first, "V1");
     assert_int_equal(checked.wrong_ud, 0);
     assert_int_equal(checked.invalid, 1);
-    assert_int_equal(st.orders, 3);
+    assert_int_equal(done_orders, 3);
 }
 
 /* salvo_config_init: a zeroed config is refused; one from the defaults
@@ -385,14 +404,43 @@ static void test_config_init(void **state)
     c.body = salvo_body_new_default();
     c.input_fd = open_orders("init.csv", "I1,1.5,1,BUY\nI2,2.5,2,SELL\n");
     c.check_only = 1;
-    salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid};
-    salvo_stats_t st;
+    salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid, .on_done = own_done};
     memset(&checked, 0, sizeof checked);
-    assert_int_equal(salvo_run(&c, &cb, &checked, &st), 0);
+    assert_int_equal(salvo_run(&c, &cb, &checked), 0);
     close(c.input_fd);
-    salvo_body_free(c.body);
     assert_int_equal(checked.valid, 2);
-    assert_int_equal(st.orders, 2);
+    assert_int_equal(done_orders, 2);
+
+    /* The size the caller was compiled with decides what is read. A caller
+     * built against a newer header (a bigger struct) with only our fields
+     * set runs; one that sets a field beyond ours is refused, not ignored. */
+    struct newer {
+        salvo_config_t c;
+        int64_t later_field;
+    } n;
+    salvo_config_init_size(&n.c, sizeof n);
+    assert_int_equal(n.c.size, sizeof n);
+    assert_int_equal(n.later_field, 0);
+    assert_int_equal(n.c.concurrency, 32);
+    n.c.body = c.body;
+    n.c.input_fd = open_orders("newer.csv", "N1,1.5,1,BUY\n");
+    n.c.check_only = 1;
+    done_orders = 0;
+    assert_int_equal(salvo_run(&n.c, &cb, &checked), 0);
+    assert_int_equal(done_orders, 1);
+    n.later_field = 7;
+    assert_int_equal(salvo_run(&n.c, &cb, &checked), -ENOTSUP);
+    close(n.c.input_fd);
+    /* A size short of the first salvo_config_t's (0.2's, through
+     * exec_lookup) is no config from salvo_config_init. (A field appended
+     * later is defaulted for a caller whose size stops before it.) */
+    salvo_config_t old;
+    salvo_config_init(&old);
+    old.size = offsetof(salvo_config_t, exec_lookup);
+    old.body = c.body;
+    old.check_only = 1;
+    assert_int_equal(salvo_run(&old, &cb, &checked), -EINVAL);
+    salvo_body_free(c.body);
 }
 
 int main(void)

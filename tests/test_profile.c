@@ -23,6 +23,7 @@
 #include "retry.h"
 #include "rules.h"
 #include "salvo/result.h"
+#include "salvo/order.h"
 #include "salvo/profile.h"
 #include "sign.h"
 #include "tmpl.h"

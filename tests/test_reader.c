@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "salvo/body.h"
+#include "salvo/engine.h" /* enum salvo_format */
 #include "salvo/order.h"
 #include "salvo/reader.h"
 

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "salvo/journal.h"
+#include "salvo/jindex.h"
 #include "lookup.h"
 #include "orderid.h"
 #include "testutil.h"
@@ -114,7 +114,7 @@ static void test_jindex_cases(void **state)
             fail_msg("%s: torn_tail %d", c->name, ix.torn_tail);
         if (rc == 0 && !c->torn && ix.good_len != strlen(c->text))
             fail_msg("%s: good_len %zu of %zu", c->name, ix.good_len, strlen(c->text));
-        salvo_jindex_free(&ix);
+        salvo_jindex_clear(&ix);
     }
 }
 
@@ -173,7 +173,7 @@ static void test_journal_round_trip(void **state)
     assert_int_equal(salvo_journal_begin(j, "run7"), 0);
     assert_int_equal(salvo_journal_outcome(j, &(salvo_result_t){.order = &c, .status = SALVO_UNKNOWN}), 0);
     assert_int_equal(salvo_journal_close(j), 0);
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
 
     /* The resumed part reads back whole: no torn line in the middle. */
     memset(&ix, 0, sizeof ix);
@@ -182,7 +182,7 @@ static void test_journal_round_trip(void **state)
     assert_int_equal(salvo_jindex_get(&ix, "run7-\"3\""), SALVO_J_UNKNOWN);
     assert_int_equal(ix.records, 6);
     salvo_journal_close(j);
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
     unlink(path);
 }
 
@@ -239,7 +239,7 @@ static void test_journal_dest(void **state)
     fclose(f);
     text[n] = '\0';
     assert_null(strstr(text, "pw-77"));
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
     unlink(path);
 
     /* origins: default ports dropped, IPv6 kept whole */
@@ -260,7 +260,7 @@ static void test_journal_dest(void **state)
             fail_msg("%s and %s: %s", same[i][0], same[i][1], err);
         assert_int_equal(salvo_jindex_check_dest(&ix, &(salvo_jdest_t){.url = "http://[::2]:8080/"}, err, sizeof err),
                          -EINVAL);
-        salvo_jindex_free(&ix);
+        salvo_jindex_clear(&ix);
         unlink(path);
     }
 
@@ -269,7 +269,7 @@ static void test_journal_dest(void **state)
     assert_int_equal(salvo_jindex_parse(&ix, HDR, strlen(HDR), err, sizeof err), 0);
     assert_int_equal(salvo_jindex_check_dest(&ix, &first, err, sizeof err), -ENOENT);
     assert_non_null(strstr(err, "does not say where its orders went"));
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
 }
 
 static void test_journal_refuses_other_files(void **state)
@@ -286,7 +286,7 @@ static void test_journal_refuses_other_files(void **state)
     assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), -EINVAL);
     assert_non_null(strstr(err, "line 1"));
     assert_non_null(strstr(err, "nothing was sent"));
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
     unlink(path);
 }
 
@@ -331,7 +331,7 @@ static void test_journal_lock(void **state)
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_int_equal(salvo_journal_open(&j, path, SALVO_JOURNAL_RESUME, &ix, err, sizeof err), 0);
     salvo_journal_close(j);
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
     close(go[1]), close(ready[0]), close(ready[1]);
     unlink(path);
 }
@@ -432,7 +432,7 @@ static void test_resume_checks_input(void **state)
         }
         salvo_idmap_free(&input);
         salvo_journal_close(j);
-        salvo_jindex_free(&ix);
+        salvo_jindex_clear(&ix);
         unlink(path);
     }
 }

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "crypto.h"
+#include "salvo/order.h"
 #include "salvo/secret.h"
 #include "tool_redact.h"
 #include "tool_trace.h"

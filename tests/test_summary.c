@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "salvo/order.h"
 #include "tool_report.h"
 #include "utf8.h"
 #include "tool_summary.h"

@@ -17,7 +17,6 @@
 
 #include <stddef.h>
 
-#include "salvo/order.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,16 +54,6 @@ SALVO_EXTERN int salvo_body_set_url(salvo_body_t *b, const char *url, char *err,
  * Encoding and URL are b's. 0 or -ENOMEM. */
 SALVO_EXTERN int salvo_body_set_market(salvo_body_t *b, salvo_body_t *market);
 
-/* Is name one of the derived columns above (side_lower, ...)? */
-SALVO_EXTERN int salvo_body_is_pseudo(const char *name);
-
-/* Resolve the named columns against a layout (after its header is known):
- * 0, or -ENOENT with the first unknown column named in err. */
-SALVO_EXTERN int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen);
-
-/* Render into o->body. 0; 1 when a value cannot be rendered (o->error says
- * which); -ENOMEM. */
-SALVO_EXTERN int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row);
 
 #ifdef __cplusplus
 }

@@ -12,7 +12,26 @@
  * allow, and reports every order it read exactly once through on_result,
  * whatever happens: an answer, a stop, an error. Memory is bounded by the
  * concurrency, not the input size. It prints nothing and handles no
- * signals: the caller watches those and calls salvo_engine_stop(). */
+ * signals: the caller watches those and calls salvo_engine_stop().
+ *
+ * libcurl: the engine calls curl_global_init() itself, once per engine
+ * (libcurl counts the calls; salvo_engine_free's memory release calls
+ * curl_global_cleanup() to match), so a caller need not; one that uses
+ * libcurl itself may call it too, as libcurl's own rules say.
+ *
+ * Time, in the whole API: a moment is Unix time in microseconds
+ * (start_at_unix_us, salvo_result_t.sent_at_us, SALVO_STAT_*_UNIX_US), a
+ * duration is nanoseconds (timeout_ns, backoff_ns), and a stats time
+ * without _UNIX is nanoseconds since salvo_engine_start().
+ *
+ * ABI: salvo_config_t grows. salvo_config_init() is a macro that passes
+ * the size of the salvo_config_t the caller was compiled with; the library
+ * reads only the fields that size holds and gives the rest their defaults,
+ * so a program built against an older header runs on a newer library. The
+ * rule that makes this work: fields are only ever appended, never
+ * removed, moved or resized. Always start from salvo_config_init(). Stats
+ * are opaque, read through accessors; results are the library's, read
+ * through the callback's pointer (appended to, never copied by size). */
 #ifndef SALVO_ENGINE_H
 #define SALVO_ENGINE_H
 
@@ -24,9 +43,7 @@
 #include <uv.h>
 
 #include "salvo/body.h"
-#include "salvo/hist.h"
 #include "salvo/journal.h"
-#include "salvo/order.h"
 #include "salvo/profile.h"
 #include "salvo/result.h"
 
@@ -34,7 +51,11 @@
 extern "C" {
 #endif
 
+/* salvo_config_t.format */
+enum salvo_format { SALVO_FORMAT_CSV, SALVO_FORMAT_JSONL };
+
 typedef struct salvo_config {
+    size_t size;                    /* sizeof the caller's salvo_config_t: set by salvo_config_init() */
     /* request */
     const char *url;
     const char *method;             /* default POST */
@@ -82,8 +103,10 @@ typedef struct salvo_config {
 
     /* market open: nothing is sent before start_at, the connections are
      * warm by then */
-    int64_t start_at_ns;            /* uv_hrtime() value to fire at; 0: at once */
-    int64_t at_unix_us;             /* the same moment in Unix time, for offsets; 0: none */
+    int64_t start_at_unix_us;       /* Unix time, us, to fire at (read by the system clock at
+                                       salvo_engine_start, then kept on the monotonic clock);
+                                       0: at once. Past: at once, results still carry their
+                                       at_offset_ms from it */
     unsigned warm;                  /* connections to open before start_at (0: none) */
     const char *warm_url;           /* what a warm-up GETs (a harmless URL of the broker's) */
     int timings;                    /* results carry dns/connect/tls/ttfb times */
@@ -107,6 +130,7 @@ typedef struct salvo_config {
     unsigned workers;               /* worker processes (concurrency must not exceed it) */
     int64_t exec_start_timeout_ns;  /* a worker's handshake; 0: 30 s */
     int exec_lookup;                /* look up unknown orders through the workers ("lookup" lines) */
+    /* new fields go here, at the end, and nowhere else (see the top) */
 } salvo_config_t;
 
 /* Why the engine stopped sending before the input ended. */
@@ -121,46 +145,65 @@ enum salvo_stop_reason {
     SALVO_STOP_HOPELESS, /* orders kept failing the same fatal way (give_up_after) */
 };
 
-typedef struct salvo_stats {
-    uint64_t count[SALVO_STATUS_COUNT]; /* results by status: they sum to `orders` */
-    uint64_t orders;   /* rows read: each has had exactly one result */
-    uint64_t sends;    /* HTTP attempts */
-    uint64_t in_flight; /* live, during a run: orders sent (or waiting to retry) without a result yet */
-    uint64_t resent;   /* libcurl resent on its own */
-    int64_t wall_ns;
-    int64_t first_send_ns, last_send_ns;
-    int64_t last_done_ns; /* the last answer: first_send..last_done is the batch's span */
-    salvo_hist_t latency; /* us */
-    int input_error;   /* errno of a failed read, or 0 */
-    uint64_t valid;    /* valid orders read (check mode), or admitted to be sent */
-    double notional;   /* their LIMIT price x quantity, summed when max_notional is set */
-    uint64_t lookups;  /* --reconcile-url requests */
-    uint64_t reconciled;
-    uint64_t held;     /* --resume: sent earlier, no outcome, not sent again */
-    uint64_t done_earlier; /* --resume: skipped, the journal has their outcome (a cap's skips are not) */
-    uint64_t resent_unknown; /* --resume --resend-unknown: sent again */
-    uint64_t worker_restarts; /* --exec: workers started again after one went down */
-    uint64_t workers_given_up; /* --exec: workers not started again (8 starts in a row answered nothing) */
-    int stop_reason;   /* enum salvo_stop_reason */
-    int journal_error; /* negative errno of a failed journal write or fsync */
-    int invariant_broken; /* results != orders read: a bug; the caller must say so */
-    /* The input was not read to its end: a stream when the run stopped early
-     * (a regular file's rest is read and reported not sent, unless a
-     * SALVO_STOP_NOW cut that short). Rows after input_line have no result. */
-    int input_unread;
-    uint64_t input_line; /* the input line the last row read began on */
-    /* market open (start_at_ns) */
-    int64_t fired_unix_us;     /* when the engine let the first order go */
-    int64_t first_send_unix_us;
-    int64_t burst_spread_ns;   /* first send to the concurrency-th */
-    uint64_t reused;           /* orders that went out on a connection open before */
-    uint64_t warmed, warm_failed; /* warm-up requests answered / failed or abandoned at start_at */
-    long broker_offset_ms;     /* broker's Date minus ours at warm-up (1 s resolution); 0: unknown */
-    int broker_offset_known;
-    /* --timings: each phase of the first attempts, us from the transfer's start */
-    salvo_hist_t dns, connect, tls, ttfb;
-    char setup_error[256];
-} salvo_stats_t;
+/* A run's numbers (opaque): on_done hands them over, salvo_engine_stats()
+ * reads them live. Read them with the accessors below. */
+typedef struct salvo_stats salvo_stats_t;
+
+/* salvo_stats_get()'s numbers. Counts unless named otherwise. */
+enum salvo_stat {
+    SALVO_STAT_ORDERS,          /* rows read: each has had exactly one result */
+    SALVO_STAT_SENDS,           /* attempts (HTTP requests, or worker lines) */
+    SALVO_STAT_IN_FLIGHT,       /* live: orders sent (or waiting to retry) without a result yet */
+    SALVO_STAT_RESENT,          /* libcurl resent on its own */
+    SALVO_STAT_VALID,           /* valid orders read (check mode), or admitted to be sent */
+    SALVO_STAT_LOOKUPS,         /* reconcile_url lookups */
+    SALVO_STAT_RECONCILED,
+    SALVO_STAT_HELD,            /* resume: sent earlier, no outcome, not sent again */
+    SALVO_STAT_DONE_EARLIER,    /* resume: skipped, the journal has their outcome */
+    SALVO_STAT_RESENT_UNKNOWN,  /* resume + resend_unknown: sent again */
+    SALVO_STAT_WORKER_RESTARTS, /* exec: workers started again after one went down */
+    SALVO_STAT_WORKERS_GIVEN_UP,
+    SALVO_STAT_REUSED,          /* orders that went out on a connection open before */
+    SALVO_STAT_WARMED,          /* warm-up requests answered */
+    SALVO_STAT_WARM_FAILED,     /* ... failed, or abandoned at start_at */
+    SALVO_STAT_INPUT_LINE,      /* the input line the last row read began on */
+    SALVO_STAT_INPUT_UNREAD,    /* 1: the input was not read to its end (rows after INPUT_LINE have no result) */
+    SALVO_STAT_STOP_REASON,     /* enum salvo_stop_reason */
+    SALVO_STAT_INPUT_ERROR,     /* errno of a failed read, or 0 */
+    SALVO_STAT_JOURNAL_ERROR,   /* negative errno of a failed journal write or fsync, or 0 */
+    SALVO_STAT_INVARIANT_BROKEN, /* 1: results != orders read: a bug; the caller must say so */
+    SALVO_STAT_WALL_NS,         /* the run's length */
+    SALVO_STAT_FIRST_SEND_NS, SALVO_STAT_LAST_SEND_NS,
+    SALVO_STAT_LAST_DONE_NS,    /* the last answer: FIRST_SEND..LAST_DONE is the batch's span */
+    SALVO_STAT_BURST_SPREAD_NS, /* first send to the concurrency-th */
+    SALVO_STAT_FIRED_UNIX_US,   /* when the engine let the first order go (start_at) */
+    SALVO_STAT_FIRST_SEND_UNIX_US,
+    SALVO_STAT_BROKER_OFFSET_MS, /* broker's Date minus ours at warm-up (1 s resolution) */
+    SALVO_STAT_BROKER_OFFSET_KNOWN,
+    /* new ones are appended here */
+};
+
+/* One of enum salvo_stat; 0 for a number this library does not know (a
+ * program built against a newer header). */
+SALVO_EXTERN int64_t salvo_stats_get(const salvo_stats_t *st, int what);
+/* Results by status (enum salvo_status): they sum to SALVO_STAT_ORDERS. */
+SALVO_EXTERN uint64_t salvo_stats_count(const salvo_stats_t *st, int status);
+/* LIMIT orders' price x quantity, summed when max_notional is set. */
+SALVO_EXTERN double salvo_stats_notional(const salvo_stats_t *st);
+/* Why the input contradicts the configuration (SALVO_STOP_SETUP), or "". */
+SALVO_EXTERN const char *salvo_stats_setup_error(const salvo_stats_t *st);
+
+/* The timings kept as histograms: latency of each order's last attempt,
+ * and (with timings) each phase of the first attempts, from the
+ * transfer's start. */
+enum salvo_timing { SALVO_TIMING_LATENCY, SALVO_TIMING_DNS, SALVO_TIMING_CONNECT, SALVO_TIMING_TLS, SALVO_TIMING_TTFB };
+/* How many were timed. */
+SALVO_EXTERN uint64_t salvo_stats_timed(const salvo_stats_t *st, int timing);
+/* The value at percentile p (0..100) in ms: exact min and max at the ends,
+ * within about 3% between. 0 when none was timed. */
+SALVO_EXTERN double salvo_stats_percentile_ms(const salvo_stats_t *st, int timing, double p);
+/* The mean, in ms; 0 when none was timed. */
+SALVO_EXTERN double salvo_stats_mean_ms(const salvo_stats_t *st, int timing);
 
 typedef struct salvo_callbacks {
     /* One call per order read, in completion order. r and what it points
@@ -171,8 +214,8 @@ typedef struct salvo_callbacks {
     /* The run is over: every result has been delivered and the engine's
      * handles are idle. Called once; the engine may be freed from here. */
     void (*on_done)(void *ud, const salvo_stats_t *st);
-    /* Optional: libcurl's debug stream (kind is a curl_infotype), for a
-     * wire trace. Header values may be secrets: see salvo/secret.h. */
+    /* Optional: the transport's debug stream (kind: enum salvo_wire_kind), for a
+     * wire trace. Header values and bodies may hold secrets. */
     void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
     /* Optional, exec_argv runs: a line a worker (1-based) wrote to its
      * stderr (kind SALVO_WORKER_STDERR, without its newline), or what salvo
@@ -184,19 +227,36 @@ typedef struct salvo_callbacks {
 
 enum salvo_worker_log { SALVO_WORKER_STDERR, SALVO_WORKER_NOTE };
 
+/* on_wire's kind: what the bytes are. */
+enum salvo_wire_kind {
+    SALVO_WIRE_TEXT,       /* the transport's own notes */
+    SALVO_WIRE_HEADER_IN,  /* response headers */
+    SALVO_WIRE_HEADER_OUT, /* request headers */
+    SALVO_WIRE_DATA_IN,    /* response body */
+    SALVO_WIRE_DATA_OUT,   /* request body */
+    SALVO_WIRE_TLS_IN,     /* TLS records, as they are */
+    SALVO_WIRE_TLS_OUT,
+};
+
 typedef struct salvo_engine salvo_engine_t;
 
 /* A configuration with salvo's defaults, the salvo command's own: POST,
  * 30 s a request and 5 s to connect, concurrency 32, burst 1, no rate
  * limit, 2 retries backing off from 100 ms to 5 s, an Idempotency-Key
  * header, stop after 5 orders in a row fail the same fatal way, CSV on
- * stdin (fd 0) with ',' and a header line. The caller then sets at least
- * url (or exec_argv) and body. */
-SALVO_EXTERN void salvo_config_init(salvo_config_t *c);
+ * stdin (fd 0) with ',' and a header line; c->size set. The caller then
+ * sets at least url (or exec_argv) and body, or applies a profile
+ * (salvo_config_apply_profile). */
+#define salvo_config_init(c) salvo_config_init_size((c), sizeof(salvo_config_t))
+/* What the macro calls: size is the caller's sizeof(salvo_config_t); c is
+ * zeroed to that size and the fields this library knows get defaults. */
+SALVO_EXTERN void salvo_config_init_size(salvo_config_t *c, size_t size);
 
-/* 0, -EINVAL (a configuration that cannot work), -ENOMEM, or a libuv/libcurl
- * setup error as a negative errno. cfg and what it points to are borrowed
- * for the engine's life. */
+/* 0, -EINVAL (a configuration that cannot work, or one not made by
+ * salvo_config_init), -ENOTSUP (a field this library does not know is set:
+ * the program was built against a newer salvo), -ENOMEM, or a
+ * libuv/libcurl setup error as a negative errno. The engine keeps a copy
+ * of *cfg; what it points to is borrowed for the engine's life. */
 SALVO_EXTERN int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t *cfg,
                      const salvo_callbacks_t *cb, void *ud);
 
@@ -220,6 +280,8 @@ SALVO_EXTERN void salvo_engine_stop(salvo_engine_t *e, int mode, const char *why
  * new order is started; answers already on the wire are still taken. */
 SALVO_EXTERN void salvo_engine_hold(salvo_engine_t *e, int hold);
 
+/* The run's numbers so far (the same on_done hands over), valid until the
+ * engine's memory goes. */
 SALVO_EXTERN const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e);
 
 /* Close the engine's handles; its memory goes when the loop has run their
@@ -230,11 +292,12 @@ SALVO_EXTERN void salvo_engine_free(salvo_engine_t *e);
 /* HTTP/2 streams per connection when cfg->h2_streams is 0, decided by the
  * libcurl in use (curl_version_info): 100 on libcurl 8 or newer, 1 on
  * libcurl 7, whose HTTP/2 loses answers on shared connections. With a
- * warm-up (start_at_ns, warm), at most concurrency / warm, rounded up. */
+ * warm-up (start_at_unix_us, warm), at most concurrency / warm, rounded up. */
 SALVO_EXTERN unsigned salvo_h2_streams_default(void);
 
-/* Convenience: run cfg on a private loop until done. stats filled. */
-SALVO_EXTERN int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *stats);
+/* Convenience: run cfg on a private loop until done; the stats come to
+ * cb->on_done. 0, or what salvo_engine_new or salvo_engine_start said. */
+SALVO_EXTERN int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud);
 
 #ifdef __cplusplus
 }

@@ -25,8 +25,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "salvo/idmap.h"
-#include "salvo/order.h"
 #include "salvo/result.h"
 
 #ifdef __cplusplus
@@ -44,36 +42,30 @@ enum salvo_jstate {
 
 SALVO_EXTERN const char *salvo_jstate_name(int state);
 
-/* What an earlier run left: each order's last state. */
-typedef struct salvo_jindex {
-    salvo_idmap_t states; /* id -> state; payload: first journal line and input line */
-    char id_prefix[80]; /* "" when the journal named none */
-    char input[256];    /* the input its first run named, or "" */
-    char endpoint[256]; /* where its orders went (see salvo_jdest_t); "": no header names it */
-    char profile[80];   /* the profile they went through, or "" */
-    int sandbox;
-    unsigned headers;   /* run headers read */
-    uint64_t records;   /* order records read */
-    size_t good_len;    /* bytes up to the end of the last whole record */
-    int torn_tail;      /* a torn last line was dropped */
-} salvo_jindex_t;
+/* What an earlier run left: each order's last state (opaque). */
+typedef struct salvo_jindex salvo_jindex_t;
 
-/* Parse a journal's text. 0; -EINVAL with err naming the line for
- * corruption anywhere but the last line after a header (a crash mid-write
- * is tolerated there; a first line that is not a whole header means the
- * file is no journal), or for a record whose id is neither given nor the
- * header's PREFIX-...; -ENOMEM. Memory: 17 bytes a distinct id, in a table at most
- * half full. */
-SALVO_EXTERN int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
-SALVO_EXTERN int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
-/* Is every order the journal records in the input? input_ids holds the
- * input's client order ids (salvo_idmap_set(id, 1) for each valid order,
- * ids assigned as the run will assign them). 0 when all are; 1 with the
- * journal line first naming the first missing one, and the input line its
- * "sent" record gave (0 if none). */
-SALVO_EXTERN int salvo_jindex_first_missing(const salvo_jindex_t *ix, const salvo_idmap_t *input_ids, uint64_t *jline,
-                               uint64_t *input_line);
+/* An empty index, for salvo_journal_open(SALVO_JOURNAL_RESUME) or
+ * salvo_jindex_parse() to fill; NULL without memory. Free it after the
+ * engine that was given it (salvo_config_t.resume). */
+SALVO_EXTERN salvo_jindex_t *salvo_jindex_new(void);
 SALVO_EXTERN void salvo_jindex_free(salvo_jindex_t *ix);
+
+/* Parse a journal's text into an empty index. 0; -EINVAL with err naming
+ * the line for corruption anywhere but the last line after a header (a
+ * crash mid-write is tolerated there; a first line that is not a whole
+ * header means the file is no journal), or for a record whose id is
+ * neither given nor the header's PREFIX-...; -ENOMEM. Memory: 17 bytes a
+ * distinct id, in a table at most half full. */
+SALVO_EXTERN int salvo_jindex_parse(salvo_jindex_t *ix, const char *text, size_t len, char *err, size_t errlen);
+/* An order's last state (enum salvo_jstate). */
+SALVO_EXTERN int salvo_jindex_get(const salvo_jindex_t *ix, const char *id);
+/* The id prefix the journal's runs used ("" when none named one): a resumed
+ * run must make its ids with the same one (salvo_order_defaults_t.id_prefix). */
+SALVO_EXTERN const char *salvo_jindex_id_prefix(const salvo_jindex_t *ix);
+/* Order records read; whether a torn last line was dropped. */
+SALVO_EXTERN uint64_t salvo_jindex_records(const salvo_jindex_t *ix);
+SALVO_EXTERN int salvo_jindex_torn(const salvo_jindex_t *ix);
 
 /* Where a run sends its orders. The journal keeps the URL's origin only
  * (scheme://host[:port], lower case, no user:password, no default port). */
@@ -97,8 +89,8 @@ enum { SALVO_JOURNAL_RESUME = 1, SALVO_JOURNAL_FSYNC = 2 };
 /* Open path for appending and lock it for as long as it is open (a POSIX
  * record lock: another process opening it gets -EBUSY, err naming the
  * holder's pid; the same process must not open it twice). With
- * SALVO_JOURNAL_RESUME an existing journal is read into ix (zeroed by the
- * caller) and a torn last line cut off; without it an existing non-empty
+ * SALVO_JOURNAL_RESUME an existing journal is read into ix (from
+ * salvo_jindex_new()) and a torn last line cut off; without it an existing non-empty
  * journal is refused (-EEXIST). Then salvo_journal_begin() starts this
  * run's part. 0, or a negative errno with err filled. */
 SALVO_EXTERN int salvo_journal_open(salvo_journal_t **out, const char *path, int flags, salvo_jindex_t *ix, char *err,
@@ -112,19 +104,6 @@ SALVO_EXTERN int salvo_journal_begin_input(salvo_journal_t *j, const char *id_pr
 /* The same, naming where the orders go too (dest may be NULL: not named). */
 SALVO_EXTERN int salvo_journal_begin_dest(salvo_journal_t *j, const char *id_prefix, const char *input,
                              const salvo_jdest_t *dest);
-
-/* On resume, before anything is sent: 0 when the input holds every order
- * the journal records (see salvo_jindex_first_missing); else -EINVAL, err
- * naming the journal line, the order id and its input line. An input may
- * hold more orders (rows added since are new orders), not fewer or other. */
-SALVO_EXTERN int salvo_journal_check_input(salvo_journal_t *j, const salvo_jindex_t *ix, const salvo_idmap_t *input_ids,
-                              char *err, size_t errlen);
-
-/* Record that an order's attempt is about to be sent / its final outcome.
- * 0 or a negative errno: the caller must not send an order whose "sent"
- * record failed. */
-SALVO_EXTERN int salvo_journal_sent(salvo_journal_t *j, const salvo_order_t *o, unsigned attempt);
-SALVO_EXTERN int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r);
 
 /* With SALVO_JOURNAL_FSYNC, fsync what was written since the last call.
  * An error is sticky: after one, every later call fails (a retried fsync

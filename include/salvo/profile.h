@@ -3,8 +3,9 @@
  *
  *   salvo_profile_parse(&p, json, len, err, errlen)
  *   for each slot salvo_profile_needs(p, slot): salvo_profile_set_secret(p, slot, value, len, ...)
- *   cfg.profile = p; cfg.url = salvo_profile_url(p, sandbox); ...
- *   salvo_profile_free(p)           after the engine is freed
+ *   salvo_config_init(&cfg); salvo_config_apply_profile(&cfg, p, 0, err, errlen)
+ *   ... the engine runs ...
+ *   salvo_body_free(cfg.body); salvo_profile_free(p)      after the engine is freed
  *
  * The library reads no environment: the caller finds the secrets (the
  * variables the profile names) and hands them over; they are wiped on free. */
@@ -15,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "salvo/order.h"
+#include "salvo/body.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,9 +51,6 @@ SALVO_EXTERN const char *salvo_profile_server_time(const salvo_profile_t *p);
 /* "rate", "window", "concurrency": the broker's limits in the flags' own
  * syntax, or NULL. */
 SALVO_EXTERN const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
-/* Why the profile's body cannot send this order ("refuse"), or NULL when it
- * can. */
-SALVO_EXTERN const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o);
 /* The caller sends its own body (--body-template), not the profile's: the
  * refusals, which are about what the profile's body sends, no longer apply. */
 SALVO_EXTERN void salvo_profile_replace_body(salvo_profile_t *p);
@@ -74,6 +72,45 @@ SALVO_EXTERN int salvo_profile_set_secret(salvo_profile_t *p, int slot, const ch
                              size_t errlen);
 /* 1 when every secret it needs has been set. */
 SALVO_EXTERN int salvo_profile_ready(const salvo_profile_t *p);
+
+/* The body the profile sends (its "body", and "body_market" for MARKET
+ * orders; salvo's default body when it has none), in its encoding, with
+ * url's {{column}}s rendered per order (url may be NULL). The caller frees
+ * it (salvo_body_free). 0; -EINVAL with err; -ENOMEM. */
+SALVO_EXTERN int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const char *url, char *err,
+                                        size_t errlen);
+
+/* salvo_config_apply_profile's flags: the caller's own values stay (a
+ * command line's flags over the profile's), the sandbox is chosen. */
+enum {
+    SALVO_PROFILE_SANDBOX = 1 << 0,          /* its sandbox_url and sandbox_headers */
+    SALVO_PROFILE_KEEP_URL = 1 << 1,
+    SALVO_PROFILE_KEEP_METHOD = 1 << 2,
+    SALVO_PROFILE_KEEP_RATE = 1 << 3,
+    SALVO_PROFILE_KEEP_WINDOW = 1 << 4,
+    SALVO_PROFILE_KEEP_CONCURRENCY = 1 << 5,
+    /* the caller sends a body of its own (c->body, set now or later):
+     * none is made, and the profile's refusals (about its body) are off;
+     * the caller sets the profile's encoding and the URL on its body
+     * (salvo_body_set_encoding, salvo_body_set_url) */
+    SALVO_PROFILE_OWN_BODY = 1 << 6,
+    /* make no body now: the caller makes it later (salvo_profile_new_body) */
+    SALVO_PROFILE_NO_BODY = 1 << 7,
+};
+
+struct salvo_config;
+/* Wire a profile into a configuration from salvo_config_init(): what the
+ * salvo command's --broker does. Sets c->profile = p (borrowed, as is
+ * c->url, which points into p), the URL (live or sandbox), the method, the
+ * broker's rate, window and concurrency limits, decimal quantities, and
+ * (without SALVO_PROFILE_OWN_BODY or _NO_BODY) c->body from
+ * salvo_profile_new_body(),
+ * which the caller frees. Secrets are the caller's to set (before the
+ * engine starts). 0; -ENOENT when the profile has no URL of the kind
+ * asked (err says which: the caller gives one and KEEP_URL); -EINVAL with
+ * err (a limit or a body the profile gets wrong); -ENOMEM. */
+SALVO_EXTERN int salvo_config_apply_profile(struct salvo_config *c, salvo_profile_t *p, unsigned flags, char *err,
+                                            size_t errlen);
 
 #ifdef __cplusplus
 }

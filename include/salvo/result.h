@@ -1,17 +1,51 @@
-/* The outcome of one order, and its NDJSON line. */
+/* Orders and their outcomes: what a result callback is handed, and its
+ * NDJSON line.
+ *
+ * A salvo_result_t is the library's: it is handed to on_result and read
+ * there, never allocated or copied by size by the caller, so a later
+ * version may append fields to it. The order it is about is opaque: read it
+ * through salvo_order_field() and its neighbours. */
 #ifndef SALVO_RESULT_H
 #define SALVO_RESULT_H
 
 #include "salvo/extern.h"
 
+#include <stddef.h>
 #include <stdint.h>
-
-#include "salvo/jbuf.h"
-#include "salvo/order.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* One input row made an order (valid or not): opaque outside the library. */
+typedef struct salvo_order salvo_order_t;
+
+/* The canonical columns, in the order salvo_order_field() takes them. */
+enum salvo_col {
+    SALVO_COL_SYMBOL,
+    SALVO_COL_PRICE,
+    SALVO_COL_QUANTITY,
+    SALVO_COL_SIDE,
+    SALVO_COL_TYPE,
+    SALVO_COL_CLIENT_ORDER_ID,
+    SALVO_COL_CANONICAL /* number of canonical columns */
+};
+
+/* A canonical column's validated value ("BUY", "590", the client order id
+ * given or made), "" when the row had none, NULL for a col out of range. */
+SALVO_EXTERN const char *salvo_order_field(const salvo_order_t *o, int col);
+/* 1-based among data rows (invalid ones counted); the input line it began on. */
+SALVO_EXTERN uint64_t salvo_order_seq(const salvo_order_t *o);
+SALVO_EXTERN uint64_t salvo_order_line(const salvo_order_t *o);
+
+/* What fills a column the input lacks (salvo_config_t.defaults). NULL:
+ * nothing (a row without it is invalid, except type, which defaults to
+ * LIMIT). */
+typedef struct salvo_order_defaults {
+    const char *quantity, *side, *type;
+    const char *id_prefix; /* ids made for orders without one are PREFIX-HASH */
+    int decimal_quantity;  /* quantity may be a positive decimal (crypto: 0.001), not only an integer */
+} salvo_order_defaults_t;
 
 /* What became of an order. Each order read gets exactly one. */
 enum salvo_status {
@@ -29,12 +63,16 @@ enum salvo_status {
 
 SALVO_EXTERN const char *salvo_status_name(int status);
 
+/* salvo_result_t.http_version */
+enum salvo_http_version { SALVO_HTTP_1_0 = 10, SALVO_HTTP_1_1 = 11, SALVO_HTTP_2 = 20, SALVO_HTTP_3 = 30 };
+
 #define SALVO_MAX_ATTEMPTS 16
 #define SALVO_RESPONSE_MAX 4096
 
 typedef struct salvo_attempt {
     int http_status; /* 0 when none */
-    int curl_code;   /* CURLcode, 0 when OK */
+    int curl_code;   /* the transport's error number (libcurl's), for diagnostics; 0 when OK;
+                      * error says it in words */
     const char *word; /* a worker's attempt (exec runs): "accepted", "timeout", ...; NULL: HTTP */
 } salvo_attempt_t;
 
@@ -55,7 +93,7 @@ typedef struct salvo_result {
     int transport_resent; /* libcurl resent the request on its own */
     int reconciled;
     const char *previous; /* --resume: the earlier outcome */
-    long http_version;    /* CURL_HTTP_VERSION_* of the last attempt, 0 when none */
+    long http_version;    /* SALVO_HTTP_* of the last attempt (major * 10 + minor), 0 when none */
     int has_at;           /* at_offset_ms is set (a run with a start time) */
     double at_offset_ms;  /* first send, relative to the start time */
     int reused;           /* 1 reused a connection, 0 opened one, -1 unknown */
@@ -68,9 +106,12 @@ typedef struct salvo_result {
     const char *run;      /* the caller's run id, written as "run" when set (the engine leaves it NULL) */
 } salvo_result_t;
 
-/* Append the result as one JSON line ending in '\n'. A response that is
- * JSON is embedded as JSON, else as a string. */
-SALVO_EXTERN void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
+/* The result as one JSON line ending in '\n' (the salvo command's output
+ * line; a response that is JSON is embedded as JSON, else as a string),
+ * into out[0..cap), always NUL-terminated when cap > 0. Returns the whole
+ * line's length as snprintf does (call again with more room when it is
+ * >= cap), or -1 when out of memory. */
+SALVO_EXTERN long salvo_result_format(const salvo_result_t *r, char *out, size_t cap);
 
 /* "2026-11-24T08:30:00.123456Z" */
 SALVO_EXTERN void salvo_format_rfc3339_us(int64_t unix_us, char out[32]);

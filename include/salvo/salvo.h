@@ -11,10 +11,17 @@
  *
  * Errors are negative errno values (0 is success); salvo_strerror() names
  * them. The library never prints, never exits, never installs signal
- * handlers and keeps no global mutable state: an engine runs on a uv_loop_t
- * the caller owns, and any number of engines can run in one process. The
- * caller must call curl_global_init() once before the first engine, as
- * libcurl requires. */
+ * handlers and keeps no global mutable state of its own: an engine runs on
+ * a uv_loop_t the caller owns, and any number of engines can run in one
+ * process (libcurl's global state the engine sets up itself: see
+ * salvo/engine.h).
+ *
+ * Compatibility: the public types grow only at their ends, and a caller
+ * never needs their size except salvo_config_t's, which salvo_config_init()
+ * records (salvo/engine.h); everything else is opaque or the library's
+ * own. The headers here are the whole API: libsalvo.so exports exactly the
+ * functions marked SALVO_EXTERN, and a CI check (scripts/abi-check.sh)
+ * compares its ABI with the one recorded in abi/libsalvo.abi. */
 #ifndef SALVO_SALVO_H
 #define SALVO_SALVO_H
 
@@ -24,13 +31,9 @@
 
 #include "salvo/body.h"
 #include "salvo/engine.h"
-#include "salvo/hist.h"
 #include "salvo/journal.h"
-#include "salvo/order.h"
 #include "salvo/profile.h"
-#include "salvo/reader.h"
 #include "salvo/result.h"
-#include "salvo/secret.h"
 
 #ifdef __cplusplus
 extern "C" {

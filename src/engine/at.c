@@ -42,7 +42,7 @@ static void send_warm(struct salvo_engine *e)
  * so each callback checks what is due rather than trusting the wake-up. */
 void salvo_at_schedule(struct salvo_engine *e, uv_timer_cb cb)
 {
-    int64_t now = (int64_t)uv_hrtime(), start = e->cfg->start_at_ns;
+    int64_t now = (int64_t)uv_hrtime(), start = e->start_at_ns;
     int64_t next = start - AT_SPIN_NS;
     if (e->rewarm_at == 0 && e->nwarm && start - now > REWARM_BEFORE_NS + REWARM_MARGIN_NS) {
         e->rewarm_at = start - REWARM_BEFORE_NS;
@@ -77,7 +77,7 @@ int salvo_at_reached(struct salvo_engine *e)
 {
     if (e->fired)
         return 1;
-    int64_t start = e->cfg->start_at_ns;
+    int64_t start = e->start_at_ns;
     if ((int64_t)uv_hrtime() < start - AT_SPIN_NS)
         return 0;
     while ((int64_t)uv_hrtime() < start)
@@ -94,11 +94,11 @@ int salvo_at_reached(struct salvo_engine *e)
 int salvo_at_tick(struct salvo_engine *e)
 {
     int64_t now = (int64_t)uv_hrtime();
-    if (now >= e->cfg->start_at_ns - AT_SPIN_NS)
+    if (now >= e->start_at_ns - AT_SPIN_NS)
         return 1;
     if (e->rewarm_at && now >= e->rewarm_at) {
         e->rewarm_at = 0;
-        if (now + REWARM_FIT * e->warm_slowest_ns < e->cfg->start_at_ns - AT_SPIN_NS)
+        if (now + REWARM_FIT * e->warm_slowest_ns < e->start_at_ns - AT_SPIN_NS)
             send_warm(e);
     }
     return 0;

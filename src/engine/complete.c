@@ -303,7 +303,7 @@ static void stamp_wire_send(struct salvo_engine *e, salvo_job_t *j, const salvo_
         return;
     j->res.sent_at_us = rep->sent_unix_us;
     if (j->res.has_at)
-        j->res.at_offset_ms = (double)(rep->sent_unix_us - e->cfg->at_unix_us) / 1e3;
+        j->res.at_offset_ms = (double)(rep->sent_unix_us - e->cfg->start_at_unix_us) / 1e3;
     if (e->wire_first_us == 0 || rep->sent_unix_us < e->wire_first_us)
         e->wire_first_us = rep->sent_unix_us;
     if (j->send_index < e->cfg->concurrency && rep->sent_unix_us > e->wire_burst_last_us)

@@ -1,5 +1,7 @@
-/* The engine's life and its dispatch loop. See salvo/engine.h for the
- * contract and parts.h for the parts. */
+/* The engine's dispatch loop, and its start and stop. See salvo/engine.h
+ * for the contract, parts.h for the parts, life.c for its making and
+ * freeing (which registers the callbacks here: calls go from life.c down
+ * to this file, never back). */
 #include "parts.h"
 #include "parse.h"
 #include "util.h"
@@ -278,7 +280,7 @@ static void finish_run(struct salvo_engine *e)
 
 /* ================= the engine's transport callbacks ================= */
 
-static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
+void salvo_engine_on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
 {
     struct salvo_engine *e = ud;
     if (j->mode == JOB_WARM) {
@@ -294,11 +296,11 @@ static void on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
     salvo_engine_pump(e);
 }
 
-static void on_input(void *ud) { salvo_engine_pump(ud); }
+void salvo_engine_on_input(void *ud) { salvo_engine_pump(ud); }
 
 /* --exec: the workers are up (the sends may begin), or one could not
  * start (nothing is sent: a setup error). */
-static void on_transport_state(void *ud, int state, const char *why)
+void salvo_engine_on_transport_state(void *ud, int state, const char *why)
 {
     struct salvo_engine *e = ud;
     if (state == SALVO_EXEC_READY) {
@@ -310,168 +312,18 @@ static void on_transport_state(void *ud, int state, const char *why)
     fail(e, SALVO_STOP_SETUP, why);
 }
 
-/* ================= life ================= */
-
-static void handle_gone(struct salvo_engine *e);
-
-static void on_closed(uv_handle_t *h) { handle_gone(h->data); }
-static void on_job_timer_closed(uv_handle_t *h) { handle_gone(((salvo_job_t *)h->data)->e); }
-static void on_input_closed(void *ud) { handle_gone(ud); }
-
-static void free_memory(struct salvo_engine *e)
-{
-    for (size_t i = 0; e->jobs && i < e->njobs; i++) {
-        salvo_job_t *j = &e->jobs[i];
-        salvo_order_free(&j->order);
-        free(j->lookup_url);
-        free(j->idem);
-        free(j->resp);
-        free(j->request);
-        salvo_wire_free(&j->wire);
-        salvo_jbuf_free(&j->captured);
-    }
-    free(e->jobs);
-    for (unsigned i = 0; e->warm_jobs && i < e->nwarm; i++)
-        free(e->warm_jobs[i].lookup_url);
-    free(e->warm_jobs);
-    free(e->shared_headers);
-    salvo_intake_free(&e->in);
-    salvo_pace_free(&e->pace);
-    free(e);
-}
-
-static void handle_gone(struct salvo_engine *e)
-{
-    if (--e->handles == 0 && e->freed)
-        free_memory(e);
-}
-
-static struct curl_slist *make_shared_headers(const salvo_config_t *c)
-{
-    /* Our own nodes: the auth header must not be copied around by strdup. */
-    size_t count = 3 + c->nheaders + (c->auth_header ? 1 : 0);
-    struct curl_slist *v = calloc(count, sizeof *v);
-    if (v == NULL)
-        return NULL;
-    size_t k = 0;
-    int form = c->profile && salvo_profile_encoding(c->profile) != SALVO_ENC_JSON;
-    v[k++].data = form ? (char *)"Content-Type: application/x-www-form-urlencoded"
-                       : (char *)"Content-Type: application/json";
-    v[k++].data = (char *)"Accept: application/json";
-    v[k++].data = (char *)"Expect:"; /* no 100-continue round trip */
-    for (size_t i = 0; i < c->nheaders; i++)
-        v[k++].data = (char *)c->headers[i];
-    if (c->auth_header)
-        v[k++].data = (char *)c->auth_header;
-    for (size_t i = 0; i + 1 < k; i++)
-        v[i].next = &v[i + 1];
-    return v;
-}
-
-static int make_jobs(struct salvo_engine *e)
-{
-    /* A full set of transfers' worth of orders ready behind those in
-     * flight, so the cap is never idle for want of parsed input. */
-    e->njobs = (size_t)e->cfg->concurrency * 2 + 64;
-    if ((e->jobs = calloc(e->njobs, sizeof *e->jobs)) == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < e->njobs; i++) {
-        salvo_job_t *j = &e->jobs[i];
-        j->e = e;
-        j->state = JOB_FREE;
-        salvo_queue_init(&j->busy_link);
-        salvo_queue_insert_tail(&e->free_jobs, &j->qlink);
-        uv_timer_init(e->loop, &j->backoff);
-        j->backoff.data = j;
-        e->handles++;
-    }
-    return 0;
-}
-
-void salvo_config_init(salvo_config_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->method = "POST";
-    c->timeout_ns = 30 * SALVO_NS_PER_SEC;
-    c->connect_timeout_ns = 5 * SALVO_NS_PER_SEC;
-    c->concurrency = 32;
-    c->give_up_after = 5;
-    c->burst = 1;
-    c->retries = 2;
-    c->backoff_ns = 100 * SALVO_NS_PER_MS;
-    c->max_backoff_ns = 5 * SALVO_NS_PER_SEC;
-    c->delim = ',';
-    c->idempotency_header = "Idempotency-Key";
-    c->input_fd = 0;
-}
-
-static int check_config(const salvo_config_t *c)
-{
-    if (c->body == NULL || c->concurrency == 0 || (!c->dry_run && !c->check_only && c->url == NULL && c->exec_argv == NULL))
-        return -EINVAL;
-    if (c->exec_argv && (c->workers == 0 || c->concurrency > c->workers))
-        return -EINVAL;
-    return 0;
-}
-
-int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t *cfg,
-                     const salvo_callbacks_t *cb, void *ud)
-{
-    *out = NULL;
-    if (check_config(cfg) < 0)
-        return -EINVAL;
-    struct salvo_engine *e = calloc(1, sizeof *e);
-    if (e == NULL)
-        return -ENOMEM;
-    e->cfg = cfg;
-    e->cb = *cb;
-    e->ud = ud;
-    e->loop = loop;
-    e->tops = &salvo_http_ops;
-    e->rng = cfg->seed ? cfg->seed : (uint64_t)uv_hrtime();
-    salvo_hist_init(&e->st.latency);
-    salvo_hist_init(&e->st.dns);
-    salvo_hist_init(&e->st.connect);
-    salvo_hist_init(&e->st.tls);
-    salvo_hist_init(&e->st.ttfb);
-    salvo_queue_init(&e->free_jobs);
-    salvo_queue_init(&e->ready);
-    salvo_queue_init(&e->retry);
-    salvo_queue_init(&e->launch);
-    salvo_queue_init(&e->busy);
-    uv_timer_init(loop, &e->pace_timer);
-    uv_idle_init(loop, &e->later);
-    uv_timer_init(loop, &e->at_timer);
-    e->pace_timer.data = e->later.data = e->at_timer.data = e;
-    e->handles = 3;
-    e->fired = cfg->start_at_ns == 0;
-    *out = e;
-    int r = make_jobs(e);
-    if (r == 0)
-        r = salvo_intake_init(&e->in, loop, cfg, on_input, on_input_closed, e);
-    if (e->in.stream)
-        e->handles++;
-    if (r == 0)
-        r = salvo_pace_init(&e->pace, cfg);
-    if (r == 0 && (e->shared_headers = make_shared_headers(cfg)) == NULL)
-        r = -ENOMEM;
-    if (r == 0 && !cfg->dry_run && !cfg->check_only && cfg->exec_argv) {
-        e->tops = &salvo_exec_ops;
-        e->waiting_transport = 1;
-        r = salvo_exec_new(&e->transport, loop, cfg, on_reply, e, on_transport_state, cb, ud);
-    } else if (r == 0 && !cfg->dry_run && !cfg->check_only) {
-        r = salvo_http_new(&e->transport, loop, cfg, e->shared_headers, on_reply, e, cb, ud);
-    }
-    return r;
-}
-
 int salvo_engine_start(salvo_engine_t *e)
 {
     if (e->started)
         return -EALREADY;
     e->started = 1;
     e->t0 = (int64_t)uv_hrtime();
-    if (e->cfg->warm && e->transport && e->cfg->warm_url && e->cfg->start_at_ns) {
+    /* the moment by the system clock, as late as possible; the monotonic
+     * clock from here (a clock step does not move it) */
+    int64_t ahead_us = e->cfg->start_at_unix_us ? e->cfg->start_at_unix_us - salvo_unix_us() : 0;
+    e->start_at_ns = ahead_us > 0 ? e->t0 + ahead_us * SALVO_NS_PER_US : 0;
+    e->fired = e->start_at_ns == 0;
+    if (e->cfg->warm && e->transport && e->cfg->warm_url && e->start_at_ns) {
         int r = salvo_at_start_warm(e);
         if (r < 0)
             return r;
@@ -513,87 +365,3 @@ void salvo_engine_hold(salvo_engine_t *e, int hold)
 }
 
 const salvo_stats_t *salvo_engine_stats(const salvo_engine_t *e) { return &e->st; }
-
-void salvo_engine_free(salvo_engine_t *e)
-{
-    if (e == NULL || e->freed)
-        return;
-    e->freed = 1;
-    e->done = 1;
-    if (e->transport) {
-        e->tops->close(e->transport);
-        e->transport = NULL;
-    }
-    salvo_intake_stop(&e->in);
-    uv_close((uv_handle_t *)&e->pace_timer, on_closed);
-    uv_close((uv_handle_t *)&e->later, on_closed);
-    uv_close((uv_handle_t *)&e->at_timer, on_closed);
-    for (size_t i = 0; e->jobs && i < e->njobs; i++)
-        uv_close((uv_handle_t *)&e->jobs[i].backoff, on_job_timer_closed);
-}
-
-/* ================= a private loop ================= */
-
-struct run_ctx {
-    const salvo_callbacks_t *cb;
-    void *ud;
-    salvo_stats_t *st;
-};
-
-static void run_result(void *ud, const salvo_result_t *r)
-{
-    struct run_ctx *c = ud;
-    if (c->cb && c->cb->on_result)
-        c->cb->on_result(c->ud, r);
-}
-
-static void run_done(void *ud, const salvo_stats_t *st)
-{
-    struct run_ctx *c = ud;
-    *c->st = *st;
-    if (c->cb && c->cb->on_done)
-        c->cb->on_done(c->ud, st);
-}
-
-/* The caller's own ud, not the context's (on_wire was handed the context). */
-static void run_wire(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len)
-{
-    struct run_ctx *c = ud;
-    c->cb->on_wire(c->ud, slot, id, kind, data, len);
-}
-
-static void run_worker_log(void *ud, unsigned worker, int kind, const char *line, size_t len)
-{
-    struct run_ctx *c = ud;
-    c->cb->on_worker_log(c->ud, worker, kind, line, len);
-}
-
-static void run_valid(void *ud, const salvo_order_t *o)
-{
-    struct run_ctx *c = ud;
-    c->cb->on_valid(c->ud, o);
-}
-
-int salvo_run(const salvo_config_t *cfg, const salvo_callbacks_t *cb, void *ud, salvo_stats_t *st)
-{
-    uv_loop_t loop;
-    int r = uv_loop_init(&loop);
-    if (r < 0)
-        return r;
-    struct run_ctx ctx = {cb, ud, st};
-    salvo_callbacks_t mine = {.on_result = run_result, .on_done = run_done,
-                              .on_valid = cb && cb->on_valid ? run_valid : NULL,
-                              .on_wire = cb && cb->on_wire ? run_wire : NULL,
-                              .on_worker_log = cb && cb->on_worker_log ? run_worker_log : NULL};
-    salvo_engine_t *e;
-    memset(st, 0, sizeof *st);
-    r = salvo_engine_new(&e, &loop, cfg, &mine, &ctx);
-    if (r == 0)
-        r = salvo_engine_start(e);
-    if (r == 0)
-        uv_run(&loop, UV_RUN_DEFAULT);
-    salvo_engine_free(e);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    return r;
-}

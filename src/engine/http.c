@@ -59,6 +59,26 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* CURL_HTTP_VERSION_* as salvo says it (salvo/result.h: SALVO_HTTP_*). */
+static long salvo_http_version(long curl_version)
+{
+    switch (curl_version) {
+    case CURL_HTTP_VERSION_1_0: return SALVO_HTTP_1_0;
+    case CURL_HTTP_VERSION_1_1: return SALVO_HTTP_1_1;
+    case CURL_HTTP_VERSION_2_0: return SALVO_HTTP_2;
+    case CURL_HTTP_VERSION_3: return SALVO_HTTP_3;
+    }
+    return 0;
+}
+
+/* salvo/engine.h's enum salvo_wire_kind is curl_infotype's order: kind passes as it is. */
+_Static_assert((int)SALVO_WIRE_TEXT == (int)CURLINFO_TEXT && (int)SALVO_WIRE_HEADER_IN == (int)CURLINFO_HEADER_IN &&
+                   (int)SALVO_WIRE_HEADER_OUT == (int)CURLINFO_HEADER_OUT &&
+                   (int)SALVO_WIRE_DATA_IN == (int)CURLINFO_DATA_IN && (int)SALVO_WIRE_DATA_OUT == (int)CURLINFO_DATA_OUT &&
+                   (int)SALVO_WIRE_TLS_IN == (int)CURLINFO_SSL_DATA_IN &&
+                   (int)SALVO_WIRE_TLS_OUT == (int)CURLINFO_SSL_DATA_OUT,
+               "enum salvo_wire_kind follows curl_infotype");
+
 static int on_debug(CURL *easy, curl_infotype kind, char *data, size_t size, void *ud)
 {
     (void)easy;
@@ -327,6 +347,7 @@ static void on_done(http_t *h, CURL *easy, CURLcode result)
                                                    info_off(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T),
                                                    info_off(easy, CURLINFO_SIZE_DOWNLOAD_T));
     r.code = (int)code;
+    r.http_version = salvo_http_version(r.http_version);
     /* Could the request have left? Bytes of it were written, or the
      * transfer got as far as sending (past connect and TLS), or the
      * connection was a reused one, where any write may have got through.
@@ -408,7 +429,7 @@ static unsigned http_h2_streams(const salvo_config_t *cfg)
     if (cfg->h2_streams)
         return cfg->h2_streams;
     unsigned streams = salvo_h2_streams_default();
-    if (cfg->warm && cfg->warm_url && cfg->start_at_ns) {
+    if (cfg->warm && cfg->warm_url && cfg->start_at_unix_us) {
         unsigned per_warm = (cfg->concurrency + cfg->warm - 1) / cfg->warm;
         if (per_warm < streams)
             streams = per_warm;

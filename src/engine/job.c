@@ -148,9 +148,9 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
             j->send_index = e->st.sends;
         }
         j->res.sent_at_us = salvo_unix_us();
-        if (j->res.attempts == 0 && e->cfg->at_unix_us) {
+        if (j->res.attempts == 0 && e->cfg->start_at_unix_us) {
             j->res.has_at = 1;
-            j->res.at_offset_ms = (double)(j->res.sent_at_us - e->cfg->at_unix_us) / 1e3;
+            j->res.at_offset_ms = (double)(j->res.sent_at_us - e->cfg->start_at_unix_us) / 1e3;
         }
         if (e->st.sends == 0) {
             e->st.first_send_ns = now;

@@ -37,7 +37,10 @@
 #include "queue.h"
 #include "salvo/engine.h"
 #include "salvo/idmap.h"
+#include "salvo/jindex.h"
+#include "salvo/order.h"
 #include "salvo/reader.h"
+#include "salvo/stats.h"
 #include "sign.h"
 
 #define SALVO_MAX_LOOKUPS 2 /* --reconcile-url lookups of one order */
@@ -105,7 +108,7 @@ typedef struct salvo_job {
 typedef struct salvo_reply {
     int code;              /* CURLcode; 0 when an answer came */
     long http;             /* status, 0 when none */
-    long http_version;     /* CURL_HTTP_VERSION_*, 0 when unknown */
+    long http_version;     /* SALVO_HTTP_*, 0 when unknown */
     int connected;         /* the request may have left */
     int resent;            /* the transport sent it more than once on its own */
     int refused;           /* the server refused the stream unprocessed (HTTP/2) */
@@ -149,6 +152,20 @@ typedef struct salvo_transport_ops {
     /* Optional: add what only the transport knows to the run's stats. */
     void (*stats)(const void *t, salvo_stats_t *st);
 } salvo_transport_ops_t;
+
+/* ---- engine.c: the loop's callbacks, which life.c registers ---- */
+
+void salvo_engine_on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r);
+void salvo_engine_on_input(void *ud);
+void salvo_engine_on_transport_state(void *ud, int state, const char *why);
+
+/* ---- config.c ---- */
+
+/* The caller's configuration into own: the fields its size holds, the
+ * rest defaults; checked. 0, -EINVAL (not from salvo_config_init, or a
+ * configuration that cannot work), -ENOTSUP (it sets a field this library
+ * does not know). */
+int salvo_config_take(salvo_config_t *own, const salvo_config_t *cfg);
 
 /* ---- intake.c: input -> orders ---- */
 
@@ -222,7 +239,10 @@ extern const salvo_transport_ops_t salvo_exec_ops;
 /* ---- the engine ---- */
 
 struct salvo_engine {
-    const salvo_config_t *cfg;
+    const salvo_config_t *cfg; /* &own_cfg */
+    salvo_config_t own_cfg;  /* the caller's, as far as its size goes; defaults beyond */
+    int64_t start_at_ns;     /* start_at_unix_us on uv_hrtime()'s clock (salvo_engine_start); 0: none */
+    int curl_inited;         /* curl_global_init() was called: cleanup goes with the memory */
     salvo_callbacks_t cb;
     void *ud;
     uv_loop_t *loop;
@@ -244,7 +264,7 @@ struct salvo_engine {
     size_t active;           /* jobs on busy */
 
     uv_timer_t pace_timer;   /* a limiter said "wait" */
-    uv_timer_t at_timer;     /* --at: wake just before start_at */
+    uv_timer_t at_timer;     /* --at: wake just before start_at_ns */
     int fired;               /* start_at has come (or there is none) */
     int64_t rewarm_at;       /* uv_hrtime() of the next re-warm, 0: none due */
     salvo_job_t *warm_jobs;  /* --warm: requests that open connections early */

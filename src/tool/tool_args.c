@@ -94,7 +94,6 @@ static int check_at(salvo_args_t *a)
         strcpy(a->warm_url + n, "/");
         c->warm_url = a->warm_url;
     }
-    c->at_unix_us = a->at_unix_us;
     return -1;
 }
 

@@ -3,6 +3,9 @@
 #define SALVO_TOOL_ARGS_H
 
 #include "salvo/engine.h"
+#include "salvo/jindex.h"
+#include "salvo/order.h"
+#include "salvo/stats.h"
 #include "salvo/secret.h"
 #include "tool_trace.h"
 

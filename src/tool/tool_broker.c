@@ -101,36 +101,26 @@ static int rebase_warm_url(salvo_args_t *a, const char *warm)
     return -1;
 }
 
-/* The profile's limits where no flag set them. */
+/* The profile wired into the configuration where no flag says otherwise
+ * (salvo_config_apply_profile); the body comes later (tool_main.c). */
 static int apply_defaults(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
-    const salvo_profile_t *p = a->profile;
-    const char *v;
-    uint64_t u;
-    if (!a->given.rate && (v = salvo_profile_default(p, "rate")) && salvo_parse_rate(v, &c->rate))
-        return usage_error("--broker %s: \"rate\": \"%s\" is not a rate such as 10/s", a->broker, v);
-    if (!a->given.window && (v = salvo_profile_default(p, "window")) &&
-        salvo_parse_window(v, &c->window_n, &c->window_ns))
-        return usage_error("--broker %s: \"window\": \"%s\" is not N/PERIOD such as 60/2s", a->broker, v);
-    if (!a->given.concurrency && (v = salvo_profile_default(p, "concurrency")) &&
-        salvo_parse_uint(v, 1, 100000, &u) == 0)
-        c->concurrency = (uint32_t)u;
-    if (!a->given.method)
-        c->method = salvo_profile_method(p);
-    if (salvo_profile_decimal_quantity(p))
-        c->defaults.decimal_quantity = 1;
-    salvo_profile_use_sandbox(a->profile, a->sandbox);
-    if (a->body_template) /* the user's own body: the profile's refusals were about its body */
-        salvo_profile_replace_body(a->profile);
-    if (!a->given.url) {
-        c->url = salvo_profile_url(p, a->sandbox);
-        if (c->url == NULL)
-            return usage_error("--broker %s: the profile has no %s; give --url", a->broker,
-                               a->sandbox ? "sandbox_url (--sandbox)" : "url");
-    }
-    if (c->warm_url == NULL && a->given.at && salvo_profile_warm_url(p))
-        return rebase_warm_url(a, salvo_profile_warm_url(p));
+    unsigned flags = SALVO_PROFILE_NO_BODY | (a->sandbox ? SALVO_PROFILE_SANDBOX : 0) |
+                     (a->given.url ? SALVO_PROFILE_KEEP_URL : 0) | (a->given.method ? SALVO_PROFILE_KEEP_METHOD : 0) |
+                     (a->given.rate ? SALVO_PROFILE_KEEP_RATE : 0) | (a->given.window ? SALVO_PROFILE_KEEP_WINDOW : 0) |
+                     (a->given.concurrency ? SALVO_PROFILE_KEEP_CONCURRENCY : 0) |
+                     (a->body_template ? SALVO_PROFILE_OWN_BODY : 0);
+    char err[320];
+    int r = salvo_config_apply_profile(c, a->profile, flags, err, sizeof err);
+    if (r == -ENOMEM)
+        return out_of_memory();
+    if (r == -ENOENT)
+        return usage_error("--broker %s: %s%s; give --url", a->broker, err, a->sandbox ? " (--sandbox)" : "");
+    if (r < 0)
+        return usage_error("--broker %s: %s", a->broker, err);
+    if (c->warm_url == NULL && a->given.at && salvo_profile_warm_url(a->profile))
+        return rebase_warm_url(a, salvo_profile_warm_url(a->profile));
     return -1;
 }
 
@@ -217,6 +207,8 @@ int tool_broker_shape_body(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
     char err[320];
+    if (a->profile && !a->body_template)
+        return -1; /* the profile's own: salvo_profile_new_body shaped it */
     int r = a->profile ? salvo_body_set_encoding(c->body, salvo_profile_encoding(a->profile), err, sizeof err) : 0;
     if (r == 0 && c->url)
         r = salvo_body_set_url(c->body, c->url, err, sizeof err);

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "tool.h"
 #include "tool_trace.h"
 
@@ -48,7 +46,7 @@ static void on_result(void *ud, const salvo_result_t *r)
             fprintf(stderr, "salvo: %s\n", line.error);
         return;
     }
-    if (tl->a->cfg.http2 && line.http_version == CURL_HTTP_VERSION_1_1 && !tl->warned_h1) {
+    if (tl->a->cfg.http2 && line.http_version == SALVO_HTTP_1_1 && !tl->warned_h1) {
         tl->warned_h1 = 1;
         tool_progress_erase(&tl->progress);
         fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");

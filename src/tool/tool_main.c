@@ -110,37 +110,19 @@ static int ensure_open_files(const salvo_config_t *c)
 
 static int load_template(salvo_args_t *a);
 
-/* One of the profile's bodies into *out (NULL when it has no such body). */
-static int profile_template(salvo_args_t *a, int market, salvo_body_t **out)
+/* The profile's body (and its MARKET one), else the default, shaped by
+ * the profile. */
+static int profile_body(salvo_args_t *a)
 {
     char err[320];
-    char *text = salvo_profile_body(a->profile, market);
-    *out = NULL;
-    if (text == NULL)
-        return -1;
-    *out = salvo_body_new_template(text, strlen(text), err, sizeof err);
-    free(text);
-    if (*out == NULL) {
-        fprintf(stderr, "salvo: --broker %s: its %s: %s\n", a->broker, market ? "body_market" : "body", err);
+    int r = salvo_profile_new_body(&a->cfg.body, a->profile, a->cfg.url, err, sizeof err);
+    if (r == -ENOMEM)
+        return out_of_memory();
+    if (r < 0) {
+        fprintf(stderr, "salvo: --broker %s: %s\n", a->broker, err);
         return SALVO_EXIT_USAGE;
     }
     return -1;
-}
-
-/* The body from --body-template, else the profile's (and its MARKET one),
- * else the default. */
-static int profile_body(salvo_args_t *a)
-{
-    salvo_config_t *c = &a->cfg;
-    salvo_body_t *market;
-    int r = profile_template(a, 0, &c->body);
-    if (r < 0 && c->body == NULL && (c->body = salvo_body_new_default()) == NULL)
-        return out_of_memory();
-    if (r < 0)
-        r = profile_template(a, 1, &market);
-    if (r < 0 && market && salvo_body_set_market(c->body, market) < 0)
-        return out_of_memory();
-    return r;
 }
 
 static int load_body(salvo_args_t *a)
@@ -376,8 +358,9 @@ static void warn_unsynced_clock(void)
         fprintf(stderr, "salvo: warning: the system clock is not synchronised (no NTP); --at fires by it\n");
 }
 
-/* --at: the moment on the monotonic clock, taken as late as possible (the
- * check pass came first). -1 to go on, or an exit code. */
+/* --at: the moment, handed to the engine only now (the check pass came
+ * first, and must not wait for it); the engine takes it onto the monotonic
+ * clock when it starts. -1 to go on, or an exit code. */
 static int arm_start_time(tool_t *tl)
 {
     salvo_args_t *a = tl->a;
@@ -389,7 +372,7 @@ static int arm_start_time(tool_t *tl)
                         "(--at-late fires at once)\n", a->at);
         return SALVO_EXIT_USAGE;
     }
-    a->cfg.start_at_ns = ahead_us > 0 ? (int64_t)uv_hrtime() + ahead_us * 1000 : 0;
+    a->cfg.start_at_unix_us = a->at_unix_us; /* passed (--at-late): at once, offsets still from it */
     warn_unsynced_clock();
     return -1;
 }
@@ -520,7 +503,7 @@ int main(int argc, char **argv)
     }
     salvo_journal_close(a.cfg.journal); /* when run() stopped early */
     salvo_trace_close(a.trace);
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
     curl_global_cleanup();
     salvo_body_free(a.cfg.body);
     salvo_args_free(&a);

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "salvo/jbuf.h"
+#include "salvo/order.h" /* salvo_result_write */
 #include "salvo/result.h"
 
 typedef struct tool_out {

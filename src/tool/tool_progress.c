@@ -2,6 +2,7 @@
  * NO_COLOR has nothing to turn off. */
 #include "tool_progress.h"
 #include "tool_msgs.h"
+#include "util.h"
 
 #include "salvo/order.h"
 #include "salvo/reader.h"
@@ -259,7 +260,9 @@ int tool_progress_start(tool_progress_t *p, uv_loop_t *loop, const salvo_engine_
     p->engine = engine;
     p->total = total;
     p->rate = cfg->rate;
-    p->start_at_ns = cfg->start_at_ns;
+    p->start_at_ns = cfg->start_at_unix_us
+                         ? (int64_t)uv_hrtime() + (cfg->start_at_unix_us - salvo_unix_us()) * 1000
+                         : 0;
     p->start_ns = (int64_t)uv_hrtime();
     p->input_fd = -1;
     struct stat sb;

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "salvo/engine.h"
+#include "salvo/stats.h"
 
 typedef struct tool_progress {
     uv_timer_t timer;

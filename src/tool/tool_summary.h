@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "salvo/engine.h"
+#include "salvo/stats.h"
 
 /* One result, as the summary counts it. Strings are borrowed. */
 typedef struct tool_rec {

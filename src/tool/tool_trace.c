@@ -106,11 +106,11 @@ void salvo_trace_event(salvo_trace_t *t, unsigned xfer, const char *id, int kind
 {
     char dir;
     switch (kind) {
-    case CURLINFO_TEXT: dir = '*'; break;
-    case CURLINFO_HEADER_OUT:
-    case CURLINFO_DATA_OUT: dir = '>'; break;
-    case CURLINFO_HEADER_IN:
-    case CURLINFO_DATA_IN: dir = '<'; break;
+    case SALVO_WIRE_TEXT: dir = '*'; break;
+    case SALVO_WIRE_HEADER_OUT:
+    case SALVO_WIRE_DATA_OUT: dir = '>'; break;
+    case SALVO_WIRE_HEADER_IN:
+    case SALVO_WIRE_DATA_IN: dir = '<'; break;
     default: return; /* TLS records: opaque */
     }
     /* The whole event is masked before any of it is cut or split, so a
@@ -124,7 +124,7 @@ void salvo_trace_event(salvo_trace_t *t, unsigned xfer, const char *id, int kind
     }
     memset(mask, 0, len);
     salvo_secret_mask(data, len, &t->secrets, mask);
-    if (kind == CURLINFO_DATA_OUT || kind == CURLINFO_DATA_IN)
+    if (kind == SALVO_WIRE_DATA_OUT || kind == SALVO_WIRE_DATA_IN)
         put_body(t, xfer, id, dir, data, mask, len);
     else
         put_lines(t, xfer, id, dir, data, mask, len);

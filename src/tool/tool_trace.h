@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "salvo/engine.h"
 #include "salvo/secret.h"
 
 typedef struct salvo_trace salvo_trace_t;

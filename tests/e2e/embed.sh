@@ -8,10 +8,25 @@ ulimit -c 0
 PREFIX="$WORK/prefix"
 cmake --install "$BUILD_DIR" --prefix "$PREFIX" > "$WORK/install.log" 2>&1
 check "cmake --install into a fresh prefix" 0 $?
-for f in include/salvo/salvo.h include/salvo/version.h bin/salvo bin/salvo-mock; do
+for f in include/salvo/salvo.h include/salvo/version.h bin/salvo bin/salvo-mock \
+    share/man/man3/salvo_engine.3 share/man/man3/salvo_config.3 share/man/man3/salvo_profile.3 \
+    share/man/man3/salvo_journal.3; do
     check_true "installed: $f" test -e "$PREFIX/$f"
 done
-check_true "installed: internal headers stay inside" test ! -e "$PREFIX/include/salvo/limit.h"
+# the public headers, exactly: include/salvo/ of the sources (src/include/salvo/ is private)
+check_same "installed headers = include/salvo/ (and version.h)" \
+    "$(cd "$EXAMPLES/../include/salvo" && printf '%s\n' ./*.h ./version.h | sed 's|^\./||' | sort)" \
+    "$(cd "$PREFIX/include/salvo" && printf '%s\n' ./* | sed 's|^\./||' | sort)"
+check_true "installed: private headers stay inside" test ! -e "$PREFIX/include/salvo/hist.h" \
+    -a ! -e "$PREFIX/include/salvo/order.h" -a ! -e "$PREFIX/include/salvo/stats.h"
+# each public header stands alone: complete or opaque types, nothing private
+for h in "$PREFIX"/include/salvo/*.h; do
+    # shellcheck disable=SC2046 # pkg-config's words are separate flags
+    echo "#include <salvo/$(basename "$h")>" | "${CC:-cc}" -fsyntax-only -Wall -Werror -x c - \
+        $(PKG_CONFIG_PATH="$(dirname "$(find "$PREFIX" -name salvo.pc | head -1)")" pkg-config --cflags salvo) \
+        2> "$WORK/h.log"
+    check "$(basename "$h") compiles on its own" "" "$(cat "$WORK/h.log")"
+done
 pc=$(find "$PREFIX" -name salvo.pc | head -1)
 libdir=$(dirname "$(dirname "$pc")")
 check_true "installed: libsalvo.a, libsalvo.so with a SONAME" test -e "$libdir/libsalvo.a" -a -L "$libdir/libsalvo.so"
@@ -57,4 +72,28 @@ check "embed (pkg-config): each order accepted, once" "20 20" "$(grep -c ' accep
 LD_LIBRARY_PATH="$libdir" "$WORK/eb/embed" "$URL" "$WORK/o20.csv" > "$WORK/out2" 2>&1
 check "embed (find_package): the same orders again are duplicates" 20 "$(grep -c ' duplicate$' "$WORK/out2")"
 stop_mock
+
+# From a bundled profile (examples/embed: salvo_config_apply_profile), against
+# the broker emulator's Alpaca: its body, headers and answers.
+if [ -n "${BROKER_EMU:-}" ]; then
+    export ALPACA_API_KEY=kEmbed123 ALPACA_API_SECRET=sEmbed456 # the emulator checks them too
+    mkfifo "$WORK/emu.fifo"
+    "${PYTHON3:-python3}" "$BROKER_EMU" > "$WORK/emu.fifo" 2> "$WORK/emu.err" &
+    MOCK_PIDS+=($!)
+    EPORT=""
+    read -r -t 30 EPORT < "$WORK/emu.fifo" || true
+    check_true "the broker emulator started" test -n "$EPORT"
+    printf 'symbol,price,quantity,side\nAAPL,190.5,1,BUY\nMSFT,410,2,SELL\nAAPL,191,3,BUY\n' > "$WORK/a.csv"
+    LD_LIBRARY_PATH="$libdir" "$WORK/embed" "http://127.0.0.1:$EPORT/v2/orders" "$WORK/a.csv" "$EXAMPLES/brokers/alpaca.json" \
+        > "$WORK/out3" 2> "$WORK/err3"
+    check "embed with alpaca.json: exit 0" 0 $?
+    check "embed with alpaca.json: each order accepted" 3 "$(grep -c ' accepted$' "$WORK/out3")"
+    cat "$WORK/err3"
+    (unset ALPACA_API_KEY; LD_LIBRARY_PATH="$libdir" "$WORK/embed" "http://127.0.0.1:$EPORT/v2/orders" \
+        "$WORK/a.csv" "$EXAMPLES/brokers/alpaca.json" > /dev/null 2> "$WORK/err4")
+    check "embed with alpaca.json, no secrets: exit 2, the variable named" "2 1" \
+        "$? $(grep -c 'ALPACA_API_KEY' "$WORK/err4")"
+else
+    echo "SKIP: embed with a profile (no BROKER_EMU: python3 missing)"
+fi
 finish

@@ -4,7 +4,7 @@
 #ifndef SALVO_JBUF_H
 #define SALVO_JBUF_H
 
-#include "salvo/extern.h"
+/* Private (src/include/): libsalvo, the tool and the tests use it; not installed. */
 
 #include <stddef.h>
 
@@ -18,21 +18,21 @@ typedef struct salvo_jbuf {
     int oom;
 } salvo_jbuf_t;
 
-SALVO_EXTERN void salvo_jbuf_free(salvo_jbuf_t *b);
-SALVO_EXTERN void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n);
-SALVO_EXTERN void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s); /* raw, NUL-terminated */
-SALVO_EXTERN void salvo_jbuf_str(salvo_jbuf_t *b, const char *s, size_t n); /* "escaped" */
+void salvo_jbuf_free(salvo_jbuf_t *b);
+void salvo_jbuf_raw(salvo_jbuf_t *b, const char *s, size_t n);
+void salvo_jbuf_cstr(salvo_jbuf_t *b, const char *s); /* raw, NUL-terminated */
+void salvo_jbuf_str(salvo_jbuf_t *b, const char *s, size_t n); /* "escaped" */
 /* Percent-encoded for a URL's path or query or a form body: RFC 3986's
  * unreserved characters (A-Za-z0-9-._~) as they are, every other byte %XX. */
-SALVO_EXTERN void salvo_jbuf_pct(salvo_jbuf_t *b, const char *s, size_t n);
-SALVO_EXTERN void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void salvo_jbuf_pct(salvo_jbuf_t *b, const char *s, size_t n);
+void salvo_jbuf_printf(salvo_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Numbers without printf (a result line writes several per order):
  * decimal integers, and a double with exactly three decimals, byte for
  * byte as %.3f writes it (a value that is not finite or not below 1e15 in
  * magnitude goes through printf). */
-SALVO_EXTERN void salvo_jbuf_u64(salvo_jbuf_t *b, unsigned long long v);
-SALVO_EXTERN void salvo_jbuf_i64(salvo_jbuf_t *b, long long v);
-SALVO_EXTERN void salvo_jbuf_fixed3(salvo_jbuf_t *b, double v);
+void salvo_jbuf_u64(salvo_jbuf_t *b, unsigned long long v);
+void salvo_jbuf_i64(salvo_jbuf_t *b, long long v);
+void salvo_jbuf_fixed3(salvo_jbuf_t *b, double v);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,7 @@
 #ifndef SALVO_SECRET_H
 #define SALVO_SECRET_H
 
-#include "salvo/extern.h"
+/* Private (src/include/): libsalvo, the tool and the tests use it; not installed. */
 
 #include <stddef.h>
 
@@ -33,16 +33,16 @@ typedef struct salvo_secret_forms {
 } salvo_secret_forms_t;
 
 /* Add value[0..len) and its forms (each once). 0, or -ENOMEM. */
-SALVO_EXTERN int salvo_secret_forms_add(salvo_secret_forms_t *f, const char *value, size_t len);
-SALVO_EXTERN void salvo_secret_forms_free(salvo_secret_forms_t *f);
+int salvo_secret_forms_add(salvo_secret_forms_t *f, const char *value, size_t len);
+void salvo_secret_forms_free(salvo_secret_forms_t *f);
 
 /* 1 if the header name name[0..n) is secret (case-insensitive): a built-in
  * name or prefix, or one of extra (where a trailing '*' makes a prefix). */
-SALVO_EXTERN int salvo_secret_name(const char *name, size_t n, const char *const *extra, size_t nextra);
+int salvo_secret_name(const char *name, size_t n, const char *const *extra, size_t nextra);
 
 /* If the header line "Name: value" is secret, the offset where its value
  * starts (just past the colon); else 0. extra: more secret names. */
-SALVO_EXTERN size_t salvo_header_secret_at(const char *line, size_t len, const char *const *extra, size_t nextra);
+size_t salvo_header_secret_at(const char *line, size_t len, const char *const *extra, size_t nextra);
 
 /* Mark in mask[0..len) (1 = secret) every byte of text[0..len) to hide:
  * the value of every secret header written anywhere in the text, as
@@ -50,17 +50,17 @@ SALVO_EXTERN size_t salvo_header_secret_at(const char *line, size_t len, const c
  * last ']', or "\"name\": \"value\"" up to the closing quote; and every
  * occurrence of a value in s. Other bytes of mask are left as they are.
  * Returns how many bytes were newly marked. s may be NULL. */
-SALVO_EXTERN size_t salvo_secret_mask(const char *text, size_t len, const salvo_secrets_t *s, unsigned char *mask);
+size_t salvo_secret_mask(const char *text, size_t len, const salvo_secrets_t *s, unsigned char *mask);
 
 /* For a text cut at len (a response kept to its first bytes): mark in mask
  * a tail of text that is the start of a value in s, which the cut split.
  * Returns how many bytes were newly marked. */
-SALVO_EXTERN size_t salvo_secret_mask_cut(const char *text, size_t len, const salvo_secrets_t *s, unsigned char *mask);
+size_t salvo_secret_mask_cut(const char *text, size_t len, const salvo_secrets_t *s, unsigned char *mask);
 
 /* text[0..len) with each run of secret bytes replaced by "***", written to
  * out (always NUL-terminated when cap > 0, cut at cap - 1). Returns the
  * length of the whole redacted text, as snprintf does. -1 if out of memory. */
-SALVO_EXTERN long salvo_secret_redact(const char *text, size_t len, const salvo_secrets_t *s, char *out, size_t cap);
+long salvo_secret_redact(const char *text, size_t len, const salvo_secrets_t *s, char *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 #ifndef SALVO_IDMAP_H
 #define SALVO_IDMAP_H
 
-#include "salvo/extern.h"
+/* Private (src/include/): libsalvo, the tool and the tests use it; not installed. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,22 +25,22 @@ typedef struct salvo_idmap {
 
 /* Set id's value (1..255). Returns the previous value, 0 when id was new,
  * or -ENOMEM. */
-SALVO_EXTERN int salvo_idmap_set(salvo_idmap_t *m, const char *id, uint8_t val);
+int salvo_idmap_set(salvo_idmap_t *m, const char *id, uint8_t val);
 /* id's value, 0 when absent. */
-SALVO_EXTERN int salvo_idmap_get(const salvo_idmap_t *m, const char *id);
-SALVO_EXTERN void salvo_idmap_free(salvo_idmap_t *m);
+int salvo_idmap_get(const salvo_idmap_t *m, const char *id);
+void salvo_idmap_free(salvo_idmap_t *m);
 
 /* The same by hash, for callers that hash something other than an id
  * string (h != 0; salvo_idmap_hash(id) is what the string calls use). */
-SALVO_EXTERN uint64_t salvo_idmap_hash(const char *id);
-SALVO_EXTERN int salvo_idmap_set_h(salvo_idmap_t *m, uint64_t h, uint8_t val);
-SALVO_EXTERN int salvo_idmap_get_h(const salvo_idmap_t *m, uint64_t h);
+uint64_t salvo_idmap_hash(const char *id);
+int salvo_idmap_set_h(salvo_idmap_t *m, uint64_t h, uint8_t val);
+int salvo_idmap_get_h(const salvo_idmap_t *m, uint64_t h);
 /* h's 64-bit payload (0 for a new key, which is added with value 0; the
  * pointer holds until the next insertion), or NULL without memory. */
-SALVO_EXTERN uint64_t *salvo_idmap_data_h(salvo_idmap_t *m, uint64_t h);
+uint64_t *salvo_idmap_data_h(salvo_idmap_t *m, uint64_t h);
 
 /* A bijective finaliser (murmur3 fmix64) for 64-bit hashes. */
-SALVO_EXTERN uint64_t salvo_hash_mix(uint64_t h);
+uint64_t salvo_hash_mix(uint64_t h);
 
 #ifdef __cplusplus
 }

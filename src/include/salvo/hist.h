@@ -4,7 +4,7 @@
 #ifndef SALVO_HIST_H
 #define SALVO_HIST_H
 
-#include "salvo/extern.h"
+/* Private (src/include/): libsalvo, the tool and the tests use it; not installed. */
 
 #include <stdint.h>
 
@@ -23,11 +23,11 @@ typedef struct salvo_hist {
     double sum;
 } salvo_hist_t;
 
-SALVO_EXTERN void salvo_hist_init(salvo_hist_t *h);
-SALVO_EXTERN void salvo_hist_add(salvo_hist_t *h, uint64_t us);
+void salvo_hist_init(salvo_hist_t *h);
+void salvo_hist_add(salvo_hist_t *h, uint64_t us);
 /* The value at percentile p (0..100): exact min/max at the ends, else the
  * midpoint of the bucket that holds it. 0 when empty. */
-SALVO_EXTERN uint64_t salvo_hist_percentile(const salvo_hist_t *h, double p);
+uint64_t salvo_hist_percentile(const salvo_hist_t *h, double p);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 #ifndef SALVO_READER_H
 #define SALVO_READER_H
 
-#include "salvo/extern.h"
+/* Private (src/include/): libsalvo, the tool and the tests use it; not installed. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -44,35 +44,35 @@ typedef struct salvo_row {
 
 /* A message for a row error ("line is too long"); with error_detail, the
  * message is followed by it in quotes: duplicate key "price". */
-SALVO_EXTERN const char *salvo_row_strerror(int error);
+const char *salvo_row_strerror(int error);
 
 typedef struct salvo_reader salvo_reader_t;
 
-enum salvo_format { SALVO_FORMAT_CSV, SALVO_FORMAT_JSONL };
+/* format: enum salvo_format (salvo/engine.h) */
 
 #define SALVO_MAX_LINE_DEFAULT (64 * 1024)
 
 /* NULL on out-of-memory. delim is used by CSV only. */
-SALVO_EXTERN salvo_reader_t *salvo_reader_new(int format, char delim, size_t max_line);
-SALVO_EXTERN void salvo_reader_free(salvo_reader_t *r);
+salvo_reader_t *salvo_reader_new(int format, char delim, size_t max_line);
+void salvo_reader_free(salvo_reader_t *r);
 
 /* JSONL only: the keys to extract, in the order fields[] will have them.
  * The names are copied. 0 or -ENOMEM. CSV rows carry their own columns. */
-SALVO_EXTERN int salvo_reader_set_columns(salvo_reader_t *r, const char *const *names, size_t n);
+int salvo_reader_set_columns(salvo_reader_t *r, const char *const *names, size_t n);
 
 /* Append input bytes (copied). 0 or -ENOMEM. */
-SALVO_EXTERN int salvo_reader_push(salvo_reader_t *r, const char *buf, size_t len);
+int salvo_reader_push(salvo_reader_t *r, const char *buf, size_t len);
 
 /* No more input will come: a last line without newline becomes a row. */
-SALVO_EXTERN void salvo_reader_finish(salvo_reader_t *r);
+void salvo_reader_finish(salvo_reader_t *r);
 
 /* 1 and *row filled, 0 when more input is needed (or, after finish, the
  * end), -ENOMEM. Blank lines are skipped. */
-SALVO_EXTERN int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row);
+int salvo_reader_next(salvo_reader_t *r, salvo_row_t *row);
 
 /* Bytes pushed but not yet parsed: the caller stops reading while this is
  * large, which is the reader's share of backpressure. */
-SALVO_EXTERN size_t salvo_reader_pending(const salvo_reader_t *r);
+size_t salvo_reader_pending(const salvo_reader_t *r);
 
 #ifdef __cplusplus
 }

@@ -8,26 +8,20 @@
 #ifndef SALVO_ORDER_H
 #define SALVO_ORDER_H
 
-#include "salvo/extern.h"
+/* Private (src/include/): libsalvo, the tool and the tests use it; not installed. */
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "salvo/body.h"
+#include "salvo/jbuf.h"
+#include "salvo/profile.h"
 #include "salvo/reader.h"
+#include "salvo/result.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-enum salvo_col {
-    SALVO_COL_SYMBOL,
-    SALVO_COL_PRICE,
-    SALVO_COL_QUANTITY,
-    SALVO_COL_SIDE,
-    SALVO_COL_TYPE,
-    SALVO_COL_CLIENT_ORDER_ID,
-    SALVO_COL_CANONICAL /* number of canonical columns */
-};
 
 typedef struct salvo_layout {
     char **names; /* canonical, then extra columns */
@@ -37,31 +31,24 @@ typedef struct salvo_layout {
 
 /* 0 or -ENOMEM. extra: further column names (copied); duplicates of
  * canonical names (or of each other) are folded. */
-SALVO_EXTERN int salvo_layout_init(salvo_layout_t *l, const char *const *extra, size_t nextra);
-SALVO_EXTERN void salvo_layout_free(salvo_layout_t *l);
+int salvo_layout_init(salvo_layout_t *l, const char *const *extra, size_t nextra);
+void salvo_layout_free(salvo_layout_t *l);
 
 /* Index of a column name (case-insensitive; "qty" is "quantity"), or -1. */
-SALVO_EXTERN long salvo_layout_find(const salvo_layout_t *l, const char *name);
+long salvo_layout_find(const salvo_layout_t *l, const char *name);
 
 /* Is this first CSV row a header? It is when it names a symbol column. */
-SALVO_EXTERN int salvo_layout_is_header(const salvo_row_t *row);
+int salvo_layout_is_header(const salvo_row_t *row);
 /* Map columns from a header row. */
-SALVO_EXTERN void salvo_layout_from_header(salvo_layout_t *l, const salvo_row_t *row);
+void salvo_layout_from_header(salvo_layout_t *l, const salvo_row_t *row);
 /* Positional: symbol,price[,quantity[,side[,type]]] (the seed's tuples). */
-SALVO_EXTERN void salvo_layout_positional(salvo_layout_t *l);
+void salvo_layout_positional(salvo_layout_t *l);
 /* Column i is field i (JSONL rows, extracted in layout order). */
-SALVO_EXTERN void salvo_layout_identity(salvo_layout_t *l);
+void salvo_layout_identity(salvo_layout_t *l);
 
-/* What fills a missing column. NULL: nothing (a row without it is invalid,
- * except type, which defaults to LIMIT). */
-typedef struct salvo_order_defaults {
-    const char *quantity, *side, *type;
-    const char *id_prefix; /* ids made for orders without one are PREFIX-HASH (src/orderid.h) */
-    int decimal_quantity;  /* quantity may be a positive decimal (crypto: 0.001), not only an integer */
-} salvo_order_defaults_t;
-
+/* salvo_order_defaults_t: salvo/result.h. */
 /* Check the defaults themselves; 0, or -EINVAL with a message. */
-SALVO_EXTERN int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen);
+int salvo_order_check_defaults(const salvo_order_defaults_t *d, char *err, size_t errlen);
 
 enum salvo_order_type { SALVO_LIMIT, SALVO_MARKET };
 
@@ -80,22 +67,39 @@ typedef struct salvo_order {
     char made_id[160]; /* a content id (src/orderid.h), when the input gave none */
 } salvo_order_t;
 
-SALVO_EXTERN void salvo_order_free(salvo_order_t *o);
+void salvo_order_free(salvo_order_t *o);
 
 /* Fill o from a row. 0 valid; 1 invalid (o->error says why, with the line);
  * -ENOMEM. o->seq and o->line are set in both cases. o->client_order_id is
  * the row's own id, or "" for salvo_orderid_assign() to fill in. */
-SALVO_EXTERN int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
+int salvo_order_from_row(salvo_order_t *o, const salvo_layout_t *l, const salvo_order_defaults_t *d,
                          const salvo_row_t *row, uint64_t seq);
 
 /* Field value of column col in a row, or NULL when absent. */
-SALVO_EXTERN const salvo_field_t *salvo_layout_field(const salvo_layout_t *l, const salvo_row_t *row, size_t col);
+const salvo_field_t *salvo_layout_field(const salvo_layout_t *l, const salvo_row_t *row, size_t col);
 
 /* Validators, exposed for tests and the body renderer. */
-SALVO_EXTERN int salvo_is_positive_integer(const char *s, size_t n);
-SALVO_EXTERN int salvo_is_positive_decimal(const char *s, size_t n);
-SALVO_EXTERN int salvo_is_json_number(const char *s, size_t n);
-SALVO_EXTERN int salvo_is_utf8(const char *s, size_t n);
+int salvo_is_positive_integer(const char *s, size_t n);
+int salvo_is_positive_decimal(const char *s, size_t n);
+int salvo_is_json_number(const char *s, size_t n);
+int salvo_is_utf8(const char *s, size_t n);
+
+/* salvo/body.h's half that needs an order: */
+/* Is name one of the derived columns (side_lower, ...)? */
+int salvo_body_is_pseudo(const char *name);
+/* Resolve the named columns against a layout (after its header is known):
+ * 0, or -ENOENT with the first unknown column named in err. */
+int salvo_body_bind(salvo_body_t *b, const salvo_layout_t *l, char *err, size_t errlen);
+/* Render into o->body. 0; 1 when a value cannot be rendered (o->error says
+ * which); -ENOMEM. */
+int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row);
+
+/* salvo/profile.h's: why the profile's body cannot send this order
+ * ("refuse"), or NULL when it can. */
+const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o);
+
+/* salvo/result.h's: append the result as one JSON line ending in '\n'. */
+void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,93 @@
+/* A broker profile wired into a configuration (salvo/profile.h,
+ * salvo_config_apply_profile): what the salvo command does with --broker,
+ * for every embedder. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "salvo/engine.h"
+
+int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const char *url, char *err, size_t errlen)
+{
+    *out = NULL;
+    salvo_body_t *b = NULL;
+    for (int market = 0; market < 2; market++) {
+        char *text = salvo_profile_body(p, market);
+        if (text == NULL)
+            continue;
+        char why[320];
+        salvo_body_t *t = salvo_body_new_template(text, strlen(text), why, sizeof why);
+        free(text);
+        if (t == NULL) {
+            salvo_body_free(b);
+            snprintf(err, errlen, "its %s: %s", market ? "body_market" : "body", why);
+            return -EINVAL;
+        }
+        if (!market) {
+            b = t;
+        } else if (salvo_body_set_market(b, t) < 0) {
+            salvo_body_free(t);
+            salvo_body_free(b);
+            return -ENOMEM;
+        }
+    }
+    if (b == NULL && (b = salvo_body_new_default()) == NULL)
+        return -ENOMEM;
+    int r = salvo_body_set_encoding(b, salvo_profile_encoding(p), err, errlen);
+    if (r == 0 && url)
+        r = salvo_body_set_url(b, url, err, errlen);
+    if (r < 0) {
+        salvo_body_free(b);
+        return r;
+    }
+    *out = b;
+    return 0;
+}
+
+/* The profile's limits, in the flags' own syntax, where the caller keeps none. */
+static int apply_limits(salvo_config_t *c, const salvo_profile_t *p, unsigned keep, char *err, size_t errlen)
+{
+    const char *v;
+    uint64_t u;
+    if (!(keep & SALVO_PROFILE_KEEP_RATE) && (v = salvo_profile_default(p, "rate")) && salvo_parse_rate(v, &c->rate)) {
+        snprintf(err, errlen, "\"rate\": \"%s\" is not a rate such as 10/s", v);
+        return -EINVAL;
+    }
+    if (!(keep & SALVO_PROFILE_KEEP_WINDOW) && (v = salvo_profile_default(p, "window")) &&
+        salvo_parse_window(v, &c->window_n, &c->window_ns)) {
+        snprintf(err, errlen, "\"window\": \"%s\" is not N/PERIOD such as 60/2s", v);
+        return -EINVAL;
+    }
+    if (!(keep & SALVO_PROFILE_KEEP_CONCURRENCY) && (v = salvo_profile_default(p, "concurrency")) &&
+        salvo_parse_uint(v, 1, 100000, &u) == 0)
+        c->concurrency = (uint32_t)u;
+    return 0;
+}
+
+int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned flags, char *err, size_t errlen)
+{
+    int sandbox = (flags & SALVO_PROFILE_SANDBOX) != 0;
+    int r = apply_limits(c, p, flags, err, errlen);
+    if (r < 0)
+        return r;
+    if (!(flags & SALVO_PROFILE_KEEP_METHOD))
+        c->method = salvo_profile_method(p);
+    if (salvo_profile_decimal_quantity(p))
+        c->defaults.decimal_quantity = 1;
+    salvo_profile_use_sandbox(p, sandbox);
+    if (flags & SALVO_PROFILE_OWN_BODY) /* the caller's body: the profile's refusals were about its own */
+        salvo_profile_replace_body(p);
+    if (!(flags & SALVO_PROFILE_KEEP_URL)) {
+        c->url = salvo_profile_url(p, sandbox);
+        if (c->url == NULL) {
+            snprintf(err, errlen, "the profile has no %s", sandbox ? "sandbox_url" : "url");
+            return -ENOENT;
+        }
+    }
+    c->profile = p;
+    if (flags & (SALVO_PROFILE_OWN_BODY | SALVO_PROFILE_NO_BODY))
+        return 0;
+    return salvo_profile_new_body(&c->body, p, c->url, err, errlen);
+}
