@@ -10,7 +10,6 @@
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${SOURCE_DIR:?}"
-# shellcheck disable=SC2153 # BASE and URL: start_mock sets them
 
 python3 - "$SOURCE_DIR/README.md" "$SOURCE_DIR/docs/man/salvo.1.in" "$SOURCE_DIR/docs/man/salvo-mock.1.in" \
     > "$WORK/commands" <<'PY'
@@ -27,8 +26,11 @@ def joined(block):  # a line continued with a backslash is one command
         cur = ''
     return out
 cmds = []  # (where, block, line): a block's commands share a directory and a mock
-for i, b in enumerate(re.findall(r"```(?:sh|bash)?\n(.*?)```", open(sys.argv[1]).read(), re.S)):
-    cmds += [('README.md', 'r%d' % i, l) for l in joined(b)]
+for i, (lang, b) in enumerate(re.findall(r"```([a-z]*)\n(.*?)```", open(sys.argv[1]).read(), re.S)):
+    if lang == '':  # each block says what it holds, so no command block escapes this test
+        print('README.md\tuntagged\t' + b.split('\n')[0])
+    if lang in ('sh', 'bash'):  # commands; not C, JSON, a file tree
+        cmds += [('README.md', 'r%d' % i, l) for l in joined(b)]
 for page in sys.argv[2:]:
     for i, b in enumerate(re.findall(r"^\.EX\n(.*?)^\.EE", open(page).read(), re.S | re.M)):
         name = page.split('/')[-1].replace('.in', '')  # a page's examples go on from each other
@@ -39,6 +41,9 @@ for src, block, l in cmds:
     if re.search(r'(^|[\s(;])(exec )?(build/)?salvo(-mock)?\s', s) and not s.startswith('salvo:'):
         print(src + '\t' + block + '\t' + s)
 PY
+check "README.md: every code block names its language (\`\`\`sh, \`\`\`json, ...)" "" \
+    "$(awk -F'\t' '$2 == "untagged" { print $3 }' "$WORK/commands")"
+sed -i '/\tuntagged\t/d' "$WORK/commands"
 check_true "commands found in README.md, salvo(1) and salvo-mock(1) ($(wc -l < "$WORK/commands"))" \
     test "$(cut -f1 "$WORK/commands" | sort -u | wc -l)" -eq 3
 
@@ -79,6 +84,7 @@ while IFS=$'\t' read -r src block cmd; do
         stop_mock
         start_mock
     fi
+    # shellcheck disable=SC2153 # BASE: start_mock sets it
     run=$(printf '%s' "$cmd" | sed -E \
         -e "s#https://broker(\\.example)?/api/orders#$URL#g" \
         -e "s#https://broker(\\.example)?/api/clock#$BASE/stats#g" \
