@@ -27,6 +27,17 @@ int salvo_pf_str(salvo_pctx_t *c, const cJSON *o, const char *k, const char **ou
     return 0;
 }
 
+int salvo_pf_bool(salvo_pctx_t *c, const cJSON *o, const char *k, const char *where, int *out)
+{
+    const cJSON *v = salvo_pf_item(o, k);
+    if (v == NULL)
+        return 0;
+    if (!cJSON_IsBool(v))
+        return salvo_pf_bad(c, "profile field \"%s\" must be true or false", where ? where : k);
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
 static int known(const char *k, const char *const *names)
 {
     if (k[0] == '_') /* "_notes", "_sources": for people */

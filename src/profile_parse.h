@@ -18,6 +18,9 @@ int salvo_pf_bad(salvo_pctx_t *c, const char *fmt, const char *what);
 const struct cJSON *salvo_pf_item(const struct cJSON *o, const char *k);
 /* An optional string field: 0 (absent: *out stays), or -EINVAL. */
 int salvo_pf_str(salvo_pctx_t *c, const struct cJSON *o, const char *k, const char **out);
+/* An optional true/false field: 0 (absent: *out stays), or -EINVAL naming
+ * it as where (NULL: k). */
+int salvo_pf_bool(salvo_pctx_t *c, const struct cJSON *o, const char *k, const char *where, int *out);
 /* Every key of o is one of names (NULL-ended) or starts with '_'. */
 int salvo_pf_check_keys(salvo_pctx_t *c, const struct cJSON *o, const char *where, const char *const *names);
 int salvo_pf_compile(salvo_pctx_t *c, salvo_tmpl_t *t, const char *text, const char *where);

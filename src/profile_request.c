@@ -120,7 +120,7 @@ static int parse_jwt(salvo_pctx_t *c, const cJSON *o)
 int salvo_pf_sign(salvo_pctx_t *c, const cJSON *o)
 {
     static const char *const keys[] = {"algo", "string", "output", "secret_encoding", "params", "param",
-                                       "jwt_header", "jwt_claims", "ttl_s", NULL};
+                                       "params_first", "jwt_header", "jwt_claims", "ttl_s", NULL};
     salvo_sign_spec_t *s = &c->p->sign;
     s->ttl_s = 120;
     if (o == NULL)
@@ -134,6 +134,7 @@ int salvo_pf_sign(salvo_pctx_t *c, const cJSON *o)
     if (rc == 0) rc = salvo_pf_str(c, o, "secret_encoding", &secenc);
     if (rc == 0) rc = salvo_pf_str(c, o, "string", &string);
     if (rc == 0) rc = salvo_pf_str(c, o, "param", &s->param);
+    if (rc == 0) rc = salvo_pf_bool(c, o, "params_first", "sign.params_first", &s->params_first);
     if (rc < 0)
         return rc;
     if (algo == NULL)

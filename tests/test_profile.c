@@ -238,6 +238,78 @@ static void test_kraken_published_example(void **state)
     salvo_profile_free(p);
 }
 
+/* sign.params_first: the params before the body's pairs, in a form body
+ * and in a query (after the URL's own query); without it, after. */
+static void test_params_first(void **state)
+{
+    (void)state;
+    assert_refused("{\"name\":\"x\",\"sign\":{\"algo\":\"kraken\",\"params_first\":1}}", "sign.params_first");
+    const char *enc[] = {"form", "query"};
+    const char *want[][2] = {
+        {"https://h/x?k=1", "n=7&a=1&b=2"}, /* form, params first */
+        {"https://h/x?k=1&n=7&a=1&b=2", ""}, /* query, params first */
+    };
+    for (int i = 0; i < 2; i++) {
+        char json[400];
+        snprintf(json, sizeof json,
+                 "{\"name\":\"x\",\"encoding\":\"%s\",\"sign\":{\"algo\":\"hmac-sha256\",\"string\":\"{{query}}{{body}}\","
+                 "\"params\":{\"n\":\"7\"},\"params_first\":true}}", enc[i]);
+        salvo_profile_t *p = load(json);
+        set_secret(p, SALVO_SECRET_SECRET, "s");
+        salvo_signer_t st = {0};
+        salvo_wire_t w = {0};
+        char err[200];
+        assert_int_equal(salvo_sign_build(p, &st, "https://h/x?k=1", "a=1&b=2", 7, 1000, &w, err, sizeof err), 0);
+        assert_string_equal(w.url.p, want[i][0]);
+        assert_string_equal(w.body.p, want[i][1]);
+        assert_int_equal(w.sig.len, 0); /* not a dry run on a fixed clock: no signature kept to show */
+        /* an empty body: the params alone */
+        assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "", 0, 1000, &w, err, sizeof err), 0);
+        assert_string_equal(i == 0 ? w.body.p : w.url.p, i == 0 ? "n=7" : "https://h/x?n=7");
+        salvo_wire_free(&w);
+        salvo_profile_free(p);
+    }
+}
+
+/* --clock: the timestamps and the nonce from the fixed clock, the nonce
+ * going up from it; a dry run shows the signature, never the key, and a
+ * JWT (which names the key) stays ***. */
+static void test_fixed_clock(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load(
+        "{\"name\":\"x\",\"encoding\":\"form\",\"headers\":[\"K: {{key}}\",\"S: {{signature}}\",\"T: {{timestamp_ms}}\"],"
+        "\"sign\":{\"algo\":\"hmac-sha256\",\"string\":\"{{key}}{{body}}\",\"params\":{\"n\":\"{{nonce}}\"}}}");
+    set_secret(p, SALVO_SECRET_KEY, "thekey");
+    set_secret(p, SALVO_SECRET_SECRET, "s");
+    salvo_sign_fix_clock(p, 1700000000123LL);
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    char err[200];
+    /* a real build (never done on a fixed clock by the tool, but the bytes are the same) */
+    assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "a=1", 3, 5, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "a=1&n=1700000000123");
+    assert_string_equal(header(&w, "T"), "1700000000123");
+    char sig[80];
+    snprintf(sig, sizeof sig, "%s", header(&w, "S"));
+    assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "a=1", 3, 5, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "a=1&n=1700000000124"); /* the next nonce */
+    /* the dry run of the first: the same signature (over the real key), shown */
+    st = (salvo_signer_t){0};
+    w.redact = 1;
+    assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "a=1", 3, 5, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "a=1&n=1700000000123");
+    assert_string_equal(header(&w, "K"), "***");
+    assert_string_equal(header(&w, "S"), sig);
+    assert_string_equal(w.sig.p, sig);
+    assert_int_equal(strlen(sig), 64);
+    /* what is signed, shown with the key as *** */
+    assert_int_equal(w.canon.len, strlen("***a=1&n=1700000000123"));
+    assert_memory_equal(w.canon.p, "***a=1&n=1700000000123", w.canon.len);
+    salvo_wire_free(&w);
+    salvo_profile_free(p);
+}
+
 /* OKX: ISO timestamp, METHOD + path + body, base64; a passphrase header. */
 static void test_okx_shape(void **state)
 {
@@ -632,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_load_errors_name_the_field), cmocka_unit_test(test_load_refuses_ambiguous_json),
         cmocka_unit_test(test_secret_variables),
         cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
+        cmocka_unit_test(test_params_first), cmocka_unit_test(test_fixed_clock),
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
         cmocka_unit_test(test_bundled_binance_unknowns_and_waf), cmocka_unit_test(test_bundled_bybit_rate_limits),
