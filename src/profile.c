@@ -96,6 +96,25 @@ static void find_needs(salvo_profile_t *p)
     p->needs[SALVO_SECRET_SECRET] = p->sign.algo != SALVO_SIGN_NONE;
 }
 
+/* ---------- idempotency ---------- */
+
+/* "idempotency_header": an RFC 7230 token, as --idempotency-header's. */
+static int parse_idempotency(salvo_pctx_t *c, const cJSON *root)
+{
+    salvo_profile_t *p = c->p;
+    int rc = salvo_pf_str(c, root, "idempotency_header", &p->idempotency_header);
+    if (rc == 0)
+        rc = salvo_pf_bool(c, root, "dedupes_client_id", NULL, &p->dedupes_client_id);
+    const char *h = p->idempotency_header;
+    if (rc < 0 || h == NULL)
+        return rc;
+    size_t n = strlen(h);
+    if (n == 0 || n > 64 || strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") != n)
+        return salvo_pf_bad(c, "profile field \"%s\" must be a header name: 1 to 64 letters, digits or "
+                               "!#$%%&'*+-.^_`|~", "idempotency_header");
+    return 0;
+}
+
 /* ---------- the whole ---------- */
 
 static const char *const enc_names[] = {"json", "form", "query", NULL};
@@ -121,7 +140,8 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
     static const char *const keys[] = {"name", "about", "url", "sandbox_url", "method", "encoding", "body",
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
                                        "warm_url", "server_time", "rate", "window", "concurrency", "quantity",
-                                       "body_market", "sandbox_headers", "refuse", NULL};
+                                       "body_market", "sandbox_headers", "refuse", "idempotency_header",
+                                       "dedupes_client_id", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
     p->method = "POST";
@@ -155,7 +175,7 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
         if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body))
             return salvo_pf_bad(c, "profile field \"%s\" must be a JSON object (a template)", bodies[i]);
     }
-    if ((rc = parse_defaults(c, root)) < 0 ||
+    if ((rc = parse_defaults(c, root)) < 0 || (rc = parse_idempotency(c, root)) < 0 ||
         (rc = salvo_pf_headers(c, salvo_pf_item(root, "headers"), salvo_pf_item(root, "sandbox_headers"))) < 0 ||
         (rc = salvo_pf_sign(c, salvo_pf_item(root, "sign"))) < 0 ||
         (rc = salvo_pf_client_id(c, salvo_pf_item(root, "client_id"))) < 0 ||
@@ -227,6 +247,8 @@ const char *salvo_profile_method(const salvo_profile_t *p) { return p->method; }
 int salvo_profile_encoding(const salvo_profile_t *p) { return p->encoding; }
 const char *salvo_profile_warm_url(const salvo_profile_t *p) { return p->warm_url; }
 const char *salvo_profile_server_time(const salvo_profile_t *p) { return p->server_time; }
+const char *salvo_profile_idempotency_header(const salvo_profile_t *p) { return p->idempotency_header; }
+int salvo_profile_dedupes_client_id(const salvo_profile_t *p) { return p->dedupes_client_id; }
 char *salvo_profile_body(const salvo_profile_t *p, int market)
 {
     const cJSON *b = salvo_pf_item(p->root, market ? "body_market" : "body");

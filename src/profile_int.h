@@ -65,6 +65,8 @@ struct salvo_profile {
     struct cJSON *root;
     const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
     const char *rate, *window;
+    const char *idempotency_header; /* NULL: none */
+    int dedupes_client_id;
     char concurrency[24]; /* "" when none */
     int encoding;
     int decimal_quantity;

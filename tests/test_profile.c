@@ -238,6 +238,55 @@ static void test_kraken_published_example(void **state)
     salvo_profile_free(p);
 }
 
+/* "idempotency_header" names the header carrying the client order id
+ * (none by default: brokers that never asked for one get none);
+ * "dedupes_client_id" says the broker never places an id twice. Each
+ * bundled profile says both, honestly (brokers.md). */
+static void test_idempotency_fields(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load("{\"name\":\"x\"}");
+    assert_null(salvo_profile_idempotency_header(p));
+    assert_int_equal(salvo_profile_dedupes_client_id(p), 0);
+    salvo_profile_free(p);
+    p = load("{\"name\":\"x\",\"idempotency_header\":\"X-Idem\",\"dedupes_client_id\":true}");
+    assert_string_equal(salvo_profile_idempotency_header(p), "X-Idem");
+    assert_int_equal(salvo_profile_dedupes_client_id(p), 1);
+    salvo_profile_free(p);
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":\"X Idem\"}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":\"\"}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":7}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":\"X-"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"dedupes_client_id\":\"yes\"}", "dedupes_client_id");
+    static const struct {
+        const char *name;
+        int dedupes;
+    } bundled[] = {
+        {"alpaca", 1}, {"binance", 0}, {"binance-ed25519", 0}, {"bitget", 0}, {"bybit", 1}, {"coinbase", 1},
+        {"kraken", 0}, {"oanda", 0},   {"okx", 0},             {"okx-demo", 0}, {"tradier", 0},
+    };
+    for (size_t i = 0; i < sizeof bundled / sizeof *bundled; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, bundled[i].name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        static char text[65536];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        if (strstr(text, "\"dedupes_client_id\"") == NULL) /* said, not left to the default */
+            fail_msg("%s.json does not say dedupes_client_id", bundled[i].name);
+        p = load_bundled(bundled[i].name);
+        if (salvo_profile_dedupes_client_id(p) != bundled[i].dedupes)
+            fail_msg("%s: dedupes_client_id %d, want %d", bundled[i].name, salvo_profile_dedupes_client_id(p),
+                     bundled[i].dedupes);
+        if (salvo_profile_idempotency_header(p)) /* no bundled broker documents one */
+            fail_msg("%s sends %s", bundled[i].name, salvo_profile_idempotency_header(p));
+        salvo_profile_free(p);
+    }
+}
+
 /* sign.params_first: the params before the body's pairs, in a form body
  * and in a query (after the URL's own query); without it, after. */
 static void test_params_first(void **state)
@@ -705,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_secret_variables),
         cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
         cmocka_unit_test(test_params_first), cmocka_unit_test(test_fixed_clock),
+        cmocka_unit_test(test_idempotency_fields),
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
         cmocka_unit_test(test_bundled_binance_unknowns_and_waf), cmocka_unit_test(test_bundled_bybit_rate_limits),

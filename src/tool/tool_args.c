@@ -548,9 +548,9 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return rb;
     if (c->url == NULL && a->exec_cmd == NULL)
         return usage_error("--url is required (or --broker, or --exec for a broker reached through SDK workers)");
-    if (c->retry_ambiguous && c->idempotency_header == NULL)
+    if (c->retry_ambiguous && c->idempotency_header == NULL && a->profile == NULL) /* a profile's: tool_broker.c */
         return usage_error("--retry-ambiguous needs the idempotency header (drop --no-idempotency-header)");
-    if (c->resend_unknown && c->idempotency_header == NULL)
+    if (c->resend_unknown && c->idempotency_header == NULL && a->profile == NULL)
         return usage_error("--resend-unknown needs the idempotency header (drop --no-idempotency-header)");
     if ((a->resume || a->fsync) && a->journal_path == NULL)
         return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");

@@ -102,6 +102,31 @@ static int rebase_warm_url(salvo_args_t *a, const char *warm)
     return -1;
 }
 
+/* The idempotency header: the profile's, or none (a broker that never asked
+ * for one gets none), unless --idempotency-header or --no-idempotency-header
+ * chose. salvo_config_init's default is a pointer no flag can give. */
+static void apply_idempotency(salvo_args_t *a)
+{
+    salvo_config_t d;
+    salvo_config_init(&d);
+    if (a->cfg.idempotency_header == d.idempotency_header)
+        a->cfg.idempotency_header = salvo_profile_idempotency_header(a->profile);
+}
+
+/* --retry-ambiguous and --resend-unknown send again an order that may be
+ * at the broker: safe only where the broker never places an id twice, or
+ * honours the idempotency header. -1 to go on, or an exit code. */
+static int check_resend(const salvo_args_t *a)
+{
+    const salvo_config_t *c = &a->cfg;
+    const char *flag = c->retry_ambiguous ? "--retry-ambiguous" : c->resend_unknown ? "--resend-unknown" : NULL;
+    if (flag == NULL || c->idempotency_header || salvo_profile_dedupes_client_id(a->profile))
+        return -1;
+    return usage_error("%s: the %s profile's broker may place a client order id twice (no \"dedupes_client_id\") "
+                       "and the profile sends no idempotency header: an order sent again could execute twice "
+                       "(--idempotency-header NAME if the broker honours one)", flag, salvo_profile_name(a->profile));
+}
+
 /* The profile's limits where no flag set them. */
 static int apply_defaults(salvo_args_t *a)
 {
@@ -232,6 +257,10 @@ int tool_broker_load(salvo_args_t *a)
     int r = read_profile(a);
     if (r < 0)
         r = apply_defaults(a);
+    if (r < 0) {
+        apply_idempotency(a);
+        r = check_resend(a);
+    }
     if (r < 0)
         r = load_secrets(a);
     if (r < 0 && clock_ms)
