@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "util.h"
 #include "salvo/engine.h"
 
 int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const char *url, char *err, size_t errlen)
@@ -86,6 +87,8 @@ int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned f
             return -ENOENT;
         }
     }
+    if (c->idempotency_header == salvo__idempotency_default)
+        c->idempotency_header = salvo_profile_idempotency_header(p); /* a broker that never asked gets none */
     c->profile = p;
     if (flags & (SALVO_PROFILE_OWN_BODY | SALVO_PROFILE_NO_BODY))
         return 0;

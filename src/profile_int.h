@@ -57,6 +57,7 @@ typedef struct salvo_sign_spec {
     salvo_param_t *params;
     size_t nparams;
     const char *param; /* append the signature as this parameter; NULL: none */
+    int params_first;  /* params before the body's pairs (Kraken's example: nonce=...&ordertype=...) */
     int64_t ttl_s;
 } salvo_sign_spec_t;
 
@@ -64,6 +65,8 @@ struct salvo_profile {
     struct cJSON *root;
     const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
     const char *rate, *window;
+    const char *idempotency_header; /* NULL: none */
+    int dedupes_client_id;
     char concurrency[24]; /* "" when none */
     int encoding;
     int decimal_quantity;
@@ -91,6 +94,7 @@ struct salvo_profile {
     unsigned char *hmac_key;          /* the decoded HMAC key, owned, wiped */
     size_t hmac_key_len;
     salvo_pkey_t *pkey;
+    int64_t fixed_clock_ms; /* --clock: a dry run signs as at this Unix time; 0: the real clock */
 };
 
 /* The profile's text into *root (the caller's to cJSON_Delete): one JSON

@@ -45,8 +45,9 @@ static int clock_values(const salvo_profile_t *p, salvo_signer_t *st, int64_t no
                         salvo_tvals_t *v)
 {
     /* Unix microseconds, bumped past the last one: increasing within a run
-     * and, with a sane clock, across runs (Kraken keeps the last it saw). */
-    uint64_t nonce = (uint64_t)now_us;
+     * and, with a sane clock, across runs (Kraken keeps the last it saw).
+     * On a fixed clock (--clock MS), MS itself: Kraken's example is in ms. */
+    uint64_t nonce = p->fixed_clock_ms ? (uint64_t)p->fixed_clock_ms : (uint64_t)now_us;
     if (nonce <= st->last_nonce)
         nonce = st->last_nonce + 1;
     st->last_nonce = nonce;
@@ -111,19 +112,33 @@ static void put_param(const salvo_profile_t *p, salvo_wire_t *w, const char *nam
     nul(&w->url);
 }
 
-static void start_request(const salvo_profile_t *p, salvo_wire_t *w, const char *url, const char *body, size_t blen)
+static void start_request(salvo_wire_t *w, const char *url)
 {
-    w->url.len = w->body.len = w->hdr.len = w->canon.len = 0;
+    w->url.len = w->body.len = w->hdr.len = w->canon.len = w->sig.len = 0;
     w->nh = 0;
     w->secret = 0;
     salvo_jbuf_cstr(&w->url, url);
-    if (p->encoding == SALVO_ENC_QUERY && blen) {
-        salvo_jbuf_raw(&w->url, strchr(url, '?') ? "&" : "?", 1);
-        salvo_jbuf_raw(&w->url, body, blen);
-    } else {
-        salvo_jbuf_raw(&w->body, body, blen);
-    }
     nul(&w->url);
+    nul(&w->body);
+}
+
+/* The rendered body: the query's pairs (query encoding) or the body, after
+ * the params when the profile puts those first. */
+static void put_body(const salvo_profile_t *p, salvo_wire_t *w, const char *body, size_t blen)
+{
+    if (blen == 0)
+        return;
+    if (p->encoding == SALVO_ENC_QUERY) {
+        const char *q = strchr(w->url.p, '?');
+        if (q == NULL || w->url.p[w->url.len - 1] != '?')
+            salvo_jbuf_raw(&w->url, q ? "&" : "?", 1);
+        salvo_jbuf_raw(&w->url, body, blen);
+        nul(&w->url);
+        return;
+    }
+    if (w->body.len) /* the params came first: form pairs follow them */
+        salvo_jbuf_raw(&w->body, "&", 1);
+    salvo_jbuf_raw(&w->body, body, blen);
     nul(&w->body);
 }
 
@@ -233,6 +248,25 @@ static int make_signature(const salvo_profile_t *p, salvo_wire_t *w, const salvo
 
 /* ---------- headers ---------- */
 
+static int is_jwt(const salvo_profile_t *p)
+{
+    return p->sign.algo == SALVO_SIGN_JWT_ES256 || p->sign.algo == SALVO_SIGN_JWT_EDDSA;
+}
+
+static int has_signing_key(const salvo_profile_t *p)
+{
+    return p->sign.algo <= SALVO_SIGN_KRAKEN ? p->hmac_key != NULL : p->pkey != NULL;
+}
+
+/* A dry run on a fixed clock shows the signature: stale at any broker, it
+ * is no credential (a JWT is: it names the key). */
+static int shows_signature(const salvo_profile_t *p, const salvo_wire_t *w)
+{
+    return w->redact && p->fixed_clock_ms && !is_jwt(p) && p->sign.algo != SALVO_SIGN_NONE && has_signing_key(p);
+}
+
+/* In a dry run the key and passphrase are *** in v; a secret header shows as
+ * *** whole, unless it is secret only for the signature, which is shown. */
 static int add_headers(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tvals_t *v)
 {
     for (size_t i = 0; i < p->nheaders && i < SALVO_WIRE_MAX_HEADERS; i++) {
@@ -243,7 +277,7 @@ static int add_headers(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tv
         salvo_jbuf_cstr(&w->hdr, h->name);
         salvo_jbuf_raw(&w->hdr, ": ", 2);
         size_t at = w->hdr.len;
-        if (h->secret && w->redact)
+        if (h->secret && w->redact && !shows_signature(p, w))
             salvo_jbuf_raw(&w->hdr, "***", 3);
         else
             salvo_tmpl_render(&h->value, v, 0, &w->hdr);
@@ -267,11 +301,30 @@ static void free_signature(salvo_jbuf_t *sig)
     salvo_jbuf_free(sig);
 }
 
-static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, salvo_wire_t *w, char *err,
-                 size_t errlen)
+/* The signature into sig, over the real key and passphrase; what is signed
+ * stays in w->canon as a dry run shows it (v: with them as ***). */
+static int sign_shown(const salvo_profile_t *p, salvo_wire_t *w, const salvo_tvals_t *v, salvo_jbuf_t *sig)
+{
+    salvo_tvals_t real = *v;
+    const char *key = p->secret[SALVO_SECRET_KEY], *pass = p->secret[SALVO_SECRET_PASSPHRASE];
+    set(&real, SALVO_TV_KEY, key ? key : "", p->secret_len[SALVO_SECRET_KEY]);
+    set(&real, SALVO_TV_PASSPHRASE, pass ? pass : "", p->secret_len[SALVO_SECRET_PASSPHRASE]);
+    int rc = make_signature(p, w, &real, sig);
+    w->canon.len = 0;
+    if (rc == 0)
+        rc = signing_input(p, w, v);
+    salvo_jbuf_raw(&w->sig, sig->p, sig->len);
+    nul(&w->sig);
+    return rc;
+}
+
+static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, const char *body, size_t blen,
+                 salvo_wire_t *w, char *err, size_t errlen)
 {
     times_t t;
     salvo_tvals_t v = {0};
+    if (p->fixed_clock_ms)
+        now_us = p->fixed_clock_ms * 1000;
     if (clock_values(p, st, now_us, &t, &v) < 0)
         return snprintf(err, errlen, "no random bytes for a nonce"), -EIO;
     set(&v, SALVO_TV_METHOD, p->method, strlen(p->method));
@@ -282,28 +335,29 @@ static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, s
     int rc = add_params(p, w, &v);
     if (rc < 0)
         return rc;
+    if (p->sign.params_first)
+        put_body(p, w, body, blen);
     url_parts(w, &v);
     set(&v, SALVO_TV_BODY, w->body.p, w->body.len);
     salvo_jbuf_t sig = {0};
-    int have_key = p->sign.algo <= SALVO_SIGN_KRAKEN ? p->hmac_key != NULL : p->pkey != NULL;
-    if (p->sign.algo != SALVO_SIGN_NONE && w->redact && !have_key) { /* a dry run without the secret */
+    if (p->sign.algo != SALVO_SIGN_NONE && w->redact && !has_signing_key(p)) { /* a dry run without the secret */
         (void)signing_input(p, w, &v); /* still shown: a signature mismatch is found there */
         if (p->sign.param)
             put_param(p, w, p->sign.param, "***", 3);
     } else if (p->sign.algo != SALVO_SIGN_NONE) {
-        if ((p->sign.algo <= SALVO_SIGN_KRAKEN && p->hmac_key == NULL) ||
-            (p->sign.algo > SALVO_SIGN_KRAKEN && p->pkey == NULL)) {
+        if (!has_signing_key(p)) {
             snprintf(err, errlen, "the signing secret (%s) is not set", p->secret_var[SALVO_SECRET_SECRET]);
             return -EINVAL;
         }
-        if ((rc = make_signature(p, w, &v, &sig)) < 0) {
+        int show = shows_signature(p, w);
+        if ((rc = show ? sign_shown(p, w, &v, &sig) : make_signature(p, w, &v, &sig)) < 0) {
             snprintf(err, errlen, "signing failed (%s)", salvo_strerror(rc));
             free_signature(&sig);
             return rc;
         }
         set(&v, SALVO_TV_SIGNATURE, sig.p, sig.len);
         if (p->sign.param)
-            put_param(p, w, p->sign.param, w->redact ? "***" : sig.p, w->redact ? 3 : sig.len);
+            put_param(p, w, p->sign.param, w->redact && !show ? "***" : sig.p, w->redact && !show ? 3 : sig.len);
     }
     w->body_len = w->body.len;
     rc = add_headers(p, w, &v);
@@ -316,9 +370,11 @@ static int build(const salvo_profile_t *p, salvo_signer_t *st, int64_t now_us, s
 int salvo_sign_build(const salvo_profile_t *p, salvo_signer_t *st, const char *url, const char *body,
                      size_t body_len, int64_t now_us, salvo_wire_t *w, char *err, size_t errlen)
 {
-    start_request(p, w, url, body, body_len);
-    int rc = build(p, st, now_us, w, err, errlen);
-    if (rc == 0 && (w->url.oom || w->body.oom || w->hdr.oom || w->canon.oom || w->tmp.oom))
+    start_request(w, url);
+    if (!p->sign.params_first)
+        put_body(p, w, body, body_len);
+    int rc = build(p, st, now_us, body, body_len, w, err, errlen);
+    if (rc == 0 && (w->url.oom || w->body.oom || w->hdr.oom || w->canon.oom || w->tmp.oom || w->sig.oom))
         rc = -ENOMEM;
     if (rc == -ENOMEM)
         snprintf(err, errlen, "out of memory");
@@ -327,7 +383,7 @@ int salvo_sign_build(const salvo_profile_t *p, salvo_signer_t *st, const char *u
 
 void salvo_wire_free(salvo_wire_t *w)
 {
-    salvo_jbuf_t *held[] = {&w->canon, &w->hdr, &w->tmp}; /* keys, passphrases, signatures */
+    salvo_jbuf_t *held[] = {&w->canon, &w->hdr, &w->tmp, &w->sig}; /* keys, passphrases, signatures */
     for (size_t i = 0; i < sizeof held / sizeof *held; i++)
         if (held[i]->p)
             salvo_crypto_wipe(held[i]->p, held[i]->cap);
@@ -336,4 +392,7 @@ void salvo_wire_free(salvo_wire_t *w)
     salvo_jbuf_free(&w->hdr);
     salvo_jbuf_free(&w->canon);
     salvo_jbuf_free(&w->tmp);
+    salvo_jbuf_free(&w->sig);
 }
+
+void salvo_sign_fix_clock(salvo_profile_t *p, int64_t unix_ms) { p->fixed_clock_ms = unix_ms; }

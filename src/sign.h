@@ -23,6 +23,8 @@ typedef struct salvo_wire {
     unsigned secret;    /* bit i: header line i holds a secret */
     salvo_jbuf_t canon; /* what was signed (for --check-profile; may hold the key: never logged) */
     salvo_jbuf_t tmp;
+    salvo_jbuf_t sig;   /* a dry run on a fixed clock: the signature, shown (NUL-terminated);
+                           else empty */
     int redact;         /* set by the caller: a dry run; secret header values and the
                            signature parameter show as ***, and nothing is signed
                            when the secrets are not there */
@@ -41,6 +43,13 @@ int salvo_sign_build(const salvo_profile_t *p, salvo_signer_t *st, const char *u
                      size_t body_len, int64_t now_us, salvo_wire_t *w, char *err, size_t errlen);
 
 void salvo_wire_free(salvo_wire_t *w);
+
+/* --clock: sign every request as at Unix time unix_ms (ms > 0), its nonce
+ * unix_ms (+1 for each request after the first), and let a dry run show
+ * the signature: a broker's published example, reproduced. A request so
+ * signed is stale at the broker: for dry runs only (the caller's rule). A
+ * JWT carries the key in its claims: it stays ***. */
+void salvo_sign_fix_clock(salvo_profile_t *p, int64_t unix_ms);
 
 /* Header line i of w. */
 static inline const char *salvo_wire_header(const salvo_wire_t *w, size_t i) { return w->hdr.p + w->hoff[i]; }

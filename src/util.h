@@ -39,4 +39,8 @@ char *salvo_read_path(const char *path, size_t max, size_t *len);
 /* Wipe memory holding a secret; not optimised away. */
 void salvo_wipe(void *p, size_t n);
 
+/* salvo_config_init's idempotency header (engine/config.c): by address, so
+ * salvo_config_apply_profile knows the caller left it as it was. */
+extern const char salvo__idempotency_default[];
+
 #endif

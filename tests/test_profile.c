@@ -239,6 +239,127 @@ static void test_kraken_published_example(void **state)
     salvo_profile_free(p);
 }
 
+/* "idempotency_header" names the header carrying the client order id
+ * (none by default: brokers that never asked for one get none);
+ * "dedupes_client_id" says the broker never places an id twice. Each
+ * bundled profile says both, honestly (brokers.md). */
+static void test_idempotency_fields(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load("{\"name\":\"x\"}");
+    assert_null(salvo_profile_idempotency_header(p));
+    assert_int_equal(salvo_profile_dedupes_client_id(p), 0);
+    salvo_profile_free(p);
+    p = load("{\"name\":\"x\",\"idempotency_header\":\"X-Idem\",\"dedupes_client_id\":true}");
+    assert_string_equal(salvo_profile_idempotency_header(p), "X-Idem");
+    assert_int_equal(salvo_profile_dedupes_client_id(p), 1);
+    salvo_profile_free(p);
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":\"X Idem\"}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":\"\"}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":7}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"idempotency_header\":\"X-"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "idempotency_header");
+    assert_refused("{\"name\":\"x\",\"dedupes_client_id\":\"yes\"}", "dedupes_client_id");
+    static const struct {
+        const char *name;
+        int dedupes;
+    } bundled[] = {
+        {"alpaca", 1}, {"binance", 0}, {"binance-ed25519", 0}, {"bitget", 0}, {"bybit", 1}, {"coinbase", 1},
+        {"kraken", 0}, {"oanda", 0},   {"okx", 0},             {"okx-demo", 0}, {"tradier", 0},
+    };
+    for (size_t i = 0; i < sizeof bundled / sizeof *bundled; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, bundled[i].name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        static char text[65536];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        if (strstr(text, "\"dedupes_client_id\"") == NULL) /* said, not left to the default */
+            fail_msg("%s.json does not say dedupes_client_id", bundled[i].name);
+        p = load_bundled(bundled[i].name);
+        if (salvo_profile_dedupes_client_id(p) != bundled[i].dedupes)
+            fail_msg("%s: dedupes_client_id %d, want %d", bundled[i].name, salvo_profile_dedupes_client_id(p),
+                     bundled[i].dedupes);
+        if (salvo_profile_idempotency_header(p)) /* no bundled broker documents one */
+            fail_msg("%s sends %s", bundled[i].name, salvo_profile_idempotency_header(p));
+        salvo_profile_free(p);
+    }
+}
+
+/* sign.params_first: the params before the body's pairs, in a form body
+ * and in a query (after the URL's own query); without it, after. */
+static void test_params_first(void **state)
+{
+    (void)state;
+    assert_refused("{\"name\":\"x\",\"sign\":{\"algo\":\"kraken\",\"params_first\":1}}", "sign.params_first");
+    const char *enc[] = {"form", "query"};
+    const char *want[][2] = {
+        {"https://h/x?k=1", "n=7&a=1&b=2"}, /* form, params first */
+        {"https://h/x?k=1&n=7&a=1&b=2", ""}, /* query, params first */
+    };
+    for (int i = 0; i < 2; i++) {
+        char json[400];
+        snprintf(json, sizeof json,
+                 "{\"name\":\"x\",\"encoding\":\"%s\",\"sign\":{\"algo\":\"hmac-sha256\",\"string\":\"{{query}}{{body}}\","
+                 "\"params\":{\"n\":\"7\"},\"params_first\":true}}", enc[i]);
+        salvo_profile_t *p = load(json);
+        set_secret(p, SALVO_SECRET_SECRET, "s");
+        salvo_signer_t st = {0};
+        salvo_wire_t w = {0};
+        char err[200];
+        assert_int_equal(salvo_sign_build(p, &st, "https://h/x?k=1", "a=1&b=2", 7, 1000, &w, err, sizeof err), 0);
+        assert_string_equal(w.url.p, want[i][0]);
+        assert_string_equal(w.body.p, want[i][1]);
+        assert_int_equal(w.sig.len, 0); /* not a dry run on a fixed clock: no signature kept to show */
+        /* an empty body: the params alone */
+        assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "", 0, 1000, &w, err, sizeof err), 0);
+        assert_string_equal(i == 0 ? w.body.p : w.url.p, i == 0 ? "n=7" : "https://h/x?n=7");
+        salvo_wire_free(&w);
+        salvo_profile_free(p);
+    }
+}
+
+/* --clock: the timestamps and the nonce from the fixed clock, the nonce
+ * going up from it; a dry run shows the signature, never the key, and a
+ * JWT (which names the key) stays ***. */
+static void test_fixed_clock(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load(
+        "{\"name\":\"x\",\"encoding\":\"form\",\"headers\":[\"K: {{key}}\",\"S: {{signature}}\",\"T: {{timestamp_ms}}\"],"
+        "\"sign\":{\"algo\":\"hmac-sha256\",\"string\":\"{{key}}{{body}}\",\"params\":{\"n\":\"{{nonce}}\"}}}");
+    set_secret(p, SALVO_SECRET_KEY, "thekey");
+    set_secret(p, SALVO_SECRET_SECRET, "s");
+    salvo_sign_fix_clock(p, 1700000000123LL);
+    salvo_signer_t st = {0};
+    salvo_wire_t w = {0};
+    char err[200];
+    /* a real build (never done on a fixed clock by the tool, but the bytes are the same) */
+    assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "a=1", 3, 5, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "a=1&n=1700000000123");
+    assert_string_equal(header(&w, "T"), "1700000000123");
+    char sig[80];
+    snprintf(sig, sizeof sig, "%s", header(&w, "S"));
+    assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "a=1", 3, 5, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "a=1&n=1700000000124"); /* the next nonce */
+    /* the dry run of the first: the same signature (over the real key), shown */
+    st = (salvo_signer_t){0};
+    w.redact = 1;
+    assert_int_equal(salvo_sign_build(p, &st, "https://h/x", "a=1", 3, 5, &w, err, sizeof err), 0);
+    assert_string_equal(w.body.p, "a=1&n=1700000000123");
+    assert_string_equal(header(&w, "K"), "***");
+    assert_string_equal(header(&w, "S"), sig);
+    assert_string_equal(w.sig.p, sig);
+    assert_int_equal(strlen(sig), 64);
+    /* what is signed, shown with the key as *** */
+    assert_int_equal(w.canon.len, strlen("***a=1&n=1700000000123"));
+    assert_memory_equal(w.canon.p, "***a=1&n=1700000000123", w.canon.len);
+    salvo_wire_free(&w);
+    salvo_profile_free(p);
+}
+
 /* OKX: ISO timestamp, METHOD + path + body, base64; a passphrase header. */
 static void test_okx_shape(void **state)
 {
@@ -633,6 +754,8 @@ int main(void)
         cmocka_unit_test(test_load_errors_name_the_field), cmocka_unit_test(test_load_refuses_ambiguous_json),
         cmocka_unit_test(test_secret_variables),
         cmocka_unit_test(test_binance_published_example), cmocka_unit_test(test_kraken_published_example),
+        cmocka_unit_test(test_params_first), cmocka_unit_test(test_fixed_clock),
+        cmocka_unit_test(test_idempotency_fields),
         cmocka_unit_test(test_okx_shape), cmocka_unit_test(test_coinbase_jwt), cmocka_unit_test(test_wrong_key_kind),
         cmocka_unit_test(test_rules_http_200_rejects), cmocka_unit_test(test_verdict_outcomes),
         cmocka_unit_test(test_bundled_binance_unknowns_and_waf), cmocka_unit_test(test_bundled_bybit_rate_limits),

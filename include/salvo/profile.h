@@ -54,6 +54,13 @@ SALVO_EXTERN const char *salvo_profile_default(const salvo_profile_t *p, const c
 /* The caller sends its own body (--body-template), not the profile's: the
  * refusals, which are about what the profile's body sends, no longer apply. */
 SALVO_EXTERN void salvo_profile_replace_body(salvo_profile_t *p);
+/* The header that carries the client order id ("idempotency_header"), or
+ * NULL: a profile sends none unless its broker asked for one. */
+SALVO_EXTERN const char *salvo_profile_idempotency_header(const salvo_profile_t *p);
+/* "dedupes_client_id": the broker never places a client order id twice
+ * (it refuses the id, or answers with the order that has it), whatever
+ * became of the first: a resend after an ambiguous failure is safe. */
+SALVO_EXTERN int salvo_profile_dedupes_client_id(const salvo_profile_t *p);
 /* The client id shape: max length (0: any) and whether c may appear. */
 SALVO_EXTERN unsigned salvo_profile_id_max(const salvo_profile_t *p);
 SALVO_EXTERN int salvo_profile_id_allows(const salvo_profile_t *p, unsigned char c);

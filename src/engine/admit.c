@@ -206,6 +206,10 @@ static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo
         salvo_jbuf_cstr(b, ",\"signs\":");
         salvo_jbuf_str(b, w->canon.p, w->canon.len);
     }
+    if (w->sig.len) { /* --clock: a signature stale at any broker, shown */
+        salvo_jbuf_cstr(b, ",\"signature\":");
+        salvo_jbuf_str(b, w->sig.p, w->sig.len);
+    }
 }
 
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)

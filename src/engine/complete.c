@@ -119,7 +119,8 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
     salvo_result_t *r = &j->res;
     const salvo_config_t *c = e->cfg;
     int may_retry = oc.retry == SALVO_RETRY_SAFE ||
-                    (oc.retry == SALVO_RETRY_AMBIGUOUS && c->retry_ambiguous && c->idempotency_header);
+                    (oc.retry == SALVO_RETRY_AMBIGUOUS && c->retry_ambiguous &&
+                     (c->idempotency_header || (c->profile && salvo_profile_dedupes_client_id(c->profile))));
     if (may_retry && r->attempts <= c->retries && !e->stopping) {
         int64_t delay = retry_delay(e, r, retry_after_s);
         if (delay >= 0) {

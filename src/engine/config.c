@@ -8,6 +8,11 @@
  * caller's size is at least this. Later fields are appended after it. */
 #define CONFIG_SIZE_0 (offsetof(salvo_config_t, exec_lookup) + sizeof(int))
 
+/* The default idempotency header, by address: salvo_config_apply_profile
+ * replaces it with the profile's (none unless it names one), and a caller
+ * who set one, even this same name, keeps theirs. */
+const char salvo__idempotency_default[] = "Idempotency-Key";
+
 static void defaults(salvo_config_t *c)
 {
     memset(c, 0, sizeof *c);
@@ -22,7 +27,7 @@ static void defaults(salvo_config_t *c)
     c->backoff_ns = 100 * SALVO_NS_PER_MS;
     c->max_backoff_ns = 5 * SALVO_NS_PER_SEC;
     c->delim = ',';
-    c->idempotency_header = "Idempotency-Key";
+    c->idempotency_header = salvo__idempotency_default;
     c->input_fd = 0;
 }
 

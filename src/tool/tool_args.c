@@ -146,7 +146,7 @@ enum {
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
     O_EXEC, O_WORKERS, O_EXECSTART, O_EXECLOOKUP,
-    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE, O_DECQTY,
+    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE, O_DECQTY, O_CLOCK,
 };
 
 static const struct option long_opts[] = {
@@ -173,7 +173,7 @@ static const struct option long_opts[] = {
     {"exec", 1, 0, O_EXEC}, {"workers", 1, 0, O_WORKERS}, {"exec-start-timeout", 1, 0, O_EXECSTART},
     {"exec-lookup", 0, 0, O_EXECLOOKUP},
     {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
-    {"check-profile", 0, 0, O_CHECKPROFILE}, {"decimal-quantity", 0, 0, O_DECQTY},
+    {"check-profile", 0, 0, O_CHECKPROFILE}, {"decimal-quantity", 0, 0, O_DECQTY}, {"clock", 1, 0, O_CLOCK},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 /* The profile's secret headers (a signature, a key) are blanked in the
@@ -222,6 +222,7 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_SANDBOX: a->sandbox = 1; break;
     case O_SECRETENV: return tool_broker_secret_env(a, v);
     case O_CHECKPROFILE: a->check_profile = 1; break;
+    case O_CLOCK: a->clock = v; break;
     case O_DECQTY: c->defaults.decimal_quantity = 1; break;
     case 'H':
         if (!tool_valid_header(v))
@@ -546,9 +547,9 @@ int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
         return rb;
     if (c->url == NULL && a->exec_cmd == NULL)
         return usage_error("--url is required (or --broker, or --exec for a broker reached through SDK workers)");
-    if (c->retry_ambiguous && c->idempotency_header == NULL)
+    if (c->retry_ambiguous && c->idempotency_header == NULL && a->profile == NULL) /* a profile's: tool_broker.c */
         return usage_error("--retry-ambiguous needs the idempotency header (drop --no-idempotency-header)");
-    if (c->resend_unknown && c->idempotency_header == NULL)
+    if (c->resend_unknown && c->idempotency_header == NULL && a->profile == NULL)
         return usage_error("--resend-unknown needs the idempotency header (drop --no-idempotency-header)");
     if ((a->resume || a->fsync) && a->journal_path == NULL)
         return usage_error("%s needs --journal FILE", a->resume ? "--resume" : "--fsync");

@@ -57,6 +57,7 @@ typedef struct salvo_args {
     int quiet;               /* --quiet: no progress line on a terminal */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
     const char *broker;      /* --broker NAME|FILE */
+    const char *clock;       /* --clock MS: a dry run's fixed signing clock (tool_broker.c) */
     salvo_profile_t *profile; /* owned */
     int sandbox, check_profile;
     int format_given;            /* --input-format given (else orders.jsonl reads as JSON Lines) */

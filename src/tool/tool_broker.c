@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "sign.h"
 #include "tool_msgs.h"
 #include "util.h"
 
@@ -101,6 +102,20 @@ static int rebase_warm_url(salvo_args_t *a, const char *warm)
     return -1;
 }
 
+/* --retry-ambiguous and --resend-unknown send again an order that may be
+ * at the broker: safe only where the broker never places an id twice, or
+ * honours the idempotency header. -1 to go on, or an exit code. */
+static int check_resend(const salvo_args_t *a)
+{
+    const salvo_config_t *c = &a->cfg;
+    const char *flag = c->retry_ambiguous ? "--retry-ambiguous" : c->resend_unknown ? "--resend-unknown" : NULL;
+    if (flag == NULL || c->idempotency_header || salvo_profile_dedupes_client_id(a->profile))
+        return -1;
+    return usage_error("%s: the %s profile's broker may place a client order id twice (no \"dedupes_client_id\") "
+                       "and the profile sends no idempotency header: an order sent again could execute twice "
+                       "(--idempotency-header NAME if the broker honours one)", flag, salvo_profile_name(a->profile));
+}
+
 /* The profile wired into the configuration where no flag says otherwise
  * (salvo_config_apply_profile); the body comes later (tool_main.c). */
 static int apply_defaults(salvo_args_t *a)
@@ -186,8 +201,33 @@ static int load_secrets(salvo_args_t *a)
     return -1;
 }
 
+/* --clock MS: a dry run signs as at MS (a broker's published example). A
+ * request so signed is stale at the broker, and its nonce repeats from run
+ * to run: never sent. -1 to go on (the clock in *ms, 0 when none), or an
+ * exit code. */
+static int check_clock(const salvo_args_t *a, int64_t *ms)
+{
+    uint64_t u;
+    *ms = 0;
+    if (a->clock == NULL)
+        return -1;
+    if (salvo_parse_uint(a->clock, 1, 253402300799999ULL, &u)) /* to 9999-12-31 */
+        return bad("--clock", a->clock, "expected Unix time in milliseconds, such as 1499827319559");
+    if (a->broker == NULL)
+        return usage_error("--clock fixes a profile's signing clock: it needs --broker NAME|FILE");
+    if (!a->cfg.dry_run)
+        return usage_error("--clock %s is for --dry-run and --check-profile only: a request signed at a fixed "
+                           "time would be refused by the broker (and its nonce repeats from run to run)", a->clock);
+    *ms = (int64_t)u;
+    return -1;
+}
+
 int tool_broker_load(salvo_args_t *a)
 {
+    int64_t clock_ms;
+    int rc = check_clock(a, &clock_ms);
+    if (rc >= 0)
+        return rc;
     if (a->broker == NULL) {
         if (a->sandbox || a->check_profile)
             return usage_error("%s needs --broker NAME|FILE", a->sandbox ? "--sandbox" : "--check-profile");
@@ -197,7 +237,11 @@ int tool_broker_load(salvo_args_t *a)
     if (r < 0)
         r = apply_defaults(a);
     if (r < 0)
+        r = check_resend(a);
+    if (r < 0)
         r = load_secrets(a);
+    if (r < 0 && clock_ms)
+        salvo_sign_fix_clock(a->profile, clock_ms);
     if (r < 0)
         a->cfg.profile = a->profile;
     return r;

@@ -1,0 +1,38 @@
+/* Reading a profile's fields (not installed): the helpers every part of
+ * the loader shares, and the parts profile.c calls. Calls go one way:
+ * profile.c -> profile_request.c, profile_orders.c -> profile_parse.c. */
+#ifndef SALVO_PROFILE_PARSE_H
+#define SALVO_PROFILE_PARSE_H
+
+#include "profile_int.h"
+
+/* The profile being read, and where a message goes. */
+typedef struct salvo_pctx {
+    salvo_profile_t *p;
+    char *err;
+    size_t errlen;
+} salvo_pctx_t;
+
+/* fmt (one %s: what) into the message: -EINVAL. */
+int salvo_pf_bad(salvo_pctx_t *c, const char *fmt, const char *what);
+const struct cJSON *salvo_pf_item(const struct cJSON *o, const char *k);
+/* An optional string field: 0 (absent: *out stays), or -EINVAL. */
+int salvo_pf_str(salvo_pctx_t *c, const struct cJSON *o, const char *k, const char **out);
+/* An optional true/false field: 0 (absent: *out stays), or -EINVAL naming
+ * it as where (NULL: k). */
+int salvo_pf_bool(salvo_pctx_t *c, const struct cJSON *o, const char *k, const char *where, int *out);
+/* Every key of o is one of names (NULL-ended) or starts with '_'. */
+int salvo_pf_check_keys(salvo_pctx_t *c, const struct cJSON *o, const char *where, const char *const *names);
+int salvo_pf_compile(salvo_pctx_t *c, salvo_tmpl_t *t, const char *text, const char *where);
+/* v's index in names (NULL-ended) into *out, or -EINVAL naming field. */
+int salvo_pf_pick(salvo_pctx_t *c, const char *v, const char *field, const char *const *names, int *out);
+
+/* profile_request.c: what goes on the wire. */
+int salvo_pf_headers(salvo_pctx_t *c, const struct cJSON *headers, const struct cJSON *sandbox_headers);
+int salvo_pf_sign(salvo_pctx_t *c, const struct cJSON *sign);
+
+/* profile_orders.c: the orders a profile takes. */
+int salvo_pf_client_id(salvo_pctx_t *c, const struct cJSON *client_id);
+int salvo_pf_refuse(salvo_pctx_t *c, const struct cJSON *refuse);
+
+#endif
