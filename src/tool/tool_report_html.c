@@ -251,25 +251,41 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
                       const tool_report_t *rp)
 {
     double wlimit = rp->window_n ? rp->window_n / ((double)rp->window_ns / 1e9) : 0;
-    /* about 100 bins, but at least 5 orders a bin on average: fewer says
-     * more about the bin's edges than about the rate */
-    double bin = tool_svg_nice(span_s / 100), few = tool_svg_nice(5 * span_s / (double)run->npts);
-    if (bin < few)
-        bin = few;
-    if (bin < 0.001)
-        bin = 0.001;
+    double bin;
+    int64_t bin_us = 0;
+    if (rp->window_n) {
+        /* bins of the window's PERIOD from the first send (whole periods
+         * of it past 1,000 bins): each bin is one period the window held
+         * to N, so a bar over its line is a promise broken, and never an
+         * artefact of a bin shorter than the period */
+        int64_t per_us = rp->window_ns / 1000 > 0 ? rp->window_ns / 1000 : 1;
+        int64_t k = (int64_t)(span_s * 1e6) / per_us / 1000 + 1;
+        bin_us = per_us * k;
+        bin = (double)bin_us / 1e6;
+    } else {
+        /* about 100 bins, but at least 5 orders a bin on average: fewer
+         * says more about the bin's edges than about the rate */
+        bin = tool_svg_nice(span_s / 100);
+        double few = tool_svg_nice(5 * span_s / (double)run->npts);
+        if (bin < few)
+            bin = few;
+        if (bin < 0.001)
+            bin = 0.001;
+    }
     size_t nb = (size_t)(span_s / bin) + 1;
     uint64_t *c = calloc(nb, sizeof *c);
     if (c == NULL)
         return -ENOMEM;
     for (size_t i = 0; i < run->npts; i++) {
-        size_t k = (size_t)((double)(run->pts[i].sent_us - t0) / 1e6 / bin);
+        size_t k = bin_us ? (size_t)((run->pts[i].sent_us - t0) / bin_us)
+                          : (size_t)((double)(run->pts[i].sent_us - t0) / 1e6 / bin);
         c[k < nb ? k : nb - 1]++;
     }
     double top = 0, limit = run->agg.target_rate;
     /* the last bin ends at the last send: its rate is over what it covers,
-     * and one under half a bin is folded into the one before */
-    double last_w = span_s - (double)(nb - 1) * bin;
+     * and one under half a bin is folded into the one before. A window's
+     * bin is a whole period whatever the run did in it. */
+    double last_w = bin_us ? bin : span_s - (double)(nb - 1) * bin;
     if (nb > 1 && last_w < bin / 2) {
         c[nb - 2] += c[nb - 1];
         nb--;
@@ -282,6 +298,7 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     for (size_t k = 0; k < nb; k++)
         if ((double)c[k] / BIN_W(k) > top)
             top = (double)c[k] / BIN_W(k);
+    double peak = top;
     if (limit > top)
         top = limit;
     if (wlimit > top)
@@ -290,7 +307,8 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     char lab[32], ylab[64];
     tool_svg_num(lab, sizeof lab, bin);
     tool_svg_open(b, "rate", ri, "orders sent per second against the limit");
-    salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\">", lab, nb, limit);
+    salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\" data-peak=\"%.6g\">", lab, nb,
+                      limit, peak);
     time_ticks(b, xspan);
     for (int i = 0; i <= 5; i++) {
         tool_svg_num(lab, sizeof lab, top * i / 5);

@@ -98,9 +98,16 @@ check "report --window: exit 0" 0 $?
 check "report --window: the busiest 1 s holds the window's 20" '<p class="window" data-busiest="20" data-limit="20">' \
     "$(grep -o '<p class="window"[^>]*>' "$WORK/w.html")"
 check_true "report --window: the limit drawn, labelled" grep -q '>--window 20/1s</text>' "$WORK/w.html"
+# The bars are counted in bins of the window's PERIOD: a bar over the line
+# is a period that held more than N (a 0.5 s bin of the 20 sent at once
+# read 40/s against a line at 20/s).
+check "report --window 20/1s: 1 s bins, the highest at the line" "1 20" \
+    "$(grep -o '<svg [^>]*id="rate-1"[^>]*>' "$WORK/w.html" | sed -E 's/.*data-bin-s="([^"]*)".*data-peak="([^"]*)".*/\1 \2/')"
 "$SALVO" report --window 5/0.25s --html "$WORK/w.html" "$WORK/outw" > /dev/null 2>&1
 check "report --window 5/0.25s of that run: its busiest quarter second is over 5" 20 \
     "$(grep -o 'data-busiest="[0-9]*"' "$WORK/w.html" | tr -dc 0-9)"
+check "report --window 5/0.25s: 0.25 s bins, the highest 20 in one: 80/s" "0.25 80" \
+    "$(grep -o '<svg [^>]*id="rate-1"[^>]*>' "$WORK/w.html" | sed -E 's/.*data-bin-s="([^"]*)".*data-peak="([^"]*)".*/\1 \2/')"
 "$SALVO" report --window 20 "$WORK/outw" > /dev/null 2> "$WORK/rep.err"
 check "report --window 20: exit 2" 2 $?
 check_true "report --window 20: names the flag" grep -q "^salvo report: --window '20'" "$WORK/rep.err"
