@@ -110,15 +110,19 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
     double ytop = log10((double)most + 1);
     if (ytop <= 0)
         ytop = 1;
+    /* the tallest bar stops under a band at the top that holds the p50
+     * and p99 labels, so no label is drawn over a bar */
+    enum { LABEL_ROW = 15, LABEL_BAND = 2 * LABEL_ROW + 6 };
+    const double hmax = SVG_PH - LABEL_BAND;
     for (double c = 1; c <= (double)most * 1.0001; c *= 10) {
         snprintf(lab, sizeof lab, "%.0f", c);
-        tool_svg_ytick(b, SVG_MT + SVG_PH - log10(c + 1) / ytop * SVG_PH, lab);
+        tool_svg_ytick(b, SVG_MT + SVG_PH - log10(c + 1) / ytop * hmax, lab);
     }
     double bw = (double)SVG_PW / nb;
     for (int k = 0; k < nb; k++) {
         if (!counts[k])
             continue;
-        double h = log10((double)counts[k] + 1) / ytop * SVG_PH;
+        double h = log10((double)counts[k] + 1) / ytop * hmax;
         char l1[32], l2[32];
         tool_svg_num(l1, sizeof l1, pow(10, a.lo + (a.hi - a.lo) * k / nb));
         tool_svg_num(l2, sizeof l2, pow(10, a.lo + (a.hi - a.lo) * (k + 1) / nb));
@@ -132,9 +136,13 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
     for (int i = 0; i < 2 && g->latency.n; i++) {
         int64_t v = (int64_t)salvo_hist_percentile(&g->latency, pcts[i]);
         double x = SVG_ML + lat_pos(&a, v, SVG_PW);
+        /* each on a row of its own in the band; near the right edge, to
+         * the left of its line (a label is at most 120 px wide) */
+        int left = x > SVG_ML + SVG_PW - 124;
         salvo_jbuf_printf(b, "<line class=\"pct\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-                             "<text x=\"%.1f\" y=\"%d\">p%.0f %.3f ms</text>",
-                          x, SVG_MT, x, SVG_MT + SVG_PH, x + 3, SVG_MT + 10 + 12 * i, pcts[i], (double)v / 1e3);
+                             "<text class=\"pct-label\" x=\"%.1f\" y=\"%d\"%s>p%.0f %.3f ms</text>",
+                          x, SVG_MT, x, SVG_MT + SVG_PH, left ? x - 3 : x + 3, SVG_MT + 11 + LABEL_ROW * i,
+                          left ? " text-anchor=\"end\"" : "", pcts[i], (double)v / 1e3);
     }
     tool_svg_axes(b, "latency, ms (log scale)", "orders (log scale)");
     salvo_jbuf_cstr(b, "</svg>\n");

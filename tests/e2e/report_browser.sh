@@ -65,6 +65,36 @@ check "table: one row per order not accepted" "$not_acc $not_acc" \
     "$(attr "$WORK/dom.html" not-accepted-1 data-rows) $(grep -o '<tr data-status="[a-z_]*">' "$WORK/dom.html" | wc -l)"
 check "counts table: the total" "$total" "$(grep -o 'data-total="[0-9]*"' "$WORK/dom.html" | head -1 | cut -d'"' -f2)"
 check "no script ran or was asked for" 0 "$(grep -ci '<script' "$WORK/dom.html")"
+# Layout, measured by chromium itself: a copy of the page with a probe
+# script (the page has none) writes what overlaps into the DOM it dumps.
+probe() { # probe PAGE OUT: the page with the probe, loaded; its DOM to OUT
+    { cat "$1"; cat <<'JS'
+<script>
+(() => {
+  const hit = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const out = {labels: 0, overlaps: []};
+  for (const svg of document.querySelectorAll('svg.latency-histogram')) {
+    const labels = [...svg.querySelectorAll('text')].filter(t => /^p(50|99) /.test(t.textContent));
+    out.labels += labels.length;
+    labels.forEach((t, i) => {
+      const tb = t.getBBox();
+      for (const r of svg.querySelectorAll('rect.bar'))
+        if (hit(tb, r.getBBox())) out.overlaps.push(svg.id + ': ' + t.textContent + ' on a bar');
+      labels.slice(i + 1).forEach(u => { if (hit(tb, u.getBBox())) out.overlaps.push(svg.id + ': ' + t.textContent + ' on ' + u.textContent); });
+      if (tb.x + tb.width > svg.viewBox.baseVal.width) out.overlaps.push(svg.id + ': ' + t.textContent + ' past the edge');
+    });
+  }
+  document.body.setAttribute('data-probe', JSON.stringify(out));
+})();
+</script>
+JS
+    } > "$WORK/probe.html"
+    browse --dump-dom "file://$WORK/probe.html" > "$2"
+}
+probed() { grep -o "data-probe=\"[^\"]*\"" "$1" | cut -d'"' -f2 | sed 's/&quot;/"/g' | jq -r "$2"; }
+probe "$WORK/r.html" "$WORK/probe.dom"
+check "histogram: the p50 and p99 labels are drawn" 2 "$(probed "$WORK/probe.dom" .labels)"
+check "histogram: no label over a bar, another label or the edge" "" "$(probed "$WORK/probe.dom" '.overlaps[]')"
 browse --window-size=1100,2200 --screenshot="$ARTIFACTS/report.png" "file://$WORK/r.html" > /dev/null
 check_true "a screenshot is kept: $ARTIFACTS/report.png" test "$(stat -c %s "$ARTIFACTS/report.png" 2>/dev/null || echo 0)" -gt 20000
 
@@ -108,6 +138,9 @@ for st in rejected unknown failed; do # each drawn: a dot at least, outliers abo
     check_true "100k: the $st orders have dots" test "$(grep -o "<path class=\"pts st-$st\"[^>]*>" "$WORK/big.dom" |
         grep -o 'data-marks="[0-9]*"' | cut -d'"' -f2)" -gt 0
 done
+probe "$WORK/big.html" "$WORK/big.probe"
+check "100k: no histogram label over a bar, another label or the edge" "2 " \
+    "$(probed "$WORK/big.probe" .labels) $(probed "$WORK/big.probe" '.overlaps[]')"
 check "100k: the table shows 1,000 rows and counts the rest" "1000 $big_not_acc" \
     "$(attr "$WORK/big.dom" not-accepted-1 data-rows) $(attr "$WORK/big.dom" not-accepted-1 data-total)"
 check_true "100k: a screenshot is kept" test -s "$ARTIFACTS/report-100k.png"
