@@ -250,8 +250,13 @@ static rep_str_t keep(tool_report_t *rp, const salvo_json_member_t *m, int has, 
     r.off = (uint32_t)b->len;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        size_t len;
-        if (c >= 0x80) { /* a number's or an object's raw bytes are not checked yet */
+        size_t len = 0;
+        while (i + len < n && (unsigned char)s[i + len] >= 0x20 && (unsigned char)s[i + len] < 0x7f)
+            len++; /* printable ASCII, the most of it: at once */
+        if (len) {
+            salvo_jbuf_raw(b, s + i, len);
+            i += len - 1;
+        } else if (c >= 0x80) { /* a number's or an object's raw bytes are not checked yet */
             if ((len = salvo_utf8_seq_len(s + i, n - i)) > 0) {
                 salvo_jbuf_raw(b, s + i, len);
                 i += len - 1;
