@@ -298,7 +298,11 @@ static void an_empty_sent_at(void **state)
     tool_report_t rp2;
     assert_int_equal(tool_report_init(&rp2, 0, 1), 0);
     tool_report_line(&rp2, row, sizeof row - 1);
-    assert_int_equal(rp2.runs[0].nrows, 1);
+    assert_int_equal(rp2.nords, 1);
+    salvo_jbuf_t page = {0};
+    assert_int_equal(tool_report_page(&rp2, "<in>", &page), 0);
+    assert_non_null(strstr(page.p, "<tr data-status=\"rejected\">")); /* in the not-accepted table */
+    salvo_jbuf_free(&page);
     tool_report_free(&rp2);
     tool_report_free(&rp);
 }
@@ -325,15 +329,20 @@ static void bytes_not_utf8_read_as_replacement(void **state)
     assert_string_equal(run->id, "r" FFFD "1");
     assert_int_equal(run->agg.nwhy, 1);
     assert_string_equal(run->agg.why[0].text, "bad " FFFD FFFD " thing");
-    assert_true(salvo_utf8_is_valid(run->rows.p, run->rows.len));
-    assert_non_null(strstr(run->rows.p, "<td>a" FFFD "</td><td>AA" FFFD "</td>"));
-    assert_non_null(strstr(run->rows.p, "{&quot;m&quot;:&quot;" FFFD FFFD "&quot;}"));
     char text[4096];
     size_t n = tool_report_text(&rp, 0, text, sizeof text);
     assert_true(salvo_utf8_is_valid(text, n));
+    salvo_jbuf_t head = {0};
+    assert_int_equal(tool_report_head(&rp, &head), 0);
+    assert_true(salvo_utf8_is_valid(head.p, head.len));
+    assert_non_null(strstr(head.p, "unknown order, which may be at the broker:\n"));
+    assert_non_null(strstr(head.p, "{\"m\":\"" FFFD FFFD "\"}"));
+    salvo_jbuf_free(&head);
     salvo_jbuf_t page = {0};
     assert_int_equal(tool_report_page(&rp, "<in\xff>", &page), 0);
     assert_true(salvo_utf8_is_valid(page.p, page.len));
+    assert_non_null(strstr(page.p, "<td>a" FFFD "</td><td>AA" FFFD "</td>"));
+    assert_non_null(strstr(page.p, "{&quot;m&quot;:&quot;" FFFD FFFD "&quot;}"));
     salvo_jbuf_free(&page);
     tool_report_free(&rp);
 }

@@ -52,9 +52,13 @@ void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n)
 /* ================= one line ================= */
 
 /* The members a line's table row shows, kept as they were written. */
-enum rep_field { F_SEQ, F_LINE, F_ID, F_SYMBOL, F_SIDE, F_QUANTITY, F_PRICE, F_HTTP, F_ERROR, F_RESPONSE, F_COUNT };
-static const char *const field_keys[F_COUNT] = {"seq",   "line",  "client_order_id", "symbol", "side",
-                                                "quantity", "price", "http_status", "error", "response"};
+enum rep_field {
+    F_SEQ, F_LINE, F_ID, F_SYMBOL, F_SIDE, F_QUANTITY, F_PRICE, F_HTTP, F_ERROR, F_RESPONSE,
+    F_TYPE, F_ORDER_ID, F_PREVIOUS, F_COUNT
+};
+static const char *const field_keys[F_COUNT] = {"seq",   "line",     "client_order_id", "symbol", "side",
+                                                "quantity", "price", "http_status", "error",  "response",
+                                                "type", "order_id", "previous"};
 
 /* What a line says, as spans into the line or into tmp. */
 typedef struct rep_line {
@@ -215,51 +219,214 @@ static rep_run_t *run_for(tool_report_t *rp, const char *id)
     return r;
 }
 
-/* A cell: the string's text, or a number's, escaped; cut at max bytes. */
-static void cell(salvo_jbuf_t *b, const salvo_json_member_t *m, int has, salvo_jbuf_t *tmp, size_t max)
+/* ================= the orders' final states ================= */
+
+/* A member's text kept in rp->text (see rep_str_t): a string's value, or
+ * a number's or an object's JSON text; null and absent are empty. */
+static rep_str_t keep(tool_report_t *rp, const salvo_json_member_t *m, int has, size_t max)
 {
-    salvo_jbuf_raw(b, "<td>", 4);
-    if (has) {
-        const char *s = m->value;
-        size_t n = m->value_len;
-        if (str_of(m, tmp) == 0) {
-            s = tmp->p ? tmp->p : ""; /* "": never allocated */
-            n = tmp->len;
-        }
-        if (n > max) { /* at a character boundary */
-            n = max;
-            while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-                n--;
-            tool_html_escape(b, s, n);
-            salvo_jbuf_cstr(b, "&hellip;");
+    rep_str_t r = {0, 0};
+    if (!has)
+        return r;
+    const char *s = m->value;
+    size_t n = m->value_len;
+    if (str_of(m, &rp->tmp) == 0) {
+        s = rp->tmp.p ? rp->tmp.p : ""; /* "": never allocated */
+        n = rp->tmp.len;
+    } else if (n == 4 && memcmp(s, "null", 4) == 0) {
+        return r;
+    }
+    int cut = n > max;
+    if (cut) { /* at a character boundary */
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    salvo_jbuf_t *b = &rp->text;
+    if (b->len > UINT32_MAX - 3 * max - 8) { /* offsets are 32 bits: 4 GB of text is past any run */
+        rp->oom = 1;
+        return r;
+    }
+    r.off = (uint32_t)b->len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = 0;
+        while (i + len < n && (unsigned char)s[i + len] >= 0x20 && (unsigned char)s[i + len] < 0x7f)
+            len++; /* printable ASCII, the most of it: at once */
+        if (len) {
+            salvo_jbuf_raw(b, s + i, len);
+            i += len - 1;
+        } else if (c >= 0x80) { /* a number's or an object's raw bytes are not checked yet */
+            if ((len = salvo_utf8_seq_len(s + i, n - i)) > 0) {
+                salvo_jbuf_raw(b, s + i, len);
+                i += len - 1;
+            } else {
+                salvo_jbuf_cstr(b, "\xef\xbf\xbd");
+            }
         } else {
-            tool_html_escape(b, s, n);
+            char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+            salvo_jbuf_raw(b, &ch, 1);
         }
     }
-    salvo_jbuf_raw(b, "</td>", 5);
+    if (cut)
+        salvo_jbuf_cstr(b, "\xe2\x80\xa6"); /* ... */
+    if (b->oom) {
+        rp->oom = 1;
+        return (rep_str_t){0, 0};
+    }
+    r.len = (uint32_t)(b->len - r.off);
+    return r;
 }
 
-static void add_row(rep_run_t *run, const rep_line_t *L, salvo_jbuf_t *tmp)
+const char *tool_report_str(const tool_report_t *rp, rep_str_t s, size_t *len)
 {
-    if (run->nrows >= REP_TABLE_MAX) {
-        run->rows_more++;
+    *len = s.len;
+    return s.len ? rp->text.p + s.off : "";
+}
+
+static uint32_t hash_of(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* The slot for id in rp->hash: its order's, or the free one it would take. */
+static size_t slot_of(const tool_report_t *rp, const char *id, size_t n)
+{
+    size_t i = hash_of(id, n) & (rp->hcap - 1);
+    for (;; i = (i + 1) & (rp->hcap - 1)) {
+        uint32_t k = rp->hash[i];
+        if (k == 0)
+            return i;
+        const rep_order_t *o = &rp->ords[k - 1];
+        if (o->s[O_ID].len == n && memcmp(rp->text.p + o->s[O_ID].off, id, n) == 0)
+            return i;
+    }
+}
+
+static int grow(tool_report_t *rp)
+{
+    if (rp->nords == rp->ocap) {
+        size_t cap = rp->ocap ? rp->ocap * 2 : 1024;
+        rep_order_t *p = cap < UINT32_MAX ? realloc(rp->ords, cap * sizeof *p) : NULL;
+        if (p == NULL)
+            return -1;
+        rp->ords = p;
+        rp->ocap = cap;
+    }
+    if ((rp->nords + 1) * 2 > rp->hcap) { /* at most half full */
+        size_t cap = rp->hcap ? rp->hcap * 2 : 2048;
+        uint32_t *h = calloc(cap, sizeof *h);
+        if (h == NULL)
+            return -1;
+        free(rp->hash);
+        rp->hash = h;
+        rp->hcap = cap;
+        for (size_t k = 0; k < rp->nords; k++) {
+            const rep_order_t *o = &rp->ords[k];
+            if (o->s[O_ID].len)
+                rp->hash[slot_of(rp, rp->text.p + o->s[O_ID].off, o->s[O_ID].len)] = (uint32_t)k + 1;
+        }
+    }
+    return 0;
+}
+
+/* What a later line says of an order: passive, it did not send it (the
+ * earlier line stands); an earlier unknown is settled only by an answer
+ * of the broker (a later failed or not_sent leaves it possibly there). */
+static int replaces(int earlier, int later)
+{
+    int passive = later == SALVO_NOT_SENT || later == SALVO_SKIPPED || later == SALVO_DRY_RUN;
+    if (passive)
+        return earlier == SALVO_NOT_SENT || earlier == SALVO_SKIPPED || earlier == SALVO_DRY_RUN;
+    if (earlier == SALVO_UNKNOWN)
+        return later == SALVO_ACCEPTED || later == SALVO_DUPLICATE || later == SALVO_REJECTED || later == SALVO_UNKNOWN;
+    return 1;
+}
+
+static void fill(tool_report_t *rp, rep_order_t *o, const rep_line_t *L, size_t run)
+{
+    static const struct {
+        int o, f;
+        size_t max; /* bytes kept */
+    } fs[] = {{O_SYMBOL, F_SYMBOL, 40}, {O_SIDE, F_SIDE, 8},        {O_QTY, F_QUANTITY, 24},
+              {O_PRICE, F_PRICE, 24},   {O_TYPE, F_TYPE, 12},       {O_ORDER_ID, F_ORDER_ID, 80},
+              {O_SEQ, F_SEQ, 24},       {O_LINE, F_LINE, 24}};
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
+        o->s[fs[i].o] = keep(rp, &L->f[fs[i].f], L->has[fs[i].f], fs[i].max);
+    int why = L->has[F_ERROR] ? F_ERROR : F_RESPONSE;
+    o->s[O_WHY] = keep(rp, &L->f[why], L->has[why], 300);
+    o->sent_us = L->rec.sent_at_us;
+    o->http = L->rec.http_status;
+    o->run = (uint16_t)run;
+    o->status = (uint8_t)L->rec.status;
+}
+
+/* The journal's word for an order, in a resume's line: 'a'ccepted,
+ * 'r'ejected, 's'ent (or unknown: an earlier run had no outcome), 0. */
+static int previous_of(const rep_line_t *L, salvo_jbuf_t *tmp)
+{
+    if (!L->has[F_PREVIOUS] || str_of(&L->f[F_PREVIOUS], tmp) != 0 || tmp->len == 0)
+        return 0;
+    if (tmp->len == 8 && memcmp(tmp->p, "accepted", 8) == 0)
+        return 'a';
+    if (tmp->len == 8 && memcmp(tmp->p, "rejected", 8) == 0)
+        return 'r';
+    if ((tmp->len == 4 && memcmp(tmp->p, "sent", 4) == 0) || (tmp->len == 7 && memcmp(tmp->p, "unknown", 7) == 0))
+        return 's';
+    return 0;
+}
+
+static void keep_order(tool_report_t *rp, const rep_line_t *L, size_t run)
+{
+    int prev = previous_of(L, &rp->tmp);
+    if (grow(rp) < 0) {
+        rp->oom = 1;
         return;
     }
-    salvo_jbuf_t *b = &run->rows;
-    salvo_jbuf_printf(b, "<tr data-status=\"%s\">", salvo_status_name(L->rec.status));
-    static const struct {
-        int f;
-        size_t max; /* bytes shown */
-    } before[] = {{F_SEQ, 24}, {F_LINE, 24}, {F_ID, 80}, {F_SYMBOL, 40}, {F_SIDE, 8}, {F_QUANTITY, 24}, {F_PRICE, 24}};
-    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
-        cell(b, &L->f[before[i].f], L->has[before[i].f], tmp, before[i].max);
-    salvo_jbuf_printf(b, "<td><i class=\"sw st-%s\"></i>%s</td>", salvo_status_name(L->rec.status),
-                      salvo_status_name(L->rec.status));
-    cell(b, &L->f[F_HTTP], L->has[F_HTTP], tmp, 8);
-    int why = L->has[F_ERROR] ? F_ERROR : F_RESPONSE;
-    cell(b, &L->f[why], L->has[why], tmp, 300);
-    salvo_jbuf_raw(b, "</tr>\n", 6);
-    run->nrows++;
+    rep_str_t id = keep(rp, &L->f[F_ID], L->has[F_ID], 80);
+    size_t slot = 0;
+    rep_order_t *o = NULL;
+    if (id.len) {
+        slot = slot_of(rp, rp->text.p + id.off, id.len);
+        if (rp->hash[slot]) {
+            o = &rp->ords[rp->hash[slot] - 1];
+            rp->text.len = id.off; /* known: its text once is enough */
+            id = o->s[O_ID];
+        }
+    }
+    if (o == NULL) { /* the first line of this order */
+        o = &rp->ords[rp->nords];
+        memset(o, 0, sizeof *o);
+        o->earlier = REP_NONE;
+        o->s[O_ID] = id;
+        fill(rp, o, L, run);
+        if (L->rec.status == SALVO_SKIPPED && (prev == 'a' || prev == 'r'))
+            o->status = prev == 'a' ? SALVO_ACCEPTED : SALVO_REJECTED; /* by a run not read */
+        o->cut = prev == 's' ? REP_CUT_SENT : REP_CUT_NO;
+        if (id.len)
+            rp->hash[slot] = (uint32_t)rp->nords + 1;
+        rp->nords++;
+        return;
+    }
+    rp->merged++;
+    if (!replaces(o->status, L->rec.status))
+        return;
+    int earlier = o->status;
+    size_t earlier_run = o->run;
+    fill(rp, o, L, run);
+    o->earlier = (uint8_t)earlier;
+    o->earlier_run = (uint16_t)earlier_run;
+    if (earlier == SALVO_NOT_SENT)
+        o->cut = REP_CUT_NOT_SENT;
+    else if (earlier == SALVO_UNKNOWN)
+        o->cut = REP_CUT_UNKNOWN;
+    else if (prev == 's')
+        o->cut = REP_CUT_SENT;
+    else
+        o->cut = REP_CUT_NO;
 }
 
 void tool_report_line(tool_report_t *rp, const char *s, size_t n)
@@ -283,7 +450,8 @@ void tool_report_line(tool_report_t *rp, const char *s, size_t n)
     tool_agg_add(&run->agg, &L.rec);
     if (L.rec.has_at && L.rec.sent_at_us && !run->at_unix_us)
         run->at_unix_us = L.rec.sent_at_us - L.rec.at_offset_us;
-    if (!rp->want_html)
+    keep_order(rp, &L, (size_t)(run - rp->runs));
+    if (!rp->want_html || rp->oom)
         return;
     if (L.rec.sent_at_us) {
         if (run->npts == run->cap) {
@@ -298,11 +466,6 @@ void tool_report_line(tool_report_t *rp, const char *s, size_t n)
         }
         run->pts[run->npts++] = (rep_point_t){L.rec.sent_at_us, L.rec.latency_us, L.rec.status};
     }
-    if (L.rec.status != SALVO_ACCEPTED && L.rec.status != SALVO_DUPLICATE && L.rec.status != SALVO_DRY_RUN) {
-        add_row(run, &L, tmp);
-        if (run->rows.oom)
-            rp->oom = 1;
-    }
 }
 
 int tool_report_init(tool_report_t *rp, double rate, int want_html)
@@ -316,11 +479,12 @@ int tool_report_init(tool_report_t *rp, double rate, int want_html)
 
 void tool_report_free(tool_report_t *rp)
 {
-    for (size_t i = 0; rp->runs && i < rp->nruns; i++) {
+    for (size_t i = 0; rp->runs && i < rp->nruns; i++)
         free(rp->runs[i].pts);
-        salvo_jbuf_free(&rp->runs[i].rows);
-    }
     free(rp->runs);
+    free(rp->ords);
+    free(rp->hash);
+    salvo_jbuf_free(&rp->text);
     salvo_jbuf_free(&rp->tmp);
     salvo_jbuf_free(&rp->err);
     memset(rp, 0, sizeof *rp);

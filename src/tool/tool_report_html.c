@@ -110,15 +110,19 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
     double ytop = log10((double)most + 1);
     if (ytop <= 0)
         ytop = 1;
+    /* the tallest bar stops under a band at the top that holds the p50
+     * and p99 labels, so no label is drawn over a bar */
+    enum { LABEL_ROW = 15, LABEL_BAND = 2 * LABEL_ROW + 6 };
+    const double hmax = SVG_PH - LABEL_BAND;
     for (double c = 1; c <= (double)most * 1.0001; c *= 10) {
         snprintf(lab, sizeof lab, "%.0f", c);
-        tool_svg_ytick(b, SVG_MT + SVG_PH - log10(c + 1) / ytop * SVG_PH, lab);
+        tool_svg_ytick(b, SVG_MT + SVG_PH - log10(c + 1) / ytop * hmax, lab);
     }
     double bw = (double)SVG_PW / nb;
     for (int k = 0; k < nb; k++) {
         if (!counts[k])
             continue;
-        double h = log10((double)counts[k] + 1) / ytop * SVG_PH;
+        double h = log10((double)counts[k] + 1) / ytop * hmax;
         char l1[32], l2[32];
         tool_svg_num(l1, sizeof l1, pow(10, a.lo + (a.hi - a.lo) * k / nb));
         tool_svg_num(l2, sizeof l2, pow(10, a.lo + (a.hi - a.lo) * (k + 1) / nb));
@@ -132,9 +136,13 @@ static void histogram(salvo_jbuf_t *b, const rep_run_t *run, size_t ri)
     for (int i = 0; i < 2 && g->latency.n; i++) {
         int64_t v = (int64_t)salvo_hist_percentile(&g->latency, pcts[i]);
         double x = SVG_ML + lat_pos(&a, v, SVG_PW);
+        /* each on a row of its own in the band; near the right edge, to
+         * the left of its line (a label is at most 120 px wide) */
+        int left = x > SVG_ML + SVG_PW - 124;
         salvo_jbuf_printf(b, "<line class=\"pct\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-                             "<text x=\"%.1f\" y=\"%d\">p%.0f %.3f ms</text>",
-                          x, SVG_MT, x, SVG_MT + SVG_PH, x + 3, SVG_MT + 10 + 12 * i, pcts[i], (double)v / 1e3);
+                             "<text class=\"pct-label\" x=\"%.1f\" y=\"%d\"%s>p%.0f %.3f ms</text>",
+                          x, SVG_MT, x, SVG_MT + SVG_PH, left ? x - 3 : x + 3, SVG_MT + 11 + LABEL_ROW * i,
+                          left ? " text-anchor=\"end\"" : "", pcts[i], (double)v / 1e3);
     }
     tool_svg_axes(b, "latency, ms (log scale)", "orders (log scale)");
     salvo_jbuf_cstr(b, "</svg>\n");
@@ -251,25 +259,41 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
                       const tool_report_t *rp)
 {
     double wlimit = rp->window_n ? rp->window_n / ((double)rp->window_ns / 1e9) : 0;
-    /* about 100 bins, but at least 5 orders a bin on average: fewer says
-     * more about the bin's edges than about the rate */
-    double bin = tool_svg_nice(span_s / 100), few = tool_svg_nice(5 * span_s / (double)run->npts);
-    if (bin < few)
-        bin = few;
-    if (bin < 0.001)
-        bin = 0.001;
+    double bin;
+    int64_t bin_us = 0;
+    if (rp->window_n) {
+        /* bins of the window's PERIOD from the first send (whole periods
+         * of it past 1,000 bins): each bin is one period the window held
+         * to N, so a bar over its line is a promise broken, and never an
+         * artefact of a bin shorter than the period */
+        int64_t per_us = rp->window_ns / 1000 > 0 ? rp->window_ns / 1000 : 1;
+        int64_t k = (int64_t)(span_s * 1e6) / per_us / 1000 + 1;
+        bin_us = per_us * k;
+        bin = (double)bin_us / 1e6;
+    } else {
+        /* about 100 bins, but at least 5 orders a bin on average: fewer
+         * says more about the bin's edges than about the rate */
+        bin = tool_svg_nice(span_s / 100);
+        double few = tool_svg_nice(5 * span_s / (double)run->npts);
+        if (bin < few)
+            bin = few;
+        if (bin < 0.001)
+            bin = 0.001;
+    }
     size_t nb = (size_t)(span_s / bin) + 1;
     uint64_t *c = calloc(nb, sizeof *c);
     if (c == NULL)
         return -ENOMEM;
     for (size_t i = 0; i < run->npts; i++) {
-        size_t k = (size_t)((double)(run->pts[i].sent_us - t0) / 1e6 / bin);
+        size_t k = bin_us ? (size_t)((run->pts[i].sent_us - t0) / bin_us)
+                          : (size_t)((double)(run->pts[i].sent_us - t0) / 1e6 / bin);
         c[k < nb ? k : nb - 1]++;
     }
     double top = 0, limit = run->agg.target_rate;
     /* the last bin ends at the last send: its rate is over what it covers,
-     * and one under half a bin is folded into the one before */
-    double last_w = span_s - (double)(nb - 1) * bin;
+     * and one under half a bin is folded into the one before. A window's
+     * bin is a whole period whatever the run did in it. */
+    double last_w = bin_us ? bin : span_s - (double)(nb - 1) * bin;
     if (nb > 1 && last_w < bin / 2) {
         c[nb - 2] += c[nb - 1];
         nb--;
@@ -282,6 +306,7 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     for (size_t k = 0; k < nb; k++)
         if ((double)c[k] / BIN_W(k) > top)
             top = (double)c[k] / BIN_W(k);
+    double peak = top;
     if (limit > top)
         top = limit;
     if (wlimit > top)
@@ -290,7 +315,8 @@ static int rate_chart(salvo_jbuf_t *b, const rep_run_t *run, size_t ri, int64_t 
     char lab[32], ylab[64];
     tool_svg_num(lab, sizeof lab, bin);
     tool_svg_open(b, "rate", ri, "orders sent per second against the limit");
-    salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\">", lab, nb, limit);
+    salvo_jbuf_printf(b, " data-bin-s=\"%s\" data-bins=\"%zu\" data-limit=\"%.6g\" data-peak=\"%.6g\">", lab, nb,
+                      limit, peak);
     time_ticks(b, xspan);
     for (int i = 0; i <= 5; i++) {
         tool_svg_num(lab, sizeof lab, top * i / 5);
@@ -350,6 +376,279 @@ static void counts_table(salvo_jbuf_t *b, const tool_agg_t *g, size_t ri)
                       (unsigned long long)g->orders, (unsigned long long)g->orders);
 }
 
+/* ---- the orders' final states: the tables first on the page ---- */
+
+#define DASH "\xe2\x80\x94" /* an absent value */
+
+static void td_str(salvo_jbuf_t *b, const tool_report_t *rp, rep_str_t v)
+{
+    size_t n;
+    const char *p = tool_report_str(rp, v, &n);
+    salvo_jbuf_cstr(b, "<td>");
+    if (n)
+        tool_html_escape(b, p, n);
+    else
+        salvo_jbuf_cstr(b, DASH);
+    salvo_jbuf_cstr(b, "</td>");
+}
+
+static void td_status(salvo_jbuf_t *b, int st)
+{
+    salvo_jbuf_printf(b, "<td><i class=\"sw st-%s\"></i>%s</td>", salvo_status_name(st), salvo_status_name(st));
+}
+
+static void td_http(salvo_jbuf_t *b, const rep_order_t *o)
+{
+    if (o->http)
+        salvo_jbuf_printf(b, "<td>%d</td>", o->http);
+    else
+        salvo_jbuf_cstr(b, "<td>" DASH "</td>");
+}
+
+static void td_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t run)
+{
+    salvo_jbuf_cstr(b, "<td>");
+    if (rp->runs[run].id[0])
+        tool_html_str(b, rp->runs[run].id);
+    else
+        salvo_jbuf_cstr(b, DASH);
+    salvo_jbuf_cstr(b, "</td>");
+}
+
+static void td_time(salvo_jbuf_t *b, int64_t us)
+{
+    char t[32], z[8];
+    if (us == 0) {
+        salvo_jbuf_cstr(b, "<td>" DASH "</td>");
+        return;
+    }
+    tool_report_time(us, t, z);
+    salvo_jbuf_printf(b, "<td>%s</td>", t);
+}
+
+/* "Name (N)", then the table's opening, or a sentence when it would have no rows. */
+static void table_open(salvo_jbuf_t *b, const char *id, uint64_t rows, uint64_t total, const char *heads)
+{
+    salvo_jbuf_printf(b, "<table class=\"orders\" id=\"%s\" data-rows=\"%llu\" data-total=\"%llu\"><tr>%s</tr>\n", id,
+                      (unsigned long long)rows, (unsigned long long)total, heads);
+}
+
+static void more_rows(salvo_jbuf_t *b, uint64_t more, const char *jq)
+{
+    if (more)
+        salvo_jbuf_printf(b, "<p>%llu more not shown; <code>%s</code> lists them all.</p>\n", (unsigned long long)more,
+                          jq);
+}
+
+static void when_p(salvo_jbuf_t *b, const char *id, int64_t first, int64_t last)
+{
+    char t0[32], t1[32], z0[8], z1[8];
+    if (!first) {
+        salvo_jbuf_printf(b, "<p class=\"when\" id=\"%s\">No order was sent.</p>\n", id);
+        return;
+    }
+    tool_report_time(first, t0, z0);
+    tool_report_time(last, t1, z1);
+    salvo_jbuf_printf(b, "<p class=\"when\" id=\"%s\" data-first-us=\"%lld\" data-last-us=\"%lld\">", id,
+                      (long long)first, (long long)last);
+    if (strcmp(z0, z1) == 0)
+        salvo_jbuf_printf(b, "Sent <b>%s</b> to %s (UTC%s)</p>\n", t0, t1, z0);
+    else
+        salvo_jbuf_printf(b, "Sent <b>%s UTC%s</b> to %s UTC%s</p>\n", t0, z0, t1, z1);
+}
+
+static void call_broker(salvo_jbuf_t *b, const tool_report_t *rp)
+{
+    uint64_t unknown = 0, rows = 0;
+    for (size_t i = 0; i < rp->nords; i++)
+        unknown += rp->ords[i].status == SALVO_UNKNOWN;
+    if (unknown == 0) {
+        salvo_jbuf_cstr(b, "<h2>Call the broker</h2>\n<p id=\"call-broker\" data-rows=\"0\">No order is unknown: "
+                           "none to call the broker about.</p>\n");
+        return;
+    }
+    salvo_jbuf_printf(b, "<h2>Call the broker: %llu unknown order%s</h2>\n<p>Each may be at the broker: no definite "
+                         "answer came back. Ask the broker for each by its client order id.</p>\n",
+                      (unsigned long long)unknown, unknown == 1 ? "" : "s");
+    table_open(b, "call-broker", unknown < REP_TABLE_MAX ? unknown : REP_TABLE_MAX, unknown,
+               "<th>client_order_id</th><th>broker order_id</th><th>symbol</th><th>side</th><th>quantity</th>"
+               "<th>price</th><th>sent</th><th>HTTP</th><th>run</th><th>error or broker's answer</th>");
+    for (size_t i = 0; i < rp->nords && rows < REP_TABLE_MAX; i++) {
+        const rep_order_t *o = &rp->ords[i];
+        if (o->status != SALVO_UNKNOWN)
+            continue;
+        salvo_jbuf_cstr(b, "<tr data-status=\"unknown\">");
+        static const int cols[] = {O_ID, O_ORDER_ID, O_SYMBOL, O_SIDE, O_QTY, O_PRICE};
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+            td_str(b, rp, o->s[cols[c]]);
+        td_time(b, o->sent_us);
+        td_http(b, o);
+        td_run(b, rp, o->run);
+        td_str(b, rp, o->s[O_WHY]);
+        salvo_jbuf_cstr(b, "</tr>\n");
+        rows++;
+    }
+    salvo_jbuf_cstr(b, "</table>\n");
+    more_rows(b, unknown - rows, "jq -c 'select(.status == \"unknown\")'");
+}
+
+static void notional(salvo_jbuf_t *b, const tool_report_t *rp)
+{
+    rep_notional_t nt;
+    tool_report_notional(rp, &nt);
+    salvo_jbuf_cstr(b, "<h2>Notional</h2>\n");
+    if (!nt.any) {
+        salvo_jbuf_cstr(b, "<p id=\"notional\">No LIMIT order with a price was accepted, rejected or unknown.</p>\n");
+        return;
+    }
+    salvo_jbuf_cstr(b, "<p>Price &times; quantity of the LIMIT orders, by final state (accepted counts duplicate: "
+                       "the broker holds it).</p>\n<table id=\"notional\"><tr><th>status</th><th>orders</th>"
+                       "<th>notional</th></tr>");
+    static const char *const names[3] = {"accepted", "rejected", "unknown"};
+    for (int k = 0; k < 3; k++) {
+        if (!nt.n[k] && k == 2)
+            continue;
+        char m[96];
+        tool_report_money(m, sizeof m, nt.sum[k], nt.dec);
+        salvo_jbuf_printf(b, "<tr data-status=\"%s\" data-orders=\"%llu\" data-notional=\"%s\"><td><i class=\"sw "
+                             "st-%s\"></i>%s</td><td>%llu</td><td>%s</td></tr>",
+                          names[k], (unsigned long long)nt.n[k], m, names[k], names[k], (unsigned long long)nt.n[k], m);
+    }
+    salvo_jbuf_cstr(b, "</table>\n");
+}
+
+static int by_pair(salvo_jbuf_t *b, const tool_report_t *rp)
+{
+    size_t *ix = tool_report_sorted(rp, tool_report_by_pair);
+    if (ix == NULL)
+        return -ENOMEM;
+    uint64_t any[SALVO_STATUS_COUNT] = {0};
+    size_t pairs = 0;
+    for (size_t i = 0; i < rp->nords; i++)
+        any[rp->ords[i].status]++;
+    for (size_t i = 0; i < rp->nords; i++)
+        pairs += i == 0 || tool_report_by_pair(rp, ix[i - 1], ix[i]) != 0;
+    salvo_jbuf_cstr(b, "<h2>By symbol and side</h2>\n");
+    salvo_jbuf_printf(b, "<table id=\"by-symbol\" data-rows=\"%zu\" data-total=\"%zu\"><tr><th>symbol</th><th>side</th>"
+                         "<th>orders</th>",
+                      pairs < REP_PAIRS_PAGE ? pairs : REP_PAIRS_PAGE, pairs);
+    for (int st = 0; st < SALVO_STATUS_COUNT; st++) /* a column for each status there is */
+        if (any[st])
+            salvo_jbuf_printf(b, "<th>%s</th>", salvo_status_name(st));
+    salvo_jbuf_cstr(b, "</tr>\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < rp->nords && shown < REP_PAIRS_PAGE; shown++) {
+        uint64_t count[SALVO_STATUS_COUNT] = {0}, n = 0;
+        size_t j = i;
+        for (; j < rp->nords && tool_report_by_pair(rp, ix[i], ix[j]) == 0; j++, n++)
+            count[rp->ords[ix[j]].status]++;
+        const rep_order_t *o = &rp->ords[ix[i]];
+        salvo_jbuf_printf(b, "<tr data-orders=\"%llu\">", (unsigned long long)n);
+        td_str(b, rp, o->s[O_SYMBOL]);
+        td_str(b, rp, o->s[O_SIDE]);
+        salvo_jbuf_printf(b, "<td>%llu</td>", (unsigned long long)n);
+        for (int st = 0; st < SALVO_STATUS_COUNT; st++)
+            if (any[st])
+                salvo_jbuf_printf(b, "<td>%llu</td>", (unsigned long long)count[st]);
+        salvo_jbuf_cstr(b, "</tr>\n");
+        i = j;
+    }
+    salvo_jbuf_cstr(b, "</table>\n");
+    if (pairs > shown)
+        salvo_jbuf_printf(b, "<p>%zu more (symbol, side) pairs not shown; <code>jq -r '[.symbol, .side] | @tsv' | "
+                             "sort | uniq -c</code> counts them all.</p>\n",
+                          pairs - shown);
+    free(ix);
+    return 0;
+}
+
+static void finished_later(salvo_jbuf_t *b, const tool_report_t *rp)
+{
+    uint64_t later = 0, cut = 0, rows = 0;
+    for (size_t i = 0; i < rp->nords; i++) {
+        later += rp->ords[i].earlier != REP_NONE || rp->ords[i].cut != REP_CUT_NO;
+        cut += rp->ords[i].cut != REP_CUT_NO;
+    }
+    if (later == 0)
+        return;
+    salvo_jbuf_printf(b, "<h2>Finished by a later run: %llu order%s, %llu cut short</h2>\n<p>One final state per order "
+                         "(by client_order_id): a later run's outcome wins, but a line that did not send the order "
+                         "(not_sent, skipped, dry_run) leaves the earlier one standing, and an unknown order stays "
+                         "unknown until the broker answers for it.</p>\n",
+                      (unsigned long long)later, later == 1 ? "" : "s", (unsigned long long)cut);
+    table_open(b, "finished-later", later < REP_TABLE_MAX ? later : REP_TABLE_MAX, later,
+               "<th>client_order_id</th><th>symbol</th><th>side</th><th>quantity</th><th>price</th>"
+               "<th>earlier</th><th>earlier run</th><th>cut short</th><th>final</th><th>run</th>"
+               "<th>broker order_id</th>");
+    static const char *const cut_text[] = {"", "not sent", "no answer", "no outcome (journal)"};
+    for (size_t i = 0; i < rp->nords && rows < REP_TABLE_MAX; i++) {
+        const rep_order_t *o = &rp->ords[i];
+        if (o->earlier == REP_NONE && o->cut == REP_CUT_NO)
+            continue;
+        salvo_jbuf_printf(b, "<tr data-status=\"%s\" data-earlier=\"%s\" data-cut=\"%d\">", salvo_status_name(o->status),
+                          o->earlier == REP_NONE ? "" : salvo_status_name(o->earlier), o->cut != REP_CUT_NO);
+        static const int cols[] = {O_ID, O_SYMBOL, O_SIDE, O_QTY, O_PRICE};
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+            td_str(b, rp, o->s[cols[c]]);
+        if (o->earlier == REP_NONE) {
+            salvo_jbuf_cstr(b, "<td>no line</td><td>" DASH "</td>");
+        } else {
+            td_status(b, o->earlier);
+            td_run(b, rp, o->earlier_run);
+        }
+        salvo_jbuf_printf(b, "<td>%s</td>", o->cut != REP_CUT_NO ? cut_text[o->cut] : DASH);
+        td_status(b, o->status);
+        td_run(b, rp, o->run);
+        td_str(b, rp, o->s[O_ORDER_ID]);
+        salvo_jbuf_cstr(b, "</tr>\n");
+        rows++;
+    }
+    salvo_jbuf_cstr(b, "</table>\n");
+    more_rows(b, later - rows, "jq -c 'select(.previous)'");
+}
+
+static int not_accepted(salvo_jbuf_t *b, const tool_report_t *rp)
+{
+    uint64_t total = 0, rows = 0;
+    for (size_t i = 0; i < rp->nords; i++) {
+        int st = rp->ords[i].status;
+        total += st != SALVO_ACCEPTED && st != SALVO_DUPLICATE && st != SALVO_DRY_RUN;
+    }
+    if (total == 0) {
+        salvo_jbuf_cstr(b, "<h2>Orders not accepted</h2>\n<p id=\"not-accepted\" data-rows=\"0\">Every order was "
+                           "accepted.</p>\n");
+        return 0;
+    }
+    size_t *ix = tool_report_sorted(rp, tool_report_by_status);
+    if (ix == NULL)
+        return -ENOMEM;
+    salvo_jbuf_printf(b, "<h2>Orders not accepted (%llu)</h2>\n<p>By status: unknown, rejected, failed, not_sent, "
+                         "skipped, invalid; each in the order read.</p>\n",
+                      (unsigned long long)total);
+    table_open(b, "not-accepted", total < REP_TABLE_MAX ? total : REP_TABLE_MAX, total,
+               "<th>seq</th><th>line</th><th>client_order_id</th><th>symbol</th><th>side</th><th>quantity</th>"
+               "<th>price</th><th>status</th><th>HTTP</th><th>run</th><th>error or broker's answer</th>");
+    for (size_t i = 0; i < rp->nords && rows < REP_TABLE_MAX; i++) {
+        const rep_order_t *o = &rp->ords[ix[i]];
+        if (o->status == SALVO_ACCEPTED || o->status == SALVO_DUPLICATE || o->status == SALVO_DRY_RUN)
+            continue;
+        salvo_jbuf_printf(b, "<tr data-status=\"%s\">", salvo_status_name(o->status));
+        static const int cols[] = {O_SEQ, O_LINE, O_ID, O_SYMBOL, O_SIDE, O_QTY, O_PRICE};
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+            td_str(b, rp, o->s[cols[c]]);
+        td_status(b, o->status);
+        td_http(b, o);
+        td_run(b, rp, o->run);
+        td_str(b, rp, o->s[O_WHY]);
+        salvo_jbuf_cstr(b, "</tr>\n");
+        rows++;
+    }
+    free(ix);
+    salvo_jbuf_cstr(b, "</table>\n");
+    more_rows(b, total - rows, "jq -c 'select(.status != \"accepted\" and .status != \"duplicate\")'");
+    return 0;
+}
+
 static int one_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t ri, const char *summary)
 {
     const rep_run_t *run = &rp->runs[ri];
@@ -362,7 +661,11 @@ static int one_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t ri, const ch
     } else {
         salvo_jbuf_cstr(b, "The run");
     }
-    salvo_jbuf_cstr(b, "</h2>\n<pre class=\"summary\">");
+    salvo_jbuf_cstr(b, "</h2>\n");
+    char wid[32];
+    snprintf(wid, sizeof wid, "when-%zu", ri + 1);
+    when_p(b, wid, run->agg.sent ? run->agg.first_sent_us : 0, run->agg.last_sent_us);
+    salvo_jbuf_cstr(b, "<pre class=\"summary\">");
     for (const char *p = summary, *nl; p && *p; p = nl + 1) { /* error kinds may carry broker text */
         nl = strchr(p, '\n');
         if (nl == NULL)
@@ -394,19 +697,6 @@ static int one_run(salvo_jbuf_t *b, const tool_report_t *rp, size_t ri, const ch
     } else {
         salvo_jbuf_cstr(b, "<p>No order was sent: no charts.</p>\n");
     }
-    salvo_jbuf_printf(b, "<h3>Orders not accepted (%llu)</h3>\n", (unsigned long long)(run->nrows + run->rows_more));
-    salvo_jbuf_printf(
-        b,
-        "<table class=\"not-accepted\" id=\"not-accepted-%zu\" data-rows=\"%llu\" data-total=\"%llu\">"
-        "<tr><th>seq</th><th>line</th><th>client_order_id</th><th>symbol</th><th>side</th>"
-        "<th>quantity</th><th>price</th><th>status</th><th>HTTP</th><th>error or broker's answer</th></tr>\n",
-        ri + 1, (unsigned long long)run->nrows, (unsigned long long)(run->nrows + run->rows_more));
-    salvo_jbuf_raw(b, run->rows.p ? run->rows.p : "", run->rows.len);
-    salvo_jbuf_cstr(b, "</table>\n");
-    if (run->rows_more)
-        salvo_jbuf_printf(b, "<p>%llu more not shown; <code>jq -c 'select(.status != \"accepted\" and .status != "
-                             "\"duplicate\")'</code> lists them all.</p>\n",
-                          (unsigned long long)run->rows_more);
     salvo_jbuf_cstr(b, "</section>\n");
     return 0;
 }
@@ -419,13 +709,28 @@ int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *
     tool_html_str(b, source);
     salvo_jbuf_printf(b, "</title><style>%s</style></head>\n<body>\n<h1>salvo report: ", css);
     tool_html_str(b, source);
-    uint64_t orders = 0;
-    for (size_t i = 0; i < rp->nruns; i++)
-        orders += rp->runs[i].agg.orders;
-    salvo_jbuf_printf(b, "</h1>\n<p id=\"totals\" data-runs=\"%zu\" data-orders=\"%llu\">%llu orders in %zu run%s.</p>\n",
-                      rp->nruns, (unsigned long long)orders, (unsigned long long)orders, rp->nruns,
-                      rp->nruns == 1 ? "" : "s");
+    int64_t first = 0, last = 0;
+    for (size_t i = 0; i < rp->nruns; i++) {
+        const tool_agg_t *g = &rp->runs[i].agg;
+        if (!g->sent)
+            continue;
+        if (!first || g->first_sent_us < first)
+            first = g->first_sent_us;
+        if (g->last_sent_us > last)
+            last = g->last_sent_us;
+    }
+    salvo_jbuf_printf(b, "</h1>\n<p id=\"totals\" data-runs=\"%zu\" data-orders=\"%zu\">%zu orders in %zu run%s.</p>\n",
+                      rp->nruns, rp->nords, rp->nords, rp->nruns, rp->nruns == 1 ? "" : "s");
+    when_p(b, "when", first, last);
     int r = 0;
+    if (rp->nruns) {
+        call_broker(b, rp);
+        finished_later(b, rp); /* a killed run and its resume: where its orders ended */
+        notional(b, rp);
+        r = by_pair(b, rp);
+        if (r == 0)
+            r = not_accepted(b, rp);
+    }
     for (size_t i = 0; i < rp->nruns && r == 0; i++) {
         char summary[8192];
         tool_report_text(rp, i, summary, sizeof summary);

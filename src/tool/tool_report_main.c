@@ -13,18 +13,23 @@
 #include "tool_args.h"
 
 static const char report_usage[] =
-    "usage: salvo report [--rate R] [--window N/PERIOD] [--html FILE] [FILE|-]\n"
-    "Read salvo's result lines (FILE, or stdin when absent or -) and print the summary of\n"
-    "each run in them again: counts by status, by HTTP status and by error, the send rate,\n"
-    "latency percentiles, the first send against --at. Lines of several runs are told\n"
-    "apart by their \"run\" id.\n"
+    "usage: salvo report [--rate R] [--window N/PERIOD] [--html FILE] [FILE...|-]\n"
+    "Read salvo's result lines (each FILE in the order given, or stdin when none or -).\n"
+    "First, over each order's final state (lines of one client_order_id, as a killed run\n"
+    "and its --resume write, are one order: the later line wins, but not_sent, skipped\n"
+    "and dry_run never hide an earlier line, and an unknown order stays unknown until\n"
+    "the broker answers for it): the date and time, the unknown orders to call the\n"
+    "broker about, the notional of LIMIT orders, the counts by symbol and side. Then\n"
+    "each run's summary again: counts by status, by HTTP status and by error, the send\n"
+    "rate, latency percentiles, the first send against --at. Lines of several runs are\n"
+    "told apart by their \"run\" id.\n"
     "\n"
     "  --rate R        the run's --rate, to show the send rate against it: 100, 100/s, 6000/m\n"
-    "  --window N/P    the run's --window (50/1s): the page draws it and counts the orders\n"
-    "                  sent in the busiest PERIOD\n"
+    "  --window N/P    the run's --window (50/1s): the page draws it, counts orders per\n"
+    "                  second in bins of PERIOD, and the orders sent in the busiest PERIOD\n"
     "  --html FILE     also write one self-contained HTML page (no network, no JavaScript):\n"
-    "                  latency histogram, every order over time, orders per second against\n"
-    "                  the limit, a table of the orders not accepted\n"
+    "                  the same as tables, the orders not accepted by status; per run a\n"
+    "                  latency histogram, every order over time, orders per second\n"
     "  -h, --help      this text\n"
     "\n"
     "Exit: 0 done (whatever the orders' outcomes), 2 usage, 3 the input or FILE could not\n"
@@ -79,9 +84,18 @@ static int write_page(const tool_report_t *rp, const char *path, const char *sou
     return r;
 }
 
-static int print_and_write(const tool_report_t *rp, const char *input, const char *html)
+static int print_and_write(const tool_report_t *rp, const char *input, const char *bad_in, const char *html)
 {
     int code = SALVO_EXIT_OK;
+    salvo_jbuf_t head = {0};
+    if (tool_report_head(rp, &head) < 0) {
+        salvo_jbuf_free(&head);
+        fprintf(stderr, "salvo report: %s\n", strerror(ENOMEM));
+        return SALVO_EXIT_IO;
+    }
+    if (head.len)
+        fwrite(head.p, 1, head.len, stdout);
+    salvo_jbuf_free(&head);
     for (size_t i = 0; i < rp->nruns; i++) {
         char buf[8192];
         tool_report_text(rp, i, buf, sizeof buf);
@@ -90,8 +104,9 @@ static int print_and_write(const tool_report_t *rp, const char *input, const cha
     if (rp->nruns == 0)
         printf("salvo: %s holds no results\n", input);
     if (rp->bad)
-        fprintf(stderr, "salvo report: %llu of %llu lines are not salvo results (the first: line %llu); skipped\n",
-                (unsigned long long)rp->bad, (unsigned long long)rp->lines, (unsigned long long)rp->first_bad);
+        fprintf(stderr, "salvo report: %llu of %llu lines are not salvo results (the first: line %llu%s%s); skipped\n",
+                (unsigned long long)rp->bad, (unsigned long long)rp->lines, (unsigned long long)rp->first_bad,
+                bad_in ? " of " : "", bad_in ? bad_in : "");
     if (rp->runs_over)
         fprintf(stderr, "salvo report: more than %d runs; the lines of the rest are counted in the last\n",
                 REP_RUNS_MAX);
@@ -142,31 +157,46 @@ int tool_report_main(int argc, char **argv)
             return SALVO_EXIT_USAGE;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "salvo report: one file of results at most (see salvo report --help)\n");
-        return SALVO_EXIT_USAGE;
-    }
-    const char *path = optind < argc ? argv[optind] : "-";
-    const char *input = strcmp(path, "-") == 0 ? "stdin" : path;
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "salvo report: cannot read %s: %s\n", path, strerror(errno));
-        return SALVO_EXIT_IO;
-    }
+    /* FILE...: read in the order given, so a later run's line of an order
+     * (a --resume's) is read after the earlier run's */
+    static char *const stdin_only[] = {"-"};
+    char *const *files = optind < argc ? argv + optind : stdin_only;
+    int nfiles = optind < argc ? argc - optind : 1;
     tool_report_t rp;
     int code = SALVO_EXIT_OK, r = tool_report_init(&rp, rate, html != NULL);
     rp.window_n = window_n;
     rp.window_ns = window_ns;
-    if (r == 0)
+    salvo_jbuf_t names = {0};
+    const char *bad_in = NULL; /* the file of the first line that is not a result, when several */
+    for (int k = 0; k < nfiles && r == 0; k++) {
+        const char *path = files[k];
+        const char *input = strcmp(path, "-") == 0 ? "stdin" : path;
+        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+        if (f == NULL) {
+            fprintf(stderr, "salvo report: cannot read %s: %s\n", path, strerror(errno));
+            code = SALVO_EXIT_IO;
+            break;
+        }
+        salvo_jbuf_printf(&names, "%s%s", k ? ", " : "", input);
+        uint64_t bad = rp.bad;
+        rp.lineno = 0; /* line numbers are the file's */
         r = read_results(&rp, f);
-    if (r < 0) {
-        fprintf(stderr, "salvo report: reading %s: %s\n", input, strerror(-r));
-        code = SALVO_EXIT_IO;
-    } else {
-        code = print_and_write(&rp, input, html);
+        if (nfiles > 1 && bad == 0 && rp.bad)
+            bad_in = input;
+        if (f != stdin)
+            fclose(f);
+        if (r < 0) {
+            fprintf(stderr, "salvo report: reading %s: %s\n", input, strerror(-r));
+            code = SALVO_EXIT_IO;
+        }
     }
-    if (f != stdin)
-        fclose(f);
+    if (r == 0 && code == SALVO_EXIT_OK)
+        code = names.oom ? SALVO_EXIT_IO : print_and_write(&rp, names.p, bad_in, html);
+    else if (r < 0 && code == SALVO_EXIT_OK) { /* the report's own memory */
+        fprintf(stderr, "salvo report: %s\n", strerror(-r));
+        code = SALVO_EXIT_IO;
+    }
+    salvo_jbuf_free(&names);
     tool_report_free(&rp);
     return code;
 }

@@ -1,7 +1,8 @@
 /* salvo report (result lines read back, the page written): any bytes give
  * summaries that add up, and a page whose every tag is one salvo writes:
  * nothing from the results (broker text) reaches the page unescaped; the
- * summary and the page are UTF-8 whatever bytes the results hold. */
+ * summary, the report's own lines and the page are UTF-8 whatever bytes
+ * the results hold, and each of the report's lines is one line. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -10,7 +11,7 @@
 
 static const char *const tags[] = {"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3",
                                    "p", "section", "pre", "table", "tr", "th", "td", "i", "code", "svg", "line",
-                                   "text", "rect", "path", "desc", "span"};
+                                   "text", "rect", "path", "desc", "span", "b"};
 
 static int known_tag(const char *s, size_t n)
 {
@@ -47,6 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(salvo_utf8_is_valid(buf, n));
     }
     FUZZ_CHECK(orders + rp.bad == rp.lines);
+    /* the report's own lines: one final state per order, every line its own */
+    FUZZ_CHECK(rp.nords + rp.merged == orders);
+    salvo_jbuf_t head = {0};
+    if (tool_report_head(&rp, &head) == 0 && head.len) {
+        FUZZ_CHECK(salvo_utf8_is_valid(head.p, head.len) && head.p[head.len - 1] == '\n');
+        for (size_t i = 0; i < head.len; i = (size_t)((char *)memchr(head.p + i, '\n', head.len - i) - head.p) + 1)
+            FUZZ_CHECK(strncmp(head.p + i, "salvo report: ", 14) == 0);
+    }
+    salvo_jbuf_free(&head);
     salvo_jbuf_t page = {0};
     if (tool_report_page(&rp, "<in>", &page) == 0) {
         FUZZ_CHECK(salvo_utf8_is_valid(page.p, page.len));
