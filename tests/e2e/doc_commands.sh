@@ -72,6 +72,9 @@ fixed_port=$(free_port)
 start_mock
 "$SALVO" --url "$URL" --no-auth "$base/orders.csv" > "$base/results.ndjson" 2> "$WORK/seed.err"
 check "a results file for the report examples" 10 "$(jq -s 'map(select(.status == "accepted")) | length' "$base/results.ndjson")"
+# r1.ndjson and r2.ndjson: a run cut short and its --resume
+head -4 "$base/results.ndjson" > "$base/r1.ndjson"
+cp "$base/results.ndjson" "$base/r2.ndjson"
 
 n=0
 last=
