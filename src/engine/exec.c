@@ -93,15 +93,18 @@ static void dispatch(exec_t *x)
 }
 
 /* No worker will ever run again: the jobs waiting were provably never
- * written to one. */
+ * written to one. An order of theirs failed; a lookup of theirs asked no
+ * one, so it cannot tell (failed would mean "the broker has none"). */
 static void fail_waiting(exec_t *x)
 {
     salvo_queue_t *q;
     while ((q = salvo_queue_pop_head(&x->waiting)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        salvo_reply_t r = {.retry_after_s = -1, .word = "no_worker", .fatal = 1, .known = 1 + SALVO_FAILED,
-                           .known_retry = SALVO_RETRY_NO,
-                           .error = "not sent: every worker failed to start again (see the worker notes)"};
+        int lookup = j->mode == JOB_LOOKUP;
+        salvo_reply_t r = {.retry_after_s = -1, .word = "no_worker", .fatal = 1,
+                           .known = 1 + (lookup ? SALVO_UNKNOWN : SALVO_FAILED), .known_retry = SALVO_RETRY_NO,
+                           .error = lookup ? "no worker to ask: every worker failed to start again (see the worker notes)"
+                                           : "not sent: every worker failed to start again (see the worker notes)"};
         x->on_reply(x->ud, j, &r);
     }
 }
