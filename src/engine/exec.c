@@ -80,33 +80,56 @@ static int all_gone(const exec_t *x)
 
 /* ================= jobs to workers ================= */
 
+/* The reply for a job whose line reached no worker: an order failed
+ * (provably not sent); a lookup asked no one, so it cannot tell (failed
+ * would mean "the broker has none"). */
+static void reply_unsent(exec_t *x, salvo_job_t *j, const char *word, const char *why, int fatal)
+{
+    int lookup = j->mode == JOB_LOOKUP;
+    char err[300];
+    snprintf(err, sizeof err, "%s: %s", lookup ? "no worker to ask" : "not sent", why);
+    salvo_reply_t r = {.retry_after_s = -1, .word = word, .fatal = fatal, .error = err,
+                       .known = 1 + (lookup ? SALVO_UNKNOWN : SALVO_FAILED), .known_retry = SALVO_RETRY_NO};
+    x->on_reply(x->ud, j, &r);
+}
+
+/* j's line to the first idle worker that takes it: 0; -ENOMEM, the line
+ * could not be built (that worker stays idle); or -EAGAIN, no idle worker
+ * took it (one whose stdin was closed is down now). */
+static int give_idle(exec_t *x, salvo_job_t *j)
+{
+    while (!salvo_queue_empty(&x->idle)) {
+        slot_t *s = SALVO_QUEUE_DATA(salvo_queue_pop_head(&x->idle), slot_t, idle_link);
+        int r = salvo_worker_give(&s->w, j, ++x->next_id);
+        if (r == -ENOMEM)
+            salvo_queue_insert_head(&x->idle, &s->idle_link);
+        if (r == 0 || r == -ENOMEM)
+            return r;
+    }
+    return -EAGAIN;
+}
+
 /* Jobs waiting for a worker, to the idle ones. */
 static void dispatch(exec_t *x)
 {
     while (!x->closing && !salvo_queue_empty(&x->waiting) && !salvo_queue_empty(&x->idle)) {
-        salvo_queue_t *q = salvo_queue_pop_head(&x->waiting);
-        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        slot_t *s = SALVO_QUEUE_DATA(salvo_queue_pop_head(&x->idle), slot_t, idle_link);
-        if (salvo_worker_give(&s->w, j, ++x->next_id) < 0)
-            salvo_queue_insert_head(&x->waiting, &j->qlink); /* another worker, or a later one */
+        salvo_job_t *j = SALVO_QUEUE_DATA(salvo_queue_pop_head(&x->waiting), salvo_job_t, qlink);
+        int r = give_idle(x, j);
+        if (r == -EAGAIN)
+            salvo_queue_insert_head(&x->waiting, &j->qlink); /* a later worker */
+        else if (r == -ENOMEM)
+            reply_unsent(x, j, "out_of_memory", "out of memory", 0);
     }
 }
 
 /* No worker will ever run again: the jobs waiting were provably never
- * written to one. An order of theirs failed; a lookup of theirs asked no
- * one, so it cannot tell (failed would mean "the broker has none"). */
+ * written to one. */
 static void fail_waiting(exec_t *x)
 {
     salvo_queue_t *q;
-    while ((q = salvo_queue_pop_head(&x->waiting)) != NULL) {
-        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        int lookup = j->mode == JOB_LOOKUP;
-        salvo_reply_t r = {.retry_after_s = -1, .word = "no_worker", .fatal = 1,
-                           .known = 1 + (lookup ? SALVO_UNKNOWN : SALVO_FAILED), .known_retry = SALVO_RETRY_NO,
-                           .error = lookup ? "no worker to ask: every worker failed to start again (see the worker notes)"
-                                           : "not sent: every worker failed to start again (see the worker notes)"};
-        x->on_reply(x->ud, j, &r);
-    }
+    while ((q = salvo_queue_pop_head(&x->waiting)) != NULL)
+        reply_unsent(x, SALVO_QUEUE_DATA(q, salvo_job_t, qlink), "no_worker",
+                     "every worker failed to start again (see the worker notes)", 1);
 }
 
 /* The reply for a job whose worker gave no usable answer. */
@@ -327,9 +350,15 @@ static int exec_send(void *t, salvo_job_t *j)
     exec_t *x = t;
     if (x->closing || all_gone(x))
         return -ENOTCONN;
-    salvo_queue_insert_tail(&x->waiting, &j->qlink);
-    dispatch(x);
-    return 0;
+    /* An idle worker means none waits (dispatch leaves one of the two
+     * empty): j goes now, and a line that cannot be built is the engine's
+     * to report, as for HTTP. */
+    int r = give_idle(x, j);
+    if (r == -EAGAIN) {
+        salvo_queue_insert_tail(&x->waiting, &j->qlink);
+        r = 0;
+    }
+    return r;
 }
 
 static void exec_cancel(void *t, salvo_job_t *j)

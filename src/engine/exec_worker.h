@@ -102,7 +102,7 @@ void salvo_worker_init(salvo_worker_t *w, salvo_worker_kit_t *kit, unsigned n, c
 void salvo_worker_spawn(salvo_worker_t *w);
 void salvo_worker_spawn_in(salvo_worker_t *w, uint64_t ms);
 /* Write j's line, numbered id, to an idle worker: 0 (WORKER_BUSY, under
- * --timeout), -ENOMEM (still WORKER_IDLE), or -1: not a byte reached it
+ * --timeout), -ENOMEM (the line could not be built: still WORKER_IDLE), or -1: not a byte reached it
  * (on_lost has come, with no job: j is still the caller's). */
 int salvo_worker_give(salvo_worker_t *w, salvo_job_t *j, uint64_t id);
 /* j's answer is not wanted any more: it is dropped when it comes. */
