@@ -1,4 +1,5 @@
-/* salvo-mock: configuration and server state shared by main.c and http.c. */
+/* salvo-mock: configuration and server state shared by main.c, http.c
+ * (the listener), routes.c (what a request gets) and reply.c (answers). */
 #ifndef MOCK_MOCK_H
 #define MOCK_MOCK_H
 
@@ -31,13 +32,14 @@ typedef struct mock_server {
     mock_book_t book;
     FILE *record;
     int record_dirty;
+    uint64_t connections; /* accepted since start (warm-up tests count them); /reset keeps it */
 } mock_server_t;
 
 /* Set up H2O on the server's loop and listen; prints the address line.
  * Returns 0 or a negative errno-style code (message already on stderr). */
 int mock_http_start(mock_server_t *srv);
 
-/* Flush --record output; called once per loop iteration. */
+/* Flush --record output; called once per loop iteration (routes.c). */
 void mock_flush_record(mock_server_t *srv);
 
 #endif

@@ -2,80 +2,43 @@
  * worker processes (an SDK each, for brokers with no HTTP order API) and
  * come back as JSON lines. The protocol is docs/exec-protocol.md.
  *
- * A worker's life: spawned (uv_spawn, three pipes, its own session so a
- * terminal's ^C reaches salvo alone) -> the handshake -> idle <-> busy
- * (one line out, one answer back, under --timeout) -> down: it died,
- * closed its stdout, wrote garbage or ran out of time. Down, it is killed
- * if it still runs, its pipes are read to the end (its last words on
- * stderr), and it is started again after a backoff. The order it held is
- * answered `unknown`: it may have reached the broker. A line that provably
- * never reached it (not a byte written) goes to another worker instead.
+ * This file is the pool: jobs wait here for an idle worker, a worker that
+ * went down is started again after a backoff (or given up), and the engine
+ * hears the answers and the pool's state. One worker's life, its process,
+ * pipes and lines, is exec_worker.c, which tells the pool what happened
+ * through salvo_worker_ops_t and never calls it otherwise.
+ *
+ * The order a lost worker held is answered `unknown`: it may have reached
+ * the broker. A line that provably never reached it (not a byte written)
+ * goes to another worker instead.
  *
  * Like http.c it knows no engine: replies go back through a callback. */
-#include <signal.h>
 #include <stdarg.h>
 
 #include "exec_proto.h"
-#include "parse.h"
+#include "exec_worker.h"
 #include "retry.h"
 #include "util.h"
 
 extern char **environ;
 
-#define LINE_MAX_BYTES (1024 * 1024)   /* an answer longer than this is garbage */
-#define ERRLINE_MAX 2048               /* stderr is passed on in lines of at most this */
-#define START_TIMEOUT_MS 30000         /* handshake, unless the config says */
-#define RESTART_BASE_MS 100            /* restart backoff: 100 ms, doubling ... */
-#define RESTART_CAP_MS 5000            /* ... up to this */
-#define MAX_FAILED_STARTS 8            /* then the worker is given up */
-#define CLOSE_GRACE_MS 5000            /* at the end: stdin closed, then SIGTERM after this, SIGKILL after 2x */
-#define LINGER_MS 1000                 /* a dead worker's pipes held open by its children: closed after this */
-
-enum wstate {
-    W_OFF,   /* not running: never started, or waiting for its restart */
-    W_HELLO, /* spawned, the handshake sent, its answer awaited */
-    W_IDLE,  /* on the idle list */
-    W_BUSY,  /* holds one line */
-    W_FLUSH, /* answered before its line was written whole: no new line until that write is done */
-    W_DOWN,  /* being taken down: killed or told to go, its handles closing */
-    W_GONE,  /* never again (given up, or the transport is closing) */
-};
+#define RESTART_BASE_MS 100 /* restart backoff: 100 ms, doubling ... */
+#define RESTART_CAP_MS 5000 /* ... up to this */
+#define MAX_FAILED_STARTS 8 /* then the worker is given up */
 
 typedef struct exec exec_t;
 
-typedef struct worker {
+/* A worker and what the pool keeps of it. */
+typedef struct slot {
+    salvo_worker_t w;
     exec_t *x;
-    unsigned n;           /* 1-based */
-    int state;
-    uv_process_t proc;    /* these four live one incarnation each */
-    uv_pipe_t in, out, err;
-    int open;             /* of them, not yet closed */
-    uv_timer_t timer;     /* lives as long as the transport: handshake, answer, grace, linger, restart */
-    int timer_closed;
-    int running;          /* spawned and not yet exited */
-    int killed;           /* signals sent this incarnation */
-    int out_eof, err_eof;
-    char exit_words[64];  /* "exited with status 1", "was killed by signal 9" */
-    salvo_job_t *job;     /* W_BUSY: whose line it holds; NULL once cancelled */
-    uint64_t want_id;     /* the id its answer must carry */
-    uint64_t sent_ns;     /* uv_hrtime() of the write */
-    int served;           /* this incarnation answered a line */
-    unsigned failed_starts; /* incarnations in a row that answered nothing */
-    salvo_jbuf_t line;    /* stdout: the line being read */
-    int line_over;
-    char eline[ERRLINE_MAX]; /* stderr: the line being read */
-    size_t eline_len;
-    salvo_jbuf_t wbuf;    /* the line being written; kept until its write is done */
-    uv_write_t wreq;
-    int writing;          /* wreq is pending: wbuf and wreq are libuv's until on_written */
     salvo_queue_t idle_link;
-    char why[240];        /* why it went down */
-} worker_t;
+    unsigned failed_starts; /* incarnations in a row that answered nothing */
+} slot_t;
 
 struct exec {
-    uv_loop_t *loop;
-    const salvo_config_t *cfg;
-    worker_t *w;
+    salvo_worker_kit_t kit;
+    slot_t *s;
     unsigned nw;
     salvo_queue_t idle;    /* workers ready for a line, through idle_link */
     salvo_queue_t waiting; /* jobs handed over while none was, through their qlink */
@@ -89,22 +52,14 @@ struct exec {
     uint64_t restarts, given_up;
     int said;              /* on_state has been called */
     int closing, started;
-    unsigned timers_open;  /* x goes with the last */
-    char **env;            /* environ + SALVO_WORKER, SALVO_WORKERS, SALVO_EXEC_PROTOCOL */
-    size_t nenv;
-    char env_worker[32], env_workers[32], env_protocol[32];
-    char readbuf[64 * 1024]; /* every pipe reads here: each read is consumed before the next */
+    unsigned live;         /* workers not yet released: x goes with the last */
+    char env_workers[32], env_protocol[32]; /* in kit.env */
 };
 
-static void lost(worker_t *w, const char *word, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void dispatch(exec_t *x);
-
-/* ================= small things ================= */
-
-static void note(worker_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(worker_t *w, const char *fmt, ...)
+static void note(slot_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(slot_t *s, const char *fmt, ...)
 {
-    exec_t *x = w->x;
+    exec_t *x = s->x;
     if (x->on_log == NULL)
         return;
     char msg[400];
@@ -112,392 +67,58 @@ static void note(worker_t *w, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    x->on_log(x->log_ud, w->n, SALVO_WORKER_NOTE, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
-}
-
-static void idle_push(worker_t *w)
-{
-    w->state = W_IDLE;
-    salvo_queue_remove(&w->idle_link);
-    salvo_queue_insert_tail(&w->x->idle, &w->idle_link);
-}
-
-/* It answered: the next line may go once the last is written whole (a
- * worker may answer from the first bytes of a line longer than the pipe
- * holds; wbuf and wreq stay libuv's until then). */
-static void ready_for_line(worker_t *w)
-{
-    if (w->writing)
-        w->state = W_FLUSH; /* on_written makes it idle */
-    else
-        idle_push(w);
+    x->on_log(x->log_ud, s->w.n, SALVO_WORKER_NOTE, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 }
 
 static int all_gone(const exec_t *x)
 {
     for (unsigned i = 0; i < x->nw; i++)
-        if (x->w[i].state != W_GONE)
+        if (x->s[i].w.state != WORKER_GONE)
             return 0;
     return 1;
 }
 
-static double secs(int64_t ns) { return (double)ns / 1e9; }
+/* ================= jobs to workers ================= */
 
-/* ================= handles ================= */
-
-static void after_down(worker_t *w);
-
-static void on_timer_closed(uv_handle_t *h)
+/* The reply for a job whose line reached no worker: an order failed
+ * (provably not sent); a lookup asked no one, so it cannot tell (failed
+ * would mean "the broker has none"). */
+static void reply_unsent(exec_t *x, salvo_job_t *j, const char *word, const char *why, int fatal)
 {
-    worker_t *w = h->data;
-    exec_t *x = w->x;
-    if (--x->timers_open == 0) {
-        for (unsigned i = 0; i < x->nw; i++) {
-            salvo_jbuf_free(&x->w[i].line);
-            salvo_jbuf_free(&x->w[i].wbuf);
-        }
-        free(x->env);
-        free(x->w);
-        free(x);
-    }
-}
-
-static void close_timer(worker_t *w)
-{
-    if (!w->timer_closed) {
-        w->timer_closed = 1;
-        uv_close((uv_handle_t *)&w->timer, on_timer_closed);
-    }
-}
-
-static void on_closed(uv_handle_t *h)
-{
-    worker_t *w = h->data;
-    if (--w->open == 0)
-        after_down(w);
-}
-
-static void close_h(void *h)
-{
-    if (!uv_is_closing(h))
-        uv_close(h, on_closed);
-}
-
-static void on_timer(uv_timer_t *t);
-
-/* Take this incarnation down: stop it if it runs (at once, or politely at
- * the end: its stdin closes once the line being written is whole, and it
- * has CLOSE_GRACE_MS to leave), and close its pipes as they reach their
- * ends. */
-static void take_down(worker_t *w, int politely)
-{
-    w->state = W_DOWN;
-    salvo_queue_remove(&w->idle_link);
-    uv_timer_stop(&w->timer);
-    if (!politely || !w->writing) /* else on_written closes it: a worker never reads a torn line */
-        close_h(&w->in);
-    if (w->running && !politely) {
-        uv_process_kill(&w->proc, SIGKILL);
-        w->killed = 2;
-    }
-    if (w->running && politely)
-        uv_timer_start(&w->timer, on_timer, CLOSE_GRACE_MS, 0);
-    if (!w->running && (!w->out_eof || !w->err_eof || w->writing)) /* exited: children may hold its pipes */
-        uv_timer_start(&w->timer, on_timer, LINGER_MS, 0);
-    if (w->out_eof)
-        close_h(&w->out);
-    if (w->err_eof)
-        close_h(&w->err);
-}
-
-/* ================= the order's answer ================= */
-
-/* The reply for a job whose worker gave no usable answer. */
-static void reply_lost(worker_t *w, salvo_job_t *j, const char *word, const char *why)
-{
-    exec_t *x = w->x;
-    char err[400];
-    if (j->mode == JOB_LOOKUP)
-        snprintf(err, sizeof err, "worker %u %s during the lookup", w->n, why);
-    else
-        snprintf(err, sizeof err, "worker %u %s with the order in hand: it may have reached the broker", w->n, why);
-    salvo_reply_t r = {.retry_after_s = -1, .connected = 1, .worker = w->n, .word = word, .error = err,
-                       .known = 1 + SALVO_UNKNOWN, .known_retry = SALVO_RETRY_AMBIGUOUS};
-    r.total_us = (int64_t)(uv_hrtime() - w->sent_ns) / 1000;
+    int lookup = j->mode == JOB_LOOKUP;
+    char err[300];
+    snprintf(err, sizeof err, "%s: %s", lookup ? "no worker to ask" : "not sent", why);
+    salvo_reply_t r = {.retry_after_s = -1, .word = word, .fatal = fatal, .error = err,
+                       .known = 1 + (lookup ? SALVO_UNKNOWN : SALVO_FAILED), .known_retry = SALVO_RETRY_NO};
     x->on_reply(x->ud, j, &r);
 }
 
-/* This incarnation is finished with: its order (if any) is unknown. */
-static void lost(worker_t *w, const char *word, const char *fmt, ...)
+/* j's line to the first idle worker that takes it: 0; -ENOMEM, the line
+ * could not be built (that worker stays idle); or -EAGAIN, no idle worker
+ * took it (one whose stdin was closed is down now). */
+static int give_idle(exec_t *x, salvo_job_t *j)
 {
-    exec_t *x = w->x;
-    if (w->state != W_HELLO && w->state != W_IDLE && w->state != W_BUSY && w->state != W_FLUSH)
-        return;
-    int was = w->state;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->why, sizeof w->why, fmt, ap);
-    va_end(ap);
-    salvo_job_t *j = w->job;
-    w->job = NULL;
-    take_down(w, 0);
-    if (x->said) /* a failed start is the engine's to report */
-        note(w, "%s%s%s%s", w->why, j ? "; its " : "", j ? (j->mode == JOB_LOOKUP ? "lookup of " : "order ") : "",
-             j ? j->order.client_order_id : "");
-    if (was == W_HELLO && !x->said) {
-        /* A worker that cannot start at all: the run stops before a send. */
-        char why[400];
-        snprintf(why, sizeof why, "--exec: worker %u could not start: it %s", w->n, w->why);
-        x->said = 1;
-        x->on_state(x->ud, SALVO_EXEC_FAILED, why);
-        return;
+    while (!salvo_queue_empty(&x->idle)) {
+        slot_t *s = SALVO_QUEUE_DATA(salvo_queue_pop_head(&x->idle), slot_t, idle_link);
+        int r = salvo_worker_give(&s->w, j, ++x->next_id);
+        if (r == -ENOMEM)
+            salvo_queue_insert_head(&x->idle, &s->idle_link);
+        if (r == 0 || r == -ENOMEM)
+            return r;
     }
-    if (j)
-        reply_lost(w, j, word, w->why);
-}
-
-/* A busy worker's line: its answer, or garbage. */
-static void answer(worker_t *w, const char *s, size_t n)
-{
-    exec_t *x = w->x;
-    salvo_job_t *j = w->job;
-    salvo_exec_answer_t a;
-    if (salvo_exec_answer_read(&a, s, n, w->want_id, j && j->mode == JOB_LOOKUP, w->sent_ns, uv_hrtime()) < 0) {
-        salvo_exec_answer_free(&a);
-        lost(w, "garbage", "answered with something that is not a protocol answer (%.*s%s)", SALVO_EXEC_SHOWN(n), s,
-             n > 100 ? "..." : "");
-        return;
-    }
-    a.r.worker = w->n;
-    w->served = 1;
-    w->failed_starts = 0;
-    w->job = NULL;
-    if (!w->writing) /* else --timeout still bounds the rest of its line */
-        uv_timer_stop(&w->timer);
-    ready_for_line(w); /* before the reply: the engine may send again from it */
-    if (j)        /* NULL: cancelled, the answer is not wanted */
-        x->on_reply(x->ud, j, &a.r);
-    salvo_exec_answer_free(&a);
-    dispatch(x);
-}
-
-/* ================= the handshake ================= */
-
-static void hello(worker_t *w, const char *s, size_t n)
-{
-    exec_t *x = w->x;
-    char why[240];
-    if (salvo_exec_hello_read(s, n, why, sizeof why) < 0) {
-        lost(w, "garbage", "%s", why);
-        return;
-    }
-    if (!w->writing)
-        uv_timer_stop(&w->timer);
-    if (x->said)
-        note(w, "ready again (pid %d)", w->proc.pid);
-    ready_for_line(w);
-    if (!x->said && ++x->ready == x->nw) {
-        x->said = 1;
-        x->on_state(x->ud, SALVO_EXEC_READY, NULL);
-    }
-    dispatch(x);
-}
-
-static void one_line(worker_t *w, const char *s, size_t n)
-{
-    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n == 0)
-        return; /* blank lines are allowed, and ignored */
-    if (w->state == W_HELLO)
-        hello(w, s, n);
-    else if (w->state == W_BUSY)
-        answer(w, s, n);
-    else if (w->state == W_IDLE || w->state == W_FLUSH)
-        lost(w, "garbage", "wrote a line with no order out (%.*s%s)", SALVO_EXEC_SHOWN(n), s, n > 100 ? "..." : "");
-}
-
-/* ================= reading ================= */
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    (void)suggested;
-    worker_t *w = h->data;
-    *buf = uv_buf_init(w->x->readbuf, sizeof w->x->readbuf);
-}
-
-#define QUIET_MS 200 /* stdout closed: the exit that usually follows is awaited this long */
-
-/* Its stdout or its process ended. Once the process has exited, it is
- * lost (its exit says how); a closed stdout alone gives the exit a moment
- * to come and say more. */
-static void gone_quiet(worker_t *w)
-{
-    if (w->state == W_DOWN || w->state == W_OFF || w->state == W_GONE)
-        return;
-    if (!w->running)
-        lost(w, "died", "%s", w->exit_words);
-    else if (w->out_eof)
-        uv_timer_start(&w->timer, on_timer, QUIET_MS, 0);
-}
-
-static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-    worker_t *w = s->data;
-    if (nread < 0) {
-        w->out_eof = 1;
-        uv_read_stop(s);
-        if (w->state == W_DOWN)
-            close_h(&w->out);
-        else
-            gone_quiet(w);
-        return;
-    }
-    const char *p = buf->base, *end = p + nread;
-    while (p < end && w->state != W_DOWN) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t take = (size_t)((nl ? nl : end) - p);
-        if (w->line.len + take > LINE_MAX_BYTES)
-            w->line_over = 1;
-        else
-            salvo_jbuf_raw(&w->line, p, take);
-        p += take;
-        if (nl == NULL)
-            break;
-        p++; /* the newline */
-        if (w->line_over || w->line.oom)
-            lost(w, "garbage", "wrote a line over %d bytes", LINE_MAX_BYTES);
-        else
-            one_line(w, w->line.p ? w->line.p : "", w->line.len);
-        w->line.len = 0;
-        w->line_over = 0;
-    }
-}
-
-static void flush_eline(worker_t *w)
-{
-    exec_t *x = w->x;
-    if (x->on_log)
-        x->on_log(x->log_ud, w->n, SALVO_WORKER_STDERR, w->eline, w->eline_len);
-    w->eline_len = 0;
-}
-
-static void on_err(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-    worker_t *w = s->data;
-    if (nread < 0) {
-        if (w->eline_len)
-            flush_eline(w);
-        w->err_eof = 1;
-        uv_read_stop(s);
-        if (w->state == W_DOWN)
-            close_h(&w->err);
-        return;
-    }
-    for (ssize_t i = 0; i < nread; i++) {
-        char c = buf->base[i];
-        if (c == '\n') {
-            if (w->eline_len && w->eline[w->eline_len - 1] == '\r')
-                w->eline_len--;
-            flush_eline(w);
-        } else {
-            if (w->eline_len == sizeof w->eline)
-                flush_eline(w);
-            w->eline[w->eline_len++] = c;
-        }
-    }
-}
-
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
-{
-    worker_t *w = p->data;
-    w->running = 0;
-    if (sig)
-        snprintf(w->exit_words, sizeof w->exit_words, "was killed by signal %d", sig);
-    else
-        snprintf(w->exit_words, sizeof w->exit_words, "exited with status %lld", (long long)status);
-    close_h(&w->proc);
-    /* A worker that answered and then exited: its answer may still be in
-     * the pipe. Its stdout's end decides (or its --timeout). */
-    if (w->state == W_BUSY && !w->out_eof)
-        return;
-    gone_quiet(w);
-    if (w->state == W_DOWN && (!w->out_eof || !w->err_eof || w->writing)) /* children may hold its pipes */
-        uv_timer_start(&w->timer, on_timer, LINGER_MS, 0);
-}
-
-/* ================= writing ================= */
-
-static void on_written(uv_write_t *req, int status)
-{
-    worker_t *w = req->data;
-    w->writing = 0;
-    if (w->state == W_DOWN) /* taken down politely while this was written */
-        close_h(&w->in);
-    else if (status < 0 && (w->state == W_BUSY || w->state == W_FLUSH || w->state == W_HELLO))
-        lost(w, "died", "did not take the whole line (%s)", uv_strerror(status));
-    else if (w->state == W_FLUSH) { /* it answered early; now its next line may go */
-        uv_timer_stop(&w->timer);
-        idle_push(w);
-        dispatch(w->x);
-    }
-}
-
-/* Write w->wbuf. 0: written (or queued); -1: not a byte of it written. */
-static int write_line(worker_t *w)
-{
-    uv_buf_t b = uv_buf_init(w->wbuf.p, (unsigned)w->wbuf.len);
-    int n = uv_try_write((uv_stream_t *)&w->in, &b, 1);
-    if (n == (int)b.len)
-        return 0;
-    if (n < 0 && n != UV_EAGAIN)
-        return -1;
-    if (n > 0) {
-        b.base += n;
-        b.len -= (unsigned)n;
-    }
-    w->wreq.data = w;
-    /* From here a failure may have left part of the line with it: unknown. */
-    int r = uv_write(&w->wreq, (uv_stream_t *)&w->in, &b, 1, on_written);
-    if (r == 0)
-        w->writing = 1;
-    return r < 0 && n <= 0 ? -1 : 0;
-}
-
-/* Give j's line to idle worker w (never one still writing: wbuf and wreq
- * are in use until on_written). 0, or -1 when not a byte reached it
- * (w is then down, and j is still the caller's). */
-static int give(worker_t *w, salvo_job_t *j)
-{
-    exec_t *x = w->x;
-    salvo_queue_remove(&w->idle_link);
-    w->want_id = ++x->next_id;
-    w->wbuf.len = 0;
-    salvo_exec_order_line(&w->wbuf, j, w->want_id);
-    if (w->wbuf.oom)
-        return -ENOMEM;
-    w->state = W_BUSY;
-    w->job = j;
-    w->sent_ns = uv_hrtime();
-    if (write_line(w) < 0) {
-        w->job = NULL;
-        lost(w, "died", "did not take a line (its stdin is closed)");
-        return -1;
-    }
-    if (x->cfg->timeout_ns > 0) /* 0: no limit, as for HTTP */
-        uv_timer_start(&w->timer, on_timer, salvo_ns_to_timer_ms(x->cfg->timeout_ns), 0);
-    return 0;
+    return -EAGAIN;
 }
 
 /* Jobs waiting for a worker, to the idle ones. */
 static void dispatch(exec_t *x)
 {
     while (!x->closing && !salvo_queue_empty(&x->waiting) && !salvo_queue_empty(&x->idle)) {
-        salvo_queue_t *q = salvo_queue_pop_head(&x->waiting);
-        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        worker_t *w = SALVO_QUEUE_DATA(salvo_queue_head(&x->idle), worker_t, idle_link);
-        if (give(w, j) < 0)
-            salvo_queue_insert_head(&x->waiting, &j->qlink); /* another worker, or a later one */
+        salvo_job_t *j = SALVO_QUEUE_DATA(salvo_queue_pop_head(&x->waiting), salvo_job_t, qlink);
+        int r = give_idle(x, j);
+        if (r == -EAGAIN)
+            salvo_queue_insert_head(&x->waiting, &j->qlink); /* a later worker */
+        else if (r == -ENOMEM)
+            reply_unsent(x, j, "out_of_memory", "out of memory", 0);
     }
 }
 
@@ -506,166 +127,171 @@ static void dispatch(exec_t *x)
 static void fail_waiting(exec_t *x)
 {
     salvo_queue_t *q;
-    while ((q = salvo_queue_pop_head(&x->waiting)) != NULL) {
-        salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-        salvo_reply_t r = {.retry_after_s = -1, .word = "no_worker", .fatal = 1, .known = 1 + SALVO_FAILED,
-                           .known_retry = SALVO_RETRY_NO,
-                           .error = "not sent: every worker failed to start again (see the worker notes)"};
-        x->on_reply(x->ud, j, &r);
-    }
+    while ((q = salvo_queue_pop_head(&x->waiting)) != NULL)
+        reply_unsent(x, SALVO_QUEUE_DATA(q, salvo_job_t, qlink), "no_worker",
+                     "every worker failed to start again (see the worker notes)", 1);
 }
 
-/* ================= life ================= */
-
-static void spawn(worker_t *w);
-
-/* Every handle of an incarnation has closed: start it again, or not. */
-static void after_down(worker_t *w)
+/* The reply for a job whose worker gave no usable answer. */
+static void reply_lost(slot_t *s, salvo_job_t *j, const char *word, const char *why)
 {
-    exec_t *x = w->x;
-    uv_timer_stop(&w->timer);
-    w->line.len = 0;
-    w->line_over = 0;
-    w->eline_len = 0;
-    if (x->closing || (x->said && x->ready < x->nw) || !x->said) {
-        /* the end, or a start that failed: no restart */
-        w->state = x->closing ? W_GONE : W_OFF;
-        if (x->closing)
-            close_timer(w);
+    exec_t *x = s->x;
+    char err[400];
+    if (j->mode == JOB_LOOKUP)
+        snprintf(err, sizeof err, "worker %u %s during the lookup", s->w.n, why);
+    else
+        snprintf(err, sizeof err, "worker %u %s with the order in hand: it may have reached the broker", s->w.n, why);
+    salvo_reply_t r = {.retry_after_s = -1, .connected = 1, .worker = s->w.n, .word = word, .error = err,
+                       .known = 1 + SALVO_UNKNOWN, .known_retry = SALVO_RETRY_AMBIGUOUS};
+    r.total_us = (int64_t)(uv_hrtime() - s->w.sent_ns) / 1000;
+    x->on_reply(x->ud, j, &r);
+}
+
+/* ================= what the workers tell ================= */
+
+static void idle_push(slot_t *s)
+{
+    salvo_queue_remove(&s->idle_link);
+    salvo_queue_insert_tail(&s->x->idle, &s->idle_link);
+}
+
+static void w_hello(void *ctx, salvo_worker_t *w)
+{
+    slot_t *s = ctx;
+    exec_t *x = s->x;
+    if (x->said)
+        note(s, "ready again (pid %d)", w->proc.pid);
+    if (w->state == WORKER_IDLE)
+        idle_push(s);
+    if (!x->said && ++x->ready == x->nw) {
+        x->said = 1;
+        x->on_state(x->ud, SALVO_EXEC_READY, NULL);
+    }
+    dispatch(x);
+}
+
+static void w_answer(void *ctx, salvo_worker_t *w, salvo_job_t *j, const salvo_reply_t *r)
+{
+    slot_t *s = ctx;
+    exec_t *x = s->x;
+    s->failed_starts = 0;
+    if (w->state == WORKER_IDLE)
+        idle_push(s); /* before the reply: the engine may send again from it */
+    if (j)            /* NULL: cancelled, the answer is not wanted */
+        x->on_reply(x->ud, j, r);
+    dispatch(x);
+}
+
+static void w_idle(void *ctx, salvo_worker_t *w)
+{
+    slot_t *s = ctx;
+    (void)w;
+    idle_push(s);
+    dispatch(s->x);
+}
+
+static void w_lost(void *ctx, salvo_worker_t *w, int was, salvo_job_t *j, const char *word, const char *why)
+{
+    slot_t *s = ctx;
+    exec_t *x = s->x;
+    (void)w;
+    salvo_queue_remove(&s->idle_link);
+    if (x->said) /* a failed start is the engine's to report */
+        note(s, "%s%s%s%s", why, j ? "; its " : "", j ? (j->mode == JOB_LOOKUP ? "lookup of " : "order ") : "",
+             j ? j->order.client_order_id : "");
+    if (was == WORKER_HELLO && !x->said) {
+        /* A worker that cannot start at all: the run stops before a send. */
+        char msg[400];
+        snprintf(msg, sizeof msg, "--exec: worker %u could not start: it %s", s->w.n, why);
+        x->said = 1;
+        x->on_state(x->ud, SALVO_EXEC_FAILED, msg);
         return;
     }
+    if (j)
+        reply_lost(s, j, word, why);
+}
+
+/* Every handle of an incarnation has closed: start it again, or not. */
+static void w_down(void *ctx, salvo_worker_t *w)
+{
+    slot_t *s = ctx;
+    exec_t *x = s->x;
+    if (x->closing) {
+        salvo_worker_end(w);
+        return;
+    }
+    if (!x->said || x->ready < x->nw)
+        return; /* a start that failed: no restart */
     if (!w->served)
-        w->failed_starts++;
-    if (w->failed_starts >= MAX_FAILED_STARTS) {
-        w->state = W_GONE;
+        s->failed_starts++;
+    if (s->failed_starts >= MAX_FAILED_STARTS) {
+        salvo_worker_retire(w);
         x->given_up++;
-        note(w, "given up after %u starts in a row that answered nothing", w->failed_starts);
+        note(s, "given up after %u starts in a row that answered nothing", s->failed_starts);
         if (all_gone(x))
             fail_waiting(x);
         return;
     }
-    unsigned shift = w->failed_starts > 1 ? w->failed_starts - 1 : 0;
+    unsigned shift = s->failed_starts > 1 ? s->failed_starts - 1 : 0;
     uint64_t delay = (uint64_t)RESTART_BASE_MS << (shift < 16 ? shift : 16);
     if (delay > RESTART_CAP_MS)
         delay = RESTART_CAP_MS;
-    note(w, "restarting in %llu ms", (unsigned long long)delay);
+    note(s, "restarting in %llu ms", (unsigned long long)delay);
     x->restarts++;
-    w->state = W_OFF;
-    uv_timer_start(&w->timer, on_timer, delay, 0);
+    salvo_worker_spawn_in(w, delay);
 }
 
-static void on_timer(uv_timer_t *t)
+static void w_log(void *ctx, salvo_worker_t *w, int kind, const char *line, size_t len)
 {
-    worker_t *w = t->data;
-    exec_t *x = w->x;
-    switch (w->state) {
-    case W_OFF:
-        spawn(w);
-        break;
-    case W_HELLO:
-        if (w->out_eof)
-            lost(w, "died", "closed its stdout");
-        else
-            lost(w, "timeout", "gave no handshake within %.3g s", secs(x->cfg->exec_start_timeout_ns
-                                                                        ? x->cfg->exec_start_timeout_ns
-                                                                        : START_TIMEOUT_MS * SALVO_NS_PER_MS));
-        break;
-    case W_BUSY:
-        if (w->out_eof)
-            lost(w, "died", "closed its stdout");
-        else
-            lost(w, "timeout", "gave no answer within --timeout %.3g s (killed)", secs(x->cfg->timeout_ns));
-        break;
-    case W_IDLE: /* only its stdout's end starts the timer of an idle worker */
-        lost(w, "died", "closed its stdout");
-        break;
-    case W_FLUSH:
-        if (w->out_eof)
-            lost(w, "died", "closed its stdout");
-        else
-            lost(w, "timeout", "answered, but did not read the rest of its line in time (killed)");
-        break;
-    case W_DOWN:
-        if (w->running && w->killed < 2) { /* the end: it had its grace */
-            w->killed++;
-            uv_process_kill(&w->proc, w->killed == 1 ? SIGTERM : SIGKILL);
-            note(w, "did not exit after its stdin closed: sent %s", w->killed == 1 ? "SIGTERM" : "SIGKILL");
-            uv_timer_start(&w->timer, on_timer, CLOSE_GRACE_MS, 0);
-        } else if (!w->running) { /* dead, but something holds its pipes */
-            close_h(&w->in);
-            close_h(&w->out);
-            close_h(&w->err);
-        }
-        break;
-    }
+    exec_t *x = ((slot_t *)ctx)->x;
+    if (x->on_log)
+        x->on_log(x->log_ud, w->n, kind, line, len);
 }
 
-static void spawn(worker_t *w)
+/* A worker is finished with (after salvo_worker_end): x goes with the last. */
+static void w_released(void *ctx, salvo_worker_t *w)
 {
-    exec_t *x = w->x;
-    const salvo_config_t *c = x->cfg;
-    w->running = w->killed = w->out_eof = w->err_eof = w->served = 0;
-    w->exit_words[0] = '\0';
-    w->job = NULL;
-    uv_pipe_init(x->loop, &w->in, 0);
-    uv_pipe_init(x->loop, &w->out, 0);
-    uv_pipe_init(x->loop, &w->err, 0);
-    w->proc.data = w->in.data = w->out.data = w->err.data = w;
-    w->open = 4;
-    uv_stdio_container_t io[3] = {
-        {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&w->in},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&w->out},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&w->err},
-    };
-    snprintf(x->env_worker, sizeof x->env_worker, "SALVO_WORKER=%u", w->n);
-    uv_process_options_t o = {
-        .exit_cb = on_exit_cb,
-        .file = c->exec_argv[0],
-        .args = (char **)c->exec_argv,
-        .env = x->env,
-        .stdio = io,
-        .stdio_count = 3,
-        .flags = UV_PROCESS_DETACHED, /* its own session: a terminal's ^C is for salvo, which drains */
-    };
-    w->state = W_HELLO;
-    int r = uv_spawn(x->loop, &w->proc, &o);
-    if (r < 0) {
-        snprintf(w->exit_words, sizeof w->exit_words, "could not be spawned: %s", uv_strerror(r));
-        w->out_eof = w->err_eof = 1;
-        close_h(&w->proc);
-        lost(w, "died", "could not be spawned (%s: %s)", c->exec_argv[0], uv_strerror(r));
-        return;
+    exec_t *x = ((slot_t *)ctx)->x;
+    (void)w;
+    if (--x->live == 0) {
+        free(x->kit.env);
+        free(x->s);
+        free(x);
     }
-    w->running = 1;
-    uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
-    uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
-    w->wbuf.len = 0;
-    salvo_exec_hello_line(&w->wbuf, w->n, x->nw);
-    if (w->wbuf.oom || write_line(w) < 0) {
-        lost(w, "died", "did not take the handshake (its stdin is closed)");
-        return;
-    }
-    int64_t to = c->exec_start_timeout_ns ? c->exec_start_timeout_ns : START_TIMEOUT_MS * SALVO_NS_PER_MS;
-    uv_timer_start(&w->timer, on_timer, salvo_ns_to_timer_ms(to), 0);
 }
 
+static const salvo_worker_ops_t worker_ops = {
+    .on_hello = w_hello,
+    .on_answer = w_answer,
+    .on_idle = w_idle,
+    .on_lost = w_lost,
+    .on_down = w_down,
+    .on_log = w_log,
+    .on_released = w_released,
+};
+
+/* ================= the pool's life ================= */
+
+/* Each worker's environment: salvo's, with SALVO_WORKER (written at each
+ * spawn), SALVO_WORKERS and SALVO_EXEC_PROTOCOL in place of any there. */
 static int make_env(exec_t *x)
 {
     size_t n = 0;
     while (environ && environ[n])
         n++;
-    if ((x->env = calloc(n + 4, sizeof *x->env)) == NULL)
+    char **env = calloc(n + 4, sizeof *env);
+    if (env == NULL)
         return -ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "SALVO_WORKER", 12) != 0 && strncmp(environ[i], "SALVO_EXEC_PROTOCOL=", 20) != 0)
-            x->env[k++] = environ[i];
+            env[k++] = environ[i];
     snprintf(x->env_workers, sizeof x->env_workers, "SALVO_WORKERS=%u", x->nw);
     snprintf(x->env_protocol, sizeof x->env_protocol, "SALVO_EXEC_PROTOCOL=%d", SALVO_EXEC_PROTOCOL);
-    x->env[k++] = x->env_worker;
-    x->env[k++] = x->env_workers;
-    x->env[k++] = x->env_protocol;
-    x->nenv = k;
+    env[k++] = x->kit.env_worker;
+    env[k++] = x->env_workers;
+    env[k++] = x->env_protocol;
+    x->kit.env = env;
     return 0;
 }
 
@@ -680,13 +306,14 @@ int salvo_exec_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, salvo
     if (x == NULL)
         return -ENOMEM;
     x->nw = cfg->workers;
-    if ((x->w = calloc(x->nw, sizeof *x->w)) == NULL || make_env(x) < 0) {
-        free(x->w);
+    if ((x->s = calloc(x->nw, sizeof *x->s)) == NULL || make_env(x) < 0) {
+        free(x->s);
         free(x);
         return -ENOMEM;
     }
-    x->loop = loop;
-    x->cfg = cfg;
+    x->kit.loop = loop;
+    x->kit.cfg = cfg;
+    x->kit.nw = x->nw;
     x->on_reply = cb;
     x->ud = ud;
     x->on_state = on_state;
@@ -695,14 +322,11 @@ int salvo_exec_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, salvo
     salvo_queue_init(&x->idle);
     salvo_queue_init(&x->waiting);
     for (unsigned i = 0; i < x->nw; i++) {
-        worker_t *w = &x->w[i];
-        w->x = x;
-        w->n = i + 1;
-        w->state = W_OFF;
-        salvo_queue_init(&w->idle_link);
-        uv_timer_init(loop, &w->timer);
-        w->timer.data = w;
-        x->timers_open++;
+        slot_t *s = &x->s[i];
+        s->x = x;
+        salvo_queue_init(&s->idle_link);
+        salvo_worker_init(&s->w, &x->kit, i + 1, &worker_ops, s);
+        x->live++;
     }
     *out = x;
     return 0;
@@ -715,7 +339,7 @@ int salvo_exec_start(void *t)
         return -EALREADY;
     x->started = 1;
     for (unsigned i = 0; i < x->nw && !x->said; i++)
-        spawn(&x->w[i]);
+        salvo_worker_spawn(&x->s[i].w);
     return 0;
 }
 
@@ -726,9 +350,15 @@ static int exec_send(void *t, salvo_job_t *j)
     exec_t *x = t;
     if (x->closing || all_gone(x))
         return -ENOTCONN;
-    salvo_queue_insert_tail(&x->waiting, &j->qlink);
-    dispatch(x);
-    return 0;
+    /* An idle worker means none waits (dispatch leaves one of the two
+     * empty): j goes now, and a line that cannot be built is the engine's
+     * to report, as for HTTP. */
+    int r = give_idle(x, j);
+    if (r == -EAGAIN) {
+        salvo_queue_insert_tail(&x->waiting, &j->qlink);
+        r = 0;
+    }
+    return r;
 }
 
 static void exec_cancel(void *t, salvo_job_t *j)
@@ -740,8 +370,7 @@ static void exec_cancel(void *t, salvo_job_t *j)
             return;
         }
     for (unsigned i = 0; i < x->nw; i++)
-        if (x->w[i].job == j)
-            x->w[i].job = NULL; /* its answer, when it comes, is dropped */
+        salvo_worker_cancel(&x->s[i].w, j);
 }
 
 /* The end: each worker's stdin closes (it leaves when it has answered what
@@ -756,27 +385,8 @@ static void exec_close(void *t)
     while ((q = salvo_queue_pop_head(&x->waiting)) != NULL)
         ; /* nothing was written for them; the engine has let them go */
     for (unsigned i = 0; i < x->nw; i++) {
-        worker_t *w = &x->w[i];
-        w->job = NULL;
-        switch (w->state) {
-        case W_HELLO: /* still logging in, holding no order: no need to wait */
-            take_down(w, 1);
-            uv_process_kill(&w->proc, SIGTERM);
-            w->killed = 1;
-            break;
-        case W_IDLE:
-        case W_BUSY:
-        case W_FLUSH:
-            take_down(w, 1);
-            break;
-        case W_DOWN:
-            break; /* after_down closes its timer */
-        default:
-            w->state = W_GONE;
-            uv_timer_stop(&w->timer);
-            close_timer(w);
-            break;
-        }
+        salvo_queue_remove(&x->s[i].idle_link);
+        salvo_worker_end(&x->s[i].w);
     }
 }
 

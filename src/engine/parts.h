@@ -16,6 +16,8 @@
  *               (knows no engine: replies go back through a callback)
  *   exec.c      the worker transport (--exec): SDK worker processes speaking
  *               docs/exec-protocol.md (knows no engine, as http.c)
+ *     exec_worker.c  one worker process's life (knows no pool: it tells
+ *                    exec.c what happened through callbacks)
  *
  * A job is one order from the moment it is read to its result. Jobs come
  * from a fixed pool; each sits on at most one queue at a time, through

@@ -201,6 +201,18 @@ check "every worker given up: exit 4, unknown, failed, not_sent x3, the summary 
 check_true "every worker given up: salvo said so" grep -q "given up after 8 starts" "$WORK/err"
 check "every worker given up: --summary-json counts 7 restarts (after the 8th start, none) and 1 given up" "7 1" \
     "$(jq -r '"\(.workers.restarts) \(.workers.given_up)"' "$WORK/s.json")"
+# The same with --exec-lookup: the lookup of the order the worker died with waits for a worker that
+# is then given up. It asked no one, so the order stays unknown (it used to read "failed,
+# reconciled: the broker has no order with this id", of an order that may be at the broker).
+rm -f "$WORK/flaky.once"
+orders 8101 8102 8103 > "$WORK/three.csv"
+WORKDIR="$WORK" "$SALVO" --exec "python3 $WORK/flaky.py" --workers 1 --exec-lookup "$WORK/three.csv" \
+    > "$WORK/out" 2> "$WORK/err"
+check "every worker given up, its lookup waiting: exit 4, the order unknown, not reconciled, the rest not_sent" \
+    "4 unknown false 2" \
+    "$? $(status_of 8101 "$WORK/out") $(jq -r 'select(.symbol == "8101") | .reconciled == true' "$WORK/out") $(count '.status == "not_sent"' "$WORK/out")"
+check_true "every worker given up, its lookup waiting: the error says the lookup found no worker" \
+    jqe 'map(select(.symbol == "8101"))[0].error | test("lookup.*every worker failed to start again")' "$WORK/out"
 
 # A dry run: no worker starts; each result shows the command, the body and the
 # exact protocol line a worker would read.

@@ -40,4 +40,42 @@ for n in $(seq 1 "$total"); do
 done
 check "every allocation failing in turn: no crash, no silent loss" 0 "$bad"
 stop_mock
+
+# The same through one --exec worker (a shell one: it answers every order
+# accepted), under a time limit: a run that waits for ever fails too (an
+# order line that could not be built took its worker out of service).
+cat > "$WORK/worker.sh" <<'EOF'
+read -r _
+echo '{"protocol":1,"ready":true}'
+while read -r line; do id=${line#*\"id\":}; echo "{\"id\":${id%%,*},\"status\":\"accepted\"}"; done
+EOF
+make_orders 5 > "$WORK/o5.csv"
+run_exec() { # N: run with allocation N failing
+    SALVO_FAIL_ALLOC=$1 timeout -s KILL 20 "$SALVO_FAILALLOC" --exec "sh $WORK/worker.sh" --workers 1 --retries 0 \
+        "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+}
+SALVO_COUNT_ALLOC=1 run_exec 0
+check "--exec: a run with no allocation failing: exit 0, 5 lines" "0 5" "$? $(wc -l < "$WORK/out")"
+total=$(sed -n 's/^failalloc: \([0-9]*\) allocations$/\1/p' "$WORK/err")
+check_true "--exec: the counting allocator counts ($total allocations in a run)" test "${total:-0}" -gt 10
+bad=0
+for n in $(seq 1 "$total"); do
+    run_exec "$n"
+    code=$?
+    lines=$(wc -l < "$WORK/out")
+    why=""
+    grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$WORK/err" && why="a sanitizer report"
+    case $code in
+        0) [ "$lines" -eq 5 ] || why="exit 0 with $lines lines" ;;
+        1|4) [ "$lines" -eq 5 ] || [ -s "$WORK/err" ] || why="exit $code, $lines lines, nothing said" ;;
+        2|3) [ -s "$WORK/err" ] || why="exit $code with nothing said" ;;
+        137) why="still running after 20 s (killed)" ;;
+        *) why="exit $code" ;;
+    esac
+    if [ -n "$why" ]; then
+        bad=$((bad + 1))
+        echo "--exec, allocation $n: $why"; tail -3 "$WORK/err"
+    fi
+done
+check "--exec: every allocation failing in turn: no crash, no hang, no silent loss" 0 "$bad"
 finish
