@@ -1,7 +1,6 @@
 #include "salvo/jbuf.h"
 #include "util.h"
 
-#include "jbuf_put.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -122,7 +121,7 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
     b->p[b->len++] = '"';
     for (size_t i = 0; i < n;) {
         size_t run = salvo_json_plain_run((const char *)s + i, n - i);
-        salvo_jbuf_put(b, (const char *)s + i, run);
+        salvo_jbuf_raw(b, (const char *)s + i, run);
         if ((i += run) == n)
             break;
         unsigned char c = s[i];
@@ -154,7 +153,7 @@ void salvo_jbuf_str(salvo_jbuf_t *b, const char *str, size_t n)
         salvo_jbuf_raw(b, esc, el);
         i++;
     }
-    salvo_jbuf_put(b, "\"", 1);
+    salvo_jbuf_raw(b, "\"", 1);
 }
 
 void salvo_jbuf_pct(salvo_jbuf_t *out, const char *s, size_t n)
