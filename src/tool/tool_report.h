@@ -121,6 +121,11 @@ extern const int tool_report_status_order_n;
 size_t tool_report_text(const tool_report_t *rp, size_t i, char *buf, size_t cap);
 /* The whole page into out. 0 or -ENOMEM. source: the input's name. */
 int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *out);
+
+/* The page's opening tables (tool_report_tables.c): 0 or -ENOMEM. */
+int tool_report_tables(salvo_jbuf_t *b, const tool_report_t *rp);
+/* <p id=ID> the first and last send, in local time; nothing when first is 0. */
+void tool_report_when(salvo_jbuf_t *b, const char *id, int64_t first, int64_t last);
 void tool_report_free(tool_report_t *rp);
 
 /* The salvo command's `report` verb: argv[0] is "report". An exit code. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "salvo/jindex.h"
 #include "salvo/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(id, sizeof id, "%s-1", ix.id_prefix);
     int st = salvo_jindex_get(&ix, id);
     FUZZ_CHECK(st >= SALVO_J_NONE && st <= SALVO_J_UNKNOWN);
-    salvo_jindex_free(&ix);
+    salvo_jindex_clear(&ix);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "fuzz.h"
 #include "profile_int.h"
 #include "rules.h"
+#include "salvo/order.h"
 #include "salvo/profile.h"
 #include "salvo/result.h"
 #include "sign.h"

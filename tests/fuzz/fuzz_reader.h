@@ -14,6 +14,7 @@
 
 #include "fuzz.h"
 #include "orderid.h"
+#include "salvo/engine.h"
 #include "salvo/jbuf.h"
 #include "salvo/order.h"
 #include "salvo/reader.h"

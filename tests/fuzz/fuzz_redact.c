@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "jsonscan.h"
+#include "salvo/order.h"
 #include "salvo/secret.h"
 #include "tool_redact.h"
 

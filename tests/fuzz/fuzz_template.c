@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "salvo/body.h"
+#include "salvo/engine.h"
 #include "salvo/order.h"
 #include "salvo/reader.h"
 
