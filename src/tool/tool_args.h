@@ -56,6 +56,7 @@ typedef struct salvo_args {
     int output_fd;           /* results go here */
     int quiet;               /* --quiet: no progress line on a terminal */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
+    int drain_given;         /* by --drain-timeout; else it is --timeout */
     const char *broker;      /* --broker NAME|FILE */
     salvo_profile_t *profile; /* owned */
     int sandbox, check_profile;
@@ -72,6 +73,11 @@ typedef struct salvo_args {
  * the message is already on stderr, naming the flag). */
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv);
 void salvo_args_free(salvo_args_t *a);
+
+/* tool_checks.c, for salvo_args_parse once every flag was read: the checks
+ * across flags and the defaults derived from others, the profile loaded
+ * and the secrets gathered. -1 to go on, or an exit code (said). */
+int tool_args_settle(salvo_args_t *a);
 
 /* What can be checked before any file is opened for writing or any order
  * leaves, call it right after salvo_args_parse: --url and --reconcile-url
