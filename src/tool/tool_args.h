@@ -26,7 +26,8 @@ enum salvo_exit {
 typedef struct salvo_args {
     salvo_config_t cfg;
     const char *input_path;  /* NULL or "-": stdin */
-    const char *output_path; /* NULL: stdout */
+    const char *output_path; /* NULL (or -o -): stdout */
+    int force, append;       /* -o onto a file that holds something: overwrite it, add after it */
     const char *summary_json;
     const char *body_template;
     const char *api_key_env, *api_key_file;
@@ -83,10 +84,16 @@ int tool_args_settle(salvo_args_t *a);
  * leaves, call it right after salvo_args_parse: --url and --reconcile-url
  * (with a sample id) parse as URLs, --cacert is a readable regular file, no
  * output (-o, --trace, --summary-json, --journal) is the input file (same
- * device and inode; stdin's file when the input is stdin), and
- * --summary-json can be created or written. Returns -1 to go on, or the exit
+ * device and inode; stdin's file when the input is stdin),
+ * --summary-json can be created or written, and -o does not name a file
+ * that holds something without --force, --append or --resume (which
+ * appends). Returns -1 to go on, or the exit
  * code: SALVO_EXIT_USAGE, or SALVO_EXIT_IO for an unwritable --summary-json
  * (the message is on stderr, naming the flag). Reads a, changes nothing. */
 int salvo_args_check_environment(const salvo_args_t *a);
+
+/* "-o PATH is not empty (SIZE bytes): --force ..., --append ...": said,
+ * SALVO_EXIT_USAGE. For the check above and for the file when it is opened. */
+int tool_output_not_empty(const char *path, long long size);
 
 #endif

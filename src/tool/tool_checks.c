@@ -157,6 +157,12 @@ static int is_json_lines_name(const char *path)
 int tool_args_settle(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
+    if (a->output_path && strcmp(a->output_path, "-") == 0)
+        a->output_path = NULL; /* -o -: stdout, as for the input */
+    if (a->force && a->append)
+        return usage_error("--force and --append contradict each other: drop one");
+    if ((a->force || a->append) && a->output_path == NULL) /* stdout: the shell's > or >> decides */
+        return usage_error("%s needs -o FILE", a->force ? "--force" : "--append");
     if (!a->format_given && a->input_path && is_json_lines_name(a->input_path))
         c->format = SALVO_FORMAT_JSONL; /* orders.jsonl is JSON Lines without saying so */
     if (a->check_profile) { /* the first row (or a sample), as it would be sent */
@@ -281,6 +287,25 @@ static int check_not_input(const salvo_args_t *a)
     return -1;
 }
 
+/* -o onto a file that holds something (yesterday's results, a resumed
+ * run's first half) would cut it to nothing before the first order: say
+ * so, unless --force says to or --append (or --resume) adds after it. An
+ * empty file has nothing to lose; a device or a pipe is not cut. */
+static int check_output_kept(const salvo_args_t *a)
+{
+    struct stat st;
+    if (a->output_path == NULL || a->force || a->append || a->resume || stat(a->output_path, &st) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_size == 0)
+        return -1;
+    return tool_output_not_empty(a->output_path, st.st_size);
+}
+
+int tool_output_not_empty(const char *path, long long size)
+{
+    return tool_fail(SALVO_EXIT_USAGE, "-o %s is not empty (%lld bytes): --force to overwrite it, --append to add "
+                     "to it; nothing was sent", path, size);
+}
+
 /* The summary is written after every order was sent: find out now that it
  * cannot be. */
 static int check_summary_writable(const char *path)
@@ -314,7 +339,7 @@ int salvo_args_check_environment(const salvo_args_t *a)
 {
     int r;
     if ((r = check_urls(a)) >= 0 || (r = check_cacert(a->cfg.cacert)) >= 0 || (r = check_not_input(a)) >= 0 ||
-        (r = check_summary_writable(a->summary_json)) >= 0)
+        (r = check_output_kept(a)) >= 0 || (r = check_summary_writable(a->summary_json)) >= 0)
         return r;
     return -1;
 }

@@ -307,6 +307,8 @@ const tool_flag_t tool_flags[] = {
     BOOL("quiet", 'q', quiet),
     OWN("help", 'h', 0, p_help, NULL),
     OWN("version", 0, 0, p_version, NULL),
+    BOOL("force", 0, force),
+    BOOL("append", 0, append),
 };
 const size_t tool_nflags = sizeof tool_flags / sizeof *tool_flags;
 

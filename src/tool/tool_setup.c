@@ -127,6 +127,51 @@ static int sample_input(salvo_args_t *a)
     return -1;
 }
 
+/* A results file that holds something is added to (--append, and
+ * --resume: the first run's lines are the only copy of the broker's
+ * answers), cut by --force only once every check before the first order
+ * has passed (keep_or_cut_output), or else refused: it may have been
+ * written since salvo_args_check_environment looked. */
+static int adds_to_output(const salvo_args_t *a)
+{
+    return a->append || (a->resume && !a->force);
+}
+
+static int open_output(salvo_args_t *a)
+{
+    struct stat st;
+    if (a->output_path == NULL)
+        return -1;
+    int fd = open(a->output_path, O_WRONLY | O_CREAT | O_CLOEXEC | (adds_to_output(a) ? O_APPEND : 0), 0644);
+    if (fd < 0) {
+        fprintf(stderr, "salvo: cannot write %s: %s\n", a->output_path, strerror(errno));
+        return SALVO_EXIT_IO;
+    }
+    if (!adds_to_output(a) && !a->force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        close(fd);
+        return tool_output_not_empty(a->output_path, (long long)st.st_size);
+    }
+    a->output_fd = fd;
+    return -1;
+}
+
+/* The last step before the first order: --force cuts the results file,
+ * a --resume says it adds to it. */
+static int keep_or_cut_output(const salvo_args_t *a)
+{
+    struct stat st;
+    if (a->output_path == NULL || fstat(a->output_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return -1;
+    if (a->force && ftruncate(a->output_fd, 0) < 0) {
+        fprintf(stderr, "salvo: cannot write %s: %s\n", a->output_path, strerror(errno));
+        return SALVO_EXIT_IO;
+    }
+    if (a->resume && !a->append && !a->force)
+        fprintf(stderr, "salvo: -o %s: --resume adds this run's results after the %lld bytes there "
+                        "(--force overwrites)\n", a->output_path, (long long)st.st_size);
+    return -1;
+}
+
 static int open_files(salvo_args_t *a)
 {
     salvo_config_t *c = &a->cfg;
@@ -143,12 +188,7 @@ static int open_files(salvo_args_t *a)
         fprintf(stderr, "salvo: %s is a directory, not a file of orders\n", tool_input_name(a));
         return SALVO_EXIT_USAGE;
     }
-    if (a->output_path &&
-        (a->output_fd = open(a->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-        fprintf(stderr, "salvo: cannot write %s: %s\n", a->output_path, strerror(errno));
-        return SALVO_EXIT_IO;
-    }
-    return -1;
+    return open_output(a);
 }
 
 /* --resume: the journal's orders went where this run sends, or nothing
@@ -241,7 +281,7 @@ int tool_setup(tool_t *tl, salvo_jindex_t *ix)
             return SALVO_EXIT_IO;
         }
     }
-    return -1;
+    return keep_or_cut_output(a);
 }
 
 void tool_setup_close(salvo_args_t *a, salvo_jindex_t *ix)

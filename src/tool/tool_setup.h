@@ -14,10 +14,12 @@ int tool_setup_limits(const salvo_config_t *c);
 /* Everything tl's run needs before its first order, in this order: the
  * body (--body-template, else the profile's, else the default) into
  * a->cfg.body; --check-profile's description; the input (or --check-profile's
- * sample row) into a->cfg.input_fd and -o into a->output_fd; the check
- * passes (tool_precheck); the journal into a->cfg.journal, on --resume
- * read into ix and checked against the input and the destination; the
- * trace into a->trace. -1 to go on, or an exit code (said). Whatever it
+ * sample row) into a->cfg.input_fd and -o into a->output_fd (a file that
+ * holds something: appended to with --append or --resume, refused without
+ * --force); the check passes (tool_precheck); the journal into
+ * a->cfg.journal, on --resume read into ix and checked against the input
+ * and the destination; the trace into a->trace; last, --force cuts the -o
+ * file. -1 to go on, or an exit code (said). Whatever it
  * opened, tool_setup_close closes, also after an exit code. */
 int tool_setup(tool_t *tl, salvo_jindex_t *ix);
 
