@@ -225,8 +225,10 @@ static int check(const char *const *argv)
 static void test_check_environment(void **state)
 {
     (void)state;
-    char in[256], lnk[256], other[256], ro_dir[256], ro_file[256];
+    char in[256], lnk[256], other[256], ro_dir[256], ro_file[256], full[256];
     temp_path(in, sizeof in, "in.csv");
+    temp_path(full, sizeof full, "results.ndjson");
+    write_file(full, "{\"seq\":1}\n", 11);
     temp_path(lnk, sizeof lnk, "link.csv");
     temp_path(other, sizeof other, "other");
     temp_path(ro_dir, sizeof ro_dir, "rodir");
@@ -244,7 +246,7 @@ static void test_check_environment(void **state)
 
     struct {
         const char *what;
-        const char *argv[8];
+        const char *argv[10];
         int code;
     } cases[] = {
         {"fine", {"--url", "http://127.0.0.1:1/orders", in}, -1},
@@ -264,6 +266,13 @@ static void test_check_environment(void **state)
         {"--journal is the input", {"--url", "http://h/o", "--journal", lnk, in}, SALVO_EXIT_USAGE},
         {"--summary-json is the input", {"--url", "http://h/o", "--summary-json", in, in}, SALVO_EXIT_USAGE},
         {"-o another file", {"--url", "http://h/o", "-o", other, in}, -1},
+        {"-o a file that holds something", {"--url", "http://h/o", "-o", full, in}, SALVO_EXIT_USAGE},
+        {"-o it, --force", {"--url", "http://h/o", "-o", full, "--force", in}, -1},
+        {"-o it, --append", {"--url", "http://h/o", "-o", full, "--append", in}, -1},
+        {"-o it, --resume: appends", {"--url", "http://h/o", "--journal", "j", "--resume", "-o", full, in}, -1},
+        {"-o it, --force --append", {"--url", "http://h/o", "-o", full, "--force", "--append", in}, SALVO_EXIT_USAGE},
+        {"--force without -o", {"--url", "http://h/o", "--force", in}, SALVO_EXIT_USAGE},
+        {"-o - is stdout: --append has no file", {"--url", "http://h/o", "-o", "-", "--append", in}, SALVO_EXIT_USAGE},
         {"summary in a missing directory", {"--url", "http://h/o", "--summary-json", "/nonexistent/s.json", in},
          SALVO_EXIT_IO},
         {"summary is a directory", {"--url", "http://h/o", "--summary-json", "/tmp", in}, SALVO_EXIT_IO},
@@ -294,6 +303,7 @@ static void test_check_environment(void **state)
     unlink(in);
     unlink(lnk);
     unlink(other);
+    unlink(full);
     unlink(ro_file);
     rmdir(ro_dir);
 }

@@ -69,9 +69,11 @@ static void test_bad_flags_named(void **state)
     expect_usage("--url http://h/o --rat 5", "unknown option '--rat': did you mean --rate?"); /* not --rate */
     expect_usage("--url http://h/o --concurency 5", "did you mean --concurrency?");
     expect_usage("--url http://h/o --resume=yes", "option '--resume=yes' takes no value");
+    expect_usage("--url http://h/o --quiet=1", "option '--quiet=1' takes no value"); /* not "unknown option '-q'" */
     expect_usage("--url http://h/o --re", "unknown option '--re'"); /* the start of several */
     expect_usage("--url", "option '--url' needs a value");
     expect_usage("--url http://h/o -H", "option '-H' needs a value");
+    expect_usage("--url http://h/o --output", "option '--output' needs a value"); /* not '-o' */
     expect_usage("--url ftp://h/o", "--url 'ftp://h/o'");
     expect_usage("--url http://h/o --rate 5 --rate fast", "--rate 'fast'");
 }

@@ -1,6 +1,7 @@
 /* The salvo command's state while it runs. tool_main.c (the loop,
- * signals, the send) -> tool_prepass.c (the passes before it) ->
- * tool_engine.c (running one engine): calls go down only. */
+ * signals, the send) -> tool_setup.c (what the run needs first) ->
+ * tool_prepass.c (the passes before the send) -> tool_engine.c (running
+ * one engine): calls go down only. */
 #ifndef SALVO_TOOL_H
 #define SALVO_TOOL_H
 

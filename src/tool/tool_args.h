@@ -26,7 +26,8 @@ enum salvo_exit {
 typedef struct salvo_args {
     salvo_config_t cfg;
     const char *input_path;  /* NULL or "-": stdin */
-    const char *output_path; /* NULL: stdout */
+    const char *output_path; /* NULL (or -o -): stdout */
+    int force, append;       /* -o onto a file that holds something: overwrite it, add after it */
     const char *summary_json;
     const char *body_template;
     const char *api_key_env, *api_key_file;
@@ -56,6 +57,7 @@ typedef struct salvo_args {
     int output_fd;           /* results go here */
     int quiet;               /* --quiet: no progress line on a terminal */
     int64_t drain_timeout_ns; /* after SIGINT/SIGTERM, wait this long for answers */
+    int drain_given;         /* by --drain-timeout; else it is --timeout */
     const char *broker;      /* --broker NAME|FILE */
     const char *clock;       /* --clock MS: a dry run's fixed signing clock (tool_broker.c) */
     salvo_profile_t *profile; /* owned */
@@ -74,14 +76,25 @@ typedef struct salvo_args {
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv);
 void salvo_args_free(salvo_args_t *a);
 
+/* tool_checks.c, for salvo_args_parse once every flag was read: the checks
+ * across flags and the defaults derived from others, the profile loaded
+ * and the secrets gathered. -1 to go on, or an exit code (said). */
+int tool_args_settle(salvo_args_t *a);
+
 /* What can be checked before any file is opened for writing or any order
  * leaves, call it right after salvo_args_parse: --url and --reconcile-url
  * (with a sample id) parse as URLs, --cacert is a readable regular file, no
  * output (-o, --trace, --summary-json, --journal) is the input file (same
- * device and inode; stdin's file when the input is stdin), and
- * --summary-json can be created or written. Returns -1 to go on, or the exit
+ * device and inode; stdin's file when the input is stdin),
+ * --summary-json can be created or written, and -o does not name a file
+ * that holds something without --force, --append or --resume (which
+ * appends). Returns -1 to go on, or the exit
  * code: SALVO_EXIT_USAGE, or SALVO_EXIT_IO for an unwritable --summary-json
  * (the message is on stderr, naming the flag). Reads a, changes nothing. */
 int salvo_args_check_environment(const salvo_args_t *a);
+
+/* "-o PATH is not empty (SIZE bytes): --force ..., --append ...": said,
+ * SALVO_EXIT_USAGE. For the check above and for the file when it is opened. */
+int tool_output_not_empty(const char *path, long long size);
 
 #endif

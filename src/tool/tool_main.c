@@ -1,13 +1,11 @@
 /* salvo: the command-line front end over libsalvo. It alone owns the
- * process: arguments, the loop, signals, output, the summary, the exit code. */
+ * process: arguments, the loop, signals, the send, the summary, the exit
+ * code. What the run needs before its first order: tool_setup.c. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/timex.h>
 #include <unistd.h>
 
@@ -21,12 +19,10 @@
 #include "tool_msgs.h"
 #include "tool_output.h"
 #include "tool_report.h"
+#include "tool_setup.h"
 #include "tool_summary.h"
 #include "tool_trace.h"
 #include "util.h"
-
-/* A body template bigger than this is not one (the old reader stopped at 16 MB too). */
-#define BODY_TEMPLATE_MAX (1u << 24)
 
 
 /* ================= signals ================= */
@@ -78,212 +74,6 @@ static int watch_signals(tool_t *tl)
     return 0;
 }
 
-
-/* ================= before sending ================= */
-
-/* Each connection is a descriptor, each --exec worker three pipes; the
- * loop and the files take a few more. Raise the soft limit to what the
- * run needs, or say plainly that it cannot be had, naming the knob that
- * needs them. Before the loop exists: it needs descriptors of its own. */
-static int ensure_open_files(const salvo_config_t *c)
-{
-    struct rlimit rl;
-    rlim_t need = (rlim_t)c->concurrency + 3 * (rlim_t)c->workers + 64;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
-        return 0;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur < need) {
-        char knob[48];
-        if (c->exec_argv)
-            snprintf(knob, sizeof knob, "--workers %u", c->workers);
-        else
-            snprintf(knob, sizeof knob, "--concurrency %u", c->concurrency);
-        fprintf(stderr, "salvo: too many open files: %s needs %llu, the limit is %llu (raise it: ulimit -n %llu; "
-                        "or lower %.*s)\n",
-                knob, (unsigned long long)need, (unsigned long long)rl.rlim_max, (unsigned long long)need,
-                (int)strcspn(knob, " "), knob);
-        return -1;
-    }
-    return 0;
-}
-
-static int load_template(salvo_args_t *a);
-
-/* The profile's body (and its MARKET one), else the default, shaped by
- * the profile. */
-static int profile_body(salvo_args_t *a)
-{
-    char err[320];
-    int r = salvo_profile_new_body(&a->cfg.body, a->profile, a->cfg.url, err, sizeof err);
-    if (r == -ENOMEM)
-        return out_of_memory();
-    if (r < 0) {
-        fprintf(stderr, "salvo: --broker %s: %s\n", a->broker, err);
-        return SALVO_EXIT_USAGE;
-    }
-    return -1;
-}
-
-static int load_body(salvo_args_t *a)
-{
-    int r = load_template(a);
-    return r >= 0 ? r : tool_broker_shape_body(a);
-}
-
-static int load_template(salvo_args_t *a)
-{
-    salvo_config_t *c = &a->cfg;
-    char err[320];
-    if (a->body_template == NULL && a->profile)
-        return profile_body(a);
-    if (a->body_template == NULL)
-        return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
-    size_t len;
-    char *text = salvo_read_path(a->body_template, BODY_TEMPLATE_MAX, &len);
-    if (text == NULL) {
-        fprintf(stderr, "salvo: --body-template %s: %s\n", a->body_template, strerror(errno));
-        return SALVO_EXIT_USAGE;
-    }
-    c->body = salvo_body_new_template(text, len, err, sizeof err);
-    free(text);
-    if (c->body == NULL) {
-        fprintf(stderr, "salvo: --body-template %s: %s\n", a->body_template, err);
-        return SALVO_EXIT_USAGE;
-    }
-    return -1;
-}
-
-/* --check-profile without a file: one sample row naming every column the
- * profile's body and URL use. */
-static int sample_input(salvo_args_t *a)
-{
-    static const char *const canon[] = {"symbol", "price", "quantity", "side", "type"};
-    static const char *const value[] = {"BTCUSDT", "50000.5", "1", "BUY", "LIMIT"};
-    char head[2048], row[2048];
-    size_t hn = 0, rn = 0;
-    for (size_t i = 0; i < 5; i++) {
-        hn += (size_t)snprintf(head + hn, sizeof head - hn, "%s%s", i ? "," : "", canon[i]);
-        rn += (size_t)snprintf(row + rn, sizeof row - rn, "%s%s", i ? "," : "", value[i]);
-    }
-    const char *const *names;
-    size_t n = salvo_body_columns(a->cfg.body, &names);
-    salvo_layout_t l;
-    if (salvo_layout_init(&l, NULL, 0) < 0)
-        return out_of_memory();
-    for (size_t i = 0; i < n && hn + 80 < sizeof head && rn + 80 < sizeof row; i++) {
-        if (salvo_layout_find(&l, names[i]) >= 0 || salvo_body_is_pseudo(names[i]))
-            continue;
-        hn += (size_t)snprintf(head + hn, sizeof head - hn, ",%s", names[i]);
-        rn += (size_t)snprintf(row + rn, sizeof row - rn, ",SAMPLE");
-    }
-    salvo_layout_free(&l);
-    int fd[2];
-    if (pipe(fd) < 0) {
-        fprintf(stderr, "salvo: --check-profile: %s\n", strerror(errno));
-        return SALVO_EXIT_IO;
-    }
-    fcntl(fd[0], F_SETFD, FD_CLOEXEC);
-    dprintf(fd[1], "%s\n%s\n", head, row); /* well under a pipe's buffer */
-    close(fd[1]);
-    a->cfg.input_fd = fd[0];
-    return -1;
-}
-
-static int open_files(salvo_args_t *a)
-{
-    salvo_config_t *c = &a->cfg;
-    int sr;
-    if (a->check_profile && a->input_path == NULL && (sr = sample_input(a)) >= 0)
-        return sr;
-    if (a->input_path && strcmp(a->input_path, "-") != 0 &&
-        (c->input_fd = open(a->input_path, O_RDONLY | O_CLOEXEC)) < 0) {
-        fprintf(stderr, "salvo: cannot read %s: %s\n", a->input_path, strerror(errno));
-        return SALVO_EXIT_IO;
-    }
-    struct stat st;
-    if (fstat(c->input_fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "salvo: %s is a directory, not a file of orders\n", tool_input_name(a));
-        return SALVO_EXIT_USAGE;
-    }
-    if (a->output_path &&
-        (a->output_fd = open(a->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-        fprintf(stderr, "salvo: cannot write %s: %s\n", a->output_path, strerror(errno));
-        return SALVO_EXIT_IO;
-    }
-    return -1;
-}
-
-/* --resume: the journal's orders went where this run sends, or nothing
- * is sent (a resume elsewhere would skip orders that broker never had). */
-static int check_journal_dest(const salvo_args_t *a, const salvo_jindex_t *ix, const salvo_jdest_t *dest)
-{
-    char err[1024];
-    int r = salvo_jindex_check_dest(ix, dest, err, sizeof err);
-    if (r == -ENOENT && a->resume_old_journal) {
-        fprintf(stderr, "salvo: --journal %s: %s; --resume-old-journal: taken as sent where this run sends\n",
-                a->journal_path, err);
-        return -1;
-    }
-    if (r == -ENOENT) {
-        fprintf(stderr,
-                "salvo: --journal %s: %s: if they went where this run sends, pass --resume-old-journal; "
-                "nothing was sent\n",
-                a->journal_path, err);
-        return SALVO_EXIT_USAGE;
-    }
-    if (r < 0) {
-        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
-        return SALVO_EXIT_USAGE;
-    }
-    return -1;
-}
-
-/* Open the journal; on --resume, take the ids of the run it records. */
-static int open_journal(tool_t *tl, salvo_jindex_t *ix)
-{
-    salvo_args_t *a = tl->a;
-    salvo_config_t *c = &a->cfg;
-    char err[320];
-    int flags = (a->resume ? SALVO_JOURNAL_RESUME : 0) | (a->fsync ? SALVO_JOURNAL_FSYNC : 0);
-    int r = salvo_journal_open(&c->journal, a->journal_path, flags, ix, err, sizeof err);
-    if (r < 0) {
-        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
-        return r == -EINVAL || r == -EEXIST || r == -EBUSY ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
-    }
-    const salvo_jdest_t dest = {.url = a->exec_cmd ? NULL : c->url,
-                                .exec = a->exec_cmd,
-                                .profile = a->profile ? salvo_profile_name(a->profile) : NULL,
-                                .sandbox = a->sandbox};
-    int code;
-    if (a->resume && (code = check_journal_dest(a, ix, &dest)) >= 0)
-        return code;
-    if (ix->id_prefix[0]) {
-        if (a->id_prefix_given && strcmp(a->id_prefix, ix->id_prefix) != 0) {
-            fprintf(stderr, "salvo: --journal %s was written with --id-prefix %s, not %s; nothing was sent\n",
-                    a->journal_path, ix->id_prefix, a->id_prefix);
-            return SALVO_EXIT_USAGE;
-        }
-        /* The earlier run's ids, even for stdin or after midnight. */
-        free(a->id_prefix);
-        if ((a->id_prefix = strdup(ix->id_prefix)) == NULL)
-            return out_of_memory();
-        c->defaults.id_prefix = a->id_prefix;
-    }
-    if (a->resume) {
-        code = tool_check_resumed_input(tl, ix);
-        if (code >= 0)
-            return code;
-        c->resume = ix;
-        fprintf(stderr, "salvo: resuming %s: %llu records%s\n", a->journal_path, (unsigned long long)ix->records,
-                ix->torn_tail ? "; its torn last line was dropped" : "");
-    }
-    if ((r = salvo_journal_begin_dest(c->journal, a->id_prefix, a->input_path ? a->input_path : "-", &dest)) < 0) {
-        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, strerror(-r));
-        return SALVO_EXIT_IO;
-    }
-    return -1;
-}
 
 /* ================= after ================= */
 
@@ -434,26 +224,12 @@ static int send_orders(tool_t *tl)
 
 static int run(tool_t *tl, salvo_jindex_t *ix)
 {
-    salvo_args_t *a = tl->a;
-    int code;
-    if ((code = load_body(a)) >= 0)
+    int code = tool_setup(tl, ix);
+    if (code >= 0)
         return code;
-    if (a->check_profile)
-        tool_broker_describe(a, stderr);
-    if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
-        return code;
-    if (a->journal_path && (code = open_journal(tl, ix)) >= 0)
-        return code;
-    if (a->trace_path) {
-        int r = salvo_trace_open(&a->trace, a->trace_path, &a->secrets);
-        if (r < 0) {
-            fprintf(stderr, "salvo: --trace %s: %s\n", a->trace_path, strerror(-r));
-            return SALVO_EXIT_IO;
-        }
-    }
     code = send_orders(tl);
     /* a check that passes without the keys would say the run is ready */
-    int sc = a->check_profile && code == SALVO_EXIT_OK ? tool_broker_check_secrets(a) : -1;
+    int sc = tl->a->check_profile && code == SALVO_EXIT_OK ? tool_broker_check_secrets(tl->a) : -1;
     return sc >= 0 ? sc : code;
 }
 
@@ -469,9 +245,9 @@ int main(int argc, char **argv)
         salvo_args_free(&a);
         return code;
     }
-    if (ensure_open_files(&a.cfg) < 0) {
+    if ((code = tool_setup_limits(&a.cfg)) >= 0) {
         salvo_args_free(&a);
-        return SALVO_EXIT_USAGE;
+        return code;
     }
     signal(SIGPIPE, SIG_IGN); /* a closed stdout is an EPIPE we handle */
     signal(SIGXFSZ, SIG_IGN); /* a file over ulimit -f is an EFBIG we handle */
@@ -501,11 +277,8 @@ int main(int argc, char **argv)
         uv_loop_close(&tl->loop);
         tool_redact_free(&tl->redact);
     }
-    salvo_journal_close(a.cfg.journal); /* when run() stopped early */
-    salvo_trace_close(a.trace);
-    salvo_jindex_clear(&ix);
+    tool_setup_close(&a, &ix); /* the journal and trace when run() stopped early */
     curl_global_cleanup();
-    salvo_body_free(a.cfg.body);
     salvo_args_free(&a);
     free(tl);
     return code;

@@ -20,9 +20,12 @@ man_flags() {
     awk '/^\.SH OPTIONS/ { on = 1; next } /^\.SH/ { on = 0 } on && tp { print } { tp = on && /^\.TP/ }' "$1" |
         sed 's/\\-/-/g' | grep -oE -- '(^|[ "])--?[A-Za-z0-9][a-z0-9-]*' | sed 's/^[ "]//' | sort -u
 }
-# The long options in the command's getopt table(s).
+# The long options in the command's option table(s): getopt's struct option
+# rows (salvo-mock, salvo report) or salvo's tool_flags.c rows (KIND("name", ...).
 table_flags() {
-    grep -ohE '\{"[a-z0-9][a-z0-9-]*", [0-2], 0,' "$@" | sed -E 's/^\{"([^"]*)".*/--\1/' | sort -u
+    { grep -ohE '\{"[a-z0-9][a-z0-9-]*", [0-2], 0,' "$@"
+      grep -ohE '^ *(BOOL|STRING|URL|UINT|DURATION|OWN)\("[a-z0-9][a-z0-9-]*"' "$@"; } |
+        sed -E 's/^[^"]*"([^"]*)".*/--\1/' | sort -u
 }
 
 # The README's quick start as a new user pastes it: the set-up line apart
@@ -69,6 +72,7 @@ for cmd in salvo salvo-mock; do
     man_flags "$page" > "$WORK/man.$cmd"
     table_flags "${srcs[@]}" > "$WORK/table.$cmd"
     check_true "$cmd: --help lists flags ($(wc -l < "$WORK/help.$cmd"))" test "$(wc -l < "$WORK/help.$cmd")" -gt 10
+    check_true "$cmd: the option table is read ($(wc -l < "$WORK/table.$cmd"))" test "$(wc -l < "$WORK/table.$cmd")" -gt 10
     check "$cmd: in --help but not in $cmd(1) / in $cmd(1) but not in --help" "" \
         "$(diff "$WORK/help.$cmd" "$WORK/man.$cmd" | grep '^[<>]' | tr '\n' ' ')"
     check "$cmd: in the option table but not in --help" "" \
@@ -119,6 +123,8 @@ check "complete salvo rep" "report " "$(complete_words salvo rep)"
 check "complete salvo report --" "--help --html --rate --window " "$(complete_words salvo report --)"
 check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-backoff " "$(complete_words salvo --retry-)"
 check "complete salvo -q" "-q " "$(complete_words salvo -q)"
+check "complete salvo --forc (from --help: no list to keep)" "--force " "$(complete_words salvo --forc)"
+check "complete salvo -o r --app" "--append " "$(complete_words salvo -o r --app)"
 check "complete salvo --broker (examples/brokers)" "alpaca binance " "$(complete_words salvo --broker '')"
 check "complete salvo --broker b" "binance " "$(complete_words salvo --broker b)"
 check "complete salvo --broker ./ (a file: readline's)" "" "$(complete_words salvo --broker ./)"

@@ -108,6 +108,23 @@ check "old journal, taken up: then tied to it" 2 $?
 check "--resume-old-journal on a marked journal elsewhere: exit 2" 2 $?
 check "nothing sent to B by any refused resume" 0 "$(BASE=$B_BASE stat_of received)"
 
+# ---- --resume onto the same -o: the first run's lines are kept, the
+# resume's added after them (issue 22); --force still overwrites. (A new
+# --id-prefix: broker A already holds o20's orders under the default one.) ----
+"$SALVO" --url "$A_URL" --no-auth --id-prefix r22 --journal "$WORK/jr" -o "$WORK/r.ndjson" "$WORK/o10.csv" 2> /dev/null
+check "-o, first run: exit 0, 10 lines" "0 10" "$? $(wc -l < "$WORK/r.ndjson")"
+cp "$WORK/r.ndjson" "$WORK/r.first"
+"$SALVO" --url "$A_URL" --no-auth --id-prefix r22 --journal "$WORK/jr" --resume -o "$WORK/r.ndjson" "$WORK/o20.csv" 2> "$WORK/err"
+check "--resume onto the same -o: exit 0" 0 $?
+check_true "--resume onto the same -o: the first run's lines kept as they were" \
+    cmp "$WORK/r.first" <(head -10 "$WORK/r.ndjson")
+check "--resume onto the same -o: 10 skipped, 10 accepted after them, two runs" "10 skipped 10 accepted 2" \
+    "$(tail -n +11 "$WORK/r.ndjson" | jq -rs 'group_by(.status) | map("\(length) \(.[0].status)") | sort | reverse | join(" ")') \
+$(jq -rs 'map(.run) | unique | length' "$WORK/r.ndjson")"
+check_true "--resume onto the same -o: says so" grep -qF -- "-o $WORK/r.ndjson: --resume adds" "$WORK/err"
+"$SALVO" --url "$A_URL" --no-auth --id-prefix r22 --journal "$WORK/jr" --resume --force -o "$WORK/r.ndjson" "$WORK/o20.csv" 2> /dev/null
+check "--resume --force: overwritten, 20 skipped" "0 20" "$? $(jq -s 'map(select(.status == "skipped")) | length' "$WORK/r.ndjson")"
+
 # Secrets never reach the journal: a URL's user:password is no part of the origin.
 "$SALVO" --url "http://user:pw-secret-9@${A_URL#http://}" --no-auth --journal "$WORK/ju" "$WORK/o10.csv" > /dev/null 2>&1
 check "a URL's password is not in the journal" 0 "$(grep -c 'pw-secret-9' "$WORK/ju")"

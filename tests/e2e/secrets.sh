@@ -25,6 +25,36 @@ check "--trace same as input: the input is untouched" "$sum_before" "$(md5sum < 
 # shellcheck disable=SC2094 # reading and writing the same file is exactly what must be refused
 "$SALVO" --url "$URL" --no-auth --summary-json "$WORK/o5.csv" - < "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
 check "--summary-json same as stdin's file: exit 2" 2 $?
+
+# ---- -o onto a file that holds something: refused unless --force (overwrite)
+# or --append (add after it); an empty file or stdout needs neither (issue 22) ----
+printf '{"seq":1,"status":"accepted","note":"yesterday"}\n' > "$WORK/kept.ndjson"
+cp "$WORK/kept.ndjson" "$WORK/kept.orig"
+"$SALVO" --url "$URL" --no-auth -o "$WORK/kept.ndjson" "$WORK/o5.csv" > "$WORK/out" 2> "$WORK/err"
+check "-o onto a non-empty file: exit 2, naming it and both flags" \
+    "2 salvo: -o $WORK/kept.ndjson is not empty (49 bytes): --force to overwrite it, --append to add to it; nothing was sent (see salvo --help)" \
+    "$? $(cat "$WORK/err")"
+check_true "-o onto a non-empty file: its bytes are unchanged" cmp "$WORK/kept.ndjson" "$WORK/kept.orig"
+check "-o onto a non-empty file: nothing on stdout" 0 "$(wc -l < "$WORK/out")"
+"$SALVO" --url "$URL" --no-auth --force --append -o "$WORK/kept.ndjson" "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "--force with --append: exit 2" 2 $?
+check_true "--force with --append: says they contradict" grep -q -- '--force and --append contradict each other' "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --append "$WORK/o5.csv" > /dev/null 2> "$WORK/err"
+check "--append without -o: exit 2" 2 $?
+check_true "--append without -o: says it needs one" grep -q -- '--append needs -o FILE' "$WORK/err"
+check_true "the refusals left the file as it was" cmp "$WORK/kept.ndjson" "$WORK/kept.orig"
+"$SALVO" --url "$URL" --no-auth --dry-run --append -o "$WORK/kept.ndjson" "$WORK/o5.csv" > /dev/null 2>&1
+check "--append: exit 0" 0 $?
+check "--append: the old line kept first, the run's 5 after it" "yesterday 6" \
+    "$(head -1 "$WORK/kept.ndjson" | jq -r .note) $(wc -l < "$WORK/kept.ndjson")"
+"$SALVO" --url "$URL" --no-auth --dry-run --force -o "$WORK/kept.ndjson" "$WORK/o5.csv" > /dev/null 2>&1
+check "--force: exit 0, the file holds this run's 5 lines alone" "0 5 0" \
+    "$? $(wc -l < "$WORK/kept.ndjson") $(grep -c yesterday "$WORK/kept.ndjson")"
+: > "$WORK/empty.ndjson"
+"$SALVO" --url "$URL" --no-auth --dry-run -o "$WORK/empty.ndjson" "$WORK/o5.csv" > /dev/null 2>&1
+check "-o onto an empty file: written" "0 5" "$? $(wc -l < "$WORK/empty.ndjson")"
+(cd "$WORK" && "$SALVO" --url "$URL" --no-auth --dry-run -o - "$WORK/o5.csv" > "$WORK/dash.out" 2>/dev/null)
+check "-o -: stdout, no file named -" "0 5 no" "$? $(wc -l < "$WORK/dash.out") $(test -e "$WORK/-" && echo yes || echo no)"
 check "nothing sent after the refusals" 0 "$(received)"
 
 # ---- Malformed URLs, missing CA, unwritable summary: nothing sent ----
