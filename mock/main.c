@@ -56,7 +56,15 @@ static int parse_args(int argc, char **argv, mock_config_t *c)
         {"version", 0, 0, O_VERSION}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     uint64_t u;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    int li = -1;
+    while ((o = getopt_long(argc, argv, "h", opts, &li)) != -1) {
+        const char *typed;
+        size_t n;
+        if (li >= 0 && !salvo_opt_whole(argv, optind, optarg, opts[li].name, &typed, &n)) {
+            fprintf(stderr, "salvo-mock: unknown option '--%.*s': did you mean --%s?\n", (int)n, typed, opts[li].name);
+            return 2;
+        }
+        li = -1;
         const char *name = o >= 256 ? opts[o - 256].name : "";
         char flag[40];
         snprintf(flag, sizeof flag, "--%s", name);

@@ -349,3 +349,13 @@ int salvo_parse_clock_ms(double t, double *out_ms)
     *out_ms = t > 1e14 ? t / 1e3 : t > 1e11 ? t : t * 1e3;
     return 0;
 }
+
+int salvo_opt_whole(char *const *argv, int optind, const char *optarg, const char *name, const char **typed,
+                    size_t *n)
+{
+    /* as typed: argv[optind - 1], or the one before it when the value came separately */
+    const char *given = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+    *typed = given + (strncmp(given, "--", 2) == 0 ? 2 : 0);
+    *n = strcspn(*typed, "=");
+    return *n == strlen(name) && strncmp(*typed, name, *n) == 0;
+}

@@ -40,4 +40,13 @@ int salvo_parse_clock_ms(double t, double *out_ms);
 /* A whole number in [min, max]. */
 int salvo_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* After getopt_long matched the long option NAME: was it typed whole?
+ * getopt takes any unambiguous prefix ("--rat" for --rate), so a flag
+ * mistyped by a letter could silently be another; salvo's commands take
+ * whole names. argv and optind as getopt left them, optarg its value.
+ * 1 if whole; else 0, with what was typed (after "--", up to '=') in
+ * *typed, *n bytes. */
+int salvo_opt_whole(char *const *argv, int optind, const char *optarg, const char *name, const char **typed,
+                    size_t *n);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "tool_flags.h"
 #include "tool_msgs.h"
 
@@ -51,18 +52,6 @@ static int unknown_long(const char *name, size_t n, const char *near)
     return usage_error("unknown option '--%.*s'", (int)n, name);
 }
 
-/* "--name" or "--name=value" as typed: the whole name of tool_flags[i]?
- * getopt_long takes any unambiguous prefix ("--rat" for --rate), so a flag
- * mistyped by a letter could silently be another: salvo takes whole names. */
-static int whole_name_or_refuse(const char *given, size_t i)
-{
-    const char *name = given + 2;
-    size_t n = strcspn(name, "=");
-    if (n == strlen(tool_flags[i].name) && strncmp(name, tool_flags[i].name, n) == 0)
-        return -1;
-    return unknown_long(name, n, tool_flags[i].name);
-}
-
 /* getopt_long said '?'. optopt tells which case: a short option (argv
  * still points before it when it sat in a cluster like -zh), a value
  * given to a flag that takes none (256 + its row), or an unknown or
@@ -96,13 +85,12 @@ static int read_flags(salvo_args_t *a, int argc, char **argv, const struct optio
             return optopt > 0 && optopt < 256 ? usage_error("option '-%c' needs a value", optopt)
                                                : usage_error("option '%s' needs a value", argv[optind - 1]);
         size_t i = 0;
-        if (o >= 256) { /* a long option: as typed, it is argv[optind - 1], or before its separate value */
+        if (o >= 256) { /* a long option, by its whole name only (salvo_opt_whole) */
             i = (size_t)o - 256;
-            const char *given = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
-                                                                                      : argv[optind - 1];
-            int rw = whole_name_or_refuse(given, i);
-            if (rw >= 0)
-                return rw;
+            const char *typed;
+            size_t n;
+            if (!salvo_opt_whole(argv, optind, optarg, tool_flags[i].name, &typed, &n))
+                return unknown_long(typed, n, tool_flags[i].name);
         } else {
             while (tool_flags[i].letter != o) /* getopt returns only the letters in shorts */
                 i++;

@@ -133,7 +133,16 @@ int tool_report_main(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "+h", opts, &li)) != -1) {
+        const char *typed;
+        size_t n;
+        if (li >= 0 && !salvo_opt_whole(argv, optind, optarg, opts[li].name, &typed, &n)) {
+            fprintf(stderr, "salvo report: unknown option '--%.*s': did you mean --%s? (see salvo report --help)\n",
+                    (int)n, typed, opts[li].name);
+            return SALVO_EXIT_USAGE;
+        }
+        li = -1;
         switch (c) {
         case 'r':
             if (salvo_parse_rate(optarg, &rate) != 0 || rate <= 0) {

@@ -115,4 +115,12 @@ check "tls + h2" "2 200" "$(curl -sk --http2 -o /dev/null -w '%{http_version} %{
 stop_mock
 check "record file" 1 "$(jq -s length "$WORK/rec.ndjson")"
 check_true "stats on stderr at stop" grep -q '"accepted":1' "$WORK/mock.err"
+# Whole option names only: getopt would take --port-fil for --port-file.
+"$SALVO_MOCK" --port-fil "$WORK/pf" > /dev/null 2> "$WORK/err" &
+pid=$!
+wait_for 20 test -s "$WORK/err" || kill "$pid"
+wait "$pid"
+check "a prefix of a flag: usage error" 2 $?
+check_true "a prefix of a flag: names the flag it is near" grep -q "unknown option '--port-fil': did you mean --port-file?" "$WORK/err"
+
 finish

@@ -190,4 +190,9 @@ printf '{"run":"r1","client_order_id":"c\\u0001<x>","symbol":"S\xff\\n<b>","side
 "$SALVO" report "$WORK/hostile" > "$WORK/hostile.txt" 2>&1
 check_true "a hostile id and symbol: the call list stays one UTF-8 line" iconv -f UTF-8 -t UTF-8 "$WORK/hostile.txt" -o /dev/null
 check "a hostile id and symbol: control bytes as spaces, one line" 1 "$(grep -c "^salvo report:   c <x> .*S$(printf '\xef\xbf\xbd') <b> BUY" "$WORK/hostile.txt")"
+# Whole option names only: getopt would take --rat for --rate.
+"$SALVO" report --rat 100/s /dev/null > /dev/null 2> "$WORK/err"
+check "report: a prefix of a flag: usage error" 2 $?
+check_true "report: a prefix of a flag: names the flag it is near" grep -q "unknown option '--rat': did you mean --rate?" "$WORK/err"
+
 finish
