@@ -106,10 +106,20 @@ for cmd in salvo salvo-mock; do
     check "$cmd(1) installed" "$WORK/prefix/share/man/man1/$cmd.1" "$(man -M "$WORK/prefix/share/man" -w "$cmd" 2>&1)"
     check_true "$cmd completion installed" test -s "$WORK/prefix/share/bash-completion/completions/$cmd"
 done
+# What the installed page and completion name is under the prefix given at
+# install time, and there (they named the configured /usr/local before).
+sed 's/\\-/-/g' "$WORK/prefix/share/man/man1/salvo.1" "$WORK/prefix/share/bash-completion/completions/salvo" |
+    grep -oE '/[^ "(),;]*/share/[^ "(),;]*' | sed 's/[.]$//' | sort -u > "$WORK/named"
+check_true "installed salvo(1) and completion name files ($(wc -l < "$WORK/named"))" test "$(wc -l < "$WORK/named")" -ge 4
+check "installed salvo(1) and completion: every path named is under the prefix" "" \
+    "$(grep -v "^$WORK/prefix/" "$WORK/named" | tr '\n' ' ')"
+missing=""
+while read -r f; do [ -e "$f" ] || missing="$missing $f"; done < "$WORK/named"
+check "installed salvo(1) and completion: every path named was installed" "" "$missing"
 
 # The installed completion, in a bash that has nothing else loaded.
 mkdir -p "$WORK/cwd/examples/brokers"
-touch "$WORK/cwd/examples/brokers/alpaca.json" "$WORK/cwd/examples/brokers/binance.json"
+touch "$WORK/cwd/examples/brokers/zeta-desk.json"
 complete_words() { # complete_words WORD... : what <TAB> after the last word offers
     (cd "$WORK/cwd" && PATH="$(dirname "$SALVO"):$(dirname "$SALVO_MOCK"):$PATH" bash --norc --noprofile -c '
         . "$1"; shift
@@ -125,8 +135,9 @@ check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-b
 check "complete salvo -q" "-q " "$(complete_words salvo -q)"
 check "complete salvo --forc (from --help: no list to keep)" "--force " "$(complete_words salvo --forc)"
 check "complete salvo -o r --app" "--append " "$(complete_words salvo -o r --app)"
-check "complete salvo --broker (examples/brokers)" "alpaca binance " "$(complete_words salvo --broker '')"
-check "complete salvo --broker b" "binance " "$(complete_words salvo --broker b)"
+check "complete salvo --broker z (./examples/brokers)" "zeta-desk " "$(complete_words salvo --broker z)"
+check "complete salvo --broker b (the installed profiles)" "binance binance-ed25519 bitget bybit " \
+    "$(complete_words salvo --broker b)"
 check "complete salvo --broker ./ (a file: readline's)" "" "$(complete_words salvo --broker ./)"
 rm -r "$WORK/cwd/examples/brokers"; cp -r "$SOURCE_DIR/examples/brokers" "$WORK/cwd/examples/brokers"
 check "complete salvo --broker okx (the bundled profiles)" "okx okx-demo " "$(complete_words salvo --broker okx)"
