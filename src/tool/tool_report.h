@@ -122,6 +122,8 @@ size_t tool_report_text(const tool_report_t *rp, size_t i, char *buf, size_t cap
 /* The whole page into out. 0 or -ENOMEM. source: the input's name. */
 int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *out);
 
+/* The first and last send over every run (Unix us; 0, 0 when none was sent). */
+void tool_report_span(const tool_report_t *rp, int64_t *first_us, int64_t *last_us);
 /* The page's opening tables (tool_report_tables.c): 0 or -ENOMEM. */
 int tool_report_tables(salvo_jbuf_t *b, const tool_report_t *rp);
 /* <p id=ID> the first and last send, in local time; nothing when first is 0. */

@@ -436,16 +436,8 @@ int tool_report_page(const tool_report_t *rp, const char *source, salvo_jbuf_t *
     tool_html_str(b, source);
     salvo_jbuf_printf(b, "</title><style>%s</style></head>\n<body>\n<h1>salvo report: ", css);
     tool_html_str(b, source);
-    int64_t first = 0, last = 0;
-    for (size_t i = 0; i < rp->nruns; i++) {
-        const tool_agg_t *g = &rp->runs[i].agg;
-        if (!g->sent)
-            continue;
-        if (!first || g->first_sent_us < first)
-            first = g->first_sent_us;
-        if (g->last_sent_us > last)
-            last = g->last_sent_us;
-    }
+    int64_t first, last;
+    tool_report_span(rp, &first, &last);
     salvo_jbuf_printf(b, "</h1>\n<p id=\"totals\" data-runs=\"%zu\" data-orders=\"%zu\">%zu orders in %zu run%s.</p>\n",
                       rp->nruns, rp->nords, rp->nords, rp->nruns, rp->nruns == 1 ? "" : "s");
     tool_report_when(b, "when", first, last);

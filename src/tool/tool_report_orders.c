@@ -174,9 +174,8 @@ void tool_report_money(char *out, size_t cap, long double v, int dec)
 
 /* ---- the lines ---- */
 
-static void when_line(salvo_jbuf_t *b, const tool_report_t *rp)
+void tool_report_span(const tool_report_t *rp, int64_t *first_us, int64_t *last_us)
 {
-    uint64_t orders = rp->nords;
     int64_t first = 0, last = 0;
     for (size_t i = 0; i < rp->nruns; i++) {
         const tool_agg_t *g = &rp->runs[i].agg;
@@ -187,6 +186,15 @@ static void when_line(salvo_jbuf_t *b, const tool_report_t *rp)
         if (g->last_sent_us > last)
             last = g->last_sent_us;
     }
+    *first_us = first;
+    *last_us = last;
+}
+
+static void when_line(salvo_jbuf_t *b, const tool_report_t *rp)
+{
+    uint64_t orders = rp->nords;
+    int64_t first, last;
+    tool_report_span(rp, &first, &last);
     salvo_jbuf_cstr(b, "salvo report: ");
     size_t named = 0;
     for (size_t i = 0; i < rp->nruns; i++)
