@@ -9,8 +9,8 @@
 #define NONE UINT32_MAX
 
 struct rp_entry {
-    char *key; /* owned, NUL-terminated */
-    size_t len;
+    char *key; /* owned, NUL-terminated; kept for the next value when evicted */
+    size_t len, key_cap;
     uint64_t hash;
     uint32_t chain;          /* next in its bucket */
     uint32_t newer, older;   /* the LRU list */
@@ -147,14 +147,23 @@ static void unhash(salvo_rateper_t *r, uint32_t i)
     *p = r->e[i].chain;
 }
 
-/* A window for a value not held: a new one, or the oldest when idle. */
+/* Room for a key of len in x: 0 or -ENOMEM. */
+static int key_room(struct rp_entry *x, size_t len)
+{
+    if (len < x->key_cap)
+        return 0;
+    char *k = realloc(x->key, len + 1);
+    if (k == NULL)
+        return -ENOMEM;
+    x->key = k;
+    x->key_cap = len + 1;
+    return 0;
+}
+
+/* A window for a value not held: a new one, or the oldest when idle (its
+ * buffers reused: a stream of new values allocates nothing at the cap). */
 static int place(salvo_rateper_t *r, const char *key, size_t len, uint64_t h, int64_t now, uint32_t *out)
 {
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return -ENOMEM;
-    memcpy(copy, key, len);
-    copy[len] = '\0';
     uint32_t i;
     if (r->count < r->max) {
         if (r->count == r->cap) {
@@ -162,35 +171,37 @@ static int place(salvo_rateper_t *r, const char *key, size_t len, uint64_t h, in
             if (cap > r->max)
                 cap = r->max;
             struct rp_entry *e = realloc(r->e, (size_t)cap * sizeof *e);
-            if (e == NULL) {
-                free(copy);
+            if (e == NULL)
                 return -ENOMEM;
-            }
             r->e = e;
             r->cap = cap;
         }
         i = r->count;
+        r->e[i].key = NULL;
+        r->e[i].key_cap = 0;
+        if (key_room(&r->e[i], len) < 0)
+            return -ENOMEM;
         if (salvo_window_init(&r->e[i].w, r->n, r->period_ns, r->guard_ns) < 0) {
-            free(copy);
+            free(r->e[i].key);
             return -ENOMEM;
         }
         r->count++;
     } else {
         i = r->oldest;
-        if (until_idle(&r->e[i].w, now) != 0) {
-            free(copy);
+        if (until_idle(&r->e[i].w, now) != 0)
             return -EBUSY;
-        }
+        if (key_room(&r->e[i], len) < 0)
+            return -ENOMEM;
         unhash(r, i);
         lru_unlink(r, i);
-        free(r->e[i].key);
         /* Empty, its ids still counting on: a late settle of the value it
          * held falls before them and is ignored. */
         r->e[i].w.len = 0;
         r->e[i].w.head = 0;
     }
     struct rp_entry *x = &r->e[i];
-    x->key = copy;
+    memcpy(x->key, key, len);
+    x->key[len] = '\0';
     x->len = len;
     x->hash = h;
     x->chain = r->bucket[h & r->mask];
