@@ -424,6 +424,8 @@ static int parse_defaults(ctx_t *c, const cJSON *root)
     int rc = str_field(c, root, "rate", &p->rate);
     if (rc == 0)
         rc = str_field(c, root, "window", &p->window);
+    if (rc == 0)
+        rc = str_field(c, root, "rate_per", &p->rate_per);
     const cJSON *conc = item(root, "concurrency");
     if (rc < 0 || conc == NULL)
         return rc;
@@ -438,7 +440,7 @@ static int parse_top(ctx_t *c, const cJSON *root)
 {
     static const char *const keys[] = {"name", "about", "url", "sandbox_url", "method", "encoding", "body",
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
-                                       "warm_url", "server_time", "rate", "window", "concurrency", "quantity",
+                                       "warm_url", "server_time", "rate", "window", "rate_per", "concurrency", "quantity",
                                        "body_market", "sandbox_headers", "refuse", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
@@ -558,6 +560,8 @@ const char *salvo_profile_default(const salvo_profile_t *p, const char *flag)
         return p->rate;
     if (strcmp(flag, "window") == 0)
         return p->window;
+    if (strcmp(flag, "rate_per") == 0)
+        return p->rate_per;
     if (strcmp(flag, "concurrency") == 0)
         return p->concurrency[0] ? p->concurrency : NULL;
     return NULL;

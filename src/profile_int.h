@@ -63,7 +63,7 @@ typedef struct salvo_sign_spec {
 struct salvo_profile {
     struct cJSON *root;
     const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
-    const char *rate, *window;
+    const char *rate, *window, *rate_per;
     char concurrency[24]; /* "" when none */
     int encoding;
     int decimal_quantity;

@@ -146,7 +146,7 @@ enum {
     O_CHECK, O_MAXORDERS, O_MAXNOTIONAL, O_TRACE, O_REDACT, O_HDRENV, O_NOAUTH,
     O_RECPTR, O_GIVEUP, O_H2STREAMS, O_AT, O_ATLATE, O_WARM, O_WARMURL, O_TIMINGS,
     O_EXEC, O_WORKERS, O_EXECSTART, O_EXECLOOKUP,
-    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE, O_DECQTY,
+    O_BROKER, O_SANDBOX, O_SECRETENV, O_CHECKPROFILE, O_DECQTY, O_RATEPER,
 };
 
 static const struct option long_opts[] = {
@@ -174,6 +174,7 @@ static const struct option long_opts[] = {
     {"exec-lookup", 0, 0, O_EXECLOOKUP},
     {"broker", 1, 0, O_BROKER}, {"sandbox", 0, 0, O_SANDBOX}, {"secret-env", 1, 0, O_SECRETENV},
     {"check-profile", 0, 0, O_CHECKPROFILE}, {"decimal-quantity", 0, 0, O_DECQTY},
+    {"rate-per", 1, 0, O_RATEPER},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 /* The profile's secret headers (a signature, a key) are blanked in the
@@ -223,6 +224,12 @@ static int parse_one(salvo_args_t *a, int o, const char *v, int *drain_set)
     case O_SECRETENV: return tool_broker_secret_env(a, v);
     case O_CHECKPROFILE: a->check_profile = 1; break;
     case O_DECQTY: c->defaults.decimal_quantity = 1; break;
+    case O_RATEPER:
+        if (salvo_parse_rate_per(v, &c->rate_per_cols, &c->rate_per_n, &c->rate_per_ns) || c->rate_per_n > 100000)
+            return bad(flag, v, "expected COLUMN=N/PERIOD such as symbol=60/2s or symbol+side=20/1s "
+                                "(COLUMN: symbol, side, type, joined by +; N at most 100000)");
+        a->given.rate_per = 1;
+        break;
     case 'H':
         if (!tool_valid_header(v))
             return bad("--header", v, "expected 'Name: value'");
