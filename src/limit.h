@@ -7,6 +7,7 @@
 #ifndef SALVO_LIMIT_H
 #define SALVO_LIMIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SALVO_WAIT_FOREVER INT64_MAX
@@ -57,5 +58,31 @@ uint64_t salvo_window_take(salvo_window_t *w, int64_t now);
 /* The send's request went out at `sent`: its slot now expires at
  * sent + period + guard. */
 void salvo_window_settle(salvo_window_t *w, uint64_t id, int64_t sent);
+
+/* One sliding window per value of a key (--rate-per: per symbol, per
+ * symbol and side): at most n sends of any one value in any trailing
+ * period, each window as salvo_window_t. At most max_values windows are
+ * kept, so memory is bounded however many values the input has: about
+ * max_values * (9 n + the key + 120) bytes. A value not held takes a new
+ * window while there is room, else the least recently used window (by
+ * take and settle), but only once that window is idle: every send of it
+ * settled and past period + guard, when forgetting it changes no answer.
+ * Until then the new value waits (SALVO_WAIT_FOREVER while one of its
+ * sends is still open). The table is the caller's; keys are copied. */
+typedef struct salvo_rateper salvo_rateper_t;
+
+/* 0 or -ENOMEM (-EINVAL for n or max_values 0). */
+int salvo_rateper_new(salvo_rateper_t **out, uint32_t n, int64_t period_ns, int64_t guard_ns, uint32_t max_values);
+void salvo_rateper_free(salvo_rateper_t *r);
+/* 0 if a send of key may go at now, else ns to wait. */
+int64_t salvo_rateper_wait(salvo_rateper_t *r, const char *key, size_t len, int64_t now);
+/* Record a send of key at now (after wait() said 0): 0 and its slot for
+ * settle(), -ENOMEM, or -EBUSY (wait() did not say 0). */
+int salvo_rateper_take(salvo_rateper_t *r, const char *key, size_t len, int64_t now, uint32_t *slot, uint64_t *id);
+/* As salvo_window_settle; a slot whose window went to another value since
+ * (it cannot while the send is open) is ignored. */
+void salvo_rateper_settle(salvo_rateper_t *r, uint32_t slot, uint64_t id, int64_t sent);
+/* Windows held now (at most max_values). */
+uint32_t salvo_rateper_values(const salvo_rateper_t *r);
 
 #endif

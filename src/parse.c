@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "salvo/result.h"
+
 /* strtod that must consume at least one char and yield a finite number. */
 static int parse_number(const char *s, double *out, const char **end)
 {
@@ -97,6 +99,35 @@ int salvo_parse_window(const char *s, uint32_t *out_n, int64_t *out_period_ns)
         return -EINVAL;
     *out_n = (uint32_t)n;
     *out_period_ns = period;
+    return 0;
+}
+
+int salvo_parse_rate_per(const char *s, unsigned *cols, uint32_t *n, int64_t *period_ns)
+{
+    static const struct { const char *name; int col; } names[] = {
+        {"symbol", SALVO_COL_SYMBOL}, {"side", SALVO_COL_SIDE}, {"type", SALVO_COL_TYPE}};
+    const char *eq = s ? strchr(s, '=') : NULL;
+    if (eq == NULL || eq == s)
+        return -EINVAL;
+    unsigned got = 0;
+    for (const char *p = s; p < eq;) {
+        const char *end = memchr(p, '+', (size_t)(eq - p));
+        if (end == NULL)
+            end = eq;
+        size_t len = (size_t)(end - p), i;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == len && memcmp(names[i].name, p, len) == 0)
+                break;
+        if (i == sizeof names / sizeof names[0] || (got & (1u << names[i].col)))
+            return -EINVAL; /* unknown, or named twice */
+        got |= 1u << names[i].col;
+        p = end == eq ? eq : end + 1;
+        if (end != eq && p == eq)
+            return -EINVAL; /* "symbol+=" */
+    }
+    if (salvo_parse_window(eq + 1, n, period_ns) < 0)
+        return -EINVAL;
+    *cols = got;
     return 0;
 }
 

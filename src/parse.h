@@ -14,6 +14,10 @@ int salvo_parse_duration(const char *s, int64_t *out_ns);
 
 /* "100", "100/s", "6000/m", "0.5/s", "3600/h": orders per second, > 0. */
 int salvo_parse_rate(const char *s, double *out_per_sec);
+/* --rate-per COLUMNS=N/PERIOD: COLUMNS is symbol, side or type, or several
+ * joined by '+' (symbol+side); *cols gets 1u << SALVO_COL_* of each. 0 or
+ * -EINVAL. */
+int salvo_parse_rate_per(const char *s, unsigned *cols, uint32_t *n, int64_t *period_ns);
 
 /* "50/1s", "250/10s", "200/1m": at most N per PERIOD (N >= 1, PERIOD > 0). */
 int salvo_parse_window(const char *s, uint32_t *out_n, int64_t *out_period_ns);

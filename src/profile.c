@@ -125,6 +125,8 @@ static int parse_defaults(salvo_pctx_t *c, const cJSON *root)
     int rc = salvo_pf_str(c, root, "rate", &p->rate);
     if (rc == 0)
         rc = salvo_pf_str(c, root, "window", &p->window);
+    if (rc == 0)
+        rc = salvo_pf_str(c, root, "rate_per", &p->rate_per);
     const cJSON *conc = salvo_pf_item(root, "concurrency");
     if (rc < 0 || conc == NULL)
         return rc;
@@ -139,7 +141,7 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
 {
     static const char *const keys[] = {"name", "about", "url", "sandbox_url", "method", "encoding", "body",
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
-                                       "warm_url", "server_time", "rate", "window", "concurrency", "quantity",
+                                       "warm_url", "server_time", "rate", "window", "rate_per", "concurrency", "quantity",
                                        "body_market", "sandbox_headers", "refuse", "idempotency_header",
                                        "dedupes_client_id", NULL};
     salvo_profile_t *p = c->p;
@@ -265,6 +267,8 @@ const char *salvo_profile_default(const salvo_profile_t *p, const char *flag)
         return p->rate;
     if (strcmp(flag, "window") == 0)
         return p->window;
+    if (strcmp(flag, "rate_per") == 0)
+        return p->rate_per;
     if (strcmp(flag, "concurrency") == 0)
         return p->concurrency[0] ? p->concurrency : NULL;
     return NULL;

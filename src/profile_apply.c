@@ -61,6 +61,11 @@ static int apply_limits(salvo_config_t *c, const salvo_profile_t *p, unsigned ke
         snprintf(err, errlen, "\"window\": \"%s\" is not N/PERIOD such as 60/2s", v);
         return -EINVAL;
     }
+    if (!(keep & SALVO_PROFILE_KEEP_RATE_PER) && (v = salvo_profile_default(p, "rate_per")) &&
+        salvo_parse_rate_per(v, &c->rate_per_cols, &c->rate_per_n, &c->rate_per_ns)) {
+        snprintf(err, errlen, "\"rate_per\": \"%s\" is not COLUMN=N/PERIOD such as symbol=60/2s", v);
+        return -EINVAL;
+    }
     if (!(keep & SALVO_PROFILE_KEEP_CONCURRENCY) && (v = salvo_profile_default(p, "concurrency")) &&
         salvo_parse_uint(v, 1, 100000, &u) == 0)
         c->concurrency = (uint32_t)u;

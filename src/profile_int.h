@@ -64,7 +64,7 @@ typedef struct salvo_sign_spec {
 struct salvo_profile {
     struct cJSON *root;
     const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
-    const char *rate, *window;
+    const char *rate, *window, *rate_per;
     const char *idempotency_header; /* NULL: none */
     int dedupes_client_id;
     char concurrency[24]; /* "" when none */

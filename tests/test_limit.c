@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,137 @@ static void test_window_random_never_more_than_n(void **state)
     salvo_window_free(&w);
 }
 
+/* ---- per-value windows (--rate-per) ---- */
+
+static int64_t rp_send(salvo_rateper_t *r, const char *key, int64_t now)
+{
+    uint32_t slot;
+    uint64_t id;
+    assert_int_equal(salvo_rateper_wait(r, key, strlen(key), now), 0);
+    assert_int_equal(salvo_rateper_take(r, key, strlen(key), now, &slot, &id), 0);
+    salvo_rateper_settle(r, slot, id, now);
+    return now;
+}
+
+/* A held value holds only itself: another value goes at once. */
+static void test_rateper_values_apart(void **state)
+{
+    (void)state;
+    salvo_rateper_t *r;
+    assert_int_equal(salvo_rateper_new(&r, 3, SEC, 0, 16), 0);
+    for (int i = 0; i < 3; i++)
+        rp_send(r, "BTC-USDT", 0);
+    assert_int_equal(salvo_rateper_wait(r, "BTC-USDT", 8, 0), SEC);
+    assert_int_equal(salvo_rateper_wait(r, "BTC-USDT", 8, SEC / 2), SEC / 2);
+    assert_int_equal(salvo_rateper_wait(r, "ETH-USDT", 8, 0), 0);
+    rp_send(r, "ETH-USDT", 0);
+    /* keys are whole values, not prefixes */
+    assert_int_equal(salvo_rateper_wait(r, "BTC-USD", 7, 0), 0);
+    assert_int_equal(salvo_rateper_values(r), 2);
+    assert_int_equal(salvo_rateper_wait(r, "BTC-USDT", 8, SEC), 0);
+    salvo_rateper_free(r);
+}
+
+/* Random traffic over a few values: none ever has more than n sends in
+ * any trailing period, and the values together go faster than one. */
+static void test_rateper_random_never_more_than_n(void **state)
+{
+    (void)state;
+    enum { KEYS = 5, SENDS = 600 };
+    const uint32_t N = 7;
+    salvo_rateper_t *r;
+    assert_int_equal(salvo_rateper_new(&r, N, SEC, 0, KEYS), 0);
+    int64_t t[KEYS][SENDS];
+    size_t c[KEYS] = {0}, total = 0;
+    int64_t now = 0;
+    char key[8];
+    while (total < SENDS) {
+        int k = rand() % KEYS;
+        snprintf(key, sizeof key, "S%d", k);
+        if (salvo_rateper_wait(r, key, strlen(key), now) == 0) {
+            uint32_t slot;
+            uint64_t id;
+            assert_int_equal(salvo_rateper_take(r, key, strlen(key), now, &slot, &id), 0);
+            /* settled a little later, as an answer would */
+            salvo_rateper_settle(r, slot, id, now + rand() % (5 * MS));
+            t[k][c[k]++] = now;
+            total++;
+        }
+        now += rand() % (20 * MS);
+    }
+    for (int k = 0; k < KEYS; k++)
+        assert_true(c[k] == 0 || busiest(t[k], c[k], SEC) <= N);
+    /* 5 values x 7/s: well over one value's 7/s */
+    assert_true(now < (int64_t)SENDS / N * SEC / 3);
+    salvo_rateper_free(r);
+}
+
+/* At the cap, a new value takes the least recently used window only once
+ * that one is idle (its sends past the period), so no limit is forgotten
+ * early; while it is busy the new value waits, and a send still open
+ * (not settled) holds it until its answer. */
+static void test_rateper_evicts_only_idle(void **state)
+{
+    (void)state;
+    salvo_rateper_t *r;
+    assert_int_equal(salvo_rateper_new(&r, 2, SEC, 0, 2), 0);
+    rp_send(r, "A", 0);
+    rp_send(r, "B", 100 * MS);
+    assert_int_equal(salvo_rateper_values(r), 2);
+    /* C: A is the least recent; idle at 1 s */
+    assert_int_equal(salvo_rateper_wait(r, "C", 1, 500 * MS), 500 * MS);
+    rp_send(r, "C", SEC);
+    assert_int_equal(salvo_rateper_values(r), 2);
+    /* A is new again, and B (least recent now) is idle at 1.1 s */
+    assert_int_equal(salvo_rateper_wait(r, "A", 1, SEC), 100 * MS);
+    /* B, still held, keeps its own history */
+    assert_int_equal(salvo_rateper_wait(r, "B", 1, SEC), 0);
+    rp_send(r, "B", SEC);
+    assert_int_equal(salvo_rateper_wait(r, "B", 1, SEC + 1), 100 * MS - 1);
+
+    /* an open send blocks eviction until it settles */
+    salvo_rateper_t *o;
+    uint32_t slot;
+    uint64_t id;
+    assert_int_equal(salvo_rateper_new(&o, 1, SEC, 0, 1), 0);
+    assert_int_equal(salvo_rateper_take(o, "X", 1, 0, &slot, &id), 0);
+    assert_int_equal(salvo_rateper_wait(o, "Y", 1, 10 * SEC), SALVO_WAIT_FOREVER);
+    salvo_rateper_settle(o, slot, id, 10 * SEC);
+    assert_int_equal(salvo_rateper_wait(o, "Y", 1, 10 * SEC), SEC);
+    rp_send(o, "Y", 11 * SEC);
+    /* a settle of X's old slot, after X's window went to Y, changes nothing */
+    salvo_rateper_settle(o, slot, id, 30 * SEC);
+    assert_int_equal(salvo_rateper_wait(o, "Y", 1, 11 * SEC), SEC);
+    salvo_rateper_free(o);
+    salvo_rateper_free(r);
+}
+
+/* A million distinct values, each sent once: the windows kept never pass
+ * the cap, and each value still gets its own limit. */
+static void test_rateper_million_values_bounded(void **state)
+{
+    (void)state;
+    enum { CAP = 64 };
+    salvo_rateper_t *r;
+    assert_int_equal(salvo_rateper_new(&r, 1, 10 * MS, 0, CAP), 0);
+    char key[24];
+    int64_t now = 0;
+    for (int i = 0; i < 1000000; i++) {
+        int len = snprintf(key, sizeof key, "SYM%07d", i);
+        int64_t w = salvo_rateper_wait(r, key, (size_t)len, now);
+        if (w > 0) {
+            assert_true(w <= 10 * MS);
+            now += w;
+        }
+        rp_send(r, key, now);
+        assert_true(salvo_rateper_values(r) <= CAP);
+        if (i % 1000 == 0) /* the last value is held: one per 10 ms */
+            assert_int_equal(salvo_rateper_wait(r, key, (size_t)len, now), 10 * MS);
+    }
+    assert_int_equal(salvo_rateper_values(r), CAP);
+    salvo_rateper_free(r);
+}
+
 int main(void)
 {
     srand(7);
@@ -182,6 +314,10 @@ int main(void)
         cmocka_unit_test(test_bucket_alone_never_exceeds_with_burst_1),
         cmocka_unit_test(test_window_fires_n_then_keeps_limit),
         cmocka_unit_test(test_window_random_never_more_than_n),
+        cmocka_unit_test(test_rateper_values_apart),
+        cmocka_unit_test(test_rateper_random_never_more_than_n),
+        cmocka_unit_test(test_rateper_evicts_only_idle),
+        cmocka_unit_test(test_rateper_million_values_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -444,6 +444,19 @@ static void test_parse_values(void **state)
     assert_int_equal(ns, 1000000000);
     assert_int_equal(salvo_parse_window("0/1s", &n, &ns), -22);
     assert_int_equal(salvo_parse_window("/1s", &n, &ns), -22);
+    unsigned cols;
+    assert_int_equal(salvo_parse_rate_per("symbol=60/2s", &cols, &n, &ns), 0);
+    assert_int_equal(cols, 1u << SALVO_COL_SYMBOL);
+    assert_int_equal(n, 60);
+    assert_int_equal(ns, 2000000000LL);
+    assert_int_equal(salvo_parse_rate_per("symbol+side=20/s", &cols, &n, &ns), 0);
+    assert_int_equal(cols, (1u << SALVO_COL_SYMBOL) | (1u << SALVO_COL_SIDE));
+    assert_int_equal(salvo_parse_rate_per("side+type+symbol=1/1m", &cols, &n, &ns), 0);
+    assert_int_equal(cols, (1u << SALVO_COL_SYMBOL) | (1u << SALVO_COL_SIDE) | (1u << SALVO_COL_TYPE));
+    const char *bad[] = {"symbol", "=5/1s", "instId=5/1s", "symbol+=5/1s", "+symbol=5/1s", "symbol+symbol=5/1s",
+                         "price=5/1s", "symbol=0/1s", "symbol=5", "Symbol=5/1s", "symbol=5/1s=", NULL};
+    for (size_t i = 0; bad[i]; i++)
+        assert_int_equal(salvo_parse_rate_per(bad[i], &cols, &n, &ns), -22);
 }
 
 /* --at never normalises: a day the month lacks, a local time the clocks

@@ -130,8 +130,28 @@ typedef struct salvo_config {
     unsigned workers;               /* worker processes (concurrency must not exceed it) */
     int64_t exec_start_timeout_ns;  /* a worker's handshake; 0: 30 s */
     int exec_lookup;                /* look up unknown orders through the workers ("lookup" lines) */
+    /* Pacing per value of some columns (--rate-per symbol=60/2s): besides
+     * the limits above, at most rate_per_n orders with the same value of
+     * those columns (the validated value: "BUY", not "buy") in any trailing
+     * rate_per_ns, each value a sliding window of its own, counted as
+     * --window counts (a slot is held until PERIOD after the answer). A
+     * held value does not hold the others back: the next order that may go
+     * is taken from the first SALVO_RATE_PER_LOOKAHEAD waiting. */
+    unsigned rate_per_cols;         /* (1u << SALVO_COL_SYMBOL) | (1u << SALVO_COL_SIDE) | ...
+                                       (symbol, side, type); 0: none */
+    uint32_t rate_per_n;            /* 0: none */
+    int64_t rate_per_ns;
+    uint32_t rate_per_values;       /* values kept at once; 0: salvo_rate_per_values_default(n).
+                                       At the cap a new value waits for the least recently
+                                       used one to be idle (past its PERIOD) */
     /* new fields go here, at the end, and nowhere else (see the top) */
 } salvo_config_t;
+
+/* --rate-per: how many waiting orders are looked at for one whose value
+ * may go, and the default count of values kept: 4096, fewer for an N over
+ * 1024, so that the windows hold at most 4M slots (about 40 MB). */
+#define SALVO_RATE_PER_LOOKAHEAD 256
+SALVO_EXTERN uint32_t salvo_rate_per_values_default(uint32_t n);
 
 /* Why the engine stopped sending before the input ended. */
 enum salvo_stop_reason {

@@ -48,8 +48,8 @@ SALVO_EXTERN void salvo_profile_use_sandbox(salvo_profile_t *p, int on);
 SALVO_EXTERN const char *salvo_profile_warm_url(const salvo_profile_t *p);  /* NULL when none */
 /* A JSON pointer to the broker's clock in the warm_url's answer, or NULL. */
 SALVO_EXTERN const char *salvo_profile_server_time(const salvo_profile_t *p);
-/* "rate", "window", "concurrency": the broker's limits in the flags' own
- * syntax, or NULL. */
+/* "rate", "window", "rate_per", "concurrency": the broker's limits in the
+ * flags' own syntax (rate_per is --rate-per's COLUMNS=N/PERIOD), or NULL. */
 SALVO_EXTERN const char *salvo_profile_default(const salvo_profile_t *p, const char *flag);
 /* The caller sends its own body (--body-template), not the profile's: the
  * refusals, which are about what the profile's body sends, no longer apply. */
@@ -103,6 +103,7 @@ enum {
     SALVO_PROFILE_OWN_BODY = 1 << 6,
     /* make no body now: the caller makes it later (salvo_profile_new_body) */
     SALVO_PROFILE_NO_BODY = 1 << 7,
+    SALVO_PROFILE_KEEP_RATE_PER = 1 << 8,
 };
 
 struct salvo_config;

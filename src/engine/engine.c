@@ -190,6 +190,32 @@ static void on_at_timer(uv_timer_t *t)
         salvo_at_schedule(e, on_at_timer);
 }
 
+/* The job that may go next as far as --rate-per goes: the first retry
+ * whose value may go, else (when ready may start one) the first of the
+ * ready orders, looking at most SALVO_RATE_PER_LOOKAHEAD orders past held
+ * values; NULL with *wait the shortest wait among those looked at. Without
+ * --rate-per it is the head, as it always was: FIFO. */
+static salvo_job_t *pick(struct salvo_engine *e, int ready, int64_t now, int64_t *wait)
+{
+    salvo_queue_t *qs[2] = {&e->retry, ready ? &e->ready : NULL};
+    char key[SALVO_PACE_KEY_MAX];
+    unsigned looked = 0;
+    *wait = SALVO_WAIT_FOREVER;
+    for (int k = 0; k < 2 && qs[k]; k++) {
+        for (salvo_queue_t *q = salvo_queue_head(qs[k]); q != qs[k] && looked < SALVO_RATE_PER_LOOKAHEAD;
+             q = q->next, looked++) {
+            salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
+            long len = salvo_job_pace_key(e, j, key);
+            int64_t w = len < 0 ? 0 : salvo_pace_wait_key(&e->pace, key, (size_t)len, now);
+            if (w == 0)
+                return j;
+            if (w < *wait)
+                *wait = w;
+        }
+    }
+    return NULL;
+}
+
 /* Send whatever the cap and the limiters allow now. */
 void salvo_engine_pump(struct salvo_engine *e)
 {
@@ -202,9 +228,9 @@ void salvo_engine_pump(struct salvo_engine *e)
         return;
     }
     while (!apply_raised(e)) {
-        salvo_queue_t *rq = salvo_queue_head(&e->retry);
-        int retry = rq != &e->retry;
-        if (!retry && (salvo_queue_empty(&e->ready) || e->held || e->active + e->warm_busy >= e->cfg->concurrency))
+        int retry = !salvo_queue_empty(&e->retry);
+        int ready = !salvo_queue_empty(&e->ready) && !e->held && e->active + e->warm_busy < e->cfg->concurrency;
+        if (!retry && !ready)
             break;
         int64_t now = salvo_engine_now(e);
         int64_t wait = salvo_pace_wait(&e->pace, now);
@@ -212,13 +238,16 @@ void salvo_engine_pump(struct salvo_engine *e)
             arm_pace_timer(e, wait);
             break;
         }
-        if (retry) {
-            salvo_job_t *j = SALVO_QUEUE_DATA(rq, salvo_job_t, qlink);
-            salvo_queue_remove(rq);
+        salvo_job_t *j = pick(e, ready, now, &wait);
+        if (j == NULL) { /* every value looked at is held */
+            arm_pace_timer(e, wait);
+            break;
+        }
+        if (j->state == JOB_RETRY) {
+            salvo_queue_remove(&j->qlink);
             salvo_job_prepare(e, j, now);
             continue;
         }
-        salvo_job_t *j = SALVO_QUEUE_DATA(salvo_queue_head(&e->ready), salvo_job_t, qlink);
         start_ready(e, j, now);
         fill(e);
     }

@@ -58,6 +58,7 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
     j->resp_len = 0;
     j->resp_over = 0;
     j->ticket.taken = 0;
+    j->ticket.per_taken = 0;
     j->maybe_delivered = j->journal_state == SALVO_J_SENT || j->journal_state == SALVO_J_UNKNOWN;
     if (j->maybe_delivered) {
         j->res.previous = salvo_jstate_name(j->journal_state);
@@ -118,13 +119,29 @@ int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact)
 /* Take the limiters' tokens, write the journal's "sent" line and queue the
  * attempt for launch: every attempt and lookup counts against the broker's
  * limits. 0, or -1 when it cannot go (the job has been finished). */
+long salvo_job_pace_key(struct salvo_engine *e, const salvo_job_t *j, char *buf)
+{
+    if (e->pace.per == NULL)
+        return -1;
+    /* waiting (JOB_READY), a lookup comes first when lookup_first says so;
+     * started, mode says what the next attempt is */
+    int lookup = j->state == JOB_READY ? j->lookup_first : j->mode != JOB_POST;
+    return lookup ? -1 : (long)salvo_pace_key(&e->pace, &j->order, buf, SALVO_PACE_KEY_MAX);
+}
+
 int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
 {
     if (set_idempotency(e, j) < 0) {
         salvo_job_not_sent(e, j, "out of memory");
         return -1;
     }
-    salvo_pace_take(&e->pace, now, &j->ticket);
+    char key[SALVO_PACE_KEY_MAX];
+    long klen = salvo_job_pace_key(e, j, key);
+    int pr = salvo_pace_take(&e->pace, now, klen < 0 ? NULL : key, klen < 0 ? 0 : (size_t)klen, &j->ticket);
+    if (pr < 0) {
+        salvo_job_not_sent(e, j, pr == -ENOMEM ? "out of memory" : "--rate-per: no slot for its value");
+        return -1;
+    }
     if (j->mode == JOB_POST && e->cfg->profile && salvo_job_build_wire(e, j, 0) < 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", j->errbuf);

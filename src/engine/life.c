@@ -66,6 +66,10 @@ static int make_jobs(struct salvo_engine *e)
     /* A full set of transfers' worth of orders ready behind those in
      * flight, so the cap is never idle for want of parsed input. */
     e->njobs = (size_t)e->cfg->concurrency * 2 + 64;
+    /* --rate-per looks past held values for one that may go: as many
+     * orders again, read and waiting, for it to look at */
+    if (e->cfg->rate_per_n)
+        e->njobs += SALVO_RATE_PER_LOOKAHEAD;
     if ((e->jobs = calloc(e->njobs, sizeof *e->jobs)) == NULL)
         return -ENOMEM;
     for (size_t i = 0; i < e->njobs; i++) {

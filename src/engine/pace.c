@@ -25,13 +25,50 @@ int salvo_pace_init(salvo_pace_t *p, const salvo_config_t *c)
             return -ENOMEM;
         p->has_window = 1;
     }
+    if (c->rate_per_n > 0 && c->rate_per_cols) {
+        uint32_t values = c->rate_per_values ? c->rate_per_values : salvo_rate_per_values_default(c->rate_per_n);
+        if (salvo_rateper_new(&p->per, c->rate_per_n, c->rate_per_ns, SALVO_WINDOW_GUARD_NS, values) < 0)
+            return -ENOMEM;
+        p->per_cols = c->rate_per_cols;
+    }
     return 0;
+}
+
+uint32_t salvo_rate_per_values_default(uint32_t n)
+{
+    const uint32_t most = 4096, slots = 1u << 22;
+    return n == 0 || n <= slots / most ? most : slots / n > 16 ? slots / n : 16;
+}
+
+size_t salvo_pace_key(const salvo_pace_t *p, const salvo_order_t *o, char *buf, size_t cap)
+{
+    static const int cols[] = {SALVO_COL_SYMBOL, SALVO_COL_SIDE, SALVO_COL_TYPE};
+    size_t len = 0;
+    if (p->per == NULL || cap == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        if (!(p->per_cols & (1u << cols[i])))
+            continue;
+        const char *v = salvo_order_field(o, cols[i]);
+        if (len > 0 && len < cap)
+            buf[len++] = '\0';
+        for (; v && *v && len < cap; v++)
+            buf[len++] = *v;
+    }
+    return len;
+}
+
+int64_t salvo_pace_wait_key(salvo_pace_t *p, const char *key, size_t len, int64_t now)
+{
+    return p->per && key ? salvo_rateper_wait(p->per, key, len, now) : 0;
 }
 
 void salvo_pace_free(salvo_pace_t *p)
 {
     salvo_window_free(&p->window);
     salvo_window_free(&p->rate_window);
+    salvo_rateper_free(p->per);
+    p->per = NULL;
 }
 
 /* The broker said to slow down (429, Retry-After, a spent budget): nothing
@@ -55,8 +92,14 @@ int64_t salvo_pace_wait(salvo_pace_t *p, int64_t now)
     return w;
 }
 
-void salvo_pace_take(salvo_pace_t *p, int64_t now, salvo_pace_ticket_t *t)
+int salvo_pace_take(salvo_pace_t *p, int64_t now, const char *key, size_t len, salvo_pace_ticket_t *t)
 {
+    if (p->per && key) {
+        int r = salvo_rateper_take(p->per, key, len, now, &t->per_slot, &t->per_id);
+        if (r < 0)
+            return r;
+        t->per_taken = 1;
+    }
     if (p->has_bucket)
         salvo_bucket_take(&p->bucket, now);
     if (p->has_window)
@@ -64,6 +107,7 @@ void salvo_pace_take(salvo_pace_t *p, int64_t now, salvo_pace_ticket_t *t)
     if (p->has_rate_window)
         t->rate_window_id = salvo_window_take(&p->rate_window, now);
     t->taken = 1;
+    return 0;
 }
 
 void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, int64_t now)
@@ -80,5 +124,9 @@ void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, in
         salvo_window_settle(&p->window, t->window_id, now);
     if (p->has_rate_window)
         salvo_window_settle(&p->rate_window, t->rate_window_id, sent);
+    /* --rate-per is a broker's limit too, counted as --window is */
+    if (t->per_taken && p->per)
+        salvo_rateper_settle(p->per, t->per_slot, t->per_id, now);
+    t->per_taken = 0;
     t->taken = 0;
 }

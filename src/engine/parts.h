@@ -64,12 +64,17 @@ typedef struct salvo_pace {
     salvo_window_t window, rate_window;
     int has_bucket, has_window, has_rate_window;
     int64_t paused_until; /* engine time: the broker asked for a pause */
+    salvo_rateper_t *per; /* --rate-per, owned; NULL: none */
+    unsigned per_cols;
 } salvo_pace_t;
 
 /* The slots one send took, to settle when its answer says when it left. */
 typedef struct salvo_pace_ticket {
     uint64_t window_id, rate_window_id;
     int taken;
+    uint64_t per_id; /* --rate-per: the value's slot, when per_taken */
+    uint32_t per_slot;
+    int per_taken;
 } salvo_pace_ticket_t;
 
 typedef struct salvo_job {
@@ -213,7 +218,17 @@ void salvo_pace_free(salvo_pace_t *p);
 /* 0 when a send may go at now, else ns to wait (SALVO_WAIT_FOREVER: until
  * an answer settles a slot). */
 int64_t salvo_pace_wait(salvo_pace_t *p, int64_t now);
-void salvo_pace_take(salvo_pace_t *p, int64_t now, salvo_pace_ticket_t *t);
+/* --rate-per: an order's value of the columns (NUL between them) into buf,
+ * its length; a longer value is cut at cap, which only ever joins two
+ * values under one limit, the safe side. 0 when there is no --rate-per. */
+#define SALVO_PACE_KEY_MAX 256
+size_t salvo_pace_key(const salvo_pace_t *p, const salvo_order_t *o, char *buf, size_t cap);
+/* 0 when a send of that value may go at now (as far as --rate-per goes;
+ * salvo_pace_wait says for the rest), else ns to wait. */
+int64_t salvo_pace_wait_key(salvo_pace_t *p, const char *key, size_t len, int64_t now);
+/* Take every limiter's slot; key NULL: no --rate-per slot (a lookup, which
+ * places no order). 0, or -ENOMEM (nothing taken). */
+int salvo_pace_take(salvo_pace_t *p, int64_t now, const char *key, size_t len, salvo_pace_ticket_t *t);
 /* The send left at `sent`; or, with sent < 0, never left (settled now). */
 void salvo_pace_settle(salvo_pace_t *p, salvo_pace_ticket_t *t, int64_t sent, int64_t now);
 void salvo_pace_pause(salvo_pace_t *p, int64_t until);
@@ -300,6 +315,11 @@ static inline void salvo_engine_raise(struct salvo_engine *e, int reason, const 
 
 /* engine.c */
 void salvo_engine_pump(struct salvo_engine *e);
+
+/* job.c: j's --rate-per value into buf (SALVO_PACE_KEY_MAX), its length;
+ * -1 when its next attempt is not paced by value (no --rate-per, or a
+ * lookup). */
+long salvo_job_pace_key(struct salvo_engine *e, const salvo_job_t *j, char *buf);
 
 /* admit.c: a valid order just read; it is reported or queued. */
 void salvo_admit(struct salvo_engine *e, salvo_job_t *j);

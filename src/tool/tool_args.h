@@ -64,7 +64,7 @@ typedef struct salvo_args {
     int sandbox, check_profile;
     int format_given;            /* --input-format given (else orders.jsonl reads as JSON Lines) */
     const char *secret_env[SALVO_SECRET_COUNT]; /* --secret-env overrides */
-    struct { int url, method, rate, window, concurrency, at; } given; /* flags a profile must not override */
+    struct { int url, method, rate, window, concurrency, at, rate_per; } given; /* flags a profile must not override */
     const char *exec_cmd;    /* --exec 'CMD ARGS': run by /bin/sh -c 'exec CMD ARGS' */
     char *exec_line;         /* owned: "exec " + exec_cmd */
     const char *exec_argv[4];

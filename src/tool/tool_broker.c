@@ -124,6 +124,7 @@ static int apply_defaults(salvo_args_t *a)
     unsigned flags = SALVO_PROFILE_NO_BODY | (a->sandbox ? SALVO_PROFILE_SANDBOX : 0) |
                      (a->given.url ? SALVO_PROFILE_KEEP_URL : 0) | (a->given.method ? SALVO_PROFILE_KEEP_METHOD : 0) |
                      (a->given.rate ? SALVO_PROFILE_KEEP_RATE : 0) | (a->given.window ? SALVO_PROFILE_KEEP_WINDOW : 0) |
+                     (a->given.rate_per ? SALVO_PROFILE_KEEP_RATE_PER : 0) |
                      (a->given.concurrency ? SALVO_PROFILE_KEEP_CONCURRENCY : 0) |
                      (a->body_template ? SALVO_PROFILE_OWN_BODY : 0);
     char err[320];

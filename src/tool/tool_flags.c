@@ -177,6 +177,15 @@ static int p_window(salvo_args_t *a, const char *v, const char *flag, const char
     return -1;
 }
 
+static int p_rate_per(salvo_args_t *a, const char *v, const char *flag, const char *want)
+{
+    salvo_config_t *c = &a->cfg;
+    if (salvo_parse_rate_per(v, &c->rate_per_cols, &c->rate_per_n, &c->rate_per_ns) || c->rate_per_n > 100000)
+        return bad(flag, v, want);
+    a->given.rate_per = 1;
+    return -1;
+}
+
 static int p_format(salvo_args_t *a, const char *v, const char *flag, const char *want)
 {
     if (strcmp(v, "csv") == 0)
@@ -310,6 +319,8 @@ const tool_flag_t tool_flags[] = {
     BOOL("force", 0, force),
     BOOL("append", 0, append),
     STRING("clock", 0, clock), /* checked and used in tool_broker.c */
+    OWN("rate-per", 0, 1, p_rate_per, "expected COLUMN=N/PERIOD such as symbol=60/2s or symbol+side=20/1s "
+                                      "(COLUMN: symbol, side, type, joined by +; N at most 100000)"),
 };
 const size_t tool_nflags = sizeof tool_flags / sizeof *tool_flags;
 

@@ -128,7 +128,7 @@ complete_words() { # complete_words WORD... : what <TAB> after the last word off
         _salvo; [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"' _ "$WORK/prefix/share/bash-completion/completions/salvo" "$@" |
         sort | tr '\n' ' ')
 }
-check "complete salvo --ra" "--rate " "$(complete_words salvo --ra)"
+check "complete salvo --ra" "--rate --rate-per " "$(complete_words salvo --ra)"
 check "complete salvo rep" "report " "$(complete_words salvo rep)"
 check "complete salvo report --" "--help --html --rate --window " "$(complete_words salvo report --)"
 check "complete salvo --retry-" "--retry-ambiguous --retry-backoff --retry-max-backoff " "$(complete_words salvo --retry-)"
@@ -144,5 +144,7 @@ check "complete salvo --broker okx (the bundled profiles)" "okx okx-demo " "$(co
 check "complete salvo --side" "BUY SELL " "$(complete_words salvo --side '')"
 check "complete salvo --input-format" "csv jsonl " "$(complete_words salvo --url x --input-format '')"
 check "complete salvo --rate (a value: no guess)" "" "$(complete_words salvo --rate '')"
+check "complete salvo --rate-per (its columns)" "side= symbol+side= symbol= type= " "$(complete_words salvo --rate-per '')"
+check "complete salvo --rate-per sy" "symbol+side= symbol= " "$(complete_words salvo --rate-per sy)"
 check "complete salvo-mock --tls" "--tls-cert --tls-key " "$(complete_words salvo-mock --tls)"
 finish
