@@ -7,6 +7,7 @@
 # real broker (--broker NAME without --check-profile) gets --dry-run and
 # stand-in secrets, a mock that would run until killed is killed once it
 # listens. Each command must exit 0 and print no usage error.
+# shellcheck disable=SC2119 # start_mock takes flags; these mocks need none
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${SOURCE_DIR:?}"
