@@ -91,18 +91,19 @@ static int collect(salvo_body_t *b, cJSON *node, char *err, size_t errlen)
     return 0;
 }
 
-salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, size_t errlen)
+int salvo_body_new_template(salvo_body_t **out, const char *text, size_t len, char *err, size_t errlen)
 {
+    *out = NULL;
     salvo_body_t *b = calloc(1, sizeof *b);
     if (b == NULL) {
         snprintf(err, errlen, "out of memory");
-        return NULL;
+        return -ENOMEM;
     }
     /* A body on the wire is JSON text: UTF-8 (RFC 8259), one value. */
     if (!salvo_is_utf8(text, len)) {
         snprintf(err, errlen, "template is not valid UTF-8");
         salvo_body_free(b);
-        return NULL;
+        return -EINVAL;
     }
     const char *end = NULL;
     b->root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -111,29 +112,30 @@ salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, s
         snprintf(err, errlen, "template is not valid JSON (near byte %ld)",
                  at && at >= text && at <= text + len ? (long)(at - text) : 0L);
         salvo_body_free(b);
-        return NULL;
+        return -EINVAL;
     }
     while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
         end++;
     if (end != text + len) { /* cJSON stops after the first value */
         snprintf(err, errlen, "template has more after its JSON value (byte %ld)", (long)(end - text));
         salvo_body_free(b);
-        return NULL;
+        return -EINVAL;
     }
     int rc = collect(b, b->root, err, errlen);
     if (rc == 0 && (rc = salvo__body_compile(b)) < 0)
         snprintf(err, errlen, "out of memory");
     if (rc < 0) {
         salvo_body_free(b);
-        return NULL;
+        return rc;
     }
-    return b;
+    *out = b;
+    return 0;
 }
 
-salvo_body_t *salvo_body_new_default(void)
+int salvo_body_new_default(salvo_body_t **out)
 {
     char err[128];
-    return salvo_body_new_template(default_template, sizeof default_template - 1, err, sizeof err);
+    return salvo_body_new_template(out, default_template, sizeof default_template - 1, err, sizeof err);
 }
 
 void salvo_body_free(salvo_body_t *b)

@@ -301,7 +301,11 @@ int salvo_jindex_get(const salvo_jindex_t *ix, const char *id) { return salvo_id
 
 void salvo_jindex_clear(salvo_jindex_t *ix) { salvo_idmap_free(&ix->states); }
 
-salvo_jindex_t *salvo_jindex_new(void) { return calloc(1, sizeof(salvo_jindex_t)); }
+int salvo_jindex_new(salvo_jindex_t **out)
+{
+    *out = calloc(1, sizeof(salvo_jindex_t));
+    return *out ? 0 : -ENOMEM;
+}
 
 void salvo_jindex_free(salvo_jindex_t *ix)
 {

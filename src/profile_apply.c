@@ -19,12 +19,13 @@ int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const c
         if (text == NULL)
             continue;
         char why[320];
-        salvo_body_t *t = salvo_body_new_template(text, strlen(text), why, sizeof why);
+        salvo_body_t *t;
+        int r = salvo_body_new_template(&t, text, strlen(text), why, sizeof why);
         free(text);
-        if (t == NULL) {
+        if (r < 0) {
             salvo_body_free(b);
             snprintf(err, errlen, "its %s: %s", market ? "body_market" : "body", why);
-            return -EINVAL;
+            return r;
         }
         if (!market) {
             b = t;
@@ -34,7 +35,7 @@ int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const c
             return -ENOMEM;
         }
     }
-    if (b == NULL && (b = salvo_body_new_default()) == NULL)
+    if (b == NULL && salvo_body_new_default(&b) < 0)
         return -ENOMEM;
     int r = salvo_body_set_encoding(b, salvo_profile_encoding(p), err, errlen);
     if (r == 0 && url)

@@ -54,7 +54,8 @@ static void test_default_body(void **state)
     struct fixture fx = {0};
     const char *const vals[6] = {"2330", "590.10", "20", "buy", "LIMIT", "acct-9"};
     assert_int_equal(setup_row(&fx, NULL, 0, vals), 0);
-    salvo_body_t *b = salvo_body_new_default();
+    salvo_body_t *b = NULL;
+    assert_int_equal(salvo_body_new_default(&b), 0);
     char err[128];
     assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
     assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
@@ -82,7 +83,8 @@ static void test_template(void **state)
     const char *tpl = "{\"order\":{\"sym\":\"{{symbol}}\",\"px\":\"{{price:number}}\",\"acct\":\"{{account}}\"},"
                       "\"tags\":[\"{{side}}\",\"fixed\"],\"n\":1}";
     char err[160];
-    salvo_body_t *b = salvo_body_new_template(tpl, strlen(tpl), err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, tpl, strlen(tpl), err, sizeof err);
     assert_non_null(b);
     const char *const *cols;
     size_t n = salvo_body_columns(b, &cols);
@@ -103,7 +105,8 @@ static void test_template_number_rejects_text(void **state)
     (void)state;
     const char *tpl = "{\"a\":\"{{account:number}}\"}";
     char err[160];
-    salvo_body_t *b = salvo_body_new_template(tpl, strlen(tpl), err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, tpl, strlen(tpl), err, sizeof err);
     const char *const *cols;
     size_t n = salvo_body_columns(b, &cols);
     struct fixture fx = {0};
@@ -122,16 +125,20 @@ static void test_template_number_rejects_text(void **state)
 
 static void test_template_errors(void **state)
 {
+    salvo_body_t *refused;
     (void)state;
     char err[160];
-    assert_null(salvo_body_new_template("{\"a\":", 5, err, sizeof err));
+    assert_int_equal(salvo_body_new_template(&refused, "{\"a\":", 5, err, sizeof err), -EINVAL);
+    assert_null(refused);
     assert_non_null(strstr(err, "not valid JSON"));
     const char *partial = "{\"a\":\"id-{{symbol}}\"}";
-    assert_null(salvo_body_new_template(partial, strlen(partial), err, sizeof err));
+    assert_int_equal(salvo_body_new_template(&refused, partial, strlen(partial), err, sizeof err), -EINVAL);
+    assert_null(refused);
     assert_non_null(strstr(err, "must be the whole string"));
 
     const char *tpl = "{\"a\":\"{{nosuch}}\"}";
-    salvo_body_t *b = salvo_body_new_template(tpl, strlen(tpl), err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, tpl, strlen(tpl), err, sizeof err);
     const char *const *cols;
     size_t n = salvo_body_columns(b, &cols);
     struct fixture fx = {0};
@@ -148,16 +155,20 @@ static void test_template_errors(void **state)
  * start-up error; a raw column that is not UTF-8 makes its row invalid. */
 static void test_template_utf8_and_whole(void **state)
 {
+    salvo_body_t *refused;
     (void)state;
     char err[160];
     const char *bad = "{\"a\":\"caf\xe9\",\"s\":\"{{symbol}}\"}";
-    assert_null(salvo_body_new_template(bad, strlen(bad), err, sizeof err));
+    assert_int_equal(salvo_body_new_template(&refused, bad, strlen(bad), err, sizeof err), -EINVAL);
+    assert_null(refused);
     assert_string_equal(err, "template is not valid UTF-8");
     const char *two = "{\"a\":\"{{symbol}}\"}\n{\"b\":1}\n";
-    assert_null(salvo_body_new_template(two, strlen(two), err, sizeof err));
+    assert_int_equal(salvo_body_new_template(&refused, two, strlen(two), err, sizeof err), -EINVAL);
+    assert_null(refused);
     assert_string_equal(err, "template has more after its JSON value (byte 19)");
     const char *blanks = "\xEF\xBB\xBF {\"a\":\"{{account}}\",\"caf\xc3\xa9\":1}\r\n\n";
-    salvo_body_t *b = salvo_body_new_template(blanks, strlen(blanks), err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, blanks, strlen(blanks), err, sizeof err);
     assert_non_null(b);
 
     const char *const *cols;
@@ -188,7 +199,8 @@ static void test_form_encoding(void **state)
     static const char t[] = "{\"symbol\":\"{{symbol}}\",\"side\":\"{{side}}\",\"price\":\"{{price}}\","
                             "\"tif\":\"GTC\",\"recv\":5000,\"acct\":\"{{account}}\",\"s\":\"{{side_lower}}\"}";
     char err[160];
-    salvo_body_t *b = salvo_body_new_template(t, sizeof t - 1, err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, t, sizeof t - 1, err, sizeof err);
     assert_non_null(b);
     assert_int_equal(salvo_body_set_encoding(b, SALVO_ENC_FORM, err, sizeof err), 0);
     assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
@@ -199,7 +211,7 @@ static void test_form_encoding(void **state)
     salvo_body_free(b);
     /* a literal too big for an integer type (a cast of it was UB): as JSON wrote it */
     static const char big[] = "{\"symbol\":\"{{symbol}}\",\"n\":1e300,\"m\":-9.5e18,\"k\":12345678901234567}";
-    b = salvo_body_new_template(big, sizeof big - 1, err, sizeof err);
+    salvo_body_new_template(&b, big, sizeof big - 1, err, sizeof err);
     assert_non_null(b);
     assert_int_equal(salvo_body_set_encoding(b, SALVO_ENC_FORM, err, sizeof err), 0);
     assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
@@ -208,7 +220,7 @@ static void test_form_encoding(void **state)
     salvo_body_free(b);
     /* nested objects cannot be form pairs */
     static const char nested[] = "{\"a\":{\"b\":\"{{symbol}}\"}}";
-    b = salvo_body_new_template(nested, sizeof nested - 1, err, sizeof err);
+    salvo_body_new_template(&b, nested, sizeof nested - 1, err, sizeof err);
     assert_int_equal(salvo_body_set_encoding(b, SALVO_ENC_FORM, err, sizeof err), -EINVAL);
     assert_non_null(strstr(err, "\"a\""));
     salvo_body_free(b);
@@ -222,7 +234,8 @@ static void test_url_template(void **state)
     (void)state;
     struct fixture fx = {0};
     const char *const vals[6] = {"EUR_USD", "1.1", "100", "BUY", "LIMIT", "101-004/../x?y"};
-    salvo_body_t *b = salvo_body_new_default();
+    salvo_body_t *b = NULL;
+    assert_int_equal(salvo_body_new_default(&b), 0);
     char err[160];
     assert_int_equal(salvo_body_set_url(b, "https://h/v3/accounts/{{account}}/orders/{{side_lower}}", err, sizeof err), 0);
     const char *const *names;
@@ -237,13 +250,13 @@ static void test_url_template(void **state)
     assert_string_equal(fx.o.target, "https://h/v3/accounts/101-004%2F..%2Fx%3Fy/orders/buy");
     salvo_body_free(b);
     /* a column the input lacks is a start-up error naming it */
-    b = salvo_body_new_default();
+    assert_int_equal(salvo_body_new_default(&b), 0);
     assert_int_equal(salvo_body_set_url(b, "https://h/{{nope}}", err, sizeof err), 0);
     assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), -ENOENT);
     assert_non_null(strstr(err, "nope"));
     salvo_body_free(b);
     /* a URL without placeholders leaves target alone */
-    b = salvo_body_new_default();
+    assert_int_equal(salvo_body_new_default(&b), 0);
     assert_int_equal(salvo_body_set_url(b, "https://h/orders", err, sizeof err), 0);
     salvo_body_free(b);
     teardown_fx(&fx);
@@ -255,7 +268,8 @@ static int render_account(const char *url, const char *account, char *target, si
 {
     struct fixture fx = {0};
     const char *const vals[6] = {"EUR_USD", "1.1", "100", "BUY", "LIMIT", account};
-    salvo_body_t *b = salvo_body_new_default();
+    salvo_body_t *b = NULL;
+    assert_int_equal(salvo_body_new_default(&b), 0);
     char err[160];
     const char *const *names;
     int rc = salvo_body_set_url(b, url, err, sizeof err);
@@ -321,11 +335,14 @@ static void test_derived_columns_and_market_body(void **state)
                             "\"tif\":\"GTC\",\"px\":\"{{price}}\"}";
     static const char m[] = "{\"s\":\"{{side_title}}\",\"kind\":\"market\",\"u\":\"{{signed_quantity}}\"}";
     char err[160];
-    salvo_body_t *b = salvo_body_new_template(t, sizeof t - 1, err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, t, sizeof t - 1, err, sizeof err);
     assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
     assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
     assert_string_equal(fx.o.body, "{\"s\":\"Sell\",\"t\":\"Market\",\"u\":\"-100\",\"tif\":\"GTC\"}");
-    assert_int_equal(salvo_body_set_market(b, salvo_body_new_template(m, sizeof m - 1, err, sizeof err)), 0);
+    salvo_body_t *market = NULL;
+    assert_int_equal(salvo_body_new_template(&market, m, sizeof m - 1, err, sizeof err), 0);
+    assert_int_equal(salvo_body_set_market(b, market), 0);
     assert_int_equal(salvo_body_bind(b, &fx.l, err, sizeof err), 0);
     assert_int_equal(salvo_body_render(b, &fx.o, &fx.l, &fx.row), 0);
     assert_string_equal(fx.o.body, "{\"s\":\"Sell\",\"kind\":\"market\",\"u\":\"-100\"}");
@@ -399,7 +416,8 @@ static void test_render_matches_cjson(void **state)
     };
     for (size_t t = 0; t < sizeof templates / sizeof *templates; t++) {
         char err[160];
-        salvo_body_t *b = salvo_body_new_template(templates[t], strlen(templates[t]), err, sizeof err);
+        salvo_body_t *b = NULL;
+        salvo_body_new_template(&b, templates[t], strlen(templates[t]), err, sizeof err);
         if (b == NULL)
             fail_msg("template %zu: %s", t, err);
         for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {

@@ -155,7 +155,8 @@ static void test_two_engines_one_loop(void **state)
     mock_start(&mb, dir, "b", "--latency");
     uv_loop_t loop;
     uv_loop_init(&loop);
-    salvo_body_t *body = salvo_body_new_default();
+    salvo_body_t *body = NULL;
+    assert_int_equal(salvo_body_new_default(&body), 0);
     salvo_config_t ca = config(ma.url, orders_file(dir, "a", 300, "A"), body, 8);
     salvo_config_t cb = config(mb.url, orders_file(dir, "b", 200, "B"), body, 16);
     run_t ra = {.prefix = 'A'}, rb = {.prefix = 'B'};
@@ -198,7 +199,7 @@ static void single_start(single_t *t, const char *name, int n, char sym, uint32_
     char s[2] = {sym, 0};
     mock_start(&t->m, dir, name, "--latency");
     uv_loop_init(&t->loop);
-    t->body = salvo_body_new_default();
+    assert_int_equal(salvo_body_new_default(&t->body), 0);
     t->c = config(t->m.url, orders_file(dir, name, n, s), t->body, concurrency);
     t->r.prefix = sym;
     salvo_callbacks_t calls = {.on_result = on_result, .on_done = on_done};
@@ -297,7 +298,8 @@ static void test_run_own_ud(void **state)
     (void)state;
     mock_t m;
     mock_start(&m, dir, "own", NULL);
-    salvo_body_t *body = salvo_body_new_default();
+    salvo_body_t *body = NULL;
+    assert_int_equal(salvo_body_new_default(&body), 0);
     salvo_callbacks_t cb = {.on_result = own_result, .on_done = own_done, .on_wire = own_wire,
                             .on_worker_log = own_log};
     salvo_config_t c = config(m.url, orders_file(dir, "own", 5, "W"), body, 2);
@@ -365,7 +367,8 @@ static int open_orders(const char *name, const char *rows)
 static void test_run_on_valid(void **state)
 {
     (void)state;
-    salvo_body_t *body = salvo_body_new_default();
+    salvo_body_t *body = NULL;
+    assert_int_equal(salvo_body_new_default(&body), 0);
     salvo_config_t c = config(NULL, open_orders("valid.csv", "V1,1.5,1,BUY\nV2,xx,1,BUY\nV3,2.5,2,SELL\n"), body, 1);
     c.check_only = 1;
     salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid, .on_done = own_done};
@@ -401,7 +404,7 @@ static void test_config_init(void **state)
     assert_int_equal(c.retries, 2);
     assert_int_equal(c.delim, ',');
     assert_true(c.timeout_ns > 0 && c.connect_timeout_ns > 0 && c.backoff_ns > 0);
-    c.body = salvo_body_new_default();
+    assert_int_equal(salvo_body_new_default(&c.body), 0);
     c.input_fd = open_orders("init.csv", "I1,1.5,1,BUY\nI2,2.5,2,SELL\n");
     c.check_only = 1;
     salvo_callbacks_t cb = {.on_result = checked_result, .on_valid = checked_valid, .on_done = own_done};

@@ -306,7 +306,8 @@ static void test_jsonl_orders(void **state)
     salvo_layout_t l;
     assert_int_equal(salvo_layout_init(&l, NULL, 0), 0);
     salvo_layout_identity(&l);
-    salvo_body_t *b = salvo_body_new_default();
+    salvo_body_t *b = NULL;
+    assert_int_equal(salvo_body_new_default(&b), 0);
     char err[128];
     assert_int_equal(salvo_body_bind(b, &l, err, sizeof err), 0);
     salvo_order_t o = {0};

@@ -81,8 +81,8 @@ int main(int argc, char **argv)
     int r = 0;
     if (profile) /* its body, signing, method and limits; our URL (a sandbox, a test server) */
         r = salvo_config_apply_profile(&cfg, profile, SALVO_PROFILE_KEEP_URL, err, sizeof err);
-    else if ((cfg.body = salvo_body_new_default()) == NULL)
-        r = -ENOMEM;
+    else
+        r = salvo_body_new_default(&cfg.body);
     if (r < 0) {
         fprintf(stderr, "%s: %s\n", argc == 4 ? argv[3] : "salvo", r == -ENOMEM ? salvo_strerror(r) : err);
         return 2;

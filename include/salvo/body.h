@@ -25,12 +25,14 @@ extern "C" {
 typedef struct salvo_body salvo_body_t;
 
 /* {"symbol","price","quantity","side","type","client_order_id"}, price as a
- * string exactly as written, quantity as a number. NULL on out-of-memory. */
-SALVO_EXTERN salvo_body_t *salvo_body_new_default(void);
+ * string exactly as written, quantity as a number, into *out. 0 or -ENOMEM
+ * (*out NULL). */
+SALVO_EXTERN int salvo_body_new_default(salvo_body_t **out);
 
-/* Parse a template. NULL with a message in err when it is not JSON, or
- * when a string holds a placeholder that is not the whole string. */
-SALVO_EXTERN salvo_body_t *salvo_body_new_template(const char *text, size_t len, char *err, size_t errlen);
+/* Parse a template into *out. 0; -EINVAL with a message in err when it is
+ * not JSON, or when a string holds a placeholder that is not the whole
+ * string; -ENOMEM. *out is NULL on failure. */
+SALVO_EXTERN int salvo_body_new_template(salvo_body_t **out, const char *text, size_t len, char *err, size_t errlen);
 
 SALVO_EXTERN void salvo_body_free(salvo_body_t *b);
 

@@ -45,10 +45,10 @@ SALVO_EXTERN const char *salvo_jstate_name(int state);
 /* What an earlier run left: each order's last state (opaque). */
 typedef struct salvo_jindex salvo_jindex_t;
 
-/* An empty index, for salvo_journal_open(SALVO_JOURNAL_RESUME) or
- * salvo_jindex_parse() to fill; NULL without memory. Free it after the
- * engine that was given it (salvo_config_t.resume). */
-SALVO_EXTERN salvo_jindex_t *salvo_jindex_new(void);
+/* An empty index into *out, for salvo_journal_open(SALVO_JOURNAL_RESUME)
+ * or salvo_jindex_parse() to fill: 0 or -ENOMEM (*out NULL). Free it after
+ * the engine that was given it (salvo_config_t.resume). */
+SALVO_EXTERN int salvo_jindex_new(salvo_jindex_t **out);
 SALVO_EXTERN void salvo_jindex_free(salvo_jindex_t *ix);
 
 /* Parse a journal's text into an empty index. 0; -EINVAL with err naming

@@ -69,16 +69,18 @@ static int load_template(salvo_args_t *a)
     if (a->body_template == NULL && a->profile)
         return profile_body(a);
     if (a->body_template == NULL)
-        return (c->body = salvo_body_new_default()) ? -1 : out_of_memory();
+        return salvo_body_new_default(&c->body) == 0 ? -1 : out_of_memory();
     size_t len;
     char *text = salvo_read_path(a->body_template, BODY_TEMPLATE_MAX, &len);
     if (text == NULL) {
         fprintf(stderr, "salvo: --body-template %s: %s\n", a->body_template, strerror(errno));
         return SALVO_EXIT_USAGE;
     }
-    c->body = salvo_body_new_template(text, len, err, sizeof err);
+    int r = salvo_body_new_template(&c->body, text, len, err, sizeof err);
     free(text);
-    if (c->body == NULL) {
+    if (r == -ENOMEM)
+        return out_of_memory();
+    if (r < 0) {
         fprintf(stderr, "salvo: --body-template %s: %s\n", a->body_template, err);
         return SALVO_EXIT_USAGE;
     }

@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t rlen = nul ? size - tlen - 1 : sizeof default_rows - 1;
 
     char err[256] = "";
-    salvo_body_t *b = salvo_body_new_template((const char *)data, tlen, err, sizeof err);
+    salvo_body_t *b = NULL;
+    salvo_body_new_template(&b, (const char *)data, tlen, err, sizeof err);
     if (b == NULL) {
         FUZZ_CHECK(err[0] != '\0');
         return 0;
