@@ -111,14 +111,15 @@ static const char *http_version_name(long v)
     return "?";
 }
 
-void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
+/* run: the caller's run id, written as "run" after "line" when not NULL */
+void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r, const char *run)
 {
     const salvo_order_t *o = r->order;
     SALVO_JBUF_LIT(b, "{\"seq\":");
     salvo_jbuf_u64(b, o->seq);
     SALVO_JBUF_LIT(b, ",\"line\":");
     salvo_jbuf_u64(b, o->line);
-    kv_str(b, "run", r->run);
+    kv_str(b, "run", run);
     kv_str(b, "client_order_id", o->client_order_id);
     kv_str(b, "symbol", o->symbol);
     kv_str(b, "side", o->side);
@@ -212,7 +213,7 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r)
 long salvo_result_format(const salvo_result_t *r, char *out, size_t cap)
 {
     salvo_jbuf_t b = {0};
-    salvo_result_write(&b, r);
+    salvo_result_write(&b, r, NULL);
     if (b.oom) {
         salvo_jbuf_free(&b);
         return -1;

@@ -59,7 +59,7 @@ static void test_hist_small_values_exact(void **state)
 static cJSON *write_and_parse(const salvo_result_t *r)
 {
     salvo_jbuf_t b = {0};
-    salvo_result_write(&b, r);
+    salvo_result_write(&b, r, NULL);
     assert_true(b.len > 2 && b.p[b.len - 1] == '\n');
     assert_null(memchr(b.p, '\n', b.len - 1)); /* one line */
     cJSON *doc = cJSON_ParseWithLength(b.p, b.len);
@@ -104,7 +104,7 @@ static void response_text(const char *body, size_t len, int truncated, salvo_jbu
                        .type = "LIMIT", .client_order_id = "p-1"};
     salvo_result_t r = {.order = &o, .status = SALVO_ACCEPTED, .http_status = 200, .attempts = 1,
                         .response = body, .response_len = len, .response_truncated = truncated};
-    salvo_result_write(line, &r);
+    salvo_result_write(line, &r, NULL);
     assert_false(line->oom);
     assert_null(memchr(line->p, '\n', line->len - 1)); /* one line */
     cJSON *doc = cJSON_ParseWithLength(line->p, line->len); /* valid JSON, whatever the body */
@@ -222,7 +222,7 @@ static void test_result_response_not_quite_json(void **state)
         r.response = bodies[i];
         r.response_len = strlen(bodies[i]);
         salvo_jbuf_t b = {0};
-        salvo_result_write(&b, &r);
+        salvo_result_write(&b, &r, NULL);
         assert_true(salvo_is_utf8(b.p, b.len));
         salvo_jbuf_free(&b);
         cJSON *d = write_and_parse(&r);

@@ -205,13 +205,12 @@ static void a_line_reads_back_as_its_result(void **state)
                             .latency_ms = lat[i % (sizeof lat / sizeof lat[0])],
                             .sent_at_us = st == SALVO_NOT_SENT ? 0 : 1764234000000000 + 999999 * (int64_t)i,
                             .error = st == SALVO_NOT_SENT ? "not sent: stopped (SIGTERM)" : NULL,
-                            .has_at = st != SALVO_NOT_SENT, .at_offset_ms = at[i % 3], .reused = -1,
-                            .run = "0123abcd"};
+                            .has_at = st != SALVO_NOT_SENT, .at_offset_ms = at[i % 3], .reused = -1};
         tool_rec_t rec;
         tool_rec_from_result(&rec, &r);
         tool_agg_add(&live, &rec);
         salvo_jbuf_t line = {0};
-        salvo_result_write(&line, &r);
+        salvo_result_write(&line, &r, "0123abcd");
         tool_report_line(&rp, line.p, line.len - 1);
         salvo_jbuf_free(&line);
     }

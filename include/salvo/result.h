@@ -103,7 +103,6 @@ typedef struct salvo_result {
     const char *order_id; /* the broker's order id (a profile's result.order_id), NULL when none */
     const char *headers;  /* a profile's captured response headers, a JSON object; NULL when none */
     unsigned worker;      /* exec runs: the worker (1-based) of the last attempt; 0: none */
-    const char *run;      /* the caller's run id, written as "run" when set (the engine leaves it NULL) */
 } salvo_result_t;
 
 /* The result as one JSON line ending in '\n' (the salvo command's output

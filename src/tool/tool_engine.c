@@ -54,7 +54,6 @@ static void on_result(void *ud, const salvo_result_t *r)
     tool_rec_t rec;
     tool_rec_from_result(&rec, &line);
     tool_agg_add(&tl->agg, &rec);
-    line.run = tl->run_id[0] ? tl->run_id : NULL;
     tool_out_line(&tl->out, &line);
 }
 

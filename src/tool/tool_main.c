@@ -190,6 +190,7 @@ static int send_orders(tool_t *tl)
         fprintf(stderr, "salvo: cannot write results: %s\n", uv_strerror(r));
         return SALVO_EXIT_IO;
     }
+    tl->out.run = tl->run_id[0] ? tl->run_id : NULL;
     tool_watch_output(tl);
     if (tool_progress_wanted(a->quiet, a->output_fd, a->cfg.input_fd) &&
         tool_progress_start(&tl->progress, &tl->loop, (const salvo_engine_t *const *)&tl->engine, tl->input_rows,

@@ -142,7 +142,7 @@ void tool_out_line(tool_out_t *o, const salvo_result_t *r)
         return;
     }
     size_t before = o->buf.len;
-    salvo_result_write(&o->buf, r);
+    salvo_result_write(&o->buf, r, o->run);
     if (o->buf.oom) { /* this line is lost; the ones before it still go */
         o->buf.oom = 0;
         o->buf.len = before;

@@ -34,6 +34,7 @@ typedef struct tool_out {
     void *ud;
     uv_prepare_t flusher;      /* hand lines over before the loop blocks */
     int open;
+    const char *run;           /* each line's "run": the run id, borrowed; NULL: none */
 } tool_out_t;
 
 /* 0 or a negative errno. fd is borrowed: never closed. */

@@ -49,7 +49,7 @@ static void check_retry_after(const char *v, int64_t now)
 static void check_result_line(const salvo_result_t *r)
 {
     salvo_jbuf_t out = {0};
-    salvo_result_write(&out, r);
+    salvo_result_write(&out, r, NULL);
     FUZZ_CHECK(!out.oom && out.len > 0);
     FUZZ_CHECK(out.p[out.len - 1] == '\n');
     FUZZ_CHECK(memchr(out.p, '\n', out.len) == out.p + out.len - 1); /* one line */

@@ -99,7 +99,7 @@ int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
 const char *salvo_profile_refusal(const salvo_profile_t *p, const salvo_order_t *o);
 
 /* salvo/result.h's: append the result as one JSON line ending in '\n'. */
-void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r);
+void salvo_result_write(salvo_jbuf_t *out, const salvo_result_t *r, const char *run);
 
 #ifdef __cplusplus
 }
