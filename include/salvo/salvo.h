@@ -39,7 +39,7 @@
 extern "C" {
 #endif
 
-/* The library's version, "0.2.0": may differ from SALVO_VERSION_STRING
+/* The library's version, "0.3.0": may differ from SALVO_VERSION_STRING
  * when a program runs against a newer shared library than it was built with. */
 SALVO_EXTERN const char *salvo_version(void);
 

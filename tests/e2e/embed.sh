@@ -30,7 +30,7 @@ done
 pc=$(find "$PREFIX" -name salvo.pc | head -1)
 libdir=$(dirname "$(dirname "$pc")")
 check_true "installed: libsalvo.a, libsalvo.so with a SONAME" test -e "$libdir/libsalvo.a" -a -L "$libdir/libsalvo.so"
-check "SONAME" "libsalvo.so.0" "$(objdump -p "$libdir/libsalvo.so" | awk '/SONAME/ {print $2}')"
+check "SONAME" "libsalvo.so.0.3" "$(objdump -p "$libdir/libsalvo.so" | awk '/SONAME/ {print $2}')"
 # The library's face: libsalvo.so exports exactly the functions its installed
 # headers mark SALVO_EXTERN (hidden visibility and cmake/libsalvo.vers), each
 # under the version node SALVO_0.
