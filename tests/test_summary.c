@@ -10,6 +10,7 @@
 
 #include "salvo/order.h"
 #include "tool_report.h"
+#include "tool_svg.h"
 #include "utf8.h"
 #include "tool_summary.h"
 

@@ -133,8 +133,5 @@ void tool_report_free(tool_report_t *rp);
 /* The salvo command's `report` verb: argv[0] is "report". An exit code. */
 int tool_report_main(int argc, char **argv);
 
-/* Append s[0..n) with & < > " ' as entities, control bytes as spaces,
- * bytes that are not UTF-8 as U+FFFD. */
-void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n);
 
 #endif

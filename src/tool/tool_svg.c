@@ -6,6 +6,42 @@
 #include <string.h>
 
 #include "tool_report.h"
+#include "utf8.h"
+
+/* The HTML for one byte of text (or NULL: the byte as it is). */
+static const char *html_entity(unsigned char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return c < 0x20 || c == 0x7f ? " " : NULL;
+    }
+}
+
+void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *rep;
+        if ((unsigned char)s[i] >= 0x80) {
+            size_t len = salvo_utf8_seq_len(s + i, n - i);
+            if (len > 0) { /* a whole character, kept */
+                i += len - 1;
+                continue;
+            }
+            rep = "\xef\xbf\xbd"; /* not UTF-8: U+FFFD, what a browser would show */
+        } else if ((rep = html_entity((unsigned char)s[i])) == NULL) {
+            continue;
+        }
+        salvo_jbuf_raw(b, s + from, i - from);
+        salvo_jbuf_cstr(b, rep);
+        from = i + 1;
+    }
+    salvo_jbuf_raw(b, s + from, n - from);
+}
 
 void tool_html_str(salvo_jbuf_t *b, const char *s) { tool_html_escape(b, s, strlen(s)); }
 

@@ -18,6 +18,9 @@
 #define SVG_PW (SVG_CW - SVG_ML - SVG_MR)
 #define SVG_PH (SVG_CH - SVG_MT - SVG_MB)
 
+/* Append s[0..n) with & < > " ' as entities, control bytes as spaces,
+ * bytes that are not UTF-8 as U+FFFD. */
+void tool_html_escape(salvo_jbuf_t *b, const char *s, size_t n);
 /* s, NUL-terminated, HTML-escaped (tool_html_escape). */
 void tool_html_str(salvo_jbuf_t *b, const char *s);
 /* 1, 2 or 5 times a power of ten, at least x (1 for x <= 0). */
