@@ -157,14 +157,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "salvo-mock: --record %s: %s\n", cfg.record_path, strerror(errno));
         return 3;
     }
-    if (mock_http_start(&srv) < 0)
-        return 1;
-
+    /* The handlers before the port file: whoever reads the port may send
+     * SIGTERM at once, and must get the clean stop (exit 0, stats), not
+     * the default death by signal. */
     uv_signal_t sigint, sigterm;
     uv_signal_init(loop, &sigint);
     uv_signal_start(&sigint, on_signal, SIGINT);
     uv_signal_init(loop, &sigterm);
     uv_signal_start(&sigterm, on_signal, SIGTERM);
+    if (mock_http_start(&srv) < 0)
+        return 1;
     uv_prepare_t prep;
     uv_prepare_init(loop, &prep);
     prep.data = &srv;
