@@ -256,6 +256,7 @@ long mock_book_add(mock_book_t *b, int64_t arrival_ns, const mock_fields_t *f, i
     o->str_off = b->arena_len;
     o->has_coid = f->client_order_id != NULL;
     o->answer = (uint8_t)answer;
+    o->state = MOCK_OPEN;
     for (int k = 0; k < 6; k++) {
         size_t l = strlen(parts[k]) + 1;
         memcpy(b->arena + b->arena_len, parts[k], l);
@@ -290,6 +291,9 @@ int mock_order_to_json(const mock_book_t *b, size_t i, char **buf, size_t *len, 
         cJSON_AddStringToObject(o, names[k], v);
     }
     cJSON_AddStringToObject(o, "answer", answers[b->orders[i].answer]);
+    static const char *states[] = {"open", "filled", "cancelled"};
+    cJSON_AddStringToObject(o, "state", states[b->orders[i].state]);
+    cJSON_AddStringToObject(o, "filled_quantity", b->orders[i].state == MOCK_FILLED ? mock_order_field(b, i, 3) : "0");
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (s == NULL)
@@ -306,6 +310,24 @@ int mock_order_to_json(const mock_book_t *b, size_t i, char **buf, size_t *len, 
     return 0;
 }
 
+int mock_book_cancel(mock_book_t *b, const char *coid, long *index, int *state)
+{
+    b->counts.cancels++;
+    long i = *index = mock_book_find(b, coid);
+    if (i < 0) {
+        b->counts.cancel_unknown++;
+        return -1;
+    }
+    *state = b->orders[i].state;
+    if (*state != MOCK_OPEN) {
+        b->counts.cancel_closed++;
+        return 1;
+    }
+    b->orders[i].state = MOCK_CANCELLED;
+    b->counts.cancelled++;
+    return 0;
+}
+
 char *mock_book_stats_json(const mock_book_t *b)
 {
     const mock_counts_t *c = &b->counts;
@@ -314,12 +336,15 @@ char *mock_book_stats_json(const mock_book_t *b)
         "{\"received\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"duplicates\":%llu,"
         "\"rate_limited\":%llu,\"unauthorized\":%llu,\"bad_request\":%llu,\"errors\":%llu,"
         "\"dropped\":%llu,\"stalled\":%llu,\"orders\":%zu,\"max_per_second\":%llu,"
-        "\"first_arrival_ns\":%lld,\"last_arrival_ns\":%lld}",
+        "\"first_arrival_ns\":%lld,\"last_arrival_ns\":%lld,"
+        "\"cancels\":%llu,\"cancelled\":%llu,\"cancel_closed\":%llu,\"cancel_unknown\":%llu}",
         (unsigned long long)c->received, (unsigned long long)c->accepted,
         (unsigned long long)c->rejected, (unsigned long long)c->duplicates,
         (unsigned long long)c->rate_limited, (unsigned long long)c->unauthorized,
         (unsigned long long)c->bad_request, (unsigned long long)c->errors,
         (unsigned long long)c->dropped, (unsigned long long)c->stalled, b->n,
-        (unsigned long long)b->max_per_second, (long long)b->first_ns, (long long)b->last_ns);
+        (unsigned long long)b->max_per_second, (long long)b->first_ns, (long long)b->last_ns,
+        (unsigned long long)c->cancels, (unsigned long long)c->cancelled, (unsigned long long)c->cancel_closed,
+        (unsigned long long)c->cancel_unknown);
     return r < 0 ? NULL : s;
 }

@@ -12,9 +12,14 @@
 /* What the broker answered to an order it recorded. */
 enum mock_answer { MOCK_ACCEPTED = 0, MOCK_ERRORED = 1, MOCK_DROPPED = 2 };
 
+/* A recorded order's state now: it rests until filled (--fill-every) or
+ * cancelled (DELETE /orders/{client_order_id}). */
+enum mock_state { MOCK_OPEN = 0, MOCK_FILLED = 1, MOCK_CANCELLED = 2 };
+
 typedef struct mock_counts {
     uint64_t received, accepted, rejected, duplicates, rate_limited, unauthorized, bad_request,
         errors, dropped, stalled;
+    uint64_t cancels, cancelled, cancel_closed, cancel_unknown; /* DELETEs; what they did */
 } mock_counts_t;
 
 /* A validated order, as views into the request's JSON (valid while it lives). */
@@ -29,6 +34,7 @@ typedef struct mock_order {
     size_t str_off; /* coid\0symbol\0side\0type\0quantity\0price\0 */
     uint8_t has_coid;
     uint8_t answer;
+    uint8_t state; /* enum mock_state */
 } mock_order_t;
 
 /* Arrival times in a trailing window, oldest first (a growable ring). */
@@ -70,6 +76,10 @@ long mock_book_find(const mock_book_t *b, const char *coid);
 
 /* Record an order; returns its index, or -1 when out of memory. */
 long mock_book_add(mock_book_t *b, int64_t arrival_ns, const mock_fields_t *f, int answer);
+
+/* Cancel the order with this client order id: 0 (cancelled), 1 (it was
+ * already closed: *state says how), -1 (no such order). Counted. */
+int mock_book_cancel(mock_book_t *b, const char *coid, long *index, int *state);
 
 /* Accessors of a recorded order's strings. */
 const char *mock_order_coid(const mock_book_t *b, size_t i); /* NULL when none */

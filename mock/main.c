@@ -29,11 +29,14 @@ static void usage(FILE *out)
         "  --stall-rate F         fraction never answered (not recorded)\n"
         "  --rate-limit N/s       answer 429 + Retry-After beyond N requests in the trailing second\n"
         "  --record FILE          append each recorded order as NDJSON\n"
+        "  --fill-every N         every Nth order recorded is filled at once (the rest rest open\n"
+        "                         until a DELETE /orders/{client_order_id} cancels them)\n"
         "  --max-body BYTES       largest accepted request body (default 1048576)\n"
         "  --tls-cert FILE --tls-key FILE   serve HTTPS (HTTP/2 by ALPN)\n"
         "  -h, --help             this text\n"
         "  --version              print the version\n"
-        "Endpoints: POST/GET /orders, GET /orders/{client_order_id}, GET /stats, POST /reset, GET /health\n",
+        "Endpoints: POST/GET /orders, GET/DELETE /orders/{client_order_id}, GET /stats, POST /reset,\n"
+        "           GET /health\n",
         out);
 }
 
@@ -46,14 +49,14 @@ static int bad_flag(const char *flag, const char *val)
 static int parse_args(int argc, char **argv, mock_config_t *c)
 {
     enum { O_LISTEN = 256, O_PORT_FILE, O_PATH, O_KEY, O_LAT, O_JIT, O_SEED, O_REJ, O_ERR, O_DROP,
-           O_STALL, O_RL, O_REC, O_MAXB, O_CERT, O_TKEY, O_VERSION };
+           O_STALL, O_RL, O_REC, O_MAXB, O_CERT, O_TKEY, O_VERSION, O_FILL };
     static const struct option opts[] = {
         {"listen", 1, 0, O_LISTEN}, {"port-file", 1, 0, O_PORT_FILE}, {"orders-path", 1, 0, O_PATH},
         {"api-key", 1, 0, O_KEY}, {"latency", 1, 0, O_LAT}, {"jitter", 1, 0, O_JIT}, {"seed", 1, 0, O_SEED},
         {"reject-rate", 1, 0, O_REJ}, {"error-rate", 1, 0, O_ERR}, {"drop-rate", 1, 0, O_DROP},
         {"stall-rate", 1, 0, O_STALL}, {"rate-limit", 1, 0, O_RL}, {"record", 1, 0, O_REC},
         {"max-body", 1, 0, O_MAXB}, {"tls-cert", 1, 0, O_CERT}, {"tls-key", 1, 0, O_TKEY},
-        {"version", 0, 0, O_VERSION}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"version", 0, 0, O_VERSION}, {"fill-every", 1, 0, O_FILL}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     uint64_t u;
     int li = -1;
@@ -97,6 +100,7 @@ static int parse_args(int argc, char **argv, mock_config_t *c)
                 return bad_flag(flag, optarg);
             c->max_body = (size_t)u;
             break;
+        case O_FILL: if (salvo_parse_uint(optarg, 1, UINT64_MAX, &c->fill_every)) return bad_flag(flag, optarg); break;
         case O_CERT: c->tls_cert = optarg; break;
         case O_TKEY: c->tls_key = optarg; break;
         case O_VERSION: printf("salvo-mock %s\n", SALVO_VERSION_STRING); exit(0);

@@ -21,6 +21,7 @@ typedef struct mock_config {
     uint64_t seed;
     double reject_rate, error_rate, drop_rate, stall_rate;
     uint32_t rate_limit;     /* per trailing second, 0 = none */
+    uint64_t fill_every;     /* every Nth order recorded is filled at once; 0 = none */
     size_t max_body;
 } mock_config_t;
 

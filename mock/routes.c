@@ -145,6 +145,8 @@ static void handle_order(mock_server_t *s, h2o_req_t *req)
         mock_reply(s, req, MOCK_REPLY_SEND, 503, mock_reply_error_body(req, "out of memory", NULL, NULL), 0);
         return;
     }
+    if (c->fill_every && (uint64_t)(i + 1) % c->fill_every == 0)
+        s->book.orders[i].state = MOCK_FILLED;
     record_order(s, i);
     if (kind == MOCK_ERRORED) {
         n->errors++;
@@ -216,6 +218,37 @@ static void handle_get_order(mock_server_t *s, h2o_req_t *req, const char *coid_
     mock_reply_now(req, 200, body, 0);
 }
 
+/* DELETE /orders/{client_order_id}: 200 cancelled, 409 already closed,
+ * 404 no such order; a second cancel is a 409, never a second effect. */
+static void handle_cancel(mock_server_t *s, h2o_req_t *req, const char *coid_base, size_t coid_len)
+{
+    static const char *states[] = {"open", "filled", "cancelled"};
+    char *coid = h2o_strdup(&req->pool, coid_base, coid_len).base;
+    long i;
+    int state = MOCK_OPEN;
+    int r = mock_book_cancel(&s->book, coid, &i, &state);
+    if (r < 0) {
+        mock_reply(s, req, MOCK_REPLY_SEND, 404, mock_reply_error_body(req, "no such order", "client_order_id", coid), 0);
+        return;
+    }
+    if (r > 0) {
+        mock_reply(s, req, MOCK_REPLY_SEND, 409,
+                   mock_reply_error_body(req, "order already closed", "state", states[state]), 0);
+        return;
+    }
+    char id[24];
+    mock_order_id((size_t)i, id);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "order_id", id);
+    cJSON_AddStringToObject(o, "client_order_id", coid);
+    cJSON_AddStringToObject(o, "status", "cancelled");
+    char *str = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    h2o_iovec_t body = h2o_strdup(&req->pool, str ? str : "{}", SIZE_MAX);
+    free(str);
+    mock_reply(s, req, MOCK_REPLY_SEND, 200, body, 0);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     mock_server_t *s = ((struct mock_handler *)self)->srv;
@@ -239,6 +272,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     } else if (method_is(req, "GET") && path.len > oplen + 1 && memcmp(path.base, op, oplen) == 0 &&
                path.base[oplen] == '/') {
         handle_get_order(s, req, path.base + oplen + 1, path.len - oplen - 1);
+    } else if (method_is(req, "DELETE") && path.len > oplen + 1 && memcmp(path.base, op, oplen) == 0 &&
+               path.base[oplen] == '/') {
+        handle_cancel(s, req, path.base + oplen + 1, path.len - oplen - 1);
     } else if (method_is(req, "GET") && path_is(req, "/stats")) {
         char *js = mock_book_stats_json(&s->book);
         h2o_iovec_t body = h2o_strdup(&req->pool, js ? js : "{}", SIZE_MAX);

@@ -248,7 +248,11 @@ int salvo_journal_outcome(salvo_journal_t *j, const salvo_result_t *r)
         /* the broker holds it: as good as accepted for a resume */
         [SALVO_DUPLICATE] = SALVO_J_ACCEPTED,
         /* its "sent" line went down, the request did not: safe to send again */
-        [SALVO_NOT_SENT] = SALVO_J_FAILED};
+        [SALVO_NOT_SENT] = SALVO_J_FAILED,
+        /* a cancel's or lookup's final answer: a resume does not ask again */
+        [SALVO_CANCELLED] = SALVO_J_ACCEPTED, [SALVO_ALREADY_CLOSED] = SALVO_J_ACCEPTED,
+        [SALVO_NOT_FOUND] = SALVO_J_ACCEPTED, [SALVO_OPEN] = SALVO_J_ACCEPTED,
+        [SALVO_PARTIALLY_FILLED] = SALVO_J_ACCEPTED, [SALVO_FILLED] = SALVO_J_ACCEPTED};
     int state = r->status >= 0 && r->status < SALVO_STATUS_COUNT ? state_of[r->status] : 0;
     if (state == 0)
         return 0; /* never sent: nothing to remember */

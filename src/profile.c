@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "salvo/result.h"
+
 #include "util.h"
 
 /* ---------- rate limit, secrets ---------- */
@@ -143,7 +145,7 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
                                        "warm_url", "server_time", "rate", "window", "rate_per", "concurrency", "quantity",
                                        "body_market", "sandbox_headers", "refuse", "idempotency_header",
-                                       "dedupes_client_id", NULL};
+                                       "dedupes_client_id", "cancel", "status", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
     p->method = "POST";
@@ -185,22 +187,66 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
         (rc = parse_secrets(c, salvo_pf_item(root, "secrets"))) < 0 ||
         (rc = salvo_pf_refuse(c, salvo_pf_item(root, "refuse"))) < 0)
         return rc;
-    if ((rc = salvo_rules_parse(&p->rules, salvo_pf_item(root, "result"), c->err, c->errlen)) < 0)
+    if ((rc = salvo_rules_parse(&p->rules, salvo_pf_item(root, "result"), p->op, c->err, c->errlen)) < 0)
         return rc;
     find_needs(p);
     return 0;
 }
 
-int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, char *err, size_t errlen)
+/* p->root becomes the root of op's request (profile_op.c). */
+static int take_op_root(salvo_pctx_t *c, int op)
+{
+    cJSON *merged;
+    int rc = salvo_pf_op_root(c, c->p->root, op, &merged);
+    if (rc < 0)
+        return rc;
+    cJSON_Delete(c->p->root);
+    c->p->root = merged;
+    c->p->op = op;
+    return 0;
+}
+
+static int load(salvo_profile_t **out, const char *json, size_t len, int op, char *err, size_t errlen);
+
+/* A profile is checked whole: its cancel and status requests too, so a
+ * mistake in one shows when the profile is first used, not at the hour
+ * of the cancel. */
+static int check_op_sections(const cJSON *root, char *err, size_t errlen, const char *json, size_t len)
+{
+    static const int ops[] = {SALVO_OP_CANCEL, SALVO_OP_STATUS};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        if (salvo_pf_item(root, salvo_op_name(ops[i])) == NULL)
+            continue;
+        salvo_profile_t *q;
+        char why[512];
+        int rc = load(&q, json, len, ops[i], why, sizeof why);
+        if (rc < 0) {
+            snprintf(err, errlen, "its \"%s\" request: %s", salvo_op_name(ops[i]), why);
+            return rc;
+        }
+        salvo_profile_free(q);
+    }
+    return 0;
+}
+
+static int load(salvo_profile_t **out, const char *json, size_t len, int op, char *err, size_t errlen)
 {
     *out = NULL;
+    if (op < SALVO_OP_SEND || op > SALVO_OP_STATUS) {
+        snprintf(err, errlen, "no such request kind (%d)", op);
+        return -EINVAL;
+    }
     salvo_profile_t *p = calloc(1, sizeof *p);
     if (p == NULL)
         return -ENOMEM;
     salvo_pctx_t c = {.p = p, .err = err, .errlen = errlen};
     int rc = salvo_profile_read_json(&p->root, json, len, err, errlen);
+    if (rc == 0 && op != SALVO_OP_SEND)
+        rc = cJSON_IsObject(p->root) ? take_op_root(&c, op) : salvo_pf_bad(&c, "%s", "a profile is one JSON object");
     if (rc == 0)
         rc = parse_top(&c, p->root);
+    if (rc == 0 && op == SALVO_OP_SEND)
+        rc = check_op_sections(p->root, err, errlen, json, len);
     if (rc == -ENOMEM)
         snprintf(err, errlen, "out of memory");
     if (rc < 0) {
@@ -210,6 +256,18 @@ int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, cha
     *out = p;
     return 0;
 }
+
+int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, char *err, size_t errlen)
+{
+    return load(out, json, len, SALVO_OP_SEND, err, errlen);
+}
+
+int salvo_profile_parse_op(salvo_profile_t **out, const char *json, size_t len, int op, char *err, size_t errlen)
+{
+    return load(out, json, len, op, err, errlen);
+}
+
+int salvo_profile_op(const salvo_profile_t *p) { return p->op; }
 
 void salvo_profile_free(salvo_profile_t *p)
 {

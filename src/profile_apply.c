@@ -96,6 +96,7 @@ int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned f
     if (c->idempotency_header == salvo__idempotency_default)
         c->idempotency_header = salvo_profile_idempotency_header(p); /* a broker that never asked gets none */
     c->profile = p;
+    c->op = salvo_profile_op(p);
     if (flags & (SALVO_PROFILE_OWN_BODY | SALVO_PROFILE_NO_BODY))
         return 0;
     return salvo_profile_new_body(&c->body, p, c->url, err, errlen);

@@ -94,6 +94,7 @@ struct salvo_profile {
     unsigned char *hmac_key;          /* the decoded HMAC key, owned, wiped */
     size_t hmac_key_len;
     salvo_pkey_t *pkey;
+    int op;                 /* enum salvo_op: the request this profile makes */
     int64_t fixed_clock_ms; /* --clock: a dry run signs as at this Unix time; 0: the real clock */
 };
 

@@ -31,6 +31,12 @@ int salvo_pf_pick(salvo_pctx_t *c, const char *v, const char *field, const char 
 int salvo_pf_headers(salvo_pctx_t *c, const struct cJSON *headers, const struct cJSON *sandbox_headers);
 int salvo_pf_sign(salvo_pctx_t *c, const struct cJSON *sign);
 
+/* profile_op.c: the root of op's request (enum salvo_op, not a send):
+ * the profile's with the "cancel" or "status" section's fields in place of
+ * the order's, into *out (the caller's to cJSON_Delete). 0; -ENOENT when
+ * the profile has no such section; -EINVAL; -ENOMEM. */
+int salvo_pf_op_root(salvo_pctx_t *c, const struct cJSON *root, int op, struct cJSON **out);
+
 /* profile_orders.c: the orders a profile takes. */
 int salvo_pf_client_id(salvo_pctx_t *c, const struct cJSON *client_id);
 int salvo_pf_refuse(salvo_pctx_t *c, const struct cJSON *refuse);

@@ -12,8 +12,15 @@
 const char *salvo_status_name(int status)
 {
     static const char *const names[SALVO_STATUS_COUNT] = {
-        "accepted", "duplicate", "rejected", "failed", "unknown", "not_sent", "skipped", "invalid", "dry_run"};
+        "accepted", "duplicate", "rejected", "failed",           "unknown",        "not_sent", "skipped",
+        "invalid",  "dry_run",   "cancelled", "already_closed", "not_found", "open",     "partially_filled",
+        "filled"};
     return status >= 0 && status < SALVO_STATUS_COUNT ? names[status] : "unknown";
+}
+
+const char *salvo_op_name(int op)
+{
+    return op == SALVO_OP_CANCEL ? "cancel" : op == SALVO_OP_STATUS ? "status" : "send";
 }
 
 /* n decimal digits of v, zero-padded, at out. */
@@ -120,6 +127,8 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r, const char *ru
     SALVO_JBUF_LIT(b, ",\"line\":");
     salvo_jbuf_u64(b, o->line);
     kv_str(b, "run", run);
+    if (r->op != SALVO_OP_SEND) /* a cancel or status line: what it answers */
+        kv_str(b, "op", salvo_op_name(r->op));
     kv_str(b, "client_order_id", o->client_order_id);
     kv_str(b, "symbol", o->symbol);
     kv_str(b, "side", o->side);
@@ -194,6 +203,7 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r, const char *ru
         SALVO_JBUF_LIT(b, "true");
     }
     kv_str(b, "order_id", r->order_id);
+    kv_str(b, "filled", r->filled);
     if (r->headers) {
         key(b, "headers");
         salvo_jbuf_cstr(b, r->headers);

@@ -16,18 +16,34 @@
 enum { OP_EQ, OP_NE, OP_IN, OP_NOT_IN, OP_EXISTS, OP_NONEMPTY, OP_CONTAINS, OP_COUNT };
 static const char *const op_names[OP_COUNT] = {"eq", "ne", "in", "not_in", "exists", "nonempty", "contains"};
 
-static const char *const verdict_names[] = {"accepted", "rejected", "duplicate", "unknown", "rate_limited", "banned"};
+static const char *const verdict_names[SALVO_V_COUNT] = {
+    "accepted",  "rejected",       "duplicate", "unknown", "rate_limited",     "banned",
+    "cancelled", "already_closed", "not_found", "open",    "partially_filled", "filled"};
 
-const char *salvo_verdict_name(int v)
-{
-    return v >= 0 && v < (int)(sizeof verdict_names / sizeof *verdict_names) ? verdict_names[v] : "none";
-}
+#define V(x) (1u << SALVO_V_##x)
+/* The statuses a rule may name, per enum salvo_op, and how to say so. */
+static const unsigned op_verdicts[] = {
+    [SALVO_OP_SEND] = V(ACCEPTED) | V(REJECTED) | V(DUPLICATE) | V(UNKNOWN) | V(RATE_LIMITED) | V(BANNED),
+    [SALVO_OP_CANCEL] = V(CANCELLED) | V(ALREADY_CLOSED) | V(NOT_FOUND) | V(REJECTED) | V(UNKNOWN) |
+                        V(RATE_LIMITED) | V(BANNED),
+    [SALVO_OP_STATUS] = V(OPEN) | V(PARTIALLY_FILLED) | V(FILLED) | V(CANCELLED) | V(REJECTED) | V(NOT_FOUND) |
+                        V(UNKNOWN) | V(RATE_LIMITED) | V(BANNED),
+};
+#undef V
+static const char *const op_verdict_words[] = {
+    [SALVO_OP_SEND] = "accepted, rejected, duplicate, unknown, rate_limited or banned",
+    [SALVO_OP_CANCEL] = "cancelled, already_closed, not_found, rejected, unknown, rate_limited or banned",
+    [SALVO_OP_STATUS] =
+        "open, partially_filled, filled, cancelled, rejected, not_found, unknown, rate_limited or banned",
+};
 
-static int verdict_of(const char *s)
+const char *salvo_verdict_name(int v) { return v >= 0 && v < SALVO_V_COUNT ? verdict_names[v] : "none"; }
+
+static int verdict_of(const char *s, int op)
 {
-    for (size_t i = 0; i < sizeof verdict_names / sizeof *verdict_names; i++)
-        if (strcmp(s, verdict_names[i]) == 0)
-            return (int)i;
+    for (int i = 0; i < SALVO_V_COUNT; i++)
+        if (strcmp(s, verdict_names[i]) == 0 && (op_verdicts[op] & (1u << i)))
+            return i;
     return SALVO_V_NONE;
 }
 
@@ -114,14 +130,16 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
     return 0;
 }
 
-static int parse_rule(salvo_rule_t *r, const cJSON *o, size_t i, char *err, size_t errlen)
+static int parse_rule(salvo_rule_t *r, const cJSON *o, int op, size_t i, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(o))
         return fail(err, errlen, i, "a rule is an object");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
-    if (!cJSON_IsString(st) || (r->verdict = verdict_of(st->valuestring)) == SALVO_V_NONE)
-        return fail(err, errlen, i,
-                    "\"status\" must be accepted, rejected, duplicate, unknown, rate_limited or banned");
+    if (!cJSON_IsString(st) || (r->verdict = verdict_of(st->valuestring, op)) == SALVO_V_NONE) {
+        char why[160];
+        snprintf(why, sizeof why, "\"status\" must be %s", op_verdict_words[op]);
+        return fail(err, errlen, i, why);
+    }
     int rc = parse_http(r, cJSON_GetObjectItemCaseSensitive(o, "http"), i, err, errlen);
     if (rc < 0)
         return rc;
@@ -168,7 +186,7 @@ static int parse_error_pointers(salvo_rules_t *rs, const cJSON *e, char *err, si
     return 0;
 }
 
-static int parse_all(salvo_rules_t *rs, const cJSON *result, char *err, size_t errlen)
+static int parse_all(salvo_rules_t *rs, const cJSON *result, int op, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(result)) {
         snprintf(err, errlen, "\"result\" must be an object");
@@ -178,6 +196,13 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, char *err, size_t e
     int rc = oid ? dup_pointer(&rs->order_id, oid, "order_id", err, errlen) : 0;
     if (rc == 0)
         rc = parse_error_pointers(rs, cJSON_GetObjectItemCaseSensitive(result, "error"), err, errlen);
+    const cJSON *filled = cJSON_GetObjectItemCaseSensitive(result, "filled");
+    if (rc == 0 && filled && op != SALVO_OP_STATUS) {
+        snprintf(err, errlen, "result.filled belongs to a \"status\" request (an order lookup)");
+        rc = -EINVAL;
+    }
+    if (rc == 0 && filled)
+        rc = dup_pointer(&rs->filled, filled, "filled", err, errlen);
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(result, "rules");
     if (rc < 0 || rules == NULL)
         return rc;
@@ -190,7 +215,7 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, char *err, size_t e
         return -ENOMEM;
     const cJSON *r;
     cJSON_ArrayForEach(r, rules) {
-        if ((rc = parse_rule(&rs->rule[rs->n], r, rs->n, err, errlen)) < 0) {
+        if ((rc = parse_rule(&rs->rule[rs->n], r, op, rs->n, err, errlen)) < 0) {
             rs->n++;
             return rc;
         }
@@ -199,12 +224,16 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, char *err, size_t e
     return 0;
 }
 
-int salvo_rules_parse(salvo_rules_t *rs, const cJSON *result, char *err, size_t errlen)
+int salvo_rules_parse(salvo_rules_t *rs, const cJSON *result, int op, char *err, size_t errlen)
 {
     memset(rs, 0, sizeof *rs);
+    if (op < SALVO_OP_SEND || op > SALVO_OP_STATUS) {
+        snprintf(err, errlen, "no such request kind");
+        return -EINVAL;
+    }
     if (result == NULL)
         return 0;
-    int rc = parse_all(rs, result, err, errlen);
+    int rc = parse_all(rs, result, op, err, errlen);
     if (rc == -ENOMEM)
         snprintf(err, errlen, "out of memory");
     if (rc < 0)
@@ -227,6 +256,7 @@ void salvo_rules_free(salvo_rules_t *rs)
         free(rs->error[i]);
     free(rs->error);
     free(rs->order_id);
+    free(rs->filled);
     memset(rs, 0, sizeof *rs);
 }
 
@@ -374,6 +404,13 @@ void salvo_rules_order_id(const salvo_rules_t *rs, const cJSON *body, char *out,
         scalar_text(salvo_json_pointer(body, rs->order_id), out, cap);
 }
 
+void salvo_rules_filled(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (rs->filled && body)
+        scalar_text(salvo_json_pointer(body, rs->filled), out, cap);
+}
+
 void salvo_rules_error(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
 {
     size_t len = 0;
@@ -397,6 +434,31 @@ salvo_outcome_t salvo_verdict_outcome(int v, int earlier_copy, salvo_outcome_t b
     case SALVO_V_REJECTED: return (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_REJECTED, SALVO_RETRY_NO};
     case SALVO_V_RATE_LIMITED: return salvo_classify(0, 429, 1, earlier_copy, 0); /* not acted on, as a 429 */
     case SALVO_V_BANNED: return (salvo_outcome_t){earlier_copy ? SALVO_UNKNOWN : SALVO_FAILED, SALVO_RETRY_NO};
+    /* a cancel's or a lookup's: the broker's word on the order, final */
+    case SALVO_V_CANCELLED: return (salvo_outcome_t){SALVO_CANCELLED, SALVO_RETRY_NO};
+    case SALVO_V_ALREADY_CLOSED: return (salvo_outcome_t){SALVO_ALREADY_CLOSED, SALVO_RETRY_NO};
+    case SALVO_V_NOT_FOUND: return (salvo_outcome_t){SALVO_NOT_FOUND, SALVO_RETRY_NO};
+    case SALVO_V_OPEN: return (salvo_outcome_t){SALVO_OPEN, SALVO_RETRY_NO};
+    case SALVO_V_PARTIALLY_FILLED: return (salvo_outcome_t){SALVO_PARTIALLY_FILLED, SALVO_RETRY_NO};
+    case SALVO_V_FILLED: return (salvo_outcome_t){SALVO_FILLED, SALVO_RETRY_NO};
     }
     return by_status;
+}
+
+salvo_outcome_t salvo_op_outcome(int op, int verdict, long http, salvo_outcome_t oc)
+{
+    if (oc.retry == SALVO_RETRY_AMBIGUOUS) /* a second cancel or lookup changes nothing */
+        oc.retry = SALVO_RETRY_SAFE;
+    if (verdict != SALVO_V_NONE) /* a rule's word stands */
+        return oc;
+    int definite = oc.status == SALVO_ACCEPTED || oc.status == SALVO_REJECTED || oc.status == SALVO_DUPLICATE;
+    if (op == SALVO_OP_SEND || !definite)
+        return oc;
+    if (http == 404)
+        oc.status = SALVO_NOT_FOUND;
+    else if (op == SALVO_OP_CANCEL)
+        oc.status = oc.status == SALVO_ACCEPTED ? SALVO_CANCELLED : SALVO_REJECTED;
+    else /* a lookup answered, but with no state a rule names: the order's state is not known */
+        oc.status = SALVO_UNKNOWN;
+    return oc;
 }

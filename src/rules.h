@@ -19,6 +19,15 @@ enum salvo_verdict {
     SALVO_V_UNKNOWN,
     SALVO_V_RATE_LIMITED, /* the broker did not act; pause every send, then retry */
     SALVO_V_BANNED,       /* the broker refuses this client for a while: stop */
+    /* a cancel's answer */
+    SALVO_V_CANCELLED,
+    SALVO_V_ALREADY_CLOSED,
+    SALVO_V_NOT_FOUND,
+    /* a lookup's answer: the order's state */
+    SALVO_V_OPEN,
+    SALVO_V_PARTIALLY_FILLED,
+    SALVO_V_FILLED,
+    SALVO_V_COUNT
 };
 
 typedef struct salvo_cond {
@@ -42,11 +51,13 @@ typedef struct salvo_rules {
     char *order_id;  /* pointer to the broker's order id, or NULL */
     char **error;    /* pointers whose values make the error text */
     size_t nerror;
+    char *filled;    /* a lookup's: pointer to the quantity filled, or NULL */
 } salvo_rules_t;
 
-/* From a profile's "result" object (NULL: no rules). 0, or -EINVAL with a
- * message naming the rule; -ENOMEM. */
-int salvo_rules_parse(salvo_rules_t *rs, const struct cJSON *result, char *err, size_t errlen);
+/* From a profile's "result" object (NULL: no rules), for a request of op
+ * (enum salvo_op), whose statuses its rules may name. 0, or -EINVAL with
+ * a message naming the rule; -ENOMEM. */
+int salvo_rules_parse(salvo_rules_t *rs, const struct cJSON *result, int op, char *err, size_t errlen);
 void salvo_rules_free(salvo_rules_t *rs);
 
 /* The verdict for an answer to order o: body may be NULL (not JSON); o may
@@ -55,6 +66,8 @@ int salvo_rules_match(const salvo_rules_t *rs, long http, const struct cJSON *bo
 
 /* The broker's order id as text into out ("" when none). */
 void salvo_rules_order_id(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
+/* The quantity filled (a lookup's "filled") as text into out ("" when none). */
+void salvo_rules_filled(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
 /* The broker's words ("insufficient balance (110007)") into out, "" when none. */
 void salvo_rules_error(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
 
@@ -64,5 +77,14 @@ const char *salvo_verdict_name(int v);
  * status alone (kept when no rule matched). A "no" after an earlier copy
  * may have reached the broker is not believed: unknown, as without rules. */
 salvo_outcome_t salvo_verdict_outcome(int verdict, int earlier_copy, salvo_outcome_t by_status);
+
+/* A cancel's or lookup's outcome (op != SALVO_OP_SEND), from oc, the
+ * outcome so far, and verdict, the rule that decided it (SALVO_V_NONE:
+ * none, oc is the reading by HTTP status). Without a rule a cancel's 2xx
+ * is cancelled, a 404 not_found, another refusal rejected; a lookup's 2xx
+ * names no state the profile knows, so it stays unknown, as does any
+ * other refusal. The request changes nothing twice, so whatever got no
+ * answer may be tried again. */
+salvo_outcome_t salvo_op_outcome(int op, int verdict, long http, salvo_outcome_t oc);
 
 #endif

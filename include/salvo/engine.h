@@ -144,6 +144,13 @@ typedef struct salvo_config {
     uint32_t rate_per_values;       /* values kept at once; 0: salvo_rate_per_values_default(n).
                                        At the cap a new value waits for the least recently
                                        used one to be idle (past its PERIOD) */
+    /* enum salvo_op (salvo/result.h): SALVO_OP_SEND, or cancel (SALVO_OP_CANCEL)
+     * or look up (SALVO_OP_STATUS) each order read, with a profile made by
+     * salvo_profile_parse_op() (or a url naming {{client_order_id}}). Such a
+     * run retries what got no definite answer (the request is idempotent),
+     * never reports a 404 as a fatal endpoint error, and answers with the
+     * op's statuses */
+    int op;
     /* new fields go here, at the end, and nowhere else (see the top) */
 } salvo_config_t;
 

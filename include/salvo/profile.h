@@ -31,6 +31,14 @@ enum salvo_encoding { SALVO_ENC_JSON, SALVO_ENC_FORM, SALVO_ENC_QUERY };
 /* 0; -EINVAL with a message naming the field; -ENOMEM. */
 SALVO_EXTERN int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, char *err, size_t errlen);
 SALVO_EXTERN void salvo_profile_free(salvo_profile_t *p);
+/* The profile's request for op (enum salvo_op, salvo/result.h): for
+ * SALVO_OP_CANCEL or SALVO_OP_STATUS, its "cancel" or "status" section
+ * in place of the order's url, method, body and result, for a run whose
+ * salvo_config_t.op is the same. As salvo_profile_parse, and -ENOENT
+ * when the profile has no such section. */
+SALVO_EXTERN int salvo_profile_parse_op(salvo_profile_t **out, const char *json, size_t len, int op, char *err,
+                                        size_t errlen);
+SALVO_EXTERN int salvo_profile_op(const salvo_profile_t *p); /* the op it was parsed for */
 
 SALVO_EXTERN const char *salvo_profile_name(const salvo_profile_t *p);
 SALVO_EXTERN const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none */

@@ -58,8 +58,24 @@ enum salvo_status {
     SALVO_SKIPPED,   /* not sent: --resume found its outcome, or a --max-* cap */
     SALVO_INVALID,   /* a bad row, never sent */
     SALVO_DRY_RUN,
+    /* a cancel run (SALVO_OP_CANCEL) */
+    SALVO_CANCELLED,      /* the broker took the cancel (status runs: the order is cancelled or expired) */
+    SALVO_ALREADY_CLOSED, /* nothing to cancel: the order was already filled or cancelled */
+    SALVO_NOT_FOUND,      /* the broker has no order with this id */
+    /* a status run (SALVO_OP_STATUS): the order's state at the broker now */
+    SALVO_OPEN,
+    SALVO_PARTIALLY_FILLED,
+    SALVO_FILLED,
     SALVO_STATUS_COUNT
 };
+
+/* What a run does with each order (salvo_config_t.op): send it, cancel it,
+ * or read its state. A cancel or status run reads the orders of an earlier
+ * run and answers with the statuses above; REJECTED then means the broker
+ * refused the cancel (cancel) or rejected the order (status), UNKNOWN that
+ * no definite answer came. */
+enum salvo_op { SALVO_OP_SEND, SALVO_OP_CANCEL, SALVO_OP_STATUS };
+SALVO_EXTERN const char *salvo_op_name(int op); /* "send", "cancel", "status" */
 
 SALVO_EXTERN const char *salvo_status_name(int status);
 
@@ -103,6 +119,8 @@ typedef struct salvo_result {
     const char *order_id; /* the broker's order id (a profile's result.order_id), NULL when none */
     const char *headers;  /* a profile's captured response headers, a JSON object; NULL when none */
     unsigned worker;      /* exec runs: the worker (1-based) of the last attempt; 0: none */
+    int op;               /* enum salvo_op of the run */
+    const char *filled;   /* a status run: the quantity filled, as the broker wrote it; NULL when none */
 } salvo_result_t;
 
 /* The result as one JSON line ending in '\n' (the salvo command's output

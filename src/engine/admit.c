@@ -194,11 +194,18 @@ static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
 /* The body as it would go (a form's as a string), and what a profile signs. */
 static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo_wire_t *w, const salvo_order_t *o)
 {
+    int none = c->op != SALVO_OP_SEND && c->method &&
+               (strcmp(c->method, "GET") == 0 || strcmp(c->method, "DELETE") == 0); /* http.c sends none */
     if (w == NULL) {
-        salvo_jbuf_raw(b, o->body, o->body_len);
+        if (none)
+            salvo_jbuf_cstr(b, "null");
+        else
+            salvo_jbuf_raw(b, o->body, o->body_len);
         return;
     }
-    if (salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
+    if (none && w->body_len == 0)
+        salvo_jbuf_cstr(b, "null");
+    else if (salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
         salvo_jbuf_str(b, w->body.p ? w->body.p : "", w->body_len);
     else
         salvo_jbuf_raw(b, w->body.p, w->body_len);

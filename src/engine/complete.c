@@ -131,8 +131,8 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
                  (long long)retry_after_s);
         r->error = j->errbuf;
     }
-    if (r->status == SALVO_UNKNOWN && (c->reconcile_url || c->exec_lookup) && j->lookups < SALVO_MAX_LOOKUPS &&
-        !e->stopping) {
+    if (r->status == SALVO_UNKNOWN && c->op == SALVO_OP_SEND && (c->reconcile_url || c->exec_lookup) &&
+        j->lookups < SALVO_MAX_LOOKUPS && !e->stopping) {
         if (salvo_job_set_lookup(e, j) == 0) {
             backoff(j, c->backoff_ns); /* give the broker a moment to finish what it may be doing */
             return;
@@ -150,9 +150,10 @@ static int fatal_kind(const struct salvo_engine *e, const salvo_reply_t *rep)
     if (rep->known) /* a worker's answer: only "no worker can run" is fatal */
         return rep->fatal ? 2000 : 0;
     int none_taken = e->st.count[SALVO_ACCEPTED] == 0 && e->st.count[SALVO_DUPLICATE] == 0;
+    /* a cancel's or lookup's 404 is an answer: no such order */
+    int no_endpoint = rep->http == 405 || (rep->http == 404 && e->cfg->op == SALVO_OP_SEND);
     if (rep->code == CURLE_OK)
-        return rep->http == 401 || rep->http == 403 || rep->http == 407 ||
-                       (none_taken && (rep->http == 404 || rep->http == 405))
+        return rep->http == 401 || rep->http == 403 || rep->http == 407 || (none_taken && no_endpoint)
                    ? (int)(1000 + rep->http)
                    : 0;
     switch (rep->code) {
@@ -281,6 +282,7 @@ static int read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_r
     cJSON *doc = rep->body_len ? cJSON_ParseWithLength(rep->body, rep->body_len) : NULL;
     int v = salvo_rules_match(&p->rules, rep->http, doc, &j->order);
     salvo_rules_order_id(&p->rules, doc, j->order_id, sizeof j->order_id);
+    salvo_rules_filled(&p->rules, doc, j->filled, sizeof j->filled);
     salvo_rules_error(&p->rules, doc, msg, msglen);
     cJSON_Delete(doc);
     *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
@@ -381,14 +383,18 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     if (rep->resent)
         j->res.transport_resent = 1, e->st.resent++;
     /* A copy that may have arrived earlier (resent by libcurl, an ambiguous
-     * earlier attempt, an earlier run) makes a "no" to this one meaningless. */
-    int earlier_copy = rep->resent || j->maybe_delivered;
+     * earlier attempt, an earlier run) makes a "no" to this one meaningless.
+     * Not so for a cancel or a lookup: the last answer is the broker's word. */
+    int op = e->cfg->op;
+    int earlier_copy = op == SALVO_OP_SEND && (rep->resent || j->maybe_delivered);
     salvo_outcome_t oc = rep->known ? (salvo_outcome_t){rep->known - 1, rep->known_retry}
                                     : salvo_classify(rep->code, rep->http, rep->connected, earlier_copy, rep->refused);
     if (rep->known && earlier_copy && oc.status != SALVO_ACCEPTED && oc.status != SALVO_DUPLICATE)
         oc.status = SALVO_UNKNOWN; /* a "no" to this copy proves nothing about an earlier one */
     char said[200];
     int v = read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
+    if (op != SALVO_OP_SEND)
+        oc = salvo_op_outcome(op, v, rep->http, oc);
     if (rep->order_id) /* a worker's answer named it */
         snprintf(j->order_id, sizeof j->order_id, "%s", rep->order_id);
     /* A 429, or what a profile's rule calls a rate limit: every send waits. */
@@ -409,6 +415,7 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
         j->res.error = j->errbuf;
     }
     j->res.order_id = j->order_id[0] ? j->order_id : NULL;
+    j->res.filled = j->filled[0] ? j->filled : NULL;
     j->res.headers = j->captured.len ? j->captured.p : NULL;
     j->res.reused = rep->known ? -1 : rep->reused; /* a worker has no connection to speak of */
     if (e->cfg->timings) {

@@ -106,13 +106,39 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
  * request that quietly goes out differently. */
 #define SET(opt, val) (rc |= curl_easy_setopt(easy, opt, val) != CURLE_OK)
 
+/* A GET or a DELETE (a lookup, a cancel) carries no body: no
+ * Content-Length or Content-Type a strict server would refuse. */
+static int method_is_bodyless(const char *m)
+{
+    return m && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
+}
+
 static int set_post(CURL *easy, const salvo_config_t *c)
 {
     int rc = 0;
     SET(CURLOPT_URL, c->url);
+    if (method_is_bodyless(c->method)) {
+        SET(CURLOPT_HTTPGET, 1L);
+        SET(CURLOPT_CUSTOMREQUEST, strcmp(c->method, "GET") == 0 ? NULL : c->method);
+        return rc;
+    }
     SET(CURLOPT_POST, 1L);
     if (c->method && strcmp(c->method, "POST") != 0)
         SET(CURLOPT_CUSTOMREQUEST, c->method);
+    return rc;
+}
+
+/* The request's body, by pointer (it lives with the job until its result):
+ * libcurl sends a small one with the headers, in one write. A cancel's or
+ * lookup's GET or DELETE sends none (a send's --method DELETE sends what
+ * its template makes, as before). */
+static int set_body(CURL *easy, const salvo_config_t *c, const char *body, size_t len)
+{
+    int rc = 0;
+    if (method_is_bodyless(c->method) && (len == 0 || c->op != SALVO_OP_SEND))
+        return rc;
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    SET(CURLOPT_POSTFIELDS, body ? body : "");
     return rc;
 }
 
@@ -204,8 +230,7 @@ static int slot_aim(slot_t *s, const salvo_job_t *j)
     if (j->has_wire) { /* a profile's signed request: URL, headers and body as signed */
         SET(CURLOPT_URL, j->wire.url.p);
         SET(CURLOPT_HTTPHEADER, j->wire.nh ? &j->hnodes[0] : j->idem_node.data ? &j->idem_node : s->h->headers);
-        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->wire.body_len);
-        SET(CURLOPT_POSTFIELDS, j->wire.body.p ? j->wire.body.p : "");
+        rc |= set_body(easy, s->h->cfg, j->wire.body.p, j->wire.body_len);
         s->own_url = 1;
         return rc;
     }
@@ -214,11 +239,7 @@ static int slot_aim(slot_t *s, const salvo_job_t *j)
         s->own_url = 1;
     }
     SET(CURLOPT_HTTPHEADER, j->idem_node.data ? &j->idem_node : s->h->headers);
-    /* The body by pointer (it lives with the job until its result): libcurl
-     * sends a small one with the headers, in one write. */
-    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->order.body_len);
-    SET(CURLOPT_POSTFIELDS, j->order.body);
-    return rc;
+    return rc | set_body(easy, s->h->cfg, j->order.body, j->order.body_len);
 }
 
 /* A free slot: 0, -EBUSY (every slot in use), or -ENOMEM. */

@@ -53,6 +53,8 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
     j->res.reused = -1;
     j->lookups = 0;
     j->order_id[0] = '\0';
+    j->filled[0] = '\0';
+    j->res.op = e->cfg->op;
     j->captured.len = 0;
     j->has_wire = 0;
     j->resp_len = 0;
@@ -75,7 +77,9 @@ static int set_idempotency(struct salvo_engine *e, salvo_job_t *j)
 {
     const char *name = e->cfg->idempotency_header;
     j->idem_node.data = NULL;
-    if (name == NULL || !j->order.client_order_id[0] || j->mode != JOB_POST)
+    /* a cancel or lookup must not carry the order's key: a broker could
+     * answer it with the order's own stored answer */
+    if (name == NULL || !j->order.client_order_id[0] || j->mode != JOB_POST || e->cfg->op != SALVO_OP_SEND)
         return 0;
     size_t nn = strlen(name), ni = strlen(j->order.client_order_id);
     if (salvo_grow((void **)&j->idem, &j->idem_cap, nn + 2 + ni + 1, 1) < 0)

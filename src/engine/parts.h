@@ -105,6 +105,7 @@ typedef struct salvo_job {
     int has_wire;
     struct curl_slist hnodes[SALVO_WIRE_MAX_HEADERS]; /* its header lines, then the shared ones */
     char order_id[96];       /* the broker's, from the profile's result.order_id */
+    char filled[40];         /* a status run's: the quantity filled (result.filled) */
     salvo_jbuf_t captured;   /* rate_limit.capture: {"Name":"value",...} */
     salvo_result_t res;
     uv_timer_t backoff;

@@ -1,0 +1,234 @@
+/* salvo cancel and salvo status in the library: a profile's "cancel" and
+ * "status" requests (what they take from the order's, what they refuse),
+ * the statuses their rules may name, how an answer no rule read is taken,
+ * and what the result line says. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "profile_int.h"
+#include "retry.h"
+#include "rules.h"
+#include "salvo/jbuf.h"
+#include "salvo/profile.h"
+#include "salvo/order.h"
+#include "salvo/result.h"
+#include "sign.h"
+
+#include "profile_testutil.h"
+
+/* A profile with both sections, as a broker that signs nothing. */
+#define BASE                                                                                                           \
+    "\"name\":\"desk\",\"url\":\"https://desk.example/orders\",\"encoding\":\"json\","                                 \
+    "\"body\":{\"sym\":\"{{symbol}}\",\"id\":\"{{client_order_id}}\"},\"idempotency_header\":\"Idem\","              \
+    "\"headers\":[\"X-Key: {{key}}\"],\"rate\":\"50/s\",\"result\":{\"order_id\":\"/id\"}"
+
+static int parse_op(const char *json, int op, salvo_profile_t **p, char *err, size_t errlen)
+{
+    return salvo_profile_parse_op(p, json, strlen(json), op, err, errlen);
+}
+
+static salvo_profile_t *load_op(const char *json, int op)
+{
+    salvo_profile_t *p = NULL;
+    char err[512];
+    if (parse_op(json, op, &p, err, sizeof err) != 0)
+        fail_msg("%s request refused: %s", salvo_op_name(op), err);
+    assert_int_equal(salvo_profile_op(p), op);
+    return p;
+}
+
+static void assert_op_refused(const char *json, int op, int rc, const char *words)
+{
+    salvo_profile_t *p = NULL;
+    char err[512] = "";
+    assert_int_equal(parse_op(json, op, &p, err, sizeof err), rc);
+    assert_null(p);
+    if (strstr(err, words) == NULL)
+        fail_msg("message \"%s\" does not say \"%s\"", err, words);
+}
+
+/* The section replaces the order's request; the rest (headers, secrets,
+ * limits) is the profile's; what only an order has is gone. */
+static void test_op_request_from_section(void **state)
+{
+    (void)state;
+    const char *json = "{" BASE ",\"cancel\":{\"url\":\"https://desk.example/orders/{{client_order_id}}\"},"
+                       "\"status\":{\"url\":\"https://desk.example/q\",\"body\":{\"id\":\"{{client_order_id}}\"},"
+                       "\"encoding\":\"query\",\"rate\":\"5/s\"}}";
+    salvo_profile_t *send = load(json);
+    assert_int_equal(salvo_profile_op(send), SALVO_OP_SEND);
+    assert_string_equal(salvo_profile_method(send), "POST");
+    salvo_profile_free(send);
+
+    salvo_profile_t *c = load_op(json, SALVO_OP_CANCEL);
+    assert_string_equal(salvo_profile_url(c, 0), "https://desk.example/orders/{{client_order_id}}");
+    assert_string_equal(salvo_profile_method(c), "DELETE");   /* a cancel deletes unless it says */
+    assert_int_equal(salvo_profile_encoding(c), SALVO_ENC_QUERY); /* no body: nothing signed that is not sent */
+    char *body = salvo_profile_body(c, 0);
+    assert_string_equal(body, "{}");                          /* not the order's body */
+    free(body);
+    assert_null(salvo_profile_idempotency_header(c));         /* never the order's key */
+    assert_string_equal(salvo_profile_default(c, "rate"), "50/s");
+    assert_true(salvo_profile_needs(c, SALVO_SECRET_KEY));    /* the profile's headers still go */
+    salvo_profile_free(c);
+
+    salvo_profile_t *s = load_op(json, SALVO_OP_STATUS);
+    assert_string_equal(salvo_profile_method(s), "GET");
+    assert_string_equal(salvo_profile_default(s, "rate"), "5/s"); /* the section's own limit */
+    body = salvo_profile_body(s, 0);
+    assert_string_equal(body, "{\"id\":\"{{client_order_id}}\"}");
+    free(body);
+    salvo_profile_free(s);
+}
+
+static void test_op_refusals(void **state)
+{
+    (void)state;
+    const char *none = "{" BASE "}";
+    assert_op_refused(none, SALVO_OP_CANCEL, -ENOENT, "the profile has no \"cancel\" request");
+    assert_op_refused(none, SALVO_OP_STATUS, -ENOENT, "the profile has no \"status\" request");
+    /* a GET's fields go in the query: a JSON body would be signed and not sent */
+    assert_op_refused("{" BASE ",\"status\":{\"url\":\"https://d/q\",\"body\":{\"id\":\"{{client_order_id}}\"}}}",
+                      SALVO_OP_STATUS, -EINVAL, "a GET or DELETE sends no body");
+    assert_op_refused("{" BASE ",\"cancel\":{\"body\":{}}}", SALVO_OP_CANCEL, -EINVAL, "needs a \"url\"");
+    assert_op_refused("{" BASE ",\"cancel\":{\"url\":\"https://d/x\",\"client_id\":{}}}", SALVO_OP_CANCEL, -EINVAL,
+                      "client_id");
+    assert_op_refused("{" BASE ",\"cancel\":[]}", SALVO_OP_CANCEL, -EINVAL, "must be an object");
+    /* a send's profile is checked whole: a bad section shows on any use */
+    assert_refused("{" BASE ",\"cancel\":{\"url\":\"https://d/x\",\"result\":{\"rules\":[{\"status\":\"accepted\"}]}}}",
+                   "its \"cancel\" request: ");
+    assert_refused("{" BASE ",\"cancel\":{\"url\":\"https://d/x\",\"result\":{\"rules\":[{\"status\":\"accepted\"}]}}}",
+                   "cancelled, already_closed, not_found, rejected");
+    assert_refused("{" BASE ",\"status\":{\"url\":\"https://d/x\",\"methd\":\"GET\"}}", "methd");
+    assert_refused("{" BASE ",\"cancel\":{\"url\":\"https://d/x\",\"result\":{\"filled\":\"/f\"}}}",
+                   "result.filled belongs to a \"status\" request");
+    /* and the order's rules may not name an op's status */
+    assert_refused("{\"name\":\"x\",\"result\":{\"rules\":[{\"status\":\"cancelled\"}]}}",
+                   "accepted, rejected, duplicate, unknown, rate_limited or banned");
+}
+
+static int status_verdict(const salvo_profile_t *p, long http, const char *body, char *filled, size_t cap)
+{
+    cJSON *doc = cJSON_Parse(body);
+    int v = salvo_rules_match(salvo_profile_rules(p), http, doc, NULL);
+    salvo_rules_filled(salvo_profile_rules(p), doc, filled, cap);
+    cJSON_Delete(doc);
+    return v;
+}
+
+/* The bundled salvo-mock profile reads the mock's answers. */
+static void test_mock_profile_reads_states(void **state)
+{
+    (void)state;
+    char text[8192];
+    char path[512];
+    snprintf(path, sizeof path, "%s/brokers/salvo-mock.json", SALVO_EXAMPLES_DIR);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    salvo_profile_t *s = load_op(text, SALVO_OP_STATUS);
+    char filled[40];
+    assert_int_equal(status_verdict(s, 200, "{\"state\":\"filled\",\"filled_quantity\":\"3\"}", filled, sizeof filled),
+                     SALVO_V_FILLED);
+    assert_string_equal(filled, "3");
+    assert_int_equal(status_verdict(s, 200, "{\"state\":\"open\",\"filled_quantity\":\"0\"}", filled, sizeof filled),
+                     SALVO_V_OPEN);
+    assert_int_equal(status_verdict(s, 200, "{\"state\":\"cancelled\"}", filled, sizeof filled), SALVO_V_CANCELLED);
+    assert_string_equal(filled, "");
+    assert_int_equal(status_verdict(s, 200, "{\"state\":\"someday\"}", filled, sizeof filled), SALVO_V_NONE);
+    assert_int_equal(status_verdict(s, 404, "{\"error\":\"no such order\"}", filled, sizeof filled), SALVO_V_NOT_FOUND);
+    salvo_profile_free(s);
+    salvo_profile_t *c = load_op(text, SALVO_OP_CANCEL);
+    assert_int_equal(status_verdict(c, 409, "{\"error\":\"order already closed\"}", filled, sizeof filled),
+                     SALVO_V_ALREADY_CLOSED);
+    salvo_profile_free(c);
+}
+
+/* No rule read the answer: a cancel's or lookup's outcome by HTTP status. */
+static void test_op_outcomes(void **state)
+{
+    (void)state;
+    salvo_outcome_t ok = salvo_classify(0, 200, 1, 0, 0);
+    salvo_outcome_t no = salvo_classify(0, 422, 1, 0, 0);
+    salvo_outcome_t gone = salvo_classify(0, 404, 1, 0, 0);
+    salvo_outcome_t down = salvo_classify(0, 503, 1, 0, 0), broke = salvo_classify(0, 500, 1, 0, 0);
+    salvo_outcome_t lost = salvo_classify(28 /* a timeout */, 0, 1, 0, 0);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 200, ok).status, SALVO_CANCELLED);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 422, no).status, SALVO_REJECTED);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 404, gone).status, SALVO_NOT_FOUND);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_STATUS, SALVO_V_NONE, 404, gone).status, SALVO_NOT_FOUND);
+    /* a lookup's 200 that no rule names says no state */
+    assert_int_equal(salvo_op_outcome(SALVO_OP_STATUS, SALVO_V_NONE, 200, ok).status, SALVO_UNKNOWN);
+    /* no answer: unknown, and safe to ask again (it changes nothing twice) */
+    salvo_outcome_t t = salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 0, lost);
+    assert_int_equal(t.status, SALVO_UNKNOWN);
+    assert_int_equal(lost.retry, SALVO_RETRY_AMBIGUOUS);
+    assert_int_equal(t.retry, SALVO_RETRY_SAFE);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 500, broke).status, SALVO_UNKNOWN);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 500, broke).retry, SALVO_RETRY_SAFE);
+    /* the broker did not act: the cancel did not happen, and may be tried again */
+    assert_int_equal(salvo_op_outcome(SALVO_OP_CANCEL, SALVO_V_NONE, 503, down).status, SALVO_FAILED);
+    /* a rule's word stands: a lookup's "rejected" is the order's state */
+    salvo_outcome_t r = salvo_verdict_outcome(SALVO_V_REJECTED, 0, ok);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_STATUS, SALVO_V_REJECTED, 200, r).status, SALVO_REJECTED);
+    r = salvo_verdict_outcome(SALVO_V_PARTIALLY_FILLED, 0, ok);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_STATUS, SALVO_V_PARTIALLY_FILLED, 200, r).status,
+                     SALVO_PARTIALLY_FILLED);
+    /* a send is not changed */
+    assert_int_equal(salvo_op_outcome(SALVO_OP_SEND, SALVO_V_NONE, 200, ok).status, SALVO_ACCEPTED);
+    assert_int_equal(salvo_op_outcome(SALVO_OP_SEND, SALVO_V_NONE, 0, lost).retry, SALVO_RETRY_SAFE);
+}
+
+/* What a cancel's or lookup's line says beyond a send's. */
+static void test_op_result_line(void **state)
+{
+    (void)state;
+    salvo_order_t o = {.seq = 1, .line = 1, .symbol = "AAPL", .price = "10", .quantity = "3", .side = "BUY",
+                       .type = "LIMIT", .client_order_id = "s-1"};
+    salvo_result_t r = {.order = &o, .status = SALVO_PARTIALLY_FILLED, .http_status = 200, .attempts = 1,
+                        .op = SALVO_OP_STATUS, .filled = "1.5", .order_id = "B-9"};
+    salvo_jbuf_t b = {0};
+    salvo_result_write(&b, &r, NULL);
+    cJSON *d = cJSON_ParseWithLength(b.p, b.len);
+    assert_non_null(d);
+    assert_string_equal(cJSON_GetObjectItem(d, "op")->valuestring, "status");
+    assert_string_equal(cJSON_GetObjectItem(d, "status")->valuestring, "partially_filled");
+    assert_string_equal(cJSON_GetObjectItem(d, "filled")->valuestring, "1.5");
+    assert_string_equal(cJSON_GetObjectItem(d, "order_id")->valuestring, "B-9");
+    cJSON_Delete(d);
+    b.len = 0;
+    r.op = SALVO_OP_SEND, r.status = SALVO_ACCEPTED, r.filled = NULL;
+    salvo_result_write(&b, &r, NULL);
+    d = cJSON_ParseWithLength(b.p, b.len);
+    assert_null(cJSON_GetObjectItem(d, "op")); /* a send's line is as it always was */
+    assert_null(cJSON_GetObjectItem(d, "filled"));
+    cJSON_Delete(d);
+    salvo_jbuf_free(&b);
+    for (int s = 0; s < SALVO_STATUS_COUNT; s++)
+        assert_string_not_equal(salvo_status_name(s), "unknown_status");
+    assert_string_equal(salvo_status_name(SALVO_ALREADY_CLOSED), "already_closed");
+    assert_string_equal(salvo_op_name(SALVO_OP_CANCEL), "cancel");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_op_request_from_section),
+        cmocka_unit_test(test_op_refusals),
+        cmocka_unit_test(test_mock_profile_reads_states),
+        cmocka_unit_test(test_op_outcomes),
+        cmocka_unit_test(test_op_result_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
