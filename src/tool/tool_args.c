@@ -108,7 +108,13 @@ static int read_flags(salvo_args_t *a, int argc, char **argv, const struct optio
 
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv)
 {
+    return salvo_args_parse_op(a, SALVO_OP_SEND, argc, argv);
+}
+
+int salvo_args_parse_op(salvo_args_t *a, int op, int argc, char **argv)
+{
     memset(a, 0, sizeof *a);
+    a->op = op;
     salvo_config_init(&a->cfg);
     a->output_fd = 1;
     if ((a->headers = calloc((size_t)argc + 1, sizeof *a->headers)) == NULL ||

@@ -69,11 +69,16 @@ typedef struct salvo_args {
     char *exec_line;         /* owned: "exec " + exec_cmd */
     const char *exec_argv[4];
     int workers_given;
+    int op;                  /* enum salvo_op: salvo (send), salvo cancel, salvo status */
+    uint64_t op_unread;      /* cancel, status: input lines that were not result lines */
 } salvo_args_t;
 
 /* Parse argv. Returns -1 to go on, or an exit code (help, version, error:
  * the message is already on stderr, naming the flag). */
 int salvo_args_parse(salvo_args_t *a, int argc, char **argv);
+/* The same for `salvo cancel` and `salvo status` (op: enum salvo_op),
+ * argv starting at the command's name. */
+int salvo_args_parse_op(salvo_args_t *a, int op, int argc, char **argv);
 void salvo_args_free(salvo_args_t *a);
 
 /* tool_checks.c, for salvo_args_parse once every flag was read: the checks

@@ -75,10 +75,13 @@ static int read_profile(salvo_args_t *a)
                            a->broker);
     }
     char err[320];
-    int r = salvo_profile_parse(&a->profile, text, len, err, sizeof err);
+    int r = salvo_profile_parse_op(&a->profile, text, len, a->op, err, sizeof err);
     free(text);
     if (r == -ENOMEM)
         return out_of_memory();
+    if (r == -ENOENT) /* a cancel or status run, and the profile says no such request */
+        return usage_error("--broker %s: %s (docs/profiles.md, \"Cancel and status\"); or give --url naming the "
+                           "order, such as https://broker/orders/{{client_order_id}}", a->broker, err);
     if (r < 0)
         return usage_error("--broker %s: %s", path, err);
     return -1;

@@ -25,6 +25,7 @@
 #include "salvo/salvo.h"
 #include "tool_broker.h"
 #include "tool_msgs.h"
+#include "tool_op.h"
 #include "tool_secrets.h"
 
 /* ================= across flags, after the last one ================= */
@@ -163,13 +164,16 @@ int tool_args_settle(salvo_args_t *a)
         return usage_error("--force and --append contradict each other: drop one");
     if ((a->force || a->append) && a->output_path == NULL) /* stdout: the shell's > or >> decides */
         return usage_error("%s needs -o FILE", a->force ? "--force" : "--append");
+    int rb;
+    if (a->op != SALVO_OP_SEND && (rb = tool_op_settle(a)) >= 0)
+        return rb;
     if (!a->format_given && a->input_path && is_json_lines_name(a->input_path))
         c->format = SALVO_FORMAT_JSONL; /* orders.jsonl is JSON Lines without saying so */
     if (a->check_profile) { /* the first row (or a sample), as it would be sent */
         c->dry_run = 1;
         c->max_orders = 1;
     }
-    int rb = check_exec(a);
+    rb = check_exec(a);
     if (rb >= 0)
         return rb;
     if ((rb = tool_broker_load(a)) >= 0)

@@ -210,8 +210,8 @@ static int p_delimiter(salvo_args_t *a, const char *v, const char *flag, const c
 
 static int p_help(salvo_args_t *a, const char *v, const char *flag, const char *want)
 {
-    (void)a, (void)v, (void)flag, (void)want;
-    fputs(tool_usage_text, stdout);
+    (void)v, (void)flag, (void)want;
+    fputs(a->op == SALVO_OP_SEND ? tool_usage_text : tool_op_usage_text, stdout);
     return SALVO_EXIT_OK;
 }
 

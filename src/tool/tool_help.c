@@ -12,6 +12,7 @@ const char tool_usage_text[] =
     "       salvo --broker NAME|FILE [options] [FILE|-]\n"
     "       salvo --exec 'CMD ARGS' --workers N [options] [FILE|-]\n"
     "       salvo report [--rate R] [--html FILE] [FILE|-]  (salvo report --help)\n"
+    "       salvo cancel|status --broker NAME|FILE [options] [RESULTS|-]  (salvo cancel --help)\n"
     "Submit each order of FILE (CSV or JSON Lines; stdin when absent or -) as one HTTP\n"
     "request, within the rate and concurrency limits, printing one JSON line per order.\n"
     "\n"
@@ -184,6 +185,33 @@ const char tool_usage_text[] =
     "      3 input, results or journal could not be read or written\n"
     "      130 SIGINT, 143 SIGTERM\n"
     "      When several apply: 130/143, then 3, 2, 4, 1.\n";
+
+const char tool_op_usage_text[] =
+    "usage: salvo cancel --broker NAME|FILE [options] [RESULTS|-]\n"
+    "       salvo cancel --url 'https://broker/orders/{{client_order_id}}' [options] [RESULTS|-]\n"
+    "       salvo status --broker NAME|FILE [options] [RESULTS|-]\n"
+    "Read the result lines of earlier runs (RESULTS; stdin when absent or -) and act on\n"
+    "each order once, printing one JSON line per order (\"op\":\"cancel\" or \"status\"):\n"
+    "  cancel  every order that may be live (accepted, duplicate or unknown, and not since\n"
+    "          cancelled or closed): cancelled, already_closed, not_found, rejected (the\n"
+    "          broker refused the cancel), unknown (no answer)\n"
+    "  status  every order that may have reached the broker: its state there now, open,\n"
+    "          partially_filled (with \"filled\"), filled, cancelled, rejected, not_found,\n"
+    "          or unknown\n"
+    "The request is the profile's \"cancel\" or \"status\" section (docs/profiles.md), or\n"
+    "--url naming the order's {{client_order_id}} (or {{order_id}}, the broker's): DELETE\n"
+    "for cancel, GET for status (--method to change), where 2xx is cancelled (a lookup's\n"
+    "2xx is unknown without a profile to read it) and 404 not_found.\n"
+    "Pacing (--rate, --window, --rate-per, --concurrency), retries, --at, --dry-run,\n"
+    "-o and the request flags work as for a send; a first SIGINT drains as for a send.\n"
+    "Refused: the input's format flags, --body-template, --journal (run it again\n"
+    "instead: it changes nothing twice), and the send's resend flags.\n"
+    "\n"
+    "Exit: 0 cancel: every order cancelled, already closed or not found (or none was\n"
+    "        live); status: every order's state read\n"
+    "      1 some cancel refused or not sent (the order may still be live), or a line of\n"
+    "        RESULTS could not be read\n"
+    "      4 some order got no answer; 2 usage; 3 I/O; 130 SIGINT, 143 SIGTERM\n";
 
 void tool_print_version(void)
 {

@@ -105,8 +105,22 @@ static void report_stop(const tool_t *tl)
     if (st->invariant_broken)
         fprintf(stderr, "salvo: BUG: %llu orders were read but the results do not add up to that; "
                 "please report it\n", (unsigned long long)st->orders);
-    if (st->orders == 0 && !tl->signal && st->stop_reason == SALVO_STOP_NONE && !tl->out.error)
+    if (st->orders == 0 && !tl->signal && st->stop_reason == SALVO_STOP_NONE && !tl->out.error && a->op == SALVO_OP_SEND)
         fprintf(stderr, "salvo: %s holds no orders\n", tool_input_name(a));
+}
+
+/* An order whose line ends the run's job: a send placed it; a cancel
+ * left nothing live (cancelled, closed or never there); a lookup read a
+ * state. Any other line makes the exit code 1 (unknown: 4). */
+static int status_is_done(int op, int status)
+{
+    static const unsigned done[] = {
+        [SALVO_OP_SEND] = 1u << SALVO_ACCEPTED | 1u << SALVO_DUPLICATE,
+        [SALVO_OP_CANCEL] = 1u << SALVO_CANCELLED | 1u << SALVO_ALREADY_CLOSED | 1u << SALVO_NOT_FOUND,
+        [SALVO_OP_STATUS] = 1u << SALVO_OPEN | 1u << SALVO_PARTIALLY_FILLED | 1u << SALVO_FILLED |
+                            1u << SALVO_CANCELLED | 1u << SALVO_REJECTED | 1u << SALVO_NOT_FOUND,
+    };
+    return status == SALVO_DRY_RUN || status == SALVO_SKIPPED || (done[op] >> status & 1u);
 }
 
 static int exit_code(const tool_t *tl)
@@ -122,10 +136,12 @@ static int exit_code(const tool_t *tl)
      * first needs a human at the broker, the second a fixed input */
     if (st->count[SALVO_UNKNOWN] > 0 || st->invariant_broken)
         return SALVO_EXIT_UNKNOWN;
-    if (st->stop_reason != SALVO_STOP_NONE || st->orders == 0)
+    if (st->stop_reason != SALVO_STOP_NONE || tl->a->op_unread)
         return SALVO_EXIT_NOT_ACCEPTED;
+    if (st->orders == 0) /* a cancel with nothing live to cancel is done */
+        return tl->a->op == SALVO_OP_CANCEL ? SALVO_EXIT_OK : SALVO_EXIT_NOT_ACCEPTED;
     for (int i = 0; i < SALVO_STATUS_COUNT; i++)
-        if (i != SALVO_ACCEPTED && i != SALVO_DUPLICATE && i != SALVO_DRY_RUN && i != SALVO_SKIPPED && st->count[i] > 0)
+        if (!status_is_done(tl->a->op, i) && st->count[i] > 0)
             return SALVO_EXIT_NOT_ACCEPTED;
     return SALVO_EXIT_OK;
 }
@@ -238,8 +254,11 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return tool_report_main(argc - 1, argv + 1);
+    int op = argc > 1 && strcmp(argv[1], "cancel") == 0   ? SALVO_OP_CANCEL
+             : argc > 1 && strcmp(argv[1], "status") == 0 ? SALVO_OP_STATUS
+                                                          : SALVO_OP_SEND;
     salvo_args_t a;
-    int code = salvo_args_parse(&a, argc, argv);
+    int code = op == SALVO_OP_SEND ? salvo_args_parse(&a, argc, argv) : salvo_args_parse_op(&a, op, argc - 1, argv + 1);
     if (code < 0)
         code = salvo_args_check_environment(&a);
     if (code >= 0) {

@@ -17,6 +17,7 @@
 #include "salvo/salvo.h"
 #include "tool_broker.h"
 #include "tool_msgs.h"
+#include "tool_op.h"
 #include "tool_trace.h"
 #include "util.h"
 
@@ -68,6 +69,8 @@ static int load_template(salvo_args_t *a)
     char err[320];
     if (a->body_template == NULL && a->profile)
         return profile_body(a);
+    if (a->op != SALVO_OP_SEND) /* --url's cancel or lookup: the URL names the order, the body says nothing */
+        return salvo_body_new_template(&c->body, "{}", 2, err, sizeof err) == 0 ? -1 : out_of_memory();
     if (a->body_template == NULL)
         return salvo_body_new_default(&c->body) == 0 ? -1 : out_of_memory();
     size_t len;
@@ -180,6 +183,8 @@ static int open_files(salvo_args_t *a)
     int sr;
     if (a->check_profile && a->input_path == NULL && (sr = sample_input(a)) >= 0)
         return sr;
+    if (a->op != SALVO_OP_SEND)
+        return (sr = tool_op_input(a, &a->op_unread)) >= 0 ? sr : open_output(a);
     if (a->input_path && strcmp(a->input_path, "-") != 0 &&
         (c->input_fd = open(a->input_path, O_RDONLY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "salvo: cannot read %s: %s\n", a->input_path, strerror(errno));

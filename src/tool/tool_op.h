@@ -1,0 +1,21 @@
+/* salvo cancel and salvo status (tool_op.c). */
+#ifndef SALVO_TOOL_OP_H
+#define SALVO_TOOL_OP_H
+
+#include <stdint.h>
+
+#include "tool_args.h"
+
+/* What a cancel or status run refuses, and its defaults (the method of
+ * a --url without a profile), once every flag was read. -1 to go on, or
+ * an exit code (said). */
+int tool_op_settle(salvo_args_t *a);
+
+/* The result lines in the input (a file or stdin) become the run's
+ * orders (a->cfg.input_fd, JSON Lines): each order that may be live
+ * (cancel) or may have reached the broker (status), once, in the order
+ * first seen. *unread: lines that were not result lines (said). -1 to go
+ * on, or an exit code (said). */
+int tool_op_input(salvo_args_t *a, uint64_t *unread);
+
+#endif

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# salvo cancel and salvo status (issue 23) against salvo-mock, which fills
+# every 4th order it takes and cancels on DELETE /orders/{id}: a run's live
+# orders are read and cancelled once each, a second cancel changes nothing
+# and says so, what never reached the broker is left alone, a bad line is
+# named, and a signal during a paced cancel drains with one line an order.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+start_mock --fill-every 4 --latency 2ms
+# the bundled salvo-mock profile, pointed at this mock's port
+sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" > "$WORK/mock.json"
+P="$WORK/mock.json"
+statuses() { jq -r .status "$1" | sort | uniq -c | awk '{printf "%s%s=%s", sep, $2, $1; sep=" "}'; }
+
+# 1. Send 12: 9 rest open, 3 are filled at once.
+make_orders 12 > "$WORK/in.csv"
+"$SALVO" --broker "$P" "$WORK/in.csv" > "$WORK/run.ndjson" 2> "$WORK/err"
+check "send: exit 0" 0 "$?"
+check "send: 12 accepted" "accepted=12" "$(statuses "$WORK/run.ndjson")"
+jq -r .client_order_id "$WORK/run.ndjson" | sort > "$WORK/ids"
+
+# 2. status: each order's state now, with what was filled.
+"$SALVO" status --broker "$P" "$WORK/run.ndjson" > "$WORK/st.ndjson" 2> "$WORK/err"
+check "status: exit 0" 0 "$?"
+check "status: 9 open, 3 filled" "filled=3 open=9" "$(statuses "$WORK/st.ndjson")"
+check_same "status: one line for each order sent" "$(cat "$WORK/ids")" "$(jq -r .client_order_id "$WORK/st.ndjson" | sort)"
+check "status: lines say op status" 12 "$(jq -r 'select(.op == "status")' "$WORK/st.ndjson" | jq -s length)"
+check "status: a filled order's filled is its quantity" 3 \
+    "$(jq -r 'select(.status == "filled" and .filled == (.quantity | tostring))' "$WORK/st.ndjson" | jq -s length)"
+check "status: the broker's order id is carried" 12 "$(jq -r 'select(.order_id | startswith("MOCK-"))' "$WORK/st.ndjson" | jq -s length)"
+check_true "status: says how many it looks up" grep -q "12 orders may have reached the broker: looking them up" "$WORK/err"
+check "status: nothing was cancelled by it" 0 "$(stat_of cancels)"
+
+# 3. cancel, reading the run and its status lines: the filled ones are left.
+cat "$WORK/run.ndjson" "$WORK/st.ndjson" > "$WORK/all.ndjson"
+"$SALVO" cancel --broker "$P" "$WORK/all.ndjson" > "$WORK/c1.ndjson" 2> "$WORK/err"
+check "cancel: exit 0" 0 "$?"
+check "cancel: 9 cancelled" "cancelled=9" "$(statuses "$WORK/c1.ndjson")"
+check "cancel: 9 DELETEs reached the broker" 9 "$(stat_of cancels)"
+check "cancel: the broker cancelled 9" 9 "$(stat_of cancelled)"
+check_true "cancel: says what it left" grep -q "9 orders may be live: cancelling them (3 others never placed, or already closed)" "$WORK/err"
+check "cancel: lines say op cancel" 9 "$(jq -r 'select(.op == "cancel")' "$WORK/c1.ndjson" | jq -s length)"
+
+# 4. The same cancel again: already closed, never a second effect, exit 0.
+"$SALVO" cancel --broker "$P" "$WORK/all.ndjson" > "$WORK/c2.ndjson" 2> "$WORK/err"
+check "cancel twice: exit 0" 0 "$?"
+check "cancel twice: 9 already_closed" "already_closed=9" "$(statuses "$WORK/c2.ndjson")"
+check "cancel twice: the broker still cancelled 9" 9 "$(stat_of cancelled)"
+check "cancel twice: the broker's words" 9 "$(jq -r 'select(.error == "broker: order already closed")' "$WORK/c2.ndjson" | jq -s length)"
+
+# 5. With the cancel's lines read too: nothing is live, nothing is sent.
+cat "$WORK/c1.ndjson" >> "$WORK/all.ndjson"
+"$SALVO" cancel --broker "$P" "$WORK/all.ndjson" > "$WORK/c3.ndjson" 2> "$WORK/err"
+check "nothing live: exit 0" 0 "$?"
+check "nothing live: no line" 0 "$(wc -l < "$WORK/c3.ndjson")"
+check "nothing live: no DELETE" 18 "$(stat_of cancels)"
+check_true "nothing live: says so" grep -q "no order may be live: nothing to cancel" "$WORK/err"
+"$SALVO" status --broker "$P" "$WORK/all.ndjson" > "$WORK/st2.ndjson" 2>/dev/null
+check "status after: 9 cancelled, 3 filled" "cancelled=9 filled=3" "$(statuses "$WORK/st2.ndjson")"
+# salvo report over the run and its later lines: each order's final state
+cat "$WORK/st2.ndjson" >> "$WORK/all.ndjson"
+"$SALVO" report "$WORK/all.ndjson" > "$WORK/rep" 2>&1
+check "report: exit 0" 0 "$?"
+check "report: 3 orders end filled" 3 "$(grep -c 'order: 1 filled$' "$WORK/rep")"
+check "report: 9 orders end cancelled" 9 "$(grep -c 'order: 1 cancelled$' "$WORK/rep")"
+
+# 6. What never reached the broker is not cancelled; what may have is, and
+# one the broker never had is not_found (--url, no profile: DELETE, 404).
+# A line that is not a result is named, and makes the exit 1.
+first=$(head -1 "$WORK/run.ndjson")
+{
+    jq -c '.client_order_id = "x-rej" | .status = "rejected"' <<<"$first"
+    jq -c '.client_order_id = "x-unk" | .status = "unknown"' <<<"$first"
+    echo 'this is not a result line'
+    jq -c '.client_order_id = "x-inv" | .status = "invalid"' <<<"$first"
+} > "$WORK/odd.ndjson"
+"$SALVO" cancel --url "$URL/{{client_order_id}}" --no-auth "$WORK/odd.ndjson" > "$WORK/c4.ndjson" 2> "$WORK/err"
+check "odd lines: exit 1 (a line not read)" 1 "$?"
+check "odd lines: only the unknown one is asked" "x-unk not_found" "$(jq -r '"\(.client_order_id) \(.status)"' "$WORK/c4.ndjson")"
+check_true "odd lines: the bad line is named" grep -q "odd.ndjson line 3: not a salvo result line" "$WORK/err"
+
+# 7. Refused before anything is sent (exit 2), with a message that says why.
+refused() { # refused NAME WORDS ARGS...
+    local name=$1 words=$2; shift 2
+    "$SALVO" "$@" > "$WORK/out" 2> "$WORK/err"
+    check "$name: exit 2" 2 "$?"
+    check_true "$name: says \"$words\"" grep -qF "$words" "$WORK/err"
+}
+before=$(stat_of cancels)
+refused "--url names no order" "names no order" cancel --url "$URL" --no-auth "$WORK/run.ndjson"
+refused "status without a profile" "salvo status needs --broker" status --url "$URL/{{client_order_id}}" --no-auth "$WORK/run.ndjson"
+jq 'del(.cancel)' "$P" > "$WORK/nocancel.json"
+refused "a profile without a cancel request" 'has no "cancel" request' cancel --broker "$WORK/nocancel.json" "$WORK/run.ndjson"
+refused "--journal" "keeps no --journal yet" cancel --broker "$P" --journal "$WORK/j" "$WORK/run.ndjson"
+refused "--side" "takes no --side" cancel --broker "$P" --side BUY "$WORK/run.ndjson"
+check "refusals sent nothing" "$before" "$(stat_of cancels)"
+
+# 8. --dry-run: the DELETE as it would go, with no body; nothing sent.
+"$SALVO" cancel --broker "$P" --dry-run "$WORK/run.ndjson" > "$WORK/dry" 2>/dev/null
+check "dry run: exit 0" 0 "$?"
+check "dry run: DELETE /orders/ID, no body" "DELETE $URL/$(head -1 "$WORK/ids") null" \
+    "$(jq -r 'select(.client_order_id == "'"$(head -1 "$WORK/ids")"'") | "\(.request.method) \(.request.url) \(.request.body)"' "$WORK/dry")"
+check "dry run: nothing sent" "$before" "$(stat_of cancels)"
+
+# 9. SIGINT during a paced cancel: it drains; every order has one line,
+# and what the broker cancelled is what the lines say.
+make_orders 40 SELL > "$WORK/in40.csv"
+"$SALVO" --broker "$P" --id-prefix sig "$WORK/in40.csv" > "$WORK/run40.ndjson" 2>/dev/null
+check "40 sent" "accepted=40" "$(statuses "$WORK/run40.ndjson")"
+base=$(stat_of cancels)
+"$SALVO" cancel --broker "$P" --rate 20/s "$WORK/run40.ndjson" > "$WORK/c40.ndjson" 2> "$WORK/err" &
+pid=$!
+cancels_at_least() { [ "$(stat_of cancels)" -ge "$1" ]; }
+wait_for 20 cancels_at_least $((base + 5))
+kill -INT "$pid"
+wait "$pid"
+check "SIGINT: exit 130" 130 "$?"
+check "SIGINT: one line for each of the 40" 40 "$(jq -r .client_order_id "$WORK/c40.ndjson" | sort -u | wc -l)"
+check "SIGINT: 40 lines" 40 "$(wc -l < "$WORK/c40.ndjson")"
+n_cancel=$(jq -r 'select(.status == "cancelled" or .status == "already_closed")' "$WORK/c40.ndjson" | jq -s length)
+check_true "SIGINT: stopped before the end ($n_cancel acted on)" test "$n_cancel" -lt 40
+check "SIGINT: the rest not sent" $((40 - n_cancel)) "$(jq -r 'select(.status == "not_sent")' "$WORK/c40.ndjson" | jq -s length)"
+check "SIGINT: the broker saw as many cancels as the lines say" "$n_cancel" $(($(stat_of cancels) - base))
+# and the rest are cancelled by running it again over both
+cat "$WORK/c40.ndjson" >> "$WORK/run40.ndjson"
+"$SALVO" cancel --broker "$P" "$WORK/run40.ndjson" > "$WORK/c41.ndjson" 2>/dev/null
+check "again: exit 0" 0 "$?"
+check "again: a line for each of the rest" $((40 - n_cancel)) "$(wc -l < "$WORK/c41.ndjson")"
+check "again: each cancelled or closed (filled)" $((40 - n_cancel)) \
+    "$(jq -r 'select(.status == "cancelled" or .status == "already_closed")' "$WORK/c41.ndjson" | jq -s length)"
+
+finish
