@@ -208,6 +208,13 @@ static int take_op_root(salvo_pctx_t *c, int op)
 
 static int load(salvo_profile_t **out, const char *json, size_t len, int op, char *err, size_t errlen);
 
+static void prefix_section(char *err, size_t errlen, int op)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s", err);
+    snprintf(err, errlen, "its \"%s\" request: %s", salvo_op_name(op), why);
+}
+
 /* A profile is checked whole: its cancel and status requests too, so a
  * mistake in one shows when the profile is first used, not at the hour
  * of the cancel. */
@@ -218,12 +225,9 @@ static int check_op_sections(const cJSON *root, char *err, size_t errlen, const 
         if (salvo_pf_item(root, salvo_op_name(ops[i])) == NULL)
             continue;
         salvo_profile_t *q;
-        char why[512];
-        int rc = load(&q, json, len, ops[i], why, sizeof why);
-        if (rc < 0) {
-            snprintf(err, errlen, "its \"%s\" request: %s", salvo_op_name(ops[i]), why);
+        int rc = load(&q, json, len, ops[i], err, errlen);
+        if (rc < 0)
             return rc;
-        }
         salvo_profile_free(q);
     }
     return 0;
@@ -243,8 +247,8 @@ static int load(salvo_profile_t **out, const char *json, size_t len, int op, cha
     int rc = salvo_profile_read_json(&p->root, json, len, err, errlen);
     if (rc == 0 && op != SALVO_OP_SEND)
         rc = cJSON_IsObject(p->root) ? take_op_root(&c, op) : salvo_pf_bad(&c, "%s", "a profile is one JSON object");
-    if (rc == 0)
-        rc = parse_top(&c, p->root);
+    if (rc == 0 && (rc = parse_top(&c, p->root)) == -EINVAL && op != SALVO_OP_SEND)
+        prefix_section(err, errlen, op); /* its fields are the section's and the profile's: say which */
     if (rc == 0 && op == SALVO_OP_SEND)
         rc = check_op_sections(p->root, err, errlen, json, len);
     if (rc == -ENOMEM)

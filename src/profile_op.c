@@ -21,18 +21,20 @@ static const char *const section_keys[] = {"url",  "sandbox_url", "method", "enc
                                            "headers", "sandbox_headers", "sign", "result", "rate",
                                            "window", "rate_per", "concurrency", NULL};
 
-/* A GET or DELETE carries no body: its fields go in the query, and one
- * with none is encoded as a query too, so nothing is signed that is not
- * sent (a JSON "{}"). */
+/* A GET or DELETE carries no body: its fields go in the query. A request
+ * with no fields (OANDA's PUT .../cancel) is encoded as a query too, so
+ * it sends an empty body, and nothing is signed that is not sent (a JSON
+ * "{}"). */
 static int check_bodyless(salvo_pctx_t *c, cJSON *merged, const char *name)
 {
     const cJSON *m = salvo_pf_item(merged, "method"), *enc = salvo_pf_item(merged, "encoding");
     const cJSON *body = salvo_pf_item(merged, "body");
     int bodyless = cJSON_IsString(m) && (strcmp(m->valuestring, "GET") == 0 || strcmp(m->valuestring, "DELETE") == 0);
     int in_query = cJSON_IsString(enc) && strcmp(enc->valuestring, "query") == 0;
-    if (!bodyless || in_query)
+    int empty = body == NULL || (cJSON_IsObject(body) && body->child == NULL);
+    if (in_query || (!bodyless && !empty))
         return 0;
-    if (body && body->child != NULL)
+    if (!empty)
         return salvo_pf_bad(c, "\"%s\": a GET or DELETE sends no body: give its fields with \"encoding\": \"query\"",
                             name);
     cJSON *q = cJSON_CreateString("query");

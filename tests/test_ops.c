@@ -155,6 +155,37 @@ static void test_mock_profile_reads_states(void **state)
     salvo_profile_free(c);
 }
 
+/* Every bundled profile's cancel and status requests load, as shipped;
+ * where a broker's lookup cannot be expressed yet, the profile says it has
+ * none (salvo status then says so, rather than guessing). */
+static void test_bundled_ops_load(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int cancel, status;
+    } b[] = {{"alpaca", 1, 1},   {"binance", 1, 1}, {"binance-ed25519", 1, 1}, {"bybit", 1, 1},
+             {"okx", 1, 1},      {"okx-demo", 1, 1}, {"kraken", 1, 0},         {"coinbase", 1, 1},
+             {"bitget", 1, 1},   {"oanda", 1, 1},   {"tradier", 1, 1},         {"salvo-mock", 1, 1}};
+    for (size_t i = 0; i < sizeof b / sizeof *b; i++) {
+        char path[512], err[512];
+        snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, b[i].name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        static char text[65536];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        const int want[] = {b[i].cancel, b[i].status}, ops[] = {SALVO_OP_CANCEL, SALVO_OP_STATUS};
+        for (int k = 0; k < 2; k++) {
+            salvo_profile_t *p = NULL;
+            int rc = salvo_profile_parse_op(&p, text, n, ops[k], err, sizeof err);
+            if (rc != (want[k] ? 0 : -ENOENT))
+                fail_msg("%s %s: %d %s", b[i].name, salvo_op_name(ops[k]), rc, err);
+            salvo_profile_free(p);
+        }
+    }
+}
+
 /* No rule read the answer: a cancel's or lookup's outcome by HTTP status. */
 static void test_op_outcomes(void **state)
 {
@@ -227,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_op_request_from_section),
         cmocka_unit_test(test_op_refusals),
         cmocka_unit_test(test_mock_profile_reads_states),
+        cmocka_unit_test(test_bundled_ops_load),
         cmocka_unit_test(test_op_outcomes),
         cmocka_unit_test(test_op_result_line),
     };

@@ -194,8 +194,7 @@ static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
 /* The body as it would go (a form's as a string), and what a profile signs. */
 static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo_wire_t *w, const salvo_order_t *o)
 {
-    int none = c->op != SALVO_OP_SEND && c->method &&
-               (strcmp(c->method, "GET") == 0 || strcmp(c->method, "DELETE") == 0); /* http.c sends none */
+    int none = salvo_sends_no_body(c);
     if (w == NULL) {
         if (none)
             salvo_jbuf_cstr(b, "null");

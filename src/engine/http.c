@@ -106,18 +106,11 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
  * request that quietly goes out differently. */
 #define SET(opt, val) (rc |= curl_easy_setopt(easy, opt, val) != CURLE_OK)
 
-/* A GET or a DELETE (a lookup, a cancel) carries no body: no
- * Content-Length or Content-Type a strict server would refuse. */
-static int method_is_bodyless(const char *m)
-{
-    return m && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
-}
-
 static int set_post(CURL *easy, const salvo_config_t *c)
 {
     int rc = 0;
     SET(CURLOPT_URL, c->url);
-    if (method_is_bodyless(c->method)) {
+    if (salvo_sends_no_body(c)) { /* no Content-Length a strict server would refuse */
         SET(CURLOPT_HTTPGET, 1L);
         SET(CURLOPT_CUSTOMREQUEST, strcmp(c->method, "GET") == 0 ? NULL : c->method);
         return rc;
@@ -135,7 +128,7 @@ static int set_post(CURL *easy, const salvo_config_t *c)
 static int set_body(CURL *easy, const salvo_config_t *c, const char *body, size_t len)
 {
     int rc = 0;
-    if (method_is_bodyless(c->method) && (len == 0 || c->op != SALVO_OP_SEND))
+    if (salvo_sends_no_body(c))
         return rc;
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     SET(CURLOPT_POSTFIELDS, body ? body : "");

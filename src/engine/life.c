@@ -48,8 +48,9 @@ static struct curl_slist *make_shared_headers(const salvo_config_t *c)
         return NULL;
     size_t k = 0;
     int form = c->profile && salvo_profile_encoding(c->profile) != SALVO_ENC_JSON;
-    v[k++].data = form ? (char *)"Content-Type: application/x-www-form-urlencoded"
-                       : (char *)"Content-Type: application/json";
+    if (!salvo_sends_no_body(c)) /* a body to type */
+        v[k++].data = form ? (char *)"Content-Type: application/x-www-form-urlencoded"
+                           : (char *)"Content-Type: application/json";
     v[k++].data = (char *)"Accept: application/json";
     v[k++].data = (char *)"Expect:"; /* no 100-continue round trip */
     for (size_t i = 0; i < c->nheaders; i++)

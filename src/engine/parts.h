@@ -314,6 +314,19 @@ static inline void salvo_engine_raise(struct salvo_engine *e, int reason, const 
     snprintf(e->fail_why, sizeof e->fail_why, "%s", why);
 }
 
+/* A GET or DELETE carries no body. */
+static inline int salvo_method_bodyless(const char *m)
+{
+    return m && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
+}
+
+/* A cancel or lookup so made sends none at all, whatever its template
+ * renders (a send's --method DELETE sends what its template makes). */
+static inline int salvo_sends_no_body(const salvo_config_t *c)
+{
+    return c->op != SALVO_OP_SEND && salvo_method_bodyless(c->method);
+}
+
 /* engine.c */
 void salvo_engine_pump(struct salvo_engine *e);
 

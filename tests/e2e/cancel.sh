@@ -130,4 +130,40 @@ check "again: a line for each of the rest" $((40 - n_cancel)) "$(wc -l < "$WORK/
 check "again: each cancelled or closed (filled)" $((40 - n_cancel)) \
     "$(jq -r 'select(.status == "cancelled" or .status == "already_closed")' "$WORK/c41.ndjson" | jq -s length)"
 
+# 10. The bundled profiles' cancel and lookup requests, as their brokers'
+# docs give them (each profile's _sources): method and URL, the body, and
+# for the brokers that sign the method and path, the string signed.
+jq -c '.client_order_id = "abc123" | .symbol = "BTCUSDT" | .order_id = "OID7"' <<<"$first" > "$WORK/one.ndjson"
+req() { # req OP BROKER: "METHOD URL BODY" of its dry run
+    "$SALVO" "$1" --broker "$2" --dry-run --clock 1700000000000 "$WORK/one.ndjson" 2>/dev/null |
+        jq -r '"\(.request.method) \(.request.url) \(.request.body | tojson)"'
+}
+signs() { "$SALVO" "$1" --broker "$2" --dry-run --clock 1700000000000 "$WORK/one.ndjson" 2>/dev/null | jq -r .request.signs; }
+check "alpaca cancel" "DELETE https://api.alpaca.markets/v2/orders/OID7 null" "$(req cancel alpaca)"
+check "alpaca status" "GET https://api.alpaca.markets/v2/orders:by_client_order_id?client_order_id=abc123 null" "$(req status alpaca)"
+bq="symbol=BTCUSDT&origClientOrderId=abc123&recvWindow=5000&timestamp=1700000000000"
+check "binance cancel" "DELETE https://api.binance.com/api/v3/order?$bq&signature=%2A%2A%2A null" "$(req cancel binance)"
+check "binance status" "GET https://api.binance.com/api/v3/order?$bq&signature=%2A%2A%2A null" "$(req status binance)"
+check "binance status signs its query" "$bq" "$(signs status binance)"
+check "bybit cancel" 'POST https://api.bybit.com/v5/order/cancel {"category":"spot","symbol":"BTCUSDT","orderLinkId":"abc123"}' "$(req cancel bybit)"
+check "bybit status signs the query" "1700000000000***5000category=spot&symbol=BTCUSDT&orderLinkId=abc123" "$(signs status bybit)"
+check "okx status" "GET https://www.okx.com/api/v5/trade/order?instId=BTCUSDT&clOrdId=abc123 null" "$(req status okx)"
+check "okx status signs GET and the query" "2023-11-14T22:13:20.000ZGET/api/v5/trade/order?instId=BTCUSDT&clOrdId=abc123" "$(signs status okx)"
+check "okx cancel" 'POST https://www.okx.com/api/v5/trade/cancel-order {"instId":"BTCUSDT","clOrdId":"abc123"}' "$(req cancel okx)"
+check "kraken cancel" 'POST https://api.kraken.com/0/private/CancelOrder "nonce=1700000000000&cl_ord_id=abc123"' "$(req cancel kraken)"
+check "coinbase cancel" 'POST https://api.coinbase.com/api/v3/brokerage/orders/batch_cancel {"order_ids":["OID7"]}' "$(req cancel coinbase)"
+check "coinbase status" "GET https://api.coinbase.com/api/v3/brokerage/orders/historical/OID7 null" "$(req status coinbase)"
+check "coinbase status's JWT names GET" '"GET api.coinbase.com/api/v3/brokerage/orders/historical/OID7"' \
+    "$(signs status coinbase | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null | jq .uri)"
+check "bitget status signs GET" "1700000000000GET/api/v2/spot/trade/orderInfo?orderId=OID7" "$(signs status bitget)"
+check "oanda cancel, its account by --url" "PUT https://api-fxtrade.oanda.com/v3/accounts/A-1/orders/@abc123/cancel \"\"" \
+    "$("$SALVO" cancel --broker oanda --url 'https://api-fxtrade.oanda.com/v3/accounts/A-1/orders/@{{client_order_id}}/cancel' \
+        --dry-run "$WORK/one.ndjson" 2>/dev/null | jq -r '"\(.request.method) \(.request.url) \(.request.body | tojson)"')"
+check "tradier cancel" "DELETE https://api.tradier.com/v1/accounts/A-1/orders/OID7 null" \
+    "$("$SALVO" cancel --broker tradier --url 'https://api.tradier.com/v1/accounts/A-1/orders/{{order_id}}' \
+        --dry-run "$WORK/one.ndjson" 2>/dev/null | jq -r '"\(.request.method) \(.request.url) \(.request.body | tojson)"')"
+"$SALVO" status --broker kraken "$WORK/one.ndjson" > /dev/null 2> "$WORK/err"
+check "kraken status: none yet, said (exit 2)" 2 "$?"
+check_true "kraken status: says so" grep -q 'the profile has no "status" request' "$WORK/err"
+
 finish
