@@ -101,6 +101,11 @@ static int read_flags(salvo_args_t *a, int argc, char **argv, const struct optio
     }
     if (optind < argc)
         a->input_path = argv[optind++];
+    if (optind < argc && a->op != SALVO_OP_SEND) { /* a run and its later lines, in the order given */
+        a->more_inputs = (const char *const *)argv + optind;
+        a->n_more_inputs = (size_t)(argc - optind);
+        return -1;
+    }
     if (optind < argc)
         return usage_error("one input file at most, got '%s' too", argv[optind]);
     return -1;

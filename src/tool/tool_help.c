@@ -12,7 +12,7 @@ const char tool_usage_text[] =
     "       salvo --broker NAME|FILE [options] [FILE|-]\n"
     "       salvo --exec 'CMD ARGS' --workers N [options] [FILE|-]\n"
     "       salvo report [--rate R] [--html FILE] [FILE|-]  (salvo report --help)\n"
-    "       salvo cancel|status --broker NAME|FILE [options] [RESULTS|-]  (salvo cancel --help)\n"
+    "       salvo cancel|status --broker NAME|FILE [options] [RESULTS...|-]  (salvo cancel --help)\n"
     "Submit each order of FILE (CSV or JSON Lines; stdin when absent or -) as one HTTP\n"
     "request, within the rate and concurrency limits, printing one JSON line per order.\n"
     "\n"
@@ -187,10 +187,11 @@ const char tool_usage_text[] =
     "      When several apply: 130/143, then 3, 2, 4, 1.\n";
 
 const char tool_op_usage_text[] =
-    "usage: salvo cancel --broker NAME|FILE [options] [RESULTS|-]\n"
-    "       salvo cancel --url 'https://broker/orders/{{client_order_id}}' [options] [RESULTS|-]\n"
-    "       salvo status --broker NAME|FILE [options] [RESULTS|-]\n"
-    "Read the result lines of earlier runs (RESULTS; stdin when absent or -) and act on\n"
+    "usage: salvo cancel --broker NAME|FILE [options] [RESULTS...|-]\n"
+    "       salvo cancel --url 'https://broker/orders/{{client_order_id}}' [options] [RESULTS...|-]\n"
+    "       salvo status --broker NAME|FILE [options] [RESULTS...|-]\n"
+    "Read the result lines of earlier runs (RESULTS, in the order given: a run, then its\n"
+    "status or cancel lines; stdin when none or -) and act on\n"
     "each order once, printing one JSON line per order (\"op\":\"cancel\" or \"status\"):\n"
     "  cancel  every order that may be live (accepted, duplicate or unknown, and not since\n"
     "          cancelled or closed): cancelled, already_closed, not_found, rejected (the\n"

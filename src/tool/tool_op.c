@@ -42,7 +42,13 @@ static void lines_free(op_lines_t *l)
     free(l->v);
 }
 
-static const char *input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
+/* The results read, for messages: a file's name, or how many. */
+static const char *input_name(const salvo_args_t *a)
+{
+    if (a->n_more_inputs)
+        return "the results";
+    return a->input_path && strcmp(a->input_path, "-") != 0 ? a->input_path : "stdin";
+}
 
 static int status_of(const char *s)
 {
@@ -251,28 +257,48 @@ static void say_choice(const salvo_args_t *a, size_t nc, size_t left)
     fputs("\n", stderr);
 }
 
+/* Every results file given, in order, into l. 0, or an exit code (said). */
+static int read_inputs(const salvo_args_t *a, op_lines_t *l)
+{
+    for (size_t i = 0; i <= a->n_more_inputs; i++) {
+        const char *path = i == 0 ? a->input_path : a->more_inputs[i - 1];
+        const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+        int is_stdin = path == NULL || strcmp(path, "-") == 0;
+        FILE *in = is_stdin ? stdin : fopen(path, "re");
+        if (in == NULL)
+            return tool_fail(SALVO_EXIT_IO, "cannot read %s: %s", name, strerror(errno));
+        int rc = read_lines(l, in, name);
+        if (!is_stdin)
+            fclose(in);
+        if (rc == -ENOMEM)
+            return out_of_memory();
+        if (rc < 0)
+            return tool_fail(SALVO_EXIT_IO, "reading %s: %s", name, strerror(-rc));
+    }
+    return 0;
+}
+
 int tool_op_input(salvo_args_t *a, uint64_t *unread)
 {
     const char *name = input_name(a);
-    int is_stdin = a->input_path == NULL || strcmp(a->input_path, "-") == 0;
-    FILE *in = is_stdin ? stdin : fopen(a->input_path, "re");
-    if (in == NULL)
-        return tool_fail(SALVO_EXIT_IO, "cannot read %s: %s", name, strerror(errno));
     FILE *out = tmpfile(); /* the chosen orders: seekable, for --check and --at's pass over the input */
+    if (out == NULL)
+        return tool_fail(SALVO_EXIT_IO, "cannot hold the orders read: %s", strerror(errno));
     op_lines_t l = {0};
     size_t nc = 0, left = 0;
-    int rc = out ? read_lines(&l, in, name) : -errno;
-    if (rc == 0)
-        rc = choose(&l, a->op, out, &nc, &left);
+    int rc = read_inputs(a, &l);
+    if (rc > 0) {
+        lines_free(&l);
+        fclose(out);
+        return rc;
+    }
+    rc = choose(&l, a->op, out, &nc, &left);
     *unread = l.unread;
     lines_free(&l);
-    if (!is_stdin)
-        fclose(in);
     if (rc == 0 && fseek(out, 0, SEEK_SET) != 0)
         rc = -errno;
     int fd = rc == 0 ? fcntl(fileno(out), F_DUPFD_CLOEXEC, 0) : -1;
-    if (out)
-        fclose(out);
+    fclose(out);
     if (rc == -ENOMEM)
         return out_of_memory();
     if (rc < 0 || fd < 0)

@@ -33,16 +33,17 @@ check_true "status: says how many it looks up" grep -q "12 orders may have reach
 check "status: nothing was cancelled by it" 0 "$(stat_of cancels)"
 
 # 3. cancel, reading the run and its status lines: the filled ones are left.
-cat "$WORK/run.ndjson" "$WORK/st.ndjson" > "$WORK/all.ndjson"
-"$SALVO" cancel --broker "$P" "$WORK/all.ndjson" > "$WORK/c1.ndjson" 2> "$WORK/err"
+"$SALVO" cancel --broker "$P" "$WORK/run.ndjson" "$WORK/st.ndjson" > "$WORK/c1.ndjson" 2> "$WORK/err"
 check "cancel: exit 0" 0 "$?"
 check "cancel: 9 cancelled" "cancelled=9" "$(statuses "$WORK/c1.ndjson")"
 check "cancel: 9 DELETEs reached the broker" 9 "$(stat_of cancels)"
 check "cancel: the broker cancelled 9" 9 "$(stat_of cancelled)"
-check_true "cancel: says what it left" grep -q "9 orders may be live: cancelling them (3 others never placed, or already closed)" "$WORK/err"
+check_true "cancel: says what it left" grep -q "the results: 9 orders may be live: cancelling them (3 others never placed, or already closed)" "$WORK/err"
+cat "$WORK/run.ndjson" "$WORK/st.ndjson" > "$WORK/all.ndjson"
 check "cancel: lines say op cancel" 9 "$(jq -r 'select(.op == "cancel")' "$WORK/c1.ndjson" | jq -s length)"
 
-# 4. The same cancel again: already closed, never a second effect, exit 0.
+# 4. The same cancel again (one file, the same lines): already closed, never
+# a second effect, exit 0.
 "$SALVO" cancel --broker "$P" "$WORK/all.ndjson" > "$WORK/c2.ndjson" 2> "$WORK/err"
 check "cancel twice: exit 0" 0 "$?"
 check "cancel twice: 9 already_closed" "already_closed=9" "$(statuses "$WORK/c2.ndjson")"
