@@ -8,9 +8,23 @@ envelope. Sources are named at each broker below and in
 examples/brokers/NAME.json.
 
 One server, one port: the brokers' order paths do not collide, so each
-request is routed by its path, exactly as the broker would see it
+request is routed by its method and path, exactly as the broker would see it
 (/api/v3/order is Binance, /v5/order/create Bybit, ...). When ready it prints
 the port alone on a line of stdout and flushes: wait for that line.
+
+Three brokers also cancel and look up an order, by the client order id or
+the broker's own id (as placement answered it), signed as placement is:
+  Binance  DELETE /api/v3/order (cancel), GET /api/v3/order (lookup), both
+           with their parameters in the query string (rest-api.md "Cancel
+           order (TRADE)", "Query order (USER_DATA)")
+  Bybit    POST /v5/order/cancel; GET /v5/order/realtime, its signature over
+           the query string instead of a body (docs/v5/guide.mdx)
+  OKX      POST /api/v5/trade/cancel-order; GET /api/v5/trade/order, the GET
+           and its path with query signed (docs-v5 "Cancel order", "Order
+           details")
+A placed order is open, nothing executed; a cancel of an open order
+cancels it; a cancel of a filled or cancelled one gets the broker's
+"already closed" answer, of an order never placed its "does not exist".
 
 Secrets come from the same environment variables as the profiles
 (BINANCE_API_KEY, BINANCE_API_SECRET, OKX_PASSPHRASE, COINBASE_API_SECRET
@@ -28,6 +42,11 @@ The symbol steers the answer (case-insensitive, anywhere in the symbol):
   BAN      its ban (Binance 418, Bybit 403, Kraken EGeneral:Temporary
            lockout); for BAN_SECONDS afterwards every request gets it too;
            brokers without a ban answer REJECT
+  FILL     the order is placed and filled at once (its executed quantity
+           is its quantity): a lookup says filled, a cancel gets the broker's
+           "already closed" answer. No other word contains it; the words
+           above win over it (REJECTFILL is rejected, LIMITFILL filled once
+           its retry goes through)
 Broker-specific words: Binance WAF (its 403, a WAF rule violated, before the
 order reaches the API; other brokers ignore the word); Bybit SYSFREQ with
 LIMIT (retCode 10429, "System level frequency protection", instead of 10006).
@@ -35,9 +54,11 @@ A client id seen before gets the broker's duplicate answer (Coinbase returns
 the existing order, its own product, side and configuration; Tradier has no
 dedupe and places it again; OANDA dedupes pending orders only).
 
-Introspection (not any broker's): GET /_emu/log (every request: broker,
-verdict, status, client id, symbol, time), GET /_emu/orders (the orders
-placed), POST /_emu/reset.
+Introspection (not any broker's): GET /_emu/log (every request: broker, op
+"send" / "cancel" / "status", verdict, status, client id, symbol, time, and
+for a cancel or lookup the broker's order id), GET /_emu/orders (the orders
+placed, each with its state "open" / "filled" / "cancelled", executed
+quantity and the number of cancels it got), POST /_emu/reset.
 
 Usage: broker_emu.py [--host 127.0.0.1] [--port 0] [--ban-seconds 2]
 Python 3 standard library; Coinbase's ES256 check needs python3-cryptography.
@@ -53,6 +74,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BROKERS = ("alpaca", "binance", "bybit", "okx", "kraken", "coinbase", "bitget", "oanda", "tradier")
@@ -148,6 +170,11 @@ def steer(symbol):
     return None
 
 
+def fills(symbol):
+    """True when the symbol asks for an order filled at once (FILL; steer's words do not contain it)."""
+    return "FILL" in (symbol or "").upper()
+
+
 class Emulator:
     def __init__(self, ban_seconds=2.0, env=None):
         self.env = os.environ if env is None else env
@@ -160,6 +187,7 @@ class Emulator:
             self.log = []
             self.orders = []
             self.ids = {b: {} for b in BROKERS}      # client id -> order (dedupe)
+            self.book = {b: {} for b in BROKERS}     # ("client_id" | "order_id", id) -> order (cancel, lookup)
             self.limited = {b: set() for b in BROKERS}  # client ids already rate-limited once
             self.nonces = {}                          # Kraken: last nonce per key
             self.jwt_nonces = set()                   # Coinbase: JWT nonces seen
@@ -175,14 +203,16 @@ class Emulator:
             return self.seq
 
     # the common path once a broker has checked auth and parsed the order
-    def place(self, broker, cid, symbol, pending=True, dedupe=True):
+    def place(self, broker, cid, symbol, pending=True, dedupe=True, order_id=None, **details):
         """Decide REJECT / LIMIT / ... / duplicate / placed; returns (what, order).
         pending: the order rests, so its id stays taken (OANDA dedupes pending orders only);
-        dedupe: the broker refuses a repeated id at all (Tradier's tag is only a label)."""
+        dedupe: the broker refuses a repeated id at all (Tradier's tag is only a label);
+        order_id: the broker's id of the emulator's sequence number, as its answer shows it
+        (a cancel or lookup by it finds the order); details: kept with the order (qty, price, ...)."""
         with self.lock:
-            return self._place(broker, cid, symbol, pending, dedupe)
+            return self._place(broker, cid, symbol, pending, dedupe, order_id, details)
 
-    def _place(self, broker, cid, symbol, pending, dedupe):
+    def _place(self, broker, cid, symbol, pending, dedupe, order_id, details):
         what = steer(symbol)
         if what == "BAN":
             self.banned_until[broker] = time.time() + self.ban_seconds
@@ -194,12 +224,41 @@ class Emulator:
             return what, None
         if dedupe and cid and cid in self.ids[broker]:
             return "DUPLICATE", self.ids[broker][cid]
-        order = {"broker": broker, "id": str(self.next_id()), "client_order_id": cid, "symbol": symbol,
-                 "at_ms": now_ms()}
+        n = self.next_id()
+        order = {"broker": broker, "id": str(n), "client_order_id": cid, "symbol": symbol, "at_ms": now_ms(),
+                 "order_id": order_id(n) if order_id else str(n), **details}
+        filled = fills(symbol)
+        order.update(state="filled" if filled else "open", executed=(order.get("qty") or "0") if filled else "0",
+                     cancels=0, updated_ms=order["at_ms"])
         self.orders.append(order)
         if dedupe and cid and pending:
             self.ids[broker][cid] = order
+        self.book[broker][("order_id", order["order_id"])] = order
+        if cid:
+            self.book[broker][("client_id", cid)] = order  # a reused id (Tradier's tag): the latest order
         return "PLACED", order
+
+    def find(self, broker, order_id=None, client_id=None):
+        """A copy of the order with the broker's id order_id, else the client id (the brokers'
+        own id wins when both are sent: Binance, Bybit and OKX alike); None if never placed."""
+        with self.lock:
+            key = ("order_id", order_id) if order_id else ("client_id", client_id)
+            order = self.book[broker].get(key) if key[1] else None
+            return dict(order) if order else None
+
+    def cancel(self, broker, order_id):
+        """Cancel the order with the broker's id order_id: returns (its state before, a copy after),
+        (None, None) when there is none. An open order is cancelled; a filled or cancelled one
+        stays as it is. Every cancel that reaches an order is counted in its "cancels"."""
+        with self.lock:
+            order = self.book[broker].get(("order_id", order_id))
+            if order is None:  # gone by a reset meanwhile
+                return None, None
+            before = order["state"]
+            order["cancels"] += 1
+            if before == "open":
+                order.update(state="cancelled", updated_ms=now_ms())
+            return before, dict(order)
 
     def banned(self, broker):
         return time.time() < self.banned_until.get(broker, 0)
@@ -257,8 +316,9 @@ def alpaca(emu, req):
                  "type": o["type"]}, "accepted", rl
 
 
-def binance(emu, req):
-    """Binance spot: signature over query || body, timestamp/recvWindow (rest-api.md, errors.md)."""
+def binance_auth(emu, req):
+    """Binance's checks of every SIGNED request: the ban, the key, the signature over query || body,
+    timestamp and recvWindow (rest-api.md, errors.md); returns its parameters (the query's win)."""
     if emu.banned("binance"):
         raise Answer(418, {"code": -1003, "msg": "Way too many requests; IP banned."}, "banned",
                      {"Retry-After": "120"})
@@ -306,13 +366,21 @@ def binance(emu, req):
     server = now_ms()
     if not (ts < server + 1000 and server - ts <= recv):
         raise Answer(400, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."}, "timestamp")
-    for f in ("symbol", "side", "type"):
+    return params
+
+
+def binance_mandatory(params, *names):
+    for f in names:
         if not params.get(f):
             raise Answer(400, {"code": -1102, "msg": f"Mandatory parameter '{f}' was not sent, was empty/null, or malformed."}, "invalid")
+
+
+def binance(emu, req):
+    """Binance spot placement: POST /api/v3/order, signed (binance_auth), ACK answer (rest-api.md 'New order')."""
+    params = binance_auth(emu, req)
+    binance_mandatory(params, "symbol", "side", "type")
     if params["type"] == "LIMIT":
-        for f in ("timeInForce", "quantity", "price"):
-            if not params.get(f):
-                raise Answer(400, {"code": -1102, "msg": f"Mandatory parameter '{f}' was not sent, was empty/null, or malformed."}, "invalid")
+        binance_mandatory(params, "timeInForce", "quantity", "price")
     elif params["type"] == "MARKET" and "timeInForce" in params:
         raise Answer(400, {"code": -1106, "msg": "Parameter 'timeInForce' sent when not required."}, "invalid")
     cid = params.get("newClientOrderId", "")
@@ -320,7 +388,9 @@ def binance(emu, req):
         raise Answer(400, {"code": -1100, "msg": "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[a-zA-Z0-9-_]{1,36}$'."}, "invalid")
     if "WAF" in params["symbol"].upper():  # rest-api.md: "HTTP 403 ... when a WAF rule has been violated"
         raise Answer(403, "<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>", "waf")
-    what, order = emu.place("binance", cid, params["symbol"])
+    what, order = emu.place("binance", cid, params["symbol"], order_id=lambda n: str(28 + n),
+                            qty=params.get("quantity") or params.get("quoteOrderQty") or "0", price=params.get("price"),
+                            side=params["side"], type=params["type"], tif=params.get("timeInForce"))
     used = {"X-MBX-USED-WEIGHT-1M": "1"}
     if what == "BAN":
         raise Answer(418, {"code": -1003, "msg": "Way too many requests; IP banned."}, "ban", {"Retry-After": "120"})
@@ -335,17 +405,94 @@ def binance(emu, req):
         raise Answer(503, {"code": -1007, "msg": "Timeout waiting for response from backend server. Send status unknown; execution status unknown."}, "unknown")
     if what == "DUPLICATE":
         raise Answer(400, {"code": -2010, "msg": "Duplicate order sent."}, "duplicate", used)
-    return 200, {"symbol": params["symbol"], "orderId": 28 + int(order["id"]), "orderListId": -1,
+    return 200, {"symbol": params["symbol"], "orderId": int(order["order_id"]), "orderListId": -1,
                  "clientOrderId": cid or f"emu{order['id']}", "transactTime": now_ms()}, "accepted", \
         {**used, "X-MBX-ORDER-COUNT-10S": str(len(emu.orders)), "X-MBX-ORDER-COUNT-1D": str(len(emu.orders))}
+
+
+BINANCE_STATUS = {"open": "NEW", "filled": "FILLED", "cancelled": "CANCELED"}  # enums.md "Order status"
+
+
+def binance_amount(v):
+    """An amount as Binance answers it, 8 decimals ("1.00000000", rest-api.md's cancel example)."""
+    try:
+        return f"{Decimal(v or '0'):.8f}"
+    except ArithmeticError:
+        return v
+
+
+def binance_order(o):
+    """An order as Query order answers it (rest-api.md 'Query order (USER_DATA)')."""
+    try:
+        quote = f"{Decimal(o['executed']) * Decimal(o.get('price') or '0'):.8f}"
+    except ArithmeticError:
+        quote = "0.00000000"
+    return {"symbol": o["symbol"], "orderId": int(o["order_id"]), "orderListId": -1,
+            "clientOrderId": o["client_order_id"] or f"emu{o['id']}", "price": binance_amount(o.get("price")),
+            "origQty": binance_amount(o["qty"]), "executedQty": binance_amount(o["executed"]),
+            "cummulativeQuoteQty": quote, "status": BINANCE_STATUS[o["state"]],
+            "timeInForce": o.get("tif") or "GTC", "type": o["type"], "side": o["side"],
+            "stopPrice": "0.00000000", "icebergQty": "0.00000000", "time": o["at_ms"], "updateTime": o["updated_ms"],
+            "isWorking": True, "workingTime": o["at_ms"], "origQuoteOrderQty": "0.00000000",
+            "selfTradePreventionMode": "NONE"}
+
+
+def binance_find(emu, req, params):
+    """The order a cancel or lookup names: symbol, and orderId or origClientOrderId. When both
+    are sent "the orderId is searched first, then the origClientOrderId from that result is
+    checked against that order" (rest-api.md); None when there is no such order."""
+    binance_mandatory(params, "symbol")
+    oid, cid = params.get("orderId"), params.get("origClientOrderId")
+    if not oid and not cid:
+        raise Answer(400, {"code": -1102, "msg": "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"}, "invalid")
+    if oid and not re.fullmatch(r"[0-9]{1,20}", oid):
+        raise Answer(400, {"code": -1100, "msg": "Illegal characters found in parameter 'orderId'; legal range is '^[0-9]{1,20}$'."}, "invalid")
+    order = emu.find("binance", oid, cid)
+    if order and (order["symbol"] != params["symbol"] or (oid and cid and order["client_order_id"] != cid)):
+        order = None
+    req.note(order, cid, oid)
+    return order
+
+
+def binance_cancel(emu, req):
+    """Binance DELETE /api/v3/order: the order, CANCELED; a filled, cancelled or unknown order is
+    HTTP 400 -2011 "Unknown order sent." alike (errors.md; -2011 for a filled order: python-binance#1049)."""
+    params = binance_auth(emu, req)
+    order = binance_find(emu, req, params)
+    used = {"X-MBX-USED-WEIGHT-1M": "1"}
+    unknown = {"code": -2011, "msg": "Unknown order sent."}
+    before, order = emu.cancel("binance", order["order_id"]) if order else (None, None)
+    if before is None:
+        raise Answer(400, unknown, "not_found", used)
+    if before != "open":
+        raise Answer(400, unknown, "already_closed", used)
+    o = binance_order(order)
+    cancel_id = params.get("newClientOrderId") or f"emuCancel{emu.next_id()}"  # "Automatically generated by default"
+    return 200, {"symbol": o["symbol"], "origClientOrderId": o["clientOrderId"], "orderId": o["orderId"],
+                 "orderListId": -1, "clientOrderId": cancel_id, "transactTime": now_ms(), "price": o["price"],
+                 "origQty": o["origQty"], "executedQty": o["executedQty"], "origQuoteOrderQty": o["origQuoteOrderQty"],
+                 "cummulativeQuoteQty": o["cummulativeQuoteQty"], "status": o["status"], "timeInForce": o["timeInForce"],
+                 "type": o["type"], "side": o["side"], "selfTradePreventionMode": "NONE"}, "cancelled", used
+
+
+def binance_status(emu, req):
+    """Binance GET /api/v3/order: the order with its status and executedQty; an unknown one is
+    HTTP 400 -2013 "Order does not exist." (errors.md)."""
+    order = binance_find(emu, req, binance_auth(emu, req))
+    used = {"X-MBX-USED-WEIGHT-1M": "4"}  # weight 4
+    if order is None:
+        raise Answer(400, {"code": -2013, "msg": "Order does not exist."}, "not_found", used)
+    return 200, binance_order(order), order["state"], used
 
 
 def bybit_env(code, msg, result=None):
     return {"retCode": code, "retMsg": msg, "result": result or {}, "retExtInfo": {}, "time": now_ms()}
 
 
-def bybit(emu, req):
-    """Bybit v5: X-BAPI-* headers, HTTP 200 with retCode (guide.mdx, error.mdx, rate-limit.mdx)."""
+def bybit_auth(emu, req, payload):
+    """Bybit's checks of every signed request: the ban, the X-BAPI-* headers, the signature over
+    timestamp + key + recv_window + payload (the JSON body of a POST, the query string of a GET:
+    guide.mdx), the receive window."""
     if emu.banned("bybit"):
         raise Answer(403, "access too frequent", "banned")
     key, secret = emu.secret("BYBIT_API_KEY"), emu.secret("BYBIT_API_SECRET")
@@ -355,7 +502,7 @@ def bybit(emu, req):
         raise Answer(401, bybit_env(10003, "Invalid request. Please put authentication params in the request header"), "auth")
     if not key or hkey != key:
         raise Answer(200, bybit_env(10003, "API key is invalid."), "auth")
-    if not hmac.compare_digest(bybit_sign(secret, ts, hkey, recv, req.body), sign):
+    if not hmac.compare_digest(bybit_sign(secret, ts, hkey, recv, payload), sign):
         raise Answer(200, bybit_env(10004, "error sign! origin_string[***]"), "signature")
     try:
         t, rw = int(ts), int(recv)
@@ -364,6 +511,11 @@ def bybit(emu, req):
     server = now_ms()
     if not (server - rw <= t < server + 1000):
         raise Answer(200, bybit_env(10002, f"invalid request, please check your server timestamp or recv_window param. req_timestamp[{t}],server_timestamp[{server}],recv_window[{rw}]"), "timestamp")
+
+
+def bybit(emu, req):
+    """Bybit v5 placement: X-BAPI-* headers, HTTP 200 with retCode (guide.mdx, error.mdx, rate-limit.mdx)."""
+    bybit_auth(emu, req, req.body)
     o = json_body(req.body)
     if o is None:
         raise Answer(200, bybit_env(10001, "params error: invalid json"), "malformed")
@@ -378,7 +530,9 @@ def bybit(emu, req):
     cid = o.get("orderLinkId", "")
     if cid and not re.fullmatch(r"[A-Za-z0-9_-]{1,36}", cid):
         raise Answer(200, bybit_env(10001, "params error: orderLinkId invalid"), "invalid")
-    what, order = emu.place("bybit", cid, o["symbol"])
+    what, order = emu.place("bybit", cid, o["symbol"], order_id=lambda n: f"1321003749386327{n:03d}",
+                            category=o["category"], qty=o["qty"], price=o.get("price"), side=o["side"],
+                            type=o["orderType"], tif=o.get("timeInForce"))
     rl = {"X-Bapi-Limit": "20", "X-Bapi-Limit-Status": "19", "X-Bapi-Limit-Reset-Timestamp": str(now_ms())}
     if what == "BAN":
         raise Answer(403, "access too frequent", "ban")
@@ -396,8 +550,80 @@ def bybit(emu, req):
     if what == "DUPLICATE":
         code, msg = (170141, "Duplicate clientOrderId") if o["category"] == "spot" else (110072, "OrderLinkedID is duplicate")
         raise Answer(200, bybit_env(code, msg), "duplicate", rl)
-    return 200, bybit_env(0, "OK", {"orderId": f"1321003749386327{int(order['id']):03d}", "orderLinkId": cid}), \
-        "accepted", rl
+    return 200, bybit_env(0, "OK", {"orderId": order["order_id"], "orderLinkId": cid}), "accepted", rl
+
+
+BYBIT_STATUS = {"open": "New", "filled": "Filled", "cancelled": "Cancelled"}  # enum.mdx orderStatus
+# a cancel refused (error.mdx): spot's codes, the UTA ones for the other categories
+BYBIT_CANCEL_REFUSED = {
+    "spot": {"filled": (170139, "Order has been filled."), "cancelled": (170142, "Order has been cancelled"),
+             None: (170213, "Order does not exist.")},
+    "other": {"filled": (110008, "The order has been completed or cancelled."),
+              "cancelled": (110010, "The order has been cancelled"), None: (110001, "Order does not exist")},
+}
+
+
+def bybit_order(o):
+    """An order as Get Open & Closed Orders lists it (docs/v5/order/open-order.mdx)."""
+    closed = o["state"] != "open"
+    return {"orderId": o["order_id"], "orderLinkId": o["client_order_id"], "blockTradeId": "", "symbol": o["symbol"],
+            "price": o.get("price") or "0", "qty": o["qty"], "side": o["side"], "isLeverage": "0", "positionIdx": 0,
+            "orderStatus": BYBIT_STATUS[o["state"]], "cancelType": "CancelByUser" if o["state"] == "cancelled" else "UNKNOWN",
+            "rejectReason": "EC_NoError", "avgPrice": (o.get("price") or "") if o["state"] == "filled" else "",
+            "leavesQty": "0" if closed else o["qty"], "cumExecQty": o["executed"], "cumExecFee": "0",
+            "timeInForce": o.get("tif") or "GTC", "orderType": o["type"], "stopOrderType": "", "triggerPrice": "0",
+            "reduceOnly": False, "closeOnTrigger": False, "smpType": "None", "createdTime": str(o["at_ms"]),
+            "updatedTime": str(o["updated_ms"])}
+
+
+def bybit_find(emu, req, p, symbol=None):
+    """The order p names by orderId or orderLinkId ("orderId > orderLinkId": open-order.mdx,
+    cancel-order.mdx) in p's category (and symbol, when given); None when there is none."""
+    order = emu.find("bybit", p.get("orderId"), p.get("orderLinkId"))
+    if order and (order.get("category") != p.get("category") or symbol not in (None, order["symbol"])):
+        order = None
+    req.note(order, p.get("orderLinkId"), p.get("orderId"))
+    return order
+
+
+def bybit_cancel(emu, req):
+    """Bybit POST /v5/order/cancel, signed as placement: retCode 0 with orderId and orderLinkId
+    ("the request was successfully accepted"), else a refusal naming why (error.mdx)."""
+    bybit_auth(emu, req, req.body)
+    o = json_body(req.body)
+    if o is None:
+        raise Answer(200, bybit_env(10001, "params error: invalid json"), "malformed")
+    if o.get("category") not in ("spot", "linear", "inverse", "option") or not o.get("symbol"):
+        raise Answer(200, bybit_env(10001, "params error: category or symbol invalid"), "invalid")
+    if not o.get("orderId") and not o.get("orderLinkId"):
+        raise Answer(200, bybit_env(10001, "params error: orderId or orderLinkId is required"), "invalid")
+    order = bybit_find(emu, req, o, o["symbol"])
+    before, order = emu.cancel("bybit", order["order_id"]) if order else (None, None)
+    if before != "open":
+        code, msg = BYBIT_CANCEL_REFUSED["spot" if o["category"] == "spot" else "other"][before]
+        raise Answer(200, bybit_env(code, msg), "not_found" if before is None else "already_closed")
+    return 200, bybit_env(0, "OK", {"orderId": order["order_id"], "orderLinkId": order["client_order_id"]}), "cancelled", {}
+
+
+def bybit_status(emu, req):
+    """Bybit GET /v5/order/realtime, signed over its query string: retCode 0 with result.list, the
+    order named by orderId or orderLinkId (open or recently closed), else the open orders of the
+    symbol; an unknown id is an empty list (open-order.mdx)."""
+    bybit_auth(emu, req, req.query.encode())
+    pairs = form_pairs(req.query)
+    p = dict(pairs) if pairs is not None else None
+    if p is None or p.get("category") not in ("spot", "linear", "inverse", "option"):
+        raise Answer(200, bybit_env(10001, "params error: category invalid"), "invalid")
+    if p.get("orderId") or p.get("orderLinkId"):  # "openOnly param will be ignored when query by orderId or orderLinkId"
+        order = bybit_find(emu, req, p)
+        found, verdict = ([order], order["state"]) if order else ([], "not_found")
+    else:  # the open orders, newest first, 20 by default
+        with emu.lock:
+            found = [dict(x) for x in reversed(emu.orders) if x["broker"] == "bybit" and x["state"] == "open"
+                     and x.get("category") == p["category"] and p.get("symbol", x["symbol"]) == x["symbol"]][:20]
+        verdict = "listed"
+    return 200, bybit_env(0, "OK", {"list": [bybit_order(x) for x in found], "nextPageCursor": "",
+                                    "category": p["category"]}), verdict, {}
 
 
 def okx_env(code, msg, data=None):
@@ -415,8 +641,10 @@ def okx_iso(ts):
     return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) * 1000 + ms
 
 
-def okx(emu, req):
-    """OKX v5: OK-ACCESS-* headers, demo by x-simulated-trading: 1; HTTP 200 with code/sCode strings."""
+def okx_auth(emu, req):
+    """OKX's checks of every signed request: the OK-ACCESS-* headers, the demo keys by
+    x-simulated-trading: 1, the timestamp, the signature over timestamp + METHOD + path?query + body
+    (a GET's body empty; python-okx okxclient.py)."""
     demo = req.header("x-simulated-trading") == "1"
     prefix = "OKX_DEMO_" if demo else "OKX_"
     key, secret, phrase = emu.secret(prefix + "API_KEY"), emu.secret(prefix + "API_SECRET"), emu.secret(prefix + "PASSPHRASE")
@@ -437,9 +665,19 @@ def okx(emu, req):
         raise Answer(401, okx_env("50102", "Timestamp request expired."), "timestamp")
     if not hmac.compare_digest(okx_sign(secret, ts, req.method, req.path_query, req.body), sign):
         raise Answer(401, okx_env("50113", "Invalid Sign."), "signature")
+
+
+def okx_json(req):
     o = json_body(req.body)
     if o is None:
         raise Answer(400, okx_env("50002", "JSON syntax error"), "malformed")
+    return o
+
+
+def okx(emu, req):
+    """OKX v5 placement: OK-ACCESS-* headers, demo by x-simulated-trading: 1; HTTP 200 with code/sCode strings."""
+    okx_auth(emu, req)
+    o = okx_json(req)
     cid = o.get("clOrdId", "")
 
     def fail(scode, smsg, verdict, status=200):
@@ -453,7 +691,9 @@ def okx(emu, req):
         fail("51000", "Parameter side or ordType error", "invalid")
     if cid and not re.fullmatch(r"[A-Za-z0-9]{1,32}", cid):
         fail("51000", "Parameter clOrdId error", "invalid")
-    what, order = emu.place("okx", cid, o["instId"])
+    what, order = emu.place("okx", cid, o["instId"], order_id=lambda n: f"31254720830{n:04d}", qty=o["sz"],
+                            price=o.get("px"), side=o["side"], type=o["ordType"], tdMode=o["tdMode"],
+                            tgtCcy=o.get("tgtCcy", ""))
     if what == "LIMIT":
         raise Answer(429, okx_env("50011", "Rate limit reached. Please refer to API documentation and throttle requests accordingly."), "limit")
     if what in ("REJECT", "BAN"):
@@ -464,8 +704,66 @@ def okx(emu, req):
         fail("51149", "Order timed out. Please try again.", "unknown")
     if what == "DUPLICATE":
         fail("51016", "Duplicated clOrdId", "duplicate")
-    return 200, okx_env("0", "", [{"clOrdId": cid, "ordId": f"31254720830{int(order['id']):04d}", "tag": "",
+    return 200, okx_env("0", "", [{"clOrdId": cid, "ordId": order["order_id"], "tag": "",
                                    "ts": str(now_ms()), "sCode": "0", "sMsg": "Order placed"}]), "accepted", {}
+
+
+OKX_STATE = {"open": "live", "filled": "filled", "cancelled": "canceled"}  # docs-v5 "Order details" state
+
+
+def okx_order(o):
+    """An order as Order details answers it (docs-v5 'GET / Order details')."""
+    filled = o["state"] == "filled"
+    px = o.get("price") or ""
+    return {"instType": "SPOT", "instId": o["symbol"], "tgtCcy": o.get("tgtCcy", ""), "ccy": "", "ordId": o["order_id"],
+            "clOrdId": o["client_order_id"], "tag": "", "px": px, "sz": o["qty"], "pnl": "0", "ordType": o["type"],
+            "side": o["side"], "posSide": "net", "tdMode": o.get("tdMode", "cash"), "accFillSz": o["executed"],
+            "fillPx": px if filled else "", "tradeId": "", "fillSz": o["executed"] if filled else "0",
+            "fillTime": str(o["updated_ms"]) if filled else "", "avgPx": px if filled else "",
+            "state": OKX_STATE[o["state"]], "lever": "", "feeCcy": "", "fee": "0", "rebateCcy": "", "rebate": "0",
+            "source": "", "category": "normal", "reduceOnly": "false", "cancelSource": "", "cancelSourceReason": "",
+            "uTime": str(o["updated_ms"]), "cTime": str(o["at_ms"])}
+
+
+def okx_find(emu, req, p):
+    """The order p names: instId, and ordId or clOrdId ("if both are passed, ordId will be used")."""
+    if not isinstance(p.get("instId"), str) or not p["instId"]:
+        raise Answer(400, okx_env("50014", "Parameter instId can not be empty."), "invalid")
+    if not p.get("ordId") and not p.get("clOrdId"):
+        raise Answer(400, okx_env("50014", "Parameter ordId or clOrdId can not be empty."), "invalid")
+    order = emu.find("okx", p.get("ordId"), p.get("clOrdId"))
+    if order and order["symbol"] != p["instId"]:
+        order = None
+    req.note(order, p.get("clOrdId"), p.get("ordId"))
+    return order
+
+
+def okx_cancel(emu, req):
+    """OKX POST /api/v5/trade/cancel-order: code "0" with data[0].sCode "0" ("your cancellation
+    request has been accepted"); a filled, cancelled or unknown order alike: code "1", sCode 51400
+    (docs-v5 "Cancel order", "Error Code REST API")."""
+    okx_auth(emu, req)
+    o = okx_json(req)
+    order = okx_find(emu, req, o)
+    before, order = emu.cancel("okx", order["order_id"]) if order else (None, None)
+    ids = {"clOrdId": o.get("clOrdId", ""), "ordId": o.get("ordId", "")} if order is None else \
+        {"clOrdId": order["client_order_id"], "ordId": order["order_id"]}
+    if before != "open":
+        raise Answer(200, okx_env("1", "All operations failed", [{**ids, "ts": str(now_ms()), "sCode": "51400",
+                                  "sMsg": "Order cancellation failed as the order has been filled, canceled or does not exist."}]),
+                     "not_found" if before is None else "already_closed")
+    return 200, okx_env("0", "", [{**ids, "ts": str(now_ms()), "sCode": "0", "sMsg": ""}]), "cancelled", {}
+
+
+def okx_status(emu, req):
+    """OKX GET /api/v5/trade/order?instId=..&clOrdId=..: code "0" with the order in data[0]; an
+    unknown one code 51603 "Order does not exist", data [] (docs-v5 "Order details")."""
+    okx_auth(emu, req)
+    pairs = form_pairs(req.query)
+    order = okx_find(emu, req, dict(pairs or []))
+    if order is None:
+        return 200, okx_env("51603", "Order does not exist"), "not_found", {}
+    return 200, okx_env("0", "", [okx_order(order)]), order["state"], {}
 
 
 def kraken(emu, req):
@@ -703,16 +1001,22 @@ def tradier(emu, req):
     return 200, {"order": {"id": 257459 + int(order["id"]), "status": "ok", "partner_id": "emu"}}, "accepted", rl
 
 
-ROUTES = [  # (method, path regex, broker, handler)
-    ("POST", r"/v2/orders", "alpaca", alpaca),
-    ("POST", r"/api/v3/order", "binance", binance),
-    ("POST", r"/v5/order/create", "bybit", bybit),
-    ("POST", r"/api/v5/trade/order", "okx", okx),
-    ("POST", r"/0/private/AddOrder", "kraken", kraken),
-    ("POST", r"/api/v3/brokerage/orders", "coinbase", coinbase),
-    ("POST", r"/api/v2/spot/trade/place-order", "bitget", bitget),
-    ("POST", r"/v3/accounts/[A-Za-z0-9_.-]+/orders", "oanda", oanda),
-    ("POST", r"/v1/accounts/[A-Za-z0-9_.-]+/orders", "tradier", tradier),
+ROUTES = [  # (method, path regex, broker, op, handler): one path may serve several methods
+    ("POST", r"/v2/orders", "alpaca", "send", alpaca),
+    ("POST", r"/api/v3/order", "binance", "send", binance),
+    ("DELETE", r"/api/v3/order", "binance", "cancel", binance_cancel),
+    ("GET", r"/api/v3/order", "binance", "status", binance_status),
+    ("POST", r"/v5/order/create", "bybit", "send", bybit),
+    ("POST", r"/v5/order/cancel", "bybit", "cancel", bybit_cancel),
+    ("GET", r"/v5/order/realtime", "bybit", "status", bybit_status),
+    ("POST", r"/api/v5/trade/order", "okx", "send", okx),
+    ("POST", r"/api/v5/trade/cancel-order", "okx", "cancel", okx_cancel),
+    ("GET", r"/api/v5/trade/order", "okx", "status", okx_status),
+    ("POST", r"/0/private/AddOrder", "kraken", "send", kraken),
+    ("POST", r"/api/v3/brokerage/orders", "coinbase", "send", coinbase),
+    ("POST", r"/api/v2/spot/trade/place-order", "bitget", "send", bitget),
+    ("POST", r"/v3/accounts/[A-Za-z0-9_.-]+/orders", "oanda", "send", oanda),
+    ("POST", r"/v1/accounts/[A-Za-z0-9_.-]+/orders", "tradier", "send", tradier),
 ]
 WARM = {  # the profiles' warm_url paths: harmless GETs, with the broker's clock where it gives one
     "/v2/clock": lambda: {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "is_open": True},
@@ -778,20 +1082,22 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {})
         if self.command == "GET" and self.path_only in WARM:
             return self.answer(200, WARM[self.path_only]())
-        for method, rx, name, fn in ROUTES:
+        for method, rx, name, op, fn in ROUTES:
             if self.command == method and re.fullmatch(rx, self.path_only):
-                return self.broker(emu, name, fn)
+                return self.broker(emu, name, op, fn)
         self.answer(404, {"message": "no such path in broker_emu"})
 
-    def broker(self, emu, name, fn):
+    def broker(self, emu, name, op, fn):
         req = Request(self)
         try:
             status, body, verdict, headers = fn(emu, req)
         except Answer as a:
             status, body, verdict, headers = a.status, a.body, a.verdict, a.headers
-        entry = {"broker": name, "verdict": verdict, "status": status, "at_ms": now_ms(),
+        entry = {"broker": name, "op": op, "verdict": verdict, "status": status, "at_ms": now_ms(),
                  "user_agent": self.header("User-Agent"), "symbol": req.symbol_hint(name),
                  "client_order_id": req.client_id_hint(name)}
+        if op != "send":  # what the cancel or lookup named, or the order it found
+            entry.update({"order_id": None, **req.noted})
         with emu.lock:
             emu.log.append(entry)
         self.answer(status, body, headers)
@@ -805,6 +1111,12 @@ class Request:
     def __init__(self, h):
         self.h, self.method, self.path, self.query = h, h.command, h.path_only, h.query
         self.path_query, self.body = h.path_query, h.body
+        self.noted = {}
+
+    def note(self, order, client_id=None, order_id=None):
+        """For the log: the order a cancel or lookup found, else the ids it named."""
+        self.noted = {"client_order_id": order["client_order_id"] if order else client_id,
+                      "order_id": order["order_id"] if order else order_id}
 
     def header(self, name):
         return self.h.headers.get(name)
@@ -822,8 +1134,8 @@ class Request:
     def client_id_hint(self, name):
         f = self._fields()
         ext = f.get("clientExtensions") if isinstance(f.get("clientExtensions"), dict) else {}
-        return next((v for v in (f.get("client_order_id"), f.get("newClientOrderId"), f.get("orderLinkId"),
-                                 f.get("clOrdId"), f.get("cl_ord_id"), f.get("clientOid"), ext.get("id"), f.get("tag"))
+        return next((v for v in (f.get("client_order_id"), f.get("origClientOrderId"), f.get("newClientOrderId"),
+                                 f.get("orderLinkId"), f.get("clOrdId"), f.get("cl_ord_id"), f.get("clientOid"), ext.get("id"), f.get("tag"))
                      if isinstance(v, str)), None)
 
 

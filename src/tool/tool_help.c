@@ -19,7 +19,7 @@ const char tool_usage_text[] =
     "Broker profiles (docs/profiles.md):\n"
     "  --broker NAME|FILE      how to build, sign and read this broker's requests: a bundled\n"
     "                          profile (alpaca binance bybit okx kraken coinbase bitget oanda\n"
-    "                          tradier) or a FILE.json; flags given here override it\n"
+    "                          tradier salvo-mock) or a FILE.json; flags given here override it\n"
     "  --sandbox               send to the profile's test endpoint (sandbox_url)\n"
     "  --secret-env SLOT=VAR   take the profile's key, secret or passphrase from env VAR instead\n"
     "                          of <NAME>_API_KEY, <NAME>_API_SECRET, <NAME>_PASSPHRASE\n"

@@ -99,10 +99,9 @@ while IFS=$'\t' read -r src block cmd; do
     *--broker*--check-profile* | *--check-profile*--broker*) ;;
     *--broker*) run="$run --dry-run" ;;
     esac
-    mock_bg=0
-    case "$run" in
-    *salvo-mock*"&") mock_bg=1; run="${run%&}" ;;
-    *salvo-mock*) mock_bg=1 ;;
+    mock_bg=0 # the command is salvo-mock (not salvo --broker salvo-mock)
+    case "${run%% *}" in
+    *salvo-mock) case "$run" in *"&") mock_bg=1; run="${run%&}" ;; *) mock_bg=1 ;; esac ;;
     esac
     if [ "$mock_bg" = 1 ]; then # runs until killed: started, seen listening, stopped
         case "$run" in *--port-file*) ;; *) run="$run --port-file mock.port.$n" ;; esac
