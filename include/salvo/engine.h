@@ -113,7 +113,10 @@ typedef struct salvo_config {
 
     /* order safety */
     salvo_journal_t *journal;       /* borrowed; NULL: none */
-    const salvo_jindex_t *resume;   /* what an earlier run did; NULL: a fresh run */
+    const salvo_jindex_t *resume;   /* what an earlier run did; NULL: a fresh run. For a
+                                       cancel or status run (op): the journal of the send whose
+                                       orders are read: only those it may have placed (accepted,
+                                       sent, unknown) are asked about, the rest are skipped */
     int resend_unknown;             /* send again what may already be at the broker */
     const char *reconcile_url;      /* "http://h/orders/{{client_order_id}}": look up unknowns */
     const char *reconcile_pointer;  /* JSON pointer to the client order id in the lookup's answer;

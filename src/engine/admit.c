@@ -78,6 +78,21 @@ static int resume_order(struct salvo_engine *e, salvo_job_t *j, double notional)
     }
 }
 
+/* A cancel or lookup of the orders of a send's journal (cfg->resume):
+ * only those the send may have placed are asked about; 1 when the order
+ * is settled here (reported skipped: never placed). */
+static int op_journal_order(struct salvo_engine *e, salvo_job_t *j)
+{
+    int state = salvo_jindex_get(e->cfg->resume, j->order.client_order_id);
+    j->journal_state = state;
+    if (state == SALVO_J_ACCEPTED || state == SALVO_J_SENT || state == SALVO_J_UNKNOWN)
+        return 0;
+    salvo_job_report(e, j, SALVO_SKIPPED, state == SALVO_J_NONE ? NULL : salvo_jstate_name(state),
+                     state == SALVO_J_NONE ? "never sent: the journal has no record of it"
+                                           : "never placed: the journal has its refusal");
+    return 1;
+}
+
 static void queue_ready(struct salvo_engine *e, salvo_job_t *j)
 {
     j->read_ns = salvo_engine_now(e);
@@ -95,7 +110,7 @@ void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
         salvo_job_release(e, j); /* check mode reports only invalid rows */
         return;
     }
-    if (e->cfg->resume && resume_order(e, j, notional))
+    if (e->cfg->resume && (e->cfg->op == SALVO_OP_SEND ? resume_order(e, j, notional) : op_journal_order(e, j)))
         return;
     if (j->journal_state == SALVO_J_NONE || j->journal_state == SALVO_J_FAILED) {
         if (over_cap(e, notional)) {
@@ -116,6 +131,13 @@ void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
  * so it is unknown, never a "no". */
 void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j)
 {
+    if (e->cfg->op != SALVO_OP_SEND) { /* the cancel or lookup was not sent; the order is what it was */
+        if (e->cfg->resume && op_journal_order(e, j))
+            return;
+        snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", e->stop_why);
+        salvo_job_report(e, j, SALVO_NOT_SENT, NULL, j->errbuf);
+        return;
+    }
     int state = e->cfg->resume ? salvo_jindex_get(e->cfg->resume, j->order.client_order_id) : SALVO_J_NONE;
     if (state == SALVO_J_ACCEPTED || state == SALVO_J_REJECTED) {
         e->st.done_earlier++;

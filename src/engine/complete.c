@@ -395,6 +395,9 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     int v = read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
     if (op != SALVO_OP_SEND)
         oc = salvo_op_outcome(op, v, rep->http, oc);
+    if (oc.status == SALVO_CANCELLED || oc.status == SALVO_OPEN || oc.status == SALVO_PARTIALLY_FILLED ||
+        oc.status == SALVO_FILLED)
+        said[0] = '\0'; /* the broker's "OK (0)" is no error */
     if (rep->order_id) /* a worker's answer named it */
         snprintf(j->order_id, sizeof j->order_id, "%s", rep->order_id);
     /* A 429, or what a profile's rule calls a rate limit: every send waits. */

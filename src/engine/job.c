@@ -61,12 +61,16 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j)
     j->resp_over = 0;
     j->ticket.taken = 0;
     j->ticket.per_taken = 0;
-    j->maybe_delivered = j->journal_state == SALVO_J_SENT || j->journal_state == SALVO_J_UNKNOWN;
+    /* a resend's copy may be at the broker; a cancel's order is another request */
+    j->maybe_delivered = e->cfg->op == SALVO_OP_SEND &&
+                         (j->journal_state == SALVO_J_SENT || j->journal_state == SALVO_J_UNKNOWN);
     if (j->maybe_delivered) {
         j->res.previous = salvo_jstate_name(j->journal_state);
         j->res.status = SALVO_UNKNOWN;
     } else {
         j->res.status = SALVO_NOT_SENT;
+        if (e->cfg->op != SALVO_OP_SEND && j->journal_state != SALVO_J_NONE) /* what the send's journal said */
+            j->res.previous = salvo_jstate_name(j->journal_state);
     }
     j->mode = JOB_POST;
 }

@@ -214,7 +214,8 @@ static int write_rows(const op_fold_t *chosen, size_t n, FILE *out)
  * first. *n_chosen, *n_left: how many orders were chosen, how many not. */
 static int choose(op_lines_t *l, int op, FILE *out, size_t *n_chosen, size_t *n_left)
 {
-    qsort(l->v, l->n, sizeof *l->v, by_id_then_seq);
+    if (l->n)
+        qsort(l->v, l->n, sizeof *l->v, by_id_then_seq);
     op_fold_t *chosen = calloc(l->n ? l->n : 1, sizeof *chosen);
     if (chosen == NULL)
         return -ENOMEM;
@@ -229,7 +230,8 @@ static int choose(op_lines_t *l, int op, FILE *out, size_t *n_chosen, size_t *n_
         else
             left++;
     }
-    qsort(chosen, nc, sizeof *chosen, by_first_seq);
+    if (nc)
+        qsort(chosen, nc, sizeof *chosen, by_first_seq);
     int rc = write_rows(chosen, nc, out);
     free(chosen);
     *n_chosen = nc, *n_left = left;
@@ -324,6 +326,7 @@ int tool_op_input(salvo_args_t *a, uint64_t *unread)
 static const char *flag_not_for_op(const salvo_args_t *a)
 {
     const salvo_config_t *c = &a->cfg;
+    int from_results = a->journal_path == NULL; /* else the send's orders, read as it read them */
     const struct {
         int given;
         const char *flag;
@@ -334,16 +337,17 @@ static const char *flag_not_for_op(const salvo_args_t *a)
         {c->reconcile_url != NULL, "--reconcile-url"},
         {c->reconcile_pointer != NULL, "--reconcile-id-pointer"},
         {a->exec_cmd != NULL, "--exec"},
-        {a->journal_path != NULL, "--journal"},
         {a->resume, "--resume"},
+        {a->fsync, "--fsync"},
+        {a->resume_old_journal, "--resume-old-journal"},
         {c->max_notional > 0, "--max-notional"},
-        {a->format_given, "--input-format"},
-        {c->delim != ',', "--delimiter"},
-        {c->no_header, "--no-header"},
-        {c->defaults.quantity != NULL, "--quantity"},
-        {c->defaults.side != NULL, "--side"},
-        {c->defaults.type != NULL, "--type"},
-        {c->defaults.decimal_quantity, "--decimal-quantity"},
+        {from_results && a->format_given, "--input-format"},
+        {from_results && c->delim != ',', "--delimiter"},
+        {from_results && c->no_header, "--no-header"},
+        {from_results && c->defaults.quantity != NULL, "--quantity"},
+        {from_results && c->defaults.side != NULL, "--side"},
+        {from_results && c->defaults.type != NULL, "--type"},
+        {from_results && c->defaults.decimal_quantity, "--decimal-quantity"},
         {a->id_prefix_given, "--id-prefix"},
         {a->check_profile, "--check-profile"},
         {c->idempotency_header && c->idempotency_header != salvo__idempotency_default, "--idempotency-header"},
@@ -359,11 +363,14 @@ int tool_op_settle(salvo_args_t *a)
     salvo_config_t *c = &a->cfg;
     const char *cmd = salvo_op_name(a->op);
     const char *flag = flag_not_for_op(a);
-    if (flag && strcmp(flag, "--journal") == 0)
-        return usage_error("salvo %s keeps no --journal yet: it changes nothing twice, so run it again to finish "
-                           "what an interrupted one left", cmd);
-    if (flag)
+    if (flag && a->journal_path == NULL)
         return usage_error("salvo %s takes no %s: the orders come from the results given", cmd, flag);
+    if (flag)
+        return usage_error("salvo %s --journal takes no %s: it reads the send's journal and orders, and writes "
+                           "no journal (run it again to finish what an interrupted one left)", cmd, flag);
+    if (a->journal_path && a->n_more_inputs)
+        return usage_error("salvo %s --journal J reads one file: the orders the send read (give them as it did)",
+                           cmd);
     c->op = a->op;
     c->idempotency_header = NULL; /* never the order's key on its cancel */
     if (a->broker)

@@ -183,7 +183,7 @@ static int open_files(salvo_args_t *a)
     int sr;
     if (a->check_profile && a->input_path == NULL && (sr = sample_input(a)) >= 0)
         return sr;
-    if (a->op != SALVO_OP_SEND)
+    if (a->op != SALVO_OP_SEND && a->journal_path == NULL) /* from results; with --journal, the send's orders */
         return (sr = tool_op_input(a, &a->op_unread)) >= 0 ? sr : open_output(a);
     if (a->input_path && strcmp(a->input_path, "-") != 0 &&
         (c->input_fd = open(a->input_path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -269,6 +269,45 @@ static int open_journal(tool_t *tl, salvo_jindex_t *ix)
     return -1;
 }
 
+/* salvo cancel|status --journal J ORDERS: the send's journal is read
+ * (locked while it is, so a send still running is refused) and never
+ * written; its id prefix makes the orders' ids, the input must hold every
+ * order it records, and the orders it says may be at the broker are the
+ * ones asked about (cfg.resume). */
+static int read_send_journal(tool_t *tl, salvo_jindex_t *ix)
+{
+    salvo_args_t *a = tl->a;
+    salvo_config_t *c = &a->cfg;
+    char err[320];
+    salvo_journal_t *j = NULL;
+    int r = salvo_journal_open(&j, a->journal_path, SALVO_JOURNAL_RESUME, ix, err, sizeof err);
+    if (r < 0) {
+        fprintf(stderr, "salvo: --journal %s: %s%s\n", a->journal_path, err,
+                r == -EBUSY ? " (the send is still running: stop it first)" : "");
+        return r == -EINVAL || r == -EBUSY ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
+    }
+    const salvo_jdest_t dest = {.url = c->url, .profile = a->profile ? salvo_profile_name(a->profile) : NULL,
+                                .sandbox = a->sandbox};
+    int code = -1;
+    if ((r = salvo_jindex_check_dest(ix, &dest, err, sizeof err)) < 0 && r != -ENOENT) {
+        fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
+        code = SALVO_EXIT_USAGE;
+    }
+    if (code < 0 && ix->id_prefix[0]) { /* the send's ids, even for stdin or after midnight */
+        free(a->id_prefix);
+        if ((a->id_prefix = strdup(ix->id_prefix)) == NULL)
+            code = out_of_memory();
+        c->defaults.id_prefix = a->id_prefix;
+    }
+    c->journal = j; /* for the check's message only */
+    if (code < 0)
+        code = tool_check_resumed_input(tl, ix);
+    c->journal = NULL;
+    salvo_journal_close(j);
+    c->resume = ix;
+    return code;
+}
+
 int tool_setup(tool_t *tl, salvo_jindex_t *ix)
 {
     salvo_args_t *a = tl->a;
@@ -279,7 +318,7 @@ int tool_setup(tool_t *tl, salvo_jindex_t *ix)
         tool_broker_describe(a, stderr);
     if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;
-    if (a->journal_path && (code = open_journal(tl, ix)) >= 0)
+    if (a->journal_path && (code = a->op == SALVO_OP_SEND ? open_journal(tl, ix) : read_send_journal(tl, ix)) >= 0)
         return code;
     if (a->trace_path) {
         int r = salvo_trace_open(&a->trace, a->trace_path, &a->secrets);

@@ -93,7 +93,7 @@ refused "--url names no order" "names no order" cancel --url "$URL" --no-auth "$
 refused "status without a profile" "salvo status needs --broker" status --url "$URL/{{client_order_id}}" --no-auth "$WORK/run.ndjson"
 jq 'del(.cancel)' "$P" > "$WORK/nocancel.json"
 refused "a profile without a cancel request" 'has no "cancel" request' cancel --broker "$WORK/nocancel.json" "$WORK/run.ndjson"
-refused "--journal" "keeps no --journal yet" cancel --broker "$P" --journal "$WORK/j" "$WORK/run.ndjson"
+refused "--journal with --fsync" "takes no --fsync" cancel --broker "$P" --journal "$WORK/j" --fsync "$WORK/run.ndjson"
 refused "--side" "takes no --side" cancel --broker "$P" --side BUY "$WORK/run.ndjson"
 check "refusals sent nothing" "$before" "$(stat_of cancels)"
 
@@ -166,5 +166,44 @@ check "tradier cancel" "DELETE https://api.tradier.com/v1/accounts/A-1/orders/OI
 "$SALVO" status --broker kraken "$WORK/one.ndjson" > /dev/null 2> "$WORK/err"
 check "kraken status: none yet, said (exit 2)" 2 "$?"
 check_true "kraken status: says so" grep -q 'the profile has no "status" request' "$WORK/err"
+
+# 11. A send killed (-9) with orders in flight: they reached the broker, but
+# have no result line; the journal has them as sent. salvo cancel --journal
+# reads the send's journal and orders (as the send read them) and cancels
+# every order that may be live; one never sent is skipped. While the send
+# runs, its journal is locked: the cancel is refused.
+stop_mock
+start_mock --latency 2s
+sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" > "$WORK/mock2.json"
+P2="$WORK/mock2.json"
+make_orders 20 > "$WORK/in20.csv"
+"$SALVO" --broker "$P2" --journal "$WORK/j.jnl" --concurrency 4 "$WORK/in20.csv" > "$WORK/k.ndjson" 2>/dev/null &
+pid=$!
+wait_for 20 received_at_least 4
+"$SALVO" cancel --broker "$P2" --journal "$WORK/j.jnl" "$WORK/in20.csv" > "$WORK/out" 2> "$WORK/err"
+check "while the send runs: refused (exit 2)" 2 "$?"
+check_true "while the send runs: says so" grep -q "the send is still running" "$WORK/err"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+check "killed: no result line for the orders in flight" 0 "$(wc -l < "$WORK/k.ndjson")"
+check "killed: the broker has 4" 4 "$(stat_of orders)"
+"$SALVO" cancel --broker "$P2" "$WORK/k.ndjson" > "$WORK/out" 2> "$WORK/err"
+check "from the results alone: nothing seen live (exit 0)" "0 0" "$? $(wc -l < "$WORK/out")"
+"$SALVO" cancel --broker "$P2" --journal "$WORK/j.jnl" "$WORK/in20.csv" > "$WORK/kc.ndjson" 2> "$WORK/err"
+check "from the journal: exit 0" 0 "$?"
+check "from the journal: the 4 in flight cancelled, 16 never sent skipped" "cancelled=4 skipped=16" "$(statuses "$WORK/kc.ndjson")"
+check "from the journal: the cancelled ones were sent" 4 "$(jq -r 'select(.status == "cancelled" and .previous == "sent")' "$WORK/kc.ndjson" | jq -s length)"
+check "from the journal: the broker cancelled 4" 4 "$(stat_of cancelled)"
+check_same "from the journal: the ids the broker has are the ones cancelled" \
+    "$(curl -s "$BASE/orders" | jq -r .client_order_id | sort)" \
+    "$(jq -r 'select(.status == "cancelled") | .client_order_id' "$WORK/kc.ndjson" | sort)"
+check "the journal was not written to" 1 "$(grep -c salvo_journal "$WORK/j.jnl")"
+make_orders 21 > "$WORK/in21.csv"
+"$SALVO" cancel --broker "$P2" --journal "$WORK/j.jnl" "$WORK/in21.csv" > /dev/null 2>&1
+check "from the journal, other orders than the send's: the ids match (exit 0)" 0 "$?"
+{ head -1 "$WORK/in20.csv"; tail -10 "$WORK/in20.csv"; } > "$WORK/in9.csv"
+"$SALVO" cancel --broker "$P2" --journal "$WORK/j.jnl" "$WORK/in9.csv" > /dev/null 2> "$WORK/err"
+check "from the journal, an input missing a sent order: refused (exit 2)" 2 "$?"
+check_true "... naming it" grep -q "which this input does not hold" "$WORK/err"
 
 finish
