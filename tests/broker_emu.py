@@ -207,8 +207,8 @@ class Emulator:
         """Decide REJECT / LIMIT / ... / duplicate / placed; returns (what, order).
         pending: the order rests, so its id stays taken (OANDA dedupes pending orders only);
         dedupe: the broker refuses a repeated id at all (Tradier's tag is only a label);
-        order_id: the broker's id of the emulator's sequence number, as its answer shows it
-        (a cancel or lookup by it finds the order); details: kept with the order (qty, price, ...)."""
+        order_id: the emulator's sequence number -> the broker's order id as its answer shows it
+        (a cancel or lookup by that id finds the order); details: kept with the order (qty, price, ...)."""
         with self.lock:
             return self._place(broker, cid, symbol, pending, dedupe, order_id, details)
 
@@ -1135,7 +1135,8 @@ class Request:
         f = self._fields()
         ext = f.get("clientExtensions") if isinstance(f.get("clientExtensions"), dict) else {}
         return next((v for v in (f.get("client_order_id"), f.get("origClientOrderId"), f.get("newClientOrderId"),
-                                 f.get("orderLinkId"), f.get("clOrdId"), f.get("cl_ord_id"), f.get("clientOid"), ext.get("id"), f.get("tag"))
+                                 f.get("orderLinkId"), f.get("clOrdId"), f.get("cl_ord_id"), f.get("clientOid"),
+                                 ext.get("id"), f.get("tag"))
                      if isinstance(v, str)), None)
 
 

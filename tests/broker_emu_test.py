@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Self-test of tests/broker_emu.py: its verifiers accept correct signatures and refuse wrong ones.
+"""Self-test of tests/broker_emu.py: its verifiers accept correct signatures and refuse wrong ones,
+and the cancels and lookups (Binance, Bybit, OKX) answer by each order's state, in the broker's envelope.
 
 The requests here are signed by this file's own code, written from the brokers'
 docs again (not by calling the emulator's signers), and the emulator's signers
@@ -184,6 +185,61 @@ class Wire(unittest.TestCase):
                                                              "Content-Type": "application/json"})
         self.assertEqual((st, b["code"]), (400, -1102))
 
+    def binance_op(self, method, symbol="BTCUSDT", cid=None, oid=None, secret=None, ts=None):
+        """A cancel (DELETE) or lookup (GET) as the profile sends it: every parameter and the signature in the query, no body."""
+        params = [("symbol", symbol)] + ([("orderId", str(oid))] if oid is not None else []) + \
+                 ([("origClientOrderId", cid)] if cid else []) + [("recvWindow", "5000"), ("timestamp", str(ts or ms()))]
+        payload = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+        sig = hex_hmac(secret or ENV["BINANCE_API_SECRET"], payload)
+        return self.post(f"/api/v3/order?{payload}&signature={sig}", None, {"X-MBX-APIKEY": ENV["BINANCE_API_KEY"]}, method)
+
+    def test_binance_cancel_and_status(self):
+        oid = self.binance(cid="bc1")[1]["orderId"]
+        st, b, r = self.binance_op("GET", cid="bc1")
+        self.assertEqual((st, b["status"], b["executedQty"], b["orderId"], b["clientOrderId"], b["symbol"]),
+                         (200, "NEW", "0.00000000", oid, "bc1", "BTCUSDT"))
+        self.assertIsNotNone(r.getheader("X-MBX-USED-WEIGHT-1M"))
+        self.assertEqual(self.binance_op("GET", oid=oid)[1]["clientOrderId"], "bc1")  # by Binance's own id too
+        bad_sig = (400, {"code": -1022, "msg": "Signature for this request is not valid."})
+        self.assertEqual(self.binance_op("GET", cid="bc1", secret="wrong")[:2], bad_sig)
+        self.assertEqual(self.binance_op("DELETE", cid="bc1", secret="wrong")[:2], bad_sig)
+        self.assertEqual(self.binance_op("DELETE", cid="bc1", ts=ms() - 6000)[1]["code"], -1021)
+        self.assertEqual(self.binance_op("GET", cid="bc1")[1]["status"], "NEW")  # the refused cancels changed nothing
+        st, b, _ = self.binance_op("DELETE", cid="bc1")
+        self.assertEqual((st, b["status"], b["origClientOrderId"], b["orderId"], b["executedQty"], b["origQty"]),
+                         (200, "CANCELED", "bc1", oid, "0.00000000", "1.00000000"))
+        self.assertNotEqual(b["clientOrderId"], "bc1")  # the cancel's own id, generated
+        self.assertEqual(self.binance_op("GET", oid=oid)[1]["status"], "CANCELED")
+        unknown = (400, {"code": -2011, "msg": "Unknown order sent."})
+        self.assertEqual(self.binance_op("DELETE", cid="bc1")[:2], unknown)  # twice: already closed
+        self.assertEqual(self.binance_op("DELETE", cid="nosuch")[:2], unknown)  # never placed: the same answer
+        self.assertEqual(self.binance_op("DELETE", oid=oid + 1000)[:2], unknown)
+        none = (400, {"code": -2013, "msg": "Order does not exist."})
+        self.assertEqual(self.binance_op("GET", cid="nosuch")[:2], none)
+        self.assertEqual(self.binance_op("GET", symbol="ETHUSDT", cid="bc1")[:2], none)  # another symbol's
+        self.assertEqual(self.binance_op("GET", oid=oid, cid="other")[:2], none)  # orderId found, not with this client id
+        self.assertEqual(self.binance_op("GET")[1]["code"], -1102)  # neither id
+        # FILL: filled when placed, so a lookup says FILLED and a cancel finds nothing to cancel
+        self.binance(symbol="BTCFILL", cid="bf1")
+        st, b, _ = self.binance_op("GET", symbol="BTCFILL", cid="bf1")
+        self.assertEqual((st, b["status"], b["executedQty"]), (200, "FILLED", "1.00000000"))
+        self.assertEqual(self.binance_op("DELETE", symbol="BTCFILL", cid="bf1")[:2], unknown)
+        # one path, three methods: POST places, DELETE cancels, GET looks up; others are no route
+        self.assertEqual(self.binance_op("PUT", cid="bf1")[0], 404)
+        ops = [(e["op"], e["verdict"], e["client_order_id"]) for e in self.post("/_emu/log", b"", {}, "GET")[1]]
+        self.assertEqual(ops[:4], [("send", "accepted", "bc1"), ("status", "open", "bc1"), ("status", "open", "bc1"),
+                                   ("status", "signature", "bc1")])
+        self.assertIn(("cancel", "cancelled", "bc1"), ops)
+        self.assertIn(("cancel", "already_closed", "bc1"), ops)
+        self.assertIn(("cancel", "not_found", "nosuch"), ops)
+        self.assertIn(("status", "filled", "bf1"), ops)
+        log = self.post("/_emu/log", b"", {}, "GET")[1]
+        self.assertEqual({e["order_id"] for e in log if e["op"] == "cancel" and e["client_order_id"] == "bc1"
+                          and e["verdict"] in ("cancelled", "already_closed")}, {str(oid)})
+        orders = {o["client_order_id"]: o for o in self.post("/_emu/orders", b"", {}, "GET")[1]}
+        self.assertEqual((orders["bc1"]["state"], orders["bc1"]["cancels"]), ("cancelled", 2))
+        self.assertEqual((orders["bf1"]["state"], orders["bf1"]["executed"], orders["bf1"]["cancels"]), ("filled", "1", 1))
+
     @unittest.skipUnless(HAVE_CRYPTO, "python3-cryptography is not installed")
     def test_binance_ed25519(self):
         def send(key=ED_KEY, ts=None):
@@ -196,6 +252,15 @@ class Wire(unittest.TestCase):
         self.assertEqual(send()[0], 200)
         self.assertEqual(send(key=ed25519.Ed25519PrivateKey.generate())[1]["code"], -1022)
         self.assertEqual(send(ts=ms() - 6000)[1]["code"], -1021)
+
+        def cancel(key=ED_KEY):  # a DELETE with its Ed25519 signature in the query
+            payload = urllib.parse.urlencode([("symbol", "BTCUSDT"), ("origClientOrderId", "ed1"), ("recvWindow", "5000"),
+                                              ("timestamp", str(ms()))])
+            sig = urllib.parse.quote(base64.b64encode(key.sign(payload.encode())).decode(), safe="")
+            return self.post(f"/api/v3/order?{payload}&signature={sig}", None, {"X-MBX-APIKEY": "ed-key"}, "DELETE")
+        self.binance(cid="ed1")
+        self.assertEqual(cancel(key=ed25519.Ed25519PrivateKey.generate())[1]["code"], -1022)
+        self.assertEqual(cancel()[1]["status"], "CANCELED")
 
     # ---- Bybit ----
     def bybit(self, symbol="BTCUSDT", cid=None, secret=None, ts=None, key=None):
@@ -224,6 +289,57 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.bybit(symbol="TIMEOUT")[1]["retCode"], 10016)
         self.assertEqual(self.bybit(symbol="UNKNOWN")[0], 502)
         self.assertEqual(self.bybit(symbol="BAN")[0], 403)
+
+    def bybit_headers(self, payload, secret=None):
+        t, k = str(ms()), ENV["BYBIT_API_KEY"]
+        return {"X-BAPI-API-KEY": k, "X-BAPI-TIMESTAMP": t, "X-BAPI-RECV-WINDOW": "5000",
+                "X-BAPI-SIGN": hex_hmac(secret or ENV["BYBIT_API_SECRET"], t + k + "5000" + payload)}
+
+    def bybit_cancel(self, symbol="BTCUSDT", cid=None, oid=None, secret=None):
+        o = {"category": "spot", "symbol": symbol, **({"orderId": oid} if oid else {}), **({"orderLinkId": cid} if cid else {})}
+        body = json.dumps(o, separators=(",", ":"))
+        return self.post("/v5/order/cancel", body.encode(),
+                         {"Content-Type": "application/json", **self.bybit_headers(body, secret)})
+
+    def bybit_status(self, symbol="BTCUSDT", cid=None, oid=None, secret=None, signed=None):
+        """GET /v5/order/realtime signed over its query string (guide.mdx), or over `signed` instead."""
+        q = urllib.parse.urlencode([("category", "spot"), ("symbol", symbol)] + ([("orderId", oid)] if oid else []) +
+                                   ([("orderLinkId", cid)] if cid else []))
+        return self.post(f"/v5/order/realtime?{q}", None, self.bybit_headers(q if signed is None else signed, secret), "GET")
+
+    def test_bybit_cancel_and_status(self):
+        oid = self.bybit(cid="yc1")[1]["result"]["orderId"]
+        st, b, _ = self.bybit_status(cid="yc1")
+        o = b["result"]["list"][0]
+        self.assertEqual((st, b["retCode"], len(b["result"]["list"]), o["orderStatus"], o["cumExecQty"], o["orderId"],
+                          o["orderLinkId"]), (200, 0, 1, "New", "0", oid, "yc1"))
+        self.assertEqual(self.bybit_status(oid=oid)[1]["result"]["list"][0]["orderLinkId"], "yc1")  # by Bybit's own id
+        # the GET is signed over its query: a signature over the body (none) or with another secret is refused
+        self.assertEqual(self.bybit_status(cid="yc1", signed="")[1]["retCode"], 10004)
+        self.assertEqual(self.bybit_status(cid="yc1", secret="wrong")[1]["retCode"], 10004)
+        self.assertEqual(self.bybit_cancel(cid="yc1", secret="wrong")[:2][1]["retCode"], 10004)
+        self.assertEqual(self.bybit_status(cid="yc1")[1]["result"]["list"][0]["orderStatus"], "New")
+        st, b, _ = self.bybit_cancel(cid="yc1")
+        self.assertEqual((st, b["retCode"], b["retMsg"], b["result"]), (200, 0, "OK", {"orderId": oid, "orderLinkId": "yc1"}))
+        self.assertEqual(self.bybit_status(cid="yc1")[1]["result"]["list"][0]["orderStatus"], "Cancelled")
+        b = self.bybit_cancel(cid="yc1")[1]  # twice
+        self.assertEqual((b["retCode"], b["retMsg"]), (170142, "Order has been cancelled"))
+        b = self.bybit_cancel(cid="nosuch")[1]
+        self.assertEqual((b["retCode"], b["retMsg"]), (170213, "Order does not exist."))
+        self.assertEqual(self.bybit_cancel(symbol="ETHUSDT", oid=oid)[1]["retCode"], 170213)  # not that symbol's
+        st, b, _ = self.bybit_status(cid="nosuch")  # an unknown id: an empty list, retCode 0
+        self.assertEqual((st, b["retCode"], b["result"]["list"]), (200, 0, []))
+        # FILL
+        self.bybit(symbol="BTCFILL", cid="yf1")
+        o = self.bybit_status(symbol="BTCFILL", cid="yf1")[1]["result"]["list"][0]
+        self.assertEqual((o["orderStatus"], o["cumExecQty"], o["qty"]), ("Filled", "1", "1"))
+        b = self.bybit_cancel(symbol="BTCFILL", cid="yf1")[1]
+        self.assertEqual((b["retCode"], b["retMsg"]), (170139, "Order has been filled."))
+        # no id: the symbol's open orders (yc1 is cancelled)
+        self.bybit(cid="yc2")
+        self.assertEqual([x["orderLinkId"] for x in self.bybit_status()[1]["result"]["list"]], ["yc2"])
+        ops = [(e["op"], e["verdict"]) for e in self.post("/_emu/log", b"", {}, "GET")[1] if e["client_order_id"] == "yf1"]
+        self.assertEqual(ops, [("send", "accepted"), ("status", "filled"), ("cancel", "already_closed")])
 
     # ---- OKX (and demo) ----
     def okx(self, symbol="BTC-USDT", cid=None, secret=None, ts=None, demo=False, phrase=None, path="/api/v5/trade/order"):
@@ -258,6 +374,62 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.okx(symbol="LIMIT", cid="l1")[1]["code"], "0")
         self.assertEqual(self.okx(symbol="TIMEOUT")[1]["data"][0]["sCode"], "51149")
         self.assertEqual(self.okx(symbol="UNKNOWN")[0], 500)
+
+    def okx_signed(self, method, path_query, body=b"", secret=None, sign_method=None):
+        """A request signed over timestamp + METHOD + path?query + body (a GET's body empty)."""
+        t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".%03dZ" % (ms() % 1000)
+        h = {"OK-ACCESS-KEY": ENV["OKX_API_KEY"], "OK-ACCESS-TIMESTAMP": t, "OK-ACCESS-PASSPHRASE": ENV["OKX_PASSPHRASE"],
+             "OK-ACCESS-SIGN": b64_hmac(secret or ENV["OKX_API_SECRET"], t + (sign_method or method) + path_query + body.decode())}
+        if body:
+            h["Content-Type"] = "application/json"
+        return self.post(path_query, body or None, h, method)
+
+    def okx_cancel(self, inst="BTC-USDT", cid=None, oid=None, secret=None):
+        o = {"instId": inst, **({"ordId": oid} if oid else {}), **({"clOrdId": cid} if cid else {})}
+        return self.okx_signed("POST", "/api/v5/trade/cancel-order", json.dumps(o).encode(), secret)
+
+    def okx_status(self, inst="BTC-USDT", cid=None, oid=None, secret=None, sign_method=None):
+        q = urllib.parse.urlencode([("instId", inst)] + ([("ordId", oid)] if oid else []) + ([("clOrdId", cid)] if cid else []))
+        return self.okx_signed("GET", f"/api/v5/trade/order?{q}", secret=secret, sign_method=sign_method)
+
+    def test_okx_cancel_and_status(self):
+        oid = self.okx(cid="oc1")[1]["data"][0]["ordId"]
+        st, b, _ = self.okx_status(cid="oc1")
+        d = b["data"][0]
+        self.assertEqual((st, b["code"], d["state"], d["accFillSz"], d["ordId"], d["clOrdId"], d["instId"]),
+                         (200, "0", "live", "0", oid, "oc1", "BTC-USDT"))
+        self.assertEqual(self.okx_status(oid=oid)[1]["data"][0]["clOrdId"], "oc1")  # by OKX's own id
+        bad_sig = (401, "50113")
+        st, b, _ = self.okx_status(cid="oc1", sign_method="POST")  # the method is part of the signed string
+        self.assertEqual((st, b["code"]), bad_sig)
+        st, b, _ = self.okx_status(cid="oc1", secret="wrong")
+        self.assertEqual((st, b["code"]), bad_sig)
+        st, b, _ = self.okx_cancel(cid="oc1", secret="wrong")
+        self.assertEqual((st, b["code"]), bad_sig)
+        self.assertEqual(self.okx_status(cid="oc1")[1]["data"][0]["state"], "live")
+        st, b, _ = self.okx_cancel(cid="oc1")
+        d = b["data"][0]
+        self.assertEqual((st, b["code"], d["sCode"], d["ordId"], d["clOrdId"]), (200, "0", "0", oid, "oc1"))
+        self.assertEqual(self.okx_status(oid=oid)[1]["data"][0]["state"], "canceled")
+        closed = "Order cancellation failed as the order has been filled, canceled or does not exist."
+        for again in (self.okx_cancel(cid="oc1"), self.okx_cancel(cid="nosuch"), self.okx_cancel(inst="ETH-USDT", oid=oid)):
+            st, b, _ = again  # twice, never placed, another instrument's: the same answer
+            self.assertEqual((st, b["code"], b["msg"], b["data"][0]["sCode"], b["data"][0]["sMsg"]),
+                             (200, "1", "All operations failed", "51400", closed))
+        st, b, _ = self.okx_status(cid="nosuch")
+        self.assertEqual((st, b["code"], b["msg"], b["data"]), (200, "51603", "Order does not exist", []))
+        st, b, _ = self.okx_signed("GET", "/api/v5/trade/order?clOrdId=oc1")  # no instId
+        self.assertEqual((st, b["code"]), (400, "50014"))
+        # FILL
+        self.okx(symbol="BTCFILL-USDT", cid="of1")
+        d = self.okx_status(inst="BTCFILL-USDT", cid="of1")[1]["data"][0]
+        self.assertEqual((d["state"], d["accFillSz"], d["sz"]), ("filled", "1", "1"))
+        self.assertEqual(self.okx_cancel(inst="BTCFILL-USDT", cid="of1")[1]["data"][0]["sCode"], "51400")
+        # the placement path still places (POST), its GET looks up
+        self.assertEqual(self.okx(cid="oc2")[1]["code"], "0")
+        orders = {o["client_order_id"]: o for o in self.post("/_emu/orders", b"", {}, "GET")[1]}
+        self.assertEqual([(orders[c]["state"], orders[c]["cancels"]) for c in ("oc1", "of1", "oc2")],
+                         [("cancelled", 2), ("filled", 1), ("open", 0)])
 
     # ---- Kraken ----
     def kraken(self, pair="XBTUSD", cid=None, nonce=None, secret=None):
@@ -405,7 +577,8 @@ class Wire(unittest.TestCase):
             self.assertEqual(self.post(p, b"", {}, "GET")[0], 200, p)
         self.alpaca(cid="z1")
         log = self.post("/_emu/log", b"", {}, "GET")[1]
-        self.assertEqual([(e["broker"], e["verdict"], e["client_order_id"]) for e in log], [("alpaca", "accepted", "z1")])
+        self.assertEqual([(e["broker"], e["op"], e["verdict"], e["client_order_id"]) for e in log],
+                         [("alpaca", "send", "accepted", "z1")])
 
 
 if __name__ == "__main__":

@@ -145,6 +145,44 @@ run_broker tradier '/v1/accounts/{{account_id}}/orders' SPY    accepted  "Backof
 check "kraken: every request carried a User-Agent (Kraken requires one)" 0 \
     "$(emu_log | jq '[.[] | select(.broker == "kraken" and (.user_agent // "") == "")] | length')"
 
+# ---- salvo status and salvo cancel (issue 23): each profile's lookup and
+# cancel, signed as the broker checks them (a GET or DELETE signed over its
+# query, OKX's method in the signed string); an order filled at once (FILL)
+# looks up filled and is never cancelled; a rejected one is never asked
+# about; a second cancel is already_closed; a success carries no error ----
+# run_ops NAME SEND_PATH STATUS_PATH CANCEL_PATH SYMBOL FILLED_SYMBOL
+run_ops() {
+    local name=$1 sym=$5 fill=$6 dir="$WORK/ops-$1" p="$EXAMPLES/brokers/$1.json"
+    mkdir -p "$dir"
+    emu_reset
+    { echo "$HEADER"; row "$sym" 2 BUY; row "$fill" 1 BUY; row REJECT 1 BUY; } > "$dir/orders.csv"
+    "$SALVO" --broker "$p" --url "$EMU$2" "$dir/orders.csv" > "$dir/run" 2>/dev/null
+    check "$name ops: sent (exit 1: one rejected)" "1 accepted accepted rejected" "$? $(jq -r .status "$dir/run" | LC_ALL=C sort | xargs)"
+    "$SALVO" status --broker "$p" --url "$EMU$3" "$dir/run" > "$dir/st" 2> "$dir/st.err"
+    check "$name status: exit 0" 0 "$?"
+    check "$name status: one open, one filled; the rejected one not asked" \
+        "$(printf '%s\n' "$fill filled" "$sym open" | LC_ALL=C sort | tr '\n' ';')" \
+        "$(jq -r '"\(.symbol) \(.status)"' "$dir/st" | LC_ALL=C sort | tr '\n' ';')"
+    check "$name status: the filled quantity" 1 "$(jq -r --arg s "$fill" 'select(.symbol == $s) | .filled | tonumber' "$dir/st")"
+    check "$name status: no broker words on a success" "" "$(jq -r '.error // empty' "$dir/st")"
+    "$SALVO" cancel --broker "$p" --url "$EMU$4" "$dir/run" "$dir/st" > "$dir/c1" 2> "$dir/c1.err"
+    check "$name cancel: exit 0" 0 "$?"
+    check "$name cancel: only the open one, cancelled" "$sym cancelled" "$(jq -r '"\(.symbol) \(.status)"' "$dir/c1")"
+    "$SALVO" cancel --broker "$p" --url "$EMU$4" "$dir/run" > "$dir/c2" 2>/dev/null
+    check "$name cancel again, from the run alone: exit 0, both already closed" "0 already_closed already_closed" \
+        "$? $(jq -r .status "$dir/c2" | xargs)"
+    "$SALVO" status --broker "$p" --url "$EMU$3" "$dir/run" > "$dir/st2" 2>/dev/null
+    check "$name status after: cancelled, filled" "cancelled filled" "$(jq -r .status "$dir/st2" | LC_ALL=C sort | xargs)"
+    check "$name: the broker cancelled one order once" 1 \
+        "$(emu_log | jq --arg b "${name%%-*}" '[.[] | select(.broker == $b and .op == "cancel" and .verdict == "cancelled")] | length')"
+    check "$name ops: no request refused for its signature, time or shape" "" "$(bad_requests "${name%%-*}")"
+    check_true "$name ops: no secret in the lines or messages" no_secret_in "$dir"/*
+}
+run_ops binance /api/v3/order /api/v3/order /api/v3/order BTCUSDT BTCFILL
+run_ops binance-ed25519 /api/v3/order /api/v3/order /api/v3/order BTCUSDT BTCFILL
+run_ops bybit /v5/order/create /v5/order/realtime /v5/order/cancel BTCUSDT BTCFILL
+run_ops okx /api/v5/trade/order /api/v5/trade/order /api/v5/trade/cancel-order BTC-USDT BTCFILL-USDT
+
 # ---- MARKET orders (body_market) and fractional quantities (crypto) ----
 for b in binance:/api/v3/order:BTCUSDT coinbase:/api/v3/brokerage/orders:BTC-USD okx:/api/v5/trade/order:BTC-USDT \
     bybit:/v5/order/create:BTCUSDT kraken:/0/private/AddOrder:XBTUSD; do
