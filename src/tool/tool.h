@@ -39,6 +39,12 @@ typedef struct tool {
     uv_pipe_t spool_in;
     int spool_fd, spooling, spool_error;
     char spool_buf[64 * 1024];
+    /* --cancel-after (tool_after.c) */
+    FILE *live;               /* the send's orders that may be live, as JSON Lines */
+    int live_error;
+    uv_timer_t cancel_timer;
+    int cancel_armed, cancel_due;
+    char cancel_run[24];      /* the cancel's run id: the send's, "-cancel" */
 } tool_t;
 
 const char *tool_input_name(const salvo_args_t *a);
@@ -53,6 +59,15 @@ int tool_run_engine(tool_t *tl, const salvo_config_t *cfg);
 
 /* The engine running now hears of the output's backpressure and errors. */
 void tool_watch_output(tool_t *tl);
+
+/* --cancel-after (tool_after.c): arm its clock as the send starts (0, or
+ * a negative errno); note each of the send's results; after the send,
+ * wait for the time and cancel what may be live (-1 when done or nothing
+ * to do, or an exit code, said); close what it holds. */
+int tool_after_arm(tool_t *tl, int64_t start_unix_us);
+void tool_after_note(tool_t *tl, const salvo_result_t *r);
+int tool_after_cancel(tool_t *tl, int *ran);
+void tool_after_close(tool_t *tl);
 
 /* --check, and the caps over a file: -1 to go on, or an exit code. */
 int tool_precheck(tool_t *tl);

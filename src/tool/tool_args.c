@@ -174,5 +174,6 @@ void salvo_args_free(salvo_args_t *a)
     free(a->exec_line);
     free(a->headers);
     salvo_profile_free(a->profile);
+    salvo_profile_free(a->cancel_profile);
     memset(a, 0, sizeof *a);
 }

@@ -71,6 +71,8 @@ typedef struct salvo_args {
     int workers_given;
     int op;                  /* enum salvo_op: salvo (send), salvo cancel, salvo status */
     uint64_t op_unread;      /* cancel, status: input lines that were not result lines */
+    int64_t cancel_after_ns;  /* --cancel-after DUR; 0: none */
+    salvo_profile_t *cancel_profile; /* owned: --cancel-after's request (the profile's "cancel") */
     const char *const *more_inputs; /* cancel, status: the result files after input_path, in argv */
     size_t n_more_inputs;
 } salvo_args_t;

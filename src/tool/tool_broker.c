@@ -61,7 +61,9 @@ static int is_file_name(const char *v)
     return strchr(v, '/') != NULL || (n > 5 && strcmp(v + n - 5, ".json") == 0);
 }
 
-static int read_profile(salvo_args_t *a)
+/* a->broker's profile for op (enum salvo_op) into *out. -1 to go on, or
+ * an exit code (said; for a profile without the op's request, how else). */
+static int read_profile_op(const salvo_args_t *a, int op, salvo_profile_t **out)
 {
     char path[4400];
     size_t len = 0;
@@ -75,17 +77,22 @@ static int read_profile(salvo_args_t *a)
                            a->broker);
     }
     char err[320];
-    int r = salvo_profile_parse_op(&a->profile, text, len, a->op, err, sizeof err);
+    int r = salvo_profile_parse_op(out, text, len, op, err, sizeof err);
     free(text);
     if (r == -ENOMEM)
         return out_of_memory();
-    if (r == -ENOENT) /* a cancel or status run, and the profile says no such request */
+    if (r == -ENOENT && a->op == SALVO_OP_SEND) /* --cancel-after */
+        return usage_error("--cancel-after: --broker %s: %s (docs/profiles.md, \"Cancel and status\")", a->broker,
+                           err);
+    if (r == -ENOENT)
         return usage_error("--broker %s: %s (docs/profiles.md, \"Cancel and status\"); or give --url naming the "
                            "order, such as https://broker/orders/{{client_order_id}}", a->broker, err);
     if (r < 0)
         return usage_error("--broker %s: %s", path, err);
     return -1;
 }
+
+static int read_profile(salvo_args_t *a) { return read_profile_op(a, a->op, &a->profile); }
 
 /* The warm-up GET on the origin of the URL in use (--sandbox, --url):
  * warm_url's path there, so a test or sandbox run never warms the live
@@ -179,30 +186,50 @@ int tool_broker_check_secrets(const salvo_args_t *a)
 /* Each secret the profile uses, from its variable (or --secret-env). A
  * dry run or --check-profile goes on without: nothing is signed then. A
  * real run names every one missing at once. */
-static int load_secrets(salvo_args_t *a)
+/* Remember v for the trace's redaction, once. */
+static void note_secret_value(salvo_args_t *a, const char *v)
 {
-    char missing[600];
-    if (!a->cfg.dry_run && !a->check_profile && missing_secrets(a, missing, sizeof missing) > 0)
-        return usage_error("--broker %s needs %s (or --secret-env NAME=VAR)", salvo_profile_name(a->profile),
-                           missing);
+    for (size_t i = 0; i < a->nvalues; i++)
+        if (a->secret_values[i] == v || strcmp(a->secret_values[i], v) == 0)
+            return;
+    a->secret_values[a->nvalues++] = v; /* at most one a slot: room is kept for them */
+}
+
+/* The secrets p needs, from their variables, into p. */
+static int set_secrets(salvo_args_t *a, salvo_profile_t *p)
+{
     for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
-        if (!salvo_profile_needs(a->profile, s))
+        if (!salvo_profile_needs(p, s))
             continue;
         const char *var = secret_var(a, s);
         const char *v = getenv(var);
         if (v == NULL || *v == '\0')
             continue; /* a dry run, or --check-profile: nothing is signed */
         if (s != SALVO_SECRET_SECRET && strpbrk(v, "\r\n")) /* named as given, --secret-env or not */
-            return usage_error("--broker %s: $%s holds a line break (CR or LF)", salvo_profile_name(a->profile), var);
+            return usage_error("--broker %s: $%s holds a line break (CR or LF)", salvo_profile_name(p), var);
         char err[256];
-        int r = salvo_profile_set_secret(a->profile, s, v, strlen(v), err, sizeof err);
+        int r = salvo_profile_set_secret(p, s, v, strlen(v), err, sizeof err);
         if (r == -ENOMEM)
             return out_of_memory();
         if (r < 0)
-            return usage_error("--broker %s: %s", salvo_profile_name(a->profile), err);
-        a->secret_values[a->nvalues++] = v; /* for the trace's redaction */
+            return usage_error("--broker %s: %s", salvo_profile_name(p), err);
+        note_secret_value(a, v);
     }
     return -1;
+}
+
+static int load_secrets(salvo_args_t *a)
+{
+    char missing[600];
+    if (!a->cfg.dry_run && !a->check_profile && missing_secrets(a, missing, sizeof missing) > 0)
+        return usage_error("--broker %s needs %s (or --secret-env NAME=VAR)", salvo_profile_name(a->profile),
+                           missing);
+    int r = set_secrets(a, a->profile);
+    if (r < 0 && a->cancel_after_ns) { /* --cancel-after: the profile's cancel request, ready before any send */
+        if ((r = read_profile_op(a, SALVO_OP_CANCEL, &a->cancel_profile)) < 0)
+            r = set_secrets(a, a->cancel_profile);
+    }
+    return r;
 }
 
 /* --clock MS: a dry run signs as at MS (a broker's published example). A

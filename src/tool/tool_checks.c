@@ -130,6 +130,19 @@ static int check_exec(salvo_args_t *a)
     return -1;
 }
 
+/* --cancel-after DUR: the profile's cancel request, DUR after --at's TIME
+ * (or the start). A dry run checks it, and has nothing to cancel. */
+static int check_cancel_after(const salvo_args_t *a)
+{
+    if (a->cancel_after_ns == 0)
+        return -1;
+    if (a->op != SALVO_OP_SEND)
+        return usage_error("salvo %s takes no --cancel-after", salvo_op_name(a->op));
+    if (a->broker == NULL)
+        return usage_error("--cancel-after needs --broker NAME|FILE, whose profile has a \"cancel\" request");
+    return -1;
+}
+
 /* The profile's secret headers (a signature, a key) are blanked in the
  * trace and the dry run like --redact-header's. */
 static int redact_profile_headers(salvo_args_t *a)
@@ -174,7 +187,7 @@ int tool_args_settle(salvo_args_t *a)
         c->max_orders = 1;
     }
     rb = check_exec(a);
-    if (rb >= 0)
+    if (rb >= 0 || (rb = check_cancel_after(a)) >= 0)
         return rb;
     if ((rb = tool_broker_load(a)) >= 0)
         return rb;

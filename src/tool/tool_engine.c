@@ -51,6 +51,7 @@ static void on_result(void *ud, const salvo_result_t *r)
         tool_progress_erase(&tl->progress);
         fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
     }
+    tool_after_note(tl, &line);
     tool_rec_t rec;
     tool_rec_from_result(&rec, &line);
     tool_agg_add(&tl->agg, &rec);

@@ -123,9 +123,8 @@ static int status_is_done(int op, int status)
     return status == SALVO_DRY_RUN || status == SALVO_SKIPPED || (done[op] >> status & 1u);
 }
 
-static int exit_code(const tool_t *tl)
+static int exit_code_of(const tool_t *tl, const salvo_stats_t *st, int op)
 {
-    const salvo_stats_t *st = &tl->st;
     if (tl->signal)
         return tool_exit_for_signal(tl->signal);
     if (st->input_error || tl->out.error || st->journal_error)
@@ -139,10 +138,24 @@ static int exit_code(const tool_t *tl)
     if (st->stop_reason != SALVO_STOP_NONE || tl->a->op_unread)
         return SALVO_EXIT_NOT_ACCEPTED;
     if (st->orders == 0) /* a cancel with nothing live to cancel is done */
-        return tl->a->op == SALVO_OP_CANCEL ? SALVO_EXIT_OK : SALVO_EXIT_NOT_ACCEPTED;
+        return op == SALVO_OP_CANCEL ? SALVO_EXIT_OK : SALVO_EXIT_NOT_ACCEPTED;
     for (int i = 0; i < SALVO_STATUS_COUNT; i++)
-        if (!status_is_done(tl->a->op, i) && st->count[i] > 0)
+        if (!status_is_done(op, i) && st->count[i] > 0)
             return SALVO_EXIT_NOT_ACCEPTED;
+    return SALVO_EXIT_OK;
+}
+
+static int exit_code(const tool_t *tl) { return exit_code_of(tl, &tl->st, tl->a->op); }
+
+/* Of two exit codes, the one the documented order puts first: a signal,
+ * I/O, usage, unknown, not accepted, done. */
+static int first_exit_code(int x, int y)
+{
+    static const int order[] = {SALVO_EXIT_SIGINT, SALVO_EXIT_SIGTERM, SALVO_EXIT_IO, SALVO_EXIT_USAGE,
+                                SALVO_EXIT_UNKNOWN, SALVO_EXIT_NOT_ACCEPTED};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if (x == order[i] || y == order[i])
+            return order[i];
     return SALVO_EXIT_OK;
 }
 
@@ -194,6 +207,41 @@ static void make_run_id(tool_t *tl)
     snprintf(tl->run_id, sizeof tl->run_id, "%08x", (unsigned)(x & 0xffffffffu));
 }
 
+/* --cancel-after's part of the run, after the send: what it did. */
+typedef struct after {
+    int ran;          /* a cancel was sent */
+    int code;         /* an exit code it said, or -1 */
+    tool_agg_t agg;   /* its results, when it ran */
+    salvo_stats_t st;
+} after_t;
+
+/* The cancel runs on the same loop and output; the send's figures are
+ * kept for its own summary. */
+static void cancel_after_send(tool_t *tl, after_t *af)
+{
+    salvo_stats_t send_st = tl->st;
+    tool_agg_t send_agg = tl->agg;
+    tool_agg_init(&tl->agg);
+    af->code = tool_after_cancel(tl, &af->ran);
+    af->agg = tl->agg;
+    af->st = tl->st;
+    tl->st = send_st;
+    tl->agg = send_agg;
+}
+
+/* The cancel's summary after the send's; the exit code of the two. */
+static int report_cancel_after(tool_t *tl, const after_t *af, int code)
+{
+    if (af->ran) {
+        tool_agg_t g = af->agg;
+        tool_live_t live = {.st = &af->st};
+        snprintf(g.run, sizeof g.run, "%s", tl->cancel_run);
+        tool_summary_print(&g, &live, 2);
+        code = first_exit_code(code, exit_code_of(tl, &af->st, SALVO_OP_CANCEL));
+    }
+    return af->code >= 0 ? first_exit_code(code, af->code) : code;
+}
+
 static int send_orders(tool_t *tl)
 {
     salvo_args_t *a = tl->a;
@@ -208,12 +256,19 @@ static int send_orders(tool_t *tl)
     }
     tl->out.run = tl->run_id[0] ? tl->run_id : NULL;
     tool_watch_output(tl);
+    if ((r = tool_after_arm(tl, salvo_unix_us())) < 0) {
+        fprintf(stderr, "salvo: --cancel-after: %s\n", strerror(-r));
+        return SALVO_EXIT_IO;
+    }
     if (tool_progress_wanted(a->quiet, a->output_fd, a->cfg.input_fd) &&
         tool_progress_start(&tl->progress, &tl->loop, (const salvo_engine_t *const *)&tl->engine, tl->input_rows,
                             &a->cfg) < 0)
         tool_progress_stop(&tl->progress); /* no line, then */
     r = tool_run_engine(tl, &a->cfg);
     tool_progress_stop(&tl->progress); /* erased before anything else is said */
+    after_t af = {.code = -1};
+    if (r == 0)
+        cancel_after_send(tl, &af);
     finish_output(tl);
     if (r < 0)
         return r == -EINVAL ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
@@ -236,7 +291,7 @@ static int send_orders(tool_t *tl)
         fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
         return SALVO_EXIT_IO;
     }
-    return exit_code(tl);
+    return report_cancel_after(tl, &af, exit_code(tl));
 }
 
 static int run(tool_t *tl, salvo_jindex_t *ix)
@@ -293,6 +348,7 @@ int main(int argc, char **argv)
         uv_close((uv_handle_t *)&tl->sigint, NULL);
         uv_close((uv_handle_t *)&tl->sigterm, NULL);
         uv_close((uv_handle_t *)&tl->drain, NULL);
+        tool_after_close(tl);
         uv_run(&tl->loop, UV_RUN_DEFAULT);
         uv_loop_close(&tl->loop);
         tool_redact_free(&tl->redact);

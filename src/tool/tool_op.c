@@ -189,6 +189,30 @@ static int by_first_seq(const void *pa, const void *pb)
     return (a->first_seq > b->first_seq) - (a->first_seq < b->first_seq);
 }
 
+int tool_op_spool_live(FILE *f, const salvo_result_t *r)
+{
+    const salvo_order_t *o = r->order;
+    if (r->op != SALVO_OP_SEND ||
+        (r->status != SALVO_ACCEPTED && r->status != SALVO_DUPLICATE && r->status != SALVO_UNKNOWN))
+        return 0;
+    const char *const kv[][2] = {{"client_order_id", o->client_order_id}, {"symbol", o->symbol}, {"side", o->side},
+                                 {"type", o->type}, {"quantity", o->quantity}, {"price", o->price},
+                                 {"order_id", r->order_id}};
+    cJSON *row = cJSON_CreateObject();
+    for (size_t i = 0; row && i < sizeof kv / sizeof *kv; i++)
+        if (kv[i][1] && kv[i][1][0] && !cJSON_AddStringToObject(row, kv[i][0], kv[i][1])) {
+            cJSON_Delete(row);
+            row = NULL;
+        }
+    char *text = row ? cJSON_PrintUnformatted(row) : NULL;
+    cJSON_Delete(row);
+    if (text == NULL)
+        return -ENOMEM;
+    int w = fprintf(f, "%s\n", text);
+    free(text);
+    return w < 0 ? -EIO : 0;
+}
+
 /* The chosen orders as JSON Lines onto out. */
 static int write_rows(const op_fold_t *chosen, size_t n, FILE *out)
 {

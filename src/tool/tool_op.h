@@ -3,6 +3,7 @@
 #define SALVO_TOOL_OP_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tool_args.h"
 
@@ -10,6 +11,10 @@
  * a --url without a profile), once every flag was read. -1 to go on, or
  * an exit code (said). */
 int tool_op_settle(salvo_args_t *a);
+
+/* --cancel-after: r's order as a row of salvo cancel's input onto f, when
+ * it may be live (accepted, duplicate, unknown). 0, or a negative errno. */
+int tool_op_spool_live(FILE *f, const salvo_result_t *r);
 
 /* The result lines in the input (a file or stdin) become the run's
  * orders (a->cfg.input_fd, JSON Lines): each order that may be live

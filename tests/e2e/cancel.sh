@@ -206,4 +206,54 @@ check "from the journal, other orders than the send's: the ids match (exit 0)" 0
 check "from the journal, an input missing a sent order: refused (exit 2)" 2 "$?"
 check_true "... naming it" grep -q "which this input does not hold" "$WORK/err"
 
+# 12. --cancel-after DUR on a send: DUR after --at's TIME the orders that
+# may be live are cancelled, in the same results (run "ID-cancel"); a
+# send still going at that time stops sending; a signal while it waits
+# cancels nothing and says how to.
+stop_mock
+start_mock --fill-every 4
+sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" > "$WORK/mock3.json"
+P3="$WORK/mock3.json"
+at=$(date -d '+2 sec' +%H:%M:%S.%3N)
+at_us=$(date -d "$at" +%s%6N)
+"$SALVO" --broker "$P3" --at "$at" --cancel-after 1s "$WORK/in.csv" > "$WORK/ca.ndjson" 2> "$WORK/ca.err"
+check "--cancel-after: exit 0" 0 "$?"
+check "--cancel-after: 12 sent" 12 "$(jq -r 'select(.op == null and .status == "accepted")' "$WORK/ca.ndjson" | jq -s length)"
+check "--cancel-after: 9 cancelled, 3 filled before" "already_closed=3 cancelled=9" \
+    "$(jq -c 'select(.op == "cancel")' "$WORK/ca.ndjson" > "$WORK/ca.c"; statuses "$WORK/ca.c")"
+check "--cancel-after: the cancels' run is the send's, -cancel" 1 \
+    "$(jq -r '.run' "$WORK/ca.ndjson" | sort -u | awk '{ sub(/-cancel$/, "") } 1' | sort -u | wc -l)"
+first_cancel_us=$(jq -r 'select(.op == "cancel") | .sent_at' "$WORK/ca.ndjson" | sort | head -1 | xargs -I{} date -d {} +%s%6N)
+check_nonempty "--cancel-after: a cancel's send time" "$first_cancel_us"
+check_true "--cancel-after: no cancel before TIME + 1 s ($((first_cancel_us - at_us)) us after TIME)" \
+    test $((first_cancel_us - at_us)) -ge 1000000
+check "--cancel-after: the broker cancelled 9" 9 "$(stat_of cancelled)"
+
+"$SALVO" --broker "$P3" --rate 10/s --cancel-after 1s --id-prefix slow "$WORK/in40.csv" > "$WORK/ca2.ndjson" 2> "$WORK/ca2.err"
+check "--cancel-after before the send ends: exit 1 (orders not sent)" 1 "$?"
+sent=$(jq -r 'select(.op == null and .status == "accepted")' "$WORK/ca2.ndjson" | jq -s length)
+check_true "--cancel-after before the send ends: the send stopped ($sent of 40 sent)" test "$sent" -lt 40
+check "--cancel-after before the send ends: the rest not sent" $((40 - sent)) \
+    "$(jq -r 'select(.op == null and .status == "not_sent")' "$WORK/ca2.ndjson" | jq -s length)"
+check "--cancel-after before the send ends: each sent one cancelled or closed" "$sent" \
+    "$(jq -r 'select(.op == "cancel" and (.status == "cancelled" or .status == "already_closed"))' "$WORK/ca2.ndjson" | jq -s length)"
+
+before=$(stat_of cancels)
+"$SALVO" --broker "$P3" --cancel-after 60s --id-prefix wait "$WORK/in.csv" > "$WORK/ca3.ndjson" 2> "$WORK/ca3.err" &
+pid=$!
+lines_at_least() { [ "$(wc -l < "$1")" -ge "$2" ]; }
+wait_for 20 lines_at_least "$WORK/ca3.ndjson" 12
+kill -INT "$pid"
+wait "$pid"
+check "--cancel-after, SIGINT while waiting: exit 130" 130 "$?"
+check_true "--cancel-after, SIGINT while waiting: says nothing was cancelled" grep -q "before the cancel: nothing was cancelled" "$WORK/ca3.err"
+check "--cancel-after, SIGINT while waiting: no cancel sent" "$before" "$(stat_of cancels)"
+
+refused "--cancel-after without --broker" "needs --broker" --url "$URL" --no-auth --cancel-after 5s "$WORK/in.csv"
+"$SALVO" --broker "$P3" --dry-run --cancel-after 5s "$WORK/in.csv" > /dev/null 2> "$WORK/err"
+check "--cancel-after with --dry-run: exit 0, nothing to cancel" "0 1" "$? $(grep -c 'no order may be live: nothing to cancel' "$WORK/err")"
+jq 'del(.cancel)' "$P3" > "$WORK/nocancel3.json"
+refused "--cancel-after, a profile without cancel" 'has no "cancel" request' --broker "$WORK/nocancel3.json" --cancel-after 5s "$WORK/in.csv"
+refused "salvo cancel --cancel-after" "takes no --cancel-after" cancel --broker "$P3" --cancel-after 5s "$WORK/run.ndjson"
+
 finish
