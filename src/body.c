@@ -356,7 +356,8 @@ static int render_body(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *
     salvo_jbuf_t jb = as_jbuf(o->body, o->body_cap);
     for (size_t i = 0; i < p->nops; i++) {
         const struct op *op = &p->ops[i];
-        const char *text = p->text.p + op->off, *v = "";
+        /* a template with no text (a lookup's "{}" in the query) has no buffer at all */
+        const char *text = p->text.p ? p->text.p + op->off : "", *v = "";
         if ((op->kind == OP_MEMBER || op->kind == OP_ELEM) && slot_value(b, op->slot, o, l, row, &v) != 0) {
             end_jbuf(&jb, &o->body, &o->body_cap, NULL);
             o->body_len = 0;
