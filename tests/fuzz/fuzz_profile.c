@@ -4,7 +4,9 @@
  * refused profile says why; an accepted one builds a request whose header
  * lines hold no CR or LF (no header injection, whatever the profile says)
  * and whose dry run shows no secret; any answer reads as a verdict salvo
- * knows, with an order id and error text that fit their buffers. */
+ * knows, with an order id and error text that fit their buffers. Its
+ * cancel and status requests, when it has them, the same; and no answer
+ * to one reads as an order accepted, or as a cancel to send again blind. */
 #include <errno.h>
 #include <string.h>
 
@@ -78,6 +80,54 @@ static void answer(const salvo_profile_t *p, long http, const char *s, size_t n)
     cJSON_Delete(doc);
 }
 
+/* A cancel's or lookup's answer: one of the op's statuses, never an
+ * order's "accepted", and whatever got no answer is safe to ask again. */
+static void answer_op(const salvo_profile_t *p, int op, long http, const char *s, size_t n)
+{
+    const salvo_rules_t *rs = salvo_profile_rules(p);
+    cJSON *doc = cJSON_ParseWithLength(s, n);
+    int v = salvo_rules_match(rs, http, doc, NULL);
+    FUZZ_CHECK(v >= SALVO_V_NONE && v < SALVO_V_COUNT && salvo_verdict_name(v) != NULL);
+    char filled[40];
+    memset(filled, 'x', sizeof filled);
+    salvo_rules_filled(rs, doc, filled, sizeof filled);
+    FUZZ_CHECK(memchr(filled, '\0', sizeof filled) != NULL);
+    FUZZ_CHECK(op == SALVO_OP_STATUS || filled[0] == '\0'); /* only a lookup reads one */
+    salvo_outcome_t by = salvo_classify(0 /* CURLE_OK */, http, 1, 0, 0);
+    salvo_outcome_t o = salvo_op_outcome(op, v, http, salvo_verdict_outcome(v, 0, by));
+    FUZZ_CHECK(o.status != SALVO_ACCEPTED && o.status != SALVO_DUPLICATE && o.status >= 0 &&
+               o.status < SALVO_STATUS_COUNT);
+    FUZZ_CHECK(o.retry != SALVO_RETRY_AMBIGUOUS);
+    FUZZ_CHECK(op == SALVO_OP_STATUS || (o.status != SALVO_OPEN && o.status != SALVO_FILLED &&
+                                         o.status != SALVO_PARTIALLY_FILLED));
+    cJSON_Delete(doc);
+}
+
+/* The profile's cancel and status requests, parsed on their own. */
+static void ops(const char *s, size_t plen, const char *nul, size_t rest, long http, int64_t now_us, int literal)
+{
+    static const int op[] = {SALVO_OP_CANCEL, SALVO_OP_STATUS};
+    for (size_t i = 0; i < 2; i++) {
+        salvo_profile_t *q = NULL;
+        char err[320] = "";
+        int rc = salvo_profile_parse_op(&q, s, plen, op[i], err, sizeof err);
+        /* the send's parse checked the sections: only a missing one, or memory, fails now */
+        FUZZ_CHECK(rc == 0 || rc == -ENOENT || rc == -ENOMEM);
+        if (rc != 0) {
+            FUZZ_CHECK(q == NULL);
+            continue;
+        }
+        FUZZ_CHECK(salvo_profile_op(q) == op[i] && salvo_profile_idempotency_header(q) == NULL);
+        for (int slot = 0; slot < SALVO_SECRET_COUNT; slot++)
+            if (salvo_profile_needs(q, slot))
+                salvo_profile_set_secret(q, slot, SECRET, strlen(SECRET), err, sizeof err);
+        build(q, now_us, !literal);
+        if (nul)
+            answer_op(q, op[i], http, nul + 1, rest);
+        salvo_profile_free(q);
+    }
+}
+
 static int holds(const char *s, size_t n, const char *w)
 {
     size_t k = strlen(w);
@@ -117,5 +167,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nul)
         answer(p, http, nul + 1, in.n - plen - 1);
     salvo_profile_free(p);
+    ops(s, plen, nul, nul ? in.n - plen - 1 : 0, http, now_us, literal);
     return 0;
 }
