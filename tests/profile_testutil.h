@@ -14,8 +14,9 @@ static inline salvo_profile_t *load(const char *json)
     return p;
 }
 
-/* A bundled profile, examples/brokers/NAME.json, as shipped. */
-static inline salvo_profile_t *load_bundled(const char *name)
+/* A bundled profile's text, examples/brokers/NAME.json, as shipped
+ * (until the next call); its length in *len when len is not NULL. */
+static inline const char *read_bundled(const char *name, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, name);
@@ -26,8 +27,13 @@ static inline salvo_profile_t *load_bundled(const char *name)
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
-    return load(text);
+    if (len)
+        *len = n;
+    return text;
 }
+
+/* A bundled profile, as shipped. */
+static inline salvo_profile_t *load_bundled(const char *name) { return load(read_bundled(name, NULL)); }
 
 static inline void assert_refused(const char *json, const char *words)
 {

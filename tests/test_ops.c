@@ -129,14 +129,7 @@ static int status_verdict(const salvo_profile_t *p, long http, const char *body,
 static void test_mock_profile_reads_states(void **state)
 {
     (void)state;
-    char text[8192];
-    char path[512];
-    snprintf(path, sizeof path, "%s/brokers/salvo-mock.json", SALVO_EXAMPLES_DIR);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    const char *text = read_bundled("salvo-mock", NULL);
     salvo_profile_t *s = load_op(text, SALVO_OP_STATUS);
     char filled[40];
     assert_int_equal(status_verdict(s, 200, "{\"state\":\"filled\",\"filled_quantity\":\"3\"}", filled, sizeof filled),
@@ -168,13 +161,9 @@ static void test_bundled_ops_load(void **state)
              {"okx", 1, 1},      {"okx-demo", 1, 1}, {"kraken", 1, 0},         {"coinbase", 1, 1},
              {"bitget", 1, 1},   {"oanda", 1, 1},   {"tradier", 1, 1},         {"salvo-mock", 1, 1}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++) {
-        char path[512], err[512];
-        snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, b[i].name);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        static char text[65536];
-        size_t n = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
+        char err[512];
+        size_t n;
+        const char *text = read_bundled(b[i].name, &n);
         const int want[] = {b[i].cancel, b[i].status}, ops[] = {SALVO_OP_CANCEL, SALVO_OP_STATUS};
         for (int k = 0; k < 2; k++) {
             salvo_profile_t *p = NULL;

@@ -216,16 +216,10 @@ static void test_idempotency_fields(void **state)
     } bundled[] = {
         {"alpaca", 1}, {"binance", 0}, {"binance-ed25519", 0}, {"bitget", 0}, {"bybit", 1}, {"coinbase", 1},
         {"kraken", 0}, {"oanda", 0},   {"okx", 0},             {"okx-demo", 0}, {"tradier", 0},
+        {"salvo-mock", 1},
     };
     for (size_t i = 0; i < sizeof bundled / sizeof *bundled; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/brokers/%s.json", SALVO_EXAMPLES_DIR, bundled[i].name);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        static char text[65536];
-        size_t n = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
-        text[n] = '\0';
+        const char *text = read_bundled(bundled[i].name, NULL);
         if (strstr(text, "\"dedupes_client_id\"") == NULL) /* said, not left to the default */
             fail_msg("%s.json does not say dedupes_client_id", bundled[i].name);
         p = load_bundled(bundled[i].name);
