@@ -16,9 +16,13 @@
 #include "tool_report.h"
 #include "tool_svg.h"
 
-/* Drawn last, on top: the statuses a reader looks for. */
-static const int draw_order[] = {SALVO_ACCEPTED, SALVO_DUPLICATE, SALVO_DRY_RUN, SALVO_SKIPPED, SALVO_NOT_SENT,
-                                 SALVO_INVALID, SALVO_FAILED, SALVO_REJECTED, SALVO_UNKNOWN};
+/* Drawn last, on top: the statuses a reader looks for. Every status is
+ * drawn: a cancel's or a lookup's run has its own. */
+static const int draw_order[] = {SALVO_OPEN,     SALVO_PARTIALLY_FILLED, SALVO_FILLED,    SALVO_NOT_FOUND,
+                                 SALVO_ALREADY_CLOSED, SALVO_CANCELLED,  SALVO_ACCEPTED,  SALVO_DUPLICATE,
+                                 SALVO_DRY_RUN,  SALVO_SKIPPED,          SALVO_NOT_SENT,  SALVO_INVALID,
+                                 SALVO_FAILED,   SALVO_REJECTED,         SALVO_UNKNOWN};
+_Static_assert(sizeof draw_order / sizeof *draw_order == SALVO_STATUS_COUNT, "every status is drawn");
 
 static const char css[] =
     "body{font:14px/1.4 sans-serif;margin:24px;color:#222;max-width:1000px}"
@@ -37,6 +41,9 @@ static const char css[] =
     ".st-unknown{stroke:#7b2cbf;background:#7b2cbf}.st-not_sent{stroke:#777;background:#777}"
     ".st-skipped{stroke:#bbb;background:#bbb}.st-invalid{stroke:#8d5524;background:#8d5524}"
     ".st-dry_run{stroke:#4a7ab5;background:#4a7ab5}"
+    ".st-cancelled{stroke:#5d6d7e;background:#5d6d7e}.st-already_closed{stroke:#95a5a6;background:#95a5a6}"
+    ".st-not_found{stroke:#a0522d;background:#a0522d}.st-open{stroke:#2e86c1;background:#2e86c1}"
+    ".st-partially_filled{stroke:#48c9b0;background:#48c9b0}.st-filled{stroke:#1e8449;background:#1e8449}"
     "td .sw{vertical-align:middle}td{white-space:nowrap}td:last-child{white-space:normal}";
 
 /* The latency axis, log scale, whole decades in ms around the run's values. */

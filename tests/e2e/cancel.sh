@@ -65,6 +65,12 @@ cat "$WORK/st2.ndjson" >> "$WORK/all.ndjson"
 check "report: exit 0" 0 "$?"
 check "report: 3 orders end filled" 3 "$(grep -c 'order: 1 filled$' "$WORK/rep")"
 check "report: 9 orders end cancelled" 9 "$(grep -c 'order: 1 cancelled$' "$WORK/rep")"
+"$SALVO" report --html "$WORK/rep.html" "$WORK/all.ndjson" > /dev/null 2>&1
+check "report --html: exit 0" 0 "$?"
+check_true "report --html: the cancel run's orders are drawn (st-cancelled points)" \
+    grep -q 'class="pts st-cancelled"' "$WORK/rep.html"
+check_true "report --html: the status run's filled orders too (st-filled)" grep -q 'class="pts st-filled"' "$WORK/rep.html"
+check_true "report --html: cancelled has a colour of its own" grep -q '\.st-cancelled{' "$WORK/rep.html"
 
 # 6. What never reached the broker is not cancelled; what may have is, and
 # one the broker never had is not_found (--url, no profile: DELETE, 404).
