@@ -317,6 +317,11 @@ static int slot_value(salvo_body_t *b, size_t i, salvo_order_t *o, const salvo_l
 {
     const struct slot *s = &b->slots[i];
     *v = col_value(b, s->col, o, l, row);
+    if (**v == '\0' && b->need_all) {
+        snprintf(o->error, sizeof o->error, "line %llu: the request needs column %s, which is empty",
+                 (unsigned long long)o->line, b->names[i]);
+        return 1;
+    }
     if (**v == '\0')
         return 0;
     if ((s->col >= SALVO_COL_CANONICAL || s->col < 0) && !salvo_is_utf8(*v, strlen(*v))) { /* raw input bytes */
@@ -423,6 +428,13 @@ static int render_url(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l
                  "not sent",
                  (unsigned long long)o->line, col, value);
     return rc > 0 ? 1 : rc < 0 ? rc : mem;
+}
+
+void salvo__body_need_all(salvo_body_t *b)
+{
+    b->need_all = 1;
+    if (b->market)
+        b->market->need_all = 1;
 }
 
 int salvo_body_render(salvo_body_t *b, salvo_order_t *o, const salvo_layout_t *l, const salvo_row_t *row)

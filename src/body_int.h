@@ -76,7 +76,12 @@ struct salvo_body {
     size_t ncolumns;
     char derived[5][72]; /* the pseudo-columns of the order being rendered */
     salvo_body_t *market; /* the template for MARKET orders, owned; NULL: this one */
+    int need_all;         /* an empty value makes the order invalid (a cancel's or lookup's ids) */
 };
+
+/* A cancel's or lookup's body: every column it names must have a value
+ * (an empty one would name no order, not drop a key). */
+void salvo__body_need_all(salvo_body_t *b);
 
 /* Pseudo-columns' numbers (body.c names them). */
 enum { COL_SIDE_LOWER = -10, COL_TYPE_LOWER = -11, COL_SIDE_TITLE = -12, COL_TYPE_TITLE = -13, COL_SIGNED_QTY = -14 };

@@ -268,6 +268,15 @@ int salvo_profile_parse(salvo_profile_t **out, const char *json, size_t len, cha
 
 int salvo_profile_parse_op(salvo_profile_t **out, const char *json, size_t len, int op, char *err, size_t errlen)
 {
+    *out = NULL;
+    salvo_profile_t *whole;
+    /* the whole profile first, every section of it: a mistake anywhere
+     * stops every use, not only the send's */
+    int rc = op == SALVO_OP_SEND ? 0 : load(&whole, json, len, SALVO_OP_SEND, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (op != SALVO_OP_SEND)
+        salvo_profile_free(whole);
     return load(out, json, len, op, err, errlen);
 }
 

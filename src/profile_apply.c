@@ -2,10 +2,12 @@
  * salvo_config_apply_profile): what the salvo command does with --broker,
  * for every embedder. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "body_int.h"
 #include "parse.h"
 #include "util.h"
 #include "salvo/engine.h"
@@ -37,6 +39,8 @@ int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const c
     }
     if (b == NULL && salvo_body_new_default(&b) < 0)
         return -ENOMEM;
+    if (salvo_profile_op(p) != SALVO_OP_SEND)
+        salvo__body_need_all(b);
     int r = salvo_body_set_encoding(b, salvo_profile_encoding(p), err, errlen);
     if (r == 0 && url)
         r = salvo_body_set_url(b, url, err, errlen);
@@ -95,8 +99,16 @@ int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned f
     }
     if (c->idempotency_header == salvo__idempotency_default)
         c->idempotency_header = salvo_profile_idempotency_header(p); /* a broker that never asked gets none */
+    /* a caller built before op was in the config has no room for it: it
+     * can only send */
+    if (c->size >= offsetof(salvo_config_t, op) + sizeof c->op)
+        c->op = salvo_profile_op(p);
+    else if (salvo_profile_op(p) != SALVO_OP_SEND) {
+        snprintf(err, errlen, "a %s request needs a salvo_config_t with op (libsalvo 0.3.1 or later headers)",
+                 salvo_op_name(salvo_profile_op(p)));
+        return -ENOTSUP;
+    }
     c->profile = p;
-    c->op = salvo_profile_op(p);
     if (flags & (SALVO_PROFILE_OWN_BODY | SALVO_PROFILE_NO_BODY))
         return 0;
     return salvo_profile_new_body(&c->body, p, c->url, err, errlen);

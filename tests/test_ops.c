@@ -12,11 +12,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <uv.h>
 #include <cjson/cJSON.h>
 
 #include "profile_int.h"
 #include "retry.h"
 #include "rules.h"
+#include "salvo/engine.h"
 #include "salvo/jbuf.h"
 #include "salvo/profile.h"
 #include "salvo/order.h"
@@ -241,6 +243,49 @@ static void test_op_result_line(void **state)
     assert_string_equal(salvo_op_name(SALVO_OP_CANCEL), "cancel");
 }
 
+/* A program built before salvo_config_t had op: a send's profile applies
+ * without a byte written past its config; a cancel's is refused. */
+static void test_op_older_config(void **state)
+{
+    (void)state;
+    const char *json = "{" BASE ",\"cancel\":{\"url\":\"https://desk.example/orders/{{client_order_id}}\"}}";
+    size_t old = offsetof(salvo_config_t, op);
+    salvo_config_t *c = malloc(sizeof *c);
+    assert_non_null(c);
+    memset(c, 0xA5, sizeof *c);
+    salvo_config_init_size(c, old);
+    unsigned char past[sizeof *c];
+    memcpy(past, (unsigned char *)c + old, sizeof *c - old);
+    char err[320];
+    salvo_profile_t *send = load(json), *cancel = load_op(json, SALVO_OP_CANCEL);
+    assert_int_equal(salvo_config_apply_profile(c, send, SALVO_PROFILE_NO_BODY, err, sizeof err), 0);
+    assert_memory_equal((unsigned char *)c + old, past, sizeof *c - old);
+    assert_int_equal(salvo_config_apply_profile(c, cancel, SALVO_PROFILE_NO_BODY, err, sizeof err), -ENOTSUP);
+    assert_non_null(strstr(err, "cancel request needs"));
+    assert_memory_equal((unsigned char *)c + old, past, sizeof *c - old);
+    salvo_profile_free(send);
+    salvo_profile_free(cancel);
+    free(c);
+    /* and the engine refuses a cancel through --exec workers, or an op it does not know */
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    salvo_config_t full;
+    salvo_config_init(&full);
+    assert_int_equal(salvo_body_new_default(&full.body), 0);
+    full.url = "https://x.example/{{client_order_id}}", full.op = SALVO_OP_CANCEL;
+    const char *argv[] = {"/bin/true", NULL};
+    full.exec_argv = argv, full.workers = 1, full.concurrency = 1;
+    salvo_callbacks_t cb = {0};
+    salvo_engine_t *e = NULL;
+    assert_int_equal(salvo_engine_new(&e, &loop, &full, &cb, NULL), -EINVAL);
+    full.exec_argv = NULL, full.op = 7;
+    assert_int_equal(salvo_engine_new(&e, &loop, &full, &cb, NULL), -EINVAL);
+    assert_null(e);
+    salvo_body_free(full.body);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_bundled_ops_load),
         cmocka_unit_test(test_op_outcomes),
         cmocka_unit_test(test_op_result_line),
+        cmocka_unit_test(test_op_older_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,10 @@ static int check_config(const salvo_config_t *c)
         return -EINVAL;
     if (c->exec_argv && (c->workers == 0 || c->concurrency > c->workers))
         return -EINVAL;
+    /* a cancel or lookup is an HTTP request of a profile's or --url's: a
+     * worker's "accepted" would read as cancelled */
+    if (c->op < SALVO_OP_SEND || c->op > SALVO_OP_STATUS || (c->op != SALVO_OP_SEND && c->exec_argv))
+        return -EINVAL;
     return 0;
 }
 

@@ -57,10 +57,10 @@ static int wait_for_time(tool_t *tl)
     return tl->signal;
 }
 
-/* The cancel's configuration: the send's (pacing, timeouts, TLS, headers,
- * redaction), with the profile's cancel request, its orders from the
- * spool, and none of what only the send does (the journal, --at, caps,
- * resends, the input's format and defaults). */
+/* The cancel's configuration: the send's (timeouts, TLS, headers,
+ * redaction), with the profile's cancel request and limits, its orders
+ * from the spool, and none of what only the send does (the journal, --at,
+ * caps, resends, the input's format and defaults). */
 static int cancel_config(tool_t *tl, salvo_config_t *c, int fd)
 {
     const salvo_args_t *a = tl->a;
@@ -71,10 +71,9 @@ static int cancel_config(tool_t *tl, salvo_config_t *c, int fd)
     c->reconcile_url = NULL, c->reconcile_pointer = NULL, c->resend_unknown = 0, c->retry_ambiguous = 0;
     c->idempotency_header = NULL, c->dry_run = 0, c->check_only = 0;
     c->defaults.quantity = c->defaults.side = c->defaults.type = NULL;
-    unsigned flags = SALVO_PROFILE_NO_BODY | (a->sandbox ? SALVO_PROFILE_SANDBOX : 0) |
-                     (a->given.rate ? SALVO_PROFILE_KEEP_RATE : 0) | (a->given.window ? SALVO_PROFILE_KEEP_WINDOW : 0) |
-                     (a->given.rate_per ? SALVO_PROFILE_KEEP_RATE_PER : 0) |
-                     (a->given.concurrency ? SALVO_PROFILE_KEEP_CONCURRENCY : 0);
+    /* the profile's cancel limits (its section's, else the profile's), not
+     * the send's flags: a kill switch is not held to the order pace */
+    unsigned flags = SALVO_PROFILE_NO_BODY | (a->sandbox ? SALVO_PROFILE_SANDBOX : 0);
     char err[320];
     int r = salvo_config_apply_profile(c, a->cancel_profile, flags, err, sizeof err);
     if (r == 0)

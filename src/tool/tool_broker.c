@@ -10,6 +10,7 @@
 #include "parse.h"
 #include "sign.h"
 #include "tool_msgs.h"
+#include "tool_op.h"
 #include "util.h"
 
 #define PROFILE_MAX (1 << 20)
@@ -155,15 +156,15 @@ static const char *secret_var(const salvo_args_t *a, int s)
     return a->secret_env[s] ? a->secret_env[s] : salvo_profile_secret_var(a->profile, s);
 }
 
-/* "its key in $A (not set), its secret in $B (empty)" for every secret the
- * profile needs and the environment lacks, into buf: how many. */
-static int missing_secrets(const salvo_args_t *a, char *buf, size_t cap)
+/* "its key in $A (not set), its secret in $B (empty)" for every secret
+ * profile p needs and the environment lacks, into buf: how many. */
+static int missing_secrets_of(const salvo_args_t *a, const salvo_profile_t *p, char *buf, size_t cap)
 {
     int n = 0;
     size_t k = 0;
     buf[0] = '\0';
     for (int s = 0; s < SALVO_SECRET_COUNT; s++) {
-        if (!salvo_profile_needs(a->profile, s))
+        if (!salvo_profile_needs(p, s))
             continue;
         const char *v = getenv(secret_var(a, s));
         if (v != NULL && *v != '\0')
@@ -172,6 +173,11 @@ static int missing_secrets(const salvo_args_t *a, char *buf, size_t cap)
                      v ? "empty" : "not set");
     }
     return n;
+}
+
+static int missing_secrets(const salvo_args_t *a, char *buf, size_t cap)
+{
+    return missing_secrets_of(a, a->profile, buf, cap);
 }
 
 int tool_broker_check_secrets(const salvo_args_t *a)
@@ -218,6 +224,30 @@ static int set_secrets(salvo_args_t *a, salvo_profile_t *p)
     return -1;
 }
 
+/* --cancel-after: the profile's cancel request, ready before any order
+ * leaves: its secrets set, and asking only for what results carry. */
+static int load_cancel_request(salvo_args_t *a)
+{
+    char missing[600], err[320];
+    int r = read_profile_op(a, SALVO_OP_CANCEL, &a->cancel_profile);
+    if (r >= 0)
+        return r;
+    if (!a->cfg.dry_run && missing_secrets_of(a, a->cancel_profile, missing, sizeof missing) > 0)
+        return usage_error("--cancel-after: --broker %s's cancel request needs %s", a->broker, missing);
+    if ((r = set_secrets(a, a->cancel_profile)) >= 0)
+        return r;
+    salvo_body_t *b;
+    int br = salvo_profile_new_body(&b, a->cancel_profile, salvo_profile_url(a->cancel_profile, a->sandbox), err,
+                                    sizeof err);
+    if (br == -ENOMEM)
+        return out_of_memory();
+    if (br < 0)
+        return usage_error("--cancel-after: --broker %s: %s", a->broker, err);
+    r = tool_op_check_columns(b, "--cancel-after");
+    salvo_body_free(b);
+    return r;
+}
+
 static int load_secrets(salvo_args_t *a)
 {
     char missing[600];
@@ -225,11 +255,7 @@ static int load_secrets(salvo_args_t *a)
         return usage_error("--broker %s needs %s (or --secret-env NAME=VAR)", salvo_profile_name(a->profile),
                            missing);
     int r = set_secrets(a, a->profile);
-    if (r < 0 && a->cancel_after_ns) { /* --cancel-after: the profile's cancel request, ready before any send */
-        if ((r = read_profile_op(a, SALVO_OP_CANCEL, &a->cancel_profile)) < 0)
-            r = set_secrets(a, a->cancel_profile);
-    }
-    return r;
+    return r < 0 && a->cancel_after_ns ? load_cancel_request(a) : r;
 }
 
 /* --clock MS: a dry run signs as at MS (a broker's published example). A

@@ -140,6 +140,9 @@ static int check_cancel_after(const salvo_args_t *a)
         return usage_error("salvo %s takes no --cancel-after", salvo_op_name(a->op));
     if (a->broker == NULL)
         return usage_error("--cancel-after needs --broker NAME|FILE, whose profile has a \"cancel\" request");
+    if (a->given.url) /* the cancel goes where the profile's cancel request says, not to the send's --url */
+        return usage_error("--cancel-after with --url: the cancel would go to the profile's own host; send with the "
+                           "profile's URL, or cancel with salvo cancel --url ... RESULTS");
     return -1;
 }
 

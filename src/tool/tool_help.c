@@ -215,10 +215,12 @@ const char tool_op_usage_text[] =
     "Refused: the input's format flags (without --journal), --body-template, and the\n"
     "send's resend flags.\n"
     "\n"
-    "Exit: 0 cancel: every order cancelled, already closed or not found (or none was\n"
-    "        live); status: every order's state read\n"
-    "      1 some cancel refused or not sent (the order may still be live), or a line of\n"
-    "        RESULTS could not be read\n"
+    "--at TIME waits, then reads RESULTS (the send's lines written by then).\n"
+    "\n"
+    "Exit: 0 cancel: every order cancelled or already closed (or none was live);\n"
+    "        status: every order's state read\n"
+    "      1 some cancel refused or not sent (the order may still be live), an order\n"
+    "        not found (a wrong URL or account?), or a line of RESULTS not read\n"
     "      4 some order got no answer; 2 usage; 3 I/O; 130 SIGINT, 143 SIGTERM\n";
 
 void tool_print_version(void)

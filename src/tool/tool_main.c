@@ -110,15 +110,17 @@ static void report_stop(const tool_t *tl)
 }
 
 /* An order whose line ends the run's job: a send placed it; a cancel
- * left nothing live (cancelled, closed or never there); a lookup read a
- * state. Any other line makes the exit code 1 (unknown: 4). */
+ * left nothing live (cancelled, or closed before); a lookup read its
+ * state. Any other line makes the exit code 1 (unknown: 4): a not_found
+ * too, for an order a send said was placed may mean a wrong URL or
+ * account as well as an order that never arrived. */
 static int status_is_done(int op, int status)
 {
     static const unsigned done[] = {
         [SALVO_OP_SEND] = 1u << SALVO_ACCEPTED | 1u << SALVO_DUPLICATE,
-        [SALVO_OP_CANCEL] = 1u << SALVO_CANCELLED | 1u << SALVO_ALREADY_CLOSED | 1u << SALVO_NOT_FOUND,
+        [SALVO_OP_CANCEL] = 1u << SALVO_CANCELLED | 1u << SALVO_ALREADY_CLOSED,
         [SALVO_OP_STATUS] = 1u << SALVO_OPEN | 1u << SALVO_PARTIALLY_FILLED | 1u << SALVO_FILLED |
-                            1u << SALVO_CANCELLED | 1u << SALVO_REJECTED | 1u << SALVO_NOT_FOUND,
+                            1u << SALVO_CANCELLED | 1u << SALVO_REJECTED,
     };
     return status == SALVO_DRY_RUN || status == SALVO_SKIPPED || (done[op] >> status & 1u);
 }

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "salvo/order.h"
 #include "tool_msgs.h"
 #include "util.h"
 
@@ -22,6 +23,7 @@ typedef struct op_line {
     char *id;         /* client_order_id, owned */
     size_t seq;       /* its place in the input */
     int op, status;   /* enum salvo_op, enum salvo_status */
+    int placed_before; /* a --resume's skipped line: the earlier run placed it */
     cJSON *row;       /* a send's: the order's columns, owned; NULL otherwise */
     char *order_id;   /* the broker's id when the line names one, owned */
 } op_line_t;
@@ -98,8 +100,8 @@ static int read_line(op_lines_t *l, const char *text, size_t len, uint64_t linen
         if (status == SALVO_INVALID)
             return 0;
         if (l->unread++ < 10)
-            fprintf(stderr, "salvo: %s line %llu: not a salvo result line (no client_order_id or status)\n", name,
-                    (unsigned long long)lineno);
+            fprintf(stderr, "salvo: %s line %llu: not a salvo result line (%s)\n", name, (unsigned long long)lineno,
+                    op < 0 ? "an \"op\" salvo does not know" : "no client_order_id or status");
         return 1;
     }
     if (l->n == l->cap) {
@@ -112,7 +114,9 @@ static int read_line(op_lines_t *l, const char *text, size_t len, uint64_t linen
         l->v = v, l->cap = cap;
     }
     op_line_t *x = &l->v[l->n];
-    *x = (op_line_t){.id = strdup(id->valuestring), .seq = l->n, .op = op, .status = status};
+    const cJSON *prev = cJSON_GetObjectItemCaseSensitive(doc, "previous");
+    *x = (op_line_t){.id = strdup(id->valuestring), .seq = l->n, .op = op, .status = status,
+                     .placed_before = cJSON_IsString(prev) && strcmp(prev->valuestring, "accepted") == 0};
     x->row = op == SALVO_OP_SEND ? row_of(doc) : NULL;
     x->order_id = cJSON_IsString(oid) && oid->valuestring[0] ? strdup(oid->valuestring) : NULL;
     int oom = x->id == NULL || (op == SALVO_OP_SEND && x->row == NULL) || (cJSON_IsString(oid) && oid->valuestring[0] &&
@@ -139,7 +143,7 @@ static int read_lines(op_lines_t *l, FILE *f, const char *name)
         rc = read_line(l, buf, len, lineno, name);
     }
     if (rc >= 0 && ferror(f))
-        rc = -errno;
+        rc = errno ? -errno : -EIO;
     free(buf);
     return rc < 0 ? rc : 0;
 }
@@ -160,6 +164,27 @@ typedef struct op_fold {
     size_t first_seq;
 } op_fold_t;
 
+/* A send's line says its order may be at the broker: placed (accepted,
+ * duplicate), no answer (unknown), or a --resume's skipped line for one
+ * the earlier run placed ("previous":"accepted"; sent or unknown ones are
+ * reported unknown). */
+static int send_may_be_live(int status, int placed_before)
+{
+    return status == SALVO_ACCEPTED || status == SALVO_DUPLICATE || status == SALVO_UNKNOWN ||
+           (status == SALVO_SKIPPED && placed_before);
+}
+
+/* A send's line that may stand for a newer order than the earlier lines'
+ * (same-day ids repeat for the same rows): its broker id, or none, is the
+ * one to use; an earlier send's id must not name a later order. A
+ * duplicate's answer names the order the broker already has, or nothing. */
+static const char *broker_id_after(const op_line_t *x, const char *before)
+{
+    if (x->op == SALVO_OP_SEND && (x->status == SALVO_ACCEPTED || x->status == SALVO_UNKNOWN))
+        return x->order_id;
+    return x->order_id ? x->order_id : before;
+}
+
 static op_fold_t fold(const op_line_t *v, size_t n)
 {
     op_fold_t f = {.first_seq = v[0].seq};
@@ -167,9 +192,8 @@ static op_fold_t fold(const op_line_t *v, size_t n)
         int s = v[i].status;
         if (v[i].row)
             f.row = v[i].row;
-        if (v[i].order_id)
-            f.order_id = v[i].order_id;
-        if (v[i].op == SALVO_OP_SEND && (s == SALVO_ACCEPTED || s == SALVO_DUPLICATE || s == SALVO_UNKNOWN))
+        f.order_id = broker_id_after(&v[i], f.order_id);
+        if (v[i].op == SALVO_OP_SEND && send_may_be_live(s, v[i].placed_before))
             f.ever = f.live = 1;
         else if (v[i].op == SALVO_OP_CANCEL && (s == SALVO_CANCELLED || s == SALVO_ALREADY_CLOSED))
             f.live = 0;
@@ -189,11 +213,27 @@ static int by_first_seq(const void *pa, const void *pb)
     return (a->first_seq > b->first_seq) - (a->first_seq < b->first_seq);
 }
 
+int tool_op_check_columns(const salvo_body_t *b, const char *who)
+{
+    static const char *const carried[] = {"client_order_id", "symbol", "side", "type", "quantity", "price",
+                                          "order_id", NULL};
+    const char *const *names;
+    size_t n = salvo_body_columns(b, &names);
+    for (size_t i = 0; i < n; i++) {
+        const char *const *k = carried;
+        while (*k && strcmp(*k, names[i]) != 0)
+            k++;
+        if (*k == NULL && !salvo_body_is_pseudo(names[i]))
+            return usage_error("%s: the request needs column %s, which result lines do not carry (give the URL "
+                               "with it: salvo cancel --url ... RESULTS)", who, names[i]);
+    }
+    return -1;
+}
+
 int tool_op_spool_live(FILE *f, const salvo_result_t *r)
 {
     const salvo_order_t *o = r->order;
-    if (r->op != SALVO_OP_SEND ||
-        (r->status != SALVO_ACCEPTED && r->status != SALVO_DUPLICATE && r->status != SALVO_UNKNOWN))
+    if (r->op != SALVO_OP_SEND || !send_may_be_live(r->status, r->previous && strcmp(r->previous, "accepted") == 0))
         return 0;
     const char *const kv[][2] = {{"client_order_id", o->client_order_id}, {"symbol", o->symbol}, {"side", o->side},
                                  {"type", o->type}, {"quantity", o->quantity}, {"price", o->price},
@@ -397,6 +437,9 @@ int tool_op_settle(salvo_args_t *a)
                            cmd);
     c->op = a->op;
     c->idempotency_header = NULL; /* never the order's key on its cancel */
+    if (a->broker && a->given.method)
+        return usage_error("salvo %s --broker takes no --method: the profile's \"%s\" request names its method, and "
+                           "its body and signature are made for it", cmd, cmd);
     if (a->broker)
         return -1;
     if (a->op == SALVO_OP_STATUS) /* an order's state is in the answer's words: a profile's rules read them */

@@ -93,7 +93,11 @@ static int load_template(salvo_args_t *a)
 static int load_body(salvo_args_t *a)
 {
     int r = load_template(a);
-    return r >= 0 ? r : tool_broker_shape_body(a);
+    if (r < 0)
+        r = tool_broker_shape_body(a);
+    if (r < 0 && a->op != SALVO_OP_SEND && a->journal_path == NULL) /* from results: their columns only */
+        r = tool_op_check_columns(a->cfg.body, a->broker ? a->broker : "--url");
+    return r;
 }
 
 /* --check-profile without a file: one sample row naming every column the
@@ -177,14 +181,43 @@ static int keep_or_cut_output(const salvo_args_t *a)
     return -1;
 }
 
-static int open_files(salvo_args_t *a)
+static void on_at(uv_timer_t *t) { (void)t; }
+
+/* salvo cancel|status --at TIME: the results are read at TIME, so that
+ * the send's lines written since the start are in; the cancels leave at
+ * once then. -1 to go on, or an exit code (a signal came first: said). */
+static int read_results_at_time(tool_t *tl)
 {
+    salvo_args_t *a = tl->a;
+    int64_t ms = (a->at_unix_us - salvo_unix_us()) / 1000;
+    if (a->at_unix_us && ms > 0 && !tl->signal) {
+        uv_timer_t t;
+        uv_timer_init(&tl->loop, &t);
+        uv_timer_start(&t, on_at, (uint64_t)ms, 0);
+        while (uv_is_active((uv_handle_t *)&t) && !tl->signal)
+            uv_run(&tl->loop, UV_RUN_ONCE);
+        uv_close((uv_handle_t *)&t, NULL);
+        uv_run(&tl->loop, UV_RUN_NOWAIT);
+    }
+    if (tl->signal) {
+        fprintf(stderr, "salvo: %s before --at %s: nothing was read or sent\n", tool_signal_words(tl->signal), a->at);
+        return tool_exit_for_signal(tl->signal);
+    }
+    a->at_unix_us = 0; /* the wait is over: the engine sends at once, on fresh connections */
+    a->cfg.warm = 0;
+    a->cfg.warm_url = NULL;
+    return tool_op_input(a, &a->op_unread);
+}
+
+static int open_files(tool_t *tl)
+{
+    salvo_args_t *a = tl->a;
     salvo_config_t *c = &a->cfg;
     int sr;
     if (a->check_profile && a->input_path == NULL && (sr = sample_input(a)) >= 0)
         return sr;
     if (a->op != SALVO_OP_SEND && a->journal_path == NULL) /* from results; with --journal, the send's orders */
-        return (sr = tool_op_input(a, &a->op_unread)) >= 0 ? sr : open_output(a);
+        return (sr = read_results_at_time(tl)) >= 0 ? sr : open_output(a);
     if (a->input_path && strcmp(a->input_path, "-") != 0 &&
         (c->input_fd = open(a->input_path, O_RDONLY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "salvo: cannot read %s: %s\n", a->input_path, strerror(errno));
@@ -316,7 +349,7 @@ int tool_setup(tool_t *tl, salvo_jindex_t *ix)
         return code;
     if (a->check_profile)
         tool_broker_describe(a, stderr);
-    if ((code = open_files(a)) >= 0 || (code = tool_precheck(tl)) >= 0)
+    if ((code = open_files(tl)) >= 0 || (code = tool_precheck(tl)) >= 0)
         return code;
     if (a->journal_path && (code = a->op == SALVO_OP_SEND ? open_journal(tl, ix) : read_send_journal(tl, ix)) >= 0)
         return code;

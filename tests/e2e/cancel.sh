@@ -92,7 +92,7 @@ refused() { # refused NAME WORDS ARGS...
     local name=$1 words=$2; shift 2
     "$SALVO" "$@" > "$WORK/out" 2> "$WORK/err"
     check "$name: exit 2" 2 "$?"
-    check_true "$name: says \"$words\"" grep -qF "$words" "$WORK/err"
+    check_true "$name: says \"$words\"" grep -qF -- "$words" "$WORK/err"
 }
 before=$(stat_of cancels)
 refused "--url names no order" "names no order" cancel --url "$URL" --no-auth "$WORK/run.ndjson"
@@ -261,5 +261,53 @@ check "--cancel-after with --dry-run: exit 0, nothing to cancel" "0 1" "$? $(gre
 jq 'del(.cancel)' "$P3" > "$WORK/nocancel3.json"
 refused "--cancel-after, a profile without cancel" 'has no "cancel" request' --broker "$WORK/nocancel3.json" --cancel-after 5s "$WORK/in.csv"
 refused "salvo cancel --cancel-after" "takes no --cancel-after" cancel --broker "$P3" --cancel-after 5s "$WORK/run.ndjson"
+
+# 13. What a review found (each an order left live while salvo said done):
+stop_mock
+start_mock --fill-every 1000
+sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" > "$WORK/mock4.json"
+P4="$WORK/mock4.json"
+make_orders 6 > "$WORK/in6.csv"
+"$SALVO" --broker "$P4" --id-prefix rv "$WORK/in6.csv" > "$WORK/rv.ndjson" 2>/dev/null
+# a. a wrong cancel URL: 404 for every order is no "not_found, done" (exit 1),
+# and the run stops after --give-up-after such answers with nothing found
+"$SALVO" cancel --no-auth --concurrency 1 --url "$BASE/order/{{client_order_id}}" "$WORK/rv.ndjson" > "$WORK/out" 2> "$WORK/err"
+check "a wrong URL: not exit 0" 1 "$?"
+check_true "a wrong URL: the run gave up, saying to check --url" grep -q "check --url" "$WORK/err"
+check "a wrong URL: 5 answered 404, then the rest not sent" "not_found=5 not_sent=1" "$(statuses "$WORK/out")"
+check "a wrong URL: the orders are still open" 0 "$(stat_of cancelled)"
+# b. --resume's skipped lines (previous accepted) are orders placed: live
+{ jq -c '.status = "skipped" | .previous = "accepted" | del(.order_id, .http_status)' "$WORK/rv.ndjson"; } > "$WORK/rs.ndjson"
+"$SALVO" cancel --broker "$P4" "$WORK/rs.ndjson" > "$WORK/out" 2> "$WORK/err"
+check "resumed lines: exit 0" 0 "$?"
+check "resumed lines: the 6 placed earlier are cancelled" "cancelled=6" "$(statuses "$WORK/out")"
+# c. --method on a profile's cancel would drop the body that names the order: refused
+refused "--method with a profile's cancel" "--method" cancel --broker "$P4" --method POST "$WORK/rv.ndjson"
+# d. a column the request needs is empty (no broker id): the order is invalid, never a request naming no order
+jq -c 'del(.order_id)' "$WORK/rv.ndjson" > "$WORK/noid.ndjson"
+jq '.cancel.body = {"order_ids": ["{{order_id}}"]} | .cancel.method = "POST"' "$P4" > "$WORK/byid.json"
+"$SALVO" cancel --broker "$WORK/byid.json" --dry-run "$WORK/noid.ndjson" > "$WORK/out" 2>/dev/null
+check "an empty order_id: each order invalid" "invalid=6" "$(statuses "$WORK/out")"
+check_true "an empty order_id: said" grep -q "needs column order_id, which is empty" "$WORK/out"
+# e. salvo cancel --at reads the results at TIME: an order written after the start is cancelled
+"$SALVO" --broker "$P4" --id-prefix rv2 "$WORK/in6.csv" > "$WORK/rv2.ndjson" 2>/dev/null
+head -3 "$WORK/rv2.ndjson" > "$WORK/late.ndjson"
+"$SALVO" cancel --broker "$P4" --at "$(date -d '+2 sec' +%H:%M:%S.%3N)" "$WORK/late.ndjson" > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+said_utc() { grep -q "(UTC)" "$WORK/err"; }
+wait_for 20 said_utc # it has started; the send's later lines come now
+tail -3 "$WORK/rv2.ndjson" >> "$WORK/late.ndjson"
+wait "$pid"
+check "--at: exit 0" 0 "$?"
+check "--at: the 3 lines written after the start are cancelled too" "cancelled=6" "$(statuses "$WORK/out")"
+# f. --cancel-after with --url: the cancel would go to the profile's host, not the send's: refused
+refused "--cancel-after with --url" "--cancel-after" --broker "$P4" --url "$URL" --cancel-after 5s "$WORK/in6.csv"
+# g. a cancel request needing a column results do not carry: refused before anything is sent
+jq '.cancel.url = "'"$BASE"'/accounts/{{account_id}}/orders/{{client_order_id}}"' "$P4" > "$WORK/acct.json"
+refused "--cancel-after, a column results lack" "account_id" --broker "$WORK/acct.json" --cancel-after 5s "$WORK/in6.csv"
+refused "salvo cancel, a column results lack" "account_id" cancel --broker "$WORK/acct.json" "$WORK/rv.ndjson"
+# h. a broken status section stops a cancel too (a profile is checked whole)
+jq '.status.result.rules = [{"status": "accepted", "http": [200]}]' "$P4" > "$WORK/badst.json"
+refused "a broken status section" 'its "status" request' cancel --broker "$WORK/badst.json" "$WORK/rv.ndjson"
 
 finish
