@@ -291,8 +291,7 @@ int mock_order_to_json(const mock_book_t *b, size_t i, char **buf, size_t *len, 
         cJSON_AddStringToObject(o, names[k], v);
     }
     cJSON_AddStringToObject(o, "answer", answers[b->orders[i].answer]);
-    static const char *states[] = {"open", "filled", "cancelled"};
-    cJSON_AddStringToObject(o, "state", states[b->orders[i].state]);
+    cJSON_AddStringToObject(o, "state", mock_state_name(b->orders[i].state));
     cJSON_AddStringToObject(o, "filled_quantity", b->orders[i].state == MOCK_FILLED ? mock_order_field(b, i, 3) : "0");
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -308,6 +307,12 @@ int mock_order_to_json(const mock_book_t *b, size_t i, char **buf, size_t *len, 
     *len += l + 1;
     free(s);
     return 0;
+}
+
+const char *mock_state_name(int state)
+{
+    static const char *const names[] = {[MOCK_OPEN] = "open", [MOCK_FILLED] = "filled", [MOCK_CANCELLED] = "cancelled"};
+    return state >= 0 && state <= MOCK_CANCELLED ? names[state] : "open";
 }
 
 int mock_book_cancel(mock_book_t *b, const char *coid, long *index, int *state)

@@ -77,6 +77,9 @@ long mock_book_find(const mock_book_t *b, const char *coid);
 /* Record an order; returns its index, or -1 when out of memory. */
 long mock_book_add(mock_book_t *b, int64_t arrival_ns, const mock_fields_t *f, int answer);
 
+/* "open", "filled", "cancelled" */
+const char *mock_state_name(int state);
+
 /* Cancel the order with this client order id: 0 (cancelled), 1 (it was
  * already closed: *state says how), -1 (no such order). Counted. */
 int mock_book_cancel(mock_book_t *b, const char *coid, long *index, int *state);

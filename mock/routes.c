@@ -222,7 +222,6 @@ static void handle_get_order(mock_server_t *s, h2o_req_t *req, const char *coid_
  * 404 no such order; a second cancel is a 409, never a second effect. */
 static void handle_cancel(mock_server_t *s, h2o_req_t *req, const char *coid_base, size_t coid_len)
 {
-    static const char *states[] = {"open", "filled", "cancelled"};
     char *coid = h2o_strdup(&req->pool, coid_base, coid_len).base;
     long i;
     int state = MOCK_OPEN;
@@ -233,7 +232,7 @@ static void handle_cancel(mock_server_t *s, h2o_req_t *req, const char *coid_bas
     }
     if (r > 0) {
         mock_reply(s, req, MOCK_REPLY_SEND, 409,
-                   mock_reply_error_body(req, "order already closed", "state", states[state]), 0);
+                   mock_reply_error_body(req, "order already closed", "state", mock_state_name(state)), 0);
         return;
     }
     char id[24];
