@@ -60,12 +60,12 @@ int tool_run_engine(tool_t *tl, const salvo_config_t *cfg);
 /* The engine running now hears of the output's backpressure and errors. */
 void tool_watch_output(tool_t *tl);
 
-/* --cancel-after (tool_after.c): arm its clock as the send starts (0, or
- * a negative errno); note each of the send's results; after the send,
- * wait for the time and cancel what may be live (-1 when done or nothing
- * to do, or an exit code, said); close what it holds. */
+/* --cancel-after (tool_after.c): arm its clock and its spool (tl->live,
+ * which the send's results fill, tool_engine.c) as the send starts (0, or
+ * a negative errno); after the send, wait for the time and cancel what
+ * may be live (-1 when done or nothing to do, or an exit code, said);
+ * close what it holds. */
 int tool_after_arm(tool_t *tl, int64_t start_unix_us);
-void tool_after_note(tool_t *tl, const salvo_result_t *r);
 int tool_after_cancel(tool_t *tl, int *ran);
 void tool_after_close(tool_t *tl);
 

@@ -41,12 +41,6 @@ int tool_after_arm(tool_t *tl, int64_t start_unix_us)
     return 0;
 }
 
-void tool_after_note(tool_t *tl, const salvo_result_t *r)
-{
-    if (tl->live && !tl->checking && tool_op_spool_live(tl->live, r) < 0)
-        tl->live_error = 1;
-}
-
 /* Wait for the cancel's time; 0, or the signal that came first. */
 static int wait_for_time(tool_t *tl)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tool.h"
+#include "tool_op.h"
 #include "tool_trace.h"
 
 const char *tool_input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
@@ -51,7 +52,9 @@ static void on_result(void *ud, const salvo_result_t *r)
         tool_progress_erase(&tl->progress);
         fprintf(stderr, "salvo: --http2: the server offered no HTTP/2; using HTTP/1.1 (see \"http_version\")\n");
     }
-    tool_after_note(tl, &line);
+    /* --cancel-after: what may be live, for the cancel after the send */
+    if (tl->live && tool_op_spool_live(tl->live, &line) < 0)
+        tl->live_error = 1;
     tool_rec_t rec;
     tool_rec_from_result(&rec, &line);
     tool_agg_add(&tl->agg, &rec);
