@@ -220,7 +220,7 @@ stop_mock
 start_mock --fill-every 4
 sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" > "$WORK/mock3.json"
 P3="$WORK/mock3.json"
-at=$(date -d '+2 sec' +%H:%M:%S.%3N)
+at=$(date -d '+3 sec' +%H:%M:%S.%3N)
 at_us=$(date -d "$at" +%s%6N)
 "$SALVO" --broker "$P3" --at "$at" --cancel-after 1s "$WORK/in.csv" > "$WORK/ca.ndjson" 2> "$WORK/ca.err"
 check "--cancel-after: exit 0" 0 "$?"
@@ -292,7 +292,7 @@ check_true "an empty order_id: said" grep -q "needs column order_id, which is em
 # e. salvo cancel --at reads the results at TIME: an order written after the start is cancelled
 "$SALVO" --broker "$P4" --id-prefix rv2 "$WORK/in6.csv" > "$WORK/rv2.ndjson" 2>/dev/null
 head -3 "$WORK/rv2.ndjson" > "$WORK/late.ndjson"
-"$SALVO" cancel --broker "$P4" --at "$(date -d '+2 sec' +%H:%M:%S.%3N)" "$WORK/late.ndjson" > "$WORK/out" 2> "$WORK/err" &
+"$SALVO" cancel --broker "$P4" --at "$(date -d '+3 sec' +%H:%M:%S.%3N)" "$WORK/late.ndjson" > "$WORK/out" 2> "$WORK/err" &
 pid=$!
 said_utc() { grep -q "(UTC)" "$WORK/err"; }
 wait_for 20 said_utc # it has started; the send's later lines come now
