@@ -12,8 +12,13 @@ request is routed by its method and path, exactly as the broker would see it
 (/api/v3/order is Binance, /v5/order/create Bybit, ...). When ready it prints
 the port alone on a line of stdout and flushes: wait for that line.
 
-Three brokers also cancel and look up an order, by the client order id or
-the broker's own id (as placement answered it), signed as placement is:
+Every broker also cancels an order, and all but Kraken look one up, by the
+client order id or the broker's own id (as placement answered it), checked
+as placement is (the same keys; a signature over the request's own method,
+path and query or body):
+  Alpaca   DELETE /v2/orders/{id} (204; 422 no longer cancelable; 404);
+           GET /v2/orders:by_client_order_id?client_order_id= (OpenAPI
+           deleteOrderByOrderID, getOrderByClientOrderId)
   Binance  DELETE /api/v3/order (cancel), GET /api/v3/order (lookup), both
            with their parameters in the query string (rest-api.md "Cancel
            order (TRADE)", "Query order (USER_DATA)")
@@ -22,9 +27,28 @@ the broker's own id (as placement answered it), signed as placement is:
   OKX      POST /api/v5/trade/cancel-order; GET /api/v5/trade/order, the GET
            and its path with query signed (docs-v5 "Cancel order", "Order
            details")
-A placed order is open, nothing executed; a cancel of an open order
-cancels it; a cancel of a filled or cancelled one gets the broker's
-"already closed" answer, of an order never placed its "does not exist".
+  Kraken   POST /0/private/CancelOrder by txid or cl_ord_id, signed as
+           AddOrder (docs.kraken.com cancel-order); no lookup here
+           (QueryOrders answers keyed by txid: no profile asks it)
+  Coinbase POST /api/v3/brokerage/orders/batch_cancel {"order_ids": [...]};
+           GET /api/v3/brokerage/orders/historical/{id}; the JWT's uri claim
+           names each request's own method and path
+  Bitget   POST /api/v2/spot/trade/cancel-order; GET
+           /api/v2/spot/trade/orderInfo?orderId= (or clientOid=, an unfilled
+           order only), signed over timestamp + GET + path?query
+  OANDA    PUT /v3/accounts/{acct}/orders/{id | @clientID}/cancel, no body;
+           GET /v3/accounts/{acct}/orders/{id | @clientID} (@clientID finds
+           a pending order only) (v20-python order.cancel, order.get)
+  Tradier  DELETE and GET /v1/accounts/{acct}/orders/{id} (cancel-order,
+           get-account-order)
+A placed order is open, nothing executed (an OANDA MARKET order fills at
+once); a cancel of an open order cancels it; a cancel of a filled or
+cancelled one gets the broker's "already closed" answer, of an order never
+placed its "does not exist". Where a broker's answer is not documented the
+emulator gives the most likely one, marked "unconfirmed" at its handler.
+OANDA and Tradier know an account by the orders placed on it: a cancel or
+lookup on another account is refused as the broker refuses an account the
+token cannot reach.
 
 Secrets come from the same environment variables as the profiles
 (BINANCE_API_KEY, BINANCE_API_SECRET, OKX_PASSPHRASE, COINBASE_API_SECRET
@@ -82,6 +106,11 @@ BROKERS = ("alpaca", "binance", "bybit", "okx", "kraken", "coinbase", "bitget", 
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+def iso(ms, digits=3):
+    """An RFC 3339 UTC time of epoch milliseconds, with `digits` fractional digits (3 or more)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}".ljust(digits + 1, "0") + "Z"
 
 
 def b64(data):
@@ -193,6 +222,7 @@ class Emulator:
             self.jwt_nonces = set()                   # Coinbase: JWT nonces seen
             self.banned_until = {}
             self.seq = 0
+            self.oanda_tx = 6350                      # OANDA: the account's last transaction id
 
     def secret(self, name):
         return self.env.get(name) or None
@@ -202,17 +232,24 @@ class Emulator:
             self.seq += 1
             return self.seq
 
+    def oanda_txid(self):
+        """OANDA's next transaction id: one sequence per account, an order's id is its create transaction's."""
+        with self.lock:
+            self.oanda_tx += 1
+            return str(self.oanda_tx)
+
     # the common path once a broker has checked auth and parsed the order
-    def place(self, broker, cid, symbol, pending=True, dedupe=True, order_id=None, **details):
+    def place(self, broker, cid, symbol, pending=True, dedupe=True, order_id=None, filled=False, **details):
         """Decide REJECT / LIMIT / ... / duplicate / placed; returns (what, order).
         pending: the order rests, so its id stays taken (OANDA dedupes pending orders only);
         dedupe: the broker refuses a repeated id at all (Tradier's tag is only a label);
         order_id: the emulator's sequence number -> the broker's order id as its answer shows it
-        (a cancel or lookup by that id finds the order); details: kept with the order (qty, price, ...)."""
+        (a cancel or lookup by that id finds the order); filled: it fills at once whatever its
+        symbol (OANDA's MARKET orders), as FILL does; details: kept with the order (qty, price, ...)."""
         with self.lock:
-            return self._place(broker, cid, symbol, pending, dedupe, order_id, details)
+            return self._place(broker, cid, symbol, pending, dedupe, order_id, filled, details)
 
-    def _place(self, broker, cid, symbol, pending, dedupe, order_id, details):
+    def _place(self, broker, cid, symbol, pending, dedupe, order_id, filled, details):
         what = steer(symbol)
         if what == "BAN":
             self.banned_until[broker] = time.time() + self.ban_seconds
@@ -227,7 +264,7 @@ class Emulator:
         n = self.next_id()
         order = {"broker": broker, "id": str(n), "client_order_id": cid, "symbol": symbol, "at_ms": now_ms(),
                  "order_id": order_id(n) if order_id else str(n), **details}
-        filled = fills(symbol)
+        filled = filled or fills(symbol)
         order.update(state="filled" if filled else "open", executed=(order.get("qty") or "0") if filled else "0",
                      cancels=0, updated_ms=order["at_ms"])
         self.orders.append(order)
@@ -246,10 +283,13 @@ class Emulator:
             order = self.book[broker].get(key) if key[1] else None
             return dict(order) if order else None
 
-    def cancel(self, broker, order_id):
+    def cancel(self, broker, order_id, release=False, on_cancel=None):
         """Cancel the order with the broker's id order_id: returns (its state before, a copy after),
         (None, None) when there is none. An open order is cancelled; a filled or cancelled one
-        stays as it is. Every cancel that reaches an order is counted in its "cancels"."""
+        stays as it is. Every cancel that reaches an order is counted in its "cancels".
+        release: a cancelled order's client id is free again (unique among open orders only:
+        Kraken, OANDA); on_cancel(order): called on the order as it is cancelled (OANDA's
+        cancel transaction)."""
         with self.lock:
             order = self.book[broker].get(("order_id", order_id))
             if order is None:  # gone by a reset meanwhile
@@ -258,7 +298,16 @@ class Emulator:
             order["cancels"] += 1
             if before == "open":
                 order.update(state="cancelled", updated_ms=now_ms())
+                if release and self.ids[broker].get(order["client_order_id"]) is order:
+                    del self.ids[broker][order["client_order_id"]]
+                if on_cancel:
+                    on_cancel(order)
             return before, dict(order)
+
+    def accounts(self, broker):
+        """The accounts orders were placed on (OANDA, Tradier): the ones the token reaches."""
+        with self.lock:
+            return {o.get("account") for o in self.orders if o["broker"] == broker}
 
     def banned(self, broker):
         return time.time() < self.banned_until.get(broker, 0)
@@ -284,11 +333,20 @@ def json_body(body):
 
 # ---- the brokers ----
 
-def alpaca(emu, req):
-    """Alpaca v2: static headers; 422 'client_order_id must be unique'."""
+def alpaca_auth(emu, req):
+    """Alpaca's check of every request: the static APCA-API-KEY-ID and APCA-API-SECRET-KEY headers."""
     key, secret = emu.secret("ALPACA_API_KEY"), emu.secret("ALPACA_API_SECRET")
     if not key or req.header("APCA-API-KEY-ID") != key or req.header("APCA-API-SECRET-KEY") != secret:
         raise Answer(401, {"code": 40110000, "message": "request is not authorized"}, "auth")
+
+
+def alpaca_rl():
+    return {"X-Ratelimit-Limit": "200", "X-Ratelimit-Remaining": "199", "X-Ratelimit-Reset": str(int(time.time()) + 60)}
+
+
+def alpaca(emu, req):
+    """Alpaca v2: static headers; 422 'client_order_id must be unique'."""
+    alpaca_auth(emu, req)
     o = json_body(req.body)
     if o is None:
         raise Answer(400, {"code": 40010000, "message": "invalid json"}, "malformed")
@@ -300,8 +358,10 @@ def alpaca(emu, req):
     cid = o.get("client_order_id", "")
     if len(cid) > 128:
         raise Answer(422, {"code": 40010001, "message": "client_order_id must be no more than 128 characters"}, "invalid")
-    what, order = emu.place("alpaca", cid, o["symbol"])
-    rl = {"X-Ratelimit-Limit": "200", "X-Ratelimit-Remaining": "199", "X-Ratelimit-Reset": str(int(time.time()) + 60)}
+    what, order = emu.place("alpaca", cid, o["symbol"], order_id=lambda n: f"61e69015-8549-4bfd-b9c3-{n:012d}",
+                            qty=o["qty"], price=o.get("limit_price"), side=o["side"], type=o["type"],
+                            tif=o["time_in_force"])
+    rl = alpaca_rl()
     if what == "REJECT" or what == "BAN":
         raise Answer(403, {"code": 40310000, "message": "insufficient buying power"}, "reject", rl)
     if what == "LIMIT":
@@ -311,9 +371,62 @@ def alpaca(emu, req):
         raise Answer(500, {"code": 50010000, "message": "internal server error occurred"}, "unknown")
     if what == "DUPLICATE":
         raise Answer(422, {"code": 40010001, "message": "client_order_id must be unique"}, "duplicate", rl)
-    return 200, {"id": f"61e69015-8549-4bfd-b9c3-{int(order['id']):012d}", "client_order_id": cid,
+    return 200, {"id": order["order_id"], "client_order_id": cid,
                  "status": "accepted", "symbol": o["symbol"], "qty": o["qty"], "side": o["side"],
                  "type": o["type"]}, "accepted", rl
+
+
+ALPACA_STATUS = {"open": "new", "filled": "filled", "cancelled": "canceled"}  # alpaca-py enums.py OrderStatus
+
+
+def alpaca_order(o):
+    """An order as Alpaca answers it (Trading API 'Orders' object)."""
+    t = iso(o["at_ms"], 6)
+    u = iso(o["updated_ms"], 6)
+    filled, price = o["state"] == "filled", o.get("price")
+    return {"id": o["order_id"], "client_order_id": o["client_order_id"], "created_at": t, "updated_at": u,
+            "submitted_at": t, "filled_at": u if filled else None, "expired_at": None,
+            "canceled_at": u if o["state"] == "cancelled" else None, "failed_at": None, "replaced_at": None,
+            "replaced_by": None, "replaces": None, "asset_id": "b0b6dd9d-8b9b-48a9-ba46-b9d54906e415",
+            "symbol": o["symbol"], "asset_class": "us_equity", "notional": None, "qty": o["qty"],
+            "filled_qty": o["executed"], "filled_avg_price": price if filled else None, "order_class": "",
+            "order_type": o["type"], "type": o["type"], "side": o["side"], "time_in_force": o["tif"],
+            "limit_price": price, "stop_price": None, "status": ALPACA_STATUS[o["state"]], "extended_hours": False,
+            "legs": None, "trail_percent": None, "trail_price": None, "hwm": None}
+
+
+def alpaca_cancel(emu, req):
+    """Alpaca DELETE /v2/orders/{order_id}: "If the order is no longer cancelable, the request will be
+    rejected with status 422; otherwise accepted with return status 204" (OpenAPI deleteOrderByOrderID).
+    The bodies are third-party, not in Alpaca's reference: 422 {"code": 42210000, "message": "order is
+    already in \"filled\" state"} (bennycode/trading-signals PR 1079), 404 {"code": 40410000, "message":
+    "order not found"} (client fixtures); the wording for a cancelled order is the filled one's with its
+    state (unconfirmed). A 204 means the cancel was accepted, as here it is done at once."""
+    alpaca_auth(emu, req)
+    oid = urllib.parse.unquote(req.path.rsplit("/", 1)[1])
+    order = emu.find("alpaca", order_id=oid)
+    req.note(order, order_id=oid)
+    before, order = emu.cancel("alpaca", oid) if order else (None, None)
+    if before is None:
+        raise Answer(404, {"code": 40410000, "message": "order not found"}, "not_found", alpaca_rl())
+    if before != "open":
+        raise Answer(422, {"code": 42210000, "message": f'order is already in "{ALPACA_STATUS[before]}" state'},
+                     "already_closed", alpaca_rl())
+    return 204, b"", "cancelled", alpaca_rl()
+
+
+def alpaca_status(emu, req):
+    """Alpaca GET /v2/orders:by_client_order_id?client_order_id=: the order; an unknown id 404
+    {"code": 40410000, "message": "Not found"} (the body third-party, unconfirmed)."""
+    alpaca_auth(emu, req)
+    cid = dict(form_pairs(req.query) or []).get("client_order_id")
+    if not cid:
+        raise Answer(422, {"code": 40010001, "message": "client_order_id is required"}, "invalid")
+    order = emu.find("alpaca", client_id=cid)
+    req.note(order, cid)
+    if order is None:
+        raise Answer(404, {"code": 40410000, "message": "Not found"}, "not_found", alpaca_rl())
+    return 200, alpaca_order(order), order["state"], alpaca_rl()
 
 
 def binance_auth(emu, req):
@@ -766,10 +879,14 @@ def okx_status(emu, req):
     return 200, okx_env("0", "", [okx_order(order)]), order["state"], {}
 
 
-def kraken(emu, req):
-    """Kraken spot: API-Key/API-Sign, increasing nonce, HTTP 200 with error[] (spot-rest-auth, docs.kraken.com/rest)."""
-    def err(*e):
-        return {"error": list(e)}
+def kraken_err(*e):
+    return {"error": list(e)}
+
+
+def kraken_auth(emu, req):
+    """Kraken's checks of every private request: the lockout, API-Key, a form body whose nonce
+    increases, API-Sign over path + SHA256(nonce + body) (spot-rest-auth); returns the form's params."""
+    err = kraken_err
     if emu.banned("kraken"):
         raise Answer(200, err("EGeneral:Temporary lockout"), "banned")
     key, secret = emu.secret("KRAKEN_API_KEY"), emu.secret("KRAKEN_API_SECRET")
@@ -795,6 +912,13 @@ def kraken(emu, req):
         if int(nonce) <= emu.nonces.get(key, -1):
             raise Answer(200, err("EAPI:Invalid nonce"), "nonce")
         emu.nonces[key] = int(nonce)
+    return params
+
+
+def kraken(emu, req):
+    """Kraken spot: API-Key/API-Sign, increasing nonce, HTTP 200 with error[] (spot-rest-auth, docs.kraken.com/rest)."""
+    err = kraken_err
+    params = kraken_auth(emu, req)
     for f in ("pair", "type", "ordertype", "volume"):
         if not params.get(f):
             raise Answer(200, err(f"EGeneral:Invalid arguments:{f}"), "invalid")
@@ -806,7 +930,10 @@ def kraken(emu, req):
     uuid = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}"
     if cid and not (re.fullmatch(uuid, cid) or re.fullmatch(r"[\x21-\x7e]{1,18}", cid)):
         raise Answer(200, err("EGeneral:Invalid arguments:cl_ord_id"), "invalid")
-    what, order = emu.place("kraken", cid, params["pair"])
+    # cl_ord_id "uniquely identifies an open order": one filled at once leaves it free
+    what, order = emu.place("kraken", cid, params["pair"], pending=not fills(params["pair"]),
+                            order_id=lambda n: f"OUF4EM-FRGI2-{n:06d}", qty=params["volume"],
+                            price=params.get("price"), side=params["type"], type=params["ordertype"])
     if what == "BAN":
         raise Answer(200, err("EGeneral:Temporary lockout"), "ban")
     if what == "LIMIT":
@@ -820,12 +947,31 @@ def kraken(emu, req):
     if what == "DUPLICATE":
         raise Answer(200, err("EOrder:Duplicate order"), "duplicate")  # wording not verified in Kraken's docs
     descr = f"{params['type']} {params['volume']} {params['pair']} @ {params['ordertype']} {params.get('price', '')}".strip()
-    return 200, {"error": [], "result": {"descr": {"order": descr},
-                                         "txid": [f"OUF4EM-FRGI2-{int(order['id']):06d}"]}}, "accepted", {}
+    return 200, {"error": [], "result": {"descr": {"order": descr}, "txid": [order["order_id"]]}}, "accepted", {}
 
 
-def coinbase(emu, req):
-    """Coinbase Advanced Trade: Bearer ES256 JWT per request (coinbase-advanced-py jwt_generator.py)."""
+def kraken_cancel(emu, req):
+    """Kraken POST /0/private/CancelOrder, signed as AddOrder: by txid ("Kraken order identifier")
+    or cl_ord_id ("uniquely identifies an open order"); {"error": [], "result": {"count": 1,
+    "pending": false}} (docs.kraken.com cancel-order). A closed order and one never placed alike:
+    "EOrder:Unknown order" (third-party SDKs, ccxt's OrderNotFound; not in Kraken's own error
+    page: unconfirmed). Both ids sent: the txid is used (undocumented)."""
+    params = kraken_auth(emu, req)
+    txid, cid = params.get("txid"), params.get("cl_ord_id")
+    if not txid and not cid:
+        raise Answer(200, kraken_err("EGeneral:Invalid arguments:txid"), "invalid")
+    order = emu.find("kraken", txid, cid)
+    req.note(order, cid, txid)
+    before, order = emu.cancel("kraken", order["order_id"], release=True) if order else (None, None)
+    if before != "open":
+        raise Answer(200, kraken_err("EOrder:Unknown order"), "not_found" if before is None else "already_closed")
+    return 200, {"error": [], "result": {"count": 1, "pending": False}}, "cancelled", {}
+
+
+def coinbase_auth(emu, req):
+    """Coinbase's check of every request: a Bearer ES256 JWT made for it (coinbase-advanced-py
+    jwt_generator.py): kid and sub the key name, iss cdp, at most 2 minutes, a nonce never seen
+    before, and uri "METHOD host/path" naming this request's own method and path (no query)."""
     key, pem = emu.secret("COINBASE_API_KEY"), emu.secret("COINBASE_API_SECRET")
     auth = req.header("Authorization") or ""
     deny = Answer(401, "Unauthorized", "auth")
@@ -856,6 +1002,11 @@ def coinbase(emu, req):
         if head["nonce"] in emu.jwt_nonces:
             raise Answer(401, "Unauthorized", "replay")
         emu.jwt_nonces.add(head["nonce"])
+
+
+def coinbase(emu, req):
+    """Coinbase Advanced Trade: Bearer ES256 JWT per request (coinbase-advanced-py jwt_generator.py)."""
+    coinbase_auth(emu, req)
     o = json_body(req.body)
     if o is None:
         raise Answer(400, {"error": "INVALID_ARGUMENT", "error_details": "invalid json", "message": "invalid json"}, "malformed")
@@ -864,7 +1015,13 @@ def coinbase(emu, req):
         raise Answer(400, {"error": "INVALID_ARGUMENT", "error_details": "product_id, side and one order_configuration are required",
                            "message": "invalid request"}, "invalid")
     cid = o.get("client_order_id", "")
-    what, order = emu.place("coinbase", cid, o["product_id"])
+    kind, inner = next(iter(conf.items()))
+    inner = inner if isinstance(inner, dict) else {}
+    # a repeated id: "the order corresponding with that ID will be returned instead", so the
+    # answer is the existing order's (its product, side and configuration), not this request's
+    what, order = emu.place("coinbase", cid, o["product_id"], order_id=lambda n: f"11111111-2222-3333-4444-{n:012d}",
+                            product_id=o["product_id"], side=o["side"], conf=conf, qty=inner.get("base_size") or "0",
+                            price=inner.get("limit_price"), type="MARKET" if kind.startswith("market") else "LIMIT")
     if what == "LIMIT":
         raise Answer(429, {"error": "RATE_LIMIT_EXCEEDED", "message": "Too many requests"}, "limit",
                      {"x-ratelimit-remaining": "0", "Retry-After": "1"})
@@ -875,21 +1032,88 @@ def coinbase(emu, req):
                      "order_configuration": conf}, "reject", {}
     if what in ("UNKNOWN", "TIMEOUT"):
         raise Answer(500, {"error": "INTERNAL", "message": "internal error"}, "unknown")
-    oid = f"11111111-2222-3333-4444-{int(order['id']):012d}"
-    if what == "PLACED":
-        order.update(product_id=o["product_id"], side=o["side"], conf=conf)
-    # a repeated id: "the order corresponding with that ID will be returned instead", so the
-    # answer is the existing order's (its product, side and configuration), not this request's
     verdict = "duplicate" if what == "DUPLICATE" else "accepted"
-    return 200, {"success": True, "success_response": {"order_id": oid, "product_id": order["product_id"],
+    return 200, {"success": True, "success_response": {"order_id": order["order_id"], "product_id": order["product_id"],
                                                        "side": order["side"], "client_order_id": cid},
                  "order_configuration": order["conf"]}, verdict, {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "29"}
 
 
-def bitget(emu, req):
-    """Bitget v2: ACCESS-* headers, ms timestamp, code '00000' (v3-bitget-api-sdk)."""
-    def env(code, msg, data=None):
-        return {"code": code, "msg": msg, "requestTime": now_ms(), "data": data}
+COINBASE_STATUS = {"open": "OPEN", "filled": "FILLED", "cancelled": "CANCELLED"}  # coinbase-advanced-py Order.status
+
+
+def coinbase_order(o):
+    """An order as Get Order answers it (coinbase-advanced-py orders_types.py Order)."""
+    filled = o["state"] == "filled"
+    px = o.get("price") or "0"
+    try:
+        value = f"{Decimal(o['executed']) * Decimal(px)}"
+    except ArithmeticError:
+        value = "0"
+    return {"order_id": o["order_id"], "product_id": o["product_id"], "user_id": "emu-user",
+            "order_configuration": o["conf"], "side": o["side"], "client_order_id": o["client_order_id"],
+            "status": COINBASE_STATUS[o["state"]], "time_in_force": "GOOD_UNTIL_CANCELLED",
+            "created_time": iso(o["at_ms"], 6), "completion_percentage": "100" if filled else "0",
+            "filled_size": o["executed"], "average_filled_price": px if filled else "0",
+            "number_of_fills": "1" if filled else "0", "filled_value": value, "pending_cancel": False,
+            "size_in_quote": False, "total_fees": "0", "size_inclusive_of_fees": False,
+            "total_value_after_fees": value, "trigger_status": "INVALID_ORDER_TYPE", "order_type": o["type"],
+            "reject_reason": "REJECT_REASON_UNSPECIFIED", "settled": filled, "product_type": "SPOT",
+            "reject_message": "", "cancel_message": "User requested cancel" if o["state"] == "cancelled" else "",
+            "order_placement_source": "RETAIL_ADVANCED", "outstanding_hold_amount": "0", "is_liquidation": False,
+            "last_fill_time": iso(o["updated_ms"], 6) if filled else None, "edit_history": [],
+            "leverage": "", "margin_type": "UNKNOWN_MARGIN_TYPE", "retail_portfolio_id": ""}
+
+
+def coinbase_cancel(emu, req):
+    """Coinbase POST /api/v3/brokerage/orders/batch_cancel {"order_ids": [...]}: HTTP 200 with one
+    result per id, {"success", "failure_reason", "order_id"} (OpenAPI CancelOrders; a success
+    carries failure_reason UNKNOWN_CANCEL_FAILURE_REASON, the enum's default: ccxt PR 16470).
+    A filled order: ORDER_IS_FULLY_FILLED (the enum, third-party typed SDKs). One never placed:
+    UNKNOWN_CANCEL_ORDER. One already cancelled: undocumented; UNKNOWN_CANCEL_ORDER here, the
+    likeliest (third-party clients read it as "already gone"), unconfirmed."""
+    coinbase_auth(emu, req)
+    o = json_body(req.body)
+    ids = o.get("order_ids") if o else None
+    if not isinstance(ids, list) or not ids or len(ids) > 100 or not all(isinstance(i, str) and i for i in ids):
+        raise Answer(400, {"error": "INVALID_ARGUMENT", "error_details": "order_ids: 1 to 100 order ids are required",
+                           "message": "order_ids: 1 to 100 order ids are required"}, "invalid")
+    results, verdicts = [], []
+    for i, oid in enumerate(ids):
+        order = emu.find("coinbase", oid)
+        if i == 0:
+            req.note(order, order_id=oid)
+        before, _ = emu.cancel("coinbase", oid) if order else (None, None)
+        if before == "open":
+            results.append({"success": True, "failure_reason": "UNKNOWN_CANCEL_FAILURE_REASON", "order_id": oid})
+            verdicts.append("cancelled")
+        else:
+            reason = "ORDER_IS_FULLY_FILLED" if before == "filled" else "UNKNOWN_CANCEL_ORDER"
+            results.append({"success": False, "failure_reason": reason, "order_id": oid})
+            verdicts.append("not_found" if before is None else "already_closed")
+    return 200, {"results": results}, verdicts[0] if len(set(verdicts)) == 1 else "mixed", {}
+
+
+def coinbase_status(emu, req):
+    """Coinbase GET /api/v3/brokerage/orders/historical/{order_id}: {"order": {...}}; an unknown id
+    HTTP 404 {"error": "NOT_FOUND", ...} (the body third-party: ccxt and others)."""
+    coinbase_auth(emu, req)
+    oid = urllib.parse.unquote(req.path.rsplit("/", 1)[1])
+    order = emu.find("coinbase", oid)
+    req.note(order, order_id=oid)
+    if order is None:
+        msg = "order with this orderID was not found"
+        raise Answer(404, {"error": "NOT_FOUND", "error_details": msg, "message": msg}, "not_found")
+    return 200, {"order": coinbase_order(order)}, order["state"], {}
+
+
+def bitget_env(code, msg, data=None):
+    return {"code": code, "msg": msg, "requestTime": now_ms(), "data": data}
+
+
+def bitget_auth(emu, req):
+    """Bitget's checks of every signed request: ACCESS-KEY, -PASSPHRASE, an epoch-ms ACCESS-TIMESTAMP
+    within 30 s, ACCESS-SIGN over timestamp + METHOD + path?query + body (v3-bitget-api-sdk)."""
+    env = bitget_env
     key, secret, phrase = emu.secret("BITGET_API_KEY"), emu.secret("BITGET_API_SECRET"), emu.secret("BITGET_PASSPHRASE")
     hkey, sign, ts = req.header("ACCESS-KEY"), req.header("ACCESS-SIGN"), req.header("ACCESS-TIMESTAMP")
     if not key or hkey != key:
@@ -902,6 +1126,12 @@ def bitget(emu, req):
         raise Answer(400, env("40008", "Request timestamp expired"), "timestamp")
     if not sign or not hmac.compare_digest(bitget_sign(secret, ts, req.method, req.path_query, req.body), sign):
         raise Answer(400, env("40009", "sign signature error"), "signature")
+
+
+def bitget(emu, req):
+    """Bitget v2: ACCESS-* headers, ms timestamp, code '00000' (v3-bitget-api-sdk)."""
+    env = bitget_env
+    bitget_auth(emu, req)
     o = json_body(req.body)
     if o is None:
         raise Answer(400, env("40017", "Parameter verification failed"), "malformed")
@@ -911,7 +1141,8 @@ def bitget(emu, req):
     if o["side"] not in ("buy", "sell") or o["orderType"] not in ("limit", "market"):
         raise Answer(400, env("40017", "Parameter verification failed: side or orderType"), "invalid")
     cid = o.get("clientOid", "")
-    what, order = emu.place("bitget", cid, o["symbol"])
+    what, order = emu.place("bitget", cid, o["symbol"], order_id=lambda n: f"12127393573{n:05d}", qty=o["size"],
+                            price=o.get("price"), side=o["side"], type=o["orderType"], force=o["force"])
     if what == "LIMIT":
         raise Answer(429, env("429", "Too Many Requests"), "limit", {"Retry-After": "1"})
     if what in ("REJECT", "BAN"):
@@ -920,15 +1151,89 @@ def bitget(emu, req):
         raise Answer(500, env("40010", "Request timed out"), "unknown")
     if what == "DUPLICATE":
         raise Answer(400, env("40786", "Duplicate clientOid"), "duplicate")
-    return 200, env("00000", "success", {"orderId": f"12127393573{int(order['id']):05d}", "clientOid": cid}), "accepted", {}
+    return 200, env("00000", "success", {"orderId": order["order_id"], "clientOid": cid}), "accepted", {}
 
 
-def oanda(emu, req):
-    """OANDA v20: Bearer token, account id in the path; 201 with transactions, 400 with orderRejectTransaction."""
+BITGET_STATUS = {"open": "live", "filled": "filled", "cancelled": "cancelled"}  # Get-Order-Info "status"
+# "The order does not exist" (bitget-api SDK API_ERROR_CODE.ORDER_NOT_FOUND). Its HTTP status is 200 in
+# some third-party fixtures, 400 in others: 400 here, as Bitget's other 4xxxx codes (unconfirmed).
+BITGET_NO_ORDER = ("43001", "The order does not exist")
+
+
+def bitget_order(o):
+    """An order as Get Order Info lists it (api-doc/spot/trade/Get-Order-Info)."""
+    filled = o["state"] == "filled"
+    px = o.get("price") or "0"
+    try:
+        quote = f"{Decimal(o['executed']) * Decimal(px)}"
+    except ArithmeticError:
+        quote = "0"
+    return {"userId": "1234567890", "symbol": o["symbol"], "orderId": o["order_id"], "clientOid": o["client_order_id"],
+            "price": px, "size": o["qty"], "orderType": o["type"], "side": o["side"],
+            "status": BITGET_STATUS[o["state"]], "priceAvg": px if filled else "0", "baseVolume": o["executed"],
+            "quoteVolume": quote, "enterPointSource": "API", "feeDetail": "", "orderSource": "normal",
+            "cancelReason": "", "cTime": str(o["at_ms"]), "uTime": str(o["updated_ms"])}
+
+
+def bitget_find(emu, req, p, symbol=None):
+    """The order p names by orderId or clientOid (orderId first), of that symbol when given."""
+    if not p.get("orderId") and not p.get("clientOid"):
+        raise Answer(400, bitget_env("40017", "Parameter verification failed: orderId or clientOid is required"),
+                     "invalid")
+    order = emu.find("bitget", p.get("orderId"), p.get("clientOid"))
+    if order and symbol not in (None, order["symbol"]):
+        order = None
+    req.note(order, p.get("clientOid"), p.get("orderId"))
+    return order
+
+
+def bitget_cancel(emu, req):
+    """Bitget POST /api/v2/spot/trade/cancel-order {symbol, orderId | clientOid}, signed as placement:
+    code "00000" with data {orderId, clientOid} (api-doc/spot/trade/Cancel-Order). An order never
+    placed: 43001. A filled or cancelled one: undocumented; 43001 here too (unconfirmed)."""
+    bitget_auth(emu, req)
+    o = json_body(req.body)
+    if o is None:
+        raise Answer(400, bitget_env("40017", "Parameter verification failed"), "malformed")
+    if not isinstance(o.get("symbol"), str) or not o["symbol"]:
+        raise Answer(400, bitget_env("40017", "Parameter verification failed: symbol"), "invalid")
+    order = bitget_find(emu, req, o, o["symbol"])
+    before, order = emu.cancel("bitget", order["order_id"]) if order else (None, None)
+    if before != "open":
+        raise Answer(400, bitget_env(*BITGET_NO_ORDER), "not_found" if before is None else "already_closed")
+    return 200, bitget_env("00000", "success", {"orderId": order["order_id"], "clientOid": order["client_order_id"]}), \
+        "cancelled", {}
+
+
+def bitget_status(emu, req):
+    """Bitget GET /api/v2/spot/trade/orderInfo?orderId= (or clientOid=), signed over timestamp + GET +
+    path?query: code "00000" with data [order]. By clientOid only while "the order is in unfilled
+    status" (the doc; a cancelled order is taken as not unfilled: unconfirmed). An unknown order:
+    43001 (third-party)."""
+    bitget_auth(emu, req)
+    pairs = form_pairs(req.query)
+    p = dict(pairs or [])
+    order = bitget_find(emu, req, p)
+    if order and not p.get("orderId") and order["state"] != "open":
+        order = None
+        req.note(None, p.get("clientOid"))
+    if order is None:
+        raise Answer(400, bitget_env(*BITGET_NO_ORDER), "not_found")
+    return 200, bitget_env("00000", "success", [bitget_order(order)]), order["state"], {}
+
+
+def oanda_auth(emu, req):
+    """OANDA's check of every request: the personal access token as a Bearer token."""
     token = emu.secret("OANDA_API_KEY")
     if not token or req.header("Authorization") != f"Bearer {token}":
         raise Answer(401, {"errorMessage": "Insufficient authorization to perform request."}, "auth")
-    account = req.path.split("/")[3]
+
+
+def oanda(emu, req):
+    """OANDA v20: Bearer token, account id in the path; 201 with transactions, 400 with orderRejectTransaction.
+    An order's id is its create transaction's id; a MARKET order (and FILL) fills at once."""
+    oanda_auth(emu, req)
+    account = urllib.parse.unquote(req.path.split("/")[3])
     o = json_body(req.body)
     order_in = o.get("order") if o else None
     if not isinstance(order_in, dict):
@@ -939,7 +1244,7 @@ def oanda(emu, req):
           "type": f"{kind}_ORDER", "clientExtensions": {"id": cid} if cid else None}
 
     def reject(reason, msg, verdict):
-        raise Answer(400, {"orderRejectTransaction": {**tx, "id": str(emu.next_id()), "type": f"{kind}_ORDER_REJECT",
+        raise Answer(400, {"orderRejectTransaction": {**tx, "id": emu.oanda_txid(), "type": f"{kind}_ORDER_REJECT",
                                                       "rejectReason": reason},
                            "errorCode": reason, "errorMessage": msg}, verdict)
     if kind not in ("MARKET", "LIMIT") or not instrument:
@@ -948,7 +1253,11 @@ def oanda(emu, req):
         reject("UNITS_INVALID", "The units specified is invalid", "invalid")
     if kind == "LIMIT" and not order_in.get("price"):
         reject("PRICE_MISSING", "The price is missing", "invalid")
-    what, order = emu.place("oanda", cid, instrument, pending=(kind == "LIMIT"))
+    filled = kind == "MARKET" or fills(instrument)
+    # ids are unique among pending orders only: one filled at once leaves its id free
+    what, order = emu.place("oanda", cid, instrument, pending=not filled, order_id=lambda n: emu.oanda_txid(),
+                            filled=filled, qty=units.lstrip("-"), units=units, price=order_in.get("price"), type=kind,
+                            tif=order_in.get("timeInForce") or ("FOK" if kind == "MARKET" else "GTC"), account=account)
     if what == "LIMIT":
         raise Answer(429, {"errorMessage": "Requests are being throttled"}, "limit", {"Retry-After": "1"})
     if what in ("UNKNOWN", "TIMEOUT"):
@@ -956,25 +1265,130 @@ def oanda(emu, req):
     if what == "DUPLICATE":
         reject("CLIENT_ORDER_ID_ALREADY_EXISTS", "The client order ID specified is already assigned to another pending order",
                "duplicate")
-    created = {**tx, "id": str(6350 + emu.next_id())}
     if what in ("REJECT", "BAN"):  # created, then cancelled unfilled: a 201 that executed nothing
-        cancel = {"id": str(int(created["id"]) + 1), "type": "ORDER_CANCEL", "orderID": created["id"],
+        created = {**tx, "id": emu.oanda_txid()}
+        cancel = {"id": emu.oanda_txid(), "type": "ORDER_CANCEL", "orderID": created["id"],
                   "reason": "INSUFFICIENT_MARGIN"}
         return 201, {"orderCreateTransaction": created, "orderCancelTransaction": cancel,
                      "relatedTransactionIDs": [created["id"], cancel["id"]], "lastTransactionID": cancel["id"]}, "reject", {}
+    created = {**tx, "id": order["order_id"]}
     ans = {"orderCreateTransaction": created, "relatedTransactionIDs": [created["id"]], "lastTransactionID": created["id"]}
-    if kind == "MARKET":
-        fill = {"id": str(int(created["id"]) + 1), "type": "ORDER_FILL", "orderID": created["id"], "units": units}
-        ans.update(orderFillTransaction=fill, lastTransactionID=fill["id"])
+    if filled:
+        with emu.lock:
+            order["fill_tx"] = emu.oanda_txid()
+        fill = {"id": order["fill_tx"], "type": "ORDER_FILL", "orderID": created["id"], "units": units,
+                **({"clientOrderID": cid} if cid else {})}
+        ans.update(orderFillTransaction=fill, relatedTransactionIDs=[created["id"], fill["id"]],
+                   lastTransactionID=fill["id"])
     return 201, ans, "accepted", {}
+
+
+OANDA_STATE = {"open": "PENDING", "filled": "FILLED", "cancelled": "CANCELLED"}  # OrderState
+
+
+def oanda_order(o):
+    """An order as Get Order answers it (v20 LimitOrder / MarketOrder definitions)."""
+    t, u = f"{o['at_ms'] / 1000:.9f}", f"{o['updated_ms'] / 1000:.9f}"
+    order = {"id": o["order_id"], "createTime": t, "type": o["type"], "instrument": o["symbol"], "units": o["units"],
+             "timeInForce": o["tif"], "positionFill": "DEFAULT", "state": OANDA_STATE[o["state"]]}
+    if o.get("price"):
+        order.update(price=o["price"], triggerCondition="DEFAULT", partialFill="DEFAULT_FILL")
+    if o["client_order_id"]:
+        order["clientExtensions"] = {"id": o["client_order_id"]}
+    if o["state"] == "filled":
+        order.update(fillingTransactionID=o.get("fill_tx"), filledTime=u, tradeOpenedID=o.get("fill_tx"))
+    if o["state"] == "cancelled":
+        order.update(cancellingTransactionID=o.get("cancel_tx"), cancelledTime=u)
+    return order
+
+
+def oanda_find(emu, req, account, spec):
+    """The order an orderSpecifier names in the account: OANDA's id, or @ and the client id, which
+    finds a pending order only (third-party OANDA emulator, MEASURED on a practice account: a FILLED
+    or CANCELLED order's client id answers 404). An account no order was placed on is refused as one
+    the token cannot reach: 403 "The provided request was forbidden." (third-party clients: "If an
+    incorrect accountID is submitted"; not in OANDA's docs we read)."""
+    if account not in emu.accounts("oanda"):
+        raise Answer(403, {"errorMessage": "The provided request was forbidden."}, "auth")
+    by_client = spec.startswith("@")
+    order = emu.find("oanda", None if by_client else spec, spec[1:] if by_client else None)
+    if order and (order.get("account") != account or (by_client and order["state"] != "open")):
+        order = None
+    req.note(order, spec[1:] if by_client else None, None if by_client else spec)
+    return order
+
+
+def oanda_cancel(emu, req):
+    """OANDA PUT /v3/accounts/{acct}/orders/{orderSpecifier}/cancel, no body: 200 with
+    orderCancelTransaction (reason CLIENT_REQUEST); an order not pending, or never placed, 404
+    ORDER_DOESNT_EXIST with an orderCancelRejectTransaction (v20-python order.cancel; the 404 of a
+    filled or cancelled order MEASURED by a third-party emulator)."""
+    oanda_auth(emu, req)
+    parts = req.path.split("/")
+    account, spec = urllib.parse.unquote(parts[3]), urllib.parse.unquote(parts[5])
+    order = oanda_find(emu, req, account, spec)
+    before, order = emu.cancel("oanda", order["order_id"], release=True,
+                               on_cancel=lambda x: x.update(cancel_tx=emu.oanda_txid())) if order else (None, None)
+    now = f"{time.time():.9f}"
+    if before != "open":
+        txid = emu.oanda_txid()
+        rej = {"id": txid, "time": now, "userID": 1, "accountID": account, "batchID": txid, "requestID": str(emu.next_id()),
+               "type": "ORDER_CANCEL_REJECT", "rejectReason": "ORDER_DOESNT_EXIST"}
+        rej.update({"clientOrderID": spec[1:]} if spec.startswith("@") else {"orderID": spec})  # as it was named
+        raise Answer(404, {"orderCancelRejectTransaction": rej, "relatedTransactionIDs": [txid], "lastTransactionID": txid,
+                           "errorCode": "ORDER_DOESNT_EXIST", "errorMessage": "The Order specified does not exist"},
+                     "not_found" if before is None else "already_closed")
+    txid = order["cancel_tx"]
+    tx = {"id": txid, "time": now, "userID": 1, "accountID": account, "batchID": txid, "requestID": str(emu.next_id()),
+          "type": "ORDER_CANCEL", "orderID": order["order_id"], "reason": "CLIENT_REQUEST"}
+    if order["client_order_id"]:
+        tx["clientOrderID"] = order["client_order_id"]
+    return 200, {"orderCancelTransaction": tx, "relatedTransactionIDs": [txid], "lastTransactionID": txid}, "cancelled", {}
+
+
+def oanda_status(emu, req):
+    """OANDA GET /v3/accounts/{acct}/orders/{orderSpecifier}: 200 {"order": {...}, "lastTransactionID"};
+    an unknown one (or a finished one by @clientID) 404 NO_SUCH_ORDER (v20-python order.get; the code
+    MEASURED by a third-party emulator, the message from ccxt's OANDA error map). By OANDA's id an order
+    is found in any state (the documented "details for a single Order"; unmeasured for finished orders)."""
+    oanda_auth(emu, req)
+    parts = req.path.split("/")
+    account, spec = urllib.parse.unquote(parts[3]), urllib.parse.unquote(parts[5])
+    order = oanda_find(emu, req, account, spec)
+    with emu.lock:
+        last = str(emu.oanda_tx)
+    if order is None:
+        raise Answer(404, {"errorCode": "NO_SUCH_ORDER", "errorMessage": "The order ID specified does not exist",
+                           "lastTransactionID": last}, "not_found")
+    return 200, {"order": oanda_order(order), "lastTransactionID": last}, order["state"], {}
+
+
+def tradier_auth(emu, req):
+    """Tradier's check of every request: the access token as a Bearer token; JSON only with
+    Accept: application/json (else XML). Returns True when the answer is to be XML."""
+    token = emu.secret("TRADIER_API_KEY")
+    if not token or req.header("Authorization") != f"Bearer {token}":
+        raise Answer(401, "Invalid Access Token", "auth")
+    return "application/json" not in (req.header("Accept") or "")
+
+
+def tradier_rl():
+    return {"X-Ratelimit-Allowed": "60", "X-Ratelimit-Used": "1", "X-Ratelimit-Available": "59",
+            "X-Ratelimit-Expiry": str(now_ms() + 60000)}
+
+
+def tradier_xml(name, v):
+    """A JSON answer as Tradier's XML would carry it (element per key, lists repeated)."""
+    if isinstance(v, dict):
+        return f"<{name}>" + "".join(tradier_xml(k, x) for k, x in v.items()) + f"</{name}>"
+    if isinstance(v, list):
+        return "".join(tradier_xml(name, x) for x in v)
+    return f"<{name}>{'' if v is None else str(v).lower() if isinstance(v, bool) else v}</{name}>"
 
 
 def tradier(emu, req):
     """Tradier: Bearer token, form body, JSON only with Accept: application/json; tag is never deduped."""
-    token = emu.secret("TRADIER_API_KEY")
-    if not token or req.header("Authorization") != f"Bearer {token}":
-        raise Answer(401, "Invalid Access Token", "auth")
-    xml = "application/json" not in (req.header("Accept") or "")
+    xml = tradier_auth(emu, req)
     ctype = (req.header("Content-Type") or "").split(";")[0].strip().lower()
     pairs = form_pairs(req.body.decode("latin-1")) if ctype == "application/x-www-form-urlencoded" else None
     if pairs is None:
@@ -986,9 +1400,11 @@ def tradier(emu, req):
     tag = p.get("tag", "")
     if tag and not re.fullmatch(r"[A-Za-z0-9-]{1,255}", tag):
         raise Answer(400, {"errors": {"error": ["Invalid tag"]}}, "invalid")
-    what, order = emu.place("tradier", tag, p["symbol"], dedupe=False)  # the tag is only a label
-    rl = {"X-Ratelimit-Allowed": "60", "X-Ratelimit-Used": "1", "X-Ratelimit-Available": "59",
-          "X-Ratelimit-Expiry": str(now_ms() + 60000)}
+    what, order = emu.place("tradier", tag, p["symbol"], dedupe=False,  # the tag is only a label
+                            order_id=lambda n: str(257459 + n), qty=p["quantity"], price=p.get("price"),
+                            side=p["side"], type=p["type"], duration=p["duration"], klass=p["class"],
+                            account=urllib.parse.unquote(req.path.split("/")[3]))
+    rl = tradier_rl()
     if what == "LIMIT":
         raise Answer(429, "Rate limit exceeded", "limit", {**rl, "X-Ratelimit-Available": "0", "Retry-After": "1"})
     if what in ("REJECT", "BAN"):
@@ -997,12 +1413,76 @@ def tradier(emu, req):
     if what in ("UNKNOWN", "TIMEOUT"):
         raise Answer(500, "Internal Server Error", "unknown")
     if xml:
-        return 200, f"<order><id>{order['id']}</id><status>ok</status></order>", "accepted-xml", rl
-    return 200, {"order": {"id": 257459 + int(order["id"]), "status": "ok", "partner_id": "emu"}}, "accepted", rl
+        return 200, f"<order><id>{order['order_id']}</id><status>ok</status></order>", "accepted-xml", rl
+    return 200, {"order": {"id": int(order["order_id"]), "status": "ok", "partner_id": "emu"}}, "accepted", rl
+
+
+TRADIER_STATUS = {"open": "open", "filled": "filled", "cancelled": "canceled"}  # reference/response/orders "status"
+
+
+def tradier_order(o):
+    """An order as Get an individual order answers it (documentation.tradier.com get-account-order)."""
+    def num(v):
+        try:
+            return float(Decimal(v or "0"))
+        except ArithmeticError:
+            return 0.0
+    filled = o["state"] == "filled"
+    qty, done = num(o["qty"]), num(o["executed"])
+    return {"id": int(o["order_id"]), "type": o["type"], "symbol": o["symbol"], "side": o["side"], "quantity": qty,
+            "status": TRADIER_STATUS[o["state"]], "duration": o["duration"], "price": num(o.get("price")),
+            "avg_fill_price": num(o.get("price")) if filled else 0.0, "exec_quantity": done,
+            "last_fill_price": num(o.get("price")) if filled else 0.0, "last_fill_quantity": done,
+            "remaining_quantity": 0.0 if o["state"] != "open" else qty - done, "create_date": iso(o["at_ms"]),
+            "transaction_date": iso(o["updated_ms"]), "class": o["klass"],
+            **({"tag": o["client_order_id"]} if o["client_order_id"] else {})}
+
+
+def tradier_find(emu, req):
+    """The order DELETE or GET /v1/accounts/{acct}/orders/{id} names. An id never placed, and an
+    account no order was placed on alike: 401 "Unauthorized Account: {acct}", plain text (a
+    third-party measurement on Tradier's sandbox, 2026: neither 404 nor 422 occurs)."""
+    parts = req.path.split("/")
+    account, oid = urllib.parse.unquote(parts[3]), urllib.parse.unquote(parts[5])
+    order = emu.find("tradier", oid)
+    if order and order.get("account") != account:
+        order = None
+    req.note(order, order_id=oid)
+    if order is None:
+        raise Answer(401, f"Unauthorized Account: {account}",
+                     "auth" if account not in emu.accounts("tradier") else "not_found")
+    return order
+
+
+def tradier_cancel(emu, req):
+    """Tradier DELETE /v1/accounts/{acct}/orders/{id}: 200 {"order": {"id", "status": "ok"}}; a filled
+    or cancelled order HTTP 400, plain text "order already in finalized state: filled" (or
+    ": canceled") (documentation.tradier.com cancel-order for the request; the answers a third-party
+    measurement on Tradier's sandbox, and Lumiwealth-tradier's cancel())."""
+    xml = tradier_auth(emu, req)
+    order = tradier_find(emu, req)
+    before, order = emu.cancel("tradier", order["order_id"])
+    if before != "open":
+        raise Answer(400, f"order already in finalized state: {TRADIER_STATUS[before]}", "already_closed", tradier_rl())
+    ans = {"id": int(order["order_id"]), "status": "ok"}
+    return 200, tradier_xml("order", ans) if xml else {"order": ans}, "cancelled", tradier_rl()
+
+
+def tradier_status(emu, req):
+    """Tradier GET /v1/accounts/{acct}/orders/{id}[?includeTags=true]: {"order": {...}}, numbers as
+    numbers (documentation.tradier.com get-account-order); tag only with includeTags=true."""
+    xml = tradier_auth(emu, req)
+    order = tradier_find(emu, req)
+    o = tradier_order(order)
+    if dict(form_pairs(req.query) or []).get("includeTags") != "true":
+        o.pop("tag", None)
+    return 200, tradier_xml("order", o) if xml else {"order": o}, order["state"], tradier_rl()
 
 
 ROUTES = [  # (method, path regex, broker, op, handler): one path may serve several methods
     ("POST", r"/v2/orders", "alpaca", "send", alpaca),
+    ("DELETE", r"/v2/orders/[^/]+", "alpaca", "cancel", alpaca_cancel),
+    ("GET", r"/v2/orders(:|%3[Aa])by_client_order_id", "alpaca", "status", alpaca_status),
     ("POST", r"/api/v3/order", "binance", "send", binance),
     ("DELETE", r"/api/v3/order", "binance", "cancel", binance_cancel),
     ("GET", r"/api/v3/order", "binance", "status", binance_status),
@@ -1013,10 +1493,19 @@ ROUTES = [  # (method, path regex, broker, op, handler): one path may serve seve
     ("POST", r"/api/v5/trade/cancel-order", "okx", "cancel", okx_cancel),
     ("GET", r"/api/v5/trade/order", "okx", "status", okx_status),
     ("POST", r"/0/private/AddOrder", "kraken", "send", kraken),
+    ("POST", r"/0/private/CancelOrder", "kraken", "cancel", kraken_cancel),
     ("POST", r"/api/v3/brokerage/orders", "coinbase", "send", coinbase),
+    ("POST", r"/api/v3/brokerage/orders/batch_cancel", "coinbase", "cancel", coinbase_cancel),
+    ("GET", r"/api/v3/brokerage/orders/historical/[^/]+", "coinbase", "status", coinbase_status),
     ("POST", r"/api/v2/spot/trade/place-order", "bitget", "send", bitget),
+    ("POST", r"/api/v2/spot/trade/cancel-order", "bitget", "cancel", bitget_cancel),
+    ("GET", r"/api/v2/spot/trade/orderInfo", "bitget", "status", bitget_status),
     ("POST", r"/v3/accounts/[A-Za-z0-9_.-]+/orders", "oanda", "send", oanda),
+    ("PUT", r"/v3/accounts/[A-Za-z0-9_.-]+/orders/[^/]+/cancel", "oanda", "cancel", oanda_cancel),
+    ("GET", r"/v3/accounts/[A-Za-z0-9_.-]+/orders/[^/]+", "oanda", "status", oanda_status),
     ("POST", r"/v1/accounts/[A-Za-z0-9_.-]+/orders", "tradier", "send", tradier),
+    ("DELETE", r"/v1/accounts/[A-Za-z0-9_.-]+/orders/[^/]+", "tradier", "cancel", tradier_cancel),
+    ("GET", r"/v1/accounts/[A-Za-z0-9_.-]+/orders/[^/]+", "tradier", "status", tradier_status),
 ]
 WARM = {  # the profiles' warm_url paths: harmless GETs, with the broker's clock where it gives one
     "/v2/clock": lambda: {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "is_open": True},
@@ -1053,8 +1542,9 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(body, str) and body.startswith("<"):
             ctype = "application/xml" if body.startswith("<order") else "text/html"
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
+        if status != 204:  # No Content: no body, and no Content-Length (RFC 9110 8.6)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
         self.send_header("Date", self.date_time_string())
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -1114,9 +1604,12 @@ class Request:
         self.noted = {}
 
     def note(self, order, client_id=None, order_id=None):
-        """For the log: the order a cancel or lookup found, else the ids it named."""
+        """For the log: the order a cancel or lookup found (and its symbol, which a request by
+        the broker's id alone does not name), else the ids it named."""
         self.noted = {"client_order_id": order["client_order_id"] if order else client_id,
                       "order_id": order["order_id"] if order else order_id}
+        if order:
+            self.noted["symbol"] = order["symbol"]
 
     def header(self, name):
         return self.h.headers.get(name)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of tests/broker_emu.py: its verifiers accept correct signatures and refuse wrong ones,
-and the cancels and lookups (Binance, Bybit, OKX) answer by each order's state, in the broker's envelope.
+and the cancels and lookups (all nine brokers; Kraken cancels only) answer by each order's state, in the
+broker's envelope.
 
 The requests here are signed by this file's own code, written from the brokers'
 docs again (not by calling the emulator's signers), and the emulator's signers
@@ -128,6 +129,16 @@ class Wire(unittest.TestCase):
             data = data.decode()
         return r.status, data, r
 
+    def ops(self, broker):
+        """(op, verdict, client id) of the broker's requests, as the emulator logged them."""
+        return [(e["op"], e["verdict"], e["client_order_id"]) for e in self.post("/_emu/log", b"", {}, "GET")[1]
+                if e["broker"] == broker]
+
+    def orders(self, broker):
+        """The broker's orders by client id: (state, executed, cancels)."""
+        return {o["client_order_id"]: (o["state"], o["executed"], o["cancels"])
+                for o in self.post("/_emu/orders", b"", {}, "GET")[1] if o["broker"] == broker}
+
     # ---- Alpaca ----
     def alpaca(self, symbol="AAPL", cid=None, secret=None):
         body = json.dumps({"symbol": symbol, "qty": "1", "side": "buy", "type": "limit", "time_in_force": "day",
@@ -145,6 +156,44 @@ class Wire(unittest.TestCase):
         self.assertEqual((st, r.getheader("Retry-After")), (429, "1"))
         self.assertEqual(self.alpaca(symbol="LIMIT", cid="l1")[0], 200)
         self.assertEqual(self.alpaca(symbol="UNKNOWN")[0], 500)
+
+    def alpaca_op(self, method, path, secret=None):
+        return self.post(path, None, {"APCA-API-KEY-ID": ENV["ALPACA_API_KEY"],
+                                      "APCA-API-SECRET-KEY": secret or ENV["ALPACA_API_SECRET"]}, method)
+
+    def alpaca_status(self, cid, secret=None):
+        return self.alpaca_op("GET", "/v2/orders:by_client_order_id?" + urllib.parse.urlencode({"client_order_id": cid}),
+                              secret)
+
+    def test_alpaca_cancel_and_status(self):
+        oid = self.alpaca(cid="ac1")[1]["id"]
+        st, b, _ = self.alpaca_status("ac1")
+        self.assertEqual((st, b["status"], b["filled_qty"], b["id"], b["client_order_id"], b["symbol"], b["qty"]),
+                         (200, "new", "0", oid, "ac1", "AAPL", "1"))
+        denied = (401, {"code": 40110000, "message": "request is not authorized"})
+        self.assertEqual(self.alpaca_status("ac1", secret="wrong")[:2], denied)
+        self.assertEqual(self.alpaca_op("DELETE", f"/v2/orders/{oid}", secret="wrong")[:2], denied)
+        self.assertEqual(self.alpaca_status("ac1")[1]["status"], "new")  # the refused cancel changed nothing
+        st, b, r = self.alpaca_op("DELETE", f"/v2/orders/{oid}")
+        self.assertEqual((st, b, r.getheader("Content-Length")), (204, "", None))  # accepted, no body
+        self.assertEqual(self.alpaca_status("ac1")[1]["status"], "canceled")
+        self.assertEqual(self.alpaca_op("DELETE", f"/v2/orders/{oid}")[:2],  # twice: no longer cancelable
+                         (422, {"code": 42210000, "message": 'order is already in "canceled" state'}))
+        self.assertEqual(self.alpaca_op("DELETE", "/v2/orders/61e69015-8549-4bfd-b9c3-999999999999")[:2],
+                         (404, {"code": 40410000, "message": "order not found"}))
+        self.assertEqual(self.alpaca_status("nosuch")[:2], (404, {"code": 40410000, "message": "Not found"}))
+        # FILL
+        foid = self.alpaca(symbol="AAPLFILL", cid="af1")[1]["id"]
+        b = self.alpaca_status("af1")[1]
+        self.assertEqual((b["status"], b["filled_qty"], b["id"]), ("filled", "1", foid))
+        self.assertEqual(self.alpaca_op("DELETE", f"/v2/orders/{foid}")[:2],
+                         (422, {"code": 42210000, "message": 'order is already in "filled" state'}))
+        self.assertEqual(self.ops("alpaca"), [
+            ("send", "accepted", "ac1"), ("status", "open", "ac1"), ("status", "auth", "ac1"), ("cancel", "auth", None),
+            ("status", "open", "ac1"), ("cancel", "cancelled", "ac1"), ("status", "cancelled", "ac1"),
+            ("cancel", "already_closed", "ac1"), ("cancel", "not_found", None), ("status", "not_found", "nosuch"),
+            ("send", "accepted", "af1"), ("status", "filled", "af1"), ("cancel", "already_closed", "af1")])
+        self.assertEqual(self.orders("alpaca"), {"ac1": ("cancelled", "0", 2), "af1": ("filled", "1", 1)})
 
     # ---- Binance: form body, params then signature appended ----
     def binance(self, symbol="BTCUSDT", cid=None, secret=None, ts=None, extra=None, in_query=False):
@@ -459,6 +508,54 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.kraken(pair="TIMEOUT", nonce=n + 4)[1]["error"], ["EService:Unavailable"])
         self.assertEqual(self.kraken(pair="BAN", nonce=n + 5)[1]["error"], ["EGeneral:Temporary lockout"])
 
+    def kraken_private(self, path, params, secret=None):
+        """A private POST as Kraken documents it: nonce first in the form body, API-Sign over
+        path + SHA256(nonce + body), keyed by the base64-decoded secret."""
+        n = str(time.time_ns() // 1000)
+        body = urllib.parse.urlencode([("nonce", n)] + params)
+        key = base64.b64decode(secret or ENV["KRAKEN_API_SECRET"])
+        sig = base64.b64encode(hmac.new(key, path.encode() + hashlib.sha256((n + body).encode()).digest(),
+                                        hashlib.sha512).digest()).decode()
+        return self.post(path, body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                               "API-Key": ENV["KRAKEN_API_KEY"], "API-Sign": sig,
+                                               "User-Agent": "broker_emu_test"})
+
+    def test_kraken_cancel(self):
+        txid = self.kraken(cid="kc1")[1]["result"]["txid"][0]
+        cancel = "/0/private/CancelOrder"
+        wrong = base64.b64encode(b"wrong" * 10).decode()
+        self.assertEqual(self.kraken_private(cancel, [("cl_ord_id", "kc1")], secret=wrong)[1],
+                         {"error": ["EAPI:Invalid signature"]})
+        # signed over its own path: a signature made for AddOrder is refused
+        n = str(time.time_ns() // 1000)
+        body = urllib.parse.urlencode([("nonce", n), ("cl_ord_id", "kc1")])
+        sig = base64.b64encode(hmac.new(base64.b64decode(ENV["KRAKEN_API_SECRET"]), b"/0/private/AddOrder" +
+                                        hashlib.sha256((n + body).encode()).digest(), hashlib.sha512).digest()).decode()
+        self.assertEqual(self.post(cancel, body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                                           "API-Key": ENV["KRAKEN_API_KEY"], "API-Sign": sig})[1],
+                         {"error": ["EAPI:Invalid signature"]})
+        st, b, _ = self.kraken_private(cancel, [("cl_ord_id", "kc1")])
+        self.assertEqual((st, b), (200, {"error": [], "result": {"count": 1, "pending": False}}))
+        unknown = {"error": ["EOrder:Unknown order"]}
+        self.assertEqual(self.kraken_private(cancel, [("cl_ord_id", "kc1")])[1], unknown)  # twice: closed
+        self.assertEqual(self.kraken_private(cancel, [("txid", txid)])[1], unknown)
+        self.assertEqual(self.kraken_private(cancel, [("cl_ord_id", "nosuch")])[1], unknown)  # never placed: the same
+        self.assertEqual(self.kraken_private(cancel, [])[1], {"error": ["EGeneral:Invalid arguments:txid"]})
+        txid2 = self.kraken(cid="kc2")[1]["result"]["txid"][0]  # by Kraken's own id
+        self.assertEqual(self.kraken_private(cancel, [("txid", txid2)])[1]["result"], {"count": 1, "pending": False})
+        self.assertEqual(self.kraken(cid="kc1")[1]["error"], [])  # unique among open orders: free once cancelled
+        # FILL: filled at once, nothing to cancel; its id is free again at once
+        self.kraken(pair="XBTFILLUSD", cid="kf1")
+        self.assertEqual(self.kraken_private(cancel, [("cl_ord_id", "kf1")])[1], unknown)
+        self.assertEqual(self.kraken(pair="XBTFILLUSD", cid="kf1")[1]["error"], [])
+        ops = self.ops("kraken")
+        self.assertEqual(ops[:6], [("send", "accepted", "kc1"), ("cancel", "signature", "kc1"), ("cancel", "signature", "kc1"),
+                                   ("cancel", "cancelled", "kc1"), ("cancel", "already_closed", "kc1"),
+                                   ("cancel", "already_closed", "kc1")])
+        self.assertIn(("cancel", "not_found", "nosuch"), ops)
+        self.assertIn(("cancel", "cancelled", "kc2"), ops)
+        self.assertIn(("cancel", "already_closed", "kf1"), ops)
+
     # ---- Coinbase ----
     def jwt(self, uri, kid=None, exp_in=120, nbf_shift=0, nonce=None, pem=None):
         def enc(o):
@@ -508,6 +605,62 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.coinbase(product="LIMIT", cid="l1")[0], 200)
         self.assertEqual(self.coinbase(product="UNKNOWN")[0], 500)
 
+    def coinbase_op(self, method, path, body=None, uri=None, pem=None):
+        """A cancel or lookup with a JWT whose uri claim is "METHOD host:port/path" (or `uri`)."""
+        tok = self.jwt(uri or f"{method} 127.0.0.1:{self.port}{path}", pem=pem)
+        h = {"Authorization": f"Bearer {tok}"}
+        if body is not None:
+            h["Content-Type"] = "application/json"
+        return self.post(path, None if body is None else json.dumps(body).encode(), h, method)
+
+    def coinbase_cancel(self, *ids, **kw):
+        return self.coinbase_op("POST", "/api/v3/brokerage/orders/batch_cancel", {"order_ids": list(ids)}, **kw)
+
+    def coinbase_status(self, oid, **kw):
+        return self.coinbase_op("GET", f"/api/v3/brokerage/orders/historical/{oid}", **kw)
+
+    @unittest.skipUnless(HAVE_CRYPTO, "python3-cryptography is not installed")
+    def test_coinbase_cancel_and_status(self):
+        oid = self.coinbase(cid="cc1")[1]["success_response"]["order_id"]
+        st, b, _ = self.coinbase_status(oid)
+        o = b["order"]
+        self.assertEqual((st, o["status"], o["filled_size"], o["order_id"], o["client_order_id"], o["product_id"]),
+                         (200, "OPEN", "0", oid, "cc1", "BTC-USD"))
+        # the uri claim names the request's own method and path: the placement's, or POST for a GET, are refused
+        self.assertEqual(self.coinbase_status(oid, uri=f"POST 127.0.0.1:{self.port}/api/v3/brokerage/orders/historical/{oid}")[:2],
+                         (401, "Unauthorized"))
+        self.assertEqual(self.coinbase_cancel(oid, uri=f"POST 127.0.0.1:{self.port}/api/v3/brokerage/orders")[0], 401)
+        self.assertEqual(self.coinbase_cancel(oid, pem=ec_pem())[0], 401)  # another key's signature
+        self.assertEqual(self.coinbase_status(oid)[1]["order"]["status"], "OPEN")
+        st, b, _ = self.coinbase_cancel(oid)
+        self.assertEqual((st, b), (200, {"results": [{"success": True, "failure_reason": "UNKNOWN_CANCEL_FAILURE_REASON",
+                                                      "order_id": oid}]}))
+        self.assertEqual(self.coinbase_status(oid)[1]["order"]["status"], "CANCELLED")
+        gone = {"results": [{"success": False, "failure_reason": "UNKNOWN_CANCEL_ORDER", "order_id": oid}]}
+        self.assertEqual(self.coinbase_cancel(oid)[:2], (200, gone))  # twice
+        nosuch = "11111111-2222-3333-4444-999999999999"
+        self.assertEqual(self.coinbase_cancel(nosuch)[1]["results"][0]["failure_reason"], "UNKNOWN_CANCEL_ORDER")
+        st, b, _ = self.coinbase_status(nosuch)
+        self.assertEqual((st, b["error"]), (404, "NOT_FOUND"))
+        self.assertEqual(self.coinbase_cancel()[0], 400)  # no ids
+        # FILL
+        foid = self.coinbase(product="BTCFILL-USD", cid="cf1")[1]["success_response"]["order_id"]
+        o = self.coinbase_status(foid)[1]["order"]
+        self.assertEqual((o["status"], o["filled_size"]), ("FILLED", "1"))
+        # one batch, one result per id, in order
+        oid2 = self.coinbase(cid="cc2")[1]["success_response"]["order_id"]
+        b = self.coinbase_cancel(foid, oid2)[1]
+        self.assertEqual([(x["order_id"], x["success"], x["failure_reason"]) for x in b["results"]],
+                         [(foid, False, "ORDER_IS_FULLY_FILLED"), (oid2, True, "UNKNOWN_CANCEL_FAILURE_REASON")])
+        ops = self.ops("coinbase")
+        self.assertEqual(ops[:5], [("send", "accepted", "cc1"), ("status", "open", "cc1"), ("status", "uri", None),
+                                   ("cancel", "uri", None), ("cancel", "signature", None)])
+        for want in [("cancel", "cancelled", "cc1"), ("cancel", "already_closed", "cc1"), ("status", "not_found", None),
+                     ("status", "filled", "cf1"), ("cancel", "mixed", "cf1")]:
+            self.assertIn(want, ops)
+        self.assertEqual(self.orders("coinbase"), {"cc1": ("cancelled", "0", 2), "cf1": ("filled", "1", 1),
+                                                   "cc2": ("cancelled", "0", 1)})
+
     # ---- Bitget ----
     def bitget(self, symbol="BTCUSDT", cid=None, secret=None, ts=None):
         body = json.dumps({"symbol": symbol, "side": "buy", "orderType": "limit", "force": "gtc", "price": "1",
@@ -528,6 +681,66 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.bitget(symbol="LIMIT", cid="l1")[0], 429)
         self.assertEqual(self.bitget(symbol="LIMIT", cid="l1")[1]["code"], "00000")
         self.assertEqual(self.bitget(symbol="UNKNOWN")[0], 500)
+
+    def bitget_signed(self, method, path_query, body=b"", secret=None, sign_method=None):
+        """A request signed over timestamp (ms) + METHOD + path?query + body, base64 HMAC-SHA256."""
+        t = str(ms())
+        h = {"ACCESS-KEY": ENV["BITGET_API_KEY"], "ACCESS-TIMESTAMP": t, "ACCESS-PASSPHRASE": ENV["BITGET_PASSPHRASE"],
+             "ACCESS-SIGN": b64_hmac(secret or ENV["BITGET_API_SECRET"], t + (sign_method or method) + path_query + body.decode())}
+        if body:
+            h["Content-Type"] = "application/json"
+        return self.post(path_query, body or None, h, method)
+
+    def bitget_cancel(self, symbol="BTCUSDT", cid=None, oid=None, secret=None):
+        o = {"symbol": symbol, **({"orderId": oid} if oid else {}), **({"clientOid": cid} if cid else {})}
+        return self.bitget_signed("POST", "/api/v2/spot/trade/cancel-order", json.dumps(o).encode(), secret)
+
+    def bitget_status(self, cid=None, oid=None, secret=None, sign_method=None):
+        q = urllib.parse.urlencode(([("orderId", oid)] if oid else []) + ([("clientOid", cid)] if cid else []))
+        path = "/api/v2/spot/trade/orderInfo" + (f"?{q}" if q else "")
+        return self.bitget_signed("GET", path, secret=secret, sign_method=sign_method)
+
+    def test_bitget_cancel_and_status(self):
+        oid = self.bitget(cid="gc1")[1]["data"]["orderId"]
+        st, b, _ = self.bitget_status(oid=oid)
+        d = b["data"][0]
+        self.assertEqual((st, b["code"], d["status"], d["baseVolume"], d["orderId"], d["clientOid"], d["symbol"]),
+                         (200, "00000", "live", "0", oid, "gc1", "BTCUSDT"))
+        self.assertEqual(self.bitget_status(cid="gc1")[1]["data"][0]["orderId"], oid)  # by ours while unfilled
+        bad_sig = (400, "40009")
+        st, b, _ = self.bitget_status(oid=oid, sign_method="POST")  # the method is part of the signed string
+        self.assertEqual((st, b["code"]), bad_sig)
+        st, b, _ = self.bitget_status(oid=oid, secret="wrong")
+        self.assertEqual((st, b["code"]), bad_sig)
+        st, b, _ = self.bitget_cancel(cid="gc1", secret="wrong")
+        self.assertEqual((st, b["code"]), bad_sig)
+        self.assertEqual(self.bitget_status(oid=oid)[1]["data"][0]["status"], "live")
+        st, b, _ = self.bitget_cancel(cid="gc1")
+        self.assertEqual((st, b["code"], b["msg"], b["data"]), (200, "00000", "success", {"orderId": oid, "clientOid": "gc1"}))
+        self.assertEqual(self.bitget_status(oid=oid)[1]["data"][0]["status"], "cancelled")
+        none = (400, "43001", "The order does not exist")
+        st, b, _ = self.bitget_status(cid="gc1")  # by clientOid: an unfilled order only
+        self.assertEqual((st, b["code"], b["msg"]), none)
+        for again in (self.bitget_cancel(cid="gc1"), self.bitget_cancel(oid=oid), self.bitget_cancel(cid="nosuch"),
+                      self.bitget_cancel(symbol="ETHUSDT", oid=oid)):
+            st, b, _ = again  # twice, by either id, never placed, another symbol's: the same answer
+            self.assertEqual((st, b["code"], b["msg"]), none)
+        st, b, _ = self.bitget_status(oid="999")
+        self.assertEqual((st, b["code"]), (400, "43001"))
+        self.assertEqual(self.bitget_status()[1]["code"], "40017")  # neither id
+        # FILL
+        foid = self.bitget(symbol="BTCFILLUSDT", cid="gf1")[1]["data"]["orderId"]
+        d = self.bitget_status(oid=foid)[1]["data"][0]
+        self.assertEqual((d["status"], d["baseVolume"], d["size"]), ("filled", "1", "1"))
+        self.assertEqual(self.bitget_cancel(symbol="BTCFILLUSDT", cid="gf1")[1]["code"], "43001")
+        ops = self.ops("bitget")
+        self.assertEqual(ops[:8], [("send", "accepted", "gc1"), ("status", "open", "gc1"), ("status", "open", "gc1"),
+                                   ("status", "signature", None), ("status", "signature", None),
+                                   ("cancel", "signature", "gc1"), ("status", "open", "gc1"), ("cancel", "cancelled", "gc1")])
+        for want in [("cancel", "already_closed", "gc1"), ("cancel", "not_found", "nosuch"), ("status", "not_found", "gc1"),
+                     ("status", "filled", "gf1"), ("cancel", "already_closed", "gf1")]:
+            self.assertIn(want, ops)
+        self.assertEqual(self.orders("bitget"), {"gc1": ("cancelled", "0", 3), "gf1": ("filled", "1", 1)})
 
     # ---- OANDA ----
     def oanda(self, instrument="EUR_USD", cid=None, kind="LIMIT", units="100", token=None):
@@ -552,6 +765,57 @@ class Wire(unittest.TestCase):
         self.assertEqual(self.oanda(instrument="LIMIT", cid="l1")[0], 429)
         self.assertEqual(self.oanda(instrument="LIMIT", cid="l1")[0], 201)
 
+    def oanda_op(self, method, tail, account="101-004-1-001", token=None):
+        """A cancel (PUT .../cancel, no body) or lookup (GET) under the account's orders."""
+        return self.post(f"/v3/accounts/{account}/orders/{tail}", None,
+                         {"Authorization": f"Bearer {token or ENV['OANDA_API_KEY']}"}, method)
+
+    def test_oanda_cancel_and_status(self):
+        oid = self.oanda(cid="nc1")[1]["orderCreateTransaction"]["id"]
+        st, b, _ = self.oanda_op("GET", oid)
+        o = b["order"]
+        self.assertEqual((st, o["state"], o["id"], o["clientExtensions"], o["units"], o["instrument"]),
+                         (200, "PENDING", oid, {"id": "nc1"}, "100", "EUR_USD"))
+        self.assertEqual(self.oanda_op("GET", "@nc1")[1]["order"]["id"], oid)  # by ours while pending
+        self.assertEqual(self.oanda_op("GET", "%40nc1")[1]["order"]["id"], oid)  # the @ percent-encoded
+        denied = (401, {"errorMessage": "Insufficient authorization to perform request."})
+        self.assertEqual(self.oanda_op("GET", oid, token="wrong")[:2], denied)
+        self.assertEqual(self.oanda_op("PUT", "@nc1/cancel", token="wrong")[:2], denied)
+        st, b, _ = self.oanda_op("PUT", "@nc1/cancel", account="101-004-9-009")  # an account the token cannot reach
+        self.assertEqual((st, b), (403, {"errorMessage": "The provided request was forbidden."}))
+        self.assertEqual(self.oanda_op("GET", oid)[1]["order"]["state"], "PENDING")
+        st, b, _ = self.oanda_op("PUT", "@nc1/cancel")
+        c = b["orderCancelTransaction"]
+        self.assertEqual((st, c["type"], c["orderID"], c["clientOrderID"], c["reason"], b["lastTransactionID"]),
+                         (200, "ORDER_CANCEL", oid, "nc1", "CLIENT_REQUEST", c["id"]))
+        o = self.oanda_op("GET", oid)[1]["order"]
+        self.assertEqual((o["state"], o["cancellingTransactionID"]), ("CANCELLED", c["id"]))
+        st, b, _ = self.oanda_op("GET", "@nc1")  # by ours: a pending order only
+        self.assertEqual((st, b["errorCode"]), (404, "NO_SUCH_ORDER"))
+        for tail, cid in (("@nc1/cancel", "nc1"), (f"{oid}/cancel", None), ("@nosuch/cancel", "nosuch")):
+            st, b, _ = self.oanda_op("PUT", tail)  # twice, by either id, never placed: the same answer
+            rej = b["orderCancelRejectTransaction"]
+            self.assertEqual((st, b["errorCode"], rej["rejectReason"], rej.get("clientOrderID")),
+                             (404, "ORDER_DOESNT_EXIST", "ORDER_DOESNT_EXIST", cid))
+        self.assertEqual(self.oanda(cid="nc1")[0], 201)  # unique among pending orders: free once cancelled
+        # FILL (and MARKET): filled at once, a fill transaction in the answer; only OANDA's id finds it
+        b = self.oanda(instrument="EURFILL_USD", cid="nf1")[1]
+        foid = b["orderCreateTransaction"]["id"]
+        self.assertEqual(b["orderFillTransaction"]["orderID"], foid)
+        o = self.oanda_op("GET", foid)[1]["order"]
+        self.assertEqual((o["state"], o["fillingTransactionID"]), ("FILLED", b["orderFillTransaction"]["id"]))
+        self.assertEqual(self.oanda_op("GET", "@nf1")[0], 404)
+        self.assertEqual(self.oanda_op("PUT", "@nf1/cancel")[1]["errorCode"], "ORDER_DOESNT_EXIST")
+        moid = self.oanda(cid="nm1", kind="MARKET")[1]["orderCreateTransaction"]["id"]
+        self.assertEqual(self.oanda_op("GET", moid)[1]["order"]["state"], "FILLED")
+        ops = self.ops("oanda")
+        self.assertEqual(ops[:8], [("send", "accepted", "nc1"), ("status", "open", "nc1"), ("status", "open", "nc1"),
+                                   ("status", "open", "nc1"), ("status", "auth", None), ("cancel", "auth", None),
+                                   ("cancel", "auth", None), ("status", "open", "nc1")])
+        for want in [("cancel", "cancelled", "nc1"), ("status", "not_found", "nc1"), ("cancel", "already_closed", "nc1"),
+                     ("cancel", "not_found", "nosuch"), ("status", "filled", "nf1"), ("cancel", "not_found", "nf1")]:
+            self.assertIn(want, ops)
+
     # ---- Tradier ----
     def tradier(self, symbol="SPY", tag=None, token=None, accept="application/json"):
         body = urllib.parse.urlencode([("class", "equity"), ("symbol", symbol), ("side", "buy"), ("quantity", "1"),
@@ -571,6 +835,43 @@ class Wire(unittest.TestCase):
         self.assertIn("errors", self.tradier(symbol="REJECT")[1])
         self.assertEqual(self.tradier(symbol="LIMIT", tag="l-1")[0], 429)
         self.assertEqual(self.tradier(symbol="LIMIT", tag="l-1")[0], 200)
+
+    def tradier_op(self, method, oid, account="VA000001", query="", token=None, accept="application/json"):
+        return self.post(f"/v1/accounts/{account}/orders/{oid}{query}", None,
+                         {"Accept": accept, "Authorization": f"Bearer {token or ENV['TRADIER_API_KEY']}"}, method)
+
+    def test_tradier_cancel_and_status(self):
+        oid = self.tradier(tag="tc-1")[1]["order"]["id"]
+        st, b, _ = self.tradier_op("GET", oid, query="?includeTags=true")
+        o = b["order"]
+        self.assertEqual((st, o["id"], o["status"], o["exec_quantity"], o["quantity"], o["symbol"], o["tag"]),
+                         (200, oid, "open", 0.0, 1.0, "SPY", "tc-1"))
+        self.assertNotIn("tag", self.tradier_op("GET", oid)[1]["order"])  # tags only when asked for
+        self.assertTrue(self.tradier_op("GET", oid, accept="*/*")[1].startswith("<order><id>"))  # XML unless JSON asked
+        self.assertEqual(self.tradier_op("DELETE", oid, token="wrong")[:2], (401, "Invalid Access Token"))
+        self.assertEqual(self.tradier_op("GET", oid, token="wrong")[:2], (401, "Invalid Access Token"))
+        self.assertEqual(self.tradier_op("DELETE", oid, account="VA999999")[:2], (401, "Unauthorized Account: VA999999"))
+        self.assertEqual(self.tradier_op("GET", oid)[1]["order"]["status"], "open")
+        self.assertEqual(self.tradier_op("DELETE", oid)[:2], (200, {"order": {"id": oid, "status": "ok"}}))
+        self.assertEqual(self.tradier_op("GET", oid)[1]["order"]["status"], "canceled")
+        st, b, r = self.tradier_op("DELETE", oid)  # twice: plain text, not JSON
+        self.assertEqual((st, b, r.getheader("Content-Type")), (400, "order already in finalized state: canceled", "text/plain"))
+        # an id never placed: the same 401 as another account (measured on Tradier's sandbox)
+        self.assertEqual(self.tradier_op("DELETE", 1)[:2], (401, "Unauthorized Account: VA000001"))
+        self.assertEqual(self.tradier_op("GET", 1)[:2], (401, "Unauthorized Account: VA000001"))
+        # FILL
+        foid = self.tradier(symbol="SPYFILL", tag="tf-1")[1]["order"]["id"]
+        o = self.tradier_op("GET", foid)[1]["order"]
+        self.assertEqual((o["status"], o["exec_quantity"], o["remaining_quantity"]), ("filled", 1.0, 0.0))
+        self.assertEqual(self.tradier_op("DELETE", foid)[:2], (400, "order already in finalized state: filled"))
+        ops = self.ops("tradier")
+        self.assertEqual(ops[:7], [("send", "accepted", "tc-1"), ("status", "open", "tc-1"), ("status", "open", "tc-1"),
+                                   ("status", "open", "tc-1"), ("cancel", "auth", None), ("status", "auth", None),
+                                   ("cancel", "auth", None)])
+        for want in [("cancel", "cancelled", "tc-1"), ("cancel", "already_closed", "tc-1"), ("cancel", "not_found", None),
+                     ("status", "not_found", None), ("status", "filled", "tf-1"), ("cancel", "already_closed", "tf-1")]:
+            self.assertIn(want, ops)
+        self.assertEqual(self.orders("tradier"), {"tc-1": ("cancelled", "0", 2), "tf-1": ("filled", "1", 1)})
 
     def test_warm_paths_and_log(self):
         for p in broker_emu.WARM:
