@@ -1041,14 +1041,19 @@ def coinbase(emu, req):
 COINBASE_STATUS = {"open": "OPEN", "filled": "FILLED", "cancelled": "CANCELLED"}  # coinbase-advanced-py Order.status
 
 
+def filled_value(o):
+    """What an order has executed, in the quote currency ("0" when its numbers do not multiply)."""
+    try:
+        return f"{Decimal(o['executed']) * Decimal(o.get('price') or '0')}"
+    except ArithmeticError:
+        return "0"
+
+
 def coinbase_order(o):
     """An order as Get Order answers it (coinbase-advanced-py orders_types.py Order)."""
     filled = o["state"] == "filled"
     px = o.get("price") or "0"
-    try:
-        value = f"{Decimal(o['executed']) * Decimal(px)}"
-    except ArithmeticError:
-        value = "0"
+    value = filled_value(o)
     return {"order_id": o["order_id"], "product_id": o["product_id"], "user_id": "emu-user",
             "order_configuration": o["conf"], "side": o["side"], "client_order_id": o["client_order_id"],
             "status": COINBASE_STATUS[o["state"]], "time_in_force": "GOOD_UNTIL_CANCELLED",
@@ -1164,10 +1169,7 @@ def bitget_order(o):
     """An order as Get Order Info lists it (api-doc/spot/trade/Get-Order-Info)."""
     filled = o["state"] == "filled"
     px = o.get("price") or "0"
-    try:
-        quote = f"{Decimal(o['executed']) * Decimal(px)}"
-    except ArithmeticError:
-        quote = "0"
+    quote = filled_value(o)
     return {"userId": "1234567890", "symbol": o["symbol"], "orderId": o["order_id"], "clientOid": o["client_order_id"],
             "price": px, "size": o["qty"], "orderType": o["type"], "side": o["side"],
             "status": BITGET_STATUS[o["state"]], "priceAvg": px if filled else "0", "baseVolume": o["executed"],
