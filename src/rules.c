@@ -13,8 +13,8 @@
 #include "salvo/order.h"
 #include "salvo/result.h"
 
-enum { OP_EQ, OP_NE, OP_IN, OP_NOT_IN, OP_EXISTS, OP_NONEMPTY, OP_CONTAINS, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"eq", "ne", "in", "not_in", "exists", "nonempty", "contains"};
+enum { OP_EQ, OP_NE, OP_IN, OP_NOT_IN, OP_EXISTS, OP_NONEMPTY, OP_CONTAINS, OP_GT, OP_LT, OP_COUNT };
+static const char *const op_names[OP_COUNT] = {"eq", "ne", "in", "not_in", "exists", "nonempty", "contains", "gt", "lt"};
 
 static const char *const verdict_names[SALVO_V_COUNT] = {
     "accepted",  "rejected",       "duplicate", "unknown", "rate_limited",     "banned",
@@ -110,7 +110,8 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
         if (v == NULL)
             continue;
         if (c->op >= 0)
-            return fail(err, errlen, i, "a condition has one test (eq, ne, in, not_in, exists, nonempty, contains)");
+            return fail(err, errlen, i,
+                        "a condition has one test (eq, ne, in, not_in, exists, nonempty, contains, gt, lt)");
         c->op = k;
         if ((k == OP_IN || k == OP_NOT_IN) && !cJSON_IsArray(v))
             return fail(err, errlen, i, "\"in\" and \"not_in\" take a list");
@@ -118,6 +119,8 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
             return fail(err, errlen, i, "\"exists\" and \"nonempty\" take true or false");
         if (k == OP_CONTAINS && !cJSON_IsString(v))
             return fail(err, errlen, i, "\"contains\" takes a string");
+        if ((k == OP_GT || k == OP_LT) && !cJSON_IsNumber(v))
+            return fail(err, errlen, i, "\"gt\" and \"lt\" take a number");
         if ((c->value = cJSON_Duplicate(v, 1)) == NULL)
             return -ENOMEM;
         c->column = k == OP_EQ || k == OP_NE ? order_column(v) : -1;
@@ -126,7 +129,7 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
                                         "quantity, side, type, client_order_id");
     }
     if (c->op < 0)
-        return fail(err, errlen, i, "a condition needs a test (eq, ne, in, not_in, exists, nonempty, contains)");
+        return fail(err, errlen, i, "a condition needs a test (eq, ne, in, not_in, exists, nonempty, contains, gt, lt)");
     return 0;
 }
 
@@ -334,6 +337,18 @@ static int order_cond_holds(const salvo_cond_t *c, const cJSON *v, const salvo_o
     return same_as_order(v, text) == (c->op == OP_EQ);
 }
 
+/* gt/lt: the answer's number, or a string that is one ("0.00000000":
+ * brokers write quantities as text); anything else makes it false. */
+static int compares(const cJSON *v, int op, double bound)
+{
+    double x;
+    if (cJSON_IsNumber(v))
+        x = v->valuedouble;
+    else if (!cJSON_IsString(v) || !as_number(v->valuestring, &x))
+        return 0;
+    return op == OP_GT ? x > bound : x < bound;
+}
+
 static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o)
 {
     const cJSON *v = body ? salvo_json_pointer(body, c->pointer) : NULL;
@@ -350,6 +365,8 @@ static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_orde
     case OP_NOT_IN: return !in_list(v, c->value);
     case OP_NONEMPTY: return nonempty(v) == cJSON_IsTrue(c->value);
     case OP_CONTAINS: return cJSON_IsString(v) && strstr(v->valuestring, c->value->valuestring) != NULL;
+    case OP_GT:
+    case OP_LT: return compares(v, c->op, c->value->valuedouble);
     }
     return 0;
 }

@@ -177,6 +177,41 @@ static void test_bundled_ops_load(void **state)
     }
 }
 
+/* gt and lt read a number or a string that is one (a broker's
+ * "0.00000000"); anything else is no match. Coinbase's partial fill is an
+ * OPEN order with filled_size above 0. */
+static void test_rules_compare_numbers(void **state)
+{
+    (void)state;
+    char filled[40];
+    salvo_profile_t *p = load_op("{\"name\":\"n\",\"status\":{\"url\":\"https://x/q\",\"result\":{\"rules\":["
+                                 "{\"if\":[{\"pointer\":\"/f\",\"gt\":0}],\"status\":\"partially_filled\"},"
+                                 "{\"if\":[{\"pointer\":\"/f\",\"lt\":-1.5}],\"status\":\"rejected\"}]}}}",
+                                 SALVO_OP_STATUS);
+    assert_int_equal(status_verdict(p, 200, "{\"f\":\"0.00000001\"}", filled, sizeof filled), SALVO_V_PARTIALLY_FILLED);
+    assert_int_equal(status_verdict(p, 200, "{\"f\":2}", filled, sizeof filled), SALVO_V_PARTIALLY_FILLED);
+    assert_int_equal(status_verdict(p, 200, "{\"f\":\"0.00000000\"}", filled, sizeof filled), SALVO_V_NONE);
+    assert_int_equal(status_verdict(p, 200, "{\"f\":\"-2\"}", filled, sizeof filled), SALVO_V_REJECTED);
+    /* not a number: no match either way */
+    const char *const odd[] = {"{\"f\":\"abc\"}", "{\"f\":\"\"}", "{\"f\":\" 5\"}", "{\"f\":\"nan\"}",
+                               "{\"f\":\"inf\"}", "{\"f\":null}", "{\"f\":true}", "{\"f\":[1]}", "{}"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
+        assert_int_equal(status_verdict(p, 200, odd[i], filled, sizeof filled), SALVO_V_NONE);
+    salvo_profile_free(p);
+    assert_refused("{\"name\":\"n\",\"result\":{\"rules\":[{\"if\":[{\"pointer\":\"/f\",\"gt\":\"0\"}],"
+                   "\"status\":\"rejected\"}]}}",
+                   "\"gt\" and \"lt\" take a number");
+    salvo_profile_t *cb = load_op(read_bundled("coinbase", NULL), SALVO_OP_STATUS);
+    assert_int_equal(status_verdict(cb, 200, "{\"order\":{\"status\":\"OPEN\",\"filled_size\":\"0.25\"}}", filled,
+                                    sizeof filled),
+                     SALVO_V_PARTIALLY_FILLED);
+    assert_string_equal(filled, "0.25");
+    assert_int_equal(status_verdict(cb, 200, "{\"order\":{\"status\":\"OPEN\",\"filled_size\":\"0\"}}", filled,
+                                    sizeof filled),
+                     SALVO_V_OPEN);
+    salvo_profile_free(cb);
+}
+
 /* No rule read the answer: a cancel's or lookup's outcome by HTTP status. */
 static void test_op_outcomes(void **state)
 {
@@ -293,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_op_refusals),
         cmocka_unit_test(test_mock_profile_reads_states),
         cmocka_unit_test(test_bundled_ops_load),
+        cmocka_unit_test(test_rules_compare_numbers),
         cmocka_unit_test(test_op_outcomes),
         cmocka_unit_test(test_op_result_line),
         cmocka_unit_test(test_op_older_config),
