@@ -52,6 +52,16 @@ int salvo_profile_new_body(salvo_body_t **out, const salvo_profile_t *p, const c
     return 0;
 }
 
+/* Does the caller's salvo_config_t (its size) hold field f? A program
+ * built before f was added has no room for it: nothing is written there. */
+#define CONFIG_HOLDS(c, f) ((c)->size >= offsetof(salvo_config_t, f) + sizeof(c)->f)
+
+static int too_old(char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "%s needs a salvo_config_t that holds it: build against this libsalvo's headers", what);
+    return -ENOTSUP;
+}
+
 /* The profile's limits, in the flags' own syntax, where the caller keeps none. */
 static int apply_limits(salvo_config_t *c, const salvo_profile_t *p, unsigned keep, char *err, size_t errlen)
 {
@@ -66,6 +76,8 @@ static int apply_limits(salvo_config_t *c, const salvo_profile_t *p, unsigned ke
         snprintf(err, errlen, "\"window\": \"%s\" is not N/PERIOD such as 60/2s", v);
         return -EINVAL;
     }
+    if (!(keep & SALVO_PROFILE_KEEP_RATE_PER) && salvo_profile_default(p, "rate_per") && !CONFIG_HOLDS(c, rate_per_ns))
+        return too_old(err, errlen, "the profile's \"rate_per\" (a limit per instrument)");
     if (!(keep & SALVO_PROFILE_KEEP_RATE_PER) && (v = salvo_profile_default(p, "rate_per")) &&
         salvo_parse_rate_per(v, &c->rate_per_cols, &c->rate_per_n, &c->rate_per_ns)) {
         snprintf(err, errlen, "\"rate_per\": \"%s\" is not COLUMN=N/PERIOD such as symbol=60/2s", v);
@@ -99,15 +111,11 @@ int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned f
     }
     if (c->idempotency_header == salvo__idempotency_default)
         c->idempotency_header = salvo_profile_idempotency_header(p); /* a broker that never asked gets none */
-    /* a caller built before op was in the config has no room for it: it
-     * can only send */
-    if (c->size >= offsetof(salvo_config_t, op) + sizeof c->op)
+    /* a caller built before op was in the config can only send */
+    if (CONFIG_HOLDS(c, op))
         c->op = salvo_profile_op(p);
-    else if (salvo_profile_op(p) != SALVO_OP_SEND) {
-        snprintf(err, errlen, "a %s request needs a salvo_config_t with op (libsalvo 0.3.1 or later headers)",
-                 salvo_op_name(salvo_profile_op(p)));
-        return -ENOTSUP;
-    }
+    else if (salvo_profile_op(p) != SALVO_OP_SEND)
+        return too_old(err, errlen, salvo_profile_op(p) == SALVO_OP_CANCEL ? "a cancel request" : "a status request");
     c->profile = p;
     if (flags & (SALVO_PROFILE_OWN_BODY | SALVO_PROFILE_NO_BODY))
         return 0;

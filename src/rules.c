@@ -295,14 +295,28 @@ static int nonempty(const cJSON *v)
     return cJSON_IsString(v) && v->valuestring[0] != '\0';
 }
 
-/* A decimal number written whole ("0.0010"), or 0. */
+/* A decimal number written whole ("0.0010", "-2", "1e-8"), or 0: no
+ * sign '+', no hex, no inf or nan, nothing around it (strtod alone takes
+ * all of those). */
 static int as_number(const char *s, double *out)
 {
-    char *end;
-    if (s[0] == '\0' || strchr(" \t\n\r\f\v", s[0]))
+    const char *p = s + (*s == '-');
+    size_t digits = strspn(p, "0123456789");
+    p += digits;
+    if (*p == '.') {
+        size_t frac = strspn(p + 1, "0123456789");
+        digits += frac;
+        p += 1 + frac;
+    }
+    if (digits && (*p == 'e' || *p == 'E')) {
+        p += 1 + (p[1] == '+' || p[1] == '-');
+        size_t exp = strspn(p, "0123456789");
+        p = exp ? p + exp : s; /* "1e" is no number */
+    }
+    if (digits == 0 || *p != '\0')
         return 0;
-    *out = strtod(s, &end);
-    return *end == '\0' && isfinite(*out);
+    *out = strtod(s, NULL);
+    return isfinite(*out);
 }
 
 /* The answer's value against the order's own text: equal as numbers when
@@ -342,7 +356,7 @@ static int order_cond_holds(const salvo_cond_t *c, const cJSON *v, const salvo_o
 static int compares(const cJSON *v, int op, double bound)
 {
     double x;
-    if (cJSON_IsNumber(v))
+    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) /* 1e999 parses as inf: no number */
         x = v->valuedouble;
     else if (!cJSON_IsString(v) || !as_number(v->valuestring, &x))
         return 0;

@@ -192,9 +192,13 @@ static void test_rules_compare_numbers(void **state)
     assert_int_equal(status_verdict(p, 200, "{\"f\":2}", filled, sizeof filled), SALVO_V_PARTIALLY_FILLED);
     assert_int_equal(status_verdict(p, 200, "{\"f\":\"0.00000000\"}", filled, sizeof filled), SALVO_V_NONE);
     assert_int_equal(status_verdict(p, 200, "{\"f\":\"-2\"}", filled, sizeof filled), SALVO_V_REJECTED);
+    assert_int_equal(status_verdict(p, 200, "{\"f\":\"1.5e-3\"}", filled, sizeof filled), SALVO_V_PARTIALLY_FILLED);
+    assert_int_equal(status_verdict(p, 200, "{\"f\":\".5\"}", filled, sizeof filled), SALVO_V_PARTIALLY_FILLED);
     /* not a number: no match either way */
     const char *const odd[] = {"{\"f\":\"abc\"}", "{\"f\":\"\"}", "{\"f\":\" 5\"}", "{\"f\":\"nan\"}",
-                               "{\"f\":\"inf\"}", "{\"f\":null}", "{\"f\":true}", "{\"f\":[1]}", "{}"};
+                               "{\"f\":\"inf\"}", "{\"f\":null}", "{\"f\":true}", "{\"f\":[1]}", "{}",
+                               "{\"f\":\"0x10\"}", "{\"f\":\"+5\"}", "{\"f\":\"1e\"}", "{\"f\":\"2x\"}",
+                               "{\"f\":\"1e999\"}", "{\"f\":1e999}", "{\"f\":\".\"}", "{\"f\":\"-\"}"};
     for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
         assert_int_equal(status_verdict(p, 200, odd[i], filled, sizeof filled), SALVO_V_NONE);
     salvo_profile_free(p);
@@ -296,10 +300,20 @@ static void test_op_older_config(void **state)
     assert_int_equal(salvo_config_apply_profile(c, send, SALVO_PROFILE_NO_BODY, err, sizeof err), 0);
     assert_memory_equal((unsigned char *)c + old, past, sizeof *c - old);
     assert_int_equal(salvo_config_apply_profile(c, cancel, SALVO_PROFILE_NO_BODY, err, sizeof err), -ENOTSUP);
-    assert_non_null(strstr(err, "cancel request needs"));
+    assert_non_null(strstr(err, "a cancel request needs"));
     assert_memory_equal((unsigned char *)c + old, past, sizeof *c - old);
     salvo_profile_free(send);
     salvo_profile_free(cancel);
+    /* older still: no room for a limit per instrument (kraken.json's rate_per) */
+    old = offsetof(salvo_config_t, rate_per_cols);
+    memset(c, 0xA5, sizeof *c);
+    salvo_config_init_size(c, old);
+    memcpy(past, (unsigned char *)c + old, sizeof *c - old);
+    salvo_profile_t *kraken = load_bundled("kraken");
+    assert_int_equal(salvo_config_apply_profile(c, kraken, SALVO_PROFILE_NO_BODY, err, sizeof err), -ENOTSUP);
+    assert_non_null(strstr(err, "rate_per"));
+    assert_memory_equal((unsigned char *)c + old, past, sizeof *c - old);
+    salvo_profile_free(kraken);
     free(c);
     /* and the engine refuses a cancel through --exec workers, or an op it does not know */
     uv_loop_t loop;

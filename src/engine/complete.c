@@ -141,29 +141,18 @@ static void after_attempt(struct salvo_engine *e, salvo_job_t *j, salvo_outcome_
     salvo_job_finish(e, j);
 }
 
-/* Has any answer of this run proved the endpoint is the broker's: an
- * order taken, or a cancel or lookup that found its order? */
-static int endpoint_proved(const struct salvo_engine *e)
-{
-    static const int found[] = {SALVO_ACCEPTED,  SALVO_DUPLICATE,        SALVO_CANCELLED, SALVO_ALREADY_CLOSED,
-                                SALVO_OPEN,      SALVO_PARTIALLY_FILLED, SALVO_FILLED};
-    for (size_t i = 0; i < sizeof found / sizeof *found; i++)
-        if (e->st.count[found[i]])
-            return 1;
-    return 0;
-}
-
 /* What makes every later order fail the same way: bad credentials, a
  * certificate that will not verify, nobody listening, and, before any
- * order was taken or found, no endpoint at --url (404, 405: a cancel's or
- * lookup's 404 that no rule read is no "not found" while the URL itself
- * may be wrong). 0 for anything else. */
-static int fatal_kind(const struct salvo_engine *e, const salvo_reply_t *rep, int verdict)
+ * order was taken, no order endpoint at --url (404, 405). A cancel's or
+ * lookup's 404 is its order's answer: a run that stopped on it would
+ * leave the next, live, orders uncancelled; not_found is not "done"
+ * (exit 1), so a wrong URL still shows. 0 for anything else. */
+static int fatal_kind(const struct salvo_engine *e, const salvo_reply_t *rep)
 {
     if (rep->known) /* a worker's answer: only "no worker can run" is fatal */
         return rep->fatal ? 2000 : 0;
-    int none_taken = !endpoint_proved(e);
-    int no_endpoint = rep->http == 405 || (rep->http == 404 && (e->cfg->op == SALVO_OP_SEND || verdict == SALVO_V_NONE));
+    int none_taken = e->st.count[SALVO_ACCEPTED] == 0 && e->st.count[SALVO_DUPLICATE] == 0;
+    int no_endpoint = rep->http == 405 || (rep->http == 404 && e->cfg->op == SALVO_OP_SEND);
     if (rep->code == CURLE_OK)
         return rep->http == 401 || rep->http == 403 || rep->http == 407 || (none_taken && no_endpoint)
                    ? (int)(1000 + rep->http)
@@ -181,9 +170,9 @@ static int fatal_kind(const struct salvo_engine *e, const salvo_reply_t *rep, in
 
 /* --give-up-after N: the same fatal answer for N orders in a row stops
  * the run; the rest are not sent. */
-static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep, int first_attempt, int verdict)
+static void watch_hopeless(struct salvo_engine *e, const salvo_reply_t *rep, int first_attempt)
 {
-    int kind = fatal_kind(e, rep, verdict);
+    int kind = fatal_kind(e, rep);
     if (kind == 0 || kind != e->fatal_kind) {
         e->fatal_kind = kind;
         e->fatal_run = kind ? 1 : 0;
@@ -444,7 +433,7 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
         j->res.tls_ms = (double)rep->tls_us / 1e3;
         j->res.ttfb_ms = (double)rep->ttfb_us / 1e3;
     }
-    watch_hopeless(e, rep, j->res.attempts == 1, v);
+    watch_hopeless(e, rep, j->res.attempts == 1);
     if (j->res.location) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", j->res.location);
         j->res.location = j->errbuf;

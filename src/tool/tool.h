@@ -44,6 +44,7 @@ typedef struct tool {
     int live_error;
     uv_timer_t cancel_timer;
     int cancel_armed, cancel_due;
+    int64_t cancel_at_us;     /* its moment, Unix time */
     char cancel_run[24];      /* the cancel's run id: the send's, "-cancel" */
 } tool_t;
 

@@ -16,9 +16,23 @@
 #include "tool_op.h"
 #include "util.h"
 
+/* The timer for the wall-clock moment at_us: libuv counts from its loop
+ * time, which lags when the loop was busy, so it is set whole
+ * milliseconds after, from a fresh loop time, and checked when it fires. */
+static void start_cancel_timer(tool_t *tl, uv_timer_cb cb)
+{
+    uv_update_time(&tl->loop);
+    int64_t left_us = tl->cancel_at_us - salvo_unix_us();
+    uv_timer_start(&tl->cancel_timer, cb, left_us > 0 ? (uint64_t)(left_us + 999) / 1000 : 0, 0);
+}
+
 static void on_cancel_time(uv_timer_t *t)
 {
     tool_t *tl = t->data;
+    if (salvo_unix_us() < tl->cancel_at_us) { /* early by the clock: wait out the rest */
+        start_cancel_timer(tl, on_cancel_time);
+        return;
+    }
     tl->cancel_due = 1;
     if (tl->engine && !tl->engine_done) /* the send is still going: the rest is not sent */
         salvo_engine_stop(tl->engine, SALVO_STOP_DRAIN, "--cancel-after: its time came");
@@ -31,12 +45,11 @@ int tool_after_arm(tool_t *tl, int64_t start_unix_us)
         return 0;
     if ((tl->live = tmpfile()) == NULL)
         return -errno;
-    int64_t at = (a->at_unix_us ? a->at_unix_us : start_unix_us) + a->cancel_after_ns / 1000;
-    int64_t ms = (at - salvo_unix_us()) / 1000;
+    tl->cancel_at_us = (a->at_unix_us ? a->at_unix_us : start_unix_us) + a->cancel_after_ns / 1000;
     uv_timer_init(&tl->loop, &tl->cancel_timer);
     tl->cancel_timer.data = tl;
     tl->cancel_armed = 1;
-    uv_timer_start(&tl->cancel_timer, on_cancel_time, ms > 0 ? (uint64_t)ms : 0, 0);
+    start_cancel_timer(tl, on_cancel_time);
     uv_unref((uv_handle_t *)&tl->cancel_timer); /* the send's loop ends when the send does */
     return 0;
 }
@@ -65,6 +78,11 @@ static int cancel_config(tool_t *tl, salvo_config_t *c, int fd)
     c->reconcile_url = NULL, c->reconcile_pointer = NULL, c->resend_unknown = 0, c->retry_ambiguous = 0;
     c->idempotency_header = NULL, c->dry_run = 0, c->check_only = 0;
     c->defaults.quantity = c->defaults.side = c->defaults.type = NULL;
+    salvo_config_t d; /* the pace is the profile's, else none: not the send's flags */
+    salvo_config_init(&d);
+    c->rate = d.rate, c->burst = d.burst, c->window_n = d.window_n, c->window_ns = d.window_ns;
+    c->rate_per_cols = d.rate_per_cols, c->rate_per_n = d.rate_per_n, c->rate_per_ns = d.rate_per_ns;
+    c->rate_per_values = d.rate_per_values, c->concurrency = d.concurrency;
     /* the profile's cancel limits (its section's, else the profile's), not
      * the send's flags: a kill switch is not held to the order pace */
     unsigned flags = SALVO_PROFILE_NO_BODY | (a->sandbox ? SALVO_PROFILE_SANDBOX : 0);
@@ -108,6 +126,8 @@ int tool_after_cancel(tool_t *tl, int *ran)
     if (cancel_config(tl, &c, fd) < 0) {
         close(fd);
         salvo_body_free(c.body);
+        fprintf(stderr, "salvo: --cancel-after: nothing was cancelled; salvo cancel --broker %s RESULTS cancels what "
+                        "may be live\n", a->broker);
         return SALVO_EXIT_USAGE;
     }
     fprintf(stderr, "salvo: --cancel-after: cancelling what may be live\n");

@@ -236,6 +236,9 @@ static int load_cancel_request(salvo_args_t *a)
         return usage_error("--cancel-after: --broker %s's cancel request needs %s", a->broker, missing);
     if ((r = set_secrets(a, a->cancel_profile)) >= 0)
         return r;
+    if (salvo_profile_url(a->cancel_profile, a->sandbox) == NULL)
+        return usage_error("--cancel-after: --broker %s's cancel request has no %s", a->broker,
+                           a->sandbox ? "sandbox_url (--sandbox)" : "url");
     salvo_body_t *b;
     int br = salvo_profile_new_body(&b, a->cancel_profile, salvo_profile_url(a->cancel_profile, a->sandbox), err,
                                     sizeof err);

@@ -215,7 +215,7 @@ const char tool_op_usage_text[] =
     "Refused: the input's format flags (without --journal), --body-template, and the\n"
     "send's resend flags.\n"
     "\n"
-    "--at TIME waits, then reads RESULTS (the send's lines written by then).\n"
+    "--at TIME waits, then reads RESULTS or J (what the send wrote by then).\n"
     "\n"
     "Exit: 0 cancel: every order cancelled or already closed (or none was live);\n"
     "        status: every order's state read\n"

@@ -180,8 +180,9 @@ static int send_may_be_live(int status, int placed_before)
  * duplicate's answer names the order the broker already has, or nothing. */
 static const char *broker_id_after(const op_line_t *x, const char *before)
 {
-    if (x->op == SALVO_OP_SEND && (x->status == SALVO_ACCEPTED || x->status == SALVO_UNKNOWN))
+    if (x->op == SALVO_OP_SEND && x->status == SALVO_ACCEPTED) /* a new order, with its id or none */
         return x->order_id;
+    /* an unknown resend with no id: at a broker that dedupes, the same order */
     return x->order_id ? x->order_id : before;
 }
 
@@ -195,14 +196,16 @@ static op_fold_t fold(const op_line_t *v, size_t n)
         f.order_id = broker_id_after(&v[i], f.order_id);
         if (v[i].op == SALVO_OP_SEND && send_may_be_live(s, v[i].placed_before))
             f.ever = f.live = 1;
-        else if (v[i].op == SALVO_OP_CANCEL && (s == SALVO_CANCELLED || s == SALVO_ALREADY_CLOSED))
+        else if (v[i].op == SALVO_OP_CANCEL && s == SALVO_CANCELLED)
             f.live = 0;
         else if (v[i].op == SALVO_OP_STATUS && (s == SALVO_OPEN || s == SALVO_PARTIALLY_FILLED))
             f.live = f.ever;
         else if (v[i].op == SALVO_OP_STATUS && (s == SALVO_FILLED || s == SALVO_CANCELLED || s == SALVO_REJECTED))
             f.live = 0;
-        /* anything else (a refusal, no answer, not found) changes nothing:
-         * a cancel is asked again, which is harmless */
+        /* anything else changes nothing: a cancel is asked again, which is
+         * harmless. already_closed too: several brokers give it for an
+         * order they do not know (a wrong account or key), not only for
+         * one filled or cancelled */
     }
     return f;
 }

@@ -183,22 +183,26 @@ static int keep_or_cut_output(const salvo_args_t *a)
 
 static void on_at(uv_timer_t *t) { (void)t; }
 
-/* salvo cancel|status --at TIME: the results are read at TIME, so that
- * the send's lines written since the start are in; the cancels leave at
- * once then. -1 to go on, or an exit code (a signal came first: said). */
-static int read_results_at_time(tool_t *tl)
+/* salvo cancel|status --at TIME: what they read (the results, or the
+ * send's journal) is read at TIME, so that what the send wrote since the
+ * start is in; the cancels leave at once then. -1 to go on, or an exit
+ * code (a signal came first: said). */
+static int wait_for_at(tool_t *tl)
 {
     salvo_args_t *a = tl->a;
-    int64_t ms = (a->at_unix_us - salvo_unix_us()) / 1000;
-    if (a->at_unix_us && ms > 0 && !tl->signal) {
-        uv_timer_t t;
-        uv_timer_init(&tl->loop, &t);
-        uv_timer_start(&t, on_at, (uint64_t)ms, 0);
+    uv_timer_t t;
+    uv_timer_init(&tl->loop, &t);
+    int64_t left_us;
+    /* by the wall clock: libuv's loop time lags, and a timer may fire early */
+    while (a->at_unix_us && (left_us = a->at_unix_us - salvo_unix_us()) > 0 && !tl->signal) {
+        uv_update_time(&tl->loop);
+        uv_timer_start(&t, on_at, (uint64_t)(left_us + 999) / 1000, 0);
         while (uv_is_active((uv_handle_t *)&t) && !tl->signal)
             uv_run(&tl->loop, UV_RUN_ONCE);
-        uv_close((uv_handle_t *)&t, NULL);
-        uv_run(&tl->loop, UV_RUN_NOWAIT);
+        uv_timer_stop(&t);
     }
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&tl->loop, UV_RUN_NOWAIT);
     if (tl->signal) {
         fprintf(stderr, "salvo: %s before --at %s: nothing was read or sent\n", tool_signal_words(tl->signal), a->at);
         return tool_exit_for_signal(tl->signal);
@@ -206,7 +210,7 @@ static int read_results_at_time(tool_t *tl)
     a->at_unix_us = 0; /* the wait is over: the engine sends at once, on fresh connections */
     a->cfg.warm = 0;
     a->cfg.warm_url = NULL;
-    return tool_op_input(a, &a->op_unread);
+    return -1;
 }
 
 static int open_files(tool_t *tl)
@@ -216,8 +220,11 @@ static int open_files(tool_t *tl)
     int sr;
     if (a->check_profile && a->input_path == NULL && (sr = sample_input(a)) >= 0)
         return sr;
+    /* a cancel or lookup: the output first (a bad -o says so before any wait), then TIME */
+    if (a->op != SALVO_OP_SEND && ((sr = open_output(a)) >= 0 || (sr = wait_for_at(tl)) >= 0))
+        return sr;
     if (a->op != SALVO_OP_SEND && a->journal_path == NULL) /* from results; with --journal, the send's orders */
-        return (sr = read_results_at_time(tl)) >= 0 ? sr : open_output(a);
+        return tool_op_input(a, &a->op_unread);
     if (a->input_path && strcmp(a->input_path, "-") != 0 &&
         (c->input_fd = open(a->input_path, O_RDONLY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "salvo: cannot read %s: %s\n", a->input_path, strerror(errno));
@@ -228,7 +235,7 @@ static int open_files(tool_t *tl)
         fprintf(stderr, "salvo: %s is a directory, not a file of orders\n", tool_input_name(a));
         return SALVO_EXIT_USAGE;
     }
-    return open_output(a);
+    return a->op == SALVO_OP_SEND ? open_output(a) : -1;
 }
 
 /* --resume: the journal's orders went where this run sends, or nothing
@@ -313,6 +320,14 @@ static int read_send_journal(tool_t *tl, salvo_jindex_t *ix)
     salvo_config_t *c = &a->cfg;
     char err[320];
     salvo_journal_t *j = NULL;
+    struct stat st;
+    /* a journal not there (yet: the send has not started, or a typo) would be made empty, and
+     * every order "never sent" */
+    if (stat(a->journal_path, &st) != 0) {
+        fprintf(stderr, "salvo: --journal %s: %s: nothing was %s\n", a->journal_path, strerror(errno),
+                a->op == SALVO_OP_CANCEL ? "cancelled" : "looked up");
+        return errno == ENOENT ? SALVO_EXIT_USAGE : SALVO_EXIT_IO;
+    }
     int r = salvo_journal_open(&j, a->journal_path, SALVO_JOURNAL_RESUME, ix, err, sizeof err);
     if (r < 0) {
         fprintf(stderr, "salvo: --journal %s: %s%s\n", a->journal_path, err,
@@ -322,7 +337,12 @@ static int read_send_journal(tool_t *tl, salvo_jindex_t *ix)
     const salvo_jdest_t dest = {.url = c->url, .profile = a->profile ? salvo_profile_name(a->profile) : NULL,
                                 .sandbox = a->sandbox};
     int code = -1;
-    if ((r = salvo_jindex_check_dest(ix, &dest, err, sizeof err)) < 0 && r != -ENOENT) {
+    if (ix->records == 0 && ix->endpoint[0] == '\0' && ix->id_prefix[0] == '\0') {
+        fprintf(stderr, "salvo: --journal %s holds no run of salvo's: nothing was %s\n", a->journal_path,
+                a->op == SALVO_OP_CANCEL ? "cancelled" : "looked up");
+        code = SALVO_EXIT_USAGE;
+    }
+    if (code < 0 && (r = salvo_jindex_check_dest(ix, &dest, err, sizeof err)) < 0 && r != -ENOENT) {
         fprintf(stderr, "salvo: --journal %s: %s\n", a->journal_path, err);
         code = SALVO_EXIT_USAGE;
     }
