@@ -246,7 +246,7 @@ static int load_cancel_request(salvo_args_t *a)
         return out_of_memory();
     if (br < 0)
         return usage_error("--cancel-after: --broker %s: %s", a->broker, err);
-    r = tool_op_check_columns(b, "--cancel-after");
+    r = tool_op_check_columns(b, "--cancel-after", SALVO_OP_CANCEL);
     salvo_body_free(b);
     return r;
 }

@@ -216,7 +216,7 @@ static int by_first_seq(const void *pa, const void *pb)
     return (a->first_seq > b->first_seq) - (a->first_seq < b->first_seq);
 }
 
-int tool_op_check_columns(const salvo_body_t *b, const char *who)
+int tool_op_check_columns(const salvo_body_t *b, const char *who, int op)
 {
     static const char *const carried[] = {"client_order_id", "symbol", "side", "type", "quantity", "price",
                                           "order_id", NULL};
@@ -228,7 +228,7 @@ int tool_op_check_columns(const salvo_body_t *b, const char *who)
             k++;
         if (*k == NULL && !salvo_body_is_pseudo(names[i]))
             return usage_error("%s: the request needs column %s, which result lines do not carry (give the URL "
-                               "with it: salvo cancel --url ... RESULTS)", who, names[i]);
+                               "with it: salvo %s --url ... RESULTS)", who, names[i], salvo_op_name(op));
     }
     return -1;
 }

@@ -12,10 +12,10 @@
  * an exit code (said). */
 int tool_op_settle(salvo_args_t *a);
 
-/* A cancel or lookup from result lines: the columns body (and its URL)
- * names are ones result lines carry. -1, or SALVO_EXIT_USAGE (said, who:
- * what asked, naming the column). */
-int tool_op_check_columns(const salvo_body_t *b, const char *who);
+/* A cancel or lookup (op) from result lines: the columns body (and its
+ * URL) names are ones result lines carry. -1, or SALVO_EXIT_USAGE (said,
+ * who: what asked, naming the column and the command that can give it). */
+int tool_op_check_columns(const salvo_body_t *b, const char *who, int op);
 
 /* --cancel-after: r's order as a row of salvo cancel's input onto f, when
  * it may be live (accepted, duplicate, unknown). 0, or a negative errno. */

@@ -96,7 +96,7 @@ static int load_body(salvo_args_t *a)
     if (r < 0)
         r = tool_broker_shape_body(a);
     if (r < 0 && a->op != SALVO_OP_SEND && a->journal_path == NULL) /* from results: their columns only */
-        r = tool_op_check_columns(a->cfg.body, a->broker ? a->broker : "--url");
+        r = tool_op_check_columns(a->cfg.body, a->broker ? a->broker : "--url", a->op);
     return r;
 }
 
