@@ -96,11 +96,29 @@ static int order_column(const cJSON *v)
     return -2;
 }
 
+/* "{{order_id}}" or "{{client_order_id}}" in a pointer: the order's
+ * own (Kraken keys a lookup's answer by its order id). 1 when p names only
+ * those, 0 when it names something else; a pointer without "{{" is 1. */
+static int pointer_names_ok(const char *p)
+{
+    while ((p = strstr(p, "{{")) != NULL) {
+        const char *end = strstr(p, "}}");
+        size_t n = end ? (size_t)(end - p - 2) : 0;
+        if (end == NULL || !((n == 8 && strncmp(p + 2, "order_id", 8) == 0) ||
+                             (n == 15 && strncmp(p + 2, "client_order_id", 15) == 0)))
+            return 0;
+        p = end + 2;
+    }
+    return 1;
+}
+
 static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size_t errlen)
 {
     const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(o, "pointer");
     if (!cJSON_IsString(ptr) || (ptr->valuestring[0] != '/' && ptr->valuestring[0] != '\0'))
         return fail(err, errlen, i, "a condition needs a \"pointer\" (\"/retCode\")");
+    if (!pointer_names_ok(ptr->valuestring))
+        return fail(err, errlen, i, "\"{{...}}\" in a pointer names {{order_id}} or {{client_order_id}}");
     if ((c->pointer = strdup(ptr->valuestring)) == NULL)
         return -ENOMEM;
     c->op = -1;
@@ -166,6 +184,12 @@ static int dup_pointer(char **out, const cJSON *v, const char *what, char *err, 
 {
     if (!cJSON_IsString(v) || (v->valuestring[0] != '/' && v->valuestring[0] != '\0')) {
         snprintf(err, errlen, "result.%s must be a JSON pointer (\"/result/orderId\")", what);
+        return -EINVAL;
+    }
+    /* the order's values in a pointer: a condition's and result.filled only */
+    if (strcmp(what, "filled") == 0 ? !pointer_names_ok(v->valuestring) : strstr(v->valuestring, "{{") != NULL) {
+        snprintf(err, errlen, "result.%s: \"{{...}}\" in a pointer names {{order_id}} or {{client_order_id}}, "
+                              "in a condition's pointer or result.filled", what);
         return -EINVAL;
     }
     return (*out = strdup(v->valuestring)) ? 0 : -ENOMEM;
@@ -363,9 +387,46 @@ static int compares(const cJSON *v, int op, double bound)
     return op == OP_GT ? x > bound : x < bound;
 }
 
+/* What pointer p finds in body, the order's values put in for its
+ * {{order_id}} and {{client_order_id}} (escaped as a pointer's tokens
+ * are: ~0 for '~', ~1 for '/'). An order without the value, or a pointer
+ * too long, finds nothing. */
+static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *o)
+{
+    if (body == NULL)
+        return NULL;
+    if (strstr(p, "{{") == NULL)
+        return salvo_json_pointer(body, p);
+    char buf[512];
+    size_t k = 0;
+    while (*p && k + 3 < sizeof buf) {
+        if (strncmp(p, "{{", 2) != 0) {
+            buf[k++] = *p++;
+            continue;
+        }
+        int by_ref = strncmp(p, "{{order_id}}", 12) == 0;
+        const char *v = o == NULL ? "" : by_ref ? o->ref : o->client_order_id;
+        if (v == NULL || v[0] == '\0')
+            return NULL;
+        for (; *v && k + 3 < sizeof buf; v++) {
+            if (*v == '~' || *v == '/') {
+                buf[k++] = '~';
+                buf[k++] = *v == '~' ? '0' : '1';
+            } else {
+                buf[k++] = *v;
+            }
+        }
+        p += by_ref ? 12 : 19; /* {{order_id}}, {{client_order_id}} */
+    }
+    if (*p)
+        return NULL;
+    buf[k] = '\0';
+    return salvo_json_pointer(body, buf);
+}
+
 static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o)
 {
-    const cJSON *v = body ? salvo_json_pointer(body, c->pointer) : NULL;
+    const cJSON *v = find(body, c->pointer, o);
     if (c->column >= 0)
         return order_cond_holds(c, v, o);
     if (c->op == OP_EXISTS)
@@ -435,11 +496,11 @@ void salvo_rules_order_id(const salvo_rules_t *rs, const cJSON *body, char *out,
         scalar_text(salvo_json_pointer(body, rs->order_id), out, cap);
 }
 
-void salvo_rules_filled(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
+void salvo_rules_filled(const salvo_rules_t *rs, const cJSON *body, const salvo_order_t *o, char *out, size_t cap)
 {
     out[0] = '\0';
     if (rs->filled && body)
-        scalar_text(salvo_json_pointer(body, rs->filled), out, cap);
+        scalar_text(find(body, rs->filled, o), out, cap);
 }
 
 void salvo_rules_error(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)

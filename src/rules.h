@@ -66,8 +66,10 @@ int salvo_rules_match(const salvo_rules_t *rs, long http, const struct cJSON *bo
 
 /* The broker's order id as text into out ("" when none). */
 void salvo_rules_order_id(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
-/* The quantity filled (a lookup's "filled") as text into out ("" when none). */
-void salvo_rules_filled(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
+/* The quantity filled (a lookup's "filled") as text into out ("" when
+ * none); its pointer may name order o's {{order_id}} or {{client_order_id}}. */
+void salvo_rules_filled(const salvo_rules_t *rs, const struct cJSON *body, const struct salvo_order *o, char *out,
+                        size_t cap);
 /* The broker's words ("insufficient balance (110007)") into out, "" when none. */
 void salvo_rules_error(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
 

@@ -968,6 +968,32 @@ def kraken_cancel(emu, req):
     return 200, {"error": [], "result": {"count": 1, "pending": False}}, "cancelled", {}
 
 
+KRAKEN_STATUS = {"open": "open", "filled": "closed", "cancelled": "canceled"}  # Kraken: a filled order is "closed"
+
+
+def kraken_status(emu, req):
+    """Kraken POST /0/private/QueryOrders, signed as AddOrder: txid, a comma-delimited list of up to
+    50 Kraken ids (docs.kraken.com query-orders-info); the answer is keyed by txid,
+    {"error": [], "result": {"OXXXX-...": {"status": "open", "vol": "1.25", "vol_exec": "0.0", ...}}}.
+    An id Kraken does not know: {"error": ["EOrder:Invalid order"]} (third-party SDKs: unconfirmed)."""
+    params = kraken_auth(emu, req)
+    txids = [t for t in (params.get("txid") or "").split(",") if t]
+    if not txids or len(txids) > 50:
+        raise Answer(200, kraken_err("EGeneral:Invalid arguments:txid"), "invalid")
+    found = {}
+    for t in txids:
+        order = emu.find("kraken", t, None)
+        if order is None:
+            req.note(None, None, t)
+            raise Answer(200, kraken_err("EOrder:Invalid order"), "not_found")
+        found[t] = {"refid": None, "userref": 0, "cl_ord_id": order["client_order_id"],
+                    "status": KRAKEN_STATUS[order["state"]], "opentm": order["at_ms"] / 1000,
+                    "descr": {"pair": order["symbol"], "type": order.get("side"), "ordertype": order.get("type")},
+                    "vol": order.get("qty"), "vol_exec": order["executed"]}
+        req.note(order, order["client_order_id"], t)
+    return 200, {"error": [], "result": found}, KRAKEN_STATUS[order["state"]], {}
+
+
 def coinbase_auth(emu, req):
     """Coinbase's check of every request: a Bearer ES256 JWT made for it (coinbase-advanced-py
     jwt_generator.py): kid and sub the key name, iss cdp, at most 2 minutes, a nonce never seen
@@ -1496,6 +1522,7 @@ ROUTES = [  # (method, path regex, broker, op, handler): one path may serve seve
     ("GET", r"/api/v5/trade/order", "okx", "status", okx_status),
     ("POST", r"/0/private/AddOrder", "kraken", "send", kraken),
     ("POST", r"/0/private/CancelOrder", "kraken", "cancel", kraken_cancel),
+    ("POST", r"/0/private/QueryOrders", "kraken", "status", kraken_status),
     ("POST", r"/api/v3/brokerage/orders", "coinbase", "send", coinbase),
     ("POST", r"/api/v3/brokerage/orders/batch_cancel", "coinbase", "cancel", coinbase_cancel),
     ("GET", r"/api/v3/brokerage/orders/historical/[^/]+", "coinbase", "status", coinbase_status),

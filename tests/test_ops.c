@@ -122,7 +122,7 @@ static int status_verdict(const salvo_profile_t *p, long http, const char *body,
 {
     cJSON *doc = cJSON_Parse(body);
     int v = salvo_rules_match(salvo_profile_rules(p), http, doc, NULL);
-    salvo_rules_filled(salvo_profile_rules(p), doc, filled, cap);
+    salvo_rules_filled(salvo_profile_rules(p), doc, NULL, filled, cap);
     cJSON_Delete(doc);
     return v;
 }
@@ -160,7 +160,7 @@ static void test_bundled_ops_load(void **state)
         const char *name;
         int cancel, status;
     } b[] = {{"alpaca", 1, 1},   {"binance", 1, 1}, {"binance-ed25519", 1, 1}, {"bybit", 1, 1},
-             {"okx", 1, 1},      {"okx-demo", 1, 1}, {"kraken", 1, 0},         {"coinbase", 1, 1},
+             {"okx", 1, 1},      {"okx-demo", 1, 1}, {"kraken", 1, 1},         {"coinbase", 1, 1},
              {"bitget", 1, 1},   {"oanda", 1, 1},   {"tradier", 1, 1},         {"salvo-mock", 1, 1}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++) {
         char err[512];
@@ -214,6 +214,37 @@ static void test_rules_compare_numbers(void **state)
                                     sizeof filled),
                      SALVO_V_OPEN);
     salvo_profile_free(cb);
+}
+
+/* A pointer may name the order: Kraken keys a lookup's answer by its own
+ * order id. The value is escaped as a pointer's token; an order without
+ * it finds nothing; only those two names are allowed. */
+static void test_pointer_names_the_order(void **state)
+{
+    (void)state;
+    salvo_profile_t *k = load_op(read_bundled("kraken", NULL), SALVO_OP_STATUS);
+    const salvo_rules_t *rs = salvo_profile_rules(k);
+    salvo_order_t o = {.client_order_id = "c1", .symbol = "XBTUSD"};
+    snprintf(o.ref, sizeof o.ref, "OAB/C~D");
+    cJSON *doc = cJSON_Parse("{\"error\":[],\"result\":{\"OAB/C~D\":{\"status\":\"open\",\"vol_exec\":\"0.5\"},"
+                             "\"OTHER\":{\"status\":\"closed\",\"vol_exec\":\"9\"}}}");
+    assert_non_null(doc);
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_PARTIALLY_FILLED);
+    char filled[40];
+    salvo_rules_filled(rs, doc, &o, filled, sizeof filled);
+    assert_string_equal(filled, "0.5");
+    snprintf(o.ref, sizeof o.ref, "OTHER");
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_FILLED);
+    o.ref[0] = '\0'; /* no id: no pointer finds anything */
+    assert_int_equal(salvo_rules_match(rs, 200, doc, &o), SALVO_V_NONE);
+    salvo_rules_filled(rs, doc, &o, filled, sizeof filled);
+    assert_string_equal(filled, "");
+    cJSON_Delete(doc);
+    salvo_profile_free(k);
+    assert_refused("{\"name\":\"n\",\"result\":{\"rules\":[{\"if\":[{\"pointer\":\"/r/{{symbol}}\",\"eq\":1}],"
+                   "\"status\":\"rejected\"}]}}",
+                   "names {{order_id}} or {{client_order_id}}");
+    assert_refused("{\"name\":\"n\",\"result\":{\"order_id\":\"/r/{{order_id}}\"}}", "result.order_id");
 }
 
 /* No rule read the answer: a cancel's or lookup's outcome by HTTP status. */
@@ -343,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_mock_profile_reads_states),
         cmocka_unit_test(test_bundled_ops_load),
         cmocka_unit_test(test_rules_compare_numbers),
+        cmocka_unit_test(test_pointer_names_the_order),
         cmocka_unit_test(test_op_outcomes),
         cmocka_unit_test(test_op_result_line),
         cmocka_unit_test(test_op_older_config),

@@ -283,7 +283,7 @@ static int read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_r
     cJSON *doc = rep->body_len ? cJSON_ParseWithLength(rep->body, rep->body_len) : NULL;
     int v = salvo_rules_match(&p->rules, rep->http, doc, &j->order);
     salvo_rules_order_id(&p->rules, doc, j->order_id, sizeof j->order_id);
-    salvo_rules_filled(&p->rules, doc, j->filled, sizeof j->filled);
+    salvo_rules_filled(&p->rules, doc, &j->order, j->filled, sizeof j->filled);
     salvo_rules_error(&p->rules, doc, msg, msglen);
     cJSON_Delete(doc);
     *oc = salvo_verdict_outcome(v, earlier_copy, *oc);

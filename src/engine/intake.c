@@ -329,10 +329,23 @@ static int extra_fields(salvo_intake_t *in, const salvo_row_t *row, salvo_order_
     return 1;
 }
 
+/* A cancel or lookup: the broker's order id the input names (its
+ * "order_id" column), for the rules' pointers that name it (Kraken keys
+ * its answer by it). */
+static void keep_ref(const salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
+{
+    o->ref[0] = '\0';
+    long col = in->cfg->op != SALVO_OP_SEND ? salvo_layout_find(&in->layout, "order_id") : -1;
+    const salvo_field_t *f = col >= 0 ? salvo_layout_field(&in->layout, row, (size_t)col) : NULL;
+    if (f && f->len < sizeof o->ref && memchr(f->s, '\0', f->len) == NULL)
+        memcpy(o->ref, f->s, f->len + 1);
+}
+
 /* One row into an order: 0 valid, 1 invalid, -ENOMEM. */
 static int build_order(salvo_intake_t *in, const salvo_row_t *row, salvo_order_t *o)
 {
     int rc = salvo_order_from_row(o, &in->layout, &in->cfg->defaults, row, ++in->seq);
+    keep_ref(in, row, o);
     if (rc >= 0 && extra_fields(in, row, o))
         return 1;
     if (rc == 0 && refused_by_profile(in, o))

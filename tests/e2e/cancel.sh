@@ -171,9 +171,8 @@ check "oanda cancel, its account by --url" "PUT https://api-fxtrade.oanda.com/v3
 check "tradier cancel" "DELETE https://api.tradier.com/v1/accounts/A-1/orders/OID7 null" \
     "$("$SALVO" cancel --broker tradier --url 'https://api.tradier.com/v1/accounts/A-1/orders/{{order_id}}' \
         --dry-run "$WORK/one.ndjson" 2>/dev/null | jq -r '"\(.request.method) \(.request.url) \(.request.body | tojson)"')"
-"$SALVO" status --broker kraken "$WORK/one.ndjson" > /dev/null 2> "$WORK/err"
-check "kraken status: none yet, said (exit 2)" 2 "$?"
-check_true "kraken status: says so" grep -q 'the profile has no "status" request' "$WORK/err"
+check "kraken status, by its own id" 'POST https://api.kraken.com/0/private/QueryOrders "nonce=1700000000000&txid=OID7"' \
+    "$(req status kraken)"
 
 # 11. A send killed (-9) with orders in flight: they reached the broker, but
 # have no result line; the journal has them as sent. salvo cancel --journal

@@ -90,7 +90,7 @@ static void answer_op(const salvo_profile_t *p, int op, long http, const char *s
     FUZZ_CHECK(v >= SALVO_V_NONE && v < SALVO_V_COUNT && salvo_verdict_name(v) != NULL);
     char filled[40];
     memset(filled, 'x', sizeof filled);
-    salvo_rules_filled(rs, doc, filled, sizeof filled);
+    salvo_rules_filled(rs, doc, &a_market_buy, filled, sizeof filled);
     FUZZ_CHECK(memchr(filled, '\0', sizeof filled) != NULL);
     FUZZ_CHECK(op == SALVO_OP_STATUS || filled[0] == '\0'); /* only a lookup reads one */
     salvo_outcome_t by = salvo_classify(0 /* CURLE_OK */, http, 1, 0, 0);

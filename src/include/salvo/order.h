@@ -65,6 +65,7 @@ typedef struct salvo_order {
     size_t target_cap;
     char error[320]; /* "line 7: quantity \"1.5\" is not a positive integer" */
     char made_id[160]; /* a content id (src/orderid.h), when the input gave none */
+    char ref[96];      /* a cancel's or lookup's: the broker's order id the input names ("" when none) */
 } salvo_order_t;
 
 void salvo_order_free(salvo_order_t *o);
