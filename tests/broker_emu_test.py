@@ -556,6 +556,24 @@ class Wire(unittest.TestCase):
         self.assertIn(("cancel", "cancelled", "kc2"), ops)
         self.assertIn(("cancel", "already_closed", "kf1"), ops)
 
+    def test_kraken_status(self):
+        query = "/0/private/QueryOrders"
+        txid = self.kraken(cid="ks1")[1]["result"]["txid"][0]
+        wrong = base64.b64encode(b"wrong" * 10).decode()
+        self.assertEqual(self.kraken_private(query, [("txid", txid)], secret=wrong)[1], {"error": ["EAPI:Invalid signature"]})
+        st, b, _ = self.kraken_private(query, [("txid", txid)])
+        self.assertEqual((st, b["error"], list(b["result"])), (200, [], [txid]))  # keyed by the txid
+        self.assertEqual((b["result"][txid]["status"], b["result"][txid]["vol_exec"]), ("open", "0"))
+        filled = self.kraken(pair="XBTFILLUSD", cid="ks2")[1]["result"]["txid"][0]
+        got = self.kraken_private(query, [("txid", filled)])[1]["result"][filled]
+        self.assertEqual((got["status"], got["vol_exec"]), ("closed", got["vol"]))  # Kraken: filled is closed
+        self.kraken_private("/0/private/CancelOrder", [("txid", txid)])
+        self.assertEqual(self.kraken_private(query, [("txid", txid)])[1]["result"][txid]["status"], "canceled")
+        self.assertEqual(self.kraken_private(query, [("txid", "ONOSUCH-AAAAA-000000")])[1],
+                         {"error": ["EOrder:Invalid order"]})
+        self.assertEqual(self.kraken_private(query, [])[1], {"error": ["EGeneral:Invalid arguments:txid"]})
+        self.assertIn(("status", "open", "ks1"), self.ops("kraken"))
+
     # ---- Coinbase ----
     def jwt(self, uri, kid=None, exp_in=120, nbf_shift=0, nonce=None, pem=None):
         def enc(o):
