@@ -238,7 +238,7 @@ static int report_cancel_after(tool_t *tl, const after_t *af, int code)
         tool_agg_t g = af->agg;
         tool_live_t live = {.st = &af->st};
         snprintf(g.run, sizeof g.run, "%s", tl->cancel_run);
-        tool_summary_print(&g, &live, 2);
+        tool_summary_print(&g, &live, 2); /* after the send's, in order */
         code = first_exit_code(code, exit_code_of(tl, &af->st, SALVO_OP_CANCEL));
     }
     return af->code >= 0 ? first_exit_code(code, af->code) : code;
@@ -289,7 +289,11 @@ static int send_orders(tool_t *tl)
     /* an input the configuration cannot read: the message is the news, not "0 orders" */
     if (!(tl->st.stop_reason == SALVO_STOP_SETUP && tl->agg.orders == 0))
         tool_summary_print(&tl->agg, &live, 2);
-    if (a->summary_json && (r = tool_summary_write_json(&tl->agg, &live, tl->signal, a->summary_json)) < 0) {
+    tool_agg_t after_g = af.agg;
+    tool_live_t after_live = {.st = &af.st};
+    snprintf(after_g.run, sizeof after_g.run, "%s", tl->cancel_run);
+    if (a->summary_json && (r = tool_summary_write_json(&tl->agg, &live, tl->signal, af.ran ? &after_g : NULL,
+                                                        &after_live, a->summary_json)) < 0) {
         fprintf(stderr, "salvo: --summary-json %s: %s\n", a->summary_json, strerror(-r));
         return SALVO_EXIT_IO;
     }

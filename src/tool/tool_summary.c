@@ -303,13 +303,12 @@ void tool_summary_print(const tool_agg_t *g, const tool_live_t *live, int fd)
     (void)!write(fd, buf, n);
 }
 
-int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int signal, const char *path)
+/* One run's summary as the members of a JSON object, its "{" and all but
+ * its closing "}". */
+static void put_summary(FILE *f, const tool_agg_t *g, const tool_live_t *live, int signal)
 {
     const salvo_stats_t *s = live->st;
     int64_t at_unix_us = live->at_unix_us;
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return -errno;
     fprintf(f, "{\"run\":\"%s\",\"orders\":%llu,\"counts\":{", g->run, (unsigned long long)s->orders);
     for (int i = 0; i < SALVO_STATUS_COUNT; i++)
         fprintf(f, "%s\"%s\":%llu", i ? "," : "", salvo_status_name(i), (unsigned long long)s->count[i]);
@@ -369,6 +368,20 @@ int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int si
                 s->first_send_unix_us ? (double)(s->first_send_unix_us - at_unix_us) / 1e3 : 0.0,
                 (double)s->burst_spread_ns / 1e6, (unsigned long long)s->reused, (unsigned long long)s->warmed,
                 (unsigned long long)s->warm_failed);
+}
+
+int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int signal, const tool_agg_t *after_g,
+                            const tool_live_t *after_live, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -errno;
+    put_summary(f, g, live, signal);
+    if (after_g) { /* --cancel-after: the cancel's own, inside the send's */
+        fputs(",\"cancel_after\":", f);
+        put_summary(f, after_g, after_live, signal);
+        fputs("}", f);
+    }
     fputs("}\n", f);
     return fclose(f) == 0 ? 0 : -errno;
 }

@@ -72,7 +72,10 @@ typedef struct tool_live {
  * terminated, cut at cap). live: NULL for a report. Its length. */
 size_t tool_summary_format(const tool_agg_t *g, const tool_live_t *live, char *buf, size_t cap);
 void tool_summary_print(const tool_agg_t *g, const tool_live_t *live, int fd);
-/* 0 or a negative errno. signal: the one that stopped the run, or 0. */
-int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int signal, const char *path);
+/* --summary-json: 0 or a negative errno. signal: the one that stopped the
+ * run, or 0. after_g, after_live: --cancel-after's cancel, written inside
+ * as "cancel_after" (NULL: none ran). */
+int tool_summary_write_json(const tool_agg_t *g, const tool_live_t *live, int signal, const tool_agg_t *after_g,
+                            const tool_live_t *after_live, const char *path);
 
 #endif

@@ -223,8 +223,10 @@ sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" > "
 P3="$WORK/mock3.json"
 at=$(date -d '+3 sec' +%H:%M:%S.%3N)
 at_us=$(date -d "$at" +%s%6N)
-"$SALVO" --broker "$P3" --at "$at" --cancel-after 1s "$WORK/in.csv" > "$WORK/ca.ndjson" 2> "$WORK/ca.err"
+"$SALVO" --broker "$P3" --at "$at" --cancel-after 1s --summary-json "$WORK/ca.json" "$WORK/in.csv" > "$WORK/ca.ndjson" 2> "$WORK/ca.err"
 check "--cancel-after: exit 0" 0 "$?"
+check "--summary-json: the send's and, inside, the cancel's" "12 9 3 true" \
+    "$(jq -r '"\(.counts.accepted) \(.cancel_after.counts.cancelled) \(.cancel_after.counts.already_closed) \(.cancel_after.run == .run + "-cancel")"' "$WORK/ca.json")"
 check "--cancel-after: 12 sent" 12 "$(jq -r 'select(.op == null and .status == "accepted")' "$WORK/ca.ndjson" | jq -s length)"
 check "--cancel-after: 9 cancelled, 3 filled before" "already_closed=3 cancelled=9" \
     "$(jq -c 'select(.op == "cancel")' "$WORK/ca.ndjson" > "$WORK/ca.c"; statuses "$WORK/ca.c")"
