@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "salvo/result.h"
+#include "util.h"
 
 /* The order's request, which an op's section replaces or drops. */
 static const char *const order_only[] = {"url",    "sandbox_url", "method",             "body",
@@ -29,7 +30,7 @@ static int check_bodyless(salvo_pctx_t *c, cJSON *merged, const char *name)
 {
     const cJSON *m = salvo_pf_item(merged, "method"), *enc = salvo_pf_item(merged, "encoding");
     const cJSON *body = salvo_pf_item(merged, "body");
-    int bodyless = cJSON_IsString(m) && (strcmp(m->valuestring, "GET") == 0 || strcmp(m->valuestring, "DELETE") == 0);
+    int bodyless = cJSON_IsString(m) && salvo_method_bodyless(m->valuestring);
     int in_query = cJSON_IsString(enc) && strcmp(enc->valuestring, "query") == 0;
     int empty = body == NULL || (cJSON_IsObject(body) && body->child == NULL);
     if (in_query || (!bodyless && !empty))

@@ -107,3 +107,8 @@ char *salvo_read_path(const char *path, size_t max, size_t *len)
     *len = n;
     return buf;
 }
+
+int salvo_method_bodyless(const char *method)
+{
+    return method && (strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0);
+}

@@ -31,6 +31,10 @@ int salvo_write_all_n(int fd, const void *p, size_t n, size_t *written);
  * failure or size overflow; *p and *cap are unchanged on failure. */
 int salvo_grow(void **p, size_t *cap, size_t need, size_t elem);
 
+/* A GET or DELETE carries no body (a profile's cancel or status request,
+ * and what the engine sends for one). */
+int salvo_method_bodyless(const char *method);
+
 /* The whole file at path, NUL-terminated (the NUL not counted in *len), if
  * it holds at most max bytes: a buffer the caller frees, or NULL with errno
  * (EFBIG past max, ENOMEM, EIO for a read error, or open's). */

@@ -44,6 +44,7 @@
 #include "salvo/reader.h"
 #include "salvo/stats.h"
 #include "sign.h"
+#include "util.h"
 
 #define SALVO_MAX_LOOKUPS 2 /* --reconcile-url lookups of one order */
 
@@ -312,12 +313,6 @@ static inline void salvo_engine_raise(struct salvo_engine *e, int reason, const 
         return;
     e->fail_reason = reason;
     snprintf(e->fail_why, sizeof e->fail_why, "%s", why);
-}
-
-/* A GET or DELETE carries no body. */
-static inline int salvo_method_bodyless(const char *m)
-{
-    return m && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
 }
 
 /* A cancel or lookup so made sends none at all, whatever its template
