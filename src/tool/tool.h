@@ -58,6 +58,12 @@ int tool_is_regular(int fd);
  * mode to stderr and tl->collect). 0, or a negative errno (said). */
 int tool_run_engine(tool_t *tl, const salvo_config_t *cfg);
 
+/* Start t for the wall-clock moment at_unix_us (whole milliseconds after,
+ * from a fresh loop time). libuv counts from its loop time, which lags
+ * when the loop was busy: a callback checks salvo_unix_us() and starts it
+ * again when it came early. */
+void tool_timer_at(uv_timer_t *t, int64_t at_unix_us, uv_timer_cb cb);
+
 /* The engine running now hears of the output's backpressure and errors. */
 void tool_watch_output(tool_t *tl);
 

@@ -16,21 +16,11 @@
 #include "tool_op.h"
 #include "util.h"
 
-/* The timer for the wall-clock moment at_us: libuv counts from its loop
- * time, which lags when the loop was busy, so it is set whole
- * milliseconds after, from a fresh loop time, and checked when it fires. */
-static void start_cancel_timer(tool_t *tl, uv_timer_cb cb)
-{
-    uv_update_time(&tl->loop);
-    int64_t left_us = tl->cancel_at_us - salvo_unix_us();
-    uv_timer_start(&tl->cancel_timer, cb, left_us > 0 ? (uint64_t)(left_us + 999) / 1000 : 0, 0);
-}
-
 static void on_cancel_time(uv_timer_t *t)
 {
     tool_t *tl = t->data;
     if (salvo_unix_us() < tl->cancel_at_us) { /* early by the clock: wait out the rest */
-        start_cancel_timer(tl, on_cancel_time);
+        tool_timer_at(t, tl->cancel_at_us, on_cancel_time);
         return;
     }
     tl->cancel_due = 1;
@@ -49,7 +39,7 @@ int tool_after_arm(tool_t *tl, int64_t start_unix_us)
     uv_timer_init(&tl->loop, &tl->cancel_timer);
     tl->cancel_timer.data = tl;
     tl->cancel_armed = 1;
-    start_cancel_timer(tl, on_cancel_time);
+    tool_timer_at(&tl->cancel_timer, tl->cancel_at_us, on_cancel_time);
     uv_unref((uv_handle_t *)&tl->cancel_timer); /* the send's loop ends when the send does */
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "tool.h"
 #include "tool_op.h"
+#include "util.h"
 #include "tool_trace.h"
 
 const char *tool_input_name(const salvo_args_t *a) { return a->input_path ? a->input_path : "stdin"; }
@@ -130,6 +131,13 @@ int tool_run_engine(tool_t *tl, const salvo_config_t *cfg)
     tl->engine = NULL;
     uv_run(&tl->loop, UV_RUN_DEFAULT); /* let its handles close */
     return r;
+}
+
+void tool_timer_at(uv_timer_t *t, int64_t at_unix_us, uv_timer_cb cb)
+{
+    uv_update_time(t->loop);
+    int64_t left_us = at_unix_us - salvo_unix_us();
+    uv_timer_start(t, cb, left_us > 0 ? (uint64_t)(left_us + 999) / 1000 : 0, 0);
 }
 
 int tool_exit_for_signal(int signum) { return signum == SIGINT ? SALVO_EXIT_SIGINT : SALVO_EXIT_SIGTERM; }

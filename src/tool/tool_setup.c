@@ -192,11 +192,9 @@ static int wait_for_at(tool_t *tl)
     salvo_args_t *a = tl->a;
     uv_timer_t t;
     uv_timer_init(&tl->loop, &t);
-    int64_t left_us;
-    /* by the wall clock: libuv's loop time lags, and a timer may fire early */
-    while (a->at_unix_us && (left_us = a->at_unix_us - salvo_unix_us()) > 0 && !tl->signal) {
-        uv_update_time(&tl->loop);
-        uv_timer_start(&t, on_at, (uint64_t)(left_us + 999) / 1000, 0);
+    /* by the wall clock: a timer may fire early (tool_timer_at) */
+    while (a->at_unix_us && salvo_unix_us() < a->at_unix_us && !tl->signal) {
+        tool_timer_at(&t, a->at_unix_us, on_at);
         while (uv_is_active((uv_handle_t *)&t) && !tl->signal)
             uv_run(&tl->loop, UV_RUN_ONCE);
         uv_timer_stop(&t);
