@@ -30,9 +30,24 @@ enum salvo_verdict {
     SALVO_V_COUNT
 };
 
+/* A condition's test (salvo_cond_t.op), named as in a profile: eq, ne,
+ * in, not_in, exists, nonempty, contains, gt, lt. */
+enum {
+    SALVO_COND_EQ,
+    SALVO_COND_NE,
+    SALVO_COND_IN,
+    SALVO_COND_NOT_IN,
+    SALVO_COND_EXISTS,
+    SALVO_COND_NONEMPTY,
+    SALVO_COND_CONTAINS,
+    SALVO_COND_GT,
+    SALVO_COND_LT,
+    SALVO_COND_COUNT
+};
+
 typedef struct salvo_cond {
     char *pointer;
-    int op;
+    int op;              /* SALVO_COND_* */
     struct cJSON *value; /* owned */
     int column;          /* eq/ne "{{side}}": the order's own value (SALVO_COL_*), or -1 */
 } salvo_cond_t;
