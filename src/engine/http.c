@@ -3,237 +3,12 @@
  * send" and answers through the reply callback. */
 #include <unistd.h>
 
-#include "curluv.h"
-#include "parts.h"
+#include "http_int.h"
 #include "parse.h"
 #include "retry.h"
 #include "util.h"
 
-typedef struct http http_t;
-
-/* One easy handle: made on first need, reused for every order after. */
-typedef struct slot {
-    http_t *h;
-    CURL *easy;
-    salvo_job_t *job;    /* NULL when free */
-    salvo_queue_t qlink; /* on free_slots while free */
-    unsigned index;      /* for the wire trace */
-    int easy_get;        /* the handle is set up for a lookup GET */
-    int own_url;         /* the last order had a URL of its own */
-    unsigned sends;      /* times libcurl began sending this attempt (prereq callback) */
-    int64_t sent_unix_us; /* when it first began: the order's moment on the wire */
-    int needs_reset;     /* clear libcurl's lifetime retry counter before the next use (before 8.17) */
-    char resp[SALVO_RESPONSE_MAX];
-    size_t resp_len;
-    int resp_over;
-    char errbuf[CURL_ERROR_SIZE];
-} slot_t;
-
-struct http {
-    uv_loop_t *loop;
-    const salvo_config_t *cfg;
-    const struct curl_slist *headers;
-    CURLM *multi;
-    salvo_curluv_t glue; /* its sockets and timers on the loop */
-    slot_t *slots;
-    size_t nslots, busy;
-    salvo_queue_t free_slots;
-    int sticky_retries;      /* this libcurl never clears a handle's retry count */
-    salvo_reply_cb on_reply;
-    void *ud;
-    void (*on_wire)(void *ud, unsigned slot, const char *id, int kind, const char *data, size_t len);
-    void *wire_ud;
-};
-
-/* ================= one transfer ================= */
-
-static size_t on_response(char *data, size_t size, size_t nmemb, void *ud)
-{
-    slot_t *s = ud;
-    size_t n = size * nmemb;
-    size_t room = sizeof s->resp - s->resp_len;
-    if (n > room)
-        s->resp_over = 1;
-    memcpy(s->resp + s->resp_len, data, n < room ? n : room);
-    s->resp_len += n < room ? n : room;
-    return n;
-}
-
-/* CURL_HTTP_VERSION_* as salvo says it (salvo/result.h: SALVO_HTTP_*). */
-static long salvo_http_version(long curl_version)
-{
-    switch (curl_version) {
-    case CURL_HTTP_VERSION_1_0: return SALVO_HTTP_1_0;
-    case CURL_HTTP_VERSION_1_1: return SALVO_HTTP_1_1;
-    case CURL_HTTP_VERSION_2_0: return SALVO_HTTP_2;
-    case CURL_HTTP_VERSION_3: return SALVO_HTTP_3;
-    }
-    return 0;
-}
-
-/* salvo/engine.h's enum salvo_wire_kind is curl_infotype's order: kind passes as it is. */
-_Static_assert((int)SALVO_WIRE_TEXT == (int)CURLINFO_TEXT && (int)SALVO_WIRE_HEADER_IN == (int)CURLINFO_HEADER_IN &&
-                   (int)SALVO_WIRE_HEADER_OUT == (int)CURLINFO_HEADER_OUT &&
-                   (int)SALVO_WIRE_DATA_IN == (int)CURLINFO_DATA_IN && (int)SALVO_WIRE_DATA_OUT == (int)CURLINFO_DATA_OUT &&
-                   (int)SALVO_WIRE_TLS_IN == (int)CURLINFO_SSL_DATA_IN &&
-                   (int)SALVO_WIRE_TLS_OUT == (int)CURLINFO_SSL_DATA_OUT,
-               "enum salvo_wire_kind follows curl_infotype");
-
-static int on_debug(CURL *easy, curl_infotype kind, char *data, size_t size, void *ud)
-{
-    (void)easy;
-    slot_t *s = ud;
-    http_t *h = s->h;
-    h->on_wire(h->wire_ud, s->index, s->job ? s->job->order.client_order_id : NULL, (int)kind, data, size);
-    return 0;
-}
-
-/* libcurl calls this each time it is about to send the request, so a
- * second call is a resend of its own: after a reused connection died
- * (it may have delivered the first copy), or an HTTP/2 stream was refused
- * (GOAWAY). This is how salvo knows of libcurl's silent resends. */
-static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
-{
-    (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
-    slot_t *s = ud;
-    if (s->sends++ == 0)
-        s->sent_unix_us = salvo_unix_us();
-    return CURL_PREREQFUNC_OK;
-}
-
-
-/* Every option is checked: one libcurl refuses is a setup error, not a
- * request that quietly goes out differently. */
-#define SET(opt, val) (rc |= curl_easy_setopt(easy, opt, val) != CURLE_OK)
-
-static int set_post(CURL *easy, const salvo_config_t *c)
-{
-    int rc = 0;
-    SET(CURLOPT_URL, c->url);
-    if (salvo_sends_no_body(c)) { /* no Content-Length a strict server would refuse */
-        SET(CURLOPT_HTTPGET, 1L);
-        SET(CURLOPT_CUSTOMREQUEST, strcmp(c->method, "GET") == 0 ? NULL : c->method);
-        return rc;
-    }
-    SET(CURLOPT_POST, 1L);
-    if (c->method && strcmp(c->method, "POST") != 0)
-        SET(CURLOPT_CUSTOMREQUEST, c->method);
-    return rc;
-}
-
-/* The request's body, by pointer (it lives with the job until its result):
- * libcurl sends a small one with the headers, in one write. A cancel's or
- * lookup's GET or DELETE sends none (a send's --method DELETE sends what
- * its template makes, as before). */
-static int set_body(CURL *easy, const salvo_config_t *c, const char *body, size_t len)
-{
-    int rc = 0;
-    if (salvo_sends_no_body(c))
-        return rc;
-    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    SET(CURLOPT_POSTFIELDS, body ? body : "");
-    return rc;
-}
-
-/* Every option the pooled handle keeps across orders. */
-static int slot_options(http_t *h, slot_t *s)
-{
-    const salvo_config_t *c = h->cfg;
-    CURL *easy = s->easy;
-    int rc = set_post(easy, c);
-    s->easy_get = 0;
-    SET(CURLOPT_PREREQFUNCTION, on_prereq);
-    SET(CURLOPT_PREREQDATA, s);
-    SET(CURLOPT_PRIVATE, s);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_WRITEFUNCTION, on_response);
-    SET(CURLOPT_WRITEDATA, s);
-    SET(CURLOPT_ERRORBUFFER, s->errbuf);
-    SET(CURLOPT_FOLLOWLOCATION, 0L); /* Authorization must not follow a redirect */
-    SET(CURLOPT_PATH_AS_IS, 1L); /* the path as the dry run shows it and a profile signs it: no "/../" dropped */
-    SET(CURLOPT_TIMEOUT_MS, (long)(c->timeout_ns / SALVO_NS_PER_MS));
-    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_timeout_ns / SALVO_NS_PER_MS));
-    SET(CURLOPT_TCP_NODELAY, 1L);
-    /* libcurl 8 callocs a send buffer of this size for every transfer and
-     * frees it after (64 KB by default): zeroing it, and the page faults of
-     * the heap top glibc gave back, were most of a burst's time at the open
-     * (64 orders: 11 ms on the wire instead of 3). An order is far smaller;
-     * a larger body still goes, in pieces. 16 KB is libcurl's minimum. */
-    SET(CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
-    SET(CURLOPT_CLOSESOCKETFUNCTION, salvo_curluv_close_socket);
-    SET(CURLOPT_CLOSESOCKETDATA, &h->glue);
-    SET(CURLOPT_HTTP_VERSION, c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
-    if (c->no_reuse)
-        SET(CURLOPT_FORBID_REUSE, 1L);
-    if (c->insecure) {
-        SET(CURLOPT_SSL_VERIFYPEER, 0L);
-        SET(CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (c->cacert)
-        SET(CURLOPT_CAINFO, c->cacert);
-    if (c->warm) /* warmed before a start time: libcurl must not retire them as idle (118 s) */
-        SET(CURLOPT_MAXAGE_CONN, 3600L);
-    if (h->on_wire) {
-        SET(CURLOPT_DEBUGFUNCTION, on_debug);
-        SET(CURLOPT_DEBUGDATA, s);
-        SET(CURLOPT_VERBOSE, 1L);
-    }
-    return rc ? -EINVAL : 0;
-}
-
-static int slot_setup(http_t *h, slot_t *s)
-{
-    if ((s->easy = curl_easy_init()) == NULL)
-        return -ENOMEM;
-    return slot_options(h, s);
-}
-
-/* libcurl before 8.17 (7.88, and 8.14 too) counts its own resends per easy
- * handle, not per transfer, and never resets the count: a pooled handle
- * that has resent 5 times in its life fails its next refused HTTP/2 stream
- * with "Connection died, tried 5 times before giving up" after one try.
- * Only curl_easy_reset clears it (8.17 clears it per transfer). */
-#define HTTP_CURL_CLEARS_RETRIES 0x081100
-static int slot_reset(http_t *h, slot_t *s)
-{
-    curl_easy_reset(s->easy);
-    s->needs_reset = 0;
-    return slot_options(h, s);
-}
-
-/* Point the handle at the order endpoint or at the lookup URL. */
-static int slot_aim(slot_t *s, const salvo_job_t *j)
-{
-    CURL *easy = s->easy;
-    int rc = 0;
-    if (j->mode == JOB_LOOKUP || j->mode == JOB_WARM) {
-        SET(CURLOPT_HTTPGET, 1L);
-        SET(CURLOPT_CUSTOMREQUEST, NULL);
-        SET(CURLOPT_URL, j->lookup_url);
-        SET(CURLOPT_HTTPHEADER, s->h->headers);
-        s->easy_get = 1;
-        return rc;
-    }
-    if (s->easy_get)
-        rc |= set_post(easy, s->h->cfg);
-    else if (s->own_url) /* back to the configured URL */
-        SET(CURLOPT_URL, s->h->cfg->url);
-    s->easy_get = 0;
-    s->own_url = 0;
-    if (j->has_wire) { /* a profile's signed request: URL, headers and body as signed */
-        SET(CURLOPT_URL, j->wire.url.p);
-        SET(CURLOPT_HTTPHEADER, j->wire.nh ? &j->hnodes[0] : j->idem_node.data ? &j->idem_node : s->h->headers);
-        rc |= set_body(easy, s->h->cfg, j->wire.body.p, j->wire.body_len);
-        s->own_url = 1;
-        return rc;
-    }
-    if (j->order.target && j->order.target[0]) {
-        SET(CURLOPT_URL, j->order.target);
-        s->own_url = 1;
-    }
-    SET(CURLOPT_HTTPHEADER, j->idem_node.data ? &j->idem_node : s->h->headers);
-    return rc | set_body(easy, s->h->cfg, j->order.body, j->order.body_len);
-}
+/* ================= the pool ================= */
 
 /* A free slot: 0, -EBUSY (every slot in use), or -ENOMEM. */
 static int slot_get(http_t *h, slot_t **out)
@@ -249,7 +24,7 @@ static int slot_get(http_t *h, slot_t **out)
     s->h = h;
     s->index = (unsigned)h->nslots;
     salvo_queue_init(&s->qlink);
-    if (slot_setup(h, s) < 0) {
+    if (salvo_http_slot_setup(h, s) < 0) {
         curl_easy_cleanup(s->easy);
         s->easy = NULL;
         return -ENOMEM;
@@ -278,7 +53,7 @@ static int http_send(void *t, salvo_job_t *j)
     int r = slot_get(h, &s);
     if (r < 0)
         return r;
-    if (s->needs_reset && slot_reset(h, s) < 0) {
+    if (s->needs_reset && salvo_http_slot_reset(h, s) < 0) {
         slot_put_free(h, s);
         return -EINVAL;
     }
@@ -290,7 +65,7 @@ static int http_send(void *t, salvo_job_t *j)
     s->resp_over = 0;
     s->errbuf[0] = '\0';
     CURL *easy = s->easy;
-    int rc = slot_aim(s, j);
+    int rc = salvo_http_slot_aim(s, j);
     /* Every open connection is busy: say so, or libcurl 7.88 scans them all
      * for one to reuse, which at 10,000 connections is most of the run. */
     if (!h->cfg->http2 && !h->cfg->no_reuse)
@@ -324,6 +99,18 @@ static void http_cancel(void *t, salvo_job_t *j)
 
 
 /* ================= answers ================= */
+
+/* CURL_HTTP_VERSION_* as salvo says it (salvo/result.h: SALVO_HTTP_*). */
+static long salvo_http_version(long curl_version)
+{
+    switch (curl_version) {
+    case CURL_HTTP_VERSION_1_0: return SALVO_HTTP_1_0;
+    case CURL_HTTP_VERSION_1_1: return SALVO_HTTP_1_1;
+    case CURL_HTTP_VERSION_2_0: return SALVO_HTTP_2;
+    case CURL_HTTP_VERSION_3: return SALVO_HTTP_3;
+    }
+    return 0;
+}
 
 static int64_t info_off(CURL *easy, CURLINFO what)
 {
