@@ -342,7 +342,7 @@ char *mock_book_stats_json(const mock_book_t *b)
         "\"rate_limited\":%llu,\"unauthorized\":%llu,\"bad_request\":%llu,\"errors\":%llu,"
         "\"dropped\":%llu,\"stalled\":%llu,\"orders\":%zu,\"max_per_second\":%llu,"
         "\"first_arrival_ns\":%lld,\"last_arrival_ns\":%lld,"
-        "\"cancels\":%llu,\"cancelled\":%llu,\"cancel_closed\":%llu,\"cancel_unknown\":%llu}",
+        "\"cancels\":%llu,\"cancelled\":%llu,\"cancel_closed\":%llu,\"cancel_unknown\":%llu,\"batches\":%llu}",
         (unsigned long long)c->received, (unsigned long long)c->accepted,
         (unsigned long long)c->rejected, (unsigned long long)c->duplicates,
         (unsigned long long)c->rate_limited, (unsigned long long)c->unauthorized,
@@ -350,6 +350,6 @@ char *mock_book_stats_json(const mock_book_t *b)
         (unsigned long long)c->dropped, (unsigned long long)c->stalled, b->n,
         (unsigned long long)b->max_per_second, (long long)b->first_ns, (long long)b->last_ns,
         (unsigned long long)c->cancels, (unsigned long long)c->cancelled, (unsigned long long)c->cancel_closed,
-        (unsigned long long)c->cancel_unknown);
+        (unsigned long long)c->cancel_unknown, (unsigned long long)c->batches);
     return r < 0 ? NULL : s;
 }

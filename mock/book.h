@@ -20,6 +20,7 @@ typedef struct mock_counts {
     uint64_t received, accepted, rejected, duplicates, rate_limited, unauthorized, bad_request,
         errors, dropped, stalled;
     uint64_t cancels, cancelled, cancel_closed, cancel_unknown; /* DELETEs; what they did */
+    uint64_t batches; /* POST {orders}/batch requests (their orders count as orders above) */
 } mock_counts_t;
 
 /* A validated order, as views into the request's JSON (valid while it lives). */

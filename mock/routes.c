@@ -14,7 +14,7 @@ struct mock_handler {
     mock_server_t *srv;
 };
 
-static int64_t now_ns(const mock_server_t *s) { return (int64_t)(uv_hrtime() - s->start_ns); }
+int64_t mock_now_ns(const mock_server_t *s) { return (int64_t)(uv_hrtime() - s->start_ns); }
 
 static int path_is(const h2o_req_t *req, const char *p)
 {
@@ -28,7 +28,7 @@ static int method_is(const h2o_req_t *req, const char *m)
 
 /* ---- POST /orders ---- */
 
-static void record_order(mock_server_t *s, long i)
+void mock_record_order(mock_server_t *s, long i)
 {
     if (s->record == NULL)
         return;
@@ -61,7 +61,7 @@ static h2o_iovec_t accepted_body(h2o_req_t *req, const mock_book_t *b, long i)
     return v;
 }
 
-static int authorized(const mock_server_t *s, h2o_req_t *req)
+int mock_authorized(const mock_server_t *s, h2o_req_t *req)
 {
     if (s->cfg->api_key == NULL)
         return 1;
@@ -86,10 +86,10 @@ static void handle_order(mock_server_t *s, h2o_req_t *req)
 {
     const mock_config_t *c = s->cfg;
     mock_counts_t *n = &s->book.counts;
-    int64_t now = now_ns(s);
+    int64_t now = mock_now_ns(s);
     mock_book_note_arrival(&s->book, now);
 
-    if (!authorized(s, req)) {
+    if (!mock_authorized(s, req)) {
         n->unauthorized++;
         mock_reply(s, req, MOCK_REPLY_SEND, 401, mock_reply_error_body(req, "missing or wrong API key", NULL, NULL), 0);
         return;
@@ -147,7 +147,7 @@ static void handle_order(mock_server_t *s, h2o_req_t *req)
     }
     if (c->fill_every && (uint64_t)(i + 1) % c->fill_every == 0)
         s->book.orders[i].state = MOCK_FILLED;
-    record_order(s, i);
+    mock_record_order(s, i);
     if (kind == MOCK_ERRORED) {
         n->errors++;
         mock_reply(s, req, MOCK_REPLY_SEND, 500, mock_reply_error_body(req, "internal error", NULL, NULL), 0);
@@ -259,12 +259,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         mock_reply_now(req, 200, h2o_iovec_init(H2O_STRLIT("{\"status\":\"ok\"}")), 0);
         return 0;
     }
-    if (!authorized(s, req) && !(method_is(req, "POST") && path_is(req, op))) {
+    int batch = method_is(req, "POST") && path.len == oplen + 6 && memcmp(path.base, op, oplen) == 0 &&
+                memcmp(path.base + oplen, "/batch", 6) == 0;
+    if (!mock_authorized(s, req) && !(method_is(req, "POST") && (path_is(req, op) || batch))) {
         s->book.counts.unauthorized++;
         mock_reply_now(req, 401, mock_reply_error_body(req, "missing or wrong API key", NULL, NULL), 0);
         return 0;
     }
-    if (method_is(req, "POST") && path_is(req, op)) {
+    if (batch) {
+        mock_handle_batch(s, req); /* checks the key itself, as POST /orders does */
+    } else if (method_is(req, "POST") && path_is(req, op)) {
         handle_order(s, req);
     } else if (method_is(req, "GET") && path_is(req, op)) {
         handle_list_orders(s, req);

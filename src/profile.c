@@ -145,7 +145,7 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
                                        "headers", "secrets", "sign", "client_id", "result", "rate_limit",
                                        "warm_url", "server_time", "rate", "window", "rate_per", "concurrency", "quantity",
                                        "body_market", "sandbox_headers", "refuse", "idempotency_header",
-                                       "dedupes_client_id", "cancel", "status", NULL};
+                                       "dedupes_client_id", "cancel", "status", "batch", NULL};
     salvo_profile_t *p = c->p;
     const char *enc = "json";
     p->method = "POST";
@@ -187,7 +187,9 @@ static int parse_top(salvo_pctx_t *c, const cJSON *root)
         (rc = parse_secrets(c, salvo_pf_item(root, "secrets"))) < 0 ||
         (rc = salvo_pf_refuse(c, salvo_pf_item(root, "refuse"))) < 0)
         return rc;
-    if ((rc = salvo_rules_parse(&p->rules, salvo_pf_item(root, "result"), p->op, c->err, c->errlen)) < 0)
+    const cJSON *result = salvo_pf_item(root, "result");
+    if ((rc = p->batch_req ? salvo_rules_parse_indexed(&p->rules, result, c->err, c->errlen)
+                           : salvo_rules_parse(&p->rules, result, p->op, c->err, c->errlen)) < 0)
         return rc;
     find_needs(p);
     return 0;
@@ -208,11 +210,35 @@ static int take_op_root(salvo_pctx_t *c, int op)
 
 static int load(salvo_profile_t **out, const char *json, size_t len, int op, char *err, size_t errlen);
 
-static void prefix_section(char *err, size_t errlen, int op)
+static void prefix_section(char *err, size_t errlen, const char *name)
 {
     char why[512];
     snprintf(why, sizeof why, "%s", err);
-    snprintf(err, errlen, "its \"%s\" request: %s", salvo_op_name(op), why);
+    snprintf(err, errlen, "its \"%s\" request: %s", name, why);
+}
+
+/* The "batch" request (profile_batch.c): a profile of its own for the
+ * request, read as the order's is, and the section's batch fields. The
+ * secrets it needs are the profile's to ask for. */
+static int parse_batch(salvo_pctx_t *c)
+{
+    salvo_profile_t *p = c->p;
+    const cJSON *sec = salvo_pf_item(p->root, "batch");
+    if (sec == NULL)
+        return 0;
+    if ((p->batch = calloc(1, sizeof *p->batch)) == NULL || (p->batch->req = calloc(1, sizeof *p->batch->req)) == NULL)
+        return -ENOMEM;
+    salvo_profile_t *q = p->batch->req;
+    q->batch_req = 1;
+    salvo_pctx_t qc = {.p = q, .err = c->err, .errlen = c->errlen};
+    int rc = salvo_pf_batch_root(c, p->root, &q->root);
+    if (rc == 0 && (rc = parse_top(&qc, q->root)) == -EINVAL)
+        prefix_section(c->err, c->errlen, "batch");
+    if (rc == 0)
+        rc = salvo_pf_batch_spec(c, sec, p->batch);
+    for (int s = 0; rc == 0 && s < SALVO_SECRET_COUNT; s++)
+        p->needs[s] |= q->needs[s];
+    return rc;
 }
 
 /* A profile is checked whole: its cancel and status requests too, so a
@@ -248,7 +274,9 @@ static int load(salvo_profile_t **out, const char *json, size_t len, int op, cha
     if (rc == 0 && op != SALVO_OP_SEND)
         rc = cJSON_IsObject(p->root) ? take_op_root(&c, op) : salvo_pf_bad(&c, "%s", "a profile is one JSON object");
     if (rc == 0 && (rc = parse_top(&c, p->root)) == -EINVAL && op != SALVO_OP_SEND)
-        prefix_section(err, errlen, op); /* its fields are the section's and the profile's: say which */
+        prefix_section(err, errlen, salvo_op_name(op)); /* its fields are the section's and the profile's: say which */
+    if (rc == 0 && op == SALVO_OP_SEND)
+        rc = parse_batch(&c);
     if (rc == 0 && op == SALVO_OP_SEND)
         rc = check_op_sections(p->root, err, errlen, json, len);
     if (rc == -ENOMEM)
@@ -307,6 +335,7 @@ void salvo_profile_free(salvo_profile_t *p)
         salvo_crypto_wipe(p->hmac_key, p->hmac_key_len);
     free(p->hmac_key);
     salvo_pkey_free(p->pkey);
+    salvo_batch_free(p->batch);
     cJSON_Delete(p->root);
     free(p);
 }
@@ -330,7 +359,19 @@ char *salvo_profile_body(const salvo_profile_t *p, int market)
 
 int salvo_profile_decimal_quantity(const salvo_profile_t *p) { return p->decimal_quantity; }
 
-void salvo_profile_use_sandbox(salvo_profile_t *p, int on) { p->sandbox = on; }
+void salvo_profile_use_sandbox(salvo_profile_t *p, int on)
+{
+    p->sandbox = on;
+    if (p->batch)
+        p->batch->req->sandbox = on;
+}
+
+unsigned salvo_profile_batch_max(const salvo_profile_t *p) { return p->batch ? p->batch->max : 0; }
+
+const char *salvo_profile_batch_url(const salvo_profile_t *p, int sandbox)
+{
+    return p->batch ? salvo_profile_url(p->batch->req, sandbox) : NULL;
+}
 
 const char *salvo_profile_default(const salvo_profile_t *p, const char *flag)
 {

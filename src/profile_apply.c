@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "body_int.h"
+#include "profile_int.h"
 #include "parse.h"
 #include "util.h"
 #include "salvo/engine.h"
@@ -92,7 +93,9 @@ static int apply_limits(salvo_config_t *c, const salvo_profile_t *p, unsigned ke
 int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned flags, char *err, size_t errlen)
 {
     int sandbox = (flags & SALVO_PROFILE_SANDBOX) != 0;
-    int r = apply_limits(c, p, flags, err, errlen);
+    /* batches are limited as the broker limits its batch endpoint */
+    int batches = CONFIG_HOLDS(c, batch) && c->batch > 1 && p->batch;
+    int r = apply_limits(c, batches ? p->batch->req : p, flags, err, errlen);
     if (r < 0)
         return r;
     if (!(flags & SALVO_PROFILE_KEEP_METHOD))
@@ -116,6 +119,8 @@ int salvo_config_apply_profile(salvo_config_t *c, salvo_profile_t *p, unsigned f
         c->op = salvo_profile_op(p);
     else if (salvo_profile_op(p) != SALVO_OP_SEND)
         return too_old(err, errlen, salvo_profile_op(p) == SALVO_OP_CANCEL ? "a cancel request" : "a status request");
+    if (CONFIG_HOLDS(c, batch_url))
+        c->batch_url = salvo_profile_batch_url(p, sandbox);
     c->profile = p;
     if (flags & (SALVO_PROFILE_OWN_BODY | SALVO_PROFILE_NO_BODY))
         return 0;

@@ -7,6 +7,7 @@
 
 #include "crypto.h"
 #include "rules.h"
+#include "salvo/jbuf.h"
 #include "salvo/profile.h"
 #include "tmpl.h"
 
@@ -61,6 +62,34 @@ typedef struct salvo_sign_spec {
     int64_t ttl_s;
 } salvo_sign_spec_t;
 
+/* A piece of a batch's body (profile_batch.c): its text up to a hole,
+ * and what fills the hole. */
+enum { SALVO_HOLE_ORDERS, SALVO_HOLE_SYMBOL, SALVO_HOLE_SIDE, SALVO_HOLE_TYPE, SALVO_HOLE_END };
+typedef struct salvo_batch_piece {
+    size_t text_len; /* bytes of text before the hole */
+    int hole;        /* SALVO_HOLE_* */
+} salvo_batch_piece_t;
+
+#define SALVO_BATCH_MAX_PIECES 8
+#define SALVO_BATCH_MAX_OMIT 8
+
+/* A profile's "batch" request (docs/profiles.md, "Batches"): many orders
+ * in one request, each with its own element in the answer. */
+typedef struct salvo_batch {
+    struct salvo_profile *req; /* the request: url, method, headers, sign, and its
+                                  rules read once per order ({{index}}); owned */
+    char *text;                /* the body with holes (owned) */
+    salvo_batch_piece_t piece[SALVO_BATCH_MAX_PIECES];
+    size_t npieces;
+    const char *omit[SALVO_BATCH_MAX_OMIT]; /* keys dropped from each order's body */
+    size_t nomit;
+    unsigned max;              /* orders a request may carry */
+    unsigned group;            /* (1u << SALVO_COL_*): values every order of a batch shares */
+    int per_order;             /* the broker's rate limit counts orders, not requests */
+    const char *elements;      /* pointer to the answer's list of per-order elements */
+    const char *element_id;    /* pointer ({{index}}) to an element's client order id; NULL: by place */
+} salvo_batch_t;
+
 struct salvo_profile {
     struct cJSON *root;
     const char *name, *about, *url, *sandbox_url, *method, *warm_url, *server_time;
@@ -95,6 +124,8 @@ struct salvo_profile {
     size_t hmac_key_len;
     salvo_pkey_t *pkey;
     int op;                 /* enum salvo_op: the request this profile makes */
+    int batch_req;          /* this is a batch's request: its rules are indexed */
+    salvo_batch_t *batch;   /* the "batch" request, owned; NULL: none */
     int64_t fixed_clock_ms; /* --clock: a dry run signs as at this Unix time; 0: the real clock */
 };
 
@@ -103,6 +134,13 @@ struct salvo_profile {
  * most CJSON_NESTING_LIMIT deep. 0, or -EINVAL with err saying what and
  * where (a key's path, or a line and column); *root is then NULL. */
 int salvo_profile_read_json(struct cJSON **root, const char *json, size_t len, char *err, size_t errlen);
+
+/* A batch's body into out (its length without the NUL it ends in):
+ * orders' bodies as the list's elements, the first order's values in the
+ * body's other placeholders (every order of a batch shares them). */
+struct salvo_order;
+void salvo_batch_render(const salvo_batch_t *b, salvo_jbuf_t *out, const struct salvo_order *const *orders, size_t n);
+void salvo_batch_free(salvo_batch_t *b);
 
 /* "hmac-sha256", ... for messages. */
 const char *salvo_sign_algo_name(int algo);

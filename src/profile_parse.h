@@ -36,6 +36,10 @@ int salvo_pf_sign(salvo_pctx_t *c, const struct cJSON *sign);
  * the order's, into *out (the caller's to cJSON_Delete). 0; -ENOENT when
  * the profile has no such section; -EINVAL; -ENOMEM. */
 int salvo_pf_op_root(salvo_pctx_t *c, const struct cJSON *root, int op, struct cJSON **out);
+/* profile_batch.c: the batch's request as a profile's root (*out, the
+ * caller's), and the rest of the section into b (after b->req is read). */
+int salvo_pf_batch_root(salvo_pctx_t *c, const struct cJSON *root, struct cJSON **out);
+int salvo_pf_batch_spec(salvo_pctx_t *c, const struct cJSON *sec, salvo_batch_t *b);
 
 /* profile_orders.c: the orders a profile takes. */
 int salvo_pf_client_id(salvo_pctx_t *c, const struct cJSON *client_id);

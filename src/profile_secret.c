@@ -79,7 +79,18 @@ static int load_key(salvo_profile_t *p, const char *v, size_t len, char *err, si
     return 0;
 }
 
+static int set_secret(salvo_profile_t *p, int slot, const char *value, size_t len, char *err, size_t errlen);
+
+/* The batch's request signs with the same secrets. */
 int salvo_profile_set_secret(salvo_profile_t *p, int slot, const char *value, size_t len, char *err, size_t errlen)
+{
+    int rc = set_secret(p, slot, value, len, err, errlen);
+    if (rc == 0 && p->batch)
+        rc = set_secret(p->batch->req, slot, value, len, err, errlen);
+    return rc;
+}
+
+static int set_secret(salvo_profile_t *p, int slot, const char *value, size_t len, char *err, size_t errlen)
 {
     if (slot < 0 || slot >= SALVO_SECRET_COUNT)
         return -EINVAL;

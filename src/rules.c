@@ -117,23 +117,34 @@ static int compares(const cJSON *v, int op, double bound)
 
 /* What pointer p finds in body, the order's values put in for its
  * {{order_id}} and {{client_order_id}} (escaped as a pointer's tokens
- * are: ~0 for '~', ~1 for '/'). An order without the value, or a pointer
- * too long, finds nothing. */
-static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *o)
+ * are: ~0 for '~', ~1 for '/'), and index for {{index}} (a batch's). An
+ * order without the value, a pointer too long, or {{index}} outside a
+ * batch finds nothing. */
+static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *o, long index)
 {
     if (body == NULL)
         return NULL;
     if (strstr(p, "{{") == NULL)
         return salvo_json_pointer(body, p);
-    char buf[512];
+    char buf[512], num[24];
     size_t k = 0;
     while (*p && k + 3 < sizeof buf) {
         if (strncmp(p, "{{", 2) != 0) {
             buf[k++] = *p++;
             continue;
         }
-        int by_ref = strncmp(p, "{{order_id}}", 12) == 0;
-        const char *v = o == NULL ? "" : by_ref ? o->ref : o->client_order_id;
+        const char *v;
+        if (strncmp(p, "{{index}}", 9) == 0) {
+            if (index < 0)
+                return NULL;
+            snprintf(num, sizeof num, "%ld", index);
+            v = num;
+            p += 9;
+        } else {
+            int by_ref = strncmp(p, "{{order_id}}", 12) == 0;
+            v = o == NULL ? "" : by_ref ? o->ref : o->client_order_id;
+            p += by_ref ? 12 : 19; /* {{order_id}}, {{client_order_id}} */
+        }
         if (v == NULL || v[0] == '\0')
             return NULL;
         for (; *v && k + 3 < sizeof buf; v++) {
@@ -144,7 +155,6 @@ static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *
                 buf[k++] = *v;
             }
         }
-        p += by_ref ? 12 : 19; /* {{order_id}}, {{client_order_id}} */
     }
     if (*p)
         return NULL;
@@ -152,9 +162,14 @@ static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *
     return salvo_json_pointer(body, buf);
 }
 
-static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o)
+const cJSON *salvo_rules_find(const cJSON *body, const char *p, const salvo_order_t *o, long index)
 {
-    const cJSON *v = find(body, c->pointer, o);
+    return find(body, p, o, index);
+}
+
+static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o, long index)
+{
+    const cJSON *v = find(body, c->pointer, o, index);
     if (c->column >= 0)
         return order_cond_holds(c, v, o);
     if (c->op == SALVO_COND_EXISTS)
@@ -186,12 +201,17 @@ static int http_applies(const salvo_rule_t *r, long http)
 
 int salvo_rules_match(const salvo_rules_t *rs, long http, const cJSON *body, const salvo_order_t *o)
 {
+    return salvo_rules_match_at(rs, http, body, o, -1);
+}
+
+int salvo_rules_match_at(const salvo_rules_t *rs, long http, const cJSON *body, const salvo_order_t *o, long index)
+{
     for (size_t i = 0; i < rs->n; i++) {
         const salvo_rule_t *r = &rs->rule[i];
         if (!http_applies(r, http))
             continue;
         size_t k = 0;
-        while (k < r->ncond && cond_holds(&r->cond[k], body, o))
+        while (k < r->ncond && cond_holds(&r->cond[k], body, o, index))
             k++;
         if (k == r->ncond)
             return r->verdict;
@@ -219,25 +239,35 @@ static int scalar_text(const cJSON *v, char *out, size_t cap)
 
 void salvo_rules_order_id(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
 {
+    salvo_rules_order_id_at(rs, body, -1, out, cap);
+}
+
+void salvo_rules_order_id_at(const salvo_rules_t *rs, const cJSON *body, long index, char *out, size_t cap)
+{
     out[0] = '\0';
     if (rs->order_id && body)
-        scalar_text(salvo_json_pointer(body, rs->order_id), out, cap);
+        scalar_text(find(body, rs->order_id, NULL, index), out, cap);
 }
 
 void salvo_rules_filled(const salvo_rules_t *rs, const cJSON *body, const salvo_order_t *o, char *out, size_t cap)
 {
     out[0] = '\0';
     if (rs->filled && body)
-        scalar_text(find(body, rs->filled, o), out, cap);
+        scalar_text(find(body, rs->filled, o, -1), out, cap);
 }
 
 void salvo_rules_error(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
+{
+    salvo_rules_error_at(rs, body, -1, out, cap);
+}
+
+void salvo_rules_error_at(const salvo_rules_t *rs, const cJSON *body, long index, char *out, size_t cap)
 {
     size_t len = 0;
     out[0] = '\0';
     for (size_t i = 0; i < rs->nerror && body && len + 1 < cap; i++) {
         char part[160];
-        if (scalar_text(salvo_json_pointer(body, rs->error[i]), part, sizeof part) <= 0)
+        if (scalar_text(find(body, rs->error[i], NULL, index), part, sizeof part) <= 0)
             continue;
         int n = snprintf(out + len, cap - len, len ? " (%s)" : "%s", part);
         if (n > 0)

@@ -99,28 +99,37 @@ static int order_column(const cJSON *v)
 }
 
 /* "{{order_id}}" or "{{client_order_id}}" in a pointer: the order's
- * own (Kraken keys a lookup's answer by its order id). 1 when p names only
- * those, 0 when it names something else; a pointer without "{{" is 1. */
-static int pointer_names_ok(const char *p)
+ * own (Kraken keys a lookup's answer by its order id); in a batch's rules
+ * (indexed) also "{{index}}", the order's place in its batch (OKX's
+ * /data/{{index}}/sCode). 1 when p names only those, 0 when it names
+ * something else; a pointer without "{{" is 1. */
+static int pointer_names_ok(const char *p, int indexed)
 {
     while ((p = strstr(p, "{{")) != NULL) {
         const char *end = strstr(p, "}}");
         size_t n = end ? (size_t)(end - p - 2) : 0;
         if (end == NULL || !((n == 8 && strncmp(p + 2, "order_id", 8) == 0) ||
-                             (n == 15 && strncmp(p + 2, "client_order_id", 15) == 0)))
+                             (n == 15 && strncmp(p + 2, "client_order_id", 15) == 0) ||
+                             (indexed && n == 5 && strncmp(p + 2, "index", 5) == 0)))
             return 0;
         p = end + 2;
     }
     return 1;
 }
 
-static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size_t errlen)
+static const char *pointer_names_msg(int indexed)
+{
+    return indexed ? "\"{{...}}\" in a pointer names {{index}}, {{order_id}} or {{client_order_id}}"
+                   : "\"{{...}}\" in a pointer names {{order_id}} or {{client_order_id}}";
+}
+
+static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, int indexed, char *err, size_t errlen)
 {
     const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(o, "pointer");
     if (!cJSON_IsString(ptr) || (ptr->valuestring[0] != '/' && ptr->valuestring[0] != '\0'))
         return fail(err, errlen, i, "a condition needs a \"pointer\" (\"/retCode\")");
-    if (!pointer_names_ok(ptr->valuestring))
-        return fail(err, errlen, i, "\"{{...}}\" in a pointer names {{order_id}} or {{client_order_id}}");
+    if (!pointer_names_ok(ptr->valuestring, indexed))
+        return fail(err, errlen, i, pointer_names_msg(indexed));
     if ((c->pointer = strdup(ptr->valuestring)) == NULL)
         return -ENOMEM;
     c->op = -1;
@@ -153,7 +162,7 @@ static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, char *err, size
     return 0;
 }
 
-static int parse_rule(salvo_rule_t *r, const cJSON *o, int op, size_t i, char *err, size_t errlen)
+static int parse_rule(salvo_rule_t *r, const cJSON *o, int op, size_t i, int indexed, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(o))
         return fail(err, errlen, i, "a rule is an object");
@@ -176,22 +185,25 @@ static int parse_rule(salvo_rule_t *r, const cJSON *o, int op, size_t i, char *e
         return -ENOMEM;
     const cJSON *c;
     cJSON_ArrayForEach(c, conds) {
-        if ((rc = parse_cond(&r->cond[r->ncond++], c, i, err, errlen)) < 0)
+        if ((rc = parse_cond(&r->cond[r->ncond++], c, i, indexed, err, errlen)) < 0)
             return rc;
     }
     return 0;
 }
 
-static int dup_pointer(char **out, const cJSON *v, const char *what, char *err, size_t errlen)
+static int dup_pointer(char **out, const cJSON *v, const char *what, int indexed, char *err, size_t errlen)
 {
     if (!cJSON_IsString(v) || (v->valuestring[0] != '/' && v->valuestring[0] != '\0')) {
         snprintf(err, errlen, "result.%s must be a JSON pointer (\"/result/orderId\")", what);
         return -EINVAL;
     }
-    /* the order's values in a pointer: a condition's and result.filled only */
-    if (strcmp(what, "filled") == 0 ? !pointer_names_ok(v->valuestring) : strstr(v->valuestring, "{{") != NULL) {
-        snprintf(err, errlen, "result.%s: \"{{...}}\" in a pointer names {{order_id}} or {{client_order_id}}, "
-                              "in a condition's pointer or result.filled", what);
+    /* the order's values in a pointer: a condition's and result.filled
+     * only; a batch's {{index}} anywhere */
+    int ok = indexed || strcmp(what, "filled") == 0 ? pointer_names_ok(v->valuestring, indexed)
+                                                    : strstr(v->valuestring, "{{") == NULL;
+    if (!ok) {
+        snprintf(err, errlen, "result.%s: %s%s", what, pointer_names_msg(indexed),
+                 indexed ? "" : ", in a condition's pointer or result.filled");
         return -EINVAL;
     }
     return (*out = strdup(v->valuestring)) ? 0 : -ENOMEM;
@@ -205,10 +217,10 @@ static int parse_error_pointers(salvo_rules_t *rs, const cJSON *e, char *err, si
     if ((rs->error = calloc(n, sizeof *rs->error)) == NULL)
         return -ENOMEM;
     if (!cJSON_IsArray(e))
-        return rs->nerror = 1, dup_pointer(&rs->error[0], e, "error", err, errlen);
+        return rs->nerror = 1, dup_pointer(&rs->error[0], e, "error", rs->indexed, err, errlen);
     const cJSON *p;
     cJSON_ArrayForEach(p, e) {
-        int rc = dup_pointer(&rs->error[rs->nerror++], p, "error", err, errlen);
+        int rc = dup_pointer(&rs->error[rs->nerror++], p, "error", rs->indexed, err, errlen);
         if (rc < 0)
             return rc;
     }
@@ -222,7 +234,7 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, int op, char *err, 
         return -EINVAL;
     }
     const cJSON *oid = cJSON_GetObjectItemCaseSensitive(result, "order_id");
-    int rc = oid ? dup_pointer(&rs->order_id, oid, "order_id", err, errlen) : 0;
+    int rc = oid ? dup_pointer(&rs->order_id, oid, "order_id", rs->indexed, err, errlen) : 0;
     if (rc == 0)
         rc = parse_error_pointers(rs, cJSON_GetObjectItemCaseSensitive(result, "error"), err, errlen);
     const cJSON *filled = cJSON_GetObjectItemCaseSensitive(result, "filled");
@@ -231,7 +243,7 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, int op, char *err, 
         rc = -EINVAL;
     }
     if (rc == 0 && filled)
-        rc = dup_pointer(&rs->filled, filled, "filled", err, errlen);
+        rc = dup_pointer(&rs->filled, filled, "filled", rs->indexed, err, errlen);
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(result, "rules");
     if (rc < 0 || rules == NULL)
         return rc;
@@ -244,7 +256,7 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, int op, char *err, 
         return -ENOMEM;
     const cJSON *r;
     cJSON_ArrayForEach(r, rules) {
-        if ((rc = parse_rule(&rs->rule[rs->n], r, op, rs->n, err, errlen)) < 0) {
+        if ((rc = parse_rule(&rs->rule[rs->n], r, op, rs->n, rs->indexed, err, errlen)) < 0) {
             rs->n++;
             return rc;
         }
@@ -253,9 +265,10 @@ static int parse_all(salvo_rules_t *rs, const cJSON *result, int op, char *err, 
     return 0;
 }
 
-int salvo_rules_parse(salvo_rules_t *rs, const cJSON *result, int op, char *err, size_t errlen)
+static int parse_rules(salvo_rules_t *rs, const cJSON *result, int op, int indexed, char *err, size_t errlen)
 {
     memset(rs, 0, sizeof *rs);
+    rs->indexed = indexed;
     if (op < SALVO_OP_SEND || op > SALVO_OP_STATUS) {
         snprintf(err, errlen, "no such request kind");
         return -EINVAL;
@@ -268,6 +281,16 @@ int salvo_rules_parse(salvo_rules_t *rs, const cJSON *result, int op, char *err,
     if (rc < 0)
         salvo_rules_free(rs);
     return rc;
+}
+
+int salvo_rules_parse(salvo_rules_t *rs, const cJSON *result, int op, char *err, size_t errlen)
+{
+    return parse_rules(rs, result, op, 0, err, errlen);
+}
+
+int salvo_rules_parse_indexed(salvo_rules_t *rs, const cJSON *result, char *err, size_t errlen)
+{
+    return parse_rules(rs, result, SALVO_OP_SEND, 1, err, errlen);
 }
 
 void salvo_rules_free(salvo_rules_t *rs)

@@ -395,4 +395,9 @@ void salvo_wire_free(salvo_wire_t *w)
     salvo_jbuf_free(&w->sig);
 }
 
-void salvo_sign_fix_clock(salvo_profile_t *p, int64_t unix_ms) { p->fixed_clock_ms = unix_ms; }
+void salvo_sign_fix_clock(salvo_profile_t *p, int64_t unix_ms)
+{
+    p->fixed_clock_ms = unix_ms;
+    if (p->batch)
+        p->batch->req->fixed_clock_ms = unix_ms;
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of tests/broker_emu.py: its verifiers accept correct signatures and refuse wrong ones,
-and the cancels and lookups (all nine brokers; Kraken cancels only) answer by each order's state, in the
-broker's envelope.
+the cancels and lookups (all nine brokers; Kraken cancels only) answer by each order's state, in the
+broker's envelope, and the batch placements (OKX, Bybit, Kraken, Bitget) answer one element per order.
 
 The requests here are signed by this file's own code, written from the brokers'
 docs again (not by calling the emulator's signers), and the emulator's signers
@@ -890,6 +890,212 @@ class Wire(unittest.TestCase):
                      ("status", "not_found", None), ("status", "filled", "tf-1"), ("cancel", "already_closed", "tf-1")]:
             self.assertIn(want, ops)
         self.assertEqual(self.orders("tradier"), {"tc-1": ("cancelled", "0", 2), "tf-1": ("filled", "1", 1)})
+
+    # ---- batches: one request, one element per order ----
+    def batch(self, call, *args, **kw):
+        """A batch request; (None, None, None) when the emulator closed the connection unanswered (DROP)."""
+        try:
+            return call(*args, **kw)
+        except http.client.RemoteDisconnected:
+            return None, None, None
+
+    def batch_log(self, broker):
+        """(verdict, status, client id, symbol, batch, index) of the broker's batch entries, as logged."""
+        return [(e["verdict"], e["status"], e["client_order_id"], e["symbol"], e["batch"], e["index"])
+                for e in self.post("/_emu/log", b"", {}, "GET")[1] if e["broker"] == broker and e["op"] == "batch"]
+
+    def okx_batch(self, orders, secret=None):
+        body = json.dumps([{"instId": sym, "tdMode": "cash", "side": "buy", "ordType": "limit", "sz": "1", "px": "100",
+                            "clOrdId": cid} for sym, cid in orders]).encode()
+        return self.batch(self.okx_signed, "POST", "/api/v5/trade/batch-orders", body, secret)
+
+    def test_okx_batch(self):
+        st, b, _ = self.okx_batch([("BTC-USDT", "ob1"), ("REJECT-USDT", "ob2"), ("BTCFILL-USDT", "ob3")])
+        self.assertEqual((st, b["code"], b["msg"], len(b["data"])), (200, "2", "Bulk operation partially succeeded.", 3))
+        self.assertEqual([(d["clOrdId"], d["sCode"], d["ordId"] != "") for d in b["data"]],
+                         [("ob1", "0", True), ("ob2", "51008", False), ("ob3", "0", True)])
+        self.assertEqual(b["data"][1]["sMsg"], "Order failed. Insufficient USDT balance in account.")
+        self.assertEqual(self.orders("okx"), {"ob1": ("open", "0", 0), "ob3": ("filled", "1", 0)})
+        self.assertEqual(self.batch_log("okx"), [("accepted", 200, "ob1", "BTC-USDT", 3, 0),
+                                                 ("reject", 200, "ob2", "REJECT-USDT", 3, 1),
+                                                 ("accepted", 200, "ob3", "BTCFILL-USDT", 3, 2)])
+        # a batch-placed order is looked up and cancelled as any other
+        self.assertEqual(self.okx_status(cid="ob1")[1]["data"][0]["ordId"], b["data"][0]["ordId"])
+        self.assertEqual(self.okx_cancel(cid="ob1")[1]["data"][0]["sCode"], "0")
+        st, b, _ = self.okx_batch([("BTC-USDT", "ob1"), ("BTC-USDT", "ob3")])  # every id seen: all failed
+        self.assertEqual((st, b["code"], b["msg"], [d["sCode"] for d in b["data"]]),
+                         (200, "1", "All operations failed", ["51016", "51016"]))
+        # refused as a whole, nothing placed, one log entry per element
+        self.post("/_emu/reset", b"", {})
+        st, b, _ = self.okx_batch([("BTC-USDT", "os1"), ("BTC-USDT", "os2")], secret="wrong")
+        self.assertEqual((st, b["code"]), (401, "50113"))
+        self.assertEqual(self.batch_log("okx"), [("signature", 401, "os1", "BTC-USDT", 2, 0),
+                                                 ("signature", 401, "os2", "BTC-USDT", 2, 1)])
+        st, b, _ = self.okx_batch([("BTC-USDT", f"om{i}") for i in range(21)])
+        self.assertEqual((st, b["code"]), (400, "50025"))
+        self.assertEqual(len(self.okx_batch([("BTC-USDT", f"om{i}") for i in range(20)])[1]["data"]), 20)  # 20 is allowed
+        self.assertEqual(len(self.orders("okx")), 20)
+        st, b, _ = self.okx_batch([("BTC-USDT", "ot1"), ("TIMEOUT-USDT", "ot2")])
+        self.assertEqual((st, b["code"], [d["sCode"] for d in b["data"]]), (200, "1", ["51149", "51149"]))
+        self.assertEqual(self.okx_batch([("UNKNOWN-USDT", "ou1"), ("BTC-USDT", "ou2")])[0], 500)
+        self.assertNotIn("ot1", self.orders("okx"))
+        # LIMIT: nothing placed the first time, the resend goes through
+        st, b, _ = self.okx_batch([("BTC-USDT", "ol1"), ("LIMIT-USDT", "ol2")])
+        self.assertEqual((st, b["code"]), (429, "50011"))
+        self.assertNotIn("ol1", self.orders("okx"))
+        st, b, _ = self.okx_batch([("BTC-USDT", "ol1"), ("LIMIT-USDT", "ol2")])
+        self.assertEqual((st, b["code"], [d["sCode"] for d in b["data"]]), (200, "0", ["0", "0"]))
+        # DROP: placed, no answer; the resend gets duplicates
+        self.assertEqual(self.okx_batch([("DROP-USDT", "od1"), ("BTC-USDT", "od2")]), (None, None, None))
+        self.assertEqual({k: v for k, v in self.orders("okx").items() if k.startswith("od")},
+                         {"od1": ("open", "0", 0), "od2": ("open", "0", 0)})
+        st, b, _ = self.okx_batch([("DROP-USDT", "od1"), ("BTC-USDT", "od2")])
+        self.assertEqual((st, b["code"], [d["sCode"] for d in b["data"]]), (200, "1", ["51016", "51016"]))
+        self.assertEqual(self.batch_log("okx")[-4:], [("accepted", None, "od1", "DROP-USDT", 2, 0),
+                                                      ("accepted", None, "od2", "BTC-USDT", 2, 1),
+                                                      ("duplicate", 200, "od1", "DROP-USDT", 2, 0),
+                                                      ("duplicate", 200, "od2", "BTC-USDT", 2, 1)])
+
+    def bybit_batch(self, orders, category="spot", secret=None):
+        body = json.dumps({"category": category, "request": [
+            {"symbol": sym, "side": "Buy", "orderType": "Limit", "qty": "1", "price": "100", "orderLinkId": cid}
+            for sym, cid in orders]}, separators=(",", ":"))
+        return self.batch(self.post, "/v5/order/create-batch", body.encode(),
+                          {"Content-Type": "application/json", **self.bybit_headers(body, secret)})
+
+    def test_bybit_batch(self):
+        st, b, _ = self.bybit_batch([("BTCUSDT", "yb1"), ("REJECTUSDT", "yb2"), ("BTCFILLUSDT", "yb3")])
+        self.assertEqual((st, b["retCode"], b["retMsg"]), (200, 0, "OK"))
+        got = b["result"]["list"]
+        self.assertEqual([(x["category"], x["symbol"], x["orderLinkId"], x["orderId"] != "", x["createAt"] != "") for x in got],
+                         [("spot", "BTCUSDT", "yb1", True, True), ("spot", "REJECTUSDT", "", False, False),
+                          ("spot", "BTCFILLUSDT", "yb3", True, True)])
+        self.assertEqual(b["retExtInfo"]["list"], [{"code": 0, "msg": "OK"}, {"code": 170131, "msg": "Balance insufficient"},
+                                                   {"code": 0, "msg": "OK"}])
+        self.assertEqual(self.orders("bybit"), {"yb1": ("open", "0", 0), "yb3": ("filled", "1", 0)})
+        self.assertEqual([(v, s, c, i) for v, s, c, _, _, i in self.batch_log("bybit")],
+                         [("accepted", 200, "yb1", 0), ("reject", 200, "yb2", 1), ("accepted", 200, "yb3", 2)])
+        self.assertEqual(self.bybit_status(cid="yb1")[1]["result"]["list"][0]["orderId"], got[0]["orderId"])
+        self.assertEqual(self.bybit_cancel(cid="yb1")[1]["retCode"], 0)
+        self.assertEqual(self.bybit_batch([("BTCUSDT", "yb9")], secret="wrong")[1]["retCode"], 10004)
+        self.assertNotIn("yb9", self.orders("bybit"))
+        # 10 per request on spot, 20 on linear
+        self.assertEqual(self.bybit_batch([("BTCUSDT", f"ys{i}") for i in range(11)])[1]["retCode"], 10001)
+        self.assertFalse([c for c in self.orders("bybit") if c.startswith("ys")])
+        self.assertEqual(len(self.bybit_batch([("BTCUSDT", f"yl{i}") for i in range(11)], "linear")[1]["result"]["list"]), 11)
+        self.assertEqual(self.bybit_batch([("BTCUSDT", f"yx{i}") for i in range(21)], "linear")[1]["retCode"], 10001)
+        # LIMIT: nothing placed the first time, the resend goes through
+        st, b, _ = self.bybit_batch([("BTCUSDT", "yq1"), ("LIMITUSDT", "yq2")])
+        self.assertEqual((st, b["retCode"]), (200, 10006))
+        self.assertNotIn("yq1", self.orders("bybit"))
+        self.assertEqual([x["code"] for x in self.bybit_batch([("BTCUSDT", "yq1"), ("LIMITUSDT", "yq2")])[1]["retExtInfo"]["list"]],
+                         [0, 0])
+        # DROP: placed, no answer; the resend gets duplicates (spot's code)
+        self.assertEqual(self.bybit_batch([("BTCUSDT", "yd1"), ("DROPUSDT", "yd2")]), (None, None, None))
+        self.assertIn("yd2", self.orders("bybit"))
+        b = self.bybit_batch([("BTCUSDT", "yd1"), ("DROPUSDT", "yd2")])[1]
+        self.assertEqual((b["retExtInfo"]["list"], [x["orderId"] for x in b["result"]["list"]]),
+                         ([{"code": 170141, "msg": "Duplicate clientOrderId"}] * 2, ["", ""]))
+        self.assertEqual(self.bybit_batch([("BTCUSDT", "yu1"), ("UNKNOWNUSDT", "yu2")])[0], 502)
+        st, b, _ = self.bybit_batch([("BANUSDT", "yn1"), ("BTCUSDT", "yn2")])
+        self.assertEqual((st, b), (403, "access too frequent"))
+        self.assertEqual(self.bybit_batch([("BTCUSDT", "yn3"), ("BTCUSDT", "yn4")])[0], 403)  # banned for a while
+        self.assertFalse([c for c in self.orders("bybit") if c[:2] in ("yu", "yn")])
+
+    def kraken_batch(self, orders, pair="XBTUSD", secret=None, extra=None):
+        """AddOrderBatch: a JSON body, API-Sign over path + SHA256(nonce + the JSON text)."""
+        n = time.time_ns() // 1000
+        body = json.dumps({"nonce": n, "pair": pair, "orders": [
+            {"ordertype": "limit", "type": "buy", "volume": "1.25", "price": "37500", "cl_ord_id": cid, **more}
+            for cid, more in ((o, {}) if isinstance(o, str) else o for o in orders)], **(extra or {})})
+        key = base64.b64decode(secret or ENV["KRAKEN_API_SECRET"])
+        sig = base64.b64encode(hmac.new(key, b"/0/private/AddOrderBatch" + hashlib.sha256((str(n) + body).encode()).digest(),
+                                        hashlib.sha512).digest()).decode()
+        return self.batch(self.post, "/0/private/AddOrderBatch", body.encode(),
+                          {"Content-Type": "application/json", "API-Key": ENV["KRAKEN_API_KEY"], "API-Sign": sig})
+
+    def test_kraken_batch(self):
+        st, b, _ = self.kraken_batch(["kb1", "REJECT-kb2", "kb3"])
+        got = b["result"]["orders"]
+        self.assertEqual((st, b["error"], len(got)), (200, [], 3))
+        self.assertEqual(got[1], {"error": "EOrder:Insufficient funds"})
+        self.assertTrue(all(isinstance(got[i]["txid"], str) for i in (0, 2)))
+        self.assertEqual(got[0]["descr"], {"order": "buy 1.25 XBTUSD @ limit 37500"})
+        self.assertEqual(self.orders("kraken"), {"kb1": ("open", "0", 0), "kb3": ("open", "0", 0)})
+        self.assertEqual(self.batch_log("kraken"), [("accepted", 200, "kb1", "XBTUSD", 3, 0),
+                                                    ("reject", 200, "REJECT-kb2", "XBTUSD", 3, 1),
+                                                    ("accepted", 200, "kb3", "XBTUSD", 3, 2)])
+        self.assertEqual(self.kraken_private("/0/private/CancelOrder", [("cl_ord_id", "kb1")])[1]["result"],
+                         {"count": 1, "pending": False})
+        wrong = base64.b64encode(b"wrong" * 10).decode()
+        self.assertEqual(self.kraken_batch(["kw1", "kw2"], secret=wrong)[1], {"error": ["EAPI:Invalid signature"]})
+        many = {"error": ["EGeneral:Invalid arguments:orders"]}
+        self.assertEqual(self.kraken_batch(["kn1"])[1], many)  # 2 at least
+        self.assertEqual(self.kraken_batch([f"kn{i}" for i in range(16)])[1], many)  # 15 at most
+        self.assertEqual(self.kraken_batch(["km1", ("km2", {"pair": "ETHUSD"})])[1], {"error": ["EGeneral:Invalid arguments:pair"]})
+        self.assertEqual(self.kraken_batch(["kv1", ("kv2", {"type": "hold"})])[1], {"error": ["EGeneral:Invalid arguments:type"]})
+        b = self.kraken_batch(["kz1", "kz2"], extra={"validate": True})[1]  # validated, not placed
+        self.assertEqual([list(x) for x in b["result"]["orders"]], [["descr"], ["descr"]])
+        self.assertFalse([c for c in self.orders("kraken") if c[:2] in ("kw", "kn", "km", "kv", "kz")])
+        self.assertEqual(len(self.kraken_batch([f"kx{i}" for i in range(15)])[1]["result"]["orders"]), 15)
+        # LIMIT (read from a cl_ord_id): nothing placed the first time, the resend goes through
+        self.assertEqual(self.kraken_batch(["kl1", "LIMIT-kl2"])[1], {"error": ["EOrder:Rate limit exceeded"]})
+        self.assertNotIn("kl1", self.orders("kraken"))
+        self.assertEqual([list(x) for x in self.kraken_batch(["kl1", "LIMIT-kl2"])[1]["result"]["orders"]],
+                         [["txid", "descr"], ["txid", "descr"]])
+        # DROP (read from the pair): placed, no answer; the resend gets duplicates
+        self.assertEqual(self.kraken_batch(["kd1", "kd2"], pair="XBTDROPUSD"), (None, None, None))
+        self.assertIn("kd2", self.orders("kraken"))
+        self.assertEqual(self.kraken_batch(["kd1", "kd2"], pair="XBTDROPUSD")[1]["result"]["orders"],
+                         [{"error": "EOrder:Duplicate order"}] * 2)
+        self.assertEqual(self.kraken_batch(["kt1", "kt2"], pair="XBTTIMEOUTUSD")[1], {"error": ["EService:Unavailable"]})
+        self.assertEqual(self.kraken_batch(["kt3", "BAN-kt4"])[1], {"error": ["EGeneral:Temporary lockout"]})
+        self.assertFalse([c for c in self.orders("kraken") if c.startswith("kt") or c.endswith("kt4")])
+
+    def bitget_batch(self, orders, symbol=None, secret=None):
+        """orders: (symbol, clientOid) each, batchMode multiple; with symbol, batchMode single (the default)."""
+        lst = [{"side": "buy", "orderType": "limit", "force": "gtc", "price": "1", "size": "1", "clientOid": cid,
+                **({"symbol": sym} if sym else {})} for sym, cid in orders]
+        body = json.dumps({"symbol": symbol, "orderList": lst} if symbol else {"batchMode": "multiple", "orderList": lst})
+        return self.batch(self.bitget_signed, "POST", "/api/v2/spot/trade/batch-orders", body.encode(), secret)
+
+    def test_bitget_batch(self):
+        st, b, _ = self.bitget_batch([("BTCUSDT", "gb1"), ("REJECTUSDT", "gb2"), ("BTCFILLUSDT", "gb3")])
+        self.assertEqual((st, b["code"], b["msg"]), (200, "00000", "success"))
+        self.assertEqual([x["clientOid"] for x in b["data"]["successList"]], ["gb1", "gb3"])
+        self.assertEqual(b["data"]["failureList"], [{"orderId": "", "clientOid": "gb2", "errorMsg": "Insufficient balance",
+                                                     "errorCode": "43012"}])
+        self.assertEqual(self.orders("bitget"), {"gb1": ("open", "0", 0), "gb3": ("filled", "1", 0)})
+        self.assertEqual(self.batch_log("bitget"), [("accepted", 200, "gb1", "BTCUSDT", 3, 0),
+                                                    ("reject", 200, "gb2", "REJECTUSDT", 3, 1),
+                                                    ("accepted", 200, "gb3", "BTCFILLUSDT", 3, 2)])
+        oid = b["data"]["successList"][0]["orderId"]
+        self.assertEqual(self.bitget_status(oid=oid)[1]["data"][0]["clientOid"], "gb1")
+        self.assertEqual(self.bitget_cancel(cid="gb1")[1]["code"], "00000")
+        # single mode: the outside symbol is every order's (an order's own ignored), words also read from clientOid
+        b = self.bitget_batch([("REJECTUSDT", "gs1"), (None, "REJECT-gs2")], symbol="ETHUSDT")[1]
+        self.assertEqual(([x["clientOid"] for x in b["data"]["successList"]], [x["clientOid"] for x in b["data"]["failureList"]]),
+                         (["gs1"], ["REJECT-gs2"]))
+        self.assertEqual(self.post("/_emu/orders", b"", {}, "GET")[1][-1]["symbol"], "ETHUSDT")
+        st, b, _ = self.bitget_batch([("BTCUSDT", "gw1")], secret="wrong")
+        self.assertEqual((st, b["code"]), (400, "40009"))
+        st, b, _ = self.bitget_batch([("BTCUSDT", f"gm{i}") for i in range(51)])
+        self.assertEqual((st, b["code"]), (400, "40017"))
+        self.assertFalse([c for c in self.orders("bitget") if c[:2] in ("gw", "gm")])
+        self.assertEqual(len(self.bitget_batch([("BTCUSDT", f"gm{i}") for i in range(50)])[1]["data"]["successList"]), 50)
+        # LIMIT: nothing placed the first time, the resend goes through
+        st, b, _ = self.bitget_batch([("BTCUSDT", "gl1"), ("LIMITUSDT", "gl2")])
+        self.assertEqual((st, b["code"]), (429, "429"))
+        self.assertNotIn("gl1", self.orders("bitget"))
+        self.assertEqual(len(self.bitget_batch([("BTCUSDT", "gl1"), ("LIMITUSDT", "gl2")])[1]["data"]["successList"]), 2)
+        # DROP: placed, no answer; the resend gets duplicates
+        self.assertEqual(self.bitget_batch([("BTCDROPUSDT", "gd1"), ("BTCUSDT", "gd2")]), (None, None, None))
+        self.assertIn("gd2", self.orders("bitget"))
+        b = self.bitget_batch([("BTCDROPUSDT", "gd1"), ("BTCUSDT", "gd2")])[1]
+        self.assertEqual((b["data"]["successList"], [(x["errorCode"], x["errorMsg"]) for x in b["data"]["failureList"]]),
+                         ([], [("40786", "clientOrderId duplicate")] * 2))
+        self.assertEqual(self.bitget_batch([("BTCUSDT", "gu1"), ("UNKNOWNUSDT", "gu2")])[0], 500)
+        self.assertNotIn("gu1", self.orders("bitget"))
 
     def test_warm_paths_and_log(self):
         for p in broker_emu.WARM:

@@ -154,6 +154,19 @@ typedef struct salvo_config {
      * never reports a 404 as a fatal endpoint error, and answers with the
      * op's statuses */
     int op;
+    /* Batches (a profile with a "batch" request): up to `batch` orders in
+     * one request to batch_url, each read from its own element of the
+     * answer (docs/profiles.md, "Batches"). Orders that wait together are
+     * grouped (those the profile's "group" columns allow); an order alone
+     * goes as a single request. Concurrency counts requests; the rate
+     * limits count requests, or orders when the profile says the broker
+     * counts orders. Every order still gets its own journal line and
+     * result: a batch that gets no answer leaves each of its orders
+     * unknown, one the broker refuses whole each rejected, and only the
+     * orders whose elements prove they were not placed are retried.
+     * 0 or 1: no batches. */
+    unsigned batch;
+    const char *batch_url;          /* salvo_config_apply_profile sets it from the profile */
     /* new fields go here, at the end, and nowhere else (see the top) */
 } salvo_config_t;
 

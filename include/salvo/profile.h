@@ -39,6 +39,10 @@ SALVO_EXTERN void salvo_profile_free(salvo_profile_t *p);
 SALVO_EXTERN int salvo_profile_parse_op(salvo_profile_t **out, const char *json, size_t len, int op, char *err,
                                         size_t errlen);
 SALVO_EXTERN int salvo_profile_op(const salvo_profile_t *p); /* the op it was parsed for */
+/* Its "batch" request: the most orders one request may carry (0: it has
+ * none), and where batches go (sandbox: its sandbox_url; NULL: none). */
+SALVO_EXTERN unsigned salvo_profile_batch_max(const salvo_profile_t *p);
+SALVO_EXTERN const char *salvo_profile_batch_url(const salvo_profile_t *p, int sandbox);
 
 SALVO_EXTERN const char *salvo_profile_name(const salvo_profile_t *p);
 SALVO_EXTERN const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none */

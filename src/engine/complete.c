@@ -297,6 +297,90 @@ static int read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_r
     return v;
 }
 
+/* ---- a batch's answer, read for one of its orders ---- */
+
+typedef struct batch_read batch_read_t;
+static int has_element(const salvo_batch_t *b, const batch_read_t *br, const salvo_order_t *o);
+
+struct batch_read {
+    const cJSON *doc; /* the answer, parsed once for the batch; NULL: none, or not JSON */
+    unsigned index, n; /* the order's place, and the batch's size */
+};
+
+/* An order's own element of a batch's answer as its response (not the
+ * whole answer, once per order): 1, or 0 when it has none. */
+static int keep_element(struct salvo_engine *e, salvo_job_t *j, const batch_read_t *br)
+{
+    const salvo_batch_t *b = e->cfg->profile->batch;
+    if (!has_element(b, br, &j->order))
+        return 0;
+    const cJSON *list = salvo_json_pointer(br->doc, b->elements);
+    char *text = cJSON_PrintUnformatted(cJSON_GetArrayItem(list, (int)br->index));
+    salvo_reply_t r = {.body = text, .body_len = text ? strlen(text) : 0};
+    keep_body(j, &r);
+    free(text);
+    return text != NULL;
+}
+
+/* Has the answer an element for the order at br->index? The list holds
+ * one per order; by place unless the profile names each element's client
+ * order id (element_id), which must then be the order's. A list of
+ * another length could put one order's answer on another: none counts. */
+static int has_element(const salvo_batch_t *b, const batch_read_t *br, const salvo_order_t *o)
+{
+    const cJSON *list = br->doc ? salvo_json_pointer(br->doc, b->elements) : NULL;
+    if (!cJSON_IsArray(list))
+        return 0;
+    int size = cJSON_GetArraySize(list);
+    if (b->element_id == NULL)
+        return size == (int)br->n;
+    if ((int)br->index >= size)
+        return 0;
+    const cJSON *id = salvo_rules_find(br->doc, b->element_id, o, (long)br->index);
+    return cJSON_IsString(id) && strcmp(id->valuestring, o->client_order_id) == 0;
+}
+
+/* As read_by_profile, for one order of a batch, with the batch's rules at
+ * the order's index. An answer that says "done" but has no element for
+ * the order, or an element no rule reads, leaves it unknown: a batch's
+ * 2xx says the broker read the request, not what it did with each order. */
+static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep,
+                              const batch_read_t *br, int earlier_copy, salvo_outcome_t *oc, char *msg, size_t msglen)
+{
+    const salvo_batch_t *b = e->cfg->profile->batch;
+    const salvo_rules_t *rs = &b->req->rules;
+    msg[0] = '\0';
+    if (rep->code != CURLE_OK || rep->http < 100)
+        return SALVO_V_NONE;
+    if (rep->header)
+        read_rate_headers(e, j, rep);
+    int ok = rep->http >= 200 && rep->http < 300;
+    int v = rep->body_over ? SALVO_V_NONE : salvo_rules_match_at(rs, rep->http, br->doc, &j->order, (long)br->index);
+    int el = !rep->body_over && has_element(b, br, &j->order);
+    if (el) {
+        salvo_rules_order_id_at(rs, br->doc, (long)br->index, j->order_id, sizeof j->order_id);
+        salvo_rules_error_at(rs, br->doc, (long)br->index, msg, msglen);
+    } else if (v != SALVO_V_ACCEPTED && v != SALVO_V_DUPLICATE) {
+        salvo_rules_error_at(rs, br->doc, (long)br->index, msg, msglen); /* a whole batch's refusal */
+    }
+    if ((!el && (v == SALVO_V_ACCEPTED || v == SALVO_V_DUPLICATE || (v == SALVO_V_NONE && ok))) ||
+        (el && v == SALVO_V_NONE && ok)) {
+        snprintf(msg, msglen, "%s", el ? "the batch's answer has an element for this order that no rule reads"
+                                       : rep->body_over ? "the batch's answer was too long to read"
+                                                        : "the batch's answer has no element for this order");
+        v = SALVO_V_UNKNOWN;
+    }
+    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
+    if (v == SALVO_V_BANNED) {
+        char why[160];
+        snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
+        salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
+    }
+    if (oc->status == SALVO_ACCEPTED)
+        msg[0] = '\0';
+    return v;
+}
+
 /* The first attempt's moment on the wire (libcurl about to write it), not
  * when salvo queued it: at the open these differ by the burst's writes
  * (about 30 us an order), and the offsets and the burst's spread must say
@@ -369,14 +453,26 @@ static void generic_reason(const salvo_reply_t *rep, char *out, size_t cap)
     out[k] = '\0';
 }
 
-void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep)
+static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, const batch_read_t *br);
+
+void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep) { complete(e, j, rep, NULL); }
+
+void salvo_complete_member(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, const cJSON *doc,
+                           unsigned index, unsigned n)
+{
+    batch_read_t br = {doc, index, n};
+    complete(e, j, rep, &br);
+}
+
+static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, const batch_read_t *br)
 {
     int64_t now = salvo_engine_now(e);
     /* The request started going out `pretransfer` after it was handed over. */
     int64_t sent = now - rep->total_us * SALVO_NS_PER_US + rep->pretransfer_us * SALVO_NS_PER_US;
     salvo_pace_settle(&e->pace, &j->ticket, sent, now);
     j->state = JOB_FLIGHT;
-    keep_body(j, rep);
+    if (br == NULL || !keep_element(e, j, br))
+        keep_body(j, rep);
     if (j->mode == JOB_LOOKUP) {
         lookup_done(e, j, rep);
         return;
@@ -393,7 +489,8 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
     if (rep->known && earlier_copy && oc.status != SALVO_ACCEPTED && oc.status != SALVO_DUPLICATE)
         oc.status = SALVO_UNKNOWN; /* a "no" to this copy proves nothing about an earlier one */
     char said[200];
-    int v = read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
+    int v = br ? read_batch_element(e, j, rep, br, earlier_copy, &oc, said, sizeof said)
+               : read_by_profile(e, j, rep, earlier_copy, &oc, said, sizeof said);
     if (op != SALVO_OP_SEND)
         oc = salvo_op_outcome(op, v, rep->http, oc);
     if (oc.status == SALVO_CANCELLED || oc.status == SALVO_OPEN || oc.status == SALVO_PARTIALLY_FILLED ||

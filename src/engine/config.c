@@ -52,6 +52,11 @@ static int check_config(const salvo_config_t *c)
      * worker's "accepted" would read as cancelled */
     if (c->op < SALVO_OP_SEND || c->op > SALVO_OP_STATUS || (c->op != SALVO_OP_SEND && c->exec_argv))
         return -EINVAL;
+    /* a batch is a profile's request of placements over HTTP */
+    if (c->batch > 1 && (c->profile == NULL || salvo_profile_batch_max(c->profile) < c->batch ||
+                         c->batch_url == NULL || c->exec_argv || c->op != SALVO_OP_SEND ||
+                         c->batch > 100000))
+        return -EINVAL;
     return 0;
 }
 

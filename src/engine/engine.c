@@ -43,6 +43,17 @@ static void retry_push(struct salvo_engine *e, salvo_job_t *j)
     salvo_queue_insert_tail(&e->retry, &j->qlink);
 }
 
+static void on_backoff_done(uv_timer_t *t);
+
+/* An answered job waits: for its backoff timer, or for a token. */
+static void wait_again(struct salvo_engine *e, salvo_job_t *j)
+{
+    if (j->state == JOB_BACKOFF)
+        uv_timer_start(&j->backoff, on_backoff_done, salvo_ns_to_timer_ms(j->delay_ns), 0);
+    else if (j->state == JOB_RETRY)
+        retry_push(e, j);
+}
+
 static void on_backoff_done(uv_timer_t *t)
 {
     salvo_job_t *j = t->data;
@@ -141,8 +152,14 @@ static void launch(struct salvo_engine *e)
     while ((q = salvo_queue_pop_head(&e->launch)) != NULL) {
         salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
         j->state = JOB_FLIGHT;
+        for (unsigned i = 0; i < j->nmembers; i++)
+            j->members[i]->state = JOB_FLIGHT;
         int sr = e->tops->send(e->transport, j);
-        if (sr == -EBUSY) {
+        if (sr < 0 && j->nmembers > 0) { /* a batch: each of its orders goes again, or ends */
+            salvo_batch_undo(e, j, sr == -EBUSY ? NULL : sr == -ENOMEM ? "out of memory" : "the request could not be set up",
+                             retry_push);
+            freed = 1;
+        } else if (sr == -EBUSY) {
             /* No free connection slot yet (the dispatch counts slots, so only
              * a transport with slots of its own gets here): its window slots are
              * settled as if it left now (the safe side, never left open), and it
@@ -229,7 +246,9 @@ void salvo_engine_pump(struct salvo_engine *e)
     }
     while (!apply_raised(e)) {
         int retry = !salvo_queue_empty(&e->retry);
-        int ready = !salvo_queue_empty(&e->ready) && !e->held && e->active + e->warm_busy < e->cfg->concurrency;
+        /* the cap counts requests: a batch's orders ride on one */
+        int ready = !salvo_queue_empty(&e->ready) && !e->held &&
+                    e->active - e->riders + e->warm_busy < e->cfg->concurrency;
         if (!retry && !ready)
             break;
         int64_t now = salvo_engine_now(e);
@@ -242,6 +261,10 @@ void salvo_engine_pump(struct salvo_engine *e)
         if (j == NULL) { /* every value looked at is held */
             arm_pace_timer(e, wait);
             break;
+        }
+        if (salvo_batch_gather(e, j, now)) {
+            fill(e);
+            continue;
         }
         if (j->state == JOB_RETRY) {
             salvo_queue_remove(&j->qlink);
@@ -317,11 +340,12 @@ void salvo_engine_on_reply(void *ud, salvo_job_t *j, const salvo_reply_t *r)
         salvo_engine_pump(e);
         return;
     }
-    salvo_complete(e, j, r);
-    if (j->state == JOB_BACKOFF)
-        uv_timer_start(&j->backoff, on_backoff_done, salvo_ns_to_timer_ms(j->delay_ns), 0);
-    else if (j->state == JOB_RETRY)
-        retry_push(e, j);
+    if (j->nmembers > 0) {
+        salvo_batch_complete(e, j, r, wait_again);
+    } else {
+        salvo_complete(e, j, r);
+        wait_again(e, j);
+    }
     salvo_engine_pump(e);
 }
 

@@ -114,6 +114,13 @@ int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact)
         snprintf(j->errbuf, sizeof j->errbuf, "%s", err);
         return rc;
     }
+    salvo_job_chain_headers(e, j);
+    return 0;
+}
+
+/* The wire's header lines, then the idempotency header, then the shared ones. */
+void salvo_job_chain_headers(struct salvo_engine *e, salvo_job_t *j)
+{
     struct curl_slist *next = j->idem_node.data ? &j->idem_node : e->shared_headers;
     for (size_t i = j->wire.nh; i-- > 0;) {
         j->hnodes[i].data = (char *)salvo_wire_header(&j->wire, i);
@@ -121,7 +128,6 @@ int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact)
         next = &j->hnodes[i];
     }
     j->has_wire = 1;
-    return 0;
 }
 
 /* Take the limiters' tokens, write the journal's "sent" line and queue the
@@ -139,15 +145,20 @@ long salvo_job_pace_key(struct salvo_engine *e, const salvo_job_t *j, char *buf)
 
 int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
 {
-    if (set_idempotency(e, j) < 0) {
-        salvo_job_not_sent(e, j, "out of memory");
-        return -1;
-    }
     char key[SALVO_PACE_KEY_MAX];
     long klen = salvo_job_pace_key(e, j, key);
     int pr = salvo_pace_take(&e->pace, now, klen < 0 ? NULL : key, klen < 0 ? 0 : (size_t)klen, &j->ticket);
     if (pr < 0) {
         salvo_job_not_sent(e, j, pr == -ENOMEM ? "out of memory" : "--rate-per: no slot for its value");
+        return -1;
+    }
+    return salvo_job_prepare_paced(e, j, now);
+}
+
+int salvo_job_prepare_paced(struct salvo_engine *e, salvo_job_t *j, int64_t now)
+{
+    if (set_idempotency(e, j) < 0) {
+        salvo_job_not_sent(e, j, "out of memory");
         return -1;
     }
     if (j->mode == JOB_POST && e->cfg->profile && salvo_job_build_wire(e, j, 0) < 0) {
@@ -156,39 +167,54 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now)
         salvo_job_not_sent(e, j, why);
         return -1;
     }
-    if (j->mode == JOB_POST && e->cfg->journal) {
-        int r = salvo_journal_sent(e->cfg->journal, &j->order, j->res.attempts + 1);
-        if (r < 0) {
-            e->st.journal_error = r;
-            salvo_job_not_sent(e, j, "the journal could not be written");
-            salvo_engine_raise(e, SALVO_STOP_JOURNAL, "the journal could not be written");
-            return -1;
-        }
-    }
-    if (j->mode == JOB_LOOKUP) {
-        e->st.lookups++;
-    } else {
-        if (j->res.attempts == 0) {
-            j->res.queued_ms = (double)(now - j->read_ns) / 1e6;
-            j->send_index = e->st.sends;
-        }
-        j->res.sent_at_us = salvo_unix_us();
-        if (j->res.attempts == 0 && e->cfg->start_at_unix_us) {
-            j->res.has_at = 1;
-            j->res.at_offset_ms = (double)(j->res.sent_at_us - e->cfg->start_at_unix_us) / 1e3;
-        }
-        if (e->st.sends == 0) {
-            e->st.first_send_ns = now;
-            e->st.first_send_unix_us = j->res.sent_at_us;
-        }
-        e->st.last_send_ns = now;
-        e->st.sends++;
-        if (e->st.sends == e->cfg->concurrency)
-            e->st.burst_spread_ns = now - e->st.first_send_ns;
-    }
+    if (salvo_job_journal_sent(e, j) < 0)
+        return -1;
+    salvo_job_count_send(e, j, now);
     j->state = JOB_LAUNCH;
     salvo_queue_insert_tail(&e->launch, &j->qlink);
     return 0;
+}
+
+/* The journal's "sent" line for a POST. 0, or -1: the job has been
+ * finished not sent and the run stops. */
+int salvo_job_journal_sent(struct salvo_engine *e, salvo_job_t *j)
+{
+    if (j->mode != JOB_POST || e->cfg->journal == NULL)
+        return 0;
+    int r = salvo_journal_sent(e->cfg->journal, &j->order, j->res.attempts + 1);
+    if (r < 0) {
+        e->st.journal_error = r;
+        salvo_job_not_sent(e, j, "the journal could not be written");
+        salvo_engine_raise(e, SALVO_STOP_JOURNAL, "the journal could not be written");
+        return -1;
+    }
+    return 0;
+}
+
+/* An attempt is going: its moments, and the run's counts of sends. */
+void salvo_job_count_send(struct salvo_engine *e, salvo_job_t *j, int64_t now)
+{
+    if (j->mode == JOB_LOOKUP) {
+        e->st.lookups++;
+        return;
+    }
+    if (j->res.attempts == 0) {
+        j->res.queued_ms = (double)(now - j->read_ns) / 1e6;
+        j->send_index = e->st.sends;
+    }
+    j->res.sent_at_us = salvo_unix_us();
+    if (j->res.attempts == 0 && e->cfg->start_at_unix_us) {
+        j->res.has_at = 1;
+        j->res.at_offset_ms = (double)(j->res.sent_at_us - e->cfg->start_at_unix_us) / 1e3;
+    }
+    if (e->st.sends == 0) {
+        e->st.first_send_ns = now;
+        e->st.first_send_unix_us = j->res.sent_at_us;
+    }
+    e->st.last_send_ns = now;
+    e->st.sends++;
+    if (e->st.sends == e->cfg->concurrency)
+        e->st.burst_spread_ns = now - e->st.first_send_ns;
 }
 
 /* An attempt that never reached the transport: keep what an earlier
@@ -206,6 +232,7 @@ void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why)
 void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j)
 {
     salvo_result_t *r = &j->res;
+    salvo_batch_detach(e, j);
     uv_timer_stop(&j->backoff);
     r->response = j->resp_len ? j->resp : NULL;
     r->response_len = j->resp_len;

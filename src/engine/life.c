@@ -20,6 +20,8 @@ static void free_memory(struct salvo_engine *e)
         free(j->request);
         salvo_wire_free(&j->wire);
         salvo_jbuf_free(&j->captured);
+        salvo_jbuf_free(&j->batch_body);
+        free(j->members);
     }
     free(e->jobs);
     for (unsigned i = 0; e->warm_jobs && i < e->nwarm; i++)
@@ -67,6 +69,9 @@ static int make_jobs(struct salvo_engine *e)
     /* A full set of transfers' worth of orders ready behind those in
      * flight, so the cap is never idle for want of parsed input. */
     e->njobs = (size_t)e->cfg->concurrency * 2 + 64;
+    /* --batch: the cap counts requests, each carrying up to batch orders */
+    if (e->cfg->batch > 1)
+        e->njobs = (size_t)e->cfg->concurrency * (e->cfg->batch + 1) + 64;
     /* --rate-per looks past held values for one that may go: as many
      * orders again, read and waiting, for it to look at */
     if (e->cfg->rate_per_n)

@@ -110,6 +110,14 @@ typedef struct salvo_job {
     salvo_jbuf_t captured;   /* rate_limit.capture: {"Name":"value",...} */
     salvo_result_t res;
     uv_timer_t backoff;
+    /* --batch: an attempt that carries several orders in one request. Its
+     * lead (the first) holds the request; every order of it, the lead too,
+     * points to the lead and knows its place. */
+    struct salvo_job *lead;  /* NULL: a request of its own */
+    unsigned index;          /* its place in the batch */
+    struct salvo_job **members; /* the lead's: the batch's orders, in order (owned, cfg->batch) */
+    unsigned nmembers;       /* the lead's; 0 when it leads none */
+    salvo_jbuf_t batch_body; /* the lead's: the request's body */
 } salvo_job_t;
 
 /* What the transport learnt of one attempt. Pointers are valid during the
@@ -281,6 +289,7 @@ struct salvo_engine {
     size_t njobs;
     salvo_queue_t free_jobs, ready, retry, launch, busy;
     size_t active;           /* jobs on busy */
+    size_t riders;           /* --batch: busy jobs whose attempt rides on another's request */
 
     uv_timer_t pace_timer;   /* a limiter said "wait" */
     uv_timer_t at_timer;     /* --at: wake just before start_at_ns */
@@ -339,6 +348,11 @@ void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j);
 /* complete.c: after it, j is finished (JOB_FREE), or waits: JOB_BACKOFF
  * (for j->delay_ns) or JOB_RETRY (for a token); the engine arranges that. */
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *r);
+/* The same for one order of a batch's answer: doc is the answer parsed
+ * (NULL: none, or not JSON), index the order's place in the batch. */
+struct cJSON;
+void salvo_complete_member(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *r, const struct cJSON *doc,
+                           unsigned index, unsigned n);
 int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j);
 
 /* at.c: --at's start time and warm-up */
@@ -360,6 +374,28 @@ void salvo_job_start(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why);
 int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
+/* The same, its tokens already taken. */
+int salvo_job_prepare_paced(struct salvo_engine *e, salvo_job_t *j, int64_t now);
+int salvo_job_journal_sent(struct salvo_engine *e, salvo_job_t *j);
+void salvo_job_count_send(struct salvo_engine *e, salvo_job_t *j, int64_t now);
+void salvo_job_chain_headers(struct salvo_engine *e, salvo_job_t *j);
+
+/* batch.c: --batch. gather: j may go now; with the orders waiting behind
+ * it that may share its request (its group, as many as the limiters
+ * allow), it goes as a batch: 1, every order started and the lead on
+ * launch. 0: j goes alone (salvo_job_prepare), nothing was done. */
+int salvo_batch_gather(struct salvo_engine *e, salvo_job_t *j, int64_t now);
+/* The lead's answer, read for each order of its batch; each is then
+ * finished, or waits (JOB_BACKOFF, JOB_RETRY) and is handed to wait(). */
+void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo_reply_t *r,
+                          void (*wait)(struct salvo_engine *, salvo_job_t *));
+/* The lead's request could not go: its orders, the lead too, wait for
+ * their next turn on their own (JOB_RETRY, through wait()), or are
+ * finished not sent (why non-NULL). */
+void salvo_batch_undo(struct salvo_engine *e, salvo_job_t *lead, const char *why,
+                      void (*wait)(struct salvo_engine *, salvo_job_t *));
+/* j leaves its batch (finished, or back on its own). */
+void salvo_batch_detach(struct salvo_engine *e, salvo_job_t *j);
 int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact);
 
 #endif

@@ -171,6 +171,7 @@ void salvo_args_free(salvo_args_t *a)
     free(a->redact);
     free(a->id_prefix);
     free(a->warm_url);
+    free(a->batch_url);
     free(a->exec_line);
     free(a->headers);
     salvo_profile_free(a->profile);

@@ -53,6 +53,8 @@ typedef struct salvo_args {
     int at_late;             /* --at-late: a time already past fires at once */
     int warm_given;
     char *warm_url;          /* owned: the default, the order URL's origin */
+    const char *batch_url_arg; /* --batch-url */
+    char *batch_url;         /* owned: the batch url's path on --url's origin */
     salvo_trace_t *trace;    /* --trace, owned */
     int output_fd;           /* results go here */
     int quiet;               /* --quiet: no progress line on a terminal */

@@ -98,18 +98,54 @@ static int read_profile(salvo_args_t *a) { return read_profile_op(a, a->op, &a->
 /* The warm-up GET on the origin of the URL in use (--sandbox, --url):
  * warm_url's path there, so a test or sandbox run never warms the live
  * broker. */
+static char *on_origin(const char *url, const char *other)
+{
+    const char *s = strstr(url, "://");
+    size_t origin = s ? (size_t)(s + 3 - url) + strcspn(s + 3, "/?#") : strlen(url);
+    const char *os = strstr(other, "://");
+    const char *path = os ? os + 3 + strcspn(os + 3, "/?#") : other;
+    size_t n = origin + strlen(path) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%.*s%s%s", (int)origin, url, *path == '/' ? "" : "/", path);
+    return out;
+}
+
 static int rebase_warm_url(salvo_args_t *a, const char *warm)
 {
-    const char *url = a->cfg.url, *s = strstr(url, "://");
-    size_t origin = s ? (size_t)(s + 3 - url) + strcspn(s + 3, "/?#") : strlen(url);
-    const char *ws = strstr(warm, "://");
-    const char *path = ws ? ws + 3 + strcspn(ws + 3, "/?#") : warm;
-    size_t n = origin + strlen(path) + 2;
     free(a->warm_url);
-    if ((a->warm_url = malloc(n)) == NULL)
+    if ((a->warm_url = on_origin(a->cfg.url, warm)) == NULL)
         return out_of_memory();
-    snprintf(a->warm_url, n, "%.*s%s%s", (int)origin, url, *path == '/' ? "" : "/", path);
     a->cfg.warm_url = a->warm_url;
+    return -1;
+}
+
+/* --batch: a profile's batch request, and where it goes: --batch-url, or
+ * the batch url's path on --url's origin (a test server, a sandbox: the
+ * singles and the batches go to the same place), else the profile's. */
+static int settle_batch(salvo_args_t *a)
+{
+    salvo_config_t *c = &a->cfg;
+    unsigned max = salvo_profile_batch_max(a->profile);
+    if (c->batch < 2)
+        return -1;
+    if (max == 0)
+        return usage_error("--batch: the %s profile has no \"batch\" request (docs/profiles.md, \"Batches\")",
+                           salvo_profile_name(a->profile));
+    if (c->batch > max)
+        return usage_error("--batch %u: the %s profile's batch request carries at most %u orders", c->batch,
+                           salvo_profile_name(a->profile), max);
+    if (a->batch_url_arg) {
+        c->batch_url = a->batch_url_arg;
+    } else if (a->given.url && c->batch_url) {
+        free(a->batch_url);
+        if ((a->batch_url = on_origin(c->url, c->batch_url)) == NULL)
+            return out_of_memory();
+        c->batch_url = a->batch_url;
+    }
+    if (c->batch_url == NULL)
+        return usage_error("--batch: the %s profile has no batch sandbox_url; give --batch-url",
+                           salvo_profile_name(a->profile));
     return -1;
 }
 
@@ -296,6 +332,8 @@ int tool_broker_load(salvo_args_t *a)
     int r = read_profile(a);
     if (r < 0)
         r = apply_defaults(a);
+    if (r < 0)
+        r = settle_batch(a);
     if (r < 0)
         r = check_resend(a);
     if (r < 0)

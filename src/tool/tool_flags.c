@@ -321,6 +321,8 @@ const tool_flag_t tool_flags[] = {
     STRING("clock", 0, clock), /* checked and used in tool_broker.c */
     OWN("rate-per", 0, 1, p_rate_per, "expected COLUMN=N/PERIOD such as symbol=60/2s or symbol+side=20/1s "
                                       "(COLUMN: symbol, side, type, joined by +; N at most 100000)"),
+    UINT("batch", cfg.batch, 2, 1000, 0, "expected a whole number of orders per request, from 2"),
+    URL("batch-url", batch_url_arg, 0, "expected an http:// or https:// URL"),
     DURATION("cancel-after", cancel_after_ns, SALVO_NS_PER_MS, 0, "expected a duration such as 5s or 500ms"),
 };
 const size_t tool_nflags = sizeof tool_flags / sizeof *tool_flags;
