@@ -204,8 +204,17 @@ void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo
         salvo_batch_detach(e, m[i]);
         m[i]->state = JOB_FLIGHT;
     }
+    int64_t delay = 0;
     for (unsigned i = 0; i < n; i++) {
         salvo_complete_member(e, m[i], r, doc, i, n);
+        if (m[i]->state == JOB_BACKOFF && m[i]->mode == JOB_POST && m[i]->delay_ns > delay)
+            delay = m[i]->delay_ns;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        /* those that go again together wait as long as the longest: they
+         * come back at once, and go as one batch again */
+        if (m[i]->state == JOB_BACKOFF && m[i]->mode == JOB_POST)
+            m[i]->delay_ns = delay;
         if (m[i]->state == JOB_BACKOFF || m[i]->state == JOB_RETRY)
             wait(e, m[i]);
     }

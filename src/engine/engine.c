@@ -58,7 +58,13 @@ static void on_backoff_done(uv_timer_t *t)
 {
     salvo_job_t *j = t->data;
     retry_push(j->e, j);
-    salvo_engine_pump(j->e);
+    /* --batch: the orders of one batch come back together (one delay,
+     * batch.c): pump once they all have, on the next turn, to batch them
+     * again rather than send the first alone */
+    if (j->e->cfg->batch > 1)
+        pump_later(j->e);
+    else
+        salvo_engine_pump(j->e);
 }
 
 /* Stop for a reason of the engine's own (journal, input, setup). */

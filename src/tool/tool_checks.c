@@ -146,6 +146,26 @@ static int check_cancel_after(const salvo_args_t *a)
     return -1;
 }
 
+/* --batch N: a profile's batch request carries the orders (tool_broker.c
+ * checks the profile has one, and N); a dry run would show each order's
+ * own request, which a batch run does not send: refused rather than
+ * shown wrong. */
+static int check_batch(const salvo_args_t *a)
+{
+    if (a->cfg.batch < 2 && a->batch_url_arg == NULL)
+        return -1;
+    if (a->cfg.batch < 2)
+        return usage_error("--batch-url needs --batch N");
+    if (a->op != SALVO_OP_SEND)
+        return usage_error("salvo %s takes no --batch: it sends one request an order", salvo_op_name(a->op));
+    if (a->broker == NULL || a->exec_cmd)
+        return usage_error("--batch needs --broker NAME|FILE, whose profile has a \"batch\" request");
+    if (a->cfg.dry_run)
+        return usage_error("--batch with --dry-run: the dry run shows each order's own request, not the batch's; "
+                           "drop --batch to see the orders' bodies");
+    return -1;
+}
+
 /* The profile's secret headers (a signature, a key) are blanked in the
  * trace and the dry run like --redact-header's. */
 static int redact_profile_headers(salvo_args_t *a)
@@ -190,7 +210,7 @@ int tool_args_settle(salvo_args_t *a)
         c->max_orders = 1;
     }
     rb = check_exec(a);
-    if (rb >= 0 || (rb = check_cancel_after(a)) >= 0)
+    if (rb >= 0 || (rb = check_cancel_after(a)) >= 0 || (rb = check_batch(a)) >= 0)
         return rb;
     if ((rb = tool_broker_load(a)) >= 0)
         return rb;

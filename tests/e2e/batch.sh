@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# --batch N (issue 23) against salvo-mock's POST /orders/batch: up to N
+# orders a request, and still one honest line an order, read from its own
+# element of the answer: a batch that gets no answer leaves each order
+# unknown (they are at the broker), one refused whole rejects each with the
+# reason, only elements that prove nothing was placed are sent again, the
+# journal has each order, the concurrency cap counts requests, and a
+# profile's "group" keeps one batch to one symbol.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+statuses() { jq -r .status "$1" | sort | uniq -c | awk '{printf "%s%s=%s", sep, $2, $1; sep=" "}'; }
+ids_of() { jq -r .client_order_id "$1" | sort; }
+# the bundled salvo-mock profile, pointed at this mock's port, changed by jq FILTER
+profile() { sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" "$EXAMPLES/brokers/salvo-mock.json" | jq "${1:-.}" > "$WORK/mock.json"; }
+P="$WORK/mock.json"
+make_orders 45 > "$WORK/in45.csv"
+# 45 orders, with ids of their own, on 3 symbols
+awk -F, 'NR == 1 { print $0 ",client_order_id"; next } { $1 = "SYM" (NR % 3); print $0 ",b" NR }' OFS=, \
+    "$WORK/in45.csv" > "$WORK/sym.csv"
+
+# 1. 45 orders, 10 a batch, some refused by the broker: 5 requests, one
+# line an order, each with its own element's answer.
+start_mock --reject-rate 0.2 --seed 7
+profile
+"$SALVO" --broker "$P" --batch 10 --journal "$WORK/j1" "$WORK/sym.csv" > "$WORK/r1" 2> "$WORK/err"
+rc=$?
+check "batches: 5 requests for 45 orders" 5 "$(stat_of batches)"
+check "batches: the broker read 45 orders" 45 "$(stat_of received)"
+check_same "batches: one line for each order" "$(ids_of "$WORK/r1" | uniq)" "$(ids_of "$WORK/r1")"
+check "batches: 45 lines" 45 "$(wc -l < "$WORK/r1")"
+check "batches: accepted as the broker counts" "$(stat_of accepted)" "$(jq -r 'select(.status == "accepted")' "$WORK/r1" | jq -s length)"
+check "batches: rejected as the broker counts" "$(stat_of rejected)" "$(jq -r 'select(.status == "rejected")' "$WORK/r1" | jq -s length)"
+check_true "batches: some were rejected" test "$(stat_of rejected)" -gt 0
+check "batches: exit 1 (some rejected)" 1 "$rc"
+check "batches: an accepted order has its own broker id" 0 \
+    "$(jq -r 'select(.status == "accepted" and (.order_id | startswith("MOCK-") | not))' "$WORK/r1" | jq -s length)"
+check "batches: a line's response is its own element" 0 \
+    "$(jq -r 'select(.response.client_order_id != .client_order_id)' "$WORK/r1" | jq -s length)"
+check "batches: a rejected order has the broker's words" 0 \
+    "$(jq -r 'select(.status == "rejected" and .error != "broker: insufficient buying power")' "$WORK/r1" | jq -s length)"
+check "batches: the journal has each order sent" 45 "$(jq -r '.sent // empty' "$WORK/j1" | sort -u | wc -l)"
+check "batches: and each outcome" 45 "$(jq -r 'select(.status) | .id' "$WORK/j1" | sort -u | wc -l)"
+
+# 2. --resume from that journal: nothing is sent again.
+"$SALVO" --broker "$P" --batch 10 --journal "$WORK/j1" --resume "$WORK/sym.csv" > "$WORK/r2" 2> "$WORK/err"
+check "resume: every order skipped" "skipped=45" "$(statuses "$WORK/r2")"
+check "resume: no request" 5 "$(stat_of batches)"
+stop_mock
+
+# 3. A profile's "group": one symbol a batch. The broker records each
+# batch's orders at one moment: each moment has one symbol.
+start_mock
+profile '.batch.group = ["symbol"] | .batch.body = {"symbol": "{{symbol}}", "orders": "{{orders}}"}'
+"$SALVO" --broker "$P" --batch 10 "$WORK/sym.csv" > "$WORK/r3" 2> "$WORK/err"
+check "group: exit 0" 0 "$?"
+check "group: 45 accepted" "accepted=45" "$(statuses "$WORK/r3")"
+check "group: 6 requests (15 orders of each symbol, 10 a batch)" 6 "$(stat_of batches)"
+check "group: no batch mixes symbols" 0 \
+    "$(curl -s "$URL" | jq -s 'group_by(.arrival_ns) | map(map(.symbol) | unique | length) | map(select(. > 1)) | length')"
+stop_mock
+
+# 4. The concurrency cap counts requests: one at a time, 10 orders each.
+start_mock --latency 20ms
+profile
+"$SALVO" --broker "$P" --batch 10 --concurrency 1 "$WORK/in45.csv" > "$WORK/r4" 2> "$WORK/err"
+check "cap: 45 accepted" "accepted=45" "$(statuses "$WORK/r4")"
+check "cap: 5 requests" 5 "$(stat_of batches)"
+stop_mock
+
+# 5. No answer: the broker placed every order and the connection closed.
+# Each order is unknown (it may be, and is, at the broker), never a "no";
+# the journal says so: --resume --resend-unknown (the profile dedupes ids)
+# sends each again (here to a fresh broker, which takes them).
+start_mock --drop-rate 1
+profile
+"$SALVO" --broker "$P" --batch 10 --retries 0 --journal "$WORK/j5" "$WORK/in45.csv" > "$WORK/r5" 2> "$WORK/err"
+check "dropped: exit 4 (unknown)" 4 "$?"
+check "dropped: 45 unknown" "unknown=45" "$(statuses "$WORK/r5")"
+check "dropped: the broker has all 45" 45 "$(stat_of orders)"
+stop_mock
+MOCK_PORT=$PORT start_mock
+"$SALVO" --broker "$P" --batch 10 --journal "$WORK/j5" --resume --resend-unknown "$WORK/in45.csv" > "$WORK/r5b" 2> "$WORK/err"
+check "dropped, resent: 45 accepted (a fresh broker)" "accepted=45" "$(statuses "$WORK/r5b")"
+check "dropped, resent: each was unknown before" 45 "$(jq -r 'select(.previous == "unknown")' "$WORK/r5b" | jq -s length)"
+stop_mock
+
+# 6. A 500 for the whole batch: each unknown (5xx says nothing of what was done).
+start_mock --error-rate 1
+profile
+"$SALVO" --broker "$P" --batch 10 --retries 0 "$WORK/in45.csv" > "$WORK/r6" 2> "$WORK/err"
+check "500: 45 unknown" "unknown=45" "$(statuses "$WORK/r6")"
+stop_mock
+
+# 7. A batch refused whole (no key): each order rejected, with the reason.
+start_mock --api-key right
+profile
+"$SALVO" --broker "$P" --batch 10 --give-up-after 0 "$WORK/in45.csv" > "$WORK/r7" 2> "$WORK/err"
+check "refused: 45 rejected" "rejected=45" "$(statuses "$WORK/r7")"
+check "refused: each says why" 45 "$(jq -r 'select(.error == "broker: missing or wrong API key")' "$WORK/r7" | jq -s length)"
+check "refused: nothing placed" 0 "$(stat_of orders -H 'Authorization: Bearer right')"
+stop_mock
+
+# 8. The broker's rate limit (429 for a whole batch): nothing was placed,
+# so the batch goes again; every order ends accepted, each once.
+start_mock --rate-limit 1/s
+profile
+"$SALVO" --broker "$P" --batch 15 --retries 6 --retry-max-backoff 3s "$WORK/in45.csv" > "$WORK/r8" 2> "$WORK/err"
+check "429: 45 accepted" "accepted=45" "$(statuses "$WORK/r8")"
+check_true "429: the broker did say 429" test "$(stat_of rate_limited)" -gt 0
+check "429: each placed once" "45 0" "$(stat_of orders) $(stat_of duplicates)"
+stop_mock
+
+# 9. Only the elements that prove nothing was placed go again: a profile
+# that reads the broker's refusal as its rate limit retries exactly those
+# orders, alone or batched with others, never one already accepted.
+start_mock --reject-rate 0.3 --seed 11
+profile '.batch.result.rules = [.batch.result.rules[] | if .status == "rejected" then .status = "rate_limited" else . end]'
+"$SALVO" --broker "$P" --batch 10 --retries 8 --retry-backoff 10ms --retry-max-backoff 50ms "$WORK/in45.csv" > "$WORK/r9" 2> "$WORK/err"
+check "element retry: each placed once" "0" "$(stat_of duplicates)"
+check "element retry: one line an order" 45 "$(wc -l < "$WORK/r9")"
+check "element retry: every line accepted or (out of tries) rejected" 0 \
+    "$(jq -r 'select(.status != "accepted" and .status != "rejected")' "$WORK/r9" | jq -s length)"
+check "element retry: the broker read 45 + the retried attempts" "$(stat_of received)" \
+    "$(jq -s 'map(.attempts) | add' "$WORK/r9")"
+check_true "element retry: some orders were retried" test "$(jq -r 'select(.attempts > 1)' "$WORK/r9" | jq -s length)" -gt 0
+check "element retry: an order accepted at once was sent once" 0 \
+    "$(jq -r 'select(.attempt_statuses[0] == 200 and .attempts > 1 and .status == "accepted" and (.response.status == "accepted") and .attempts != (.attempt_statuses | length))' "$WORK/r9" | jq -s length)"
+stop_mock
+
+# 10. An answer with no element for the orders (a profile pointing
+# elsewhere): a 200 proves nothing about each order: unknown.
+start_mock
+profile '.batch.elements = "/nowhere"'
+"$SALVO" --broker "$P" --batch 10 --retries 0 "$WORK/in45.csv" > "$WORK/r10" 2> "$WORK/err"
+check "no element: 45 unknown" "unknown=45" "$(statuses "$WORK/r10")"
+check "no element: says so" 45 \
+    "$(jq -r 'select(.error == "broker: the batch'"'"'s answer has no element for this order")' "$WORK/r10" | jq -s length)"
+stop_mock
+
+# 11. A signal while batches hang unanswered: each order gets its line, unknown.
+start_mock --stall-rate 1
+profile
+"$SALVO" --broker "$P" --batch 10 --drain-timeout 100ms "$WORK/in45.csv" > "$WORK/r11" 2> "$WORK/err" &
+pid=$!
+batches_at_least() { [ "$(stat_of batches 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+wait_for 20 batches_at_least 5
+kill -TERM "$pid"
+wait "$pid"
+check "signal: exit 143 (stopped by SIGTERM)" 143 "$?"
+check "signal: 45 unknown" "unknown=45" "$(statuses "$WORK/r11")"
+stop_mock
+
+# 12. Refusals, each naming the flag.
+start_mock
+profile 'del(.batch)'
+"$SALVO" --broker "$P" --batch 10 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
+check "no batch request: exit 2" 2 "$?"
+check_true "no batch request: says so" grep -q 'the salvo-mock profile has no "batch" request' "$WORK/err"
+profile
+"$SALVO" --broker "$P" --batch 51 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
+check "over the max: exit 2" 2 "$?"
+check_true "over the max: says so" grep -q 'batch request carries at most 50 orders' "$WORK/err"
+"$SALVO" --url "$URL" --no-auth --batch 10 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
+check "no profile: exit 2" 2 "$?"
+"$SALVO" --broker "$P" --batch 10 --dry-run "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
+check "dry run: exit 2" 2 "$?"
+check "refusals: nothing sent" "0 0" "$(stat_of received) $(stat_of batches)"
+
+finish
