@@ -218,24 +218,36 @@ static void prefix_section(char *err, size_t errlen, const char *name)
 }
 
 /* The "batch" request (profile_batch.c): a profile of its own for the
- * request, read as the order's is, and the section's batch fields. The
- * secrets it needs are the profile's to ask for. */
-static int parse_batch(salvo_pctx_t *c)
+ * request, read as the order's is, and the section's batch fields. Its
+ * root is taken before the order's is read (reading a header splits its
+ * text in place). The secrets it needs are the profile's to ask for. */
+static int take_batch_root(salvo_pctx_t *c, cJSON **root)
+{
+    *root = NULL;
+    salvo_profile_t *p = c->p;
+    if (!cJSON_IsObject(p->root) || salvo_pf_item(p->root, "batch") == NULL)
+        return 0;
+    return salvo_pf_batch_root(c, p->root, root);
+}
+
+static int parse_batch(salvo_pctx_t *c, cJSON *root)
 {
     salvo_profile_t *p = c->p;
-    const cJSON *sec = salvo_pf_item(p->root, "batch");
-    if (sec == NULL)
+    if (root == NULL)
         return 0;
-    if ((p->batch = calloc(1, sizeof *p->batch)) == NULL || (p->batch->req = calloc(1, sizeof *p->batch->req)) == NULL)
+    if ((p->batch = calloc(1, sizeof *p->batch)) == NULL || (p->batch->req = calloc(1, sizeof *p->batch->req)) == NULL) {
+        cJSON_Delete(root);
         return -ENOMEM;
+    }
     salvo_profile_t *q = p->batch->req;
+    q->root = root;
     q->batch_req = 1;
     salvo_pctx_t qc = {.p = q, .err = c->err, .errlen = c->errlen};
-    int rc = salvo_pf_batch_root(c, p->root, &q->root);
-    if (rc == 0 && (rc = parse_top(&qc, q->root)) == -EINVAL)
+    int rc = parse_top(&qc, q->root);
+    if (rc == -EINVAL)
         prefix_section(c->err, c->errlen, "batch");
     if (rc == 0)
-        rc = salvo_pf_batch_spec(c, sec, p->batch);
+        rc = salvo_pf_batch_spec(c, salvo_pf_item(p->root, "batch"), p->batch);
     for (int s = 0; rc == 0 && s < SALVO_SECRET_COUNT; s++)
         p->needs[s] |= q->needs[s];
     return rc;
@@ -270,13 +282,19 @@ static int load(salvo_profile_t **out, const char *json, size_t len, int op, cha
     if (p == NULL)
         return -ENOMEM;
     salvo_pctx_t c = {.p = p, .err = err, .errlen = errlen};
+    cJSON *batch_root = NULL;
     int rc = salvo_profile_read_json(&p->root, json, len, err, errlen);
     if (rc == 0 && op != SALVO_OP_SEND)
         rc = cJSON_IsObject(p->root) ? take_op_root(&c, op) : salvo_pf_bad(&c, "%s", "a profile is one JSON object");
+    if (rc == 0 && op == SALVO_OP_SEND)
+        rc = take_batch_root(&c, &batch_root);
     if (rc == 0 && (rc = parse_top(&c, p->root)) == -EINVAL && op != SALVO_OP_SEND)
         prefix_section(err, errlen, salvo_op_name(op)); /* its fields are the section's and the profile's: say which */
-    if (rc == 0 && op == SALVO_OP_SEND)
-        rc = parse_batch(&c);
+    if (rc == 0) {
+        rc = parse_batch(&c, batch_root); /* it owns batch_root now */
+        batch_root = NULL;
+    }
+    cJSON_Delete(batch_root);
     if (rc == 0 && op == SALVO_OP_SEND)
         rc = check_op_sections(p->root, err, errlen, json, len);
     if (rc == -ENOMEM)
