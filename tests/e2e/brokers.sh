@@ -195,6 +195,47 @@ run_ops() {
     check "$name ops: no request refused for its signature, time or shape" "" "$(bad_requests "${name%%-*}")"
     check_true "$name ops: no secret in the lines or messages" no_secret_in "$dir"/*
 }
+# ---- Batches (--batch N): the broker's batch endpoint, signed as its docs
+# say; one line an order from its own element; a refused element alone; a
+# rate-limited batch (LIMIT) sent again whole, placing nothing twice; a batch
+# that got no answer (DROP: placed, then the connection closed) leaves each
+# order unknown, never a "no", and where the broker dedupes ids a resend
+# finds each already placed ----
+# run_batch NAME SEND_PATH SYMBOL [resend]
+run_batch() {
+    local name=$1 sym=$3 dir="$WORK/batch-$1" p="$EXAMPLES/brokers/$1.json" b=${1%%-*}
+    mkdir -p "$dir"
+    emu_reset
+    { echo "$HEADER"; row "$sym" 1 BUY; row "$sym" 2 BUY; row REJECT 1 BUY; row "$sym" 3 SELL; row LIMIT 1 BUY; } > "$dir/orders.csv"
+    "$SALVO" --broker "$p" --url "$EMU$2" --batch 5 --retries 3 --retry-max-backoff 5s "$dir/orders.csv" \
+        > "$dir/run" 2> "$dir/err"
+    check "$name batch: exit 1, four placed, the REJECT refused" "1 accepted accepted accepted accepted rejected" \
+        "$? $(jq -r .status "$dir/run" | LC_ALL=C sort | xargs)"
+    check "$name batch: every request a batch of 5" "5" \
+        "$(emu_log | jq -r --arg b "$b" '[.[] | select(.broker == $b) | "\(.op) \(.batch)"] | unique | join(";")' | sed 's/^batch //')"
+    check "$name batch: the rate-limited batch went again whole, each order placed once" "10 4" \
+        "$(emu_log | jq --arg b "$b" '[.[] | select(.broker == $b)] | length') $(curl -s -m 5 "$EMU/_emu/orders" | jq length)"
+    check "$name batch: each placed order has the broker's id" 4 \
+        "$(jq -r 'select(.status == "accepted" and (.order_id // "") != "")' "$dir/run" | jq -s length)"
+    check_nonempty "$name batch: the REJECT in the broker's words" "$(jq -r 'select(.status == "rejected") | .error // empty' "$dir/run")"
+    check "$name batch: no request refused for its signature, time or shape" "" "$(bad_requests "$b")"
+    emu_reset
+    { echo "$HEADER"; row "DROP$sym" 1 BUY; row "DROP$sym" 2 BUY; } > "$dir/drop.csv"
+    "$SALVO" --broker "$p" --url "$EMU$2" --batch 5 --retries 0 --journal "$dir/j" "$dir/drop.csv" > "$dir/d1" 2> "$dir/d1.err"
+    check "$name batch, no answer: exit 4, each unknown" "4 unknown unknown" "$? $(jq -r .status "$dir/d1" | xargs)"
+    check "$name batch, no answer: the broker has both" 2 "$(curl -s -m 5 "$EMU/_emu/orders" | jq length)"
+    if [ "${4:-}" = resend ]; then
+        "$SALVO" --broker "$p" --url "$EMU$2" --batch 5 --journal "$dir/j" --resume --resend-unknown "$dir/drop.csv" \
+            > "$dir/d2" 2> "$dir/d2.err"
+        check "$name batch, resent: each found placed (duplicate), none placed twice" "duplicate duplicate 2" \
+            "$(jq -r .status "$dir/d2" | xargs) $(curl -s -m 5 "$EMU/_emu/orders" | jq length)"
+    fi
+    check_true "$name batch: no secret in the lines or messages" no_secret_in "$dir"/*
+}
+run_batch okx /api/v5/trade/order BTC-USDT
+run_batch okx-demo /api/v5/trade/order BTC-USDT
+run_batch bybit /v5/order/create BTCUSDT resend
+
 run_ops binance /api/v3/order /api/v3/order /api/v3/order BTCUSDT BTCFILL
 run_ops binance-ed25519 /api/v3/order /api/v3/order /api/v3/order BTCUSDT BTCFILL
 run_ops bybit /v5/order/create /v5/order/realtime /v5/order/cancel BTCUSDT BTCFILL
