@@ -683,6 +683,90 @@ def scenario_open(results):
     results["s9"]["settings"] = rows
 
 
+# ---------------- scenario 12: batch endpoints at the open ----------------
+
+EXAMPLES = os.path.join(HERE, "..", "examples")
+BATCH_VARIANTS = [  # name, salvo flags: 200 orders, 20 a request or one each
+    ("singles, --concurrency 64", ["--concurrency", "64"]),
+    ("singles, --concurrency 200", ["--concurrency", "200", "--warm", "200"]),
+    ("batches of 20 (--batch 20), --concurrency 10", ["--batch", "20", "--concurrency", "10"]),
+]
+
+
+def batch_run(broker_flags, flags, env=None, record=None, emu=None):
+    """200 orders at --at 3 s ahead (connections warm): when the first and the last order
+    reached the broker (salvo-mock's record, or the emulator's log in ms), and when the last
+    answer was back, from TIME (sent_at offset + latency)."""
+    out = os.path.join(WORK, "batch.ndjson")
+    prefix = next_prefix("batch")
+    when = time.time() + 3
+    at = time.strftime("%H:%M:%S", time.localtime(when)) + (".%03d" % int(when % 1 * 1000))
+    cmd = [SALVO, *broker_flags, "--retries", "0", "--id-prefix", prefix, "--at", at, *flags, orders_file(200)]
+    with open(out, "w") as f:
+        subprocess.run(RT + cmd, stdout=f, stderr=subprocess.DEVNULL, env=env)
+    lines = [json.loads(x) for x in open(out)]
+    ok = [r for r in lines if r.get("status") == "accepted"]
+    res = {"ok": len(ok), "last_answer_ms": max(r["at_offset_ms"] + r["latency_ms"] for r in ok) if ok else None}
+    if record:
+        arr = [json.loads(x)["arrival_ns"] for x in open(record)
+               if (json.loads(x).get("client_order_id") or "").startswith(prefix + "-")]
+        if arr:
+            res["broker_spread_ms"] = (max(arr) - min(arr)) / 1e6
+    if emu:
+        log_ = json.load(urllib.request.urlopen(emu + "/_emu/log"))
+        ts = [e["at_ms"] for e in log_ if (e.get("client_order_id") or "").startswith(prefix)]  # OKX ids: no "-"
+        if ts:
+            res["broker_spread_ms"] = float(max(ts) - min(ts))
+        urllib.request.urlopen(urllib.request.Request(emu + "/_emu/reset", method="POST")).read()
+    return res
+
+
+def scenario_batch(results):
+    """200 orders at the open, one request each or 20 a request (issue 23): against TLS
+    salvo-mock (its batch endpoint) and the broker emulator's OKX (batch-orders, signed):
+    first to last order at the broker, and the last answer back, from TIME."""
+    runs = int(os.environ.get("BATCH_RUNS", "5"))
+    log("scenario 12: 200 orders at the open, singles vs --batch 20, %d runs each" % runs)
+    cert, key = os.path.join(WORK, "cert.pem"), os.path.join(WORK, "key.pem")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    rec = os.path.join(WORK, "batch-record.ndjson")
+    env = dict(os.environ, OKX_API_KEY="k" * 24, OKX_API_SECRET="s" * 32, OKX_PASSPHRASE="p" * 10)
+    emu_p = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "tests", "broker_emu.py")], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    emu = "http://127.0.0.1:%s" % emu_p.stdout.readline().strip()
+    by = {("mock", v[0]): [] for v in BATCH_VARIANTS}
+    by.update({("okx", v[0]): [] for v in BATCH_VARIANTS})
+    try:
+        for _ in range(runs):  # round-robin: the machine's load drifts
+            for name, flags in BATCH_VARIANTS:
+                if os.path.exists(rec):
+                    os.unlink(rec)
+                with Mock("--tls-cert", cert, "--tls-key", key, "--record", rec, prefix=RT) as mock:
+                    bf = ["--broker", os.path.join(EXAMPLES, "brokers", "salvo-mock.json"), "--insecure",
+                          "--url", mock.url.replace("http://", "https://")]
+                    by[("mock", name)].append(batch_run(bf, flags, record=rec))
+                if "200" in name:  # 200 connections at once overflow the emulator's listen queue (Python's 5)
+                    continue
+                bf = ["--broker", os.path.join(EXAMPLES, "brokers", "okx.json"), "--url", emu + "/api/v5/trade/order",
+                      "--rate-per", "symbol=1000/1s", "--window", "100000/1s"]
+                by[("okx", name)].append(batch_run(bf, flags, env=env, emu=emu))
+    finally:
+        emu_p.terminate()
+        emu_p.wait()
+    S = lambda rs, k: summarize([dict(x=r[k]) for r in rs if r.get(k) is not None], "x")
+    rows = []
+    for (broker, name), rs in by.items():
+        if not rs:
+            continue
+        rows.append({"broker": broker, "name": name, "runs": len(rs), "ok": min(r["ok"] for r in rs),
+                     "broker_spread_ms": S(rs, "broker_spread_ms"), "last_answer_ms": S(rs, "last_answer_ms")})
+        log("  %-5s %-46s at the broker first to last %s ms, last answer %s ms after TIME"
+            % (broker, name, fmt(rows[-1]["broker_spread_ms"]), fmt(rows[-1]["last_answer_ms"])))
+    results["s12"] = {"runs": runs, "rows": rows, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
 # ---------------- scenario 10: an SDK-only broker (--exec) ----------------
 
 STANDIN = os.path.join(HERE, "..", "tests", "standin")
@@ -988,6 +1072,23 @@ def write_reports(R, elapsed, only=()):
             x = c[k]
             L.append("| %s | %.1fk (%s) | %.1fk (%s) | %.2f |" % (k[1:], x["salvo_ir"] / 1e3, runs(x["salvo_runs"]),
                                                                x["floor_ir"] / 1e3, runs(x["floor_runs"]), x["ratio"]))
+    if "s12" in R:
+        b = R["s12"]
+        L.append("")
+        L.append("## Scenario 12: 200 orders at the open, one request each or 20 a request (%d runs, %s)"
+                 % (b["runs"], b["date"]))
+        L.append("")
+        L.append("`--at` 3 s ahead, connections warm. At the broker: first to last order's arrival (salvo-mock's "
+                 "`--record`, TLS; the broker emulator's log, in whole ms, for OKX's `batch-orders`, signed). "
+                 "Last answer: the latest order's offset from TIME plus its latency. The emulator is one Python "
+                 "process checking every signature: a slow broker, where fewer requests matter most.")
+        L.append("")
+        L.append("| broker | how | ok | at the broker, first to last ms | last answer after TIME ms |")
+        L.append("|---|---|---|---|---|")
+        for r in b["rows"]:
+            L.append("| %s | %s | %d/200 | %s | %s |" % ("salvo-mock (TLS)" if r["broker"] == "mock" else
+                                                          "broker_emu OKX", r["name"], r["ok"],
+                                                          fmt(r["broker_spread_ms"]), fmt(r["last_answer_ms"])))
     if "s9" in R:
         o = R["s9"]
         L.append("")
@@ -1097,7 +1198,7 @@ def main():
     steps = [("s1", scenario_seed_tables), ("s3", scenario_throughput), ("s4", scenario_scale),
              ("s5", scenario_streaming), ("s6", scenario_rate), ("s7", scenario_latency),
              ("s8", scenario_floor), ("s9", scenario_open), ("s10", scenario_sdk),
-             ("s11", scenario_callgrind)]
+             ("s11", scenario_callgrind), ("s12", scenario_batch)]
     try:
         for key, fn in steps:
             if not only or key in only:

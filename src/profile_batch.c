@@ -84,13 +84,25 @@ int salvo_pf_batch_root(salvo_pctx_t *c, const cJSON *root, cJSON **out)
 static const char *const hole_names[] = {"\"{{orders}}\"", "\"{{symbol}}\"", "\"{{side}}\"", "\"{{type}}\"", NULL};
 static const int hole_col[] = {-1, SALVO_COL_SYMBOL, SALVO_COL_SIDE, SALVO_COL_TYPE};
 
+/* Is the quote at q escaped (an odd run of backslashes before it)? Then
+ * it is inside a string ("x\"{{orders}}"), not one's start. */
+static int escaped(const char *text, const char *q)
+{
+    size_t n = 0;
+    while (q > text && q[-1] == '\\')
+        q--, n++;
+    return n % 2 == 1;
+}
+
 /* The next hole at or after s: its kind, or -1 when none is left. */
-static int next_hole(const char *s, const char **at)
+static int next_hole(const char *text, const char *s, const char **at)
 {
     const char *best = NULL;
     int kind = -1;
     for (int k = 0; hole_names[k]; k++) {
-        const char *h = strstr(s, hole_names[k]);
+        const char *h = s;
+        while ((h = strstr(h, hole_names[k])) != NULL && escaped(text, h))
+            h++;
         if (h && (best == NULL || h < best))
             best = h, kind = k;
     }
@@ -104,7 +116,7 @@ static int cut_pieces(salvo_pctx_t *c, salvo_batch_t *b)
 {
     const char *s = b->text, *at;
     int orders = 0, kind;
-    while ((kind = next_hole(s, &at)) >= 0) {
+    while ((kind = next_hole(b->text, s, &at)) >= 0) {
         size_t n = strlen(hole_names[kind]);
         if (at[n] == ':')
             return salvo_pf_bad(c, "\"batch\": %s is a key; a placeholder is a value", hole_names[kind]);

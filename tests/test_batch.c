@@ -71,6 +71,11 @@ static void test_batch_request_from_section(void **state)
     assert_string_equal(out.p, "{\"category\":\"spot\",\"pair\":\"BTC \\\"x\\\"\",\"list\":[{\"sym\":\"BTC\",\"id\":\"a1\"},"
                                "{\"sym\":\"BTC\",\"id\":\"a2\"}]}");
     assert_int_equal(out.len, strlen(out.p));
+    /* a placeholder's text inside another string is no placeholder */
+    salvo_profile_t *e = load(BATCH(GOOD ",\"body\":{\"note\":\"x\\\"{{orders}}\",\"o\":\"{{orders}}\"}"));
+    salvo_batch_render(e->batch, &out, orders, 1);
+    assert_string_equal(out.p, "{\"note\":\"x\\\"{{orders}}\",\"o\":[{\"cat\":\"spot\",\"sym\":\"BTC\",\"id\":\"a1\"}]}");
+    salvo_profile_free(e);
     /* without a body the request is the list alone */
     salvo_profile_t *q = load(BATCH(GOOD));
     salvo_batch_render(q->batch, &out, orders, 1);

@@ -6,7 +6,9 @@
  * and whose dry run shows no secret; any answer reads as a verdict salvo
  * knows, with an order id and error text that fit their buffers. Its
  * cancel and status requests, when it has them, the same; and no answer
- * to one reads as an order accepted, or as a cancel to send again blind. */
+ * to one reads as an order accepted, or as a cancel to send again blind.
+ * Its batch request, when it has one: built and signed around a body of
+ * two orders, and each order's element read at its index. */
 #include <errno.h>
 #include <string.h>
 
@@ -128,6 +130,44 @@ static void ops(const char *s, size_t plen, const char *nul, size_t rest, long h
     }
 }
 
+/* The batch request: a body of two orders around their elements, signed;
+ * each order read from its index of the answer (and one past the end). */
+static void batch(const salvo_profile_t *p, long http, const char *s, size_t n, int64_t now_us, int literal)
+{
+    const salvo_batch_t *b = p->batch;
+    if (b == NULL)
+        return;
+    FUZZ_CHECK(b->max >= 2 && b->req != NULL && b->elements != NULL);
+    salvo_order_t o1 = a_market_buy, o2 = a_market_buy;
+    o1.body = "{\"a\":1,\"b\":\"x\"}";
+    o1.body_len = strlen(o1.body);
+    o2.body = "{\"b\":[1,2],\"a\":null}";
+    o2.body_len = strlen(o2.body);
+    const salvo_order_t *two[] = {&o1, &o2};
+    salvo_jbuf_t body = {0};
+    salvo_batch_render(b, &body, two, 2);
+    FUZZ_CHECK(body.oom || (body.p && strlen(body.p) == body.len));
+    if (!body.oom) {
+        cJSON *doc = cJSON_ParseWithLength(body.p, body.len); /* a JSON text, or the profile's fault: never ours */
+        FUZZ_CHECK(doc != NULL);
+        cJSON_Delete(doc);
+    }
+    salvo_jbuf_free(&body);
+    build(b->req, now_us, !literal);
+    if (s == NULL)
+        return;
+    cJSON *doc = cJSON_ParseWithLength(s, n);
+    for (long i = 0; i < 3; i++) {
+        int v = salvo_rules_match_at(&b->req->rules, http, doc, &a_market_buy, i);
+        FUZZ_CHECK(v >= SALVO_V_NONE && v <= SALVO_V_BANNED);
+        char id[64], why[200];
+        salvo_rules_order_id_at(&b->req->rules, doc, i, id, sizeof id);
+        salvo_rules_error_at(&b->req->rules, doc, i, why, sizeof why);
+        FUZZ_CHECK(memchr(id, '\0', sizeof id) != NULL && memchr(why, '\0', sizeof why) != NULL);
+    }
+    cJSON_Delete(doc);
+}
+
 static int holds(const char *s, size_t n, const char *w)
 {
     size_t k = strlen(w);
@@ -166,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         build(p, now_us, 0);
     if (nul)
         answer(p, http, nul + 1, in.n - plen - 1);
+    batch(p, http, nul ? nul + 1 : NULL, nul ? in.n - plen - 1 : 0, now_us, literal);
     salvo_profile_free(p);
     ops(s, plen, nul, nul ? in.n - plen - 1 : 0, http, now_us, literal);
     return 0;
