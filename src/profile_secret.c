@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The order's request's, then its batch request's (headers of its own). */
 const char *salvo_profile_secret_header(const salvo_profile_t *p, size_t i)
 {
     for (size_t k = 0; k < p->nheaders; k++)
         if (p->headers[k].secret && i-- == 0)
             return p->headers[k].name;
-    return NULL;
+    return p->batch ? salvo_profile_secret_header(p->batch->req, i) : NULL;
 }
 
 int salvo_profile_needs(const salvo_profile_t *p, int slot) { return p->needs[slot]; }

@@ -120,7 +120,10 @@ void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
         cap_count(e, notional);
     }
     if (e->cfg->dry_run) {
-        salvo_admit_dry_run(e, j);
+        if (e->cfg->batch > 1)
+            salvo_batch_dry_add(e, j); /* shown with the batch it would go in */
+        else
+            salvo_admit_dry_run(e, j);
         return;
     }
     queue_ready(e, j);
@@ -240,6 +243,36 @@ static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo
     }
 }
 
+/* The request as JSON, secrets as ***, into b: method, url, headers (the
+ * order's idempotency header with idem), body. */
+void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
+                            int idem, salvo_jbuf_t *b)
+{
+    const salvo_config_t *c = e->cfg;
+    const char *url = w ? w->url.p : j->order.target && j->order.target[0] ? j->order.target : c->url;
+    salvo_jbuf_cstr(b, "{\"method\":");
+    salvo_jbuf_str(b, m, strlen(m));
+    salvo_jbuf_cstr(b, ",\"url\":");
+    salvo_jbuf_str(b, url, strlen(url));
+    salvo_jbuf_cstr(b, ",\"headers\":[");
+    int first = 1;
+    for (size_t i = 0; w && i < w->nh; i++)
+        add_header(b, salvo_wire_header(w, i), c, &first);
+    for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
+        if (strcmp(h->data, "Expect:") != 0)
+            add_header(b, h->data, c, &first);
+    if (idem && c->idempotency_header && j->order.client_order_id[0]) {
+        salvo_jbuf_t line = {0};
+        salvo_jbuf_printf(&line, "%s: %s", c->idempotency_header, j->order.client_order_id);
+        if (line.p)
+            add_header(b, line.p, c, &first);
+        salvo_jbuf_free(&line);
+    }
+    salvo_jbuf_cstr(b, "],\"body\":");
+    write_dry_body(b, c, w, &j->order);
+    salvo_jbuf_raw(b, "}", 2); /* with its NUL */
+}
+
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
     const salvo_config_t *c = e->cfg;
@@ -253,29 +286,9 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
         salvo_job_report(e, j, SALVO_NOT_SENT, NULL, why);
         return;
     }
-    const salvo_wire_t *w = c->profile ? &j->wire : NULL;
     salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
-    const char *m = c->method ? c->method : "POST";
-    const char *url = w ? w->url.p : j->order.target && j->order.target[0] ? j->order.target : c->url;
-    salvo_jbuf_cstr(&b, "{\"method\":");
-    salvo_jbuf_str(&b, m, strlen(m));
-    salvo_jbuf_cstr(&b, ",\"url\":");
-    salvo_jbuf_str(&b, url, strlen(url));
-    salvo_jbuf_cstr(&b, ",\"headers\":[");
-    int first = 1;
-    for (size_t i = 0; w && i < w->nh; i++)
-        add_header(&b, salvo_wire_header(w, i), c, &first);
-    for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
-        if (strcmp(h->data, "Expect:") != 0)
-            add_header(&b, h->data, c, &first);
-    if (c->idempotency_header && j->order.client_order_id[0]) {
-        salvo_jbuf_t idem = {0};
-        salvo_jbuf_printf(&idem, "%s: %s", c->idempotency_header, j->order.client_order_id);
-        if (idem.p)
-            add_header(&b, idem.p, c, &first);
-        salvo_jbuf_free(&idem);
-    }
-    salvo_jbuf_cstr(&b, "],\"body\":");
-    write_dry_body(&b, c, w, &j->order);
-    close_dry_run(e, j, &b);
+    salvo_dry_request_json(e, j, c->profile ? &j->wire : NULL, c->method ? c->method : "POST", 1, &b);
+    j->request = b.p;
+    j->request_cap = b.cap;
+    salvo_job_report(e, j, b.oom ? SALVO_NOT_SENT : SALVO_DRY_RUN, NULL, b.oom ? "not shown: out of memory" : NULL);
 }

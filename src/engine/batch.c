@@ -80,8 +80,9 @@ static void begin(struct salvo_engine *e, salvo_job_t *j)
     }
 }
 
-/* The request: the orders' bodies in the batch's body, signed now. */
-static int build_request(struct salvo_engine *e, salvo_job_t *lead)
+/* The request: the orders' bodies in the batch's body, signed now
+ * (redact: a dry run's, secrets as ***). */
+static int build_request(struct salvo_engine *e, salvo_job_t *lead, int redact)
 {
     const salvo_batch_t *b = e->cfg->profile->batch;
     const salvo_order_t *orders[lead->nmembers];
@@ -94,9 +95,10 @@ static int build_request(struct salvo_engine *e, salvo_job_t *lead)
     }
     char err[200];
     lead->has_wire = 0;
-    lead->wire.redact = 0;
+    lead->wire.redact = redact;
     int rc = salvo_sign_build(b->req, &e->signer, e->cfg->batch_url, lead->batch_body.p, lead->batch_body.len,
                               salvo_unix_us(), &lead->wire, err, sizeof err);
+    lead->wire.redact = 0;
     if (rc < 0) {
         snprintf(lead->errbuf, sizeof lead->errbuf, "%s", err);
         return rc;
@@ -148,7 +150,7 @@ int salvo_batch_gather(struct salvo_engine *e, salvo_job_t *j, int64_t now)
             not_sent_all(e, j, "the journal could not be written");
             return 1;
         }
-    if (build_request(e, j) < 0) {
+    if (build_request(e, j, 0) < 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", j->errbuf);
         not_sent_all(e, j, why);
@@ -219,4 +221,61 @@ void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo
             wait(e, m[i]);
     }
     cJSON_Delete(doc);
+}
+
+/* ---- --dry-run ---- */
+
+void salvo_batch_dry_add(struct salvo_engine *e, salvo_job_t *j)
+{
+    if (e->dry == NULL && (e->dry = calloc(e->cfg->batch, sizeof *e->dry)) == NULL) {
+        salvo_admit_dry_run(e, j); /* shown alone */
+        return;
+    }
+    if (e->ndry > 0 && (e->ndry == e->cfg->batch || !may_ride(e->cfg->profile->batch, e->dry[0], j)))
+        salvo_batch_dry_flush(e);
+    e->dry[e->ndry++] = j;
+}
+
+/* Each order of the batch gets a copy of the request's JSON. */
+static void show_batch(struct salvo_engine *e, salvo_job_t *lead, unsigned n)
+{
+    salvo_jbuf_t b = {0};
+    salvo_dry_request_json(e, lead, &lead->wire, salvo_profile_method(e->cfg->profile->batch->req), 0, &b);
+    for (unsigned i = 0; i < n; i++) {
+        salvo_job_t *j = e->dry[i];
+        salvo_jbuf_t mine = {.p = j->request, .cap = j->request_cap};
+        if (!b.oom)
+            salvo_jbuf_raw(&mine, b.p, b.len);
+        j->request = mine.p;
+        j->request_cap = mine.cap;
+        int ok = !b.oom && !mine.oom;
+        salvo_job_report(e, j, ok ? SALVO_DRY_RUN : SALVO_NOT_SENT, NULL, ok ? NULL : "not shown: out of memory");
+    }
+    salvo_jbuf_free(&b);
+}
+
+void salvo_batch_dry_flush(struct salvo_engine *e)
+{
+    unsigned n = e->ndry;
+    e->ndry = 0;
+    if (n == 0)
+        return;
+    salvo_job_t *lead = e->dry[0];
+    if (n == 1 || (lead->members == NULL && (lead->members = calloc(e->cfg->batch, sizeof *lead->members)) == NULL)) {
+        for (unsigned i = 0; i < n; i++)
+            salvo_admit_dry_run(e, e->dry[i]); /* a single request each */
+        return;
+    }
+    memcpy(lead->members, e->dry, n * sizeof *e->dry);
+    lead->nmembers = n;
+    int rc = build_request(e, lead, 1);
+    lead->nmembers = 0; /* shown, never sent: no batch to keep */
+    if (rc < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "not shown: %s", lead->errbuf);
+        for (unsigned i = 0; i < n; i++)
+            salvo_job_report(e, e->dry[i], SALVO_NOT_SENT, NULL, why);
+        return;
+    }
+    show_batch(e, lead, n);
 }

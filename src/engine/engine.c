@@ -96,10 +96,20 @@ static int reading_rest(const struct salvo_engine *e)
            !e->cfg->check_only && !(e->cfg->dry_run && e->capped) && !e->st.input_error && !e->in.setup_err[0];
 }
 
+static void fill_orders(struct salvo_engine *e);
+
 /* Read orders while there is room: invalid ones are reported at once,
  * valid ones admitted (queued, or settled); after a stop, the rest of a
- * file is reported not sent (salvo_admit_unsent). */
+ * file is reported not sent (salvo_admit_unsent). A batch dry run shows
+ * the orders of this pass together. */
 static void fill(struct salvo_engine *e)
+{
+    fill_orders(e);
+    if (e->ndry)
+        salvo_batch_dry_flush(e);
+}
+
+static void fill_orders(struct salvo_engine *e)
 {
     /* A regular file is read without waiting: yield to the loop now and
      * then, so a signal (or a stop) is heard in a long pass too. */

@@ -24,6 +24,7 @@ static void free_memory(struct salvo_engine *e)
         free(j->members);
     }
     free(e->jobs);
+    free(e->dry);
     for (unsigned i = 0; e->warm_jobs && i < e->nwarm; i++)
         free(e->warm_jobs[i].lookup_url);
     free(e->warm_jobs);

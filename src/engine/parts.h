@@ -290,6 +290,8 @@ struct salvo_engine {
     salvo_queue_t free_jobs, ready, retry, launch, busy;
     size_t active;           /* jobs on busy */
     size_t riders;           /* --batch: busy jobs whose attempt rides on another's request */
+    salvo_job_t **dry;       /* --batch --dry-run: the orders to be shown together (cfg->batch), owned */
+    unsigned ndry;
 
     uv_timer_t pace_timer;   /* a limiter said "wait" */
     uv_timer_t at_timer;     /* --at: wake just before start_at_ns */
@@ -342,6 +344,11 @@ long salvo_job_pace_key(struct salvo_engine *e, const salvo_job_t *j, char *buf)
 /* admit.c: a valid order just read; it is reported or queued. */
 void salvo_admit(struct salvo_engine *e, salvo_job_t *j);
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
+/* The request j would send (w: a profile's, built with redact; NULL: the
+ * order's body as rendered), as JSON with secrets as ***, into b; idem: with
+ * the order's idempotency header. b->oom says if it is whole. */
+void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
+                            int idem, salvo_jbuf_t *b);
 /* A valid order read after the run stopped (or hit a cap): reported, never sent. */
 void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j);
 
@@ -394,6 +401,11 @@ void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo
  * finished not sent (why non-NULL). */
 void salvo_batch_undo(struct salvo_engine *e, salvo_job_t *lead, const char *why,
                       void (*wait)(struct salvo_engine *, salvo_job_t *));
+/* --dry-run: j waits to be shown with the orders read with it that would
+ * share its request; flush shows those waiting (each its line, the batch's
+ * request in it), after every pass over the input. */
+void salvo_batch_dry_add(struct salvo_engine *e, salvo_job_t *j);
+void salvo_batch_dry_flush(struct salvo_engine *e);
 /* j leaves its batch (finished, or back on its own). */
 void salvo_batch_detach(struct salvo_engine *e, salvo_job_t *j);
 int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact);

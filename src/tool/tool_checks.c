@@ -147,9 +147,7 @@ static int check_cancel_after(const salvo_args_t *a)
 }
 
 /* --batch N: a profile's batch request carries the orders (tool_broker.c
- * checks the profile has one, and N); a dry run would show each order's
- * own request, which a batch run does not send: refused rather than
- * shown wrong. */
+ * checks the profile has one, and N). */
 static int check_batch(const salvo_args_t *a)
 {
     if (a->cfg.batch < 2 && a->batch_url_arg == NULL)
@@ -160,9 +158,6 @@ static int check_batch(const salvo_args_t *a)
         return usage_error("salvo %s takes no --batch: it sends one request an order", salvo_op_name(a->op));
     if (a->broker == NULL || a->exec_cmd)
         return usage_error("--batch needs --broker NAME|FILE, whose profile has a \"batch\" request");
-    if (a->cfg.dry_run)
-        return usage_error("--batch with --dry-run: the dry run shows each order's own request, not the batch's; "
-                           "drop --batch to see the orders' bodies");
     return -1;
 }
 

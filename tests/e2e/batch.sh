@@ -5,7 +5,8 @@
 # unknown (they are at the broker), one refused whole rejects each with the
 # reason, only elements that prove nothing was placed are sent again, the
 # journal has each order, the concurrency cap counts requests, and a
-# profile's "group" keeps one batch to one symbol.
+# profile's "group" keeps one batch to one symbol; a dry run shows each
+# order with the batch request it would go in.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -163,8 +164,17 @@ check "over the max: exit 2" 2 "$?"
 check_true "over the max: says so" grep -q 'batch request carries at most 50 orders' "$WORK/err"
 "$SALVO" --url "$URL" --no-auth --batch 10 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
 check "no profile: exit 2" 2 "$?"
-"$SALVO" --broker "$P" --batch 10 --dry-run "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
-check "dry run: exit 2" 2 "$?"
 check "refusals: nothing sent" "0 0" "$(stat_of received) $(stat_of batches)"
+
+# 13. A dry run shows each order with the batch request it would go in.
+"$SALVO" --broker "$P" --batch 10 --dry-run "$WORK/sym.csv" > "$WORK/r13" 2> "$WORK/err"
+check "dry run: exit 0" 0 "$?"
+check "dry run: 45 lines" "dry_run=45" "$(statuses "$WORK/r13")"
+check "dry run: to the batch endpoint" "$URL/batch" "$(jq -r .request.url "$WORK/r13" | sort -u)"
+check "dry run: batches of 10, 10, 10, 10, 5" "10 10 10 10 5" \
+    "$(jq -r '.request.body.orders | map(.client_order_id) | join(",")' "$WORK/r13" | uniq | awk -F, '{print NF}' | xargs)"
+check "dry run: each order is in the request its line shows" 0 \
+    "$(jq -r 'select(.client_order_id as $id | .request.body.orders | map(.client_order_id) | index($id) | not)' "$WORK/r13" | jq -s length)"
+check "dry run: nothing sent" "0 0" "$(stat_of received) $(stat_of batches)"
 
 finish

@@ -230,6 +230,9 @@ run_batch() {
         check "$name batch, resent: each found placed (duplicate), none placed twice" "duplicate duplicate 2" \
             "$(jq -r .status "$dir/d2" | xargs) $(curl -s -m 5 "$EMU/_emu/orders" | jq length)"
     fi
+    "$SALVO" --broker "$p" --url "$EMU$2" --batch 5 --dry-run "$dir/orders.csv" > "$dir/dry" 2> "$dir/dry.err"
+    check "$name batch, dry run: one request for the 5, its signature hidden" "5 1" \
+        "$(jq -r .client_order_id "$dir/dry" | wc -l) $(jq -r '.request.headers[] | select(test("SIGN: \\*\\*\\*$"))' "$dir/dry" | sort -u | wc -l)"
     check_true "$name batch: no secret in the lines or messages" no_secret_in "$dir"/*
 }
 run_batch okx /api/v5/trade/order BTC-USDT
