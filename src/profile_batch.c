@@ -57,9 +57,9 @@ int salvo_pf_batch_root(salvo_pctx_t *c, const cJSON *root, cJSON **out)
     if (!cJSON_IsString(url))
         return salvo_pf_bad(c, "\"%s\" needs a \"url\" (a string)", "batch");
     const cJSON *enc = salvo_pf_item(root, "encoding");
-    if (enc && !(cJSON_IsString(enc) && strcmp(enc->valuestring, "json") == 0))
-        return salvo_pf_bad(c, "\"%s\": a batch sends its orders as a JSON list; this profile's orders are not JSON",
-                            "batch");
+    if (enc && !(cJSON_IsString(enc) && (strcmp(enc->valuestring, "json") == 0 || strcmp(enc->valuestring, "form") == 0)))
+        return salvo_pf_bad(c, "\"%s\": a batch sends its orders as a JSON list; this profile's orders go in the "
+                               "query", "batch");
     cJSON *m = cJSON_Duplicate(root, 1);
     if (m == NULL)
         return -ENOMEM;
@@ -211,6 +211,7 @@ int salvo_pf_batch_spec(salvo_pctx_t *c, const cJSON *sec, salvo_batch_t *b)
         return salvo_pf_bad(c, "\"batch\": \"%s\" is \"request\" or \"order\": what the broker's rate limit counts",
                             "counts");
     b->per_order = counts && strcmp(counts->valuestring, "order") == 0;
+    b->form_elements = c->p->encoding == SALVO_ENC_FORM;
     int rc = parse_group(c, salvo_pf_item(sec, "group"), b);
     if (rc == 0)
         rc = parse_omit(c, salvo_pf_item(sec, "omit"), b);
@@ -252,11 +253,74 @@ static int omitted(const salvo_batch_t *b, const salvo_json_member_t *m)
     return 0;
 }
 
+static int omitted_key(const salvo_batch_t *b, const char *k, size_t n)
+{
+    salvo_json_member_t m = {.key = k, .key_len = n};
+    return omitted(b, &m);
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A percent-encoded name or value, decoded (salvo_jbuf_pct's inverse). */
+static void pct_decoded(salvo_jbuf_t *out, const char *s, size_t n)
+{
+    out->len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int h = i + 2 < n && s[i] == '%' ? hexval(s[i + 1]) : -1, l = h >= 0 ? hexval(s[i + 2]) : -1;
+        if (l >= 0) {
+            char c = (char)(h * 16 + l);
+            salvo_jbuf_raw(out, &c, 1);
+            i += 2;
+        } else {
+            salvo_jbuf_raw(out, s + i, 1);
+        }
+    }
+}
+
+/* A form-encoded order (Kraken's AddOrder) as an element: its pairs as an
+ * object of strings, less the omitted keys. */
+static void put_form_element(const salvo_batch_t *b, salvo_jbuf_t *out, const salvo_order_t *o)
+{
+    salvo_jbuf_t k = {0}, v = {0};
+    const char *p = o->body, *end = o->body + o->body_len;
+    int first = 1;
+    salvo_jbuf_raw(out, "{", 1);
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        pct_decoded(&k, p, (size_t)((eq ? eq : stop) - p));
+        if (eq)
+            pct_decoded(&v, eq + 1, (size_t)(stop - eq - 1));
+        else
+            v.len = 0;
+        if (k.len > 0 && !omitted_key(b, k.p, k.len)) {
+            if (!first)
+                salvo_jbuf_raw(out, ",", 1);
+            first = 0;
+            salvo_jbuf_str(out, k.p, k.len);
+            salvo_jbuf_raw(out, ":", 1);
+            salvo_jbuf_str(out, v.p ? v.p : "", v.len);
+        }
+        out->oom |= k.oom | v.oom;
+        p = stop + (amp != NULL);
+    }
+    salvo_jbuf_raw(out, "}", 1);
+    salvo_jbuf_free(&k);
+    salvo_jbuf_free(&v);
+}
+
 /* An order's body as an element: as rendered, less the omitted keys. */
 static void put_element(const salvo_batch_t *b, salvo_jbuf_t *out, const salvo_order_t *o)
 {
     size_t pos = 0;
     salvo_json_member_t m;
+    if (b->form_elements) {
+        put_form_element(b, out, o);
+        return;
+    }
     if (b->nomit == 0 || salvo_json_object_open(o->body, o->body_len, &pos) < 0) {
         salvo_jbuf_raw(out, o->body, o->body_len);
         return;

@@ -59,6 +59,7 @@ typedef struct salvo_sign_spec {
     size_t nparams;
     const char *param; /* append the signature as this parameter; NULL: none */
     int params_first;  /* params before the body's pairs (Kraken's example: nonce=...&ordertype=...) */
+    int params_in_json; /* "params_in": "body" on a JSON request: members of the body's object */
     int64_t ttl_s;
 } salvo_sign_spec_t;
 
@@ -86,6 +87,7 @@ typedef struct salvo_batch {
     unsigned max;              /* orders a request may carry */
     unsigned group;            /* (1u << SALVO_COL_*): values every order of a batch shares */
     int per_order;             /* the broker's rate limit counts orders, not requests */
+    int form_elements;         /* the orders' bodies are form pairs: each element is their object */
     const char *elements;      /* pointer to the answer's list of per-order elements */
     const char *element_id;    /* pointer ({{index}}) to an element's client order id; NULL: by place */
 } salvo_batch_t;

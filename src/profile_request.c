@@ -120,7 +120,7 @@ static int parse_jwt(salvo_pctx_t *c, const cJSON *o)
 int salvo_pf_sign(salvo_pctx_t *c, const cJSON *o)
 {
     static const char *const keys[] = {"algo", "string", "output", "secret_encoding", "params", "param",
-                                       "params_first", "jwt_header", "jwt_claims", "ttl_s", NULL};
+                                       "params_first", "params_in", "jwt_header", "jwt_claims", "ttl_s", NULL};
     salvo_sign_spec_t *s = &c->p->sign;
     s->ttl_s = 120;
     if (o == NULL)
@@ -135,8 +135,16 @@ int salvo_pf_sign(salvo_pctx_t *c, const cJSON *o)
     if (rc == 0) rc = salvo_pf_str(c, o, "string", &string);
     if (rc == 0) rc = salvo_pf_str(c, o, "param", &s->param);
     if (rc == 0) rc = salvo_pf_bool(c, o, "params_first", "sign.params_first", &s->params_first);
+    const char *params_in = NULL;
+    if (rc == 0) rc = salvo_pf_str(c, o, "params_in", &params_in);
     if (rc < 0)
         return rc;
+    /* "body" in a JSON body: members of its object (Kraken's AddOrderBatch
+     * takes its nonce so); a form body has them there already */
+    if (params_in && strcmp(params_in, "body") != 0)
+        return salvo_pf_bad(c, "sign.params_in is \"%s\" (the body's object or form pairs); without it a JSON "
+                               "request's params go in the query", "body");
+    s->params_in_json = params_in != NULL && c->p->encoding == SALVO_ENC_JSON;
     if (algo == NULL)
         return salvo_pf_bad(c, "sign needs an \"algo\": %s",
                             "hmac-sha256, hmac-sha384, hmac-sha512, kraken, rsa-sha256, ed25519, jwt-es256, jwt-eddsa");

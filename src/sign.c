@@ -95,9 +95,52 @@ static int params_in_body(const salvo_profile_t *p)
     return p->encoding == SALVO_ENC_FORM && strcmp(p->method, "GET") != 0;
 }
 
+/* "params_in": "body" on a JSON request whose body is an object (or none
+ * yet): the params are members of it. */
+static int params_in_json(const salvo_profile_t *p, const salvo_wire_t *w)
+{
+    return p->sign.params_in_json && strcmp(p->method, "GET") != 0 &&
+           (w->body.len == 0 || (w->body.p[0] == '{' && w->body.p[w->body.len - 1] == '}'));
+}
+
+static int all_digits(const char *v, size_t n)
+{
+    if (n == 0 || n > 18 || (v[0] == '0' && n > 1))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* A member "name": value into the body's object, which stays closed: a
+ * whole number as a JSON number (Kraken's nonce is one), else a string. */
+static void put_json_member(salvo_wire_t *w, const char *name, const char *val, size_t n)
+{
+    if (w->body.len == 0) {
+        salvo_jbuf_raw(&w->body, "{", 1);
+    } else {
+        w->body.len--; /* its '}' */
+        if (w->body.len > 1)
+            salvo_jbuf_raw(&w->body, ",", 1);
+    }
+    salvo_jbuf_str(&w->body, name, strlen(name));
+    salvo_jbuf_raw(&w->body, ":", 1);
+    if (all_digits(val, n))
+        salvo_jbuf_raw(&w->body, val, n);
+    else
+        salvo_jbuf_str(&w->body, val, n);
+    salvo_jbuf_raw(&w->body, "}", 1);
+    nul(&w->body);
+}
+
 /* Append a pair where the profile's parameters go. */
 static void put_param(const salvo_profile_t *p, salvo_wire_t *w, const char *name, const char *val, size_t n)
 {
+    if (params_in_json(p, w)) {
+        put_json_member(w, name, val, n);
+        return;
+    }
     if (params_in_body(p)) {
         add_pair(&w->body, w->body.len == 0, name, val, n);
         nul(&w->body);
@@ -134,6 +177,14 @@ static void put_body(const salvo_profile_t *p, salvo_wire_t *w, const char *body
             salvo_jbuf_raw(&w->url, q ? "&" : "?", 1);
         salvo_jbuf_raw(&w->url, body, blen);
         nul(&w->url);
+        return;
+    }
+    if (w->body.len && params_in_json(p, w) && body[0] == '{') { /* the params came first: the body's members follow */
+        w->body.len--;
+        if (blen > 2 && w->body.len > 1)
+            salvo_jbuf_raw(&w->body, ",", 1);
+        salvo_jbuf_raw(&w->body, body + 1, blen - 1);
+        nul(&w->body);
         return;
     }
     if (w->body.len) /* the params came first: form pairs follow them */

@@ -85,6 +85,47 @@ static void test_batch_request_from_section(void **state)
     salvo_profile_free(p);
 }
 
+/* Kraken's way: AddOrder's form pairs become each element (strings, the
+ * pair omitted), and the nonce is a member of the JSON body, signed with it. */
+static void test_form_orders_and_json_params(void **state)
+{
+    (void)state;
+    salvo_profile_t *p = load("{\"name\":\"k\",\"url\":\"https://k.example/0/private/AddOrder\",\"encoding\":\"form\","
+        "\"body\":{\"type\":\"{{side_lower}}\",\"pair\":\"{{symbol}}\"},\"secrets\":{\"key\":\"KK\",\"secret\":\"KS\"},"
+        "\"headers\":[\"API-Sign: {{signature}}\"],"
+        "\"sign\":{\"params\":{\"nonce\":\"{{nonce}}\"},\"params_first\":true,\"algo\":\"kraken\",\"output\":\"base64\"},"
+        "\"batch\":{\"url\":\"https://k.example/0/private/AddOrderBatch\",\"max\":15,\"group\":[\"symbol\"],"
+        "\"body\":{\"pair\":\"{{symbol}}\",\"orders\":\"{{orders}}\"},\"omit\":[\"pair\"],\"elements\":\"/result/orders\","
+        "\"sign\":{\"params\":{\"nonce\":\"{{nonce}}\"},\"params_first\":true,\"params_in\":\"body\",\"algo\":\"kraken\","
+        "\"output\":\"base64\"}}}");
+    salvo_order_t a, c;
+    fill_order(&a, "XBT/USD", "type=buy&pair=XBT%2FUSD&note=a%26b%3Dc");
+    fill_order(&c, "XBT/USD", "type=sell&pair=XBT%2FUSD");
+    const salvo_order_t *orders[] = {&a, &c};
+    salvo_jbuf_t body = {0};
+    salvo_batch_render(p->batch, &body, orders, 2);
+    assert_string_equal(body.p, "{\"pair\":\"XBT/USD\",\"orders\":[{\"type\":\"buy\",\"note\":\"a&b=c\"},{\"type\":\"sell\"}]}");
+    set_secret(p, SALVO_SECRET_KEY, "key");
+    set_secret(p, SALVO_SECRET_SECRET, "c2VjcmV0");
+    salvo_signer_t st = {0};
+    salvo_sign_fix_clock(p, 1700000000000);
+    salvo_wire_t w = {0};
+    char err[200];
+    assert_int_equal(salvo_sign_build(p->batch->req, &st, salvo_profile_batch_url(p, 0), body.p, body.len, 0, &w, err,
+                                      sizeof err), 0);
+    assert_string_equal(w.body.p, "{\"nonce\":1700000000000,\"pair\":\"XBT/USD\",\"orders\":[{\"type\":\"buy\","
+                                  "\"note\":\"a&b=c\"},{\"type\":\"sell\"}]}");
+    assert_string_equal(w.url.p, "https://k.example/0/private/AddOrderBatch"); /* nothing in the query */
+    salvo_wire_free(&w);
+    /* the order's own request keeps its form body, nonce first */
+    assert_int_equal(salvo_sign_build(p, &st, "https://k.example/0/private/AddOrder", a.body, a.body_len, 0, &w, err,
+                                      sizeof err), 0);
+    assert_int_equal(strncmp(w.body.p, "nonce=", 6), 0);
+    salvo_wire_free(&w);
+    salvo_jbuf_free(&body);
+    salvo_profile_free(p);
+}
+
 static void test_batch_refusals(void **state)
 {
     (void)state;
@@ -112,10 +153,12 @@ static void test_batch_refusals(void **state)
                    "its \"batch\" request: result.rules[0]: \"{{...}}\" in a pointer names {{index}}");
     assert_refused("{\"name\":\"d\",\"url\":\"https://d/o\",\"result\":{\"order_id\":\"/data/{{index}}/id\"}}",
                    "names {{order_id}} or {{client_order_id}}");
-    /* a form-encoded broker's orders cannot be a JSON list */
-    assert_refused("{\"name\":\"d\",\"url\":\"https://d/o\",\"encoding\":\"form\","
+    /* orders sent in the query have no body to make an element of */
+    assert_refused("{\"name\":\"d\",\"url\":\"https://d/o\",\"encoding\":\"query\","
                    "\"batch\":{\"url\":\"https://d/b\",\"max\":5,\"elements\":\"/r\"}}",
                    "a batch sends its orders as a JSON list");
+    assert_refused("{" BASE ",\"batch\":{" GOOD ",\"sign\":{\"algo\":\"kraken\",\"params_in\":\"query\"}}}",
+                   "sign.params_in is \"body\"");
 }
 
 /* OKX's shape: one element an order at /data/i, sCode "0" placed. */
@@ -204,6 +247,8 @@ static void test_bundled_batches(void **state)
         {"bybit", "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":[{\"orderId\":\"M1\",\"orderLinkId\":\"a\"},"
                   "{\"orderId\":\"\",\"orderLinkId\":\"\"}]},\"retExtInfo\":{\"list\":[{\"code\":0,\"msg\":\"OK\"},"
                   "{\"code\":170131,\"msg\":\"no\"}]}}"},
+        {"kraken", "{\"error\":[],\"result\":{\"orders\":[{\"txid\":\"M1\",\"descr\":{\"order\":\"buy\"}},"
+                   "{\"error\":\"EOrder:Insufficient funds\"}]}}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         salvo_profile_t *p = load_bundled(cases[i].name);
@@ -228,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_request_from_section),
         cmocka_unit_test(test_batch_refusals),
+        cmocka_unit_test(test_form_orders_and_json_params),
         cmocka_unit_test(test_rules_read_each_element),
         cmocka_unit_test(test_batch_signs_and_configures),
         cmocka_unit_test(test_bundled_batches),

@@ -217,7 +217,8 @@ static void exec_dry_run(struct salvo_engine *e, salvo_job_t *j)
 }
 
 /* The body as it would go (a form's as a string), and what a profile signs. */
-static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo_wire_t *w, const salvo_order_t *o)
+static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo_wire_t *w, const salvo_order_t *o,
+                           int enc)
 {
     int none = salvo_sends_no_body(c);
     if (w == NULL) {
@@ -229,7 +230,7 @@ static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo
     }
     if (none && w->body_len == 0)
         salvo_jbuf_cstr(b, "null");
-    else if (salvo_profile_encoding(c->profile) != SALVO_ENC_JSON)
+    else if (enc != SALVO_ENC_JSON)
         salvo_jbuf_str(b, w->body.p ? w->body.p : "", w->body_len);
     else
         salvo_jbuf_raw(b, w->body.p, w->body_len);
@@ -243,10 +244,11 @@ static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo
     }
 }
 
-/* The request as JSON, secrets as ***, into b: method, url, headers (the
- * order's idempotency header with idem), body. */
-void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
-                            int idem, salvo_jbuf_t *b)
+/* The request as JSON, secrets as ***, into b: method, url, headers
+ * (shared: the run's; the order's idempotency header with idem), body (as
+ * JSON, or form pairs as a string: enc). */
+static void request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m, int idem,
+                         const struct curl_slist *shared, int enc, salvo_jbuf_t *b)
 {
     const salvo_config_t *c = e->cfg;
     const char *url = w ? w->url.p : j->order.target && j->order.target[0] ? j->order.target : c->url;
@@ -258,7 +260,7 @@ void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const 
     int first = 1;
     for (size_t i = 0; w && i < w->nh; i++)
         add_header(b, salvo_wire_header(w, i), c, &first);
-    for (const struct curl_slist *h = e->shared_headers; h; h = h->next)
+    for (const struct curl_slist *h = shared; h; h = h->next)
         if (strcmp(h->data, "Expect:") != 0)
             add_header(b, h->data, c, &first);
     if (idem && c->idempotency_header && j->order.client_order_id[0]) {
@@ -269,8 +271,20 @@ void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const 
         salvo_jbuf_free(&line);
     }
     salvo_jbuf_cstr(b, "],\"body\":");
-    write_dry_body(b, c, w, &j->order);
+    write_dry_body(b, c, w, &j->order, enc);
     salvo_jbuf_raw(b, "}", 2); /* with its NUL */
+}
+
+void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
+                            int idem, salvo_jbuf_t *b)
+{
+    int enc = e->cfg->profile ? salvo_profile_encoding(e->cfg->profile) : SALVO_ENC_JSON;
+    request_json(e, j, w, m, idem, e->shared_headers, enc, b);
+}
+
+void salvo_dry_batch_json(struct salvo_engine *e, const salvo_job_t *lead, const char *m, salvo_jbuf_t *b)
+{
+    request_json(e, lead, &lead->wire, m, 0, e->batch_shared, SALVO_ENC_JSON, b);
 }
 
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)

@@ -104,7 +104,7 @@ static int build_request(struct salvo_engine *e, salvo_job_t *lead, int redact)
         return rc;
     }
     lead->idem_node.data = NULL; /* one order's key would dedupe the whole batch against it */
-    salvo_job_chain_headers(e, lead);
+    salvo_job_chain_headers(lead, e->batch_shared);
     return 0;
 }
 
@@ -240,7 +240,7 @@ void salvo_batch_dry_add(struct salvo_engine *e, salvo_job_t *j)
 static void show_batch(struct salvo_engine *e, salvo_job_t *lead, unsigned n)
 {
     salvo_jbuf_t b = {0};
-    salvo_dry_request_json(e, lead, &lead->wire, salvo_profile_method(e->cfg->profile->batch->req), 0, &b);
+    salvo_dry_batch_json(e, lead, salvo_profile_method(e->cfg->profile->batch->req), &b);
     for (unsigned i = 0; i < n; i++) {
         salvo_job_t *j = e->dry[i];
         salvo_jbuf_t mine = {.p = j->request, .cap = j->request_cap};

@@ -114,14 +114,14 @@ int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact)
         snprintf(j->errbuf, sizeof j->errbuf, "%s", err);
         return rc;
     }
-    salvo_job_chain_headers(e, j);
+    salvo_job_chain_headers(j, e->shared_headers);
     return 0;
 }
 
 /* The wire's header lines, then the idempotency header, then the shared ones. */
-void salvo_job_chain_headers(struct salvo_engine *e, salvo_job_t *j)
+void salvo_job_chain_headers(salvo_job_t *j, struct curl_slist *shared)
 {
-    struct curl_slist *next = j->idem_node.data ? &j->idem_node : e->shared_headers;
+    struct curl_slist *next = j->idem_node.data ? &j->idem_node : shared;
     for (size_t i = j->wire.nh; i-- > 0;) {
         j->hnodes[i].data = (char *)salvo_wire_header(&j->wire, i);
         j->hnodes[i].next = next;

@@ -42,6 +42,19 @@ static void handle_gone(struct salvo_engine *e)
         free_memory(e);
 }
 
+/* A batch is JSON whatever the orders' encoding (Kraken's are form
+ * pairs): its shared headers are the orders', typed as JSON. */
+static void batch_headers(struct salvo_engine *e)
+{
+    struct curl_slist *h = e->shared_headers;
+    e->batch_shared = h;
+    if (e->cfg->batch < 2 || h == NULL || strcmp(h->data, "Content-Type: application/x-www-form-urlencoded") != 0)
+        return;
+    e->batch_ct.data = (char *)"Content-Type: application/json";
+    e->batch_ct.next = h->next;
+    e->batch_shared = &e->batch_ct;
+}
+
 static struct curl_slist *make_shared_headers(const salvo_config_t *c)
 {
     /* Our own nodes: the auth header must not be copied around by strdup. */
@@ -138,6 +151,8 @@ int salvo_engine_new(salvo_engine_t **out, uv_loop_t *loop, const salvo_config_t
         r = salvo_pace_init(&e->pace, cfg);
     if (r == 0 && (e->shared_headers = make_shared_headers(cfg)) == NULL)
         r = -ENOMEM;
+    if (r == 0)
+        batch_headers(e);
     if (r == 0 && !cfg->dry_run && !cfg->check_only && cfg->exec_argv) {
         e->tops = &salvo_exec_ops;
         e->waiting_transport = 1;

@@ -281,6 +281,8 @@ struct salvo_engine {
     const salvo_transport_ops_t *tops;
     void *transport;
     struct curl_slist *shared_headers; /* our own nodes, never strdup'ed */
+    struct curl_slist batch_ct;        /* --batch of form-encoded orders: a JSON Content-Type, then */
+    struct curl_slist *batch_shared;   /* the shared headers a batch sends (shared_headers, or batch_ct) */
     uint64_t rng;
     salvo_signer_t signer;   /* a profile's send-time state (the last nonce) */
     int64_t wire_first_us, wire_burst_last_us; /* the first burst's moments on the wire (Unix us) */
@@ -349,6 +351,8 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
  * the order's idempotency header. b->oom says if it is whole. */
 void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
                             int idem, salvo_jbuf_t *b);
+/* The same for a batch's request (the lead's wire): JSON, its headers. */
+void salvo_dry_batch_json(struct salvo_engine *e, const salvo_job_t *lead, const char *m, salvo_jbuf_t *b);
 /* A valid order read after the run stopped (or hit a cap): reported, never sent. */
 void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j);
 
@@ -385,7 +389,7 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
 int salvo_job_prepare_paced(struct salvo_engine *e, salvo_job_t *j, int64_t now);
 int salvo_job_journal_sent(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_count_send(struct salvo_engine *e, salvo_job_t *j, int64_t now);
-void salvo_job_chain_headers(struct salvo_engine *e, salvo_job_t *j);
+void salvo_job_chain_headers(salvo_job_t *j, struct curl_slist *shared);
 
 /* batch.c: --batch. gather: j may go now; with the orders waiting behind
  * it that may share its request (its group, as many as the limiters
