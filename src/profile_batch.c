@@ -18,8 +18,8 @@
 
 static const char *const section_keys[] = {"url",      "sandbox_url", "method", "body",       "headers",
                                            "sandbox_headers", "sign", "result", "max",     "group",
-                                           "counts",   "elements",    "element_id", "omit", "rate",
-                                           "window",   "rate_per",    "concurrency", NULL};
+                                           "counts",   "elements",    "element_id", "match", "omit",
+                                           "rate",     "window",      "rate_per",   "concurrency", NULL};
 
 /* What the batch's request takes from the section; the rest (secrets,
  * sign, headers unless the section gives its own, client_id) is the
@@ -183,13 +183,49 @@ static int parse_omit(salvo_pctx_t *c, const cJSON *o, salvo_batch_t *b)
     return 0;
 }
 
+static int is_plain_pointer(const cJSON *v)
+{
+    return cJSON_IsString(v) && v->valuestring[0] == '/' && strstr(v->valuestring, "{{") == NULL;
+}
+
+/* "elements": one list ("/data"), or several ("/data/successList",
+ * "/data/failureList") when "match" finds each order's by its id. */
+static int parse_lists(salvo_pctx_t *c, const cJSON *el, salvo_batch_t *b)
+{
+    if (is_plain_pointer(el)) {
+        b->elements[b->nelements++] = el->valuestring;
+        return 0;
+    }
+    const cJSON *v;
+    if (cJSON_IsArray(el) && cJSON_GetArraySize(el) >= 1 && cJSON_GetArraySize(el) <= SALVO_BATCH_MAX_LISTS) {
+        cJSON_ArrayForEach(v, el) {
+            if (!is_plain_pointer(v))
+                break;
+            b->elements[b->nelements++] = v->valuestring;
+        }
+        if (v == NULL)
+            return 0;
+    }
+    return salvo_pf_bad(c, "\"batch\" needs \"%s\": a JSON pointer to the answer's list of per-order results "
+                           "(\"/data\"), or up to 4 of them with \"match\"", "elements");
+}
+
 static int parse_pointers(salvo_pctx_t *c, const cJSON *sec, salvo_batch_t *b)
 {
-    const cJSON *el = salvo_pf_item(sec, "elements"), *id = salvo_pf_item(sec, "element_id");
-    if (!cJSON_IsString(el) || el->valuestring[0] != '/' || strstr(el->valuestring, "{{"))
-        return salvo_pf_bad(c, "\"batch\" needs \"%s\": a JSON pointer to the answer's list of per-order results "
-                               "(\"/data\")", "elements");
-    b->elements = el->valuestring;
+    const cJSON *id = salvo_pf_item(sec, "element_id"), *match = salvo_pf_item(sec, "match");
+    int rc = parse_lists(c, salvo_pf_item(sec, "elements"), b);
+    if (rc < 0)
+        return rc;
+    if (id && match)
+        return salvo_pf_bad(c, "\"batch\": \"element_id\" (by place, checked) or \"%s\" (found by id), not both",
+                            "match");
+    if (match && !is_plain_pointer(match))
+        return salvo_pf_bad(c, "\"batch\": \"%s\" is a JSON pointer within an element to its client order id "
+                               "(\"/clientOid\")", "match");
+    if (b->nelements > 1 && match == NULL)
+        return salvo_pf_bad(c, "\"batch\": several \"elements\" lists need \"%s\": an order's element is found "
+                               "by its id", "match");
+    b->match = match ? match->valuestring : NULL;
     if (id == NULL)
         return 0;
     if (!cJSON_IsString(id) || id->valuestring[0] != '/' || strstr(id->valuestring, "{{index}}") == NULL)

@@ -73,6 +73,7 @@ typedef struct salvo_batch_piece {
 
 #define SALVO_BATCH_MAX_PIECES 8
 #define SALVO_BATCH_MAX_OMIT 8
+#define SALVO_BATCH_MAX_LISTS 4
 
 /* A profile's "batch" request (docs/profiles.md, "Batches"): many orders
  * in one request, each with its own element in the answer. */
@@ -88,8 +89,11 @@ typedef struct salvo_batch {
     unsigned group;            /* (1u << SALVO_COL_*): values every order of a batch shares */
     int per_order;             /* the broker's rate limit counts orders, not requests */
     int form_elements;         /* the orders' bodies are form pairs: each element is their object */
-    const char *elements;      /* pointer to the answer's list of per-order elements */
+    const char *elements[SALVO_BATCH_MAX_LISTS]; /* pointers to the answer's lists of per-order elements */
+    size_t nelements;
     const char *element_id;    /* pointer ({{index}}) to an element's client order id; NULL: by place */
+    const char *match;         /* pointer, within an element, to its client order id: the order's
+                                  element is the one naming it, in any list; NULL: by place */
 } salvo_batch_t;
 
 struct salvo_profile {

@@ -117,10 +117,10 @@ static int compares(const cJSON *v, int op, double bound)
 
 /* What pointer p finds in body, the order's values put in for its
  * {{order_id}} and {{client_order_id}} (escaped as a pointer's tokens
- * are: ~0 for '~', ~1 for '/'), and index for {{index}} (a batch's). An
- * order without the value, a pointer too long, or {{index}} outside a
- * batch finds nothing. */
-static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *o, long index)
+ * are: ~0 for '~', ~1 for '/'), at's for {{index}} and {{element}} (a
+ * pointer already: put in as it is). An order without the value, a
+ * pointer too long, or {{index}} outside a batch finds nothing. */
+static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *o, const salvo_rules_at_t *at)
 {
     if (body == NULL)
         return NULL;
@@ -134,21 +134,26 @@ static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *
             continue;
         }
         const char *v;
+        int as_is = 0;
         if (strncmp(p, "{{index}}", 9) == 0) {
-            if (index < 0)
+            if (at == NULL || at->index < 0)
                 return NULL;
-            snprintf(num, sizeof num, "%ld", index);
+            snprintf(num, sizeof num, "%ld", at->index);
             v = num;
             p += 9;
+        } else if (strncmp(p, "{{element}}", 11) == 0) {
+            v = at ? at->element : NULL;
+            as_is = 1;
+            p += 11;
         } else {
             int by_ref = strncmp(p, "{{order_id}}", 12) == 0;
             v = o == NULL ? "" : by_ref ? o->ref : o->client_order_id;
             p += by_ref ? 12 : 19; /* {{order_id}}, {{client_order_id}} */
         }
-        if (v == NULL || v[0] == '\0')
+        if (v == NULL || (v[0] == '\0' && !as_is))
             return NULL;
         for (; *v && k + 3 < sizeof buf; v++) {
-            if (*v == '~' || *v == '/') {
+            if (!as_is && (*v == '~' || *v == '/')) {
                 buf[k++] = '~';
                 buf[k++] = *v == '~' ? '0' : '1';
             } else {
@@ -162,14 +167,14 @@ static const cJSON *find(const cJSON *body, const char *p, const salvo_order_t *
     return salvo_json_pointer(body, buf);
 }
 
-const cJSON *salvo_rules_find(const cJSON *body, const char *p, const salvo_order_t *o, long index)
+const cJSON *salvo_rules_find(const cJSON *body, const char *p, const salvo_order_t *o, const salvo_rules_at_t *at)
 {
-    return find(body, p, o, index);
+    return find(body, p, o, at);
 }
 
-static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o, long index)
+static int cond_holds(const salvo_cond_t *c, const cJSON *body, const salvo_order_t *o, const salvo_rules_at_t *at)
 {
-    const cJSON *v = find(body, c->pointer, o, index);
+    const cJSON *v = find(body, c->pointer, o, at);
     if (c->column >= 0)
         return order_cond_holds(c, v, o);
     if (c->op == SALVO_COND_EXISTS)
@@ -201,17 +206,18 @@ static int http_applies(const salvo_rule_t *r, long http)
 
 int salvo_rules_match(const salvo_rules_t *rs, long http, const cJSON *body, const salvo_order_t *o)
 {
-    return salvo_rules_match_at(rs, http, body, o, -1);
+    return salvo_rules_match_at(rs, http, body, o, NULL);
 }
 
-int salvo_rules_match_at(const salvo_rules_t *rs, long http, const cJSON *body, const salvo_order_t *o, long index)
+int salvo_rules_match_at(const salvo_rules_t *rs, long http, const cJSON *body, const salvo_order_t *o,
+                         const salvo_rules_at_t *at)
 {
     for (size_t i = 0; i < rs->n; i++) {
         const salvo_rule_t *r = &rs->rule[i];
         if (!http_applies(r, http))
             continue;
         size_t k = 0;
-        while (k < r->ncond && cond_holds(&r->cond[k], body, o, index))
+        while (k < r->ncond && cond_holds(&r->cond[k], body, o, at))
             k++;
         if (k == r->ncond)
             return r->verdict;
@@ -239,35 +245,42 @@ static int scalar_text(const cJSON *v, char *out, size_t cap)
 
 void salvo_rules_order_id(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
 {
-    salvo_rules_order_id_at(rs, body, -1, out, cap);
+    salvo_rules_order_id_at(rs, body, NULL, out, cap);
 }
 
-void salvo_rules_order_id_at(const salvo_rules_t *rs, const cJSON *body, long index, char *out, size_t cap)
+void salvo_rules_order_id_at(const salvo_rules_t *rs, const cJSON *body, const salvo_rules_at_t *at, char *out,
+                             size_t cap)
 {
     out[0] = '\0';
     if (rs->order_id && body)
-        scalar_text(find(body, rs->order_id, NULL, index), out, cap);
+        scalar_text(find(body, rs->order_id, NULL, at), out, cap);
 }
 
 void salvo_rules_filled(const salvo_rules_t *rs, const cJSON *body, const salvo_order_t *o, char *out, size_t cap)
 {
     out[0] = '\0';
     if (rs->filled && body)
-        scalar_text(find(body, rs->filled, o, -1), out, cap);
+        scalar_text(find(body, rs->filled, o, NULL), out, cap);
 }
 
 void salvo_rules_error(const salvo_rules_t *rs, const cJSON *body, char *out, size_t cap)
 {
-    salvo_rules_error_at(rs, body, -1, out, cap);
+    salvo_rules_error_at(rs, body, NULL, out, cap);
 }
 
-void salvo_rules_error_at(const salvo_rules_t *rs, const cJSON *body, long index, char *out, size_t cap)
+void salvo_rules_error_at(const salvo_rules_t *rs, const cJSON *body, const salvo_rules_at_t *at, char *out,
+                          size_t cap)
 {
     size_t len = 0;
     out[0] = '\0';
     for (size_t i = 0; i < rs->nerror && body && len + 1 < cap; i++) {
         char part[160];
-        if (scalar_text(find(body, rs->error[i], NULL, index), part, sizeof part) <= 0)
+        /* a batch's order with its own element: its element's words (the
+         * pointers naming it), not the whole answer's "success"; without
+         * one, the whole answer's */
+        if (at && (at->element != NULL) != (strstr(rs->error[i], "{{") != NULL))
+            continue;
+        if (scalar_text(find(body, rs->error[i], NULL, at), part, sizeof part) <= 0)
             continue;
         int n = snprintf(out + len, cap - len, len ? " (%s)" : "%s", part);
         if (n > 0)

@@ -67,7 +67,7 @@ typedef struct salvo_rules {
     char **error;    /* pointers whose values make the error text */
     size_t nerror;
     char *filled;    /* a lookup's: pointer to the quantity filled, or NULL */
-    int indexed;     /* a batch's: pointers may name {{index}}, the order's place in its batch */
+    int indexed;     /* a batch's: pointers may name {{index}} and {{element}} (salvo_rules_at_t) */
 } salvo_rules_t;
 
 /* From a profile's "result" object (NULL: no rules), for a request of op
@@ -75,7 +75,8 @@ typedef struct salvo_rules {
  * a message naming the rule; -ENOMEM. */
 int salvo_rules_parse(salvo_rules_t *rs, const struct cJSON *result, int op, char *err, size_t errlen);
 /* A batch request's "result": a send's rules, read once per order of the
- * batch, whose pointers (conditions, order_id, error) may name {{index}}. */
+ * batch, whose pointers (conditions, order_id, error) may name {{index}}
+ * and {{element}}. */
 int salvo_rules_parse_indexed(salvo_rules_t *rs, const struct cJSON *result, char *err, size_t errlen);
 void salvo_rules_free(salvo_rules_t *rs);
 
@@ -83,26 +84,36 @@ void salvo_rules_free(salvo_rules_t *rs);
  * be NULL (then a condition on the order's own values never holds). */
 int salvo_rules_match(const salvo_rules_t *rs, long http, const struct cJSON *body, const struct salvo_order *o);
 
-/* The same for the order at index (0-based) of a batch: {{index}} in a
- * pointer is that number. */
-int salvo_rules_match_at(const salvo_rules_t *rs, long http, const struct cJSON *body, const struct salvo_order *o,
-                         long index);
+/* Where a batch's order is in its answer: {{index}} in a pointer is its
+ * place (0-based), {{element}} the pointer to its own element ("/data/3",
+ * or where its client order id was found); NULL: none. */
+typedef struct salvo_rules_at {
+    long index;
+    const char *element;
+} salvo_rules_at_t;
 
-/* What pointer p finds in body, with o's values and index (-1: none) put
- * in for its {{order_id}}, {{client_order_id}} and {{index}}; NULL when
- * nothing. */
-const struct cJSON *salvo_rules_find(const struct cJSON *body, const char *p, const struct salvo_order *o, long index);
+/* The same for the order at `at` of a batch. */
+int salvo_rules_match_at(const salvo_rules_t *rs, long http, const struct cJSON *body, const struct salvo_order *o,
+                         const salvo_rules_at_t *at);
+
+/* What pointer p finds in body, with o's values and at's (NULL: none)
+ * put in for its {{order_id}}, {{client_order_id}}, {{index}} and
+ * {{element}}; NULL when nothing. */
+const struct cJSON *salvo_rules_find(const struct cJSON *body, const char *p, const struct salvo_order *o,
+                                     const salvo_rules_at_t *at);
 
 /* The broker's order id as text into out ("" when none). */
 void salvo_rules_order_id(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
-void salvo_rules_order_id_at(const salvo_rules_t *rs, const struct cJSON *body, long index, char *out, size_t cap);
+void salvo_rules_order_id_at(const salvo_rules_t *rs, const struct cJSON *body, const salvo_rules_at_t *at, char *out,
+                             size_t cap);
 /* The quantity filled (a lookup's "filled") as text into out ("" when
  * none); its pointer may name order o's {{order_id}} or {{client_order_id}}. */
 void salvo_rules_filled(const salvo_rules_t *rs, const struct cJSON *body, const struct salvo_order *o, char *out,
                         size_t cap);
 /* The broker's words ("insufficient balance (110007)") into out, "" when none. */
 void salvo_rules_error(const salvo_rules_t *rs, const struct cJSON *body, char *out, size_t cap);
-void salvo_rules_error_at(const salvo_rules_t *rs, const struct cJSON *body, long index, char *out, size_t cap);
+void salvo_rules_error_at(const salvo_rules_t *rs, const struct cJSON *body, const salvo_rules_at_t *at, char *out,
+                          size_t cap);
 
 const char *salvo_verdict_name(int v);
 

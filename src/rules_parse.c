@@ -101,7 +101,8 @@ static int order_column(const cJSON *v)
 /* "{{order_id}}" or "{{client_order_id}}" in a pointer: the order's
  * own (Kraken keys a lookup's answer by its order id); in a batch's rules
  * (indexed) also "{{index}}", the order's place in its batch (OKX's
- * /data/{{index}}/sCode). 1 when p names only those, 0 when it names
+ * /data/{{index}}/sCode), and "{{element}}", its element's pointer. 1
+ * when p names only those, 0 when it names
  * something else; a pointer without "{{" is 1. */
 static int pointer_names_ok(const char *p, int indexed)
 {
@@ -110,23 +111,34 @@ static int pointer_names_ok(const char *p, int indexed)
         size_t n = end ? (size_t)(end - p - 2) : 0;
         if (end == NULL || !((n == 8 && strncmp(p + 2, "order_id", 8) == 0) ||
                              (n == 15 && strncmp(p + 2, "client_order_id", 15) == 0) ||
-                             (indexed && n == 5 && strncmp(p + 2, "index", 5) == 0)))
+                             (indexed && n == 5 && strncmp(p + 2, "index", 5) == 0) ||
+                             (indexed && n == 7 && strncmp(p + 2, "element", 7) == 0)))
             return 0;
         p = end + 2;
     }
     return 1;
 }
 
+/* A JSON pointer ("" or "/..."), or in a batch's rules one starting at
+ * the order's element ("{{element}}/sCode"). */
+static int is_pointer(const cJSON *v, int indexed)
+{
+    if (!cJSON_IsString(v))
+        return 0;
+    const char *p = v->valuestring;
+    return p[0] == '/' || p[0] == '\0' || (indexed && strncmp(p, "{{element}}", 11) == 0);
+}
+
 static const char *pointer_names_msg(int indexed)
 {
-    return indexed ? "\"{{...}}\" in a pointer names {{index}}, {{order_id}} or {{client_order_id}}"
+    return indexed ? "\"{{...}}\" in a pointer names {{index}}, {{element}}, {{order_id}} or {{client_order_id}}"
                    : "\"{{...}}\" in a pointer names {{order_id}} or {{client_order_id}}";
 }
 
 static int parse_cond(salvo_cond_t *c, const cJSON *o, size_t i, int indexed, char *err, size_t errlen)
 {
     const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(o, "pointer");
-    if (!cJSON_IsString(ptr) || (ptr->valuestring[0] != '/' && ptr->valuestring[0] != '\0'))
+    if (!is_pointer(ptr, indexed))
         return fail(err, errlen, i, "a condition needs a \"pointer\" (\"/retCode\")");
     if (!pointer_names_ok(ptr->valuestring, indexed))
         return fail(err, errlen, i, pointer_names_msg(indexed));
@@ -193,7 +205,7 @@ static int parse_rule(salvo_rule_t *r, const cJSON *o, int op, size_t i, int ind
 
 static int dup_pointer(char **out, const cJSON *v, const char *what, int indexed, char *err, size_t errlen)
 {
-    if (!cJSON_IsString(v) || (v->valuestring[0] != '/' && v->valuestring[0] != '\0')) {
+    if (!is_pointer(v, indexed)) {
         snprintf(err, errlen, "result.%s must be a JSON pointer (\"/result/orderId\")", what);
         return -EINVAL;
     }

@@ -34,6 +34,9 @@
 
 #define BATCH(fields) "{" BASE ",\"batch\":{" fields "}}"
 
+/* An order's place in its batch, for the rules. */
+#define AT(i) (&(salvo_rules_at_t){(i), NULL})
+
 #define GOOD                                                                                                           \
     "\"url\":\"https://desk.example/batch\",\"sandbox_url\":\"https://test.desk.example/batch\",\"max\":20,"        \
     "\"elements\":\"/data\",\"rate\":\"5/s\""
@@ -176,21 +179,24 @@ static void test_rules_read_each_element(void **state)
                          "{\"ordId\":\"\",\"sCode\":\"51008\",\"sMsg\":\"Insufficient balance\"},"
                          "{\"ordId\":\"13\",\"sCode\":\"51016\",\"sMsg\":\"Duplicated\"}]}";
     cJSON *doc = cJSON_Parse(answer);
-    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, 0), SALVO_V_ACCEPTED);
-    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, 1), SALVO_V_REJECTED);
-    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, 2), SALVO_V_DUPLICATE);
-    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, 3), SALVO_V_NONE); /* no element: no rule holds */
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, AT(0)), SALVO_V_ACCEPTED);
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, AT(1)), SALVO_V_REJECTED);
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, AT(2)), SALVO_V_DUPLICATE);
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, AT(3)), SALVO_V_NONE); /* no element: no rule holds */
     assert_int_equal(salvo_rules_match(rs, 200, doc, NULL), SALVO_V_NONE);       /* outside a batch, {{index}} finds nothing */
     char id[32], why[128];
-    salvo_rules_order_id_at(rs, doc, 0, id, sizeof id);
+    salvo_rules_order_id_at(rs, doc, AT(0), id, sizeof id);
     assert_string_equal(id, "11");
-    salvo_rules_error_at(rs, doc, 1, why, sizeof why);
-    assert_string_equal(why, "Insufficient balance (partial)");
+    salvo_rules_at_t second = {1, "/data/1"}; /* the engine's, once it has found the element */
+    salvo_rules_error_at(rs, doc, &second, why, sizeof why);
+    assert_string_equal(why, "Insufficient balance"); /* its own words */
+    salvo_rules_error_at(rs, doc, AT(1), why, sizeof why);
+    assert_string_equal(why, "partial"); /* without its element: the answer's */
     cJSON_Delete(doc);
     /* the whole request refused: a rule on the answer itself, for every order */
     doc = cJSON_Parse("{\"code\":\"50011\",\"msg\":\"Too Many Requests\",\"data\":[]}");
     for (long i = 0; i < 3; i++)
-        assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, i), SALVO_V_RATE_LIMITED);
+        assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, AT(i)), SALVO_V_RATE_LIMITED);
     cJSON_Delete(doc);
     salvo_profile_free(p);
 }
@@ -257,15 +263,53 @@ static void test_bundled_batches(void **state)
         const salvo_rules_t *rs = &p->batch->req->rules;
         cJSON *doc = cJSON_Parse(cases[i].answer);
         assert_non_null(doc);
-        if (salvo_rules_match_at(rs, 200, doc, NULL, 0) != SALVO_V_ACCEPTED ||
-            salvo_rules_match_at(rs, 200, doc, NULL, 1) != SALVO_V_REJECTED)
+        if (salvo_rules_match_at(rs, 200, doc, NULL, AT(0)) != SALVO_V_ACCEPTED ||
+            salvo_rules_match_at(rs, 200, doc, NULL, AT(1)) != SALVO_V_REJECTED)
             fail_msg("%s: the answer read wrong", cases[i].name);
         char id[32];
-        salvo_rules_order_id_at(rs, doc, 0, id, sizeof id);
+        salvo_rules_order_id_at(rs, doc, AT(0), id, sizeof id);
         assert_string_equal(id, "M1");
         cJSON_Delete(doc);
         salvo_profile_free(p);
     }
+}
+
+/* Bitget's way: the placed and the refused orders in two lists, each
+ * element found by its client order id; the rules read it at {{element}}. */
+static void test_elements_found_by_id(void **state)
+{
+    (void)state;
+    assert_refused(BATCH("\"url\":\"https://d/b\",\"max\":5,\"elements\":[\"/a\",\"/b\"]"), "need \"match\"");
+    assert_refused(BATCH("\"url\":\"https://d/b\",\"max\":5,\"elements\":[\"/a\",\"/b\"],\"match\":\"id\""),
+                   "\"match\" is a JSON pointer within an element");
+    assert_refused(BATCH("\"url\":\"https://d/b\",\"max\":5,\"elements\":[\"/a\"],\"match\":\"/id\","
+                         "\"element_id\":\"/a/{{index}}/id\""), "not both");
+    assert_refused(BATCH("\"url\":\"https://d/b\",\"max\":5,\"elements\":[\"/a\",\"/b\",\"/c\",\"/d\",\"/e\"],"
+                         "\"match\":\"/id\""), "up to 4 of them");
+    salvo_profile_t *p = load_bundled("bitget");
+    const salvo_batch_t *b = p->batch;
+    assert_int_equal(b->nelements, 2);
+    assert_string_equal(b->match, "/clientOid");
+    const salvo_rules_t *rs = &b->req->rules;
+    cJSON *doc = cJSON_Parse("{\"code\":\"00000\",\"msg\":\"success\",\"data\":{\"successList\":[{\"orderId\":\"121\","
+                             "\"clientOid\":\"a\"}],\"failureList\":[{\"orderId\":\"\",\"clientOid\":\"b\",\"errorMsg\":"
+                             "\"Insufficient balance\",\"errorCode\":\"43012\"},{\"orderId\":\"\",\"clientOid\":\"c\","
+                             "\"errorMsg\":\"clientOrderId duplicate\",\"errorCode\":\"40786\"}]}}");
+    salvo_rules_at_t placed = {2, "/data/successList/0"}, refused = {0, "/data/failureList/0"},
+                     dup = {1, "/data/failureList/1"}, none = {1, NULL};
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, &placed), SALVO_V_ACCEPTED);
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, &refused), SALVO_V_REJECTED);
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, &dup), SALVO_V_DUPLICATE);
+    assert_int_equal(salvo_rules_match_at(rs, 200, doc, NULL, &none), SALVO_V_NONE); /* no element: nothing said */
+    char id[32], why[128];
+    salvo_rules_order_id_at(rs, doc, &placed, id, sizeof id);
+    assert_string_equal(id, "121");
+    salvo_rules_error_at(rs, doc, &refused, why, sizeof why);
+    assert_string_equal(why, "Insufficient balance (43012)"); /* its own words, not the answer's "success" */
+    salvo_rules_error_at(rs, doc, &none, why, sizeof why);
+    assert_string_equal(why, "success (00000)");
+    cJSON_Delete(doc);
+    salvo_profile_free(p);
 }
 
 int main(void)
@@ -277,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_rules_read_each_element),
         cmocka_unit_test(test_batch_signs_and_configures),
         cmocka_unit_test(test_bundled_batches),
+        cmocka_unit_test(test_elements_found_by_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

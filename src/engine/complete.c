@@ -300,43 +300,71 @@ static int read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_r
 /* ---- a batch's answer, read for one of its orders ---- */
 
 typedef struct batch_read batch_read_t;
-static int has_element(const salvo_batch_t *b, const batch_read_t *br, const salvo_order_t *o);
+static int has_element(const salvo_batch_t *b, batch_read_t *br, const salvo_order_t *o);
 
 struct batch_read {
     const cJSON *doc; /* the answer, parsed once for the batch; NULL: none, or not JSON */
     unsigned index, n; /* the order's place, and the batch's size */
+    char element[160]; /* has_element's: the pointer to the order's element */
 };
 
 /* An order's own element of a batch's answer as its response (not the
  * whole answer, once per order): 1, or 0 when it has none. */
-static int keep_element(struct salvo_engine *e, salvo_job_t *j, const batch_read_t *br)
+static int keep_element(struct salvo_engine *e, salvo_job_t *j, batch_read_t *br)
 {
-    const salvo_batch_t *b = e->cfg->profile->batch;
-    if (!has_element(b, br, &j->order))
+    if (!has_element(e->cfg->profile->batch, br, &j->order))
         return 0;
-    const cJSON *list = salvo_json_pointer(br->doc, b->elements);
-    char *text = cJSON_PrintUnformatted(cJSON_GetArrayItem(list, (int)br->index));
+    char *text = cJSON_PrintUnformatted(salvo_json_pointer(br->doc, br->element));
     salvo_reply_t r = {.body = text, .body_len = text ? strlen(text) : 0};
     keep_body(j, &r);
     free(text);
     return text != NULL;
 }
 
-/* Has the answer an element for the order at br->index? The list holds
- * one per order; by place unless the profile names each element's client
- * order id (element_id), which must then be the order's. A list of
- * another length could put one order's answer on another: none counts. */
-static int has_element(const salvo_batch_t *b, const batch_read_t *br, const salvo_order_t *o)
+/* b->match: the one element, in any of the lists, whose id is the
+ * order's; found twice, it is no answer. */
+static int find_by_id(const salvo_batch_t *b, batch_read_t *br, const salvo_order_t *o)
 {
-    const cJSON *list = br->doc ? salvo_json_pointer(br->doc, b->elements) : NULL;
-    if (!cJSON_IsArray(list))
+    int found = 0;
+    for (size_t l = 0; l < b->nelements; l++) {
+        const cJSON *list = salvo_json_pointer(br->doc, b->elements[l]), *el;
+        int k = 0;
+        if (!cJSON_IsArray(list))
+            continue;
+        cJSON_ArrayForEach(el, list) {
+            const cJSON *id = salvo_json_pointer(el, b->match);
+            if (cJSON_IsString(id) && strcmp(id->valuestring, o->client_order_id) == 0) {
+                if (found++)
+                    return 0;
+                snprintf(br->element, sizeof br->element, "%s/%d", b->elements[l], k);
+            }
+            k++;
+        }
+    }
+    return found == 1 && strlen(b->elements[0]) < sizeof br->element - 12;
+}
+
+/* Has the answer an element for the order at br->index? Found by its id
+ * (match), or by place: the list holds one an order, and when the profile
+ * names each element's client order id (element_id) it must be the
+ * order's. A list of another length could put one order's answer on
+ * another: none counts. br->element is then the element's pointer. */
+static int has_element(const salvo_batch_t *b, batch_read_t *br, const salvo_order_t *o)
+{
+    br->element[0] = '\0';
+    if (br->doc == NULL)
         return 0;
-    int size = cJSON_GetArraySize(list);
+    if (b->match)
+        return find_by_id(b, br, o);
+    const cJSON *list = salvo_json_pointer(br->doc, b->elements[0]);
+    if (!cJSON_IsArray(list) || (int)br->index >= cJSON_GetArraySize(list))
+        return 0;
+    if (snprintf(br->element, sizeof br->element, "%s/%u", b->elements[0], br->index) >= (int)sizeof br->element)
+        return 0;
     if (b->element_id == NULL)
-        return size == (int)br->n;
-    if ((int)br->index >= size)
-        return 0;
-    const cJSON *id = salvo_rules_find(br->doc, b->element_id, o, (long)br->index);
+        return cJSON_GetArraySize(list) == (int)br->n;
+    salvo_rules_at_t at = {(long)br->index, br->element};
+    const cJSON *id = salvo_rules_find(br->doc, b->element_id, o, &at);
     return cJSON_IsString(id) && strcmp(id->valuestring, o->client_order_id) == 0;
 }
 
@@ -344,8 +372,8 @@ static int has_element(const salvo_batch_t *b, const batch_read_t *br, const sal
  * the order's index. An answer that says "done" but has no element for
  * the order, or an element no rule reads, leaves it unknown: a batch's
  * 2xx says the broker read the request, not what it did with each order. */
-static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep,
-                              const batch_read_t *br, int earlier_copy, salvo_outcome_t *oc, char *msg, size_t msglen)
+static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, batch_read_t *br,
+                              int earlier_copy, salvo_outcome_t *oc, char *msg, size_t msglen)
 {
     const salvo_batch_t *b = e->cfg->profile->batch;
     const salvo_rules_t *rs = &b->req->rules;
@@ -355,13 +383,16 @@ static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salv
     if (rep->header)
         read_rate_headers(e, j, rep);
     int ok = rep->http >= 200 && rep->http < 300;
-    int v = rep->body_over ? SALVO_V_NONE : salvo_rules_match_at(rs, rep->http, br->doc, &j->order, (long)br->index);
     int el = !rep->body_over && has_element(b, br, &j->order);
+    /* without its element, {{element}} finds nothing: only rules on the
+     * whole answer can hold */
+    salvo_rules_at_t at = {(long)br->index, el ? br->element : NULL};
+    int v = rep->body_over ? SALVO_V_NONE : salvo_rules_match_at(rs, rep->http, br->doc, &j->order, &at);
     if (el) {
-        salvo_rules_order_id_at(rs, br->doc, (long)br->index, j->order_id, sizeof j->order_id);
-        salvo_rules_error_at(rs, br->doc, (long)br->index, msg, msglen);
+        salvo_rules_order_id_at(rs, br->doc, &at, j->order_id, sizeof j->order_id);
+        salvo_rules_error_at(rs, br->doc, &at, msg, msglen);
     } else if (v != SALVO_V_ACCEPTED && v != SALVO_V_DUPLICATE) {
-        salvo_rules_error_at(rs, br->doc, (long)br->index, msg, msglen); /* a whole batch's refusal */
+        salvo_rules_error_at(rs, br->doc, &at, msg, msglen); /* a whole batch's refusal */
     }
     if ((!el && (v == SALVO_V_ACCEPTED || v == SALVO_V_DUPLICATE || (v == SALVO_V_NONE && ok))) ||
         (el && v == SALVO_V_NONE && ok)) {
@@ -453,18 +484,18 @@ static void generic_reason(const salvo_reply_t *rep, char *out, size_t cap)
     out[k] = '\0';
 }
 
-static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, const batch_read_t *br);
+static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, batch_read_t *br);
 
 void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep) { complete(e, j, rep, NULL); }
 
 void salvo_complete_member(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, const cJSON *doc,
                            unsigned index, unsigned n)
 {
-    batch_read_t br = {doc, index, n};
+    batch_read_t br = {.doc = doc, .index = index, .n = n};
     complete(e, j, rep, &br);
 }
 
-static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, const batch_read_t *br)
+static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, batch_read_t *br)
 {
     int64_t now = salvo_engine_now(e);
     /* The request started going out `pretransfer` after it was handed over. */

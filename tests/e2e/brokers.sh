@@ -202,8 +202,8 @@ run_ops() {
 # order unknown, never a "no", and where the broker dedupes ids a resend
 # finds each already placed ----
 # run_batch NAME SEND_PATH SYMBOL [resend|pair]
-#   pair: one symbol a batch (Kraken's pair): the steering words go in the
-#   client ids, which the emulator reads with the pair
+#   pair: one symbol a batch (Kraken's pair, Bitget's batchMode single): the
+#   steering words go in the client ids, which the emulator reads with it
 run_batch() {
     local name=$1 sym=$3 dir="$WORK/batch-$1" p="$EXAMPLES/brokers/$1.json" b=${1%%-*}
     mkdir -p "$dir"
@@ -247,6 +247,7 @@ run_batch okx /api/v5/trade/order BTC-USDT
 run_batch okx-demo /api/v5/trade/order BTC-USDT
 run_batch bybit /v5/order/create BTCUSDT resend
 run_batch kraken /0/private/AddOrder XBTUSD pair
+run_batch bitget /api/v2/spot/trade/place-order BTCUSDT pair
 
 run_ops binance /api/v3/order /api/v3/order /api/v3/order BTCUSDT BTCFILL
 run_ops binance-ed25519 /api/v3/order /api/v3/order /api/v3/order BTCUSDT BTCFILL

@@ -158,11 +158,12 @@ static void batch(const salvo_profile_t *p, long http, const char *s, size_t n, 
         return;
     cJSON *doc = cJSON_ParseWithLength(s, n);
     for (long i = 0; i < 3; i++) {
-        int v = salvo_rules_match_at(&b->req->rules, http, doc, &a_market_buy, i);
+        salvo_rules_at_t at = {i, i == 1 ? "/data/1" : i == 2 ? "" : NULL};
+        int v = salvo_rules_match_at(&b->req->rules, http, doc, &a_market_buy, &at);
         FUZZ_CHECK(v >= SALVO_V_NONE && v <= SALVO_V_BANNED);
         char id[64], why[200];
-        salvo_rules_order_id_at(&b->req->rules, doc, i, id, sizeof id);
-        salvo_rules_error_at(&b->req->rules, doc, i, why, sizeof why);
+        salvo_rules_order_id_at(&b->req->rules, doc, &at, id, sizeof id);
+        salvo_rules_error_at(&b->req->rules, doc, &at, why, sizeof why);
         FUZZ_CHECK(memchr(id, '\0', sizeof id) != NULL && memchr(why, '\0', sizeof why) != NULL);
     }
     cJSON_Delete(doc);
