@@ -385,6 +385,7 @@ void salvo_profile_use_sandbox(salvo_profile_t *p, int on)
 }
 
 unsigned salvo_profile_batch_max(const salvo_profile_t *p) { return p->batch ? p->batch->max : 0; }
+const char *salvo_profile_batch_method(const salvo_profile_t *p) { return p->batch ? p->batch->req->method : NULL; }
 
 const char *salvo_profile_batch_url(const salvo_profile_t *p, int sandbox)
 {

@@ -43,6 +43,9 @@ SALVO_EXTERN int salvo_profile_op(const salvo_profile_t *p); /* the op it was pa
  * none), and where batches go (sandbox: its sandbox_url; NULL: none). */
 SALVO_EXTERN unsigned salvo_profile_batch_max(const salvo_profile_t *p);
 SALVO_EXTERN const char *salvo_profile_batch_url(const salvo_profile_t *p, int sandbox);
+/* Its method ("POST" by default); NULL when it has none. A run sends
+ * batches with the orders' method: they must agree. */
+SALVO_EXTERN const char *salvo_profile_batch_method(const salvo_profile_t *p);
 
 SALVO_EXTERN const char *salvo_profile_name(const salvo_profile_t *p);
 SALVO_EXTERN const char *salvo_profile_about(const salvo_profile_t *p);     /* "" when none */

@@ -384,9 +384,10 @@ static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salv
         read_rate_headers(e, j, rep);
     int ok = rep->http >= 200 && rep->http < 300;
     int el = !rep->body_over && has_element(b, br, &j->order);
-    /* without its element, {{element}} finds nothing: only rules on the
-     * whole answer can hold */
-    salvo_rules_at_t at = {(long)br->index, el ? br->element : NULL};
+    /* without its element, {{index}} and {{element}} find nothing: only
+     * rules on the whole answer can hold (another order's element, in its
+     * place, must never speak for it) */
+    salvo_rules_at_t at = {el ? (long)br->index : -1, el ? br->element : NULL};
     int v = rep->body_over ? SALVO_V_NONE : salvo_rules_match_at(rs, rep->http, br->doc, &j->order, &at);
     if (el) {
         salvo_rules_order_id_at(rs, br->doc, &at, j->order_id, sizeof j->order_id);
@@ -394,8 +395,12 @@ static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salv
     } else if (v != SALVO_V_ACCEPTED && v != SALVO_V_DUPLICATE) {
         salvo_rules_error_at(rs, br->doc, &at, msg, msglen); /* a whole batch's refusal */
     }
+    /* an element no rule reads says nothing the HTTP status may overrule
+     * (a 400 whose elements say "accepted"): only a 429 or a 5xx, which
+     * speak for the whole request, keep their reading */
+    int whole_status = rep->http == 429 || rep->http >= 500;
     if ((!el && (v == SALVO_V_ACCEPTED || v == SALVO_V_DUPLICATE || (v == SALVO_V_NONE && ok))) ||
-        (el && v == SALVO_V_NONE && ok)) {
+        (el && v == SALVO_V_NONE && !whole_status)) {
         snprintf(msg, msglen, "%s", el ? "the batch's answer has an element for this order that no rule reads"
                                        : rep->body_over ? "the batch's answer was too long to read"
                                                         : "the batch's answer has no element for this order");

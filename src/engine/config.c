@@ -52,10 +52,13 @@ static int check_config(const salvo_config_t *c)
      * worker's "accepted" would read as cancelled */
     if (c->op < SALVO_OP_SEND || c->op > SALVO_OP_STATUS || (c->op != SALVO_OP_SEND && c->exec_argv))
         return -EINVAL;
-    /* a batch is a profile's request of placements over HTTP */
+    /* a batch is a profile's request of placements over HTTP, with the
+     * orders' method (the transport sends that one), to one URL (an order
+     * URL naming columns routes each order: a batch would lose it) */
     if (c->batch > 1 && (c->profile == NULL || salvo_profile_batch_max(c->profile) < c->batch ||
-                         c->batch_url == NULL || c->exec_argv || c->op != SALVO_OP_SEND ||
-                         c->batch > 100000))
+                         c->batch_url == NULL || c->exec_argv || c->op != SALVO_OP_SEND || c->batch > 100000 ||
+                         strcmp(salvo_profile_batch_method(c->profile), c->method ? c->method : "POST") != 0 ||
+                         (c->url && strstr(c->url, "{{"))))
         return -EINVAL;
     return 0;
 }

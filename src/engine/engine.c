@@ -174,7 +174,7 @@ static void launch(struct salvo_engine *e)
         if (sr < 0 && j->nmembers > 0) { /* a batch: each of its orders goes again, or ends */
             salvo_batch_undo(e, j, sr == -EBUSY ? NULL : sr == -ENOMEM ? "out of memory" : "the request could not be set up",
                              retry_push);
-            freed = 1;
+            freed |= sr != -EBUSY; /* no free connection: an answer will pump, as for a single order */
         } else if (sr == -EBUSY) {
             /* No free connection slot yet (the dispatch counts slots, so only
              * a transport with slots of its own gets here): its window slots are

@@ -146,6 +146,13 @@ static int settle_batch(salvo_args_t *a)
     if (c->batch_url == NULL)
         return usage_error("--batch: the %s profile has no batch sandbox_url; give --batch-url",
                            salvo_profile_name(a->profile));
+    const char *bm = salvo_profile_batch_method(a->profile), *m = c->method ? c->method : "POST";
+    if (strcmp(bm, m) != 0)
+        return usage_error("--batch: the %s profile's batch request is a %s, its orders' a %s: one run sends one "
+                           "method", salvo_profile_name(a->profile), bm, m);
+    if (strstr(c->url, "{{"))
+        return usage_error("--batch: the order URL names columns (%s): each order goes to its own URL, which a "
+                           "batch cannot keep", c->url);
     return -1;
 }
 

@@ -164,6 +164,15 @@ check "over the max: exit 2" 2 "$?"
 check_true "over the max: says so" grep -q 'batch request carries at most 50 orders' "$WORK/err"
 "$SALVO" --url "$URL" --no-auth --batch 10 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
 check "no profile: exit 2" 2 "$?"
+jq '.batch.method = "PUT"' "$EXAMPLES/brokers/salvo-mock.json" | sed "s|127.0.0.1:8080|127.0.0.1:$PORT|g" > "$WORK/put.json"
+"$SALVO" --broker "$WORK/put.json" --batch 10 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
+check "a batch method not the orders': exit 2" 2 "$?"
+check_true "a batch method not the orders': says so" grep -q "batch request is a PUT, its orders' a POST" "$WORK/err"
+profile '.url = "http://127.0.0.1:8080/accounts/{{account}}/orders"'
+"$SALVO" --broker "$P" --batch 10 "$WORK/in45.csv" > /dev/null 2> "$WORK/err"
+check "an order URL naming columns: exit 2" 2 "$?"
+check_true "an order URL naming columns: says so" grep -q 'the order URL names columns' "$WORK/err"
+profile
 check "refusals: nothing sent" "0 0" "$(stat_of received) $(stat_of batches)"
 
 # 13. A dry run shows each order with the batch request it would go in.
@@ -176,5 +185,66 @@ check "dry run: batches of 10, 10, 10, 10, 5" "10 10 10 10 5" \
 check "dry run: each order is in the request its line shows" 0 \
     "$(jq -r 'select(.client_order_id as $id | .request.body.orders | map(.client_order_id) | index($id) | not)' "$WORK/r13" | jq -s length)"
 check "dry run: nothing sent" "0 0" "$(stat_of received) $(stat_of batches)"
+
+# ---- A broker whose batch answers are odd (tests/batch_server.py) ----
+# start_odd MODE [LOOKUP_DELAY]: sets ODD (its orders URL) and P to the
+# salvo-mock profile aimed at it
+start_odd() {
+    STARTS=$((STARTS + 1))
+    local pf="$WORK/odd.$STARTS"
+    python3 "$(dirname "$0")/../batch_server.py" "$1" "$pf" "${2:-0}" 2> "$WORK/odd.err" &
+    MOCK_PIDS+=($!)
+    wait_for 10 test -s "$pf" || return 1
+    ODD="http://127.0.0.1:$(cat "$pf")"
+    sed "s|http://127.0.0.1:8080|$ODD|g" "$EXAMPLES/brokers/salvo-mock.json" > "$WORK/odd.json"
+}
+seen_count() { curl -s -m 5 "$ODD/_seen" | jq "[.[]] | add // 0"; }
+printf 'symbol,price,quantity,side,client_order_id\nAAA,10.5,1,BUY,oa1\nBBB,10.5,1,BUY,ob2\n' > "$WORK/two.csv"
+printf 'symbol,price,quantity,side,client_order_id\nAAA,10.5,1,BUY,sa1\nBBB,10.5,1,BUY,sb2\nCCC,10.5,1,BUY,sc3\n' > "$WORK/three.csv"
+
+# 14. An answer out of order: each element names its order, but not in its
+# place. By place (element_id checks the place's id), no order has its
+# element: both unknown, never the other's "no". Found by id (match): each
+# its own.
+start_odd reverse
+"$SALVO" --broker "$WORK/odd.json" --batch 2 --retries 0 "$WORK/two.csv" > "$WORK/r14" 2> "$WORK/err"
+check "out of order, by place: both unknown" "oa1 unknown;ob2 unknown;" \
+    "$(jq -r '"\(.client_order_id) \(.status)"' "$WORK/r14" | sort | tr '\n' ';')"
+jq 'del(.batch.element_id) | .batch.match = "/client_order_id" |
+    .batch.result = (.batch.result | walk(if type == "string" then sub("/results/\\{\\{index\\}\\}"; "{{element}}") else . end))' \
+    "$WORK/odd.json" > "$WORK/odd-match.json"
+printf 'symbol,price,quantity,side,client_order_id\nAAA,10.5,1,BUY,oa3\nBBB,10.5,1,BUY,ob4\n' > "$WORK/two-b.csv"
+"$SALVO" --broker "$WORK/odd-match.json" --batch 2 --retries 0 "$WORK/two-b.csv" > "$WORK/r14b" 2> "$WORK/err"
+check "out of order, by id: each its own" "oa3 rejected;ob4 accepted;" \
+    "$(jq -r '"\(.client_order_id) \(.status)"' "$WORK/r14b" | sort | tr '\n' ';')"
+check "out of order, by id: the refusal's own words" "broker: insufficient funds" \
+    "$(jq -r 'select(.status == "rejected") | .error' "$WORK/r14b")"
+
+# 15. An answer one element short, read by place (no element_id): no order
+# is read from another's element; each unknown (the first is placed).
+start_odd short
+jq 'del(.batch.element_id)' "$WORK/odd.json" > "$WORK/odd-place.json"
+"$SALVO" --broker "$WORK/odd-place.json" --batch 3 --retries 0 "$WORK/three.csv" > "$WORK/r15" 2> "$WORK/err"
+check "short answer: each unknown" "unknown=3" "$(statuses "$WORK/r15")"
+
+# 16. A 400 whose elements say "accepted" (no rule reads a 400's elements):
+# the orders are placed; unknown, never rejected.
+start_odd e400
+"$SALVO" --broker "$WORK/odd.json" --batch 2 --retries 0 "$WORK/two.csv" > "$WORK/r16" 2> "$WORK/err"
+check "a 400 with elements: each unknown" "unknown=2" "$(statuses "$WORK/r16")"
+check "a 400 with elements: both were placed" 2 "$(seen_count)"
+
+# 17. Batches that get no answer, then lookups slower than the cap allows:
+# every order ends accepted, placed once, and the journal holds a few lines
+# an order (a batch that finds no free connection waits for an answer, it
+# does not go round again at once).
+start_odd stall2 0.3
+awk 'BEGIN { print "symbol,price,quantity,side,client_order_id"; for (i = 1; i <= 6; i++) printf "S%d,10.5,1,BUY,st%d\n", i, i }' > "$WORK/six.csv"
+"$SALVO" --broker "$WORK/odd.json" --batch 3 --concurrency 2 --timeout 500ms --retry-backoff 10ms \
+    --reconcile-url "$ODD/orders/{{client_order_id}}" --resend-unknown --journal "$WORK/j17" "$WORK/six.csv" \
+    > "$WORK/r17" 2> "$WORK/err"
+check "stalled then looked up: 6 accepted" "accepted=6" "$(statuses "$WORK/r17")"
+check "stalled then looked up: each placed once" "6 1" "$(curl -s -m 5 "$ODD/_seen" | jq '[length, ([.[]] | max)] | join(" ")' -r)"
+check_true "stalled then looked up: the journal stays small ($(wc -l < "$WORK/j17") lines)" test "$(wc -l < "$WORK/j17")" -lt 100
 
 finish
