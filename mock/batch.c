@@ -5,8 +5,9 @@
  * by --reject-rate's draw); the other faults strike the whole request,
  * after its orders were recorded (--error-rate: 500, --drop-rate: the
  * connection closes unanswered) or before (--stall-rate). */
+#include "batch.h"
+#include "place.h"
 #include "reply.h"
-#include "routes.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -120,14 +121,6 @@ void mock_handle_batch(mock_server_t *s, h2o_req_t *req)
     cJSON_Delete(root);
     char *text = cJSON_PrintUnformatted(ans);
     cJSON_Delete(ans);
-    if (kind == MOCK_ERRORED) {
-        n->errors++;
-        mock_reply(s, req, MOCK_REPLY_SEND, 500, mock_reply_error_body(req, "internal error", NULL, NULL), 0);
-    } else if (kind == MOCK_DROPPED) {
-        n->dropped++;
-        mock_reply(s, req, MOCK_REPLY_DROP, 0, h2o_iovec_init(NULL, 0), 0);
-    } else {
-        mock_reply(s, req, MOCK_REPLY_SEND, 200, h2o_strdup(&req->pool, text ? text : "{}", SIZE_MAX), 0);
-    }
+    mock_reply_placed(s, req, kind, h2o_strdup(&req->pool, text ? text : "{}", SIZE_MAX));
     free(text);
 }

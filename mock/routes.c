@@ -2,6 +2,8 @@
  * rate limit, validation, duplicates, then one draw among the faults) and
  * book.c remembers it; the GETs read the book back. Answers go through
  * reply.c. */
+#include "batch.h"
+#include "place.h"
 #include "reply.h"
 #include "routes.h"
 #include "util.h"
@@ -14,8 +16,6 @@ struct mock_handler {
     mock_server_t *srv;
 };
 
-int64_t mock_now_ns(const mock_server_t *s) { return (int64_t)(uv_hrtime() - s->start_ns); }
-
 static int path_is(const h2o_req_t *req, const char *p)
 {
     return h2o_memis(req->path_normalized.base, req->path_normalized.len, p, strlen(p));
@@ -27,19 +27,6 @@ static int method_is(const h2o_req_t *req, const char *m)
 }
 
 /* ---- POST /orders ---- */
-
-void mock_record_order(mock_server_t *s, long i)
-{
-    if (s->record == NULL)
-        return;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    if (mock_order_to_json(&s->book, (size_t)i, &buf, &len, &cap) == 0) {
-        fwrite(buf, 1, len, s->record);
-        s->record_dirty = 1;
-    }
-    free(buf);
-}
 
 static h2o_iovec_t accepted_body(h2o_req_t *req, const mock_book_t *b, long i)
 {
@@ -59,18 +46,6 @@ static h2o_iovec_t accepted_body(h2o_req_t *req, const mock_book_t *b, long i)
     h2o_iovec_t v = h2o_strdup(&req->pool, str ? str : "{}", SIZE_MAX);
     free(str);
     return v;
-}
-
-int mock_authorized(const mock_server_t *s, h2o_req_t *req)
-{
-    if (s->cfg->api_key == NULL)
-        return 1;
-    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (at < 0)
-        return 0;
-    h2o_iovec_t v = req->headers.entries[at].value;
-    size_t klen = strlen(s->cfg->api_key);
-    return v.len == 7 + klen && memcmp(v.base, "Bearer ", 7) == 0 && memcmp(v.base + 7, s->cfg->api_key, klen) == 0;
 }
 
 /* Copy the Idempotency-Key header into the pool as a C string, or NULL. */
@@ -148,17 +123,11 @@ static void handle_order(mock_server_t *s, h2o_req_t *req)
     if (c->fill_every && (uint64_t)(i + 1) % c->fill_every == 0)
         s->book.orders[i].state = MOCK_FILLED;
     mock_record_order(s, i);
-    if (kind == MOCK_ERRORED) {
-        n->errors++;
-        mock_reply(s, req, MOCK_REPLY_SEND, 500, mock_reply_error_body(req, "internal error", NULL, NULL), 0);
-    } else if (kind == MOCK_DROPPED) {
-        n->dropped++;
-        mock_reply(s, req, MOCK_REPLY_DROP, 0, h2o_iovec_init(NULL, 0), 0);
-    } else {
+    if (kind == MOCK_ACCEPTED)
         n->accepted++;
-        mock_reply(s, req, MOCK_REPLY_SEND, 200, accepted_body(req, &s->book, i), 0);
-    }
+    mock_reply_placed(s, req, kind, kind == MOCK_ACCEPTED ? accepted_body(req, &s->book, i) : h2o_iovec_init(NULL, 0));
 }
+
 
 /* ---- GET /orders: the record as NDJSON, streamed in chunks ---- */
 

@@ -353,7 +353,11 @@ void salvo_profile_free(salvo_profile_t *p)
         salvo_crypto_wipe(p->hmac_key, p->hmac_key_len);
     free(p->hmac_key);
     salvo_pkey_free(p->pkey);
-    salvo_batch_free(p->batch);
+    if (p->batch) { /* its request is a profile: freed here, where profiles are */
+        free(p->batch->text);
+        salvo_profile_free(p->batch->req);
+        free(p->batch);
+    }
     cJSON_Delete(p->root);
     free(p);
 }

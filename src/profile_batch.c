@@ -260,15 +260,6 @@ int salvo_pf_batch_spec(salvo_pctx_t *c, const cJSON *sec, salvo_batch_t *b)
     return rc;
 }
 
-void salvo_batch_free(salvo_batch_t *b)
-{
-    if (b == NULL)
-        return;
-    free(b->text);
-    salvo_profile_free(b->req);
-    free(b);
-}
-
 /* ---------- at send time ---------- */
 
 static const char *hole_value(const salvo_order_t *o, int hole)

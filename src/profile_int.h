@@ -146,7 +146,6 @@ int salvo_profile_read_json(struct cJSON **root, const char *json, size_t len, c
  * body's other placeholders (every order of a batch shares them). */
 struct salvo_order;
 void salvo_batch_render(const salvo_batch_t *b, salvo_jbuf_t *out, const struct salvo_order *const *orders, size_t n);
-void salvo_batch_free(salvo_batch_t *b);
 
 /* "hmac-sha256", ... for messages. */
 const char *salvo_sign_algo_name(int algo);

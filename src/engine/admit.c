@@ -4,6 +4,7 @@
 
 #include "exec_proto.h"
 #include "parts.h"
+#include "profile_int.h"
 #include "util.h"
 #include "salvo/jbuf.h"
 #include "salvo/secret.h"
@@ -121,7 +122,7 @@ void salvo_admit(struct salvo_engine *e, salvo_job_t *j)
     }
     if (e->cfg->dry_run) {
         if (e->cfg->batch > 1)
-            salvo_batch_dry_add(e, j); /* shown with the batch it would go in */
+            salvo_admit_dry_batch(e, j); /* shown with the batch it would go in */
         else
             salvo_admit_dry_run(e, j);
         return;
@@ -282,7 +283,7 @@ void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const 
     request_json(e, j, w, m, idem, e->shared_headers, enc, b);
 }
 
-void salvo_dry_batch_json(struct salvo_engine *e, const salvo_job_t *lead, const char *m, salvo_jbuf_t *b)
+static void dry_batch_json(struct salvo_engine *e, const salvo_job_t *lead, const char *m, salvo_jbuf_t *b)
 {
     request_json(e, lead, &lead->wire, m, 0, e->batch_shared, SALVO_ENC_JSON, b);
 }
@@ -305,4 +306,61 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
     j->request = b.p;
     j->request_cap = b.cap;
     salvo_job_report(e, j, b.oom ? SALVO_NOT_SENT : SALVO_DRY_RUN, NULL, b.oom ? "not shown: out of memory" : NULL);
+}
+
+/* ---- --batch --dry-run: each order with the batch request it would go in ---- */
+
+void salvo_admit_dry_batch(struct salvo_engine *e, salvo_job_t *j)
+{
+    if (e->dry == NULL && (e->dry = calloc(e->cfg->batch, sizeof *e->dry)) == NULL) {
+        salvo_admit_dry_run(e, j); /* shown alone */
+        return;
+    }
+    if (e->ndry > 0 && (e->ndry == e->cfg->batch || !salvo_batch_may_ride(e->cfg->profile->batch, e->dry[0], j)))
+        salvo_admit_dry_flush(e);
+    e->dry[e->ndry++] = j;
+}
+
+/* Each order of the batch gets a copy of the request's JSON. */
+static void show_batch(struct salvo_engine *e, salvo_job_t *lead, unsigned n)
+{
+    salvo_jbuf_t b = {0};
+    dry_batch_json(e, lead, salvo_profile_method(e->cfg->profile->batch->req), &b);
+    for (unsigned i = 0; i < n; i++) {
+        salvo_job_t *j = e->dry[i];
+        salvo_jbuf_t mine = {.p = j->request, .cap = j->request_cap};
+        if (!b.oom)
+            salvo_jbuf_raw(&mine, b.p, b.len);
+        j->request = mine.p;
+        j->request_cap = mine.cap;
+        int ok = !b.oom && !mine.oom;
+        salvo_job_report(e, j, ok ? SALVO_DRY_RUN : SALVO_NOT_SENT, NULL, ok ? NULL : "not shown: out of memory");
+    }
+    salvo_jbuf_free(&b);
+}
+
+void salvo_admit_dry_flush(struct salvo_engine *e)
+{
+    unsigned n = e->ndry;
+    e->ndry = 0;
+    if (n == 0)
+        return;
+    salvo_job_t *lead = e->dry[0];
+    if (n == 1 || (lead->members == NULL && (lead->members = calloc(e->cfg->batch, sizeof *lead->members)) == NULL)) {
+        for (unsigned i = 0; i < n; i++)
+            salvo_admit_dry_run(e, e->dry[i]); /* a single request each */
+        return;
+    }
+    memcpy(lead->members, e->dry, n * sizeof *e->dry);
+    lead->nmembers = n;
+    int rc = salvo_batch_build(e, lead, 1);
+    lead->nmembers = 0; /* shown, never sent: no batch to keep */
+    if (rc < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "not shown: %s", lead->errbuf);
+        for (unsigned i = 0; i < n; i++)
+            salvo_job_report(e, e->dry[i], SALVO_NOT_SENT, NULL, why);
+        return;
+    }
+    show_batch(e, lead, n);
 }

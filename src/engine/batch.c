@@ -10,7 +10,7 @@
 
 /* Can j share a request with the lead: a placing attempt (not a lookup),
  * with the values of the profile's "group" columns the lead has? */
-static int may_ride(const salvo_batch_t *b, const salvo_job_t *lead, const salvo_job_t *j)
+int salvo_batch_may_ride(const salvo_batch_t *b, const salvo_job_t *lead, const salvo_job_t *j)
 {
     int lookup = j->state == JOB_READY ? j->lookup_first : j->mode != JOB_POST;
     if (lookup)
@@ -32,7 +32,7 @@ static unsigned collect(struct salvo_engine *e, salvo_job_t *lead, salvo_job_t *
     for (int k = 0; k < 2 && qs[k] && n < max; k++) {
         for (salvo_queue_t *q = salvo_queue_head(qs[k]); q != qs[k] && n < max; q = q->next) {
             salvo_job_t *j = SALVO_QUEUE_DATA(q, salvo_job_t, qlink);
-            if (j != lead && may_ride(b, lead, j))
+            if (j != lead && salvo_batch_may_ride(b, lead, j))
                 out[n++] = j;
         }
     }
@@ -80,9 +80,7 @@ static void begin(struct salvo_engine *e, salvo_job_t *j)
     }
 }
 
-/* The request: the orders' bodies in the batch's body, signed now
- * (redact: a dry run's, secrets as ***). */
-static int build_request(struct salvo_engine *e, salvo_job_t *lead, int redact)
+int salvo_batch_build(struct salvo_engine *e, salvo_job_t *lead, int redact)
 {
     const salvo_batch_t *b = e->cfg->profile->batch;
     const salvo_order_t *orders[lead->nmembers];
@@ -119,7 +117,7 @@ static void not_sent_all(struct salvo_engine *e, salvo_job_t *lead, const char *
 int salvo_batch_gather(struct salvo_engine *e, salvo_job_t *j, int64_t now)
 {
     unsigned max = e->cfg->batch;
-    if (max < 2 || e->cfg->profile == NULL || e->cfg->profile->batch == NULL || !may_ride(e->cfg->profile->batch, j, j))
+    if (max < 2 || e->cfg->profile == NULL || e->cfg->profile->batch == NULL || !salvo_batch_may_ride(e->cfg->profile->batch, j, j))
         return 0;
     if (j->members == NULL && (j->members = calloc(max, sizeof *j->members)) == NULL)
         return 0; /* it goes alone */
@@ -150,7 +148,7 @@ int salvo_batch_gather(struct salvo_engine *e, salvo_job_t *j, int64_t now)
             not_sent_all(e, j, "the journal could not be written");
             return 1;
         }
-    if (build_request(e, j, 0) < 0) {
+    if (salvo_batch_build(e, j, 0) < 0) {
         char why[300];
         snprintf(why, sizeof why, "%s", j->errbuf);
         not_sent_all(e, j, why);
@@ -162,22 +160,6 @@ int salvo_batch_gather(struct salvo_engine *e, salvo_job_t *j, int64_t now)
     return 1;
 }
 
-void salvo_batch_detach(struct salvo_engine *e, salvo_job_t *j)
-{
-    salvo_job_t *lead = j->lead;
-    if (lead == NULL)
-        return;
-    j->lead = NULL;
-    if (j != lead)
-        e->riders--;
-    /* keep the lead's list of those still with it, in their places */
-    unsigned k = 0;
-    for (unsigned i = 0; i < lead->nmembers; i++)
-        if (lead->members[i] != j)
-            lead->members[k++] = lead->members[i];
-    lead->nmembers = k;
-}
-
 void salvo_batch_undo(struct salvo_engine *e, salvo_job_t *lead, const char *why,
                       void (*wait)(struct salvo_engine *, salvo_job_t *))
 {
@@ -187,7 +169,7 @@ void salvo_batch_undo(struct salvo_engine *e, salvo_job_t *lead, const char *why
     }
     while (lead->nmembers > 0) {
         salvo_job_t *j = lead->members[lead->nmembers - 1];
-        salvo_batch_detach(e, j);
+        salvo_job_detach(e, j);
         salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
         wait(e, j);
     }
@@ -203,7 +185,7 @@ void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo
     salvo_job_t *m[n];
     memcpy(m, lead->members, n * sizeof *m);
     for (unsigned i = 0; i < n; i++) { /* each leaves the batch before its reading may finish or requeue it */
-        salvo_batch_detach(e, m[i]);
+        salvo_job_detach(e, m[i]);
         m[i]->state = JOB_FLIGHT;
     }
     int64_t delay = 0;
@@ -221,61 +203,4 @@ void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo
             wait(e, m[i]);
     }
     cJSON_Delete(doc);
-}
-
-/* ---- --dry-run ---- */
-
-void salvo_batch_dry_add(struct salvo_engine *e, salvo_job_t *j)
-{
-    if (e->dry == NULL && (e->dry = calloc(e->cfg->batch, sizeof *e->dry)) == NULL) {
-        salvo_admit_dry_run(e, j); /* shown alone */
-        return;
-    }
-    if (e->ndry > 0 && (e->ndry == e->cfg->batch || !may_ride(e->cfg->profile->batch, e->dry[0], j)))
-        salvo_batch_dry_flush(e);
-    e->dry[e->ndry++] = j;
-}
-
-/* Each order of the batch gets a copy of the request's JSON. */
-static void show_batch(struct salvo_engine *e, salvo_job_t *lead, unsigned n)
-{
-    salvo_jbuf_t b = {0};
-    salvo_dry_batch_json(e, lead, salvo_profile_method(e->cfg->profile->batch->req), &b);
-    for (unsigned i = 0; i < n; i++) {
-        salvo_job_t *j = e->dry[i];
-        salvo_jbuf_t mine = {.p = j->request, .cap = j->request_cap};
-        if (!b.oom)
-            salvo_jbuf_raw(&mine, b.p, b.len);
-        j->request = mine.p;
-        j->request_cap = mine.cap;
-        int ok = !b.oom && !mine.oom;
-        salvo_job_report(e, j, ok ? SALVO_DRY_RUN : SALVO_NOT_SENT, NULL, ok ? NULL : "not shown: out of memory");
-    }
-    salvo_jbuf_free(&b);
-}
-
-void salvo_batch_dry_flush(struct salvo_engine *e)
-{
-    unsigned n = e->ndry;
-    e->ndry = 0;
-    if (n == 0)
-        return;
-    salvo_job_t *lead = e->dry[0];
-    if (n == 1 || (lead->members == NULL && (lead->members = calloc(e->cfg->batch, sizeof *lead->members)) == NULL)) {
-        for (unsigned i = 0; i < n; i++)
-            salvo_admit_dry_run(e, e->dry[i]); /* a single request each */
-        return;
-    }
-    memcpy(lead->members, e->dry, n * sizeof *e->dry);
-    lead->nmembers = n;
-    int rc = build_request(e, lead, 1);
-    lead->nmembers = 0; /* shown, never sent: no batch to keep */
-    if (rc < 0) {
-        char why[300];
-        snprintf(why, sizeof why, "not shown: %s", lead->errbuf);
-        for (unsigned i = 0; i < n; i++)
-            salvo_job_report(e, e->dry[i], SALVO_NOT_SENT, NULL, why);
-        return;
-    }
-    show_batch(e, lead, n);
 }

@@ -266,6 +266,22 @@ static void read_rate_headers(struct salvo_engine *e, salvo_job_t *j, const salv
         salvo_jbuf_raw(&j->captured, "}", 2); /* with its NUL */
 }
 
+/* A rule's verdict into the outcome: a ban stops the run; an accepted
+ * order carries no broker words. Returns v. */
+static int take_verdict(struct salvo_engine *e, const salvo_reply_t *rep, int v, int earlier_copy, salvo_outcome_t *oc,
+                        char *msg)
+{
+    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
+    if (v == SALVO_V_BANNED) {
+        char why[160];
+        snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
+        salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
+    }
+    if (oc->status == SALVO_ACCEPTED)
+        msg[0] = '\0';
+    return v;
+}
+
 /* What the profile's rules make of a whole answer: oc is replaced when a
  * rule matches. *msg gets the broker's words for a non-accepted answer.
  * Returns the verdict, SALVO_V_NONE when no rule decided. */
@@ -286,15 +302,7 @@ static int read_by_profile(struct salvo_engine *e, salvo_job_t *j, const salvo_r
     salvo_rules_filled(&p->rules, doc, &j->order, j->filled, sizeof j->filled);
     salvo_rules_error(&p->rules, doc, msg, msglen);
     cJSON_Delete(doc);
-    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
-    if (v == SALVO_V_BANNED) {
-        char why[160];
-        snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
-        salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
-    }
-    if (oc->status == SALVO_ACCEPTED)
-        msg[0] = '\0';
-    return v;
+    return take_verdict(e, rep, v, earlier_copy, oc, msg);
 }
 
 /* ---- a batch's answer, read for one of its orders ---- */
@@ -406,15 +414,7 @@ static int read_batch_element(struct salvo_engine *e, salvo_job_t *j, const salv
                                                         : "the batch's answer has no element for this order");
         v = SALVO_V_UNKNOWN;
     }
-    *oc = salvo_verdict_outcome(v, earlier_copy, *oc);
-    if (v == SALVO_V_BANNED) {
-        char why[160];
-        snprintf(why, sizeof why, "the broker refuses this client for now (HTTP %ld); the run stopped", rep->http);
-        salvo_engine_raise(e, SALVO_STOP_HOPELESS, why);
-    }
-    if (oc->status == SALVO_ACCEPTED)
-        msg[0] = '\0';
-    return v;
+    return take_verdict(e, rep, v, earlier_copy, oc, msg);
 }
 
 /* The first attempt's moment on the wire (libcurl about to write it), not

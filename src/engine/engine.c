@@ -106,7 +106,7 @@ static void fill(struct salvo_engine *e)
 {
     fill_orders(e);
     if (e->ndry)
-        salvo_batch_dry_flush(e);
+        salvo_admit_dry_flush(e);
 }
 
 static void fill_orders(struct salvo_engine *e)

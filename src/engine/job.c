@@ -229,10 +229,27 @@ void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why)
     salvo_job_finish(e, j);
 }
 
+/* --batch: j leaves its batch (finished, or going on its own); the lead
+ * keeps the list of those still with it, in their places. */
+void salvo_job_detach(struct salvo_engine *e, salvo_job_t *j)
+{
+    salvo_job_t *lead = j->lead;
+    if (lead == NULL)
+        return;
+    j->lead = NULL;
+    if (j != lead)
+        e->riders--;
+    unsigned k = 0;
+    for (unsigned i = 0; i < lead->nmembers; i++)
+        if (lead->members[i] != j)
+            lead->members[k++] = lead->members[i];
+    lead->nmembers = k;
+}
+
 void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j)
 {
     salvo_result_t *r = &j->res;
-    salvo_batch_detach(e, j);
+    salvo_job_detach(e, j);
     uv_timer_stop(&j->backoff);
     r->response = j->resp_len ? j->resp : NULL;
     r->response_len = j->resp_len;

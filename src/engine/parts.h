@@ -351,8 +351,11 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
  * the order's idempotency header. b->oom says if it is whole. */
 void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
                             int idem, salvo_jbuf_t *b);
-/* The same for a batch's request (the lead's wire): JSON, its headers. */
-void salvo_dry_batch_json(struct salvo_engine *e, const salvo_job_t *lead, const char *m, salvo_jbuf_t *b);
+/* --batch --dry-run: j waits to be shown with the orders read with it that
+ * would share its request; flush shows those waiting (each its line, the
+ * batch's request in it), after every pass over the input. */
+void salvo_admit_dry_batch(struct salvo_engine *e, salvo_job_t *j);
+void salvo_admit_dry_flush(struct salvo_engine *e);
 /* A valid order read after the run stopped (or hit a cap): reported, never sent. */
 void salvo_admit_unsent(struct salvo_engine *e, salvo_job_t *j);
 
@@ -383,6 +386,8 @@ void salvo_job_release(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_report(struct salvo_engine *e, salvo_job_t *j, int status, const char *previous, const char *error);
 void salvo_job_start(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_finish(struct salvo_engine *e, salvo_job_t *j);
+/* --batch: j leaves its batch (finished, or going on its own). */
+void salvo_job_detach(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why);
 int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
 /* The same, its tokens already taken. */
@@ -405,13 +410,14 @@ void salvo_batch_complete(struct salvo_engine *e, salvo_job_t *lead, const salvo
  * finished not sent (why non-NULL). */
 void salvo_batch_undo(struct salvo_engine *e, salvo_job_t *lead, const char *why,
                       void (*wait)(struct salvo_engine *, salvo_job_t *));
-/* --dry-run: j waits to be shown with the orders read with it that would
- * share its request; flush shows those waiting (each its line, the batch's
- * request in it), after every pass over the input. */
-void salvo_batch_dry_add(struct salvo_engine *e, salvo_job_t *j);
-void salvo_batch_dry_flush(struct salvo_engine *e);
-/* j leaves its batch (finished, or back on its own). */
-void salvo_batch_detach(struct salvo_engine *e, salvo_job_t *j);
+/* Can j share the lead's request (a placing attempt, the lead's values
+ * of the profile's "group" columns)? */
+struct salvo_batch;
+int salvo_batch_may_ride(const struct salvo_batch *b, const salvo_job_t *lead, const salvo_job_t *j);
+/* The lead's request: its members' bodies in the batch's body, signed
+ * now (redact: a dry run's, secrets as ***). 0, or a negative errno with
+ * lead->errbuf saying why. */
+int salvo_batch_build(struct salvo_engine *e, salvo_job_t *lead, int redact);
 int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact);
 
 #endif

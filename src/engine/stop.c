@@ -84,7 +84,7 @@ void salvo_stop_all(struct salvo_engine *e, int mode)
         return;
     e->in_stop = 1;
     salvo_intake_stop(&e->in);
-    salvo_batch_dry_flush(e); /* read before the stop: shown */
+    salvo_admit_dry_flush(e); /* read before the stop: shown */
     report_ready(e);
     walk_busy(e, finish_waiting);
     if (e->aborting)
