@@ -112,3 +112,15 @@ int salvo_method_bodyless(const char *method)
 {
     return method && (strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0);
 }
+
+void salvo_join_text(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t k = 0;
+    if (cap == 0)
+        return;
+    for (const char *s = a; s && *s && k + 1 < cap; s++)
+        dst[k++] = *s;
+    for (const char *s = b; s && *s && k + 1 < cap; s++)
+        dst[k++] = *s;
+    dst[k] = '\0';
+}

@@ -108,8 +108,8 @@ int salvo_batch_build(struct salvo_engine *e, salvo_job_t *lead, int redact)
 
 static void not_sent_all(struct salvo_engine *e, salvo_job_t *lead, const char *why)
 {
-    char copy[300];
-    snprintf(copy, sizeof copy, "%s", why);
+    char copy[sizeof lead->errbuf]; /* why may be the lead's errbuf, which finishing it rewrites */
+    salvo_join_text(copy, sizeof copy, why, NULL);
     while (lead->nmembers > 0)
         salvo_job_not_sent(e, lead->members[lead->nmembers - 1], copy); /* finishing detaches it */
 }
@@ -149,9 +149,7 @@ int salvo_batch_gather(struct salvo_engine *e, salvo_job_t *j, int64_t now)
             return 1;
         }
     if (salvo_batch_build(e, j, 0) < 0) {
-        char why[300];
-        snprintf(why, sizeof why, "%s", j->errbuf);
-        not_sent_all(e, j, why);
+        not_sent_all(e, j, j->errbuf);
         return 1;
     }
     for (unsigned i = 0; i < n; i++)

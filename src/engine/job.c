@@ -162,8 +162,8 @@ int salvo_job_prepare_paced(struct salvo_engine *e, salvo_job_t *j, int64_t now)
         return -1;
     }
     if (j->mode == JOB_POST && e->cfg->profile && salvo_job_build_wire(e, j, 0) < 0) {
-        char why[300];
-        snprintf(why, sizeof why, "%s", j->errbuf);
+        char why[sizeof j->errbuf];
+        salvo_join_text(why, sizeof why, j->errbuf, NULL);
         salvo_job_not_sent(e, j, why);
         return -1;
     }
@@ -224,7 +224,7 @@ void salvo_job_not_sent(struct salvo_engine *e, salvo_job_t *j, const char *why)
     salvo_pace_settle(&e->pace, &j->ticket, -1, salvo_engine_now(e));
     if (j->res.attempts == 0 && j->mode == JOB_POST)
         j->res.status = j->maybe_delivered ? SALVO_UNKNOWN : SALVO_NOT_SENT;
-    snprintf(j->errbuf, sizeof j->errbuf, "not sent: %s", why);
+    salvo_join_text(j->errbuf, sizeof j->errbuf, "not sent: ", why); /* why is never j->errbuf: callers copy it */
     j->res.error = j->errbuf;
     salvo_job_finish(e, j);
 }
