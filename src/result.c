@@ -204,6 +204,13 @@ void salvo_result_write(salvo_jbuf_t *b, const salvo_result_t *r, const char *ru
     }
     kv_str(b, "order_id", r->order_id);
     kv_str(b, "filled", r->filled);
+    if (r->batch_size > 1) {
+        SALVO_JBUF_LIT(b, ",\"batch\":{\"size\":");
+        salvo_jbuf_u64(b, r->batch_size);
+        SALVO_JBUF_LIT(b, ",\"index\":");
+        salvo_jbuf_u64(b, r->batch_index);
+        SALVO_JBUF_LIT(b, "}");
+    }
     if (r->headers) {
         key(b, "headers");
         salvo_jbuf_cstr(b, r->headers);

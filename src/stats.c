@@ -35,6 +35,8 @@ int64_t salvo_stats_get(const salvo_stats_t *st, int what)
     case SALVO_STAT_FIRST_SEND_UNIX_US: return st->first_send_unix_us;
     case SALVO_STAT_BROKER_OFFSET_MS: return st->broker_offset_ms;
     case SALVO_STAT_BROKER_OFFSET_KNOWN: return st->broker_offset_known;
+    case SALVO_STAT_BATCHES: return (int64_t)st->batches;
+    case SALVO_STAT_REQUESTS: return (int64_t)(st->sends - st->batched + st->batches);
     default: return 0;
     }
 }

@@ -195,7 +195,7 @@ typedef struct salvo_stats salvo_stats_t;
 /* salvo_stats_get()'s numbers. Counts unless named otherwise. */
 enum salvo_stat {
     SALVO_STAT_ORDERS,          /* rows read: each has had exactly one result */
-    SALVO_STAT_SENDS,           /* attempts (HTTP requests, or worker lines) */
+    SALVO_STAT_SENDS,           /* attempts (HTTP requests, or worker lines; an order a batch carried: one each) */
     SALVO_STAT_IN_FLIGHT,       /* live: orders sent (or waiting to retry) without a result yet */
     SALVO_STAT_RESENT,          /* libcurl resent on its own */
     SALVO_STAT_VALID,           /* valid orders read (check mode), or admitted to be sent */
@@ -223,6 +223,8 @@ enum salvo_stat {
     SALVO_STAT_FIRST_SEND_UNIX_US,
     SALVO_STAT_BROKER_OFFSET_MS, /* broker's Date minus ours at warm-up (1 s resolution) */
     SALVO_STAT_BROKER_OFFSET_KNOWN,
+    SALVO_STAT_BATCHES,         /* --batch: requests that carried several orders */
+    SALVO_STAT_REQUESTS,        /* requests sent: SENDS counts each order a batch carried, this the batch once */
     /* new ones are appended here */
 };
 

@@ -121,6 +121,8 @@ typedef struct salvo_result {
     unsigned worker;      /* exec runs: the worker (1-based) of the last attempt; 0: none */
     int op;               /* enum salvo_op of the run */
     const char *filled;   /* a status run: the quantity filled, as the broker wrote it; NULL when none */
+    unsigned batch_size;  /* --batch: the last attempt went in a request of this many orders (0: alone) */
+    unsigned batch_index; /* ... this order the (0-based) batch_index-th of them */
 } salvo_result_t;
 
 /* The result as one JSON line ending in '\n' (the salvo command's output

@@ -551,6 +551,8 @@ static void complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t
         snprintf(j->errbuf, sizeof j->errbuf, "broker: %s", said);
         j->res.error = j->errbuf;
     }
+    j->res.batch_size = br ? br->n : 0;
+    j->res.batch_index = br ? br->index : 0;
     j->res.order_id = j->order_id[0] ? j->order_id : NULL;
     j->res.filled = j->filled[0] ? j->filled : NULL;
     j->res.headers = j->captured.len ? j->captured.p : NULL;

@@ -171,6 +171,10 @@ static void launch(struct salvo_engine *e)
         for (unsigned i = 0; i < j->nmembers; i++)
             j->members[i]->state = JOB_FLIGHT;
         int sr = e->tops->send(e->transport, j);
+        if (sr == 0 && j->nmembers > 0) {
+            e->st.batches++;
+            e->st.batched += j->nmembers;
+        }
         if (sr < 0 && j->nmembers > 0) { /* a batch: each of its orders goes again, or ends */
             salvo_batch_undo(e, j, sr == -EBUSY ? NULL : sr == -ENOMEM ? "out of memory" : "the request could not be set up",
                              retry_push);

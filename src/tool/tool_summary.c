@@ -202,7 +202,10 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
     }
     if (g->sent) {
         n = tool_put(buf, cap, n, "\nsalvo: %llu order%s sent", (unsigned long long)g->sent, plural(g->sent));
-        if (g->requests != g->sent)
+        if (s && s->batches) /* the live run counts its requests: a batch is one */
+            n = tool_put(buf, cap, n, " in %llu requests (%llu batches)",
+                         (unsigned long long)(s->sends - s->batched + s->batches), (unsigned long long)s->batches);
+        else if (g->requests != g->sent)
             n = tool_put(buf, cap, n, " (%llu requests)", (unsigned long long)g->requests);
         double rate = send_rate(g);
         if (rate > 0)
@@ -314,12 +317,13 @@ static void put_summary(FILE *f, const tool_agg_t *g, const tool_live_t *live, i
         fprintf(f, "%s\"%s\":%llu", i ? "," : "", salvo_status_name(i), (unsigned long long)s->count[i]);
     const salvo_hist_t *h = &s->latency;
     fprintf(f,
-            "},\"requests\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
+            "},\"requests\":%llu,\"batches\":%llu,\"transport_resent\":%llu,\"wall_s\":%.6f,\"span_s\":%.6f,"
             "\"achieved_rate\":%.3f,\"latency_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
             "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu},"
             "\"workers\":{\"restarts\":%llu,\"given_up\":%llu}",
-            (unsigned long long)s->sends, (unsigned long long)s->resent, (double)s->wall_ns / 1e9,
+            (unsigned long long)(s->sends - s->batched + s->batches), (unsigned long long)s->batches,
+            (unsigned long long)s->resent, (double)s->wall_ns / 1e9,
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
             send_rate(g), ms(h->min), ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),
             ms(salvo_hist_percentile(h, 99)), ms(h->max), h->n ? h->sum / (double)h->n / 1e3 : 0.0, signal,

@@ -24,8 +24,13 @@ awk -F, 'NR == 1 { print $0 ",client_order_id"; next } { $1 = "SYM" (NR % 3); pr
 # line an order, each with its own element's answer.
 start_mock --reject-rate 0.2 --seed 7
 profile
-"$SALVO" --broker "$P" --batch 10 --journal "$WORK/j1" "$WORK/sym.csv" > "$WORK/r1" 2> "$WORK/err"
+"$SALVO" --broker "$P" --batch 10 --journal "$WORK/j1" --summary-json "$WORK/s1.json" "$WORK/sym.csv" > "$WORK/r1" 2> "$WORK/err"
 rc=$?
+check "batches: the summary counts 5 requests, 5 of them batches" "5 5" "$(jq -r '"\(.requests) \(.batches)"' "$WORK/s1.json")"
+check_true "batches: and says so" grep -q "45 orders sent in 5 requests (5 batches)" "$WORK/err"
+check "batches: each line says its batch (size, place)" "10:0-9 x4;5:0-4 x1;" \
+    "$(jq -r '"\(.batch.size) \(.batch.index)"' "$WORK/r1" | awk '{ k = $1; if (!(k in lo) || $2 < lo[k]) lo[k] = $2; if ($2 > hi[k]) hi[k] = $2; c[k]++ }
+        END { for (k in c) printf "%s:%d-%d x%d;\n", k, lo[k], hi[k], c[k] / (hi[k] + 1) }' | LC_ALL=C sort | tr -d '\n')"
 check "batches: 5 requests for 45 orders" 5 "$(stat_of batches)"
 check "batches: the broker read 45 orders" 45 "$(stat_of received)"
 check_same "batches: one line for each order" "$(ids_of "$WORK/r1" | uniq)" "$(ids_of "$WORK/r1")"

@@ -28,6 +28,8 @@ struct salvo_stats {
     uint64_t held;     /* --resume: sent earlier, no outcome, not sent again */
     uint64_t done_earlier; /* --resume: skipped, the journal has their outcome (a cap's skips are not) */
     uint64_t resent_unknown; /* --resume --resend-unknown: sent again */
+    uint64_t batches;        /* --batch: requests that carried several orders */
+    uint64_t batched;        /* ... and the order attempts (sends) they carried */
     uint64_t worker_restarts; /* --exec: workers started again after one went down */
     uint64_t workers_given_up; /* --exec: workers not started again (8 starts in a row answered nothing) */
     int stop_reason;   /* enum salvo_stop_reason */
