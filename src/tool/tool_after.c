@@ -57,7 +57,7 @@ static int wait_for_time(tool_t *tl)
 /* The cancel's configuration: the send's (timeouts, TLS, headers,
  * redaction), with the profile's cancel request and limits, its orders
  * from the spool, and none of what only the send does (the journal, --at,
- * caps, resends, the input's format and defaults). */
+ * caps, resends, batches, the input's format and defaults). */
 static int cancel_config(tool_t *tl, salvo_config_t *c, int fd)
 {
     const salvo_args_t *a = tl->a;
@@ -67,6 +67,7 @@ static int cancel_config(tool_t *tl, salvo_config_t *c, int fd)
     c->start_at_unix_us = 0, c->warm = 0, c->warm_url = NULL, c->max_orders = 0, c->max_notional = 0;
     c->reconcile_url = NULL, c->reconcile_pointer = NULL, c->resend_unknown = 0, c->retry_ambiguous = 0;
     c->idempotency_header = NULL, c->dry_run = 0, c->check_only = 0;
+    c->batch = 0, c->batch_url = NULL; /* a cancel is one request an order */
     c->defaults.quantity = c->defaults.side = c->defaults.type = NULL;
     salvo_config_t d; /* the pace is the profile's, else none: not the send's flags */
     salvo_config_init(&d);

@@ -92,6 +92,16 @@ check "cap: 45 accepted" "accepted=45" "$(statuses "$WORK/r4")"
 check "cap: 5 requests" 5 "$(stat_of batches)"
 stop_mock
 
+# 4b. --cancel-after with --batch: the send goes in batches, the cancel one
+# request an order, and every order placed is cancelled.
+start_mock
+profile
+"$SALVO" --broker "$P" --batch 10 --cancel-after 2s "$WORK/in45.csv" > "$WORK/r4b" 2> "$WORK/err"
+check "batch, then cancel: exit 0" 0 "$?"
+check "batch, then cancel: 45 accepted, then 45 cancelled" "accepted=45 cancelled=45" "$(statuses "$WORK/r4b")"
+check "batch, then cancel: the broker cancelled 45" 45 "$(stat_of cancelled)"
+stop_mock
+
 # 5. No answer: the broker placed every order and the connection closed.
 # Each order is unknown (it may be, and is, at the broker), never a "no";
 # the journal says so: --resume --resend-unknown (the profile dedupes ids)
