@@ -53,11 +53,13 @@ static int take_if_free(struct salvo_engine *e, salvo_job_t *j, int64_t now, int
 
 /* The tokens: the request's (the lead's, which the pump saw free), and,
  * when the broker counts orders, one for each further order, as far as
- * the limiters allow now. How many orders go (1: the lead alone, its
- * token taken; 0: none, nothing taken). */
+ * the limiters allow now. With --rate-per every order takes its value's
+ * slot too, whatever the broker counts: a batch of several values must
+ * not pass one's limit riding on another's. How many orders go (1: the
+ * lead alone, its token taken; 0: none, nothing taken). */
 static unsigned take_tokens(struct salvo_engine *e, salvo_job_t **m, unsigned n, int64_t now)
 {
-    int per_order = e->cfg->profile->batch->per_order;
+    int per_order = e->cfg->profile->batch->per_order || e->pace.per != NULL;
     if (take_if_free(e, m[0], now, 0) < 0)
         return 0;
     for (unsigned i = 1; i < n; i++) {
