@@ -5,6 +5,9 @@
  *   engine.c    lifecycle, the dispatch loop (pump), timers, the end of a run
  *     admit.c     what to do with a valid order: check, dry run, resume, caps, queue
  *     complete.c  an attempt's reply: classify, decide retry / look up / finish
+ *       answer.c    the answer read: the profile's rules, a batch order's element,
+ *                   the broker's words
+ *     batch.c     --batch: orders gathered into one request, its answer handed out
  *     stop.c      stop and drain
  *     at.c        --at: the start time, the warm-up
  *       job.c       a job's start and end: the result, the journal's outcome line
@@ -37,6 +40,7 @@
 #include "limit.h"
 #include "orderid.h"
 #include "queue.h"
+#include "retry.h"
 #include "salvo/engine.h"
 #include "salvo/idmap.h"
 #include "salvo/jindex.h"
@@ -367,6 +371,42 @@ void salvo_complete(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t 
 struct cJSON;
 void salvo_complete_member(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *r, const struct cJSON *doc,
                            unsigned index, unsigned n);
+
+/* answer.c: a broker's answer read, for complete.c. */
+/* One order of a batch's answer: the answer parsed once for the batch,
+ * the order's place, and where its own element is (salvo_answer_locate). */
+typedef struct salvo_batch_read {
+    const struct cJSON *doc; /* NULL: none, not JSON, or cut off */
+    unsigned index, n;       /* the order's place, and the batch's size */
+    int found;               /* the answer has the order's own element, at element */
+    char element[160];
+} salvo_batch_read_t;
+struct salvo_batch;
+/* Find the order's own element: by its id in the lists (match), or in its
+ * place, where the list has one an order and (element_id) names it. A
+ * list of another length could put one order's answer on another: none
+ * counts. */
+void salvo_answer_locate(const struct salvo_batch *b, salvo_batch_read_t *br, const salvo_order_t *o);
+/* What the profile's rules make of a whole answer (its rate-limit headers
+ * read too): oc is replaced when a rule matches; msg gets the broker's
+ * words for a non-accepted answer. The verdict, SALVO_V_NONE when no rule
+ * decided. A ban stops the run. */
+int salvo_answer_read(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep, int earlier_copy,
+                      salvo_outcome_t *oc, char *msg, size_t msglen);
+/* The same for one order of a batch, by the batch's rules at its element.
+ * An answer that says "done" but has no element for the order, or an
+ * element no rule reads, leaves it unknown: a batch's 2xx says the broker
+ * read the request, not what it did with each order. */
+int salvo_answer_read_member(struct salvo_engine *e, salvo_job_t *j, const salvo_reply_t *rep,
+                             const salvo_batch_read_t *br, int earlier_copy, salvo_outcome_t *oc, char *msg,
+                             size_t msglen);
+/* Hold every send for delay_ns (at most --retry-max-backoff): the broker
+ * said to slow down. */
+void salvo_answer_pause(struct salvo_engine *e, int64_t delay_ns);
+/* A broker's words for a "no" that no profile read (issue 22: "error":
+ * null left jq .error empty): an answer object's "error" and the first of
+ * its message/reason/... strings, joined; else the start of a text answer. */
+void salvo_answer_reason(const salvo_reply_t *rep, char *out, size_t cap);
 int salvo_job_set_lookup(struct salvo_engine *e, salvo_job_t *j);
 
 /* at.c: --at's start time and warm-up */
