@@ -33,16 +33,6 @@ static const char *const order_only[] = {"url",    "sandbox_url", "method", "bod
 
 #define MAX_BATCH 1000 /* the largest any broker takes is 50 (Bitget) */
 
-static int replace_item(cJSON *m, const char *key, cJSON *v)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(m, key);
-    if (v == NULL || !cJSON_AddItemToObject(m, key, v)) {
-        cJSON_Delete(v);
-        return -ENOMEM;
-    }
-    return 0;
-}
-
 int salvo_pf_batch_root(salvo_pctx_t *c, const cJSON *root, cJSON **out)
 {
     *out = NULL;
@@ -60,18 +50,10 @@ int salvo_pf_batch_root(salvo_pctx_t *c, const cJSON *root, cJSON **out)
     if (enc && !(cJSON_IsString(enc) && (strcmp(enc->valuestring, "json") == 0 || strcmp(enc->valuestring, "form") == 0)))
         return salvo_pf_bad(c, "\"%s\": a batch sends its orders as a JSON list; this profile's orders go in the "
                                "query", "batch");
-    cJSON *m = cJSON_Duplicate(root, 1);
-    if (m == NULL)
-        return -ENOMEM;
-    for (const char *const *k = order_only; *k; k++)
-        cJSON_DeleteItemFromObjectCaseSensitive(m, *k);
-    rc = replace_item(m, "encoding", cJSON_CreateString("json"));
-    for (const char *const *k = request_keys; *k && rc == 0; k++) {
-        const cJSON *v = salvo_pf_item(sec, *k);
-        if (v)
-            rc = replace_item(m, *k, cJSON_Duplicate(v, 1));
-    }
-    if (rc < 0) {
+    cJSON *m;
+    if ((rc = salvo_pf_section_root(root, order_only, sec, request_keys, &m)) < 0)
+        return rc;
+    if ((rc = salvo_pf_replace(m, "encoding", cJSON_CreateString("json"))) < 0) {
         cJSON_Delete(m);
         return rc;
     }

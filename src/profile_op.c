@@ -38,13 +38,7 @@ static int check_bodyless(salvo_pctx_t *c, cJSON *merged, const char *name)
     if (!empty)
         return salvo_pf_bad(c, "\"%s\": a GET or DELETE sends no body: give its fields with \"encoding\": \"query\"",
                             name);
-    cJSON *q = cJSON_CreateString("query");
-    cJSON_DeleteItemFromObjectCaseSensitive(merged, "encoding");
-    if (q == NULL || !cJSON_AddItemToObject(merged, "encoding", q)) {
-        cJSON_Delete(q);
-        return -ENOMEM;
-    }
-    return 0;
+    return salvo_pf_replace(merged, "encoding", cJSON_CreateString("query"));
 }
 
 int salvo_pf_op_root(salvo_pctx_t *c, const cJSON *root, int op, cJSON **out)
@@ -63,30 +57,18 @@ int salvo_pf_op_root(salvo_pctx_t *c, const cJSON *root, int op, cJSON **out)
         return rc;
     if (!cJSON_IsString(salvo_pf_item(sec, "url")))
         return salvo_pf_bad(c, "\"%s\" needs a \"url\" (a string)", name);
-    cJSON *m = cJSON_Duplicate(root, 1);
-    if (m == NULL)
-        return -ENOMEM;
-    for (const char *const *k = order_only; *k; k++)
-        cJSON_DeleteItemFromObjectCaseSensitive(m, *k);
-    const cJSON *f;
-    cJSON_ArrayForEach(f, sec) {
-        cJSON *v = cJSON_Duplicate(f, 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(m, f->string);
-        if (v == NULL || !cJSON_AddItemToObject(m, f->string, v)) {
-            cJSON_Delete(v);
-            cJSON_Delete(m);
-            return -ENOMEM;
-        }
-    }
+    cJSON *m;
+    if ((rc = salvo_pf_section_root(root, order_only, sec, NULL, &m)) < 0)
+        return rc;
     /* a cancel deletes, a lookup gets, unless the section says otherwise;
      * no body unless it gives one (not the order's default body) */
-    cJSON *dm = salvo_pf_item(m, "method") ? NULL : cJSON_CreateString(op == SALVO_OP_CANCEL ? "DELETE" : "GET");
-    cJSON *db = salvo_pf_item(m, "body") ? NULL : cJSON_CreateObject();
-    if ((dm && !cJSON_AddItemToObject(m, "method", dm)) || (db && !cJSON_AddItemToObject(m, "body", db))) {
-        cJSON_Delete(m);
-        return -ENOMEM;
-    }
-    if ((rc = check_bodyless(c, m, name)) < 0) {
+    if (salvo_pf_item(m, "method") == NULL)
+        rc = salvo_pf_replace(m, "method", cJSON_CreateString(op == SALVO_OP_CANCEL ? "DELETE" : "GET"));
+    if (rc == 0 && salvo_pf_item(m, "body") == NULL)
+        rc = salvo_pf_replace(m, "body", cJSON_CreateObject());
+    if (rc == 0)
+        rc = check_bodyless(c, m, name);
+    if (rc < 0) {
         cJSON_Delete(m);
         return rc;
     }

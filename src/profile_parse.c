@@ -77,3 +77,39 @@ int salvo_pf_pick(salvo_pctx_t *c, const char *v, const char *field, const char 
     snprintf(c->err, c->errlen, "profile field \"%s\": \"%.40s\" is not one of the known values (docs/profiles.md)", field, v);
     return -EINVAL;
 }
+
+int salvo_pf_replace(cJSON *m, const char *key, cJSON *v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(m, key);
+    if (v == NULL || !cJSON_AddItemToObject(m, key, v)) {
+        cJSON_Delete(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int salvo_pf_section_root(const cJSON *root, const char *const *drop, const cJSON *sec, const char *const *take,
+                          cJSON **out)
+{
+    cJSON *m = cJSON_Duplicate(root, 1);
+    *out = NULL;
+    if (m == NULL)
+        return -ENOMEM;
+    for (const char *const *k = drop; *k; k++)
+        cJSON_DeleteItemFromObjectCaseSensitive(m, *k);
+    int rc = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, sec) {
+        int taken = take == NULL;
+        for (const char *const *k = take; k && *k && !taken; k++)
+            taken = strcmp(*k, f->string) == 0;
+        if (taken && (rc = salvo_pf_replace(m, f->string, cJSON_Duplicate(f, 1))) < 0)
+            break;
+    }
+    if (rc < 0) {
+        cJSON_Delete(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}

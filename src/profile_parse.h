@@ -35,6 +35,14 @@ int salvo_pf_sign(salvo_pctx_t *c, const struct cJSON *sign);
  * the profile's with the "cancel" or "status" section's fields in place of
  * the order's, into *out (the caller's to cJSON_Delete). 0; -ENOENT when
  * the profile has no such section; -EINVAL; -ENOMEM. */
+/* A section's request (cancel, status, batch) as a profile's root, into
+ * *out (the caller's): root's copy less the keys in drop, with sec's
+ * members (those named in take; NULL: all) in place of root's. 0 or
+ * -ENOMEM. */
+int salvo_pf_section_root(const struct cJSON *root, const char *const *drop, const struct cJSON *sec,
+                          const char *const *take, struct cJSON **out);
+/* v into m under key, in place of any there; m takes v (NULL: -ENOMEM). */
+int salvo_pf_replace(struct cJSON *m, const char *key, struct cJSON *v);
 int salvo_pf_op_root(salvo_pctx_t *c, const struct cJSON *root, int op, struct cJSON **out);
 /* profile_batch.c: the batch's request as a profile's root (*out, the
  * caller's), and the rest of the section into b (after b->req is read). */
