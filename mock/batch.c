@@ -15,7 +15,9 @@
 
 #define MOCK_BATCH_MAX 50
 
-static cJSON *element(const char *status, const char *coid)
+/* An order's element of the answer: its status, its client order id, and
+ * (key: NULL for none) one more member, the broker's id or the reason. */
+static cJSON *element(const char *status, const char *coid, const char *key, const char *value)
 {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "status", status);
@@ -23,53 +25,37 @@ static cJSON *element(const char *status, const char *coid)
         cJSON_AddStringToObject(e, "client_order_id", coid);
     else
         cJSON_AddNullToObject(e, "client_order_id");
+    if (key)
+        cJSON_AddStringToObject(e, key, value);
     return e;
 }
 
-/* One order of the batch: its element of the answer; *placed its index in
- * the book (-1: not placed). */
-static cJSON *place_one(mock_server_t *s, const cJSON *o, int64_t now, int kind, long *placed)
+/* One order of the batch, placed or not: its element of the answer. */
+static cJSON *place_one(mock_server_t *s, const cJSON *o, int64_t now, int kind)
 {
     mock_counts_t *n = &s->book.counts;
     mock_fields_t f;
-    char err[128];
-    *placed = -1;
+    char err[128], id[24];
     mock_book_note_arrival(&s->book, now);
     if (mock_validate_order(o, &f, err, sizeof err) < 0) {
         n->bad_request++;
-        cJSON *e = element("rejected", NULL);
-        cJSON_AddStringToObject(e, "error", err);
-        return e;
+        return element("rejected", NULL, "error", err);
     }
     long prev = f.client_order_id ? mock_book_find(&s->book, f.client_order_id) : -1;
     if (prev >= 0) {
         n->duplicates++;
-        char id[24];
         mock_order_id((size_t)prev, id);
-        cJSON *e = element("duplicate", f.client_order_id);
-        cJSON_AddStringToObject(e, "order_id", id);
-        return e;
+        return element("duplicate", f.client_order_id, "order_id", id);
     }
     if (salvo_rng_unit(&s->rng) < s->cfg->reject_rate) {
         n->rejected++;
-        cJSON *e = element("rejected", f.client_order_id);
-        cJSON_AddStringToObject(e, "error", "insufficient buying power");
-        return e;
+        return element("rejected", f.client_order_id, "error", "insufficient buying power");
     }
-    long i = mock_book_add(&s->book, now, &f, kind);
+    long i = mock_place(s, now, &f, kind);
     if (i < 0)
-        return element("error", f.client_order_id);
-    if (s->cfg->fill_every && (uint64_t)(i + 1) % s->cfg->fill_every == 0)
-        s->book.orders[i].state = MOCK_FILLED;
-    mock_record_order(s, i);
-    *placed = i;
-    if (kind == MOCK_ACCEPTED)
-        n->accepted++;
-    char id[24];
+        return element("error", f.client_order_id, NULL, NULL);
     mock_order_id((size_t)i, id);
-    cJSON *e = element("accepted", f.client_order_id);
-    cJSON_AddStringToObject(e, "order_id", id);
-    return e;
+    return element("accepted", f.client_order_id, "order_id", id);
 }
 
 static void refuse(mock_server_t *s, h2o_req_t *req, const char *why)
@@ -114,10 +100,8 @@ void mock_handle_batch(mock_server_t *s, h2o_req_t *req)
     int kind = r < (edge += c->error_rate) ? MOCK_ERRORED : r < edge + c->drop_rate ? MOCK_DROPPED : MOCK_ACCEPTED;
     cJSON *ans = cJSON_CreateObject(), *results = cJSON_AddArrayToObject(ans, "results");
     const cJSON *o;
-    cJSON_ArrayForEach(o, list) {
-        long i;
-        cJSON_AddItemToArray(results, place_one(s, o, now, kind, &i));
-    }
+    cJSON_ArrayForEach(o, list)
+        cJSON_AddItemToArray(results, place_one(s, o, now, kind));
     cJSON_Delete(root);
     char *text = cJSON_PrintUnformatted(ans);
     cJSON_Delete(ans);

@@ -47,3 +47,16 @@ void mock_reply_placed(mock_server_t *s, h2o_req_t *req, int kind, h2o_iovec_t b
         mock_reply(s, req, MOCK_REPLY_SEND, 200, body, 0);
     }
 }
+
+long mock_place(mock_server_t *s, int64_t now, const mock_fields_t *f, int kind)
+{
+    long i = mock_book_add(&s->book, now, f, kind);
+    if (i < 0)
+        return i;
+    if (s->cfg->fill_every && (uint64_t)(i + 1) % s->cfg->fill_every == 0)
+        s->book.orders[i].state = MOCK_FILLED;
+    mock_record_order(s, i);
+    if (kind == MOCK_ACCEPTED)
+        s->book.counts.accepted++;
+    return i;
+}

@@ -114,17 +114,12 @@ static void handle_order(mock_server_t *s, h2o_req_t *req)
         return;
     }
     int kind = r < (edge += c->error_rate) ? MOCK_ERRORED : r < edge + c->drop_rate ? MOCK_DROPPED : MOCK_ACCEPTED;
-    long i = mock_book_add(&s->book, now, &f, kind);
+    long i = mock_place(s, now, &f, kind);
     cJSON_Delete(root);
     if (i < 0) {
         mock_reply(s, req, MOCK_REPLY_SEND, 503, mock_reply_error_body(req, "out of memory", NULL, NULL), 0);
         return;
     }
-    if (c->fill_every && (uint64_t)(i + 1) % c->fill_every == 0)
-        s->book.orders[i].state = MOCK_FILLED;
-    mock_record_order(s, i);
-    if (kind == MOCK_ACCEPTED)
-        n->accepted++;
     mock_reply_placed(s, req, kind, kind == MOCK_ACCEPTED ? accepted_body(req, &s->book, i) : h2o_iovec_init(NULL, 0));
 }
 
