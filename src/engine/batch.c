@@ -93,19 +93,9 @@ int salvo_batch_build(struct salvo_engine *e, salvo_job_t *lead, int redact)
         snprintf(lead->errbuf, sizeof lead->errbuf, "out of memory");
         return -ENOMEM;
     }
-    char err[200];
-    lead->has_wire = 0;
-    lead->wire.redact = redact;
-    int rc = salvo_sign_build(b->req, &e->signer, e->cfg->batch_url, lead->batch_body.p, lead->batch_body.len,
-                              salvo_unix_us(), &lead->wire, err, sizeof err);
-    lead->wire.redact = 0;
-    if (rc < 0) {
-        snprintf(lead->errbuf, sizeof lead->errbuf, "%s", err);
-        return rc;
-    }
     lead->idem_node.data = NULL; /* one order's key would dedupe the whole batch against it */
-    salvo_job_chain_headers(lead, e->batch_shared);
-    return 0;
+    return salvo_job_sign(e, lead, b->req, e->cfg->batch_url, lead->batch_body.p, lead->batch_body.len, redact,
+                          e->batch_shared);
 }
 
 static void not_sent_all(struct salvo_engine *e, salvo_job_t *lead, const char *why)

@@ -104,23 +104,22 @@ int salvo_job_build_wire(struct salvo_engine *e, salvo_job_t *j, int redact)
 {
     const salvo_order_t *o = &j->order;
     const char *url = o->target && o->target[0] ? o->target : e->cfg->url;
+    return salvo_job_sign(e, j, e->cfg->profile, url, o->body, o->body_len, redact, e->shared_headers);
+}
+
+int salvo_job_sign(struct salvo_engine *e, salvo_job_t *j, const salvo_profile_t *p, const char *url, const char *body,
+                   size_t len, int redact, struct curl_slist *shared)
+{
     char err[200];
     j->has_wire = 0;
     j->wire.redact = redact;
-    int rc = salvo_sign_build(e->cfg->profile, &e->signer, url, o->body, o->body_len, salvo_unix_us(), &j->wire,
-                              err, sizeof err);
+    int rc = salvo_sign_build(p, &e->signer, url, body, len, salvo_unix_us(), &j->wire, err, sizeof err);
     j->wire.redact = 0;
     if (rc < 0) {
         snprintf(j->errbuf, sizeof j->errbuf, "%s", err);
         return rc;
     }
-    salvo_job_chain_headers(j, e->shared_headers);
-    return 0;
-}
-
-/* The wire's header lines, then the idempotency header, then the shared ones. */
-void salvo_job_chain_headers(salvo_job_t *j, struct curl_slist *shared)
-{
+    /* the wire's header lines, then the idempotency header, then the shared ones */
     struct curl_slist *next = j->idem_node.data ? &j->idem_node : shared;
     for (size_t i = j->wire.nh; i-- > 0;) {
         j->hnodes[i].data = (char *)salvo_wire_header(&j->wire, i);
@@ -128,6 +127,7 @@ void salvo_job_chain_headers(salvo_job_t *j, struct curl_slist *shared)
         next = &j->hnodes[i];
     }
     j->has_wire = 1;
+    return 0;
 }
 
 /* Take the limiters' tokens, write the journal's "sent" line and queue the

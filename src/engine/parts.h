@@ -434,7 +434,11 @@ int salvo_job_prepare(struct salvo_engine *e, salvo_job_t *j, int64_t now);
 int salvo_job_prepare_paced(struct salvo_engine *e, salvo_job_t *j, int64_t now);
 int salvo_job_journal_sent(struct salvo_engine *e, salvo_job_t *j);
 void salvo_job_count_send(struct salvo_engine *e, salvo_job_t *j, int64_t now);
-void salvo_job_chain_headers(salvo_job_t *j, struct curl_slist *shared);
+/* A profile's request for j, signed now, into j->wire: url and body, its
+ * header lines before the idempotency header and shared (redact: a dry
+ * run's, secrets as ***). 0, or a negative errno with j->errbuf saying why. */
+int salvo_job_sign(struct salvo_engine *e, salvo_job_t *j, const salvo_profile_t *p, const char *url, const char *body,
+                   size_t len, int redact, struct curl_slist *shared);
 
 /* batch.c: --batch. gather: j may go now; with the orders waiting behind
  * it that may share its request (its group, as many as the limiters
