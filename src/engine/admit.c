@@ -276,18 +276,6 @@ static void request_json(struct salvo_engine *e, const salvo_job_t *j, const sal
     salvo_jbuf_raw(b, "}", 2); /* with its NUL */
 }
 
-void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
-                            int idem, salvo_jbuf_t *b)
-{
-    int enc = e->cfg->profile ? salvo_profile_encoding(e->cfg->profile) : SALVO_ENC_JSON;
-    request_json(e, j, w, m, idem, e->shared_headers, enc, b);
-}
-
-static void dry_batch_json(struct salvo_engine *e, const salvo_job_t *lead, const char *m, salvo_jbuf_t *b)
-{
-    request_json(e, lead, &lead->wire, m, 0, e->batch_shared, SALVO_ENC_JSON, b);
-}
-
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
 {
     const salvo_config_t *c = e->cfg;
@@ -302,7 +290,8 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
         return;
     }
     salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
-    salvo_dry_request_json(e, j, c->profile ? &j->wire : NULL, c->method ? c->method : "POST", 1, &b);
+    request_json(e, j, c->profile ? &j->wire : NULL, c->method ? c->method : "POST", 1, e->shared_headers,
+                 c->profile ? salvo_profile_encoding(c->profile) : SALVO_ENC_JSON, &b);
     j->request = b.p;
     j->request_cap = b.cap;
     salvo_job_report(e, j, b.oom ? SALVO_NOT_SENT : SALVO_DRY_RUN, NULL, b.oom ? "not shown: out of memory" : NULL);
@@ -325,7 +314,8 @@ void salvo_admit_dry_batch(struct salvo_engine *e, salvo_job_t *j)
 static void show_batch(struct salvo_engine *e, salvo_job_t *lead, unsigned n)
 {
     salvo_jbuf_t b = {0};
-    dry_batch_json(e, lead, salvo_profile_method(e->cfg->profile->batch->req), &b);
+    request_json(e, lead, &lead->wire, salvo_profile_method(e->cfg->profile->batch->req), 0, e->batch_shared,
+                 SALVO_ENC_JSON, &b); /* a batch is JSON whatever its orders are */
     for (unsigned i = 0; i < n; i++) {
         salvo_job_t *j = e->dry[i];
         salvo_jbuf_t mine = {.p = j->request, .cap = j->request_cap};

@@ -350,11 +350,6 @@ long salvo_job_pace_key(struct salvo_engine *e, const salvo_job_t *j, char *buf)
 /* admit.c: a valid order just read; it is reported or queued. */
 void salvo_admit(struct salvo_engine *e, salvo_job_t *j);
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j);
-/* The request j would send (w: a profile's, built with redact; NULL: the
- * order's body as rendered), as JSON with secrets as ***, into b; idem: with
- * the order's idempotency header. b->oom says if it is whole. */
-void salvo_dry_request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m,
-                            int idem, salvo_jbuf_t *b);
 /* --batch --dry-run: j waits to be shown with the orders read with it that
  * would share its request; flush shows those waiting (each its line, the
  * batch's request in it), after every pass over the input. */
