@@ -36,7 +36,7 @@ int64_t salvo_stats_get(const salvo_stats_t *st, int what)
     case SALVO_STAT_BROKER_OFFSET_MS: return st->broker_offset_ms;
     case SALVO_STAT_BROKER_OFFSET_KNOWN: return st->broker_offset_known;
     case SALVO_STAT_BATCHES: return (int64_t)st->batches;
-    case SALVO_STAT_REQUESTS: return (int64_t)(st->sends - st->batched + st->batches);
+    case SALVO_STAT_REQUESTS: return (int64_t)salvo_stats_requests(st);
     default: return 0;
     }
 }

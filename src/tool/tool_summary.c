@@ -204,7 +204,7 @@ static size_t format_shared(const tool_agg_t *g, char *buf, size_t cap, size_t n
         n = tool_put(buf, cap, n, "\nsalvo: %llu order%s sent", (unsigned long long)g->sent, plural(g->sent));
         if (s && s->batches) /* the live run counts its requests: a batch is one */
             n = tool_put(buf, cap, n, " in %llu requests (%llu batches)",
-                         (unsigned long long)(s->sends - s->batched + s->batches), (unsigned long long)s->batches);
+                         (unsigned long long)salvo_stats_requests(s), (unsigned long long)s->batches);
         else if (g->requests != g->sent)
             n = tool_put(buf, cap, n, " (%llu requests)", (unsigned long long)g->requests);
         double rate = send_rate(g);
@@ -322,7 +322,7 @@ static void put_summary(FILE *f, const tool_agg_t *g, const tool_live_t *live, i
             "\"max\":%.3f,\"mean\":%.3f},\"signal\":%d,\"resume\":{\"skipped\":%llu,\"held_unknown\":%llu,"
             "\"resent_unknown\":%llu},\"reconcile\":{\"lookups\":%llu,\"settled\":%llu},"
             "\"workers\":{\"restarts\":%llu,\"given_up\":%llu}",
-            (unsigned long long)(s->sends - s->batched + s->batches), (unsigned long long)s->batches,
+            (unsigned long long)salvo_stats_requests(s), (unsigned long long)s->batches,
             (unsigned long long)s->resent, (double)s->wall_ns / 1e9,
             s->sends && s->last_done_ns > s->first_send_ns ? (double)(s->last_done_ns - s->first_send_ns) / 1e9 : 0.0,
             send_rate(g), ms(h->min), ms(salvo_hist_percentile(h, 50)), ms(salvo_hist_percentile(h, 90)),

@@ -53,4 +53,7 @@ struct salvo_stats {
     char setup_error[256];
 };
 
+/* Requests sent: sends count each order a batch carried, this the batch once. */
+static inline uint64_t salvo_stats_requests(const salvo_stats_t *st) { return st->sends - st->batched + st->batches; }
+
 #endif
