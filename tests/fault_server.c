@@ -3,7 +3,9 @@
  * status line, a 200 that names nothing, Retry-After beyond every bound
  * (under a 503, retryafter:V, or a 429, ratelimit:V), a GET that never
  * answers (stallget: --at's warm-up against a stalled clock endpoint),
- * a 401 that echoes the whole request back (credentials included).
+ * a 401 that echoes the whole request back (credentials included), an
+ * answer that says the connection stays open before it is closed
+ * (keepclose: a kept-alive connection the server then drops while idle).
  *
  *   fault_server MODE PORTFILE LOGFILE
  *
@@ -51,7 +53,8 @@ static void reply(int fd, const char *status, const char *extra, const char *bod
 {
     char head[1024];
     int n = snprintf(head, sizeof head, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s"
-                     "Connection: close\r\n\r\n", status, strlen(body), extra);
+                     "%s\r\n", status, strlen(body), extra,
+                     strcmp(mode, "keepclose") == 0 ? "" : "Connection: close\r\n");
     send_all(fd, head, (size_t)n);
     send_all(fd, body, strlen(body));
 }

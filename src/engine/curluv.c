@@ -12,11 +12,19 @@
 /* The poll handle of one libcurl socket: it lives as long as the socket,
  * not one transfer (libcurl says REMOVE after each answer on a kept-alive
  * connection; making the handle anew per order cost a malloc, an ioctl
- * and epoll calls). */
+ * and epoll calls).
+ *
+ * REMOVE of a socket watched for reading leaves it watched, unreferenced
+ * (it keeps no loop alive): the next order on that connection wants
+ * reading again, and each stop and start was an epoll_ctl (three an
+ * order, one of them a DEL that failed). The first event libcurl did not
+ * ask for stops it: a kept-alive connection speaks only when the server
+ * closes it, and libcurl finds that out by itself before reusing it. */
 struct salvo_curluv_sock {
     uv_poll_t poll;
     curl_socket_t fd;
     int events;          /* what the poll handle watches now */
+    int wanted;          /* what libcurl asked for (0 after REMOVE) */
     salvo_curluv_t *g;
     salvo_queue_t qlink; /* on free_socks while unused */
     int pooled;          /* from the pool (else malloc'd) */
@@ -33,6 +41,11 @@ static void socket_action(salvo_curluv_t *g, curl_socket_t fd, int flags)
 static void on_poll(uv_poll_t *p, int status, int events)
 {
     sock_t *s = p->data;
+    if (s->wanted == 0) { /* see sock_t */
+        uv_poll_stop(&s->poll);
+        s->events = 0;
+        return;
+    }
     int flags = 0;
     if (status < 0)
         flags = CURL_CSELECT_ERR;
@@ -100,7 +113,7 @@ static sock_t *sock_for(salvo_curluv_t *g, curl_socket_t fd)
         release_sock(g, s);
         return NULL;
     }
-    s->events = 0;
+    s->events = s->wanted = 0;
     s->fd = fd;
     s->g = g;
     s->poll.data = s;
@@ -108,6 +121,20 @@ static sock_t *sock_for(salvo_curluv_t *g, curl_socket_t fd)
     g->nconns++;
     g->handles++;
     return s;
+}
+
+/* libcurl is done with the socket for now: keep watching it for reading,
+ * unreferenced (see sock_t); a writable socket would wake the loop at once. */
+static void sock_unwant(sock_t *s)
+{
+    if (s->wanted == 0)
+        return;
+    s->wanted = 0;
+    if (s->events & UV_WRITABLE) {
+        uv_poll_stop(&s->poll);
+        s->events = 0;
+    }
+    uv_unref((uv_handle_t *)&s->poll);
 }
 
 /* Change what a socket's poll handle watches only when it changes: each
@@ -124,14 +151,15 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
         events |= UV_WRITABLE;
     sock_t *s = (size_t)fd < g->nsocks ? g->socks[fd] : NULL;
     if (what == CURL_POLL_REMOVE) {
-        if (s != NULL && s->events != 0)
-            uv_poll_stop(&s->poll);
         if (s != NULL)
-            s->events = 0;
+            sock_unwant(s);
         return 0;
     }
     if (s == NULL && (s = sock_for(g, fd)) == NULL)
         return -1;
+    if (s->wanted == 0)
+        uv_ref((uv_handle_t *)&s->poll);
+    s->wanted = events;
     if (s->events != events) {
         if (uv_poll_start(&s->poll, events, on_poll) < 0)
             return -1;

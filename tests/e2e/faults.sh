@@ -194,6 +194,29 @@ check "401 after 401: every order read has a line" "$(wc -l < "$WORK/out18")" \
 check_true "401 after 401: the rest say why" grep -q "gave up" "$WORK/out18"
 stop_mock
 
+# ---- 19. A kept-alive connection the server drops while idle ----
+# salvo keeps watching an idle connection (no epoll call per order): the
+# server's close must neither spin the loop nor keep it from ending, and
+# the next order goes on a fresh connection, once.
+cpu_and_wall_ms() { # OUT CMD...: runs CMD, prints its exit status, CPU ms and wall ms
+    python3 -c 'import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.DEVNULL).returncode
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(rc, int((u.ru_utime + u.ru_stime) * 1000), int((time.monotonic() - t) * 1000))' "$@"
+}
+start_fault keepclose
+make_orders 8 > "$WORK/o8k.csv"
+read -r rc19 cpu19 wall19 < <(cpu_and_wall_ms "$WORK/out19" "$SALVO" --no-auth --url "$FURL" --rate 4/s \
+    --concurrency 1 --retries 0 "$WORK/o8k.csv")
+check "idle connections dropped by the server: exit 0" 0 "$rc19"
+check "idle connections dropped by the server: every order accepted" "accepted x8" \
+    "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out19")"
+check "idle connections dropped by the server: each order at the broker once" 8 "$(grep -c '^POST' "$FLOG")"
+check_true "idle connections dropped by the server: no busy loop (CPU ${cpu19:-?} ms over ${wall19:-?} ms)" \
+    test "$((${cpu19:-0} * 3))" -lt "${wall19:-0}"
+stop_fault
+
 # ---- 14. Caps count what an earlier run sent ----
 start_mock --latency 3s
 make_orders 10 > "$WORK/o10b.csv"
