@@ -27,6 +27,7 @@ BUILD = os.environ.get("SALVO_BUILD", os.path.join(HERE, "..", "build"))
 SALVO = os.path.join(BUILD, "salvo")
 MOCK = os.path.join(BUILD, "salvo-mock")
 FLOOR = os.path.join(BUILD, "salvo-floor")
+SENDSTAMP = os.path.join(BUILD, "libsalvo-sendstamp.so")  # bench/sendstamp.c
 PY = "/usr/bin/python3"  # Debian's, where python3-aiohttp lives
 COMPETITORS = os.path.join(HERE, "competitors.py")
 REPS = int(os.environ.get("REPS", "3"))
@@ -563,10 +564,33 @@ def realtime():
 RT = []
 
 
-def open_run(url, at, burst=64, extra=(), record=None):
+def stamped_env():
+    """The environment that has bench/sendstamp.c note each send(2), and the file it writes."""
+    path = os.path.join(WORK, "sendstamp.txt")
+    if os.path.exists(path):
+        os.unlink(path)
+    return dict(os.environ, LD_PRELOAD=SENDSTAMP, SALVO_SENDSTAMP=path), path
+
+
+def client_burst_ms(path, n=64, min_len=250):
+    """First to n-th send(2) of the burst on the client: the n sends of a request's size
+    (a TLS record of an order; the warm-ups' GETs are smaller) after the longest pause
+    between such sends (the wait for TIME)."""
+    if not os.path.exists(path):
+        return None
+    big = [int(ns) for ns, ln in (x.split() for x in open(path)) if int(ln) >= min_len]
+    if len(big) < n + 1:
+        return None
+    start = max(range(1, len(big)), key=lambda i: big[i] - big[i - 1])
+    b = big[start:start + n]
+    return (b[-1] - b[0]) / 1e6 if len(b) == n else None
+
+
+def open_run(url, at, burst=64, extra=(), record=None, stamp=False):
     """One market-open run: 1,000 orders at --rate 2000/s --burst B --concurrency 64, with --at
     3 s ahead or from a cold start. record: salvo-mock's --record file (when the broker is the
-    mock), for when each order reached the broker."""
+    mock), for when each order reached the broker. stamp: the burst's sends on salvo's side
+    too (bench/sendstamp.c)."""
     summ = os.path.join(WORK, "open.json")
     out = os.path.join(WORK, "open.ndjson")
     prefix = next_prefix("open")
@@ -576,8 +600,9 @@ def open_run(url, at, burst=64, extra=(), record=None):
     if at:
         when = time.time() + 3
         cmd += ["--at", time.strftime("%H:%M:%S", time.localtime(when)) + (".%03d" % int(when % 1 * 1000))]
+    env, stamps = stamped_env() if stamp else (None, None)
     with open(out, "w") as f:
-        subprocess.run(RT + cmd, stdout=f, stderr=subprocess.DEVNULL)
+        subprocess.run(PIN_SALVO + RT + cmd, stdout=f, stderr=subprocess.DEVNULL, env=env)
     lines = [json.loads(x) for x in open(out)]
     lines.sort(key=lambda r: (r.get("sent_at", ""), r["seq"]))
     ok = [r for r in lines if r.get("status") == "accepted"]
@@ -588,6 +613,8 @@ def open_run(url, at, burst=64, extra=(), record=None):
            "first64_ms": statistics.median(lat[:64]),
            "steady_ms": statistics.median(steady), "late_ms": None}
     res["ratio"] = res["first_ms"] / res["steady_ms"]
+    if stamp:
+        res["client_spread_ms"] = client_burst_ms(stamps, burst)
     res["ratio64"] = res["first64_ms"] / res["steady_ms"]
     if at:
         res["late_ms"] = json.load(open(summ)).get("at", {}).get("first_send_ms")
@@ -618,6 +645,38 @@ def open_run(url, at, burst=64, extra=(), record=None):
     return res
 
 
+def pin(cpu):
+    """taskset -c CPU on a machine of 2 or more cores, else nothing. At the open the broker's
+    arrival stamps are the wire's only while it has a core of its own: on salvo's core it
+    reads the burst after salvo has written it all, and its stamps measure itself."""
+    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        return []
+    return ["taskset", "-c", str(cpu)]
+
+
+PIN_SALVO = []  # scenario 9 sets these: salvo and the floor on CPU 0, the broker on CPU 1
+PIN_BROKER = []
+
+
+def floor_burst_run(url, record, n=64):
+    """The bare libcurl loop's market open (bench/floor.c --burst): n warm connections,
+    then n orders added at once. When the first and the n-th reached the broker."""
+    prefix = next_prefix("floorburst")
+    env, stamps = stamped_env()
+    subprocess.run(PIN_SALVO + RT + [FLOOR, "--burst", url, str(n), prefix], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=env)
+    arr = []
+    for x in open(record):
+        o = json.loads(x)
+        cid = o.get("client_order_id") or ""
+        if cid.startswith(prefix + "-"):
+            arr.append(o["arrival_ns"])
+    res = {"client_spread_ms": client_burst_ms(stamps, n)}
+    if len(arr) == n:
+        res["spread_ms"] = (max(arr) - min(arr)) / 1e6
+    return res
+
+
 def scenario_open(results):
     """Market open: TLS broker, 1,000 orders at --rate 2000/s --burst 64
     --concurrency 64; with --at 3 s ahead (warm connections) and without
@@ -636,8 +695,13 @@ def scenario_open(results):
     tls = lambda m: m.url.replace("http://", "https://")
     RT[:] = realtime() if os.environ.get("OPEN_RT", "1") != "0" else []
     log("  priority: %s" % ("SCHED_FIFO 10 (chrt), salvo and the broker" if RT else "normal"))
-    with Mock("--tls-cert", cert, "--tls-key", key, "--record", rec, prefix=RT) as mock:
-        warm = [open_run(tls(mock), True, record=rec) for _ in range(runs)]
+    PIN_SALVO[:], PIN_BROKER[:] = pin(0), pin(1)
+    log("  cores: %s" % ("salvo on CPU 0, salvo-mock on CPU 1" if PIN_SALVO else "as the scheduler places them"))
+    warm, floor = [], []
+    with Mock("--tls-cert", cert, "--tls-key", key, "--record", rec, prefix=PIN_BROKER + RT) as mock:
+        for _ in range(runs):  # salvo and the bare libcurl loop in turn: the machine's load drifts
+            warm.append(open_run(tls(mock), True, record=rec, stamp=True))
+            floor.append(floor_burst_run(tls(mock), rec))
         cold = [open_run(tls(mock), False, record=rec) for _ in range(runs)]
     lates = sorted(r["late_ms"] for r in warm)
     S = lambda rs, k: summarize([dict(x=r[k]) for r in rs if r.get(k) is not None], "x")
@@ -649,6 +713,8 @@ def scenario_open(results):
         "warm_first64_p99_ms": S(warm, "first_p99_ms"), "cold_first64_p99_ms": S(cold, "first_p99_ms"),
         "warm_steady_ms": S(warm, "steady_ms"), "cold_steady_ms": S(cold, "steady_ms"),
         "warm_spread_ms": S(warm, "spread_ms"), "cold_spread_ms": S(cold, "spread_ms"),
+        "floor_spread_ms": S(floor, "spread_ms"), "pinned": bool(PIN_SALVO),
+        "warm_client_spread_ms": S(warm, "client_spread_ms"), "floor_client_spread_ms": S(floor, "client_spread_ms"),
         "warm_broker_first_ms": S(warm, "broker_first_ms"), "warm_broker_last_ms": S(warm, "broker_last_ms"),
         "warm_answer_p50_ms": S(warm, "answer_p50_ms"), "warm_answer_last_ms": S(warm, "answer_last_ms"),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "realtime": bool(RT),
@@ -666,7 +732,7 @@ def scenario_open(results):
             if os.path.exists(rec):
                 os.unlink(rec)
             lat = ["--latency", "5ms"] if broker == "mock5" else []
-            with Mock("--tls-cert", cert, "--tls-key", key, "--record", rec, *lat, prefix=RT) as mock:
+            with Mock("--tls-cert", cert, "--tls-key", key, "--record", rec, *lat, prefix=PIN_BROKER + RT) as mock:
                 by[name].append(open_run(tls(mock), True, burst, flags, record=rec))
     rows = []
     for name, broker, flags, burst in OPEN_VARIANTS:
@@ -681,6 +747,7 @@ def scenario_open(results):
                      "answer_p50_ms": S(rs, "answer_p50_ms"), "answer_last_ms": S(rs, "answer_last_ms")})
         log("  %-62s first %s ms, ratio %s" % (name, fmt(rows[-1]["first_ms"]), fmt(rows[-1]["ratio"], digits=1)))
     results["s9"]["settings"] = rows
+    PIN_SALVO[:], PIN_BROKER[:] = [], []
 
 
 # ---------------- scenario 12: batch endpoints at the open ----------------
@@ -944,6 +1011,16 @@ def targets(R):
         out.append(("S9: first order within 1 ms of TIME, p99", late, s9["late_p99_ms"] <= 1.0))
         r = s9["warm_ratio"]["median"]
         far = next((x for x in s9.get("settings", ()) if x["name"].startswith("broker 5 ms away: HTTP/1.1")), None)
+        sp, fl = s9.get("warm_spread_ms"), s9.get("floor_spread_ms")
+        cs, cf = s9.get("warm_client_spread_ms"), s9.get("floor_client_spread_ms")
+        if sp and fl:
+            out.append(("S9: the 64th order at the broker within 2 ms of the first (median)",
+                        "%.2f ms; the bare libcurl loop %.2f ms" % (sp["median"], fl["median"]), sp["median"] <= 2.0))
+        if cs and cf:
+            out.append(("S9: first to 64th send(2) of the burst within 1.1x of the bare libcurl loop's "
+                        "(bench/floor.c --burst, bench/sendstamp.c)",
+                        "%.2f ms vs %.2f ms: %.2fx" % (cs["median"], cf["median"], cs["median"] / cf["median"]),
+                        cs["median"] <= 1.1 * cf["median"]))
         out.append(("S9: first 64 orders' median latency <= 1.5x the steady state's",
                     "%.1fx on loopback%s" % (r, "; %.2fx with the broker 5 ms away" % far["ratio"]["median"]
                                              if far else ""), r <= 1.5))
@@ -1097,7 +1174,10 @@ def write_reports(R, elapsed, only=()):
                     ", salvo and the broker at real-time priority (chrt -f 10)" if o.get("realtime") else ""))
         L.append("")
         L.append("Latency is libcurl's total time, which starts when libcurl takes the order up, not at TIME. "
-                 "\"At the broker\" is salvo-mock's arrival time of each order (`--record`).")
+                 "\"At the broker\" is salvo-mock's arrival time of each order (`--record`)%s."
+                 % ("; salvo ran on CPU 0 and salvo-mock on CPU 1 (taskset): on one core the broker reads the "
+                    "burst only after salvo has written it all, and its stamps measure itself (nginx was left "
+                    "to the scheduler)" if o.get("pinned") else ""))
         L.append("")
         L.append("| | with --at 3 s ahead | cold start |")
         L.append("|---|---|---|")
@@ -1111,6 +1191,12 @@ def write_reports(R, elapsed, only=()):
         if o.get("cold_spread_ms"):
             L.append("| 64th order at the broker after the first | %s | %s |" % (fmt(o["warm_spread_ms"], " ms"),
                                                                             fmt(o["cold_spread_ms"], " ms")))
+        if o.get("floor_spread_ms"):
+            L.append("| ... the same for the bare libcurl loop (`bench/floor.c --burst`: 64 warm connections, "
+                     "64 orders added at once), in turn with salvo's runs | %s | - |" % fmt(o["floor_spread_ms"], " ms"))
+        if o.get("warm_client_spread_ms") and o.get("floor_client_spread_ms"):
+            L.append("| first to 64th send(2) on the client (`bench/sendstamp.c`): salvo / the bare libcurl loop "
+                     "| %s / %s | - |" % (fmt(o["warm_client_spread_ms"], " ms"), fmt(o["floor_client_spread_ms"], " ms")))
         L.append("| first 64 orders' median latency | %s | %s |" % (fmt(o["warm_first64_ms"], " ms"),
                                                                    fmt(o["cold_first64_ms"], " ms")))
         if o.get("warm_first64_p99_ms"):
