@@ -198,8 +198,24 @@ static void after_action(void *ud) { drain_messages(ud); }
 static void on_glue_closed(void *ud)
 {
     http_t *h = ud;
+    curl_url_cleanup(h->url);
     free(h->slots);
     free(h);
+}
+
+/* The order URL parsed once, with the flags libcurl itself parses a
+ * CURLOPT_URL with (http_easy.c: set_url); NULL when it cannot be, and
+ * libcurl then parses the text for each order as before. */
+static CURLU *parse_order_url(const salvo_config_t *cfg)
+{
+    CURLU *u = cfg->url ? curl_url() : NULL;
+    if (u != NULL &&
+        curl_url_set(u, CURLUPART_URL, cfg->url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS) !=
+            CURLUE_OK) {
+        curl_url_cleanup(u);
+        u = NULL;
+    }
+    return u;
 }
 
 /* Streams per HTTP/2 connection when --h2-streams is not given. libcurl 7
@@ -257,6 +273,7 @@ int salvo_http_new(void **out, uv_loop_t *loop, const salvo_config_t *cfg, const
     salvo_queue_init(&h->free_slots);
     h->slots = calloc(cfg->concurrency, sizeof *h->slots);
     h->multi = curl_multi_init();
+    h->url = parse_order_url(cfg);
     *out = h;
     if (h->multi == NULL)
         return -ENOMEM;

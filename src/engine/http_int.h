@@ -18,6 +18,7 @@ typedef struct slot {
     unsigned index;      /* for the wire trace */
     int easy_get;        /* the handle is set up for a lookup GET */
     int own_url;         /* the last order had a URL of its own */
+    int parsed_url;      /* CURLOPT_CURLU is set (http.url), not a URL's text */
     unsigned sends;      /* times libcurl began sending this attempt (prereq callback) */
     int64_t sent_unix_us; /* when it first began: the order's moment on the wire */
     int needs_reset;     /* clear libcurl's lifetime retry counter before the next use (before 8.17) */
@@ -31,6 +32,7 @@ struct http {
     uv_loop_t *loop;
     const salvo_config_t *cfg;
     const struct curl_slist *headers;
+    CURLU *url; /* cfg->url parsed once, or NULL (then libcurl parses its text each time) */
     CURLM *multi;
     salvo_curluv_t glue; /* its sockets and timers on the loop */
     slot_t *slots;

@@ -172,6 +172,11 @@ head -2 "$WORK/dots.csv" > "$WORK/dot1.csv"
 check "a literal dot segment: the dry run shows it" /v3/x/../accounts/A1/orders "$(cat "$WORK/dry_path")"
 check "a literal dot segment: libcurl sends what the dry run shows" "POST $(cat "$WORK/dry_path") HTTP/1.1" \
     "$(grep -o 'POST .*' "$WORK/dot.trace")"
+# The same in a URL with no column, which salvo parses once for every order
+# (CURLOPT_CURLU), where libcurl's own parse no longer applies PATH_AS_IS.
+"$SALVO" --url "$BASE/v3/x/../orders" --no-auth --trace "$WORK/dot2.trace" "$WORK/dot1.csv" >/dev/null 2>&1
+check "a literal dot segment in a URL parsed once: sent as written" "POST /v3/x/../orders HTTP/1.1" \
+    "$(grep -o 'POST .*' "$WORK/dot2.trace")"
 stop_mock
 
 # An order id "." or ".." in a --reconcile-url path looks up another path
