@@ -11,7 +11,8 @@
  * the burst's spread, against which make bench sets salvo's.
  *
  *   salvo-floor URL N C
- *   salvo-floor --burst URL N PREFIX */
+ *   salvo-floor --burst URL N PREFIX [PAUSE_MS]   (PAUSE_MS: warm-up to burst, default 200) */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,7 +97,7 @@ static void floor_origin_root(const char *url, char *out, size_t outsz)
 
 /* Warm n connections as salvo does (a GET of the origin's "/" each), wait a moment as
  * salvo waits for --at, then send n orders at once on them. */
-static int floor_burst(const char *url, long n, const char *prefix)
+static int floor_burst(const char *url, long n, const char *prefix, long pause_ms)
 {
     char root[512], body[512];
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -111,7 +112,8 @@ static int floor_burst(const char *url, long n, const char *prefix)
     for (long i = 0; i < n; i++)
         h[i] = floor_handle(root, tls);
     floor_run_all(m, h, n); /* the answer to "/" is no matter: the connection is up */
-    struct timespec pause = {0, 200 * 1000 * 1000};
+    fprintf(stderr, "floor: %ld connections warm\n", n); /* make bench waits for this */
+    struct timespec pause = {pause_ms / 1000, pause_ms % 1000 * 1000 * 1000};
     nanosleep(&pause, NULL);
     for (long i = 0; i < n; i++) {
         curl_easy_setopt(h[i], CURLOPT_URL, url);
@@ -124,10 +126,10 @@ static int floor_burst(const char *url, long n, const char *prefix)
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && strcmp(argv[1], "--burst") == 0)
-        return floor_burst(argv[2], atol(argv[3]), argv[4]);
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "--burst") == 0)
+        return floor_burst(argv[2], atol(argv[3]), argv[4], argc == 6 ? atol(argv[5]) : 200);
     if (argc != 4) {
-        fprintf(stderr, "usage: salvo-floor URL N C | salvo-floor --burst URL N PREFIX\n");
+        fprintf(stderr, "usage: salvo-floor URL N C | salvo-floor --burst URL N PREFIX [PAUSE_MS]\n");
         return 2;
     }
     long total = atol(argv[2]), conc = atol(argv[3]), sent = 0, done = 0, failed = 0;
