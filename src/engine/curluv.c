@@ -14,17 +14,23 @@
  * connection; making the handle anew per order cost a malloc, an ioctl
  * and epoll calls).
  *
- * REMOVE of a socket watched for reading leaves it watched, unreferenced
- * (it keeps no loop alive): the next order on that connection wants
- * reading again, and each stop and start was an epoll_ctl (three an
- * order, one of them a DEL that failed). The first event libcurl did not
- * ask for stops it: a kept-alive connection speaks only when the server
- * closes it, and libcurl finds that out by itself before reusing it. */
+ * REMOVE of a connection's socket watched for reading leaves it watched,
+ * unreferenced (it keeps no loop alive): the next order on that
+ * connection wants reading again, and each stop and start was an
+ * epoll_ctl (three an order, one of them a DEL that failed). The first
+ * event libcurl did not ask for stops it: a kept-alive connection speaks
+ * only when the server closes it, and libcurl finds that out by itself
+ * before reusing it. Only a connection's socket (salvo_curluv_sockopt):
+ * salvo's close callback sees it go. Any other descriptor libcurl
+ * watches (its resolver thread's wake-up) it closes itself right after
+ * REMOVE, so its handle goes at REMOVE: left watching, a descriptor
+ * closed under it aborted libuv, and its number, reused, was refused. */
 struct salvo_curluv_sock {
     uv_poll_t poll;
     curl_socket_t fd;
     int events;          /* what the poll handle watches now */
     int wanted;          /* what libcurl asked for (0 after REMOVE) */
+    int conn;            /* a connection's socket: closed through salvo */
     salvo_curluv_t *g;
     salvo_queue_t qlink; /* on free_socks while unused */
     int pooled;          /* from the pool (else malloc'd) */
@@ -47,8 +53,10 @@ static void on_poll(uv_poll_t *p, int status, int events)
         return;
     }
     int flags = 0;
-    if (status < 0)
+    if (status < 0) { /* libuv has stopped the handle */
+        s->events = 0;
         flags = CURL_CSELECT_ERR;
+    }
     else {
         if (events & UV_READABLE)
             flags |= CURL_CSELECT_IN;
@@ -113,20 +121,33 @@ static sock_t *sock_for(salvo_curluv_t *g, curl_socket_t fd)
         release_sock(g, s);
         return NULL;
     }
-    s->events = s->wanted = 0;
+    s->events = s->wanted = s->conn = 0;
     s->fd = fd;
     s->g = g;
     s->poll.data = s;
     g->socks[fd] = s;
-    g->nconns++;
     g->handles++;
     return s;
 }
 
-/* libcurl is done with the socket for now: keep watching it for reading,
- * unreferenced (see sock_t); a writable socket would wake the loop at once. */
-static void sock_unwant(sock_t *s)
+/* The handle goes; the descriptor is its owner's to close. */
+static void sock_close(salvo_curluv_t *g, sock_t *s)
 {
+    g->socks[s->fd] = NULL;
+    if (s->conn)
+        g->nconns--;
+    uv_close((uv_handle_t *)&s->poll, free_sock);
+}
+
+/* libcurl is done with a connection's socket for now: keep watching it for
+ * reading, unreferenced (see sock_t); a writable socket would wake the
+ * loop at once. Any other descriptor's handle goes. */
+static void sock_unwant(salvo_curluv_t *g, sock_t *s)
+{
+    if (!s->conn) {
+        sock_close(g, s);
+        return;
+    }
     if (s->wanted == 0)
         return;
     s->wanted = 0;
@@ -152,7 +173,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
     sock_t *s = (size_t)fd < g->nsocks ? g->socks[fd] : NULL;
     if (what == CURL_POLL_REMOVE) {
         if (s != NULL)
-            sock_unwant(s);
+            sock_unwant(g, s);
         return 0;
     }
     if (s == NULL && (s = sock_for(g, fd)) == NULL)
@@ -160,7 +181,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
     if (s->wanted == 0)
         uv_ref((uv_handle_t *)&s->poll);
     s->wanted = events;
-    if (s->events != events) {
+    if (s->events != events || !uv_is_active((uv_handle_t *)&s->poll)) {
         if (uv_poll_start(&s->poll, events, on_poll) < 0)
             return -1;
         s->events = events;
@@ -168,15 +189,25 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
     return 0;
 }
 
+int salvo_curluv_sockopt(void *userp, curl_socket_t fd, curlsocktype purpose)
+{
+    salvo_curluv_t *g = userp;
+    if (purpose != CURLSOCKTYPE_IPCXN)
+        return CURL_SOCKOPT_OK;
+    sock_t *s = sock_for(g, fd);
+    if (s == NULL)
+        return CURL_SOCKOPT_ERROR;
+    if (!s->conn)
+        g->nconns++;
+    s->conn = 1;
+    return CURL_SOCKOPT_OK;
+}
+
 int salvo_curluv_close_socket(void *userp, curl_socket_t fd)
 {
     salvo_curluv_t *g = userp;
-    if ((size_t)fd < g->nsocks && g->socks[fd]) {
-        sock_t *s = g->socks[fd];
-        g->socks[fd] = NULL;
-        g->nconns--;
-        uv_close((uv_handle_t *)&s->poll, free_sock);
-    }
+    if ((size_t)fd < g->nsocks && g->socks[fd])
+        sock_close(g, g->socks[fd]);
     return close(fd);
 }
 

@@ -36,6 +36,10 @@ typedef struct salvo_curluv {
 int salvo_curluv_init(salvo_curluv_t *g, uv_loop_t *loop, CURLM *multi, size_t max_sockets,
                       void (*after_action)(void *), void (*closed)(void *), void *ud);
 
+/* CURLOPT_SOCKOPTFUNCTION, with the glue as its data: a connection's
+ * socket, which CURLOPT_CLOSESOCKETFUNCTION will see go (see curluv.c). */
+int salvo_curluv_sockopt(void *g, curl_socket_t fd, curlsocktype purpose);
+
 /* CURLOPT_CLOSESOCKETFUNCTION, with the glue as its data: the socket's
  * poll handle goes first. */
 int salvo_curluv_close_socket(void *g, curl_socket_t fd);

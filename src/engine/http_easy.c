@@ -125,6 +125,8 @@ static int slot_options(http_t *h, slot_t *s)
      * (64 orders: 11 ms on the wire instead of 3). An order is far smaller;
      * a larger body still goes, in pieces. 16 KB is libcurl's minimum. */
     SET(CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+    SET(CURLOPT_SOCKOPTFUNCTION, salvo_curluv_sockopt);
+    SET(CURLOPT_SOCKOPTDATA, &h->glue);
     SET(CURLOPT_CLOSESOCKETFUNCTION, salvo_curluv_close_socket);
     SET(CURLOPT_CLOSESOCKETDATA, &h->glue);
     SET(CURLOPT_HTTP_VERSION, c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);

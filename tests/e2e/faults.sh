@@ -217,6 +217,20 @@ check_true "idle connections dropped by the server: no busy loop (CPU ${cpu19:-?
     test "$((${cpu19:-0} * 3))" -lt "${wall19:-0}"
 stop_fault
 
+# ---- 20. A host name that fails to resolve at once ----
+# libcurl asks salvo to watch its resolver thread's wake-up descriptor, then
+# removes it and closes it itself, in one turn. A watch left on it (review
+# of block 19's change) aborted salvo: libuv added the closed descriptor to
+# epoll, and 9-13 lines of 200 were written. tests/resolve_shim.c fails the
+# name without DNS.
+make_orders 200 > "$WORK/o200.csv"
+LD_PRELOAD="${RESOLVE_SHIM:?}" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+    "$SALVO" --no-auth --url "http://nx.salvo-e2e.test:1/orders" --concurrency 16 --retries 0 --give-up-after 0 \
+    "$WORK/o200.csv" > "$WORK/out20" 2> "$WORK/err20"
+check "a name that does not resolve: exit 1 (nothing sent)" 1 "$?"
+check "a name that does not resolve: one line per order, each failed" "failed x200" \
+    "$(jq -rs 'group_by(.status) | map("\(.[0].status) x\(length)") | join(",")' "$WORK/out20")"
+
 # ---- 14. Caps count what an earlier run sent ----
 start_mock --latency 3s
 make_orders 10 > "$WORK/o10b.csv"
