@@ -245,9 +245,10 @@ static void write_dry_body(salvo_jbuf_t *b, const salvo_config_t *c, const salvo
     }
 }
 
-/* The request as JSON, secrets as ***, into b: method, url, headers
- * (shared: the run's; the order's idempotency header with idem), body (as
- * JSON, or form pairs as a string: enc). */
+/* The request as JSON, secrets as ***, into b, left open for
+ * close_dry_run: method, url, headers (shared: the run's; the order's
+ * idempotency header with idem), body (as JSON, or form pairs as a
+ * string: enc). */
 static void request_json(struct salvo_engine *e, const salvo_job_t *j, const salvo_wire_t *w, const char *m, int idem,
                          const struct curl_slist *shared, int enc, salvo_jbuf_t *b)
 {
@@ -273,7 +274,6 @@ static void request_json(struct salvo_engine *e, const salvo_job_t *j, const sal
     }
     salvo_jbuf_cstr(b, "],\"body\":");
     write_dry_body(b, c, w, &j->order, enc);
-    salvo_jbuf_raw(b, "}", 2); /* with its NUL */
 }
 
 void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
@@ -292,9 +292,7 @@ void salvo_admit_dry_run(struct salvo_engine *e, salvo_job_t *j)
     salvo_jbuf_t b = {.p = j->request, .cap = j->request_cap};
     request_json(e, j, c->profile ? &j->wire : NULL, c->method ? c->method : "POST", 1, e->shared_headers,
                  c->profile ? salvo_profile_encoding(c->profile) : SALVO_ENC_JSON, &b);
-    j->request = b.p;
-    j->request_cap = b.cap;
-    salvo_job_report(e, j, b.oom ? SALVO_NOT_SENT : SALVO_DRY_RUN, NULL, b.oom ? "not shown: out of memory" : NULL);
+    close_dry_run(e, j, &b);
 }
 
 /* ---- --batch --dry-run: each order with the batch request it would go in ---- */
@@ -319,12 +317,11 @@ static void show_batch(struct salvo_engine *e, salvo_job_t *lead, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         salvo_job_t *j = e->dry[i];
         salvo_jbuf_t mine = {.p = j->request, .cap = j->request_cap};
-        if (!b.oom)
+        if (b.oom)
+            mine.oom = 1;
+        else
             salvo_jbuf_raw(&mine, b.p, b.len);
-        j->request = mine.p;
-        j->request_cap = mine.cap;
-        int ok = !b.oom && !mine.oom;
-        salvo_job_report(e, j, ok ? SALVO_DRY_RUN : SALVO_NOT_SENT, NULL, ok ? NULL : "not shown: out of memory");
+        close_dry_run(e, j, &mine);
     }
     salvo_jbuf_free(&b);
 }
