@@ -6,20 +6,10 @@
 
 #include "jbuf_put.h"
 #include "utf8.h"
+#include "util.h"
 
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* The \uXXXX escape at s[0..n): its code unit, or -1 when malformed. */
 static long escape_u(const char *s, size_t n)
@@ -28,7 +18,7 @@ static long escape_u(const char *s, size_t n)
     if (n < 6 || s[0] != '\\' || s[1] != 'u')
         return -1;
     for (int k = 2; k < 6; k++) {
-        int h = hex_value(s[k]);
+        int h = salvo_hex_value(s[k]);
         if (h < 0)
             return -1;
         v = v << 4 | h;

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "jsonscan.h"
+#include "util.h"
 #include "salvo/order.h"
 #include "salvo/result.h"
 
@@ -268,17 +269,13 @@ static int omitted_key(const salvo_batch_t *b, const char *k, size_t n)
     return omitted(b, &m);
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* A percent-encoded name or value, decoded (salvo_jbuf_pct's inverse). */
 static void pct_decoded(salvo_jbuf_t *out, const char *s, size_t n)
 {
     out->len = 0;
     for (size_t i = 0; i < n; i++) {
-        int h = i + 2 < n && s[i] == '%' ? hexval(s[i + 1]) : -1, l = h >= 0 ? hexval(s[i + 2]) : -1;
+        int h = i + 2 < n && s[i] == '%' ? salvo_hex_value(s[i + 1]) : -1;
+        int l = h >= 0 ? salvo_hex_value(s[i + 2]) : -1;
         if (l >= 0) {
             char c = (char)(h * 16 + l);
             salvo_jbuf_raw(out, &c, 1);

@@ -124,3 +124,14 @@ void salvo_join_text(char *dst, size_t cap, const char *a, const char *b)
         dst[k++] = *s;
     dst[k] = '\0';
 }
+
+int salvo_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

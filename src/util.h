@@ -31,6 +31,9 @@ int salvo_write_all_n(int fd, const void *p, size_t n, size_t *written);
  * failure or size overflow; *p and *cap are unchanged on failure. */
 int salvo_grow(void **p, size_t *cap, size_t need, size_t elem);
 
+/* A hex digit's value (either case), or -1. */
+int salvo_hex_value(char c);
+
 /* a then b into dst (cap bytes), cut to fit, NUL-terminated: a message
  * that may be cut, without printf's truncation warnings. */
 void salvo_join_text(char *dst, size_t cap, const char *a, const char *b);
